@@ -1,0 +1,26 @@
+// Physical names people see in consoles: `${project}-${stack}-${role}`, built and
+// length-checked in one place. Logical (Pulumi) names never carry the stack: the URN does.
+
+/** AWS limits that matter for the names Berth builds. */
+export const NAME_LIMITS = {
+  /** RDS DB instance identifier. */
+  rdsIdentifier: 63,
+  /** Security group names, key pair names, and most tag values are far longer; 63 is our floor. */
+  default: 63,
+} as const;
+
+/**
+ * Builds `${project}-${stack}-${role}` in lower case. Throws when the result is
+ * longer than `maxLength` or has characters AWS identifiers refuse, so a long stack
+ * name fails at validation time rather than halfway through `pulumi up`.
+ */
+export function physicalName(project: string, stack: string, role: string, maxLength: number = NAME_LIMITS.default): string {
+  const name = `${project}-${stack}-${role}`.toLowerCase();
+  if (!/^[a-z][a-z0-9-]*$/.test(name) || name.includes("--") || name.endsWith("-")) {
+    throw new Error(`physical name "${name}" must start with a letter and contain only letters, digits and single hyphens`);
+  }
+  if (name.length > maxLength) {
+    throw new Error(`physical name "${name}" is ${name.length} characters; the limit for this resource is ${maxLength} (shorten the project or stack name)`);
+  }
+  return name;
+}

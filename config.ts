@@ -1,0 +1,617 @@
+// Berth configuration: the schema of every `berth:` key, its defaults, and validation.
+//
+// `parseConfig` is pure (raw key/value map in, typed Config or ConfigError out) so it can be
+// table-tested without Pulumi; `loadConfig` is the thin shell that reads the Pulumi runtime.
+// Every difference between dev and prod is a value here, never a code branch.
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { contains, formatCidr, overlaps, parseCidr, subnet, type Cidr } from "./components/cidr";
+import { NAME_LIMITS, physicalName } from "./components/naming";
+
+// ---------------------------------------------------------------------------------------------
+// Shared validators (exported so tests and components can reuse them)
+
+export const INSTANCE_TYPE = /^(?:[a-z]+\d+[a-z0-9-]*|u-\d+tb\d)\.(?:nano|micro|small|medium|large|\d*xlarge|metal(?:-\d+xl)?)$/;
+export const DB_INSTANCE_CLASS = /^db\.(?:[a-z]+\d+[a-z0-9-]*)\.(?:micro|small|medium|large|\d*xlarge)$/;
+export const AMI_ID = /^ami-[0-9a-f]{8,17}$/;
+const DNS_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
+
+/** True for a lower-case DNS name of at least two labels (e.g. example.com). */
+export function isDomainName(s: string): boolean {
+  return s.length <= 253 && s.split(".").length >= 2 && s.split(".").every((l) => DNS_LABEL.test(l));
+}
+
+/** True for a record name relative to its zone: "@" (apex), "www", "*.apps", "a.b". */
+export function isRelativeRecordName(s: string): boolean {
+  if (s === "@") return true;
+  const labels = s.split(".");
+  return labels.every((l, i) => DNS_LABEL.test(l) || (i === 0 && l === "*"));
+}
+
+const port = z.number().int().min(1).max(65535);
+const cidrString = z.string().refine((s) => parseCidr(s) !== undefined, {
+  message: "must be an IPv4 CIDR like 10.0.0.0/16 with the host bits clear",
+});
+
+// ---------------------------------------------------------------------------------------------
+// Sections. Every field: type, default where sensible, one line of why.
+
+const NetworkSchema = z.strictObject({
+  /** VPC block. Each stack gets its own VPC; give dev and prod different blocks so they can be peered later. */
+  vpcCidr: cidrString.default("10.0.0.0/16"),
+  /** Two AZs for the two public subnets; default: the first two the region reports. */
+  availabilityZones: z.array(z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/, "must be an AZ name like ap-northeast-2a")).length(2).optional(),
+  /** Public subnets (host); default: the first two /(vpc+4) blocks of the VPC. */
+  publicSubnetCidrs: z.array(cidrString).length(2).optional(),
+  /** Private subnets for the database (no internet route); default: the third and fourth /(vpc+4) blocks. */
+  databaseSubnetCidrs: z.array(cidrString).length(2).optional(),
+});
+
+const IngressRuleSchema = z.strictObject({
+  port,
+  /** Last port of a range; default: same as `port`. */
+  toPort: port.optional(),
+  protocol: z.enum(["tcp", "udp"]).default("tcp"),
+  /** `anywhere` = 0.0.0.0/0; `admin` = the admin CIDRs. */
+  from: z.enum(["anywhere", "admin"]),
+  description: z.string().min(1).max(255),
+});
+
+const FirewallSchema = z.strictObject({
+  /** Networks allowed to SSH and reach admin-only ports. Never 0.0.0.0/0. */
+  adminCidrs: z.array(cidrString).min(1),
+  sshPort: port.default(22),
+  /** Extra inbound rules for the host (dev: API port; prod: 80/443). */
+  ingress: z.array(IngressRuleSchema).default([]),
+});
+
+const HostSchema = z.strictObject({
+  /** 4 vCPU / 16 GiB class by default (the seeds' host). */
+  instanceType: z.string().regex(INSTANCE_TYPE, "must be an EC2 instance type like t3.xlarge or m7i.large").default("t3.xlarge"),
+  rootVolumeGiB: z.number().int().min(8).max(16384).default(30),
+  /** Pin an AMI; without it the newest Ubuntu LTS from `amiOwner` is looked up (and later releases never replace the host). */
+  amiId: z.string().regex(AMI_ID, "must look like ami-0123456789abcdef0").optional(),
+  amiOwner: z.string().regex(/^\d{12}$/, "must be a 12-digit AWS account id").default("099720109477"),
+  amiNamePattern: z.string().min(1).default("ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*"),
+  /** Login user of the AMI, used by Pulumi for SSH. */
+  sshUser: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/).default("ubuntu"),
+  /** Non-root user in the docker group that CI uses for deploys. */
+  deployUser: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/).default("deploy"),
+  sshKeyAlgorithm: z.enum(["ED25519", "RSA"]).default("ED25519"),
+  /** TLS-protected Docker API port, open to admin CIDRs only (how Pulumi drives Docker). */
+  dockerApiPort: port.default(2376),
+});
+
+const DatabaseSchema = z.strictObject({
+  engineVersion: z.string().regex(/^8\.\d+(\.\d+)?$/, "must be a MySQL 8 version like 8.0 or 8.0.39").default("8.0"),
+  instanceClass: z.string().regex(DB_INSTANCE_CLASS, "must be an RDS class like db.t3.micro or db.m7g.large").default("db.t3.micro"),
+  allocatedStorageGiB: z.number().int().min(20).max(65536).default(20),
+  /** Storage autoscaling ceiling; unset = off. */
+  maxAllocatedStorageGiB: z.number().int().min(21).max(65536).optional(),
+  name: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, "must start with a letter and hold letters, digits or _ (64 at most)").default("berth"),
+  username: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,15}$/, "must start with a letter and hold letters, digits or _ (16 at most)")
+    .refine((u) => !["rdsadmin", "root", "mysql", "admin_"].includes(u.toLowerCase()), "is reserved by RDS").default("berth"),
+  port: port.default(3306),
+  backupRetentionDays: z.number().int().min(0).max(35).default(7),
+  backupWindow: z.string().regex(/^\d\d:\d\d-\d\d:\d\d$/).optional(),
+  deletionProtection: z.boolean().default(true),
+  skipFinalSnapshot: z.boolean().default(false),
+  multiAz: z.boolean().default(false),
+  applyImmediately: z.boolean().default(false),
+});
+
+const DnsRecordSchema = z.strictObject({
+  /** Relative to the zone: "@" is the apex, "www", "docker", ... */
+  name: z.string().refine(isRelativeRecordName, "must be \"@\" or DNS labels (a-z, 0-9, -; 63 characters each)"),
+  /** A = the host's Elastic IP. CNAME = another record of this config. */
+  type: z.enum(["A", "CNAME"]),
+  /** For CNAME: the name of another record in this zone ("host", "@") or the FQDN of one in another zone. */
+  target: z.string().optional(),
+  ttl: z.number().int().min(1).max(86400).default(300),
+  /** Cloudflare only: serve through Cloudflare's proxy. */
+  proxied: z.boolean().optional(),
+});
+
+const DnsZoneSchema = z.strictObject({
+  domain: z.string().refine(isDomainName, "must be a lower-case domain like example.com"),
+  provider: z.enum(["route53", "cloudflare"]),
+  /** Adopt an existing zone by id instead of creating (Route53) or looking it up by name (Cloudflare). */
+  zoneId: z.string().min(1).optional(),
+  /** Cloudflare account id, needed only to look a zone up by name when several accounts hold it. */
+  accountId: z.string().min(1).optional(),
+  records: z.array(DnsRecordSchema).min(1),
+});
+
+const DnsSchema = z.strictObject({
+  zones: z.array(DnsZoneSchema).default([]),
+});
+
+const TlsSchema = z.strictObject({
+  mode: z.enum(["self-signed", "cloudflare-origin", "provided", "letsencrypt"]).default("self-signed"),
+  /** Extra names for the certificate beyond the ones Berth serves. */
+  extraNames: z.array(z.string().refine((s) => isDomainName(s) || /^\*\./.test(s) && isDomainName(s.slice(2)), "must be a domain name")).default([]),
+  /** Self-signed server certificate lifetime. */
+  validityDays: z.number().int().min(1).max(825).default(365),
+  /** Warn/refuse threshold: a provided certificate must stay valid at least this long. */
+  minRemainingDays: z.number().int().min(0).max(365).default(30),
+  /** Cloudflare Origin CA lifetime in days (7, 30, 90, 365, 730, 1095 or 5475). */
+  originValidityDays: z.union([7, 30, 90, 365, 730, 1095, 5475].map((n) => z.literal(n)) as unknown as [z.ZodLiteral<number>, z.ZodLiteral<number>]).default(5475),
+  /** Let's Encrypt account e-mail. */
+  email: z.string().email().optional(),
+  /** Let's Encrypt staging endpoint (for trying without rate limits). */
+  staging: z.boolean().default(false),
+});
+
+const RegistrySchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** Exact image; tags like "2" or "latest" are refused so a pull never changes what runs. */
+  image: z.string().regex(/^registry:\d+\.\d+\.\d+(@sha256:[0-9a-f]{64})?$/, "must be an exact registry image like registry:2.8.3").default("registry:2.8.3"),
+  username: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "must be 1-64 letters, digits, . _ or -").default("berth"),
+  port: port.default(5000),
+  /** direct: clients reach https://<ip>:<port> (dev). proxy: 127.0.0.1 only, served by nginx as `hostname` (prod). */
+  expose: z.enum(["direct", "proxy"]).default("proxy"),
+  /** Public name for proxy mode, e.g. docker.example.com. */
+  hostname: z.string().refine(isDomainName, "must be a domain name").optional(),
+  /** Who may reach the direct port. */
+  allowFrom: z.enum(["anywhere", "admin"]).default("admin"),
+  /** Host directory for image data; survives container replacement. */
+  dataDir: z.string().regex(/^\/[A-Za-z0-9._/-]+$/, "must be an absolute path").default("/var/lib/berth/registry"),
+});
+
+const UpstreamSchema = z.strictObject({
+  bluePort: port,
+  greenPort: port,
+});
+
+const AppSchema = z.strictObject({
+  name: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, "must be lower-case letters, digits or - (31 at most)"),
+  /** Names this app answers to; empty = the catch-all server reached by IP (dev without a domain). */
+  hostnames: z.array(z.string().refine(isDomainName, "must be a domain name")).default([]),
+  /** Serves `/`. */
+  frontend: UpstreamSchema,
+  /** Serves `pathPrefix` (default /api). */
+  backend: UpstreamSchema.optional(),
+  backendPath: z.string().regex(/^\/[A-Za-z0-9._~-]+$/, "must be a path like /api").default("/api"),
+  /** Color that is live when the host is first set up; afterwards the deploy command owns it. */
+  initialColor: z.enum(["blue", "green"]).default("blue"),
+});
+
+const ExtraHostSchema = z.strictObject({
+  hostname: z.string().refine(isDomainName, "must be a domain name"),
+  /** Where nginx forwards, e.g. http://127.0.0.1:8080 (Jenkins) */
+  upstream: z.string().regex(/^https?:\/\/(127\.0\.0\.1|localhost|\[::1\]):\d{1,5}(\/.*)?$/, "must be an http(s) URL on the host's loopback, like http://127.0.0.1:8080"),
+  /** Ask for a password (generated, exported as a secret) before forwarding. */
+  basicAuthUser: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).optional(),
+  websockets: z.boolean().default(true),
+});
+
+const ProxySchema = z.strictObject({
+  enabled: z.boolean().default(false),
+  apps: z.array(AppSchema).default([]),
+  extraHosts: z.array(ExtraHostSchema).default([]),
+  hstsMaxAgeSeconds: z.number().int().min(0).max(63072000).default(31536000),
+  /** Largest request body for app servers (the registry server has no limit). */
+  clientMaxBodySize: z.string().regex(/^\d+[kmg]?$/, "must be an nginx size like 10m").default("10m"),
+});
+
+const TagsSchema = z.record(z.string().regex(/^[\w .:/=+\-@]{1,128}$/, "tag keys: 1-128 letters, digits, spaces or _.:/=+-@"), z.string().max(256));
+
+/** Object-valued keys under `berth:` and their schemas. */
+const SECTIONS = {
+  network: NetworkSchema.prefault({}),
+  firewall: FirewallSchema,
+  host: HostSchema.prefault({}),
+  database: DatabaseSchema.prefault({}),
+  dns: DnsSchema.prefault({}),
+  tls: TlsSchema.prefault({}),
+  registry: RegistrySchema.prefault({}),
+  proxy: ProxySchema.prefault({}),
+  tags: TagsSchema.default({}),
+} as const;
+
+/** String keys under `berth:` that must be Pulumi secrets (`pulumi config set --secret`). */
+export const SECRET_KEYS = ["databasePassword", "registryPassword", "tlsCertificate", "tlsPrivateKey"] as const;
+export type SecretKey = (typeof SECRET_KEYS)[number];
+
+const RawSchema = z.strictObject(SECTIONS);
+
+type Raw = z.output<typeof RawSchema>;
+
+/** Validated, defaults-resolved configuration. Components receive slices of this. */
+export interface Config {
+  readonly project: string;
+  readonly stack: string;
+  readonly region: string;
+  readonly network: Raw["network"] & {
+    /** Present when set in config; otherwise the Network component asks the region. */
+    readonly availabilityZones?: [string, string];
+    readonly publicSubnetCidrs: [string, string];
+    readonly databaseSubnetCidrs: [string, string];
+  };
+  readonly firewall: Raw["firewall"];
+  readonly host: Raw["host"];
+  readonly database: Raw["database"];
+  readonly dns: Raw["dns"];
+  readonly tls: Raw["tls"];
+  readonly registry: Raw["registry"];
+  readonly proxy: Raw["proxy"];
+  readonly tags: Record<string, string>;
+  /** Secret config values that were set (as secrets); absent when not configured. */
+  readonly secrets: Partial<Record<SecretKey, string>>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+export interface ConfigProblem {
+  /** Full key path, e.g. "berth:network.vpcCidr". */
+  readonly key: string;
+  /** What the user wrote (undefined when missing). */
+  readonly value: unknown;
+  /** What is wrong and what is allowed. */
+  readonly message: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly ConfigProblem[]) {
+    super(`invalid Berth configuration:\n${problems.map(formatProblem).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+export function formatProblem(p: ConfigProblem): string {
+  const shown = p.value === undefined ? "(not set)" : JSON.stringify(p.value);
+  return `  - ${p.key} = ${shown}: ${p.message}`;
+}
+
+function keyOf(path: readonly PropertyKey[]): string {
+  let out = `berth:${String(path[0])}`;
+  for (const seg of path.slice(1)) out += typeof seg === "number" ? `[${seg}]` : `.${String(seg)}`;
+  return out;
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let cur: unknown = root;
+  for (const seg of path) {
+    if (cur === null || typeof cur !== "object") return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[seg as string];
+  }
+  return cur;
+}
+
+function levenshtein(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+  }
+  return d[a.length][b.length];
+}
+
+function suggest(word: string, options: readonly string[]): string {
+  const best = options.map((o) => [o, levenshtein(word.toLowerCase(), o.toLowerCase())] as const).sort((x, y) => x[1] - y[1])[0];
+  return best && best[1] <= Math.max(2, Math.floor(word.length / 3)) ? ` (did you mean "${best[0]}"?)` : "";
+}
+
+function knownKeysAt(path: readonly PropertyKey[]): string[] {
+  // Walk the schema shape along the path to list the keys allowed there.
+  let schema: z.ZodType = RawSchema;
+  for (const seg of path) {
+    schema = unwrap(schema);
+    if (schema instanceof z.ZodObject) schema = (schema.shape as Record<string, z.ZodType>)[String(seg)];
+    else if (schema instanceof z.ZodArray) schema = schema.element as z.ZodType;
+    else return [];
+    if (!schema) return [];
+  }
+  schema = unwrap(schema);
+  return schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+}
+
+function unwrap(schema: z.ZodType): z.ZodType {
+  let s: z.ZodType = schema;
+  for (;;) {
+    if (s instanceof z.ZodDefault || s instanceof z.ZodPrefault || s instanceof z.ZodOptional) s = s.unwrap() as z.ZodType;
+    else return s;
+  }
+}
+
+function zodProblems(error: z.ZodError, raw: unknown): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  for (const issue of error.issues) {
+    if (issue.code === "unrecognized_keys") {
+      const allowed = knownKeysAt(issue.path);
+      for (const k of issue.keys) {
+        const path = [...issue.path, k];
+        out.push({
+          key: keyOf(path),
+          value: valueAt(raw, path),
+          message: `unknown key${suggest(k, allowed)}; allowed here: ${allowed.join(", ")}`,
+        });
+      }
+      continue;
+    }
+    let message = issue.message;
+    if (issue.code === "invalid_type" && valueAt(raw, issue.path) === undefined) message = "is required";
+    else if (issue.code === "too_small" || issue.code === "too_big") {
+      const bound = issue.code === "too_small" ? issue.minimum : issue.maximum;
+      const cmp = issue.code === "too_small" ? (issue.inclusive === false ? ">" : ">=") : (issue.inclusive === false ? "<" : "<=");
+      message = issue.origin === "array" ? `must have ${issue.exact ? "exactly" : issue.code === "too_small" ? "at least" : "at most"} ${String(bound)} item(s)`
+        : issue.origin === "string" ? `must be ${issue.code === "too_small" ? "at least" : "at most"} ${String(bound)} characters`
+        : `must be ${cmp} ${String(bound)}`;
+    }
+    out.push({ key: keyOf(issue.path), value: valueAt(raw, issue.path), message });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cross-field validation: runs after the shapes are right, before any resource exists.
+
+function crossValidate(raw: Raw, region: string, add: (p: ConfigProblem) => void): Config["network"] {
+  const net = raw.network;
+  const vpc = parseCidr(net.vpcCidr)!;
+  if (vpc.prefix < 16 || vpc.prefix > 24) {
+    add({ key: "berth:network.vpcCidr", value: net.vpcCidr, message: "VPC prefix must be /16 to /24 (AWS allows /16-/28; Berth needs room for four subnets)" });
+  }
+  const carve = (i: number): string => formatCidr(subnet(vpc, Math.min(vpc.prefix + 4, 28), i));
+  const okVpc = vpc.prefix >= 16 && vpc.prefix <= 24;
+  const publicCidrs = (net.publicSubnetCidrs ?? (okVpc ? [carve(0), carve(1)] : [net.vpcCidr, net.vpcCidr])) as [string, string];
+  const dbCidrs = (net.databaseSubnetCidrs ?? (okVpc ? [carve(2), carve(3)] : [net.vpcCidr, net.vpcCidr])) as [string, string];
+  if (okVpc) {
+    const all: Array<[string, string, Cidr]> = [
+      ...publicCidrs.map((c, i) => [`berth:network.publicSubnetCidrs[${i}]`, c, parseCidr(c)!] as [string, string, Cidr]),
+      ...dbCidrs.map((c, i) => [`berth:network.databaseSubnetCidrs[${i}]`, c, parseCidr(c)!] as [string, string, Cidr]),
+    ];
+    for (const [key, text, c] of all) {
+      if (!contains(vpc, c)) add({ key, value: text, message: `must lie inside the VPC ${net.vpcCidr}` });
+      else if (c.prefix > 28) add({ key, value: text, message: "subnets must be /28 or larger (AWS minimum)" });
+    }
+    for (let i = 0; i < all.length; i++) {
+      for (let j = i + 1; j < all.length; j++) {
+        if (overlaps(all[i][2], all[j][2])) {
+          add({ key: all[j][0], value: all[j][1], message: `overlaps ${all[i][0]} (${all[i][1]}); every subnet needs its own block` });
+        }
+      }
+    }
+  }
+  if (net.availabilityZones) {
+    const [a, b] = net.availabilityZones;
+    if (a === b) add({ key: "berth:network.availabilityZones", value: net.availabilityZones, message: "both subnets are in the same AZ; give two different zones so one AZ outage does not take everything" });
+    net.availabilityZones.forEach((az, i) => {
+      if (!az.startsWith(region) || !/^[a-z]$/.test(az.slice(region.length))) {
+        add({ key: `berth:network.availabilityZones[${i}]`, value: az, message: `is not a zone of region ${region} (expected ${region}a, ${region}b, ...)` });
+      }
+    });
+  }
+
+  const fw = raw.firewall;
+  fw.adminCidrs.forEach((c, i) => {
+    const p = parseCidr(c);
+    if (p && p.prefix === 0) {
+      add({ key: `berth:firewall.adminCidrs[${i}]`, value: c, message: "SSH and admin ports must not be open to the whole internet; list your office/VPN networks (e.g. 198.51.100.0/24)" });
+    }
+  });
+  const adminOnly = new Map<number, string>([[fw.sshPort, "SSH"], [raw.database.port, "MySQL"], [raw.host.dockerApiPort, "the Docker API"]]);
+  fw.ingress.forEach((r, i) => {
+    const to = r.toPort ?? r.port;
+    if (to < r.port) add({ key: `berth:firewall.ingress[${i}].toPort`, value: to, message: `must be >= port (${r.port})` });
+    for (const [p, what] of adminOnly) {
+      if (r.from === "anywhere" && p >= r.port && p <= to) {
+        add({ key: `berth:firewall.ingress[${i}]`, value: { port: r.port, toPort: to, from: r.from }, message: `opens ${what} (port ${p}) to 0.0.0.0/0; use from: admin` });
+      }
+    }
+  });
+  if (raw.database.deletionProtection && raw.database.skipFinalSnapshot === false && raw.database.backupRetentionDays === 0) {
+    // Allowed, but a protected database without backups is almost always a mistake.
+    add({ key: "berth:database.backupRetentionDays", value: 0, message: "a deletion-protected database needs backups (1-35 days)" });
+  }
+  if (raw.database.maxAllocatedStorageGiB !== undefined && raw.database.maxAllocatedStorageGiB <= raw.database.allocatedStorageGiB) {
+    add({ key: "berth:database.maxAllocatedStorageGiB", value: raw.database.maxAllocatedStorageGiB, message: `must exceed allocatedStorageGiB (${raw.database.allocatedStorageGiB}) or be left unset` });
+  }
+
+  validateDns(raw, add);
+  validateHostLayer(raw, add);
+
+  return { ...net, publicSubnetCidrs: publicCidrs, databaseSubnetCidrs: dbCidrs } as Config["network"];
+}
+
+/** Fully qualified name of a record in a zone. */
+export function recordFqdn(zoneDomain: string, name: string): string {
+  return name === "@" ? zoneDomain : `${name}.${zoneDomain}`;
+}
+
+function validateDns(raw: Raw, add: (p: ConfigProblem) => void): void {
+  const seen = new Map<string, string>();
+  const zonesSeen = new Map<string, number>();
+  raw.dns.zones.forEach((zone, zi) => {
+    if (zonesSeen.has(zone.domain)) {
+      add({ key: `berth:dns.zones[${zi}].domain`, value: zone.domain, message: `zone already defined at berth:dns.zones[${zonesSeen.get(zone.domain)}]` });
+    }
+    zonesSeen.set(zone.domain, zi);
+    if (zone.accountId !== undefined && zone.provider !== "cloudflare") {
+      add({ key: `berth:dns.zones[${zi}].accountId`, value: zone.accountId, message: "only Cloudflare zones take an accountId" });
+    }
+  });
+  const allFqdns = new Set(raw.dns.zones.flatMap((z) => z.records.map((r) => recordFqdn(z.domain, r.name))));
+  raw.dns.zones.forEach((zone, zi) => {
+    zone.records.forEach((r, ri) => {
+      const base = `berth:dns.zones[${zi}].records[${ri}]`;
+      const fqdn = recordFqdn(zone.domain, r.name);
+      const prev = seen.get(fqdn);
+      if (prev) {
+        add({ key: `${base}.name`, value: r.name, message: `${fqdn} is already defined at ${prev}${prev.startsWith(`berth:dns.zones[${zi}]`) ? "" : " (in another provider/zone)"}; a name must point one way only` });
+      } else seen.set(fqdn, base);
+      if (r.type === "CNAME") {
+        if (r.name === "@") add({ key: `${base}.name`, value: r.name, message: "a CNAME cannot sit at the zone apex; use type A for \"@\"" });
+        if (!r.target) add({ key: `${base}.target`, value: r.target, message: "a CNAME needs a target: the name of another record (e.g. \"host\")" });
+        else {
+          const t = r.target.replace(/\.$/, "");
+          const resolved = zone.records.some((o) => o.name === t) ? recordFqdn(zone.domain, t) : t;
+          if (!allFqdns.has(resolved)) {
+            add({ key: `${base}.target`, value: r.target, message: `no record named "${t}" is defined in berth:dns (define it, or point at one that is)` });
+          } else if (resolved === fqdn) add({ key: `${base}.target`, value: r.target, message: "a CNAME cannot point at itself" });
+        }
+      } else if (r.target !== undefined) {
+        add({ key: `${base}.target`, value: r.target, message: "type A records always point at the host's Elastic IP; remove target" });
+      }
+      if (r.proxied !== undefined && zone.provider !== "cloudflare") {
+        add({ key: `${base}.proxied`, value: r.proxied, message: "only Cloudflare records can be proxied" });
+      }
+      if (r.proxied && raw.registry.enabled && raw.registry.expose === "proxy" && raw.registry.hostname === fqdn) {
+        add({ key: `${base}.proxied`, value: true, message: `${fqdn} serves the registry; Cloudflare's proxy caps uploads at 100 MB, so image pushes would fail. Set proxied: false` });
+      }
+    });
+  });
+}
+
+function validateHostLayer(raw: Raw, add: (p: ConfigProblem) => void): void {
+  const reg = raw.registry;
+  const tls = raw.tls;
+  if (reg.enabled && reg.expose === "proxy") {
+    if (!raw.proxy.enabled) add({ key: "berth:registry.expose", value: "proxy", message: "needs berth:proxy.enabled = true (nginx serves the registry); or use expose: direct" });
+    if (!reg.hostname) add({ key: "berth:registry.hostname", value: undefined, message: "is required when berth:registry.expose is \"proxy\" (e.g. docker.example.com)" });
+  }
+  if (reg.enabled && reg.expose === "direct" && reg.hostname !== undefined) {
+    add({ key: "berth:registry.hostname", value: reg.hostname, message: "applies to expose: proxy only; direct mode is reached by IP" });
+  }
+  const names = new Map<string, string>();
+  const claim = (name: string, key: string, value: unknown): void => {
+    const prev = names.get(name);
+    if (prev) add({ key, value, message: `${name} is already served by ${prev}` });
+    else names.set(name, key);
+  };
+  if (reg.enabled && reg.expose === "proxy" && reg.hostname) claim(reg.hostname, "berth:registry.hostname", reg.hostname);
+  raw.proxy.apps.forEach((app, ai) => {
+    app.hostnames.forEach((h, hi) => claim(h, `berth:proxy.apps[${ai}].hostnames[${hi}]`, h));
+    const ports = [app.frontend.bluePort, app.frontend.greenPort, ...(app.backend ? [app.backend.bluePort, app.backend.greenPort] : [])];
+    if (new Set(ports).size !== ports.length) {
+      add({ key: `berth:proxy.apps[${ai}]`, value: ports, message: "blue and green ports of the front and back end must all differ" });
+    }
+  });
+  const catchAll = raw.proxy.apps.filter((a) => a.hostnames.length === 0);
+  if (catchAll.length > 1) {
+    add({ key: "berth:proxy.apps", value: catchAll.map((a) => a.name), message: "only one app may have no hostnames (the catch-all server reached by IP)" });
+  }
+  const appNames = raw.proxy.apps.map((a) => a.name);
+  appNames.forEach((n, i) => {
+    if (appNames.indexOf(n) !== i) add({ key: `berth:proxy.apps[${i}].name`, value: n, message: "app names must be unique" });
+  });
+  raw.proxy.extraHosts.forEach((h, i) => claim(h.hostname, `berth:proxy.extraHosts[${i}].hostname`, h.hostname));
+  if (!raw.proxy.enabled && (raw.proxy.apps.length > 0 || raw.proxy.extraHosts.length > 0)) {
+    add({ key: "berth:proxy.enabled", value: false, message: "apps or extraHosts are configured but the proxy is off; set enabled: true or remove them" });
+  }
+  if (tls.mode === "letsencrypt") {
+    if (!tls.email) add({ key: "berth:tls.email", value: undefined, message: "is required for mode letsencrypt (Let's Encrypt account e-mail)" });
+    if (!raw.proxy.enabled) add({ key: "berth:tls.mode", value: tls.mode, message: "letsencrypt uses nginx's webroot challenge; set berth:proxy.enabled = true" });
+    if (names.size === 0) add({ key: "berth:tls.mode", value: tls.mode, message: "letsencrypt needs at least one served name that points at the host" });
+  }
+  if (tls.mode === "cloudflare-origin" && !raw.dns.zones.some((z) => z.provider === "cloudflare")) {
+    add({ key: "berth:tls.mode", value: tls.mode, message: "cloudflare-origin needs a Cloudflare zone under berth:dns.zones" });
+  }
+  if ((raw.dns.zones.length === 0) && names.size > 0 && tls.mode !== "self-signed" && tls.mode !== "provided") {
+    add({ key: "berth:dns.zones", value: [], message: `TLS mode ${tls.mode} needs DNS: add a zone with the served names` });
+  }
+  if (names.size > 0 && raw.dns.zones.length > 0) {
+    const defined = new Set(raw.dns.zones.flatMap((z) => z.records.map((r) => recordFqdn(z.domain, r.name))));
+    const inZone = (n: string): boolean => raw.dns.zones.some((z) => n === z.domain || n.endsWith(`.${z.domain}`));
+    for (const [n, key] of names) {
+      if (inZone(n) && !defined.has(n)) add({ key, value: n, message: `${n} is inside a configured DNS zone but has no record in berth:dns; add one (e.g. a CNAME to the host)` });
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Entry points
+
+export interface RawConfigInput {
+  project: string;
+  stack: string;
+  /** aws:region */
+  region: string | undefined;
+  /** All `berth:` keys without the prefix, values as Pulumi stores them (strings; objects as JSON text). */
+  values: Record<string, string>;
+  /** Keys (without prefix) that were set as secrets. */
+  secretKeys: ReadonlySet<string>;
+}
+
+const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
+
+/** Pure: validates and resolves a stack's configuration. Throws ConfigError listing every problem. */
+export function parseConfig(input: RawConfigInput): Config {
+  const problems: ConfigProblem[] = [];
+  const add = (p: ConfigProblem): void => { problems.push(p); };
+  if (!input.region || !REGION.test(input.region)) {
+    add({ key: "aws:region", value: input.region, message: "must be an AWS region like ap-northeast-2" });
+  }
+  const sectionValues: Record<string, unknown> = {};
+  const secrets: Partial<Record<SecretKey, string>> = {};
+  for (const [key, text] of Object.entries(input.values)) {
+    if ((SECRET_KEYS as readonly string[]).includes(key)) {
+      if (!input.secretKeys.has(key)) {
+        add({ key: `berth:${key}`, value: "(hidden)", message: `must be stored encrypted: pulumi config set --secret berth:${key} <value>` });
+      } else if (text.length > 0) secrets[key as SecretKey] = text;
+      continue;
+    }
+    if (key in SECTIONS) {
+      try {
+        sectionValues[key] = JSON.parse(text);
+      } catch {
+        add({ key: `berth:${key}`, value: text, message: "must be an object (a YAML mapping under the key)" });
+      }
+      continue;
+    }
+    const allowed = [...Object.keys(SECTIONS), ...SECRET_KEYS];
+    add({ key: `berth:${key}`, value: input.secretKeys.has(key) ? "(hidden)" : text, message: `unknown key${suggest(key, allowed)}; allowed: ${allowed.join(", ")}` });
+  }
+  const parsed = RawSchema.safeParse(sectionValues);
+  if (!parsed.success) {
+    problems.push(...zodProblems(parsed.error, sectionValues));
+    throw new ConfigError(problems);
+  }
+  const raw = parsed.data;
+  const network = crossValidate(raw, input.region ?? "", add);
+  for (const role of ["db", "db-subnets", "db-params", "host-key"]) {
+    try {
+      physicalName(input.project, input.stack, role, NAME_LIMITS.rdsIdentifier);
+    } catch (e) {
+      add({ key: "(stack name)", value: input.stack, message: (e as Error).message });
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    project: input.project,
+    stack: input.stack,
+    region: input.region!,
+    ...raw,
+    network,
+    secrets,
+  };
+}
+
+/**
+ * Reads the running stack's configuration from the Pulumi runtime and validates it.
+ * Called once by index.ts before any resource is registered.
+ */
+export function loadConfig(): Config {
+  const all = pulumi.runtime.allConfig();
+  const values: Record<string, string> = {};
+  for (const [k, v] of Object.entries(all)) if (k.startsWith("berth:")) values[k.slice("berth:".length)] = v;
+  const secretKeys = new Set(Object.keys(values).filter((k) => isSecretConfigKey(`berth:${k}`)));
+  return parseConfig({
+    project: pulumi.getProject(),
+    stack: pulumi.getStack(),
+    region: all["aws:region"],
+    values,
+    secretKeys,
+  });
+}
+
+function isSecretConfigKey(key: string): boolean {
+  // `isConfigSecret` is internal to @pulumi/pulumi but is what Config.get uses to taint secrets.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const runtimeConfig = require("@pulumi/pulumi/runtime/config") as { isConfigSecret?: (k: string) => boolean };
+  if (!runtimeConfig.isConfigSecret) throw new Error("@pulumi/pulumi no longer exposes isConfigSecret; update config.ts");
+  return runtimeConfig.isConfigSecret(key);
+}

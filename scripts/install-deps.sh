@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs everything Berth's tools and tests need on a fresh Debian machine:
+# the npm packages (from package-lock.json) and the host-side binaries the integration
+# tests run for real. Idempotent: skips apt when every binary is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(nginx docker-registry skopeo apache2-utils openssl wrk shellcheck)
+NEEDED_BINARIES=(nginx docker-registry skopeo htpasswd openssl wrk shellcheck)
+
+missing=()
+for b in "${NEEDED_BINARIES[@]}"; do command -v "$b" >/dev/null 2>&1 || missing+=("$b"); done
+# nginx lives in /usr/sbin, which a non-login PATH may lack.
+if [ ${#missing[@]} -gt 0 ] && [ -x /usr/sbin/nginx ]; then
+  missing=("${missing[@]/nginx}"); mapfile -t missing < <(printf '%s\n' "${missing[@]}" | grep -v '^$' || true)
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing Debian packages (missing: ${missing[*]})"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${APT_PACKAGES[@]}" >/dev/null
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "install-deps: npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
