@@ -24,3 +24,14 @@ export function physicalName(project: string, stack: string, role: string, maxLe
   }
   return name;
 }
+
+/** Project and stack, for building physical names. */
+export interface Naming {
+  readonly project: string;
+  readonly stack: string;
+}
+
+/** Shorthand: the physical name of `role` in this stack. */
+export function physical(n: Naming, role: string, maxLength?: number): string {
+  return physicalName(n.project, n.stack, role, maxLength);
+}

@@ -1,0 +1,125 @@
+// Composition root: validated config in, providers and components wired together, stack
+// outputs out. No logic lives here: each decision belongs to config.ts or a component.
+// (index.ts is only the entry point Pulumi loads; it exports this function.)
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { loadConfig } from "./config";
+import { Database } from "./components/database";
+import { Firewall } from "./components/firewall";
+import { hostIngressRules } from "./components/firewallRules";
+import { Host } from "./components/host";
+import { Network } from "./components/network";
+import { defaultTags } from "./components/tags";
+
+/** Every stack output. Names are an interface: test/unit/outputs.test.ts pins them. */
+export interface BerthOutputs {
+  vpcId: pulumi.Output<string>;
+  availabilityZones: pulumi.Output<string[]>;
+  publicSubnetIds: pulumi.Output<string[]>;
+  databaseSubnetIds: pulumi.Output<string[]>;
+  hostSecurityGroupId: pulumi.Output<string>;
+  databaseSecurityGroupId: pulumi.Output<string>;
+  hostInstanceId: pulumi.Output<string>;
+  hostAmiId: pulumi.Output<string>;
+  hostPublicIp: pulumi.Output<string>;
+  hostPrivateIp: pulumi.Output<string>;
+  hostSshUser: string;
+  hostDeployUser: string;
+  hostSshPrivateKey: pulumi.Output<string>;
+  hostSshPublicKey: pulumi.Output<string>;
+  sshCommand: pulumi.Output<string>;
+  databaseEndpoint: pulumi.Output<string>;
+  databasePort: pulumi.Output<number>;
+  databaseName: pulumi.Output<string>;
+  databaseUser: pulumi.Output<string>;
+  databasePassword: pulumi.Output<string>;
+}
+
+export function berth(): BerthOutputs {
+  // Validate everything first: a bad key fails here, before any resource is registered.
+  const cfg = loadConfig();
+  const naming = { project: cfg.project, stack: cfg.stack };
+
+  const awsProvider = new aws.Provider("aws", {
+    region: cfg.region as aws.Region,
+    defaultTags: { tags: defaultTags(cfg) },
+  });
+  const opts = { providers: [awsProvider] };
+
+  const network = new Network("network", {
+    vpcCidr: cfg.network.vpcCidr,
+    publicSubnetCidrs: cfg.network.publicSubnetCidrs,
+    databaseSubnetCidrs: cfg.network.databaseSubnetCidrs,
+    availabilityZones: cfg.network.availabilityZones as [string, string] | undefined,
+    naming,
+  }, opts);
+
+  const firewall = new Firewall("firewall", {
+    vpcId: network.vpcId,
+    hostIngress: hostIngressRules(cfg),
+    databasePort: cfg.database.port,
+    naming,
+  }, opts);
+
+  const host = new Host("host", {
+    subnetId: network.publicSubnetIds[0],
+    securityGroupIds: [firewall.hostSecurityGroupId],
+    instanceType: cfg.host.instanceType,
+    rootVolumeGiB: cfg.host.rootVolumeGiB,
+    amiId: cfg.host.amiId,
+    amiOwner: cfg.host.amiOwner,
+    amiNamePattern: cfg.host.amiNamePattern,
+    sshUser: cfg.host.sshUser,
+    deployUser: cfg.host.deployUser,
+    sshPort: cfg.firewall.sshPort,
+    sshKeyAlgorithm: cfg.host.sshKeyAlgorithm,
+    naming,
+  }, opts);
+  firewall.admitDatabaseClient("host", host.privateIp, "MySQL from the Berth host's private IP");
+
+  const database = new Database("database", {
+    subnetIds: network.databaseSubnetIds,
+    securityGroupId: firewall.databaseSecurityGroupId,
+    engineVersion: cfg.database.engineVersion,
+    instanceClass: cfg.database.instanceClass,
+    allocatedStorageGiB: cfg.database.allocatedStorageGiB,
+    maxAllocatedStorageGiB: cfg.database.maxAllocatedStorageGiB,
+    dbName: cfg.database.name,
+    username: cfg.database.username,
+    password: cfg.secrets.databasePassword,
+    port: cfg.database.port,
+    backupRetentionDays: cfg.database.backupRetentionDays,
+    backupWindow: cfg.database.backupWindow,
+    deletionProtection: cfg.database.deletionProtection,
+    skipFinalSnapshot: cfg.database.skipFinalSnapshot,
+    multiAz: cfg.database.multiAz,
+    applyImmediately: cfg.database.applyImmediately,
+    naming,
+  }, opts);
+
+  const keyFile = `${cfg.project}-${cfg.stack}.pem`;
+  const sshPortFlag = cfg.firewall.sshPort === 22 ? "" : ` -p ${cfg.firewall.sshPort}`;
+  return {
+    vpcId: network.vpcId,
+    availabilityZones: network.availabilityZones,
+    publicSubnetIds: pulumi.all(network.publicSubnetIds),
+    databaseSubnetIds: pulumi.all(network.databaseSubnetIds),
+    hostSecurityGroupId: firewall.hostSecurityGroupId,
+    databaseSecurityGroupId: firewall.databaseSecurityGroupId,
+    hostInstanceId: host.instanceId,
+    hostAmiId: host.amiId,
+    hostPublicIp: host.publicIp,
+    hostPrivateIp: host.privateIp,
+    hostSshUser: cfg.host.sshUser,
+    hostDeployUser: cfg.host.deployUser,
+    hostSshPrivateKey: host.sshPrivateKey,
+    hostSshPublicKey: host.sshPublicKey,
+    // Not secret: it tells how to fetch the key, it does not contain it.
+    sshCommand: pulumi.interpolate`pulumi stack output hostSshPrivateKey --show-secrets -s ${cfg.stack} > ${keyFile} && chmod 600 ${keyFile} && ssh -i ${keyFile}${sshPortFlag} ${cfg.host.sshUser}@${host.publicIp}`,
+    databaseEndpoint: database.address,
+    databasePort: database.port,
+    databaseName: database.dbName,
+    databaseUser: database.username,
+    databasePassword: database.password,
+  };
+}

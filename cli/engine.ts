@@ -1,0 +1,145 @@
+// Runs the real Berth program under Pulumi's mock engine with a stack's own config and the
+// fake cloud from ./mocks, and records every resource (type, name, parent, inputs, state) and
+// the stack outputs. The offline plan prints this; the unit and policy tests assert on it.
+import * as pulumi from "@pulumi/pulumi";
+import { fakeCloud, isSecretValue, type FakeCloud } from "./mocks";
+import type { StackFile } from "./stackFile";
+
+export interface RecordedResource {
+  readonly urn: string;
+  readonly type: string;
+  readonly name: string;
+  readonly id: string | null;
+  /** The parent's URN, or null for the stack itself. */
+  readonly parent: string | null;
+  readonly custom: boolean;
+  /** Inputs as the engine received them (secret values keep Pulumi's secret marker). */
+  readonly inputs: Record<string, unknown>;
+  /** Inputs merged with what the (fake) provider assigned. */
+  readonly state: Record<string, unknown>;
+  /** Resource options that shape diffs and replacement, as sent to the engine. */
+  readonly options: { readonly ignoreChanges: string[]; readonly protect: boolean; readonly deleteBeforeReplace: boolean; readonly dependencies: string[] };
+}
+
+export interface RunResult {
+  readonly project: string;
+  readonly stack: string;
+  readonly resources: RecordedResource[];
+  /** Stack outputs; secret ones keep Pulumi's secret marker. */
+  readonly outputs: Record<string, unknown>;
+}
+
+export interface RunOptions extends StackFile {
+  /** Run as `pulumi preview` (unknowns stay unknown) instead of `pulumi up`. */
+  readonly preview?: boolean;
+  /** Lets a test adjust the fake cloud (e.g. add a handler). */
+  readonly customize?: (cloud: FakeCloud) => void;
+}
+
+interface MonitorLike {
+  registerResource(req: RegisterRequest, cb: (err: unknown, res: RegisterResponse | undefined) => void): Promise<void>;
+  getRegisteredResources(): Map<string, { urn: string; id: string | null; state: unknown }>;
+}
+interface RegisterRequest {
+  getType(): string; getName(): string; getParent(): string; getCustom(): boolean;
+  getIgnorechangesList(): string[]; getProtect(): boolean; getDeletebeforereplace(): boolean; getDependenciesList(): string[];
+  getObject(): unknown;
+}
+interface RegisterResponse { getUrn(): string }
+
+// One run at a time: the Pulumi runtime keeps global state.
+let running: Promise<unknown> = Promise.resolve();
+
+/** Runs the program once. Throws whatever the program throws (e.g. a ConfigError). */
+export function runStack(options: RunOptions): Promise<RunResult> {
+  const next = running.then(() => runOnce(options), () => runOnce(options));
+  running = next.catch(() => undefined);
+  return next;
+}
+
+async function runOnce(options: RunOptions): Promise<RunResult> {
+  const region = options.config["aws:region"] ?? "us-east-1";
+  const cloud = fakeCloud({ region });
+  options.customize?.(cloud);
+  pulumi.runtime.setAllConfig(options.config, options.secretKeys);
+  await pulumi.runtime.setMocks(cloud, options.project, options.stack, options.preview ?? false);
+
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const settings = require("@pulumi/pulumi/runtime/settings") as { getMonitor(): MonitorLike; waitForRPCs?: () => Promise<void> };
+  const monitor = settings.getMonitor();
+  const meta = new Map<string, { parent: string | null; custom: boolean; inputs: Record<string, unknown>; options: RecordedResource["options"] }>();
+  const original = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, cb) => original(req, (err, res) => {
+    if (!err && res) {
+      const { deserializeProperties } = require("@pulumi/pulumi/runtime/rpc") as { deserializeProperties(o: unknown, keepUnknowns?: boolean, keepSecrets?: boolean): Record<string, unknown> };
+      meta.set(res.getUrn(), {
+        parent: req.getParent() || null,
+        custom: req.getCustom(),
+        inputs: rawInputs(req.getObject(), deserializeProperties),
+        options: { ignoreChanges: req.getIgnorechangesList(), protect: req.getProtect(), deleteBeforeReplace: req.getDeletebeforereplace(), dependencies: req.getDependenciesList() },
+      });
+    }
+    cb(err, res);
+  });
+
+  // Load the program only now: modules it imports may read config and settings when loaded.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { berth } = require("../berth") as typeof import("../berth");
+  await pulumi.runtime.runInPulumiStack(async () => berth());
+  await settings.waitForRPCs?.();
+
+  const resources: RecordedResource[] = [];
+  let outputs: Record<string, unknown> = {};
+  for (const [urn, r] of monitor.getRegisteredResources()) {
+    const m = meta.get(urn);
+    const type = urn.split("::")[2].split("$").pop()!;
+    if (type === "pulumi:pulumi:Stack") {
+      const state = r.state as { toJavaScript?: () => Record<string, unknown> };
+      outputs = typeof state?.toJavaScript === "function" ? state.toJavaScript() : (r.state as Record<string, unknown>);
+      outputs = stripUnknowns(outputs) as Record<string, unknown>;
+    }
+    resources.push({
+      urn,
+      type,
+      name: urn.split("::").pop()!,
+      id: r.id,
+      parent: m?.parent ?? null,
+      custom: m?.custom ?? false,
+      inputs: m?.inputs ?? {},
+      state: stripUnknowns(r.state) as Record<string, unknown>,
+      options: m?.options ?? { ignoreChanges: [], protect: false, deleteBeforeReplace: false, dependencies: [] },
+    });
+  }
+  return { project: options.project, stack: options.stack, resources, outputs };
+}
+
+function rawInputs(obj: unknown, deserialize: (o: unknown, keepUnknowns?: boolean, keepSecrets?: boolean) => Record<string, unknown>): Record<string, unknown> {
+  // keepSecrets=true: secret inputs stay wrapped so the plan and the policy tests can see them.
+  return reSecret(deserialize(obj, true, true)) as Record<string, unknown>;
+}
+
+/** deserializeProperties(keepSecrets) yields Pulumi's secret objects; turn them back into the wire marker. */
+function reSecret(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(reSecret);
+  if (v && typeof v === "object") {
+    if (isSecretValue(v)) return { ...(v as Record<string, unknown>), value: reSecret(v.value) };
+    return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, reSecret(x)]));
+  }
+  return v;
+}
+
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+function stripUnknowns(v: unknown): unknown {
+  if (v === UNKNOWN) return "(known after apply)";
+  if (Array.isArray(v)) return v.map(stripUnknowns);
+  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, stripUnknowns(x)]));
+  return v;
+}
+
+/** Replaces every secret value with "[secret]" (what the plan prints). */
+export function redactSecrets(v: unknown): unknown {
+  if (isSecretValue(v)) return "[secret]";
+  if (Array.isArray(v)) return v.map(redactSecrets);
+  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, redactSecrets(x)]));
+  return v;
+}

@@ -1,0 +1,239 @@
+// The fake cloud behind the offline plan and the unit tests: for each resource type, the values
+// its provider would assign (ids, ARNs, IPs, endpoints), derived deterministically from the
+// resource's name so two runs print the same plan. Any invoke that is not listed here throws,
+// so a new lookup in the program cannot pass silently.
+import { createHash } from "node:crypto";
+import type * as pulumi from "@pulumi/pulumi";
+import { containsIp, hostAddress, parseCidr } from "../components/cidr";
+
+/** Pulumi's marker for a secret value in serialized properties. */
+export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+export const SECRET_SIG_VALUE = "1b47061264138c4ac30d75fd1eb44270";
+
+export function isSecretValue(v: unknown): v is { value: unknown } {
+  return typeof v === "object" && v !== null && (v as Record<string, unknown>)[SECRET_SIG] === SECRET_SIG_VALUE;
+}
+
+export function secretValue(value: unknown): Record<string, unknown> {
+  return { [SECRET_SIG]: SECRET_SIG_VALUE, value };
+}
+
+/** Deterministic hex derived from the inputs (stands in for cloud-assigned ids). */
+export function fakeHex(seed: string, length = 17): string {
+  let out = "";
+  for (let i = 0; out.length < length; i++) out += createHash("sha256").update(`${seed}#${i}`).digest("hex");
+  return out.slice(0, length);
+}
+
+export type State = Record<string, unknown>;
+export type Inputs = Record<string, unknown>;
+export type CallHandler = (inputs: Inputs, ctx: Ctx) => Record<string, unknown>;
+
+export interface FakeCloudOptions {
+  /** Region used for AZ names, ARNs and endpoints. */
+  readonly region: string;
+  readonly accountId?: string;
+}
+
+/** A resource handler: returns the id and the provider-assigned state merged over the inputs. */
+export type Handler = (name: string, inputs: Inputs, ctx: Ctx) => { id: string; state?: State };
+
+export interface Ctx {
+  readonly region: string;
+  readonly account: string;
+  /** Subnet id -> CIDR, recorded as subnets are created so hosts get an address inside theirs. */
+  readonly subnets: Map<string, string>;
+  arn(service: string, resource: string, regional?: boolean): string;
+}
+
+function unwrap(v: unknown): unknown {
+  return isSecretValue(v) ? v.value : v;
+}
+
+/** A deterministic public IPv4 from the documentation range 203.0.113.0/24. */
+export function fakePublicIp(seed: string): string {
+  return `203.0.113.${10 + (parseInt(fakeHex(seed, 4), 16) % 240)}`;
+}
+
+/** Placeholder PEM text for providers whose material the plan does not need to be real. */
+function fakePem(kind: string, seed: string): string {
+  const body = Buffer.from(`berth offline plan ${kind} ${fakeHex(seed, 32)}`).toString("base64");
+  return `-----BEGIN ${kind}-----\n${body}\n-----END ${kind}-----\n`;
+}
+
+const HANDLERS: Record<string, Handler> = {
+  "aws:ec2/vpc:Vpc": (name, _i, c) => {
+    const id = `vpc-${fakeHex(name)}`;
+    return { id, state: { arn: c.arn("ec2", `vpc/${id}`), defaultSecurityGroupId: `sg-${fakeHex(`${name}-default`)}`, mainRouteTableId: `rtb-${fakeHex(`${name}-main`)}`, ownerId: c.account } };
+  },
+  "aws:ec2/subnet:Subnet": (name, inputs, c) => {
+    const id = `subnet-${fakeHex(name)}`;
+    c.subnets.set(id, String(inputs.cidrBlock));
+    return { id, state: { arn: c.arn("ec2", `subnet/${id}`) } };
+  },
+  "aws:ec2/internetGateway:InternetGateway": (name, _i, c) => {
+    const id = `igw-${fakeHex(name)}`;
+    return { id, state: { arn: c.arn("ec2", `internet-gateway/${id}`) } };
+  },
+  "aws:ec2/routeTable:RouteTable": (name, _i, c) => {
+    const id = `rtb-${fakeHex(name)}`;
+    return { id, state: { arn: c.arn("ec2", `route-table/${id}`) } };
+  },
+  "aws:ec2/routeTableAssociation:RouteTableAssociation": (name) => ({ id: `rtbassoc-${fakeHex(name)}` }),
+  "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": (name, _i, c) => {
+    const id = `sg-${fakeHex(name)}`;
+    return { id, state: { arn: c.arn("ec2", `security-group/${id}`), name: "default" } };
+  },
+  "aws:ec2/securityGroup:SecurityGroup": (name, _i, c) => {
+    const id = `sg-${fakeHex(name)}`;
+    return { id, state: { arn: c.arn("ec2", `security-group/${id}`) } };
+  },
+  "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": (name, _i, c) => {
+    const id = `sgr-${fakeHex(name)}`;
+    return { id, state: { arn: c.arn("ec2", `security-group-rule/${id}`), securityGroupRuleId: id } };
+  },
+  "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": (name, _i, c) => {
+    const id = `sgr-${fakeHex(name)}`;
+    return { id, state: { arn: c.arn("ec2", `security-group-rule/${id}`), securityGroupRuleId: id } };
+  },
+  "aws:ec2/keyPair:KeyPair": (name, inputs, c) => ({
+    id: String(inputs.keyName ?? name),
+    state: { arn: c.arn("ec2", `key-pair/${String(inputs.keyName ?? name)}`), keyPairId: `key-${fakeHex(name)}`, fingerprint: fakeHex(`${name}-fp`, 32) },
+  }),
+  "aws:ec2/instance:Instance": (name, inputs, c) => {
+    const id = `i-${fakeHex(name)}`;
+    const cidr = c.subnets.get(String(inputs.subnetId));
+    const block = cidr ? parseCidr(cidr) : undefined;
+    // AWS reserves the first four addresses of a subnet.
+    const privateIp = block ? hostAddress(block, 4 + (parseInt(fakeHex(`${name}-ip`, 4), 16) % 200)) : "10.0.0.10";
+    if (block && !containsIp(block, privateIp)) throw new Error(`fake cloud: ${privateIp} outside ${cidr}`);
+    return {
+      id,
+      state: {
+        arn: c.arn("ec2", `instance/${id}`),
+        privateIp,
+        privateDns: `ip-${privateIp.replace(/\./g, "-")}.${c.region}.compute.internal`,
+        publicIp: fakePublicIp(`${name}-ephemeral`),
+        primaryNetworkInterfaceId: `eni-${fakeHex(name)}`,
+        instanceState: "running",
+      },
+    };
+  },
+  "aws:ec2/eip:Eip": (name, _i, c) => {
+    const id = `eipalloc-${fakeHex(name)}`;
+    const publicIp = fakePublicIp(name);
+    return { id, state: { allocationId: id, publicIp, publicDns: `ec2-${publicIp.replace(/\./g, "-")}.${c.region}.compute.amazonaws.com`, arn: c.arn("ec2", `elastic-ip/${id}`) } };
+  },
+  "aws:rds/subnetGroup:SubnetGroup": (name, inputs, c) => {
+    const n = String(inputs.name ?? name);
+    return { id: n, state: { arn: c.arn("rds", `subgrp:${n}`), vpcId: `vpc-${fakeHex("vpc")}` } };
+  },
+  "aws:rds/parameterGroup:ParameterGroup": (name, inputs, c) => {
+    const n = String(inputs.name ?? name);
+    return { id: n, state: { arn: c.arn("rds", `pg:${n}`) } };
+  },
+  "aws:rds/instance:Instance": (name, inputs, c) => {
+    const identifier = String(inputs.identifier ?? name);
+    const port = Number(inputs.port ?? 3306);
+    const address = `${identifier}.c${fakeHex(`${c.region}-rds`, 11)}.${c.region}.rds.amazonaws.com`;
+    return {
+      id: identifier,
+      state: {
+        arn: c.arn("rds", `db:${identifier}`),
+        address,
+        endpoint: `${address}:${port}`,
+        port,
+        resourceId: `db-${fakeHex(identifier, 26).toUpperCase()}`,
+        hostedZoneId: "ZLA2NUCOLGUUR",
+        // The provider echoes the password back as a secret.
+        password: inputs.password,
+      },
+    };
+  },
+  "aws:route53/zone:Zone": (name, inputs) => {
+    const id = `Z${fakeHex(name, 20).toUpperCase()}`;
+    const ns = [0, 1, 2, 3].map((i) => `ns-${parseInt(fakeHex(`${name}${i}`, 3), 16) % 2048}.awsdns-${10 + i}.${["com", "net", "org", "co.uk"][i]}`);
+    return { id, state: { zoneId: id, nameServers: ns, arn: `arn:aws:route53:::hostedzone/${id}`, name: inputs.name } };
+  },
+  "aws:route53/record:Record": (_name, inputs) => ({ id: `${String(inputs.zoneId)}_${String(inputs.name)}_${String(inputs.type)}`, state: { fqdn: inputs.name } }),
+  "random:index/randomPassword:RandomPassword": (name, inputs) => {
+    const length = Number(inputs.length ?? 24);
+    const result = fakeHex(`${name}-password`, length);
+    return { id: "none", state: { result: secretValue(result), bcryptHash: secretValue(`$2a$10$${fakeHex(name, 53)}`) } };
+  },
+  "tls:index/privateKey:PrivateKey": (name, inputs) => ({
+    id: fakeHex(name, 40),
+    state: {
+      privateKeyPem: secretValue(fakePem("PRIVATE KEY", name)),
+      privateKeyOpenssh: secretValue(fakePem("OPENSSH PRIVATE KEY", name)),
+      privateKeyPemPkcs8: secretValue(fakePem("PRIVATE KEY", name)),
+      publicKeyPem: fakePem("PUBLIC KEY", name),
+      publicKeyOpenssh: `${inputs.algorithm === "RSA" ? "ssh-rsa" : "ssh-ed25519"} AAAA${Buffer.from(fakeHex(name, 48)).toString("base64")}\n`,
+      publicKeyFingerprintSha256: `SHA256:${Buffer.from(fakeHex(`${name}-fp`, 32)).toString("base64")}`,
+    },
+  }),
+  "tls:index/selfSignedCert:SelfSignedCert": (name, inputs) => ({
+    id: fakeHex(name, 38),
+    state: { certPem: fakePem("CERTIFICATE", name), validityStartTime: "2026-01-01T00:00:00Z", validityEndTime: fakeValidityEnd(inputs) },
+  }),
+  "tls:index/locallySignedCert:LocallySignedCert": (name, inputs) => ({
+    id: fakeHex(name, 38),
+    state: { certPem: fakePem("CERTIFICATE", name), validityStartTime: "2026-01-01T00:00:00Z", validityEndTime: fakeValidityEnd(inputs) },
+  }),
+  "tls:index/certRequest:CertRequest": (name) => ({ id: fakeHex(name, 38), state: { certRequestPem: fakePem("CERTIFICATE REQUEST", name) } }),
+};
+
+function fakeValidityEnd(inputs: Inputs): string {
+  const hours = Number(inputs.validityPeriodHours ?? 8760);
+  return new Date(Date.UTC(2026, 0, 1) + hours * 3600_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+/** Invoke (data source) handlers. */
+const CALLS: Record<string, CallHandler> = {
+  "aws:index/getAvailabilityZones:getAvailabilityZones": (_i, c) => {
+    const letters = ["a", "b", "c", "d"];
+    return { names: letters.map((l) => `${c.region}${l}`), zoneIds: letters.map((_, i) => `${c.region.replace(/-/g, "").slice(0, 4)}-az${i + 1}`), id: c.region, state: "available" };
+  },
+  "aws:ec2/getAmi:getAmi": (inputs) => {
+    const filters = (inputs.filters as Array<{ name: string; values: string[] }> | undefined) ?? [];
+    const pattern = filters.find((f) => f.name === "name")?.values[0] ?? "image-*";
+    const amiName = pattern.replace("*", "20261101");
+    return { id: `ami-${fakeHex(amiName)}`, imageId: `ami-${fakeHex(amiName)}`, name: amiName, architecture: "x86_64", ownerId: (inputs.owners as string[] | undefined)?.[0], rootDeviceName: "/dev/sda1" };
+  },
+};
+
+export interface FakeCloud extends pulumi.runtime.Mocks {
+  /** Registers an extra handler (used by components whose providers are mocked elsewhere). */
+  readonly handlers: Record<string, Handler>;
+  readonly calls: Record<string, CallHandler>;
+}
+
+/** Builds the mocks for `pulumi.runtime.setMocks`. */
+export function fakeCloud(options: FakeCloudOptions): FakeCloud {
+  const account = options.accountId ?? "123456789012";
+  const ctx: Ctx = {
+    region: options.region,
+    account,
+    subnets: new Map(),
+    arn: (service, resource, regional = true) => `arn:aws:${service}:${regional ? options.region : ""}:${account}:${resource}`,
+  };
+  const handlers: Record<string, Handler> = { ...HANDLERS };
+  const calls: Record<string, CallHandler> = { ...CALLS };
+  return {
+    handlers,
+    calls,
+    newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: State } {
+      const inputs = args.inputs as Inputs;
+      if (args.type.startsWith("pulumi:providers:")) return { id: `${args.name}-provider-id`, state: inputs };
+      if (!args.custom) return { id: undefined, state: inputs };
+      const handler = handlers[args.type];
+      const out = handler ? handler(args.name, Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, unwrap(v)])), ctx) : { id: `${args.name}-${fakeHex(args.type, 8)}` };
+      return { id: out.id, state: { ...inputs, ...(out.state ?? {}) } };
+    },
+    call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+      const fn = calls[args.token];
+      if (!fn) throw new Error(`unmocked invoke ${args.token}: add it to cli/mocks.ts so the plan and tests see a plausible answer`);
+      return fn(args.inputs as Inputs, ctx);
+    },
+  };
+}

@@ -1,0 +1,121 @@
+// Offline plan: `npm run plan -- <stack> [--json]`. Runs the real program under the mock engine
+// with the stack's own Pulumi.<stack>.yaml and plausible cloud-assigned values. Needs no
+// credentials and no Pulumi CLI. Secrets print as "[secret]"; invalid config exits 2.
+import { ConfigError } from "../config";
+import { redactSecrets, runStack, type RunResult } from "./engine";
+import { readStackFile } from "./stackFile";
+
+export interface PlanJson {
+  stack: string;
+  project: string;
+  resources: Array<{ urn: string; type: string; name: string; id: string | null; parent: string | null; inputs: unknown; state: unknown }>;
+  outputs: unknown;
+}
+
+/** The --json document: exactly the documented shape, secrets redacted. */
+export function toPlanJson(run: RunResult): PlanJson {
+  return {
+    stack: run.stack,
+    project: run.project,
+    resources: run.resources.map((r) => ({
+      urn: r.urn,
+      type: r.type,
+      name: r.name,
+      id: r.id,
+      parent: r.parent,
+      inputs: redactSecrets(r.inputs),
+      state: redactSecrets(r.state),
+    })),
+    outputs: redactSecrets(run.outputs),
+  };
+}
+
+/** Inputs worth showing per type in the human-readable tree (everything else is in --json). */
+const KEY_FIELDS: Record<string, string[]> = {
+  "aws:ec2/vpc:Vpc": ["cidrBlock"],
+  "aws:ec2/subnet:Subnet": ["cidrBlock", "availabilityZone"],
+  "aws:ec2/routeTable:RouteTable": ["routes"],
+  "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": ["ipProtocol", "fromPort", "toPort", "cidrIpv4", "description"],
+  "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": ["ipProtocol", "cidrIpv4"],
+  "aws:ec2/securityGroup:SecurityGroup": ["name"],
+  "aws:ec2/instance:Instance": ["instanceType", "ami", "privateIp", "metadataOptions", "rootBlockDevice"],
+  "aws:ec2/eip:Eip": ["publicIp"],
+  "aws:ec2/keyPair:KeyPair": ["keyName"],
+  "aws:rds/instance:Instance": ["identifier", "engineVersion", "instanceClass", "allocatedStorage", "storageEncrypted", "publiclyAccessible", "backupRetentionPeriod", "deletionProtection", "skipFinalSnapshot", "endpoint"],
+  "aws:rds/parameterGroup:ParameterGroup": ["family"],
+  "aws:route53/zone:Zone": ["name", "nameServers"],
+  "aws:route53/record:Record": ["name", "type", "ttl", "records"],
+  "cloudflare:index/dnsRecord:DnsRecord": ["name", "type", "content", "proxied", "ttl"],
+  "tls:index/selfSignedCert:SelfSignedCert": ["ipAddresses", "dnsNames", "validityEndTime"],
+  "tls:index/locallySignedCert:LocallySignedCert": ["validityEndTime"],
+  "tls:index/certRequest:CertRequest": ["dnsNames", "ipAddresses"],
+};
+
+function short(v: unknown): string {
+  const s = typeof v === "string" ? v : JSON.stringify(v);
+  return s.length > 110 ? `${s.slice(0, 107)}...` : s;
+}
+
+/** The default, human-readable rendering: a tree of resources, key settings, then outputs. */
+export function renderTree(plan: PlanJson): string {
+  const children = new Map<string | null, PlanJson["resources"]>();
+  for (const r of plan.resources) {
+    const list = children.get(r.parent) ?? [];
+    list.push(r);
+    children.set(r.parent, list);
+  }
+  const lines: string[] = [`Plan for stack "${plan.stack}" of project "${plan.project}" (offline: mock engine, no cloud calls)`, ""];
+  const walk = (parent: string | null, depth: number): void => {
+    for (const r of children.get(parent) ?? []) {
+      const pad = "  ".repeat(depth);
+      lines.push(`${pad}+ ${r.type}  ${r.name}${r.id ? `  [${r.id}]` : ""}`);
+      const merged = { ...(r.state as Record<string, unknown>), ...(r.inputs as Record<string, unknown>) };
+      for (const f of KEY_FIELDS[r.type] ?? []) {
+        const v = (r.inputs as Record<string, unknown>)[f] ?? (r.state as Record<string, unknown>)[f] ?? merged[f];
+        if (v !== undefined) lines.push(`${pad}    ${f}: ${short(v)}`);
+      }
+      walk(r.urn, depth + 1);
+    }
+  };
+  walk(null, 0);
+  const count = plan.resources.filter((r) => !r.type.startsWith("berth:") && r.type !== "pulumi:pulumi:Stack").length;
+  lines.push("", `${count} cloud resources in ${plan.resources.length - count - 1} components.`, "", "Outputs:");
+  for (const [k, v] of Object.entries(plan.outputs as Record<string, unknown>)) lines.push(`  ${k}: ${short(v)}`);
+  return lines.join("\n");
+}
+
+async function main(argv: string[]): Promise<number> {
+  const json = argv.includes("--json");
+  const positional = argv.filter((a) => !a.startsWith("--"));
+  const unknown = argv.filter((a) => a.startsWith("--") && a !== "--json");
+  if (positional.length !== 1 || unknown.length > 0) {
+    process.stderr.write("usage: npm run plan -- <stack> [--json]\n  e.g. npm run plan -- dev\n");
+    return 64;
+  }
+  try {
+    const run = await runStack(readStackFile(positional[0]));
+    const plan = toPlanJson(run);
+    process.stdout.write(json ? `${JSON.stringify(plan, null, 2)}\n` : `${renderTree(plan)}\n`);
+    return 0;
+  } catch (e) {
+    const err = e instanceof ConfigError ? e : findConfigError(e);
+    process.stderr.write(`${err ? err.message : (e as Error).stack ?? String(e)}\n`);
+    return 2;
+  }
+}
+
+function findConfigError(e: unknown): ConfigError | undefined {
+  // The runtime may wrap the program's exception; look for ours inside.
+  const seen = new Set<unknown>();
+  let cur: unknown = e;
+  while (cur && typeof cur === "object" && !seen.has(cur)) {
+    seen.add(cur);
+    if (cur instanceof ConfigError) return cur;
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+}

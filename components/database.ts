@@ -1,0 +1,127 @@
+// Database: RDS MySQL 8 in the two private database subnets, utf8mb4 throughout, storage
+// encrypted, never publicly accessible, reachable only through the firewall's database SG.
+// The master password comes from berth:databasePassword (a config secret) or is generated,
+// and leaves the stack only as a secret.
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { nameTag } from "./tags";
+import { NAME_LIMITS, physical, type Naming } from "./naming";
+
+export interface DatabaseArgs {
+  readonly subnetIds: pulumi.Input<string>[];
+  readonly securityGroupId: pulumi.Input<string>;
+  /** MySQL version, "8.0" or an exact "8.0.39". */
+  readonly engineVersion: string;
+  /** @default "db.t3.micro" */
+  readonly instanceClass: string;
+  readonly allocatedStorageGiB: number;
+  /** Storage autoscaling ceiling; undefined = off. */
+  readonly maxAllocatedStorageGiB?: number;
+  readonly dbName: string;
+  readonly username: string;
+  /** Master password; @default generated (32 characters). */
+  readonly password?: pulumi.Input<string>;
+  readonly port: number;
+  readonly backupRetentionDays: number;
+  readonly backupWindow?: string;
+  /** @default true */
+  readonly deletionProtection: boolean;
+  /** @default false: a final snapshot is taken on delete */
+  readonly skipFinalSnapshot: boolean;
+  readonly multiAz: boolean;
+  readonly applyImmediately: boolean;
+  readonly naming: Naming;
+}
+
+/** Characters RDS refuses in a MySQL master password: / ' " @ and space. */
+export const RDS_PASSWORD_FORBIDDEN = /[/'"@\s]/;
+
+/** Parameter group family for an engine version: "8.0.39" -> "mysql8.0". */
+export function parameterFamily(engineVersion: string): string {
+  const [major, minor] = engineVersion.split(".");
+  return `mysql${major}.${minor}`;
+}
+
+export class Database extends pulumi.ComponentResource {
+  public readonly address: pulumi.Output<string>;
+  public readonly port: pulumi.Output<number>;
+  public readonly dbName: pulumi.Output<string>;
+  public readonly username: pulumi.Output<string>;
+  public readonly password: pulumi.Output<string>;
+  public readonly identifier: pulumi.Output<string>;
+
+  constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("berth:database:Database", name, {}, opts);
+    const parent = { parent: this };
+
+    const password = args.password !== undefined
+      ? pulumi.secret(args.password)
+      : new random.RandomPassword(`${name}-password`, {
+        length: 32,
+        special: true,
+        overrideSpecial: "!#$%^&*()-_=+[]{}<>?",
+        minLower: 2, minUpper: 2, minNumeric: 2, minSpecial: 1,
+      }, parent).result;
+
+    const subnetGroup = new aws.rds.SubnetGroup(`${name}-subnets`, {
+      name: physical(args.naming, "db-subnets"),
+      description: "Berth database: the two private database subnets",
+      subnetIds: args.subnetIds,
+      tags: nameTag(physical(args.naming, "db-subnets")),
+    }, parent);
+
+    const utf8mb4 = ["character_set_server", "character_set_client", "character_set_connection", "character_set_database", "character_set_results"]
+      .map((n) => ({ name: n, value: "utf8mb4", applyMethod: "immediate" }));
+    const params = new aws.rds.ParameterGroup(`${name}-params`, {
+      name: physical(args.naming, "db-params"),
+      family: parameterFamily(args.engineVersion),
+      description: "Berth database: utf8mb4 everywhere",
+      parameters: [
+        ...utf8mb4,
+        { name: "collation_server", value: "utf8mb4_0900_ai_ci", applyMethod: "immediate" },
+        { name: "collation_connection", value: "utf8mb4_0900_ai_ci", applyMethod: "immediate" },
+      ],
+      tags: nameTag(physical(args.naming, "db-params")),
+    }, parent);
+
+    const identifier = physical(args.naming, "db", NAME_LIMITS.rdsIdentifier);
+    const db = new aws.rds.Instance(`${name}-instance`, {
+      identifier,
+      engine: "mysql",
+      engineVersion: args.engineVersion,
+      instanceClass: args.instanceClass,
+      allocatedStorage: args.allocatedStorageGiB,
+      maxAllocatedStorage: args.maxAllocatedStorageGiB,
+      storageType: "gp3",
+      storageEncrypted: true,
+      dbName: args.dbName,
+      username: args.username,
+      password,
+      port: args.port,
+      dbSubnetGroupName: subnetGroup.name,
+      parameterGroupName: params.name,
+      vpcSecurityGroupIds: [args.securityGroupId],
+      publiclyAccessible: false,
+      multiAz: args.multiAz,
+      backupRetentionPeriod: args.backupRetentionDays,
+      backupWindow: args.backupWindow,
+      copyTagsToSnapshot: true,
+      deletionProtection: args.deletionProtection,
+      skipFinalSnapshot: args.skipFinalSnapshot,
+      finalSnapshotIdentifier: args.skipFinalSnapshot ? undefined : physical(args.naming, "db-final"),
+      autoMinorVersionUpgrade: true,
+      allowMajorVersionUpgrade: false,
+      applyImmediately: args.applyImmediately,
+      tags: nameTag(identifier),
+    }, parent);
+
+    this.address = db.address;
+    this.port = db.port;
+    this.dbName = pulumi.output(args.dbName);
+    this.username = pulumi.output(args.username);
+    this.password = pulumi.secret(password);
+    this.identifier = db.identifier;
+    this.registerOutputs({ address: this.address, port: this.port });
+  }
+}

@@ -1,0 +1,87 @@
+// Firewall: the host security group (inbound rules from config, each described; all egress)
+// and the database security group, which admits MySQL from exactly one source: the host's
+// PRIVATE address as a /32. Traffic to a public address leaves through the internet gateway
+// and arrives from outside the VPC, so a rule on the public IP would silently never match.
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { nameTag } from "./tags";
+import { physical, type Naming } from "./naming";
+import type { HostIngressRule } from "./firewallRules";
+
+export interface FirewallArgs {
+  readonly vpcId: pulumi.Input<string>;
+  /** Resolved inbound rules of the host (see firewallRules.ts). */
+  readonly hostIngress: readonly HostIngressRule[];
+  /** MySQL port of the database. */
+  readonly databasePort: number;
+  readonly naming: Naming;
+}
+
+export class Firewall extends pulumi.ComponentResource {
+  public readonly hostSecurityGroupId: pulumi.Output<string>;
+  public readonly databaseSecurityGroupId: pulumi.Output<string>;
+  private readonly databaseSg: aws.ec2.SecurityGroup;
+  private readonly databasePort: number;
+  private readonly baseName: string;
+
+  constructor(name: string, args: FirewallArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("berth:firewall:Firewall", name, {}, opts);
+    const parent = { parent: this };
+    this.baseName = name;
+    this.databasePort = args.databasePort;
+
+    const hostSg = new aws.ec2.SecurityGroup(`${name}-host-sg`, {
+      vpcId: args.vpcId,
+      name: physical(args.naming, "host"),
+      description: "Berth host: SSH and admin ports from admin networks, service ports as configured",
+      tags: nameTag(physical(args.naming, "host")),
+    }, parent);
+    for (const rule of args.hostIngress) {
+      new aws.vpc.SecurityGroupIngressRule(`${name}-host-in-${rule.key}`, {
+        securityGroupId: hostSg.id,
+        ipProtocol: rule.protocol,
+        fromPort: rule.fromPort,
+        toPort: rule.toPort,
+        cidrIpv4: rule.cidr,
+        description: rule.description,
+      }, parent);
+    }
+    new aws.vpc.SecurityGroupEgressRule(`${name}-host-out-all`, {
+      securityGroupId: hostSg.id,
+      ipProtocol: "-1",
+      cidrIpv4: "0.0.0.0/0",
+      description: "All outbound (package updates, image pulls, the database)",
+    }, parent);
+
+    // No rules here: the only inbound rule is added by admitDatabaseClient once the host exists,
+    // and the database needs no outbound traffic.
+    this.databaseSg = new aws.ec2.SecurityGroup(`${name}-database-sg`, {
+      vpcId: args.vpcId,
+      name: physical(args.naming, "database"),
+      description: "Berth database: MySQL from the host's private IP only",
+      tags: nameTag(physical(args.naming, "database")),
+    }, parent);
+
+    this.hostSecurityGroupId = hostSg.id;
+    this.databaseSecurityGroupId = this.databaseSg.id;
+    this.registerOutputs({ hostSecurityGroupId: this.hostSecurityGroupId, databaseSecurityGroupId: this.databaseSecurityGroupId });
+  }
+
+  /**
+   * Admits MySQL from one private address as a /32. Fed from the instance's privateIp output,
+   * so when the host is replaced the rule follows the new address in the same update.
+   */
+  admitDatabaseClient(role: string, privateIp: pulumi.Input<string>, description: string): aws.vpc.SecurityGroupIngressRule {
+    return new aws.vpc.SecurityGroupIngressRule(`${this.baseName}-database-in-${role}`, {
+      securityGroupId: this.databaseSg.id,
+      ipProtocol: "tcp",
+      fromPort: this.databasePort,
+      toPort: this.databasePort,
+      cidrIpv4: pulumi.output(privateIp).apply((ip) => {
+        if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(ip)) throw new Error(`database client address "${ip}" is not an IPv4 address`);
+        return `${ip}/32`;
+      }),
+      description,
+    }, { parent: this });
+  }
+}

@@ -1,0 +1,126 @@
+// Host: the stack's own SSH key (@pulumi/tls, registered as an EC2 key pair; the private half
+// leaves the stack only as a secret output), an Ubuntu LTS instance with IMDSv2 required and
+// an encrypted gp3 root volume, cloud-init that installs Docker and nginx, and an Elastic IP.
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import * as tls from "@pulumi/tls";
+import { nameTag } from "./tags";
+import { physical, type Naming } from "./naming";
+import { renderCloudInit } from "./render/cloudInit";
+
+export interface HostArgs {
+  /** Subnet the host lives in (public). */
+  readonly subnetId: pulumi.Input<string>;
+  readonly securityGroupIds: pulumi.Input<string>[];
+  /** @default "t3.xlarge" (4 vCPU / 16 GiB) */
+  readonly instanceType: string;
+  /** Root volume size in GiB (gp3, encrypted). */
+  readonly rootVolumeGiB: number;
+  /** Pinned AMI; when absent the newest image matching `amiNamePattern` from `amiOwner` is used. */
+  readonly amiId?: string;
+  /** @default "099720109477" (Canonical) */
+  readonly amiOwner: string;
+  readonly amiNamePattern: string;
+  /** Login user of the AMI (Pulumi's SSH user). */
+  readonly sshUser: string;
+  /** Non-root user in the docker group. */
+  readonly deployUser: string;
+  readonly sshPort: number;
+  /** @default "ED25519" */
+  readonly sshKeyAlgorithm: "ED25519" | "RSA";
+  readonly naming: Naming;
+}
+
+/** arm64 for Graviton families (t4g, m7g, c6gn, ...), x86_64 otherwise. */
+export function instanceArchitecture(instanceType: string): "arm64" | "x86_64" {
+  const family = instanceType.split(".")[0];
+  return /^[a-z]+\d+g[a-z]*$/.test(family) ? "arm64" : "x86_64";
+}
+
+export class Host extends pulumi.ComponentResource {
+  public readonly instanceId: pulumi.Output<string>;
+  public readonly publicIp: pulumi.Output<string>;
+  public readonly privateIp: pulumi.Output<string>;
+  /** OpenSSH private key (secret). */
+  public readonly sshPrivateKey: pulumi.Output<string>;
+  public readonly sshPublicKey: pulumi.Output<string>;
+  public readonly amiId: pulumi.Output<string>;
+
+  constructor(name: string, args: HostArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("berth:host:Host", name, {}, opts);
+    const parent = { parent: this };
+
+    const key = new tls.PrivateKey(`${name}-ssh-key`, {
+      algorithm: args.sshKeyAlgorithm,
+      ...(args.sshKeyAlgorithm === "RSA" ? { rsaBits: 4096 } : {}),
+    }, parent);
+    const keyPair = new aws.ec2.KeyPair(`${name}-key-pair`, {
+      keyName: physical(args.naming, "host-key"),
+      publicKey: key.publicKeyOpenssh.apply((k) => k.trim()),
+      tags: nameTag(physical(args.naming, "host-key")),
+    }, parent);
+
+    const arch = instanceArchitecture(args.instanceType);
+    const ami = args.amiId
+      ? pulumi.output(args.amiId)
+      : aws.ec2.getAmiOutput({
+        owners: [args.amiOwner],
+        mostRecent: true,
+        filters: [
+          { name: "name", values: [arch === "arm64" ? args.amiNamePattern.replace("amd64", "arm64") : args.amiNamePattern] },
+          { name: "architecture", values: [arch] },
+          { name: "virtualization-type", values: ["hvm"] },
+          { name: "root-device-type", values: ["ebs"] },
+        ],
+      }, parent).id;
+    this.amiId = ami;
+
+    const userData = key.publicKeyOpenssh.apply((pub) => renderCloudInit({
+      deployUser: args.deployUser,
+      deployAuthorizedKey: pub,
+      sshPort: args.sshPort,
+    }));
+
+    const instance = new aws.ec2.Instance(`${name}-instance`, {
+      ami,
+      instanceType: args.instanceType,
+      subnetId: args.subnetId,
+      vpcSecurityGroupIds: args.securityGroupIds,
+      keyName: keyPair.keyName,
+      associatePublicIpAddress: true,
+      userData,
+      metadataOptions: {
+        httpEndpoint: "enabled",
+        httpTokens: "required", // IMDSv2 only
+        // 1 hop: containers on the host cannot reach the instance metadata service.
+        httpPutResponseHopLimit: 1,
+      },
+      rootBlockDevice: {
+        volumeType: "gp3",
+        volumeSize: args.rootVolumeGiB,
+        encrypted: true,
+        deleteOnTermination: true,
+        tags: nameTag(physical(args.naming, "host-root")),
+      },
+      tags: nameTag(physical(args.naming, "host")),
+    }, {
+      parent: this,
+      // A newer Ubuntu image must never replace a running host on the next `pulumi up`;
+      // pin berth:host.amiId (or replace deliberately) to move to a new image.
+      ignoreChanges: args.amiId ? [] : ["ami"],
+    });
+
+    const eip = new aws.ec2.Eip(`${name}-eip`, {
+      domain: "vpc",
+      instance: instance.id,
+      tags: nameTag(physical(args.naming, "host-eip")),
+    }, parent);
+
+    this.instanceId = instance.id;
+    this.privateIp = instance.privateIp;
+    this.publicIp = eip.publicIp;
+    this.sshPrivateKey = pulumi.secret(key.privateKeyOpenssh);
+    this.sshPublicKey = key.publicKeyOpenssh;
+    this.registerOutputs({ instanceId: this.instanceId, publicIp: this.publicIp, privateIp: this.privateIp });
+  }
+}

@@ -1,0 +1,91 @@
+// Network: one VPC per stack, two public subnets in two AZs for the host (internet gateway,
+// 0.0.0.0/0 route; VPC-local traffic stays on the implicit local route), and two private
+// subnets for the database with a route table that has no internet route at all. The VPC's
+// default security group is adopted and stripped of rules so nothing can use it by accident.
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { nameTag } from "./tags";
+import { physical, type Naming } from "./naming";
+
+export interface NetworkArgs {
+  /** VPC block, e.g. 10.20.0.0/16. */
+  readonly vpcCidr: string;
+  /** The two public (host) subnets, one per AZ. */
+  readonly publicSubnetCidrs: readonly [string, string];
+  /** The two private (database) subnets, one per AZ; no route to the internet. */
+  readonly databaseSubnetCidrs: readonly [string, string];
+  /**
+   * Two distinct AZs of the provider's region.
+   * @default the first two zones the region reports as available
+   */
+  readonly availabilityZones?: readonly [string, string];
+  readonly naming: Naming;
+}
+
+export class Network extends pulumi.ComponentResource {
+  public readonly vpcId: pulumi.Output<string>;
+  public readonly availabilityZones: pulumi.Output<string[]>;
+  public readonly publicSubnetIds: pulumi.Output<string>[];
+  public readonly databaseSubnetIds: pulumi.Output<string>[];
+
+  constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("berth:network:Network", name, {}, opts);
+    const parent = { parent: this };
+
+    const zones: pulumi.Output<string[]> = args.availabilityZones
+      ? pulumi.output([...args.availabilityZones])
+      : aws.getAvailabilityZonesOutput({ state: "available" }, parent).names.apply((names) => {
+        if (names.length < 2) throw new Error(`the region offers ${names.length} availability zone(s); Berth needs two (set berth:network.availabilityZones)`);
+        return names.slice(0, 2);
+      });
+    this.availabilityZones = zones;
+
+    const vpc = new aws.ec2.Vpc(`${name}-vpc`, {
+      cidrBlock: args.vpcCidr,
+      enableDnsSupport: true,
+      enableDnsHostnames: true,
+      tags: nameTag(physical(args.naming, "vpc")),
+    }, parent);
+    this.vpcId = vpc.id;
+
+    // Adopt the default SG and leave it with no rules (CIS 5.4): nothing should rely on it.
+    new aws.ec2.DefaultSecurityGroup(`${name}-default-sg`, {
+      vpcId: vpc.id,
+      ingress: [],
+      egress: [],
+      tags: nameTag(physical(args.naming, "default-sg-unused")),
+    }, parent);
+
+    const igw = new aws.ec2.InternetGateway(`${name}-igw`, { vpcId: vpc.id, tags: nameTag(physical(args.naming, "igw")) }, parent);
+    const publicRoutes = new aws.ec2.RouteTable(`${name}-public-rt`, {
+      vpcId: vpc.id,
+      routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: igw.id }],
+      tags: nameTag(physical(args.naming, "public-rt")),
+    }, parent);
+    // Explicitly empty: the database subnets must not reach or be reached from the internet,
+    // even if someone later adds routes to the VPC's main route table.
+    const databaseRoutes = new aws.ec2.RouteTable(`${name}-database-rt`, {
+      vpcId: vpc.id,
+      routes: [],
+      tags: nameTag(physical(args.naming, "database-rt")),
+    }, parent);
+
+    const subnets = (role: "public" | "database", cidrs: readonly [string, string], table: aws.ec2.RouteTable): pulumi.Output<string>[] =>
+      cidrs.map((cidr, i) => {
+        const subnet = new aws.ec2.Subnet(`${name}-${role}-${i + 1}`, {
+          vpcId: vpc.id,
+          cidrBlock: cidr,
+          availabilityZone: zones.apply((z) => z[i]),
+          // The host gets an Elastic IP; nothing should get a public address implicitly.
+          mapPublicIpOnLaunch: false,
+          tags: nameTag(physical(args.naming, `${role}-${i + 1}`), { Tier: role }),
+        }, parent);
+        new aws.ec2.RouteTableAssociation(`${name}-${role}-${i + 1}-rta`, { subnetId: subnet.id, routeTableId: table.id }, parent);
+        return subnet.id;
+      });
+    this.publicSubnetIds = subnets("public", args.publicSubnetCidrs, publicRoutes);
+    this.databaseSubnetIds = subnets("database", args.databaseSubnetCidrs, databaseRoutes);
+
+    this.registerOutputs({ vpcId: this.vpcId, publicSubnetIds: this.publicSubnetIds, databaseSubnetIds: this.databaseSubnetIds });
+  }
+}

@@ -1,0 +1,69 @@
+// Pure renderer: the host's cloud-init user data. It installs Docker Engine (Docker's apt
+// repository) and nginx, adds the non-root deploy user to the docker group, hardens SSH and
+// turns on unattended security upgrades. It must never hold a secret: user data is readable
+// by anyone who can describe the instance, so keys and passwords arrive later over SSH.
+
+export interface CloudInitInput {
+  /** Non-root user for CI deploys (member of the docker group). */
+  readonly deployUser: string;
+  /** OpenSSH public key allowed to log in as the deploy user. */
+  readonly deployAuthorizedKey: string;
+  /** sshd port; 22 leaves the distribution default alone. */
+  readonly sshPort: number;
+}
+
+const q = (s: string): string => JSON.stringify(s); // a JSON string is a valid YAML scalar
+
+export function renderCloudInit(input: CloudInitInput): string {
+  if (/PRIVATE KEY/.test(input.deployAuthorizedKey)) throw new Error("cloud-init: refusing to put a private key into user data");
+  const sshd = [
+    "# Managed by Berth: key-only logins, no root.",
+    "PermitRootLogin no",
+    "PasswordAuthentication no",
+    "KbdInteractiveAuthentication no",
+    ...(input.sshPort !== 22 ? [`Port ${input.sshPort}`] : []),
+  ];
+  const runcmd = [
+    "install -m 0755 -d /etc/apt/keyrings",
+    "curl -fsSL https://download.docker.com/linux/ubuntu/gpg -o /etc/apt/keyrings/docker.asc",
+    "chmod a+r /etc/apt/keyrings/docker.asc",
+    `echo "deb [arch=$(dpkg --print-architecture) signed-by=/etc/apt/keyrings/docker.asc] https://download.docker.com/linux/ubuntu $(. /etc/os-release && echo $VERSION_CODENAME) stable" > /etc/apt/sources.list.d/docker.list`,
+    "apt-get update",
+    "DEBIAN_FRONTEND=noninteractive apt-get install -y docker-ce docker-ce-cli containerd.io docker-buildx-plugin",
+    `usermod -aG docker ${input.deployUser}`,
+    "systemctl enable --now docker nginx unattended-upgrades",
+    "systemctl restart ssh",
+  ];
+  return [
+    "#cloud-config",
+    "# Rendered by Berth (components/render/cloudInit.ts). Holds no secrets.",
+    "package_update: true",
+    "package_upgrade: false",
+    "packages: [ca-certificates, curl, nginx, unattended-upgrades]",
+    "groups: [docker]",
+    "users:",
+    "  - default",
+    `  - name: ${q(input.deployUser)}`,
+    "    gecos: Berth deploy user",
+    "    shell: /bin/bash",
+    "    groups: [docker]",
+    "    lock_passwd: true",
+    "    ssh_authorized_keys:",
+    `      - ${q(input.deployAuthorizedKey.trim())}`,
+    "ssh_pwauth: false",
+    "disable_root: true",
+    "write_files:",
+    "  - path: /etc/ssh/sshd_config.d/60-berth.conf",
+    "    permissions: \"0644\"",
+    "    content: |",
+    ...sshd.map((l) => `      ${l}`),
+    "  - path: /etc/apt/apt.conf.d/20auto-upgrades",
+    "    permissions: \"0644\"",
+    "    content: |",
+    "      APT::Periodic::Update-Package-Lists \"1\";",
+    "      APT::Periodic::Unattended-Upgrade \"1\";",
+    "runcmd:",
+    ...runcmd.map((c) => `  - ${q(c)}`),
+    "",
+  ].join("\n");
+}
