@@ -279,19 +279,21 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   return cur;
 }
 
-function levenshtein(a: string, b: string): number {
+function editDistance(a: string, b: string): number {
   const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
   for (let j = 1; j <= b.length; j++) d[0][j] = j;
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {
       d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      // A swap of two neighbours ("form" for "from") is one typo, not two.
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
     }
   }
   return d[a.length][b.length];
 }
 
 function suggest(word: string, options: readonly string[]): string {
-  const best = options.map((o) => [o, levenshtein(word.toLowerCase(), o.toLowerCase())] as const).sort((x, y) => x[1] - y[1])[0];
+  const best = options.map((o) => [o, editDistance(word.toLowerCase(), o.toLowerCase())] as const).sort((x, y) => x[1] - y[1])[0];
   return best && best[1] <= Math.max(2, Math.floor(word.length / 3)) ? ` (did you mean "${best[0]}"?)` : "";
 }
 
@@ -522,6 +524,21 @@ function validateHostLayer(raw: Raw, add: (p: ConfigProblem) => void): void {
   }
 }
 
+/** Rules the providers enforce on secret values, checked here so `pulumi up` never fails halfway. */
+function validateSecrets(secrets: Partial<Record<SecretKey, string>>, add: (p: ConfigProblem) => void): void {
+  const db = secrets.databasePassword;
+  if (db !== undefined) {
+    // RDS MySQL: 8-41 printable ASCII characters other than / ' " @ and space.
+    if (db.length < 8 || db.length > 41) add({ key: "berth:databasePassword", value: "(hidden)", message: `must be 8 to 41 characters (RDS MySQL); it has ${db.length}` });
+    if (/[/'"@\s]/.test(db) || /[^\x21-\x7e]/.test(db)) add({ key: "berth:databasePassword", value: "(hidden)", message: "must not contain / ' \" @, spaces or non-ASCII characters (RDS MySQL)" });
+  }
+  const reg = secrets.registryPassword;
+  if (reg !== undefined && (reg.length < 12 || reg.length > 72 || reg.includes(":"))) {
+    // bcrypt reads at most 72 bytes; htpasswd lines split on ':'.
+    add({ key: "berth:registryPassword", value: "(hidden)", message: "must be 12 to 72 characters without ':'" });
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Entry points
 
@@ -571,6 +588,7 @@ export function parseConfig(input: RawConfigInput): Config {
     throw new ConfigError(problems);
   }
   const raw = parsed.data;
+  validateSecrets(secrets, add);
   const network = crossValidate(raw, input.region ?? "", add);
   for (const role of ["db", "db-subnets", "db-params", "host-key"]) {
     try {

@@ -83,8 +83,8 @@ async function runOnce(options: RunOptions): Promise<RunResult> {
   });
 
   // Load the program only now: modules it imports may read config and settings when loaded.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { berth } = require("../berth") as typeof import("../berth");
+  // (a dynamic import, so test runners that transform TypeScript load it through their pipeline)
+  const { berth } = await import("../berth");
   await pulumi.runtime.runInPulumiStack(async () => berth());
   await settings.waitForRPCs?.();
 

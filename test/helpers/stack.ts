@@ -1,0 +1,51 @@
+// Test helpers over the mock engine: run a shipped stack (optionally with config changed),
+// find recorded resources, and read secrets the way the engine reports them.
+import { runStack, type RecordedResource, type RunResult } from "../../cli/engine";
+import { isSecretValue } from "../../cli/mocks";
+import { readStackFile, type StackFile } from "../../cli/stackFile";
+
+export type { RecordedResource, RunResult };
+export { isSecretValue };
+
+/** The shipped stack file with `berth:<section>` replaced by `mutate(section)`. */
+export function stackWith(stack: string, edits: Record<string, unknown> = {}, secrets: Record<string, string> = {}): StackFile {
+  const file = readStackFile(stack);
+  const config = { ...file.config };
+  const secretKeys = [...file.secretKeys];
+  for (const [key, value] of Object.entries(edits)) {
+    const full = key.includes(":") ? key : `berth:${key}`;
+    if (value === undefined) delete config[full];
+    else config[full] = typeof value === "string" ? value : JSON.stringify(value);
+  }
+  for (const [key, value] of Object.entries(secrets)) {
+    const full = key.includes(":") ? key : `berth:${key}`;
+    config[full] = value;
+    secretKeys.push(full);
+  }
+  return { ...file, config, secretKeys };
+}
+
+/** The parsed `berth:<section>` object of a stack file (for edits that change one field). */
+export function section(stack: string, name: string): Record<string, unknown> {
+  const raw = readStackFile(stack).config[`berth:${name}`];
+  return raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
+}
+
+export function run(stackOrFile: string | StackFile): Promise<RunResult> {
+  return runStack(typeof stackOrFile === "string" ? readStackFile(stackOrFile) : stackOrFile);
+}
+
+export function ofType(r: RunResult, type: string): RecordedResource[] {
+  return r.resources.filter((x) => x.type === type);
+}
+
+export function one(r: RunResult, type: string, name?: string): RecordedResource {
+  const found = ofType(r, type).filter((x) => name === undefined || x.name === name);
+  if (found.length !== 1) throw new Error(`expected one ${type}${name ? ` named ${name}` : ""}, found ${found.length}: ${found.map((f) => f.name).join(", ")}`);
+  return found[0];
+}
+
+/** The plain value of an input, unwrapping Pulumi's secret marker. */
+export function plain(v: unknown): unknown {
+  return isSecretValue(v) ? v.value : v;
+}

@@ -1,0 +1,97 @@
+// Table tests for config validation: each bad input names the key, shows the value and says
+// what is allowed, before any resource exists.
+import { describe, expect, it } from "vitest";
+import { ConfigError, parseConfig } from "../../config";
+import { toRawConfigInput } from "../../cli/stackFile";
+import { section, stackWith } from "../helpers/stack";
+
+function problems(stack: string, edits: Record<string, unknown>, secrets: Record<string, string> = {}): string {
+  try {
+    parseConfig(toRawConfigInput(stackWith(stack, edits, secrets)));
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as Error).message;
+  }
+  throw new Error("expected the configuration to be rejected");
+}
+
+const devNet = section("dev", "network");
+const devFw = section("dev", "firewall");
+
+describe("the shipped stacks", () => {
+  it.each(["dev", "prod"])("%s validates", (stack) => {
+    const cfg = parseConfig(toRawConfigInput(stackWith(stack)));
+    expect(cfg.stack).toBe(stack);
+    expect(cfg.network.publicSubnetCidrs).toHaveLength(2);
+  });
+  it("resolves defaults for omitted sections and fields", () => {
+    const cfg = parseConfig(toRawConfigInput(stackWith("dev", { host: undefined, network: { vpcCidr: "10.9.0.0/16" } })));
+    expect(cfg.host.instanceType).toBe("t3.xlarge");
+    expect(cfg.host.amiOwner).toBe("099720109477");
+    expect(cfg.network.publicSubnetCidrs).toEqual(["10.9.0.0/20", "10.9.16.0/20"]);
+    expect(cfg.network.databaseSubnetCidrs).toEqual(["10.9.32.0/20", "10.9.48.0/20"]);
+    expect(cfg.database.deletionProtection).toBe(false); // dev sets it
+    expect(parseConfig(toRawConfigInput(stackWith("dev", { database: {} }))).database.deletionProtection).toBe(true);
+  });
+});
+
+describe("validation errors name the key, the value and what is allowed", () => {
+  it.each<[string, Record<string, unknown>, RegExp]>([
+    ["malformed VPC CIDR", { network: { ...devNet, vpcCidr: "10.0.0.0/33" } }, /berth:network\.vpcCidr = "10\.0\.0\.0\/33": must be an IPv4 CIDR/],
+    ["host bits set", { network: { ...devNet, publicSubnetCidrs: ["10.20.0.5/24", "10.20.1.0/24"] } }, /berth:network\.publicSubnetCidrs\[0\] = "10\.20\.0\.5\/24": must be an IPv4 CIDR/],
+    ["subnet outside the VPC", { network: { ...devNet, publicSubnetCidrs: ["10.99.0.0/24", "10.20.1.0/24"] } }, /berth:network\.publicSubnetCidrs\[0\] = "10\.99\.0\.0\/24": must lie inside the VPC 10\.20\.0\.0\/16/],
+    ["overlapping subnets", { network: { ...devNet, databaseSubnetCidrs: ["10.20.0.128/25", "10.20.11.0/24"] } }, /berth:network\.databaseSubnetCidrs\[0\] = "10\.20\.0\.128\/25": overlaps berth:network\.publicSubnetCidrs\[0\]/],
+    ["both subnets in one AZ", { network: { ...devNet, availabilityZones: ["ap-northeast-2a", "ap-northeast-2a"] } }, /berth:network\.availabilityZones = \["ap-northeast-2a","ap-northeast-2a"\]: both subnets are in the same AZ/],
+    ["AZ of another region", { network: { ...devNet, availabilityZones: ["us-east-1a", "ap-northeast-2c"] } }, /berth:network\.availabilityZones\[0\] = "us-east-1a": is not a zone of region ap-northeast-2/],
+    ["only one public subnet", { network: { ...devNet, publicSubnetCidrs: ["10.20.0.0/24"] } }, /berth:network\.publicSubnetCidrs = \["10\.20\.0\.0\/24"\]: must have exactly 2 item/],
+    ["VPC too small", { network: { vpcCidr: "10.0.0.0/26" } }, /berth:network\.vpcCidr = "10\.0\.0\.0\/26": VPC prefix must be \/16 to \/24/],
+    ["SSH open to the world", { firewall: { ...devFw, adminCidrs: ["0.0.0.0/0"] } }, /berth:firewall\.adminCidrs\[0\] = "0\.0\.0\.0\/0": SSH and admin ports must not be open to the whole internet/],
+    ["SSH port opened to anywhere by a rule", { firewall: { ...devFw, ingress: [{ port: 20, toPort: 30, from: "anywhere", description: "oops" }] } }, /berth:firewall\.ingress\[0\] = .*opens SSH \(port 22\) to 0\.0\.0\.0\/0; use from: admin/],
+    ["MySQL opened to anywhere", { firewall: { ...devFw, ingress: [{ port: 3306, from: "anywhere", description: "db" }] } }, /opens MySQL \(port 3306\) to 0\.0\.0\.0\/0/],
+    ["no admin CIDRs", { firewall: { ...devFw, adminCidrs: [] } }, /berth:firewall\.adminCidrs = \[\]: must have at least 1 item/],
+    ["firewall missing", { firewall: undefined }, /berth:firewall = \(not set\): is required/],
+    ["rule without description", { firewall: { ...devFw, ingress: [{ port: 8000, from: "anywhere" }] } }, /berth:firewall\.ingress\[0\]\.description = \(not set\): is required/],
+    ["port out of range", { firewall: { ...devFw, sshPort: 70000 } }, /berth:firewall\.sshPort = 70000: must be <= 65535/],
+    ["port zero", { registry: { ...section("dev", "registry"), port: 0 } }, /berth:registry\.port = 0: must be >= 1/],
+    ["unknown instance type", { host: { instanceType: "t3.humongous" } }, /berth:host\.instanceType = "t3\.humongous": must be an EC2 instance type like t3\.xlarge/],
+    ["unknown DB class", { database: { instanceClass: "t3.micro" } }, /berth:database\.instanceClass = "t3\.micro": must be an RDS class like db\.t3\.micro/],
+    ["MySQL 5.7", { database: { engineVersion: "5.7" } }, /berth:database\.engineVersion = "5\.7": must be a MySQL 8 version/],
+    ["protected DB without backups", { database: { backupRetentionDays: 0 } }, /berth:database\.backupRetentionDays = 0: a deletion-protected database needs backups/],
+    ["zone without a domain", { dns: { zones: [{ provider: "route53", records: [{ name: "host", type: "A" }] }] } }, /berth:dns\.zones\[0\]\.domain = \(not set\): is required/],
+    ["proxied registry without its hostname", { registry: { ...section("prod", "registry"), hostname: undefined } }, /berth:registry\.hostname = \(not set\): is required when berth:registry\.expose is "proxy"/],
+    ["typo at the top level", { netwrok: { vpcCidr: "10.0.0.0/16" } }, /berth:netwrok = .*unknown key \(did you mean "network"\?\)/],
+    ["typo in a section", { network: { ...devNet, vpcCidrr: "10.0.0.0/16" } }, /berth:network\.vpcCidrr = "10\.0\.0\.0\/16": unknown key \(did you mean "vpcCidr"\?\); allowed here: vpcCidr/],
+    ["typo in a list item", { firewall: { ...devFw, ingress: [{ port: 8000, from: "anywhere", description: "x", form: "admin" }] } }, /berth:firewall\.ingress\[0\]\.form = "admin": unknown key \(did you mean "from"\?\)/],
+    ["wrong enum", { registry: { ...section("dev", "registry"), expose: "public" } }, /berth:registry\.expose = "public": Invalid option: expected one of "direct"\|"proxy"/],
+    ["floating registry tag", { registry: { ...section("dev", "registry"), image: "registry:2" } }, /berth:registry\.image = "registry:2": must be an exact registry image/],
+    ["section that is not an object", { network: "10.0.0.0/16" }, /berth:network = "10\.0\.0\.0\/16": must be an object/],
+    ["region missing", { "aws:region": undefined }, /aws:region = \(not set\): must be an AWS region/],
+  ])("%s", (_label, edits, expected) => {
+    expect(problems("dev", edits)).toMatch(expected);
+  });
+
+  it("lists every problem at once", () => {
+    const msg = problems("dev", { host: { instanceType: "big", rootVolumeGiB: 2 }, database: { instanceClass: "small" } });
+    expect(msg).toMatch(/berth:host\.instanceType/);
+    expect(msg).toMatch(/berth:host\.rootVolumeGiB = 2: must be >= 8/);
+    expect(msg).toMatch(/berth:database\.instanceClass/);
+  });
+
+  it("refuses a password typed in plain text and never echoes it", () => {
+    const input = toRawConfigInput(stackWith("dev", { databasePassword: "hunter2-plain" }));
+    expect(() => parseConfig(input)).toThrow(/berth:databasePassword = "\(hidden\)": must be stored encrypted: pulumi config set --secret berth:databasePassword/);
+    try { parseConfig(input); } catch (e) { expect((e as Error).message).not.toContain("hunter2"); }
+  });
+
+  it("accepts the same password as a secret", () => {
+    const cfg = parseConfig(toRawConfigInput(stackWith("dev", {}, { databasePassword: "Correct-Horse-42" })));
+    expect(cfg.secrets.databasePassword).toBe("Correct-Horse-42");
+  });
+
+  it.each([
+    ["short", "Ab1!", /berth:databasePassword = "\(hidden\)": must be 8 to 41 characters/],
+    ["forbidden character", "has/slash-in-it", /berth:databasePassword = "\(hidden\)": must not contain/],
+  ])("checks the database password rules RDS enforces (%s)", (_l, pw, expected) => {
+    expect(problems("dev", {}, { databasePassword: pw })).toMatch(expected);
+  });
+});
