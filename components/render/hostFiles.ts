@@ -1,0 +1,248 @@
+// The complete set of host files for one stack: nginx, registry config, htpasswd, TLS material.
+//
+// One function serves the real host (root "/", ports 80/443, registry on :<registry.port> inside its
+// container) and the local rehearsal (root <dir>, 127.0.0.1, free ports): only HostFilesOptions
+// differ, never the renderers. Pure: no Pulumi, no file system, no processes.
+import type { Config } from "../../config";
+import { htpasswdFile } from "./htpasswd";
+import { renderNginxFiles, type NginxSpec } from "./nginx";
+import { HOST_PATHS, reroot, type HostFile } from "./paths";
+import { renderRegistryConfig } from "./registry";
+
+/** The slice of Config the host layer reads. */
+export type HostLayerConfig = Pick<Config, "registry" | "proxy" | "tls">;
+
+/** PEM material served by nginx (and by the registry in direct mode). */
+export interface TlsMaterial {
+  /** Server certificate, followed by any intermediates. */
+  readonly certPem: string;
+  /** Private key of the server certificate. */
+  readonly keyPem: string;
+  /** CA that clients should trust (self-signed mode); written next to the certificate when set. */
+  readonly caPem?: string;
+}
+
+/** The registry's single user. */
+export interface RegistryCredentials {
+  readonly username: string;
+  /** `username:$2y$...` as produced by htpasswdEntry (deterministic). */
+  readonly htpasswdLine: string;
+}
+
+/** Where and how the files are laid out; defaults describe the real host. */
+export interface HostFilesOptions {
+  /** Prefix for every path Berth writes. @default "/" */
+  readonly root?: string;
+  /** Address nginx binds. @default all addresses */
+  readonly listenAddress?: string;
+  /** @default 80 */
+  readonly httpPort?: number;
+  /** @default 443 */
+  readonly httpsPort?: number;
+  /** Host port where nginx reaches the plain-HTTP registry on 127.0.0.1. @default config.registry.port */
+  readonly registryPort?: number;
+  /** The registry's own `http.addr`. @default ":<config.registry.port>" (all addresses inside its container) */
+  readonly registryListenAddress?: string;
+  /** More names for the proxied registry's server block (the rehearsal adds 127.0.0.1 and localhost). @default [] */
+  readonly registryExtraServerNames?: readonly string[];
+  /** nginx worker user; null = no `user` line. @default "www-data" (Debian/Ubuntu) */
+  readonly nginxUser?: string | null;
+  /** Put nginx's temp files under root (the rehearsal runs without /var/lib/nginx). @default false */
+  readonly nginxTempUnderRoot?: boolean;
+}
+
+/** Everything `hostFiles` renders from. */
+export interface HostFilesInput {
+  readonly config: HostLayerConfig;
+  /**
+   * Served certificate and key. Required unless tls.mode is letsencrypt; in that mode, when given,
+   * it is written once at certbot's paths as a bootstrap so nginx can start before the first issuance.
+   */
+  readonly tls?: TlsMaterial;
+  /** Required when the registry is enabled. */
+  readonly registry?: RegistryCredentials;
+  /** htpasswd line(s) per extra-host name that has basicAuthUser. */
+  readonly extraHostAuth?: Readonly<Record<string, string>>;
+  readonly options?: HostFilesOptions;
+}
+
+/** Paths of the served certificate and key on the host (before re-rooting). */
+export interface TlsFilePaths {
+  readonly certificate: string;
+  readonly key: string;
+  /** Where the client CA goes when one is given; unset for letsencrypt. */
+  readonly ca?: string;
+  /** True when certbot writes the files (letsencrypt), so Berth writes them only once if at all. */
+  readonly certbotManaged: boolean;
+}
+
+/**
+ * Every name nginx serves, in a stable order: app names, then extra hosts, then the proxied registry.
+ * The first one names the Let's Encrypt certificate (`certbot --cert-name`).
+ */
+export function servedNames(config: HostLayerConfig): string[] {
+  const names: string[] = [];
+  if (config.proxy.enabled) {
+    for (const app of config.proxy.apps) names.push(...app.hostnames);
+    for (const h of config.proxy.extraHosts) names.push(h.hostname);
+  }
+  if (config.registry.enabled && config.registry.expose === "proxy" && config.registry.hostname) names.push(config.registry.hostname);
+  return names;
+}
+
+/**
+ * Certificate paths for the stack's TLS mode. letsencrypt: certbot's
+ * /etc/letsencrypt/live/<first served name>/{fullchain,privkey}.pem, one certificate for all
+ * served names. Every other mode: /etc/berth/tls/server.{crt,key}, written by Berth.
+ */
+export function tlsFilePaths(config: HostLayerConfig): TlsFilePaths {
+  if (config.tls.mode === "letsencrypt") {
+    const first = servedNames(config)[0];
+    if (!first) throw new Error("tls.mode letsencrypt needs at least one served name");
+    const live = `${HOST_PATHS.letsencryptLiveDir}/${first}`;
+    return { certificate: `${live}/fullchain.pem`, key: `${live}/privkey.pem`, certbotManaged: true };
+  }
+  return { certificate: HOST_PATHS.tlsCertificate, key: HOST_PATHS.tlsPrivateKey, ca: HOST_PATHS.tlsCa, certbotManaged: false };
+}
+
+/** A bind mount for the registry container. */
+export interface ContainerMount {
+  readonly hostPath: string;
+  readonly containerPath: string;
+  readonly readOnly: boolean;
+}
+
+/** How the registry container runs so that the rendered paths are valid inside it. */
+export interface RegistryContainerSpec {
+  /** Exact image from config, e.g. registry:2.8.3. */
+  readonly image: string;
+  /** Arguments to the image's entrypoint: the config file path. */
+  readonly command: readonly string[];
+  /** Host directories mounted at the same paths inside, so one config serves both. */
+  readonly mounts: readonly ContainerMount[];
+  /** Publish `port` on this host IP: 127.0.0.1 behind nginx, 0.0.0.0 in direct mode. */
+  readonly publishIp: string;
+  /** Container and host port. */
+  readonly port: number;
+}
+
+/** Container settings matching `hostFiles` on the real host. */
+export function registryContainerSpec(config: HostLayerConfig): RegistryContainerSpec {
+  const reg = config.registry;
+  const mounts: ContainerMount[] = [
+    { hostPath: HOST_PATHS.registryConfigDir, containerPath: HOST_PATHS.registryConfigDir, readOnly: true },
+    { hostPath: reg.dataDir, containerPath: reg.dataDir, readOnly: false },
+  ];
+  if (reg.expose === "direct") {
+    // letsencrypt's live/ holds symlinks into archive/, so the whole tree is mounted.
+    const tlsDir = tlsFilePaths(config).certbotManaged ? "/etc/letsencrypt" : HOST_PATHS.tlsDir;
+    mounts.push({ hostPath: tlsDir, containerPath: tlsDir, readOnly: true });
+  }
+  return {
+    image: reg.image,
+    command: [HOST_PATHS.registryConfig],
+    mounts,
+    publishIp: reg.expose === "proxy" ? "127.0.0.1" : "0.0.0.0",
+    port: reg.port,
+  };
+}
+
+/** Directories that must exist besides the files' parents (created empty, never removed). */
+export function hostDirectories(config: HostLayerConfig, options: HostFilesOptions = {}): string[] {
+  const root = options.root ?? "/";
+  const dirs: string[] = [];
+  if (config.proxy.enabled) dirs.push(HOST_PATHS.acmeWebroot, HOST_PATHS.nginxLogDir, `${HOST_PATHS.nginxBerthDir}/live`);
+  if (config.registry.enabled) dirs.push(config.registry.dataDir);
+  if (config.proxy.enabled && options.nginxTempUnderRoot) dirs.push("/var/lib/nginx");
+  return dirs.map((d) => reroot(root, d));
+}
+
+/** The nginx spec `hostFiles` renders from (exported for the deploy tooling and tests). */
+export function nginxSpec(input: HostFilesInput): NginxSpec {
+  const { config } = input;
+  const o = input.options ?? {};
+  const root = o.root ?? "/";
+  const r = (p: string): string => reroot(root, p);
+  const tlsPaths = tlsFilePaths(config);
+  const reg = config.registry;
+  const user = o.nginxUser === undefined ? "www-data" : o.nginxUser;
+  return {
+    paths: {
+      mainConfig: r(HOST_PATHS.nginxConf),
+      berthDir: r(HOST_PATHS.nginxBerthDir),
+      pidFile: r(HOST_PATHS.nginxPid),
+      logDir: r(HOST_PATHS.nginxLogDir),
+      acmeWebroot: r(HOST_PATHS.acmeWebroot),
+      // Shipped by the nginx package, so never re-rooted.
+      mimeTypes: HOST_PATHS.nginxMimeTypes,
+      ...(o.nginxTempUnderRoot ? { tempDir: r("/var/lib/nginx") } : {}),
+    },
+    ...(user !== null ? { user } : {}),
+    ...(o.listenAddress ? { listenAddress: o.listenAddress } : {}),
+    httpPort: o.httpPort ?? 80,
+    httpsPort: o.httpsPort ?? 443,
+    certificatePath: r(tlsPaths.certificate),
+    keyPath: r(tlsPaths.key),
+    hstsMaxAgeSeconds: config.proxy.hstsMaxAgeSeconds,
+    clientMaxBodySize: config.proxy.clientMaxBodySize,
+    apps: config.proxy.apps,
+    extraHosts: config.proxy.extraHosts.map((h) => {
+      if (h.basicAuthUser === undefined) return { hostname: h.hostname, upstream: h.upstream, websockets: h.websockets };
+      const line = input.extraHostAuth?.[h.hostname];
+      if (line === undefined) throw new Error(`extra host ${h.hostname} has basicAuthUser but no htpasswd entry was given`);
+      if (!line.startsWith(`${h.basicAuthUser}:`)) throw new Error(`htpasswd entry for ${h.hostname} must be for user ${h.basicAuthUser}`);
+      return { hostname: h.hostname, upstream: h.upstream, websockets: h.websockets, basicAuthHtpasswd: htpasswdFile([line]) };
+    }),
+    ...(reg.enabled && reg.expose === "proxy" && reg.hostname
+      ? { registry: { hostnames: [reg.hostname, ...(o.registryExtraServerNames ?? [])], upstream: `127.0.0.1:${o.registryPort ?? reg.port}` } }
+      : {}),
+  };
+}
+
+/** Every file the stack puts on the host, in a stable order (nginx, registry, TLS). */
+export function hostFiles(input: HostFilesInput): HostFile[] {
+  const { config } = input;
+  const o = input.options ?? {};
+  const root = o.root ?? "/";
+  const r = (p: string): string => reroot(root, p);
+  const reg = config.registry;
+  const files: HostFile[] = [];
+  const needsTls = config.proxy.enabled || (reg.enabled && reg.expose === "direct");
+  const tlsPaths = tlsFilePaths(config);
+
+  if (config.proxy.enabled) files.push(...renderNginxFiles(nginxSpec(input)));
+
+  if (reg.enabled) {
+    if (!input.registry) throw new Error("the registry is enabled but no credentials were given");
+    if (input.registry.username !== reg.username) throw new Error(`registry credentials are for "${input.registry.username}", config says "${reg.username}"`);
+    if (!input.registry.htpasswdLine.startsWith(`${reg.username}:$2`)) throw new Error("the registry htpasswd entry must be a bcrypt line for the configured user");
+    files.push({
+      path: r(HOST_PATHS.registryConfig),
+      mode: 0o644,
+      content: renderRegistryConfig({
+        listenAddress: o.registryListenAddress ?? `:${reg.port}`,
+        dataDir: r(reg.dataDir),
+        htpasswdPath: r(HOST_PATHS.registryHtpasswd),
+        ...(reg.expose === "direct" ? { tls: { certificatePath: r(tlsPaths.certificate), keyPath: r(tlsPaths.key) } } : {}),
+      }),
+    });
+    files.push({ path: r(HOST_PATHS.registryHtpasswd), mode: 0o600, secret: true, content: htpasswdFile([input.registry.htpasswdLine]) });
+  }
+
+  if (needsTls) {
+    if (input.tls) {
+      // For letsencrypt these are a bootstrap: written only when absent, then certbot owns them.
+      const once = tlsPaths.certbotManaged ? { createOnly: true } : {};
+      files.push({ path: r(tlsPaths.certificate), mode: 0o644, content: ensureNewline(input.tls.certPem), ...once });
+      files.push({ path: r(tlsPaths.key), mode: 0o600, secret: true, content: ensureNewline(input.tls.keyPem), ...once });
+      if (input.tls.caPem !== undefined && tlsPaths.ca) files.push({ path: r(tlsPaths.ca), mode: 0o644, content: ensureNewline(input.tls.caPem) });
+    } else if (!tlsPaths.certbotManaged) {
+      throw new Error(`tls.mode ${config.tls.mode} needs the certificate and key to put on the host`);
+    }
+  }
+  return files;
+}
+
+function ensureNewline(s: string): string {
+  return s.endsWith("\n") ? s : `${s}\n`;
+}

@@ -1,0 +1,382 @@
+// Every file nginx needs for a Berth host, rendered from typed input.
+//
+// Layout (paths come from NginxPaths, so the rehearsal can re-root them):
+//   nginx.conf                 main file: process settings, TLS policy, includes of the files below
+//   berth/snippets/*.conf      headers and proxy settings shared by every server
+//   berth/live/<app>.conf      the app's named upstreams at its live color (blue/green switch point)
+//   berth/sites/NN-*.conf      one file per server: port-80 redirect, default, registry, apps, extra hosts
+//   berth/auth/<host>.htpasswd basic-auth users of extra hosts
+// nginx keeps the previous configuration when a reload fails its test, and Berth's delivery runs
+// `nginx -t` before reloading, so a bad render never goes live (see host/apply-nginx.sh).
+import * as posix from "node:path/posix";
+import type { HostFile } from "./paths";
+
+/** A blue/green deployment color. */
+export type Color = "blue" | "green";
+
+/** The two loopback ports an app component listens on, one per color. */
+export interface UpstreamPorts {
+  /** Port of the blue container on 127.0.0.1. */
+  readonly bluePort: number;
+  /** Port of the green container on 127.0.0.1. */
+  readonly greenPort: number;
+}
+
+/** An application served by nginx: `/` to its front end, `backendPath` to its back end. */
+export interface NginxApp {
+  /** Lower-case name; used in upstream and file names. */
+  readonly name: string;
+  /** Names it answers to; empty = the catch-all (default) server reached by IP. */
+  readonly hostnames: readonly string[];
+  /** Serves `/`. */
+  readonly frontend: UpstreamPorts;
+  /** Serves `backendPath`; unset = the front end serves everything. */
+  readonly backend?: UpstreamPorts;
+  /** Path prefix of the back end, e.g. "/api" (the prefix is passed on unchanged). */
+  readonly backendPath: string;
+  /** Color written into the live-upstream file when it is first created. */
+  readonly initialColor: Color;
+}
+
+/** Another service on the host published under its own name (Jenkins, Jupyter, ...). */
+export interface NginxExtraHost {
+  /** Public name, e.g. jenkins.example.com. */
+  readonly hostname: string;
+  /** Loopback URL nginx forwards to, e.g. http://127.0.0.1:8080. */
+  readonly upstream: string;
+  /** Pass WebSocket upgrades through (Jupyter kernels, Jenkins' live console). */
+  readonly websockets: boolean;
+  /** htpasswd file content (bcrypt lines); set = ask for a password before forwarding. */
+  readonly basicAuthHtpasswd?: string;
+}
+
+/** The registry when nginx terminates TLS in front of it (`expose: proxy`). */
+export interface NginxRegistry {
+  /** Names the registry server answers to (the public name; the rehearsal adds 127.0.0.1). */
+  readonly hostnames: readonly string[];
+  /** host:port of the plain-HTTP registry on loopback, e.g. 127.0.0.1:5000. */
+  readonly upstream: string;
+}
+
+/** Absolute paths nginx reads and writes. */
+export interface NginxPaths {
+  /** The main configuration file (`nginx -c`). */
+  readonly mainConfig: string;
+  /** Directory holding sites/, live/, snippets/ and auth/. */
+  readonly berthDir: string;
+  readonly pidFile: string;
+  readonly logDir: string;
+  /** Root that port 80 serves `/.well-known/acme-challenge/` from. */
+  readonly acmeWebroot: string;
+  /** The distribution's mime.types (not written by Berth). */
+  readonly mimeTypes: string;
+  /** Directory for request-body and proxy temp files; unset = nginx's compiled-in default. */
+  readonly tempDir?: string;
+}
+
+/** Everything the nginx files depend on. */
+export interface NginxSpec {
+  readonly paths: NginxPaths;
+  /** Worker user (also the group that may read auth files); unset = no `user` line. */
+  readonly user?: string;
+  /** Address to bind, e.g. 127.0.0.1; unset = all addresses. */
+  readonly listenAddress?: string;
+  /** @default 80 on the host */
+  readonly httpPort: number;
+  /** @default 443 on the host */
+  readonly httpsPort: number;
+  /** PEM chain served for every name (one certificate covers all served names). */
+  readonly certificatePath: string;
+  readonly keyPath: string;
+  /** HSTS max-age; 0 tells browsers to forget an earlier policy. */
+  readonly hstsMaxAgeSeconds: number;
+  /** Request body limit for app and extra-host servers (the registry has none). */
+  readonly clientMaxBodySize: string;
+  readonly apps: readonly NginxApp[];
+  readonly extraHosts: readonly NginxExtraHost[];
+  /** Set when nginx fronts the registry. */
+  readonly registry?: NginxRegistry;
+}
+
+/** Mozilla "intermediate" TLS 1.2 suites (TLS 1.3 suites are not configurable here and all fine). */
+export const TLS_CIPHERS = [
+  "ECDHE-ECDSA-AES128-GCM-SHA256",
+  "ECDHE-RSA-AES128-GCM-SHA256",
+  "ECDHE-ECDSA-AES256-GCM-SHA384",
+  "ECDHE-RSA-AES256-GCM-SHA384",
+  "ECDHE-ECDSA-CHACHA20-POLY1305",
+  "ECDHE-RSA-CHACHA20-POLY1305",
+].join(":");
+
+/** Name of an app's upstream for one role; stable, because sites and live files both use it. */
+export function upstreamName(appName: string, role: "frontend" | "backend"): string {
+  return `berth_${appName.replace(/-/g, "_")}_${role}`;
+}
+
+/** Path of an app's live-upstream file under the nginx Berth dir. */
+export function liveUpstreamPath(berthDir: string, appName: string): string {
+  return posix.join(berthDir, "live", `${appName}.conf`);
+}
+
+/**
+ * Content of an app's live-upstream file for `color`. The blue/green deploy command rewrites only
+ * this file (then tests and reloads nginx) to switch one app without touching any other.
+ */
+export function renderLiveUpstreams(app: Pick<NginxApp, "name" | "frontend" | "backend">, color: Color): string {
+  const port = (u: UpstreamPorts): number => (color === "blue" ? u.bluePort : u.greenPort);
+  const lines = [
+    `# Live color of app "${app.name}": ${color}.`,
+    "# Written once by Berth; afterwards the blue/green deploy command owns this file.",
+    `upstream ${upstreamName(app.name, "frontend")} {`,
+    `    server 127.0.0.1:${port(app.frontend)};`,
+    "}",
+  ];
+  if (app.backend) {
+    lines.push(`upstream ${upstreamName(app.name, "backend")} {`, `    server 127.0.0.1:${port(app.backend)};`, "}");
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/** The color a live-upstream file currently points at, or undefined when it is not one of ours. */
+export function parseLiveColor(content: string): Color | undefined {
+  const m = /^# Live color of app "[^"]+": (blue|green)\.$/m.exec(content);
+  return m ? (m[1] as Color) : undefined;
+}
+
+const HEADER = "# Managed by Berth (components/render/nginx.ts). Changes here are overwritten on the next update.";
+
+function file(path: string, lines: readonly string[], extra: Partial<HostFile> = {}): HostFile {
+  return { path, content: `${lines.join("\n")}\n`, mode: 0o644, ...extra };
+}
+
+/** Indents every non-empty line by `n` levels of four spaces. */
+function indent(lines: readonly string[], n = 1): string[] {
+  return lines.map((l) => (l === "" ? l : `${"    ".repeat(n)}${l}`));
+}
+
+function block(head: string, body: readonly string[]): string[] {
+  return [`${head} {`, ...indent(body), "}"];
+}
+
+/** Every file nginx needs, in a stable order. */
+export function renderNginxFiles(spec: NginxSpec): HostFile[] {
+  validateSpec(spec);
+  const dir = spec.paths.berthDir;
+  const snippet = (name: string): string => posix.join(dir, "snippets", name);
+  const listen = (port: number): string => (spec.listenAddress ? `${spec.listenAddress}:${port}` : String(port));
+  const https = (defaultServer: boolean): string => `listen ${listen(spec.httpsPort)} ssl http2${defaultServer ? " default_server" : ""};`;
+  const securityHeaders = `include ${snippet("security-headers.conf")};`;
+  const proxyHeaders = `include ${snippet("proxy.conf")};`;
+  const websocket = `include ${snippet("websocket.conf")};`;
+  const files: HostFile[] = [];
+
+  files.push(file(spec.paths.mainConfig, renderMain(spec)));
+
+  files.push(file(snippet("security-headers.conf"), [
+    HEADER,
+    "# Security headers for HTTPS responses. `always` adds them to error responses too. nginx drops",
+    "# inherited add_header lines in any block that has its own, so every location includes this file.",
+    `add_header Strict-Transport-Security "max-age=${spec.hstsMaxAgeSeconds}" always;`,
+    'add_header X-Content-Type-Options "nosniff" always;',
+    'add_header X-Frame-Options "SAMEORIGIN" always;',
+    'add_header Referrer-Policy "strict-origin-when-cross-origin" always;',
+  ]));
+  files.push(file(snippet("proxy.conf"), [
+    HEADER,
+    "# Forwarding headers for every proxied location. $http_host keeps the port, so a service that",
+    "# builds absolute URLs (the registry's upload Location) points back at the port the client used.",
+    "proxy_http_version 1.1;",
+    "proxy_set_header Host $http_host;",
+    "proxy_set_header X-Real-IP $remote_addr;",
+    "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
+    "proxy_set_header X-Forwarded-Proto $scheme;",
+  ]));
+  files.push(file(snippet("websocket.conf"), [
+    HEADER,
+    "# WebSocket upgrades; $connection_upgrade is mapped in nginx.conf.",
+    "proxy_set_header Upgrade $http_upgrade;",
+    "proxy_set_header Connection $connection_upgrade;",
+    "proxy_read_timeout 1h;",
+  ]));
+
+  for (const app of spec.apps) {
+    files.push(file(liveUpstreamPath(dir, app.name), renderLiveUpstreams(app, app.initialColor).trimEnd().split("\n"), { createOnly: true }));
+  }
+
+  // Port 80: certbot's webroot challenge, everything else to HTTPS.
+  const httpsPortSuffix = spec.httpsPort === 443 ? "" : `:${spec.httpsPort}`;
+  files.push(file(posix.join(dir, "sites", "00-http.conf"), [
+    HEADER,
+    "# Port 80 answers ACME HTTP-01 challenges and redirects everything else to HTTPS.",
+    ...block("server", [
+      `listen ${listen(spec.httpPort)} default_server;`,
+      "server_name _;",
+      "",
+      ...block("location ^~ /.well-known/acme-challenge/", [
+        `root ${spec.paths.acmeWebroot};`,
+        "default_type text/plain;",
+        "try_files $uri =404;",
+      ]),
+      "",
+      ...block("location /", [`return 301 https://$host${httpsPortSuffix}$request_uri;`]),
+    ]),
+  ]));
+
+  const catchAll = spec.apps.find((a) => a.hostnames.length === 0);
+  if (!catchAll) {
+    files.push(file(posix.join(dir, "sites", "10-default.conf"), [
+      HEADER,
+      "# HTTPS requests for names this host does not serve: close the connection without an answer.",
+      ...block("server", [https(true), "server_name _;", "return 444;"]),
+    ]));
+  }
+
+  if (spec.registry) {
+    files.push(file(posix.join(dir, "sites", "20-registry.conf"), [
+      HEADER,
+      "# The registry listens on loopback in plain HTTP; nginx terminates TLS for it.",
+      ...block("upstream berth_registry", [`server ${spec.registry.upstream};`]),
+      "",
+      "# Clients need Docker-Distribution-Api-Version on every answer, including nginx's own errors.",
+      "# The registry sends it itself; add it only when the upstream did not, so it is never doubled.",
+      ...block("map $upstream_http_docker_distribution_api_version $berth_registry_api_version", ['"" "registry/2.0";']),
+      "",
+      ...block("server", [
+        https(false),
+        `server_name ${spec.registry.hostnames.join(" ")};`,
+        securityHeaders,
+        "",
+        "# Image layers are large: no size limit, no spooling to disk, generous timeouts.",
+        "client_max_body_size 0;",
+        "chunked_transfer_encoding on;",
+        "",
+        ...block("location /", [
+          securityHeaders,
+          "add_header Docker-Distribution-Api-Version $berth_registry_api_version always;",
+          proxyHeaders,
+          "proxy_pass http://berth_registry;",
+          "proxy_request_buffering off;",
+          "proxy_buffering off;",
+          "proxy_connect_timeout 10s;",
+          "proxy_send_timeout 900s;",
+          "proxy_read_timeout 900s;",
+        ]),
+      ]),
+    ]));
+  }
+
+  for (const app of spec.apps) {
+    const isDefault = app === catchAll;
+    const locations: string[] = [
+      ...block("location /", [securityHeaders, proxyHeaders, websocket, `proxy_pass http://${upstreamName(app.name, "frontend")};`]),
+    ];
+    if (app.backend) {
+      // A regex location so "/api" and "/api/..." go to the back end but "/apiary" does not.
+      const prefix = app.backendPath.replace(/[.]/g, "\\.");
+      locations.push("", ...block(`location ~ ^${prefix}(?:/|$)`, [securityHeaders, proxyHeaders, websocket, `proxy_pass http://${upstreamName(app.name, "backend")};`]));
+    }
+    files.push(file(posix.join(dir, "sites", `30-app-${app.name}.conf`), [
+      HEADER,
+      `# App "${app.name}": / to the front end${app.backend ? `, ${app.backendPath} to the back end` : ""}; upstreams in ${liveUpstreamPath(dir, app.name)}.`,
+      ...block("server", [
+        https(isDefault),
+        `server_name ${isDefault ? "_" : app.hostnames.join(" ")};`,
+        securityHeaders,
+        `client_max_body_size ${spec.clientMaxBodySize};`,
+        "",
+        ...locations,
+      ]),
+    ]));
+  }
+
+  for (const host of spec.extraHosts) {
+    const authFile = posix.join(dir, "auth", `${host.hostname}.htpasswd`);
+    if (host.basicAuthHtpasswd !== undefined) {
+      // Workers check passwords at request time, so their group must read the file.
+      files.push({ path: authFile, content: host.basicAuthHtpasswd, mode: 0o640, secret: true, ...(spec.user ? { group: spec.user } : {}) });
+    }
+    files.push(file(posix.join(dir, "sites", `40-host-${host.hostname}.conf`), [
+      HEADER,
+      `# ${host.hostname} forwards to ${host.upstream}${host.basicAuthHtpasswd !== undefined ? " after basic auth" : ""}.`,
+      ...block("server", [
+        https(false),
+        `server_name ${host.hostname};`,
+        securityHeaders,
+        `client_max_body_size ${spec.clientMaxBodySize};`,
+        "",
+        ...block("location /", [
+          securityHeaders,
+          ...(host.basicAuthHtpasswd !== undefined ? [`auth_basic ${JSON.stringify(host.hostname)};`, `auth_basic_user_file ${authFile};`] : []),
+          proxyHeaders,
+          ...(host.websockets ? [websocket] : []),
+          `proxy_pass ${host.upstream};`,
+        ]),
+      ]),
+    ]));
+  }
+  return files;
+}
+
+function renderMain(spec: NginxSpec): string[] {
+  const p = spec.paths;
+  const temp = p.tempDir
+    ? [
+        "# Temp files stay inside the rehearsal directory.",
+        ...["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map((k) => `${k}_temp_path ${posix.join(p.tempDir!, k)};`),
+        "",
+      ]
+    : [];
+  return [
+    HEADER,
+    ...(spec.user ? [`user ${spec.user};`] : []),
+    "worker_processes auto;",
+    `pid ${p.pidFile};`,
+    `error_log ${posix.join(p.logDir, "error.log")} warn;`,
+    "",
+    ...block("events", ["worker_connections 1024;"]),
+    "",
+    ...block("http", [
+      `include ${p.mimeTypes};`,
+      "default_type application/octet-stream;",
+      `access_log ${posix.join(p.logDir, "access.log")};`,
+      "sendfile on;",
+      "tcp_nopush on;",
+      "keepalive_timeout 65s;",
+      "server_tokens off;",
+      "",
+      ...temp,
+      "# TLS policy for every server: TLS 1.2 and 1.3 only, forward-secret AEAD suites.",
+      "ssl_protocols TLSv1.2 TLSv1.3;",
+      `ssl_ciphers ${TLS_CIPHERS};`,
+      "ssl_prefer_server_ciphers off;",
+      "ssl_session_cache shared:berth_tls:10m;",
+      "ssl_session_timeout 1d;",
+      "# Without key rotation, session tickets would weaken forward secrecy; the cache resumes sessions instead.",
+      "ssl_session_tickets off;",
+      "# One certificate covers every served name.",
+      `ssl_certificate ${spec.certificatePath};`,
+      `ssl_certificate_key ${spec.keyPath};`,
+      "",
+      ...block("map $http_upgrade $connection_upgrade", ["default upgrade;", '"" close;']),
+      "",
+      `include ${posix.join(p.berthDir, "live", "*.conf")};`,
+      `include ${posix.join(p.berthDir, "sites", "*.conf")};`,
+    ]),
+  ];
+}
+
+function validateSpec(spec: NginxSpec): void {
+  const names = new Set<string>();
+  const claim = (n: string, by: string): void => {
+    if (names.has(n)) throw new Error(`nginx: ${n} is served twice (again by ${by})`);
+    names.add(n);
+  };
+  if (spec.apps.filter((a) => a.hostnames.length === 0).length > 1) throw new Error("nginx: only one app may be the catch-all (no hostnames)");
+  for (const a of spec.apps) {
+    if (!/^[a-z][a-z0-9-]*$/.test(a.name)) throw new Error(`nginx: app name "${a.name}" must be lower-case letters, digits or -`);
+    for (const h of a.hostnames) claim(h, `app ${a.name}`);
+  }
+  for (const h of spec.extraHosts) claim(h.hostname, "an extra host");
+  for (const h of spec.registry?.hostnames ?? []) claim(h, "the registry");
+  if (!/^\d+[kmg]?$/.test(spec.clientMaxBodySize)) throw new Error(`nginx: client_max_body_size "${spec.clientMaxBodySize}" must be like 10m`);
+}

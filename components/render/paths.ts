@@ -1,0 +1,64 @@
+// Where Berth's host files live, and the file record every renderer returns.
+//
+// One table of canonical host paths so the components (which copy files over SSH), the local
+// rehearsal (which re-roots them under a scratch directory) and the golden files agree.
+import * as posix from "node:path/posix";
+
+/** A file to put on the host: where, what, and how. Produced by the pure renderers. */
+export interface HostFile {
+  /** Absolute path on the target (already re-rooted for the rehearsal). */
+  readonly path: string;
+  /** File content, UTF-8 text. */
+  readonly content: string;
+  /** Octal permission bits, e.g. 0o644. */
+  readonly mode: number;
+  /** Group that must be able to read the file (owner is always root); unset = root. */
+  readonly group?: string;
+  /** Holds key material or password hashes: deliver as a Pulumi secret, never log it. */
+  readonly secret?: boolean;
+  /**
+   * Write only when the file does not exist yet. After the first write another tool owns it
+   * (the blue/green deploy command for the live-upstream files, certbot for Let's Encrypt files).
+   */
+  readonly createOnly?: boolean;
+}
+
+/** Canonical absolute paths on the real host (root "/"). */
+export const HOST_PATHS = {
+  /** nginx's main file, replaced whole so distribution defaults (sites-enabled/default) never load. */
+  nginxConf: "/etc/nginx/nginx.conf",
+  /** Shipped by the nginx package; read, never written. */
+  nginxMimeTypes: "/etc/nginx/mime.types",
+  /** Everything else Berth gives nginx lives below here. */
+  nginxBerthDir: "/etc/nginx/berth",
+  /** One server block per file; replaced as a set on every update. */
+  nginxSitesDir: "/etc/nginx/berth/sites",
+  /** One upstream file per app holding its live color; created once, then owned by the deploy command. */
+  nginxLiveDir: "/etc/nginx/berth/live",
+  nginxSnippetsDir: "/etc/nginx/berth/snippets",
+  /** htpasswd files for extra hosts with basic auth. */
+  nginxAuthDir: "/etc/nginx/berth/auth",
+  nginxPid: "/run/nginx.pid",
+  nginxLogDir: "/var/log/nginx",
+  /** certbot --webroot writes challenge files here; port 80 serves them. */
+  acmeWebroot: "/var/www/berth-acme",
+  /** Registry config dir, mounted read-only into the registry container at the same path. */
+  registryConfigDir: "/etc/berth/registry",
+  registryConfig: "/etc/berth/registry/config.yml",
+  registryHtpasswd: "/etc/berth/registry/htpasswd",
+  /** Certificate and key for every mode but letsencrypt (see tlsFilePaths). */
+  tlsDir: "/etc/berth/tls",
+  tlsCertificate: "/etc/berth/tls/server.crt",
+  tlsPrivateKey: "/etc/berth/tls/server.key",
+  /** The CA that signed the server certificate (self-signed mode), for clients to trust. */
+  tlsCa: "/etc/berth/tls/ca.crt",
+  /** Let's Encrypt: certbot's layout, `live/<certificate name>/{fullchain,privkey}.pem`. */
+  letsencryptLiveDir: "/etc/letsencrypt/live",
+} as const;
+
+/** `p` (absolute) moved under `root`; root "/" leaves it unchanged. */
+export function reroot(root: string, p: string): string {
+  if (!posix.isAbsolute(p)) throw new Error(`host path must be absolute: ${p}`);
+  if (!posix.isAbsolute(root)) throw new Error(`root must be absolute: ${root}`);
+  return root === "/" ? p : posix.join(root, p);
+}
