@@ -3,7 +3,8 @@
 // the stack outputs. The offline plan prints this; the unit and policy tests assert on it.
 import * as pulumi from "@pulumi/pulumi";
 import { fakeCloud, isSecretValue, type FakeCloud } from "./mocks";
-import type { StackFile } from "./stackFile";
+import { toRawConfigInput, type StackFile } from "./stackFile";
+import { parseConfig } from "../config";
 
 export interface RecordedResource {
   readonly urn: string;
@@ -58,6 +59,9 @@ export function runStack(options: RunOptions): Promise<RunResult> {
 }
 
 async function runOnce(options: RunOptions): Promise<RunResult> {
+  // Validate first, outside the stack: a ConfigError then surfaces as itself, with nothing
+  // registered (the program validates again, identically, as its first step under Pulumi).
+  parseConfig(toRawConfigInput(options));
   const region = options.config["aws:region"] ?? "us-east-1";
   const cloud = fakeCloud({ region });
   options.customize?.(cloud);
@@ -93,10 +97,12 @@ async function runOnce(options: RunOptions): Promise<RunResult> {
   for (const [urn, r] of monitor.getRegisteredResources()) {
     const m = meta.get(urn);
     const type = urn.split("::")[2].split("$").pop()!;
+    let state = r.state;
     if (type === "pulumi:pulumi:Stack") {
-      const state = r.state as { toJavaScript?: () => Record<string, unknown> };
-      outputs = typeof state?.toJavaScript === "function" ? state.toJavaScript() : (r.state as Record<string, unknown>);
-      outputs = stripUnknowns(outputs) as Record<string, unknown>;
+      // The stack's registered outputs arrive as a protobuf Struct; secrets keep their marker.
+      const struct = r.state as { toJavaScript?: () => Record<string, unknown> };
+      outputs = stripUnknowns(typeof struct?.toJavaScript === "function" ? struct.toJavaScript() : r.state) as Record<string, unknown>;
+      state = outputs;
     }
     resources.push({
       urn,
@@ -106,7 +112,7 @@ async function runOnce(options: RunOptions): Promise<RunResult> {
       parent: m?.parent ?? null,
       custom: m?.custom ?? false,
       inputs: m?.inputs ?? {},
-      state: stripUnknowns(r.state) as Record<string, unknown>,
+      state: stripUnknowns(state) as Record<string, unknown>,
       options: m?.options ?? { ignoreChanges: [], protect: false, deleteBeforeReplace: false, dependencies: [] },
     });
   }

@@ -145,8 +145,6 @@ const HANDLERS: Record<string, Handler> = {
         port,
         resourceId: `db-${fakeHex(identifier, 26).toUpperCase()}`,
         hostedZoneId: "ZLA2NUCOLGUUR",
-        // The provider echoes the password back as a secret.
-        password: inputs.password,
       },
     };
   },

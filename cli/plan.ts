@@ -3,7 +3,7 @@
 // credentials and no Pulumi CLI. Secrets print as "[secret]"; invalid config exits 2.
 import { ConfigError } from "../config";
 import { redactSecrets, runStack, type RunResult } from "./engine";
-import { readStackFile } from "./stackFile";
+import { PROJECT_DIR, readStackFile } from "./stackFile";
 
 export interface PlanJson {
   stack: string;
@@ -78,22 +78,31 @@ export function renderTree(plan: PlanJson): string {
     }
   };
   walk(null, 0);
-  const count = plan.resources.filter((r) => !r.type.startsWith("berth:") && r.type !== "pulumi:pulumi:Stack").length;
-  lines.push("", `${count} cloud resources in ${plan.resources.length - count - 1} components.`, "", "Outputs:");
+  const count = plan.resources.filter((r) => !r.type.startsWith("berth:") && !r.type.startsWith("pulumi:")).length;
+  const components = plan.resources.filter((r) => r.type.startsWith("berth:")).length;
+  lines.push("", `${count} cloud resources in ${components} components.`, "", "Outputs:");
   for (const [k, v] of Object.entries(plan.outputs as Record<string, unknown>)) lines.push(`  ${k}: ${short(v)}`);
   return lines.join("\n");
 }
 
 async function main(argv: string[]): Promise<number> {
-  const json = argv.includes("--json");
-  const positional = argv.filter((a) => !a.startsWith("--"));
-  const unknown = argv.filter((a) => a.startsWith("--") && a !== "--json");
-  if (positional.length !== 1 || unknown.length > 0) {
-    process.stderr.write("usage: npm run plan -- <stack> [--json]\n  e.g. npm run plan -- dev\n");
+  const args = [...argv];
+  const flag = (name: string): string | undefined => {
+    const i = args.indexOf(name);
+    if (i < 0) return undefined;
+    const [, value] = args.splice(i, 2);
+    return value;
+  };
+  const stackDir = flag("--stack-dir");
+  const json = args.includes("--json");
+  const positional = args.filter((a) => !a.startsWith("--"));
+  const unknown = args.filter((a) => a.startsWith("--") && a !== "--json");
+  if (positional.length !== 1 || unknown.length > 0 || (args.includes("--stack-dir") && !stackDir)) {
+    process.stderr.write("usage: npm run plan -- <stack> [--json] [--stack-dir DIR]\n  e.g. npm run plan -- dev\n");
     return 64;
   }
   try {
-    const run = await runStack(readStackFile(positional[0]));
+    const run = await runStack(readStackFile(positional[0], stackDir ?? PROJECT_DIR));
     const plan = toPlanJson(run);
     process.stdout.write(json ? `${JSON.stringify(plan, null, 2)}\n` : `${renderTree(plan)}\n`);
     return 0;

@@ -1,0 +1,27 @@
+// Stack outputs are an interface other tools read: this pins their names and which are
+// secret, so a rename or a leaked secret is a conscious, reviewed change.
+import { describe, expect, it } from "vitest";
+import { isSecretValue, run } from "../helpers/stack";
+
+const SECRET = new Set(["hostSshPrivateKey", "databasePassword"]);
+const PUBLIC = [
+  "vpcId", "availabilityZones", "publicSubnetIds", "databaseSubnetIds", "hostSecurityGroupId", "databaseSecurityGroupId",
+  "hostInstanceId", "hostAmiId", "hostPublicIp", "hostPrivateIp", "hostSshUser", "hostDeployUser", "hostSshPublicKey", "sshCommand",
+  "databaseEndpoint", "databasePort", "databaseName", "databaseUser",
+];
+
+describe.each(["dev", "prod"])("%s outputs", (stack) => {
+  it("has exactly the documented names, secrets marked secret", async () => {
+    const r = await run(stack);
+    const names = Object.keys(r.outputs).sort();
+    expect(names).toEqual([...PUBLIC, ...SECRET].sort());
+    for (const n of names) expect(isSecretValue(r.outputs[n]), n).toBe(SECRET.has(n));
+  });
+  it("has camelCase names and ready-to-use values", async () => {
+    const r = await run(stack);
+    for (const n of Object.keys(r.outputs)) expect(n).toMatch(/^[a-z][a-zA-Z0-9]*$/);
+    expect(r.outputs.hostPublicIp).toMatch(/^203\.0\.113\.\d+$/);
+    expect(r.outputs.sshCommand).toBe(`pulumi stack output hostSshPrivateKey --show-secrets -s ${stack} > berth-${stack}.pem && chmod 600 berth-${stack}.pem && ssh -i berth-${stack}.pem ubuntu@${String(r.outputs.hostPublicIp)}`);
+    expect(r.outputs.databaseEndpoint).toMatch(new RegExp(`^berth-${stack}-db\\..*\\.ap-northeast-2\\.rds\\.amazonaws\\.com$`));
+  });
+});
