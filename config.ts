@@ -7,6 +7,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { contains, formatCidr, overlaps, parseCidr, subnet, type Cidr } from "./components/cidr";
 import { NAME_LIMITS, physicalName } from "./components/naming";
+import { CLOUDFLARE_AUTO_TTL, CLOUDFLARE_MIN_TTL, owningZone, planRecords, recordFqdn, resolutionChain, resolveTarget } from "./components/dnsPlan";
+import { servedNames, validateProvidedTls } from "./components/certificates";
 
 // ---------------------------------------------------------------------------------------------
 // Shared validators (exported so tests and components can reuse them)
@@ -107,17 +109,21 @@ const DnsRecordSchema = z.strictObject({
   type: z.enum(["A", "CNAME"]),
   /** For CNAME: the name of another record in this zone ("host", "@") or the FQDN of one in another zone. */
   target: z.string().optional(),
-  ttl: z.number().int().min(1).max(86400).default(300),
-  /** Cloudflare only: serve through Cloudflare's proxy. */
+  /** Seconds; default 300. Cloudflare: 1 (automatic) or 60-86400; proxied records always use 1. */
+  ttl: z.number().int().min(1).max(86400).optional(),
+  /** Cloudflare only: serve through Cloudflare's proxy (never for the registry name). @default false */
   proxied: z.boolean().optional(),
 });
 
 const DnsZoneSchema = z.strictObject({
   domain: z.string().refine(isDomainName, "must be a lower-case domain like example.com"),
   provider: z.enum(["route53", "cloudflare"]),
-  /** Adopt an existing zone by id instead of creating (Route53) or looking it up by name (Cloudflare). */
+  /**
+   * Route53: adopt this existing hosted zone (e.g. Z0123456789ABCDEFGHIJ) instead of creating one.
+   * Cloudflare: use this zone id (32 hex characters) instead of looking the zone up by name.
+   */
   zoneId: z.string().min(1).optional(),
-  /** Cloudflare account id, needed only to look a zone up by name when several accounts hold it. */
+  /** Cloudflare account id (32 hex characters), to look a zone up by name within one account. */
   accountId: z.string().min(1).optional(),
   records: z.array(DnsRecordSchema).min(1),
 });
@@ -134,6 +140,8 @@ const TlsSchema = z.strictObject({
   validityDays: z.number().int().min(1).max(825).default(365),
   /** Warn/refuse threshold: a provided certificate must stay valid at least this long. */
   minRemainingDays: z.number().int().min(0).max(365).default(30),
+  /** Cloudflare Origin CA key type: origin-ecc (ECDSA P-256) or origin-rsa (RSA 2048). */
+  originRequestType: z.enum(["origin-ecc", "origin-rsa"]).default("origin-ecc"),
   /** Cloudflare Origin CA lifetime in days (7, 30, 90, 365, 730, 1095 or 5475). */
   originValidityDays: z.union([7, 30, 90, 365, 730, 1095, 5475].map((n) => z.literal(n)) as unknown as [z.ZodLiteral<number>, z.ZodLiteral<number>]).default(5475),
   /** Let's Encrypt account e-mail. */
@@ -419,41 +427,76 @@ function crossValidate(raw: Raw, region: string, add: (p: ConfigProblem) => void
   return { ...net, publicSubnetCidrs: publicCidrs, databaseSubnetCidrs: dbCidrs } as Config["network"];
 }
 
-/** Fully qualified name of a record in a zone. */
-export function recordFqdn(zoneDomain: string, name: string): string {
-  return name === "@" ? zoneDomain : `${name}.${zoneDomain}`;
-}
+/** Fully qualified name of a record in a zone (lives in components/dnsPlan.ts with the other DNS rules). */
+export { recordFqdn };
+
+const ROUTE53_ZONE_ID = /^Z[A-Z0-9]{1,32}$/;
+const CLOUDFLARE_ID = /^[0-9a-f]{32}$/;
 
 function validateDns(raw: Raw, add: (p: ConfigProblem) => void): void {
-  const seen = new Map<string, string>();
+  const zones = raw.dns.zones;
   const zonesSeen = new Map<string, number>();
-  raw.dns.zones.forEach((zone, zi) => {
+  zones.forEach((zone, zi) => {
+    const base = `berth:dns.zones[${zi}]`;
     if (zonesSeen.has(zone.domain)) {
-      add({ key: `berth:dns.zones[${zi}].domain`, value: zone.domain, message: `zone already defined at berth:dns.zones[${zonesSeen.get(zone.domain)}]` });
+      add({ key: `${base}.domain`, value: zone.domain, message: `zone already defined at berth:dns.zones[${zonesSeen.get(zone.domain)}]` });
     }
     zonesSeen.set(zone.domain, zi);
-    if (zone.accountId !== undefined && zone.provider !== "cloudflare") {
-      add({ key: `berth:dns.zones[${zi}].accountId`, value: zone.accountId, message: "only Cloudflare zones take an accountId" });
+    if (zone.zoneId !== undefined) {
+      if (zone.provider === "route53" && !ROUTE53_ZONE_ID.test(zone.zoneId)) {
+        add({ key: `${base}.zoneId`, value: zone.zoneId, message: "must be a Route53 hosted zone id like Z0123456789ABCDEFGHIJ (without the /hostedzone/ prefix)" });
+      }
+      if (zone.provider === "cloudflare" && !CLOUDFLARE_ID.test(zone.zoneId)) {
+        add({ key: `${base}.zoneId`, value: zone.zoneId, message: "must be a Cloudflare zone id: 32 lower-case hex characters (the zone's Overview page, API section)" });
+      }
+    }
+    if (zone.accountId !== undefined) {
+      if (zone.provider !== "cloudflare") add({ key: `${base}.accountId`, value: zone.accountId, message: "only Cloudflare zones take an accountId" });
+      else if (zone.zoneId !== undefined) add({ key: `${base}.accountId`, value: zone.accountId, message: "is used only to look the zone up by name; with zoneId set it has no effect, so remove one of them" });
+      else if (!CLOUDFLARE_ID.test(zone.accountId)) add({ key: `${base}.accountId`, value: zone.accountId, message: "must be a Cloudflare account id: 32 lower-case hex characters" });
     }
   });
-  const allFqdns = new Set(raw.dns.zones.flatMap((z) => z.records.map((r) => recordFqdn(z.domain, r.name))));
-  raw.dns.zones.forEach((zone, zi) => {
+
+  const planned = planRecords(zones);
+  const byFqdn = new Map(planned.map((p) => [p.fqdn, p]));
+  const seen = new Map<string, { key: string; zi: number }>();
+  zones.forEach((zone, zi) => {
     zone.records.forEach((r, ri) => {
       const base = `berth:dns.zones[${zi}].records[${ri}]`;
       const fqdn = recordFqdn(zone.domain, r.name);
+      if (fqdn.length > 253) add({ key: `${base}.name`, value: r.name, message: `${fqdn} is ${fqdn.length} characters; a DNS name has at most 253` });
+      const owner = owningZone(zones, fqdn);
+      if (owner && owner.domain !== zone.domain) {
+        add({ key: `${base}.name`, value: r.name, message: `${fqdn} lies inside zone ${owner.domain} (berth:dns.zones[${zones.indexOf(owner)}], ${owner.provider}), which answers for it; define the record there` });
+      }
       const prev = seen.get(fqdn);
       if (prev) {
-        add({ key: `${base}.name`, value: r.name, message: `${fqdn} is already defined at ${prev}${prev.startsWith(`berth:dns.zones[${zi}]`) ? "" : " (in another provider/zone)"}; a name must point one way only` });
-      } else seen.set(fqdn, base);
+        const other = zones[prev.zi];
+        add({
+          key: `${base}.name`,
+          value: r.name,
+          message: prev.zi === zi
+            ? `${fqdn} is already defined at ${prev.key}; a name must point one way only`
+            : `${fqdn} is already defined at ${prev.key} (${other.provider} zone ${other.domain}); a name must point one way only, from one provider`,
+        });
+      } else seen.set(fqdn, { key: base, zi });
       if (r.type === "CNAME") {
         if (r.name === "@") add({ key: `${base}.name`, value: r.name, message: "a CNAME cannot sit at the zone apex; use type A for \"@\"" });
         if (!r.target) add({ key: `${base}.target`, value: r.target, message: "a CNAME needs a target: the name of another record (e.g. \"host\")" });
         else {
-          const t = r.target.replace(/\.$/, "");
-          const resolved = zone.records.some((o) => o.name === t) ? recordFqdn(zone.domain, t) : t;
-          if (!allFqdns.has(resolved)) {
-            add({ key: `${base}.target`, value: r.target, message: `no record named "${t}" is defined in berth:dns (define it, or point at one that is)` });
-          } else if (resolved === fqdn) add({ key: `${base}.target`, value: r.target, message: "a CNAME cannot point at itself" });
+          const resolved = resolveTarget(zone, r.target);
+          const target = byFqdn.get(resolved);
+          if (!target) {
+            add({ key: `${base}.target`, value: r.target, message: `no record named "${r.target}" is defined in berth:dns (neither in zone ${zone.domain} nor as an FQDN); define it, or point at one that is` });
+          } else if (resolved === fqdn) {
+            add({ key: `${base}.target`, value: r.target, message: "a CNAME cannot point at itself" });
+          } else {
+            const chain = resolutionChain(planned, fqdn);
+            const last = chain[chain.length - 1];
+            if (last.type === "CNAME" && last.target !== undefined && byFqdn.get(last.target) === chain[0]) {
+              add({ key: `${base}.target`, value: r.target, message: `CNAME loop: ${[...chain.map((c) => c.fqdn), fqdn].join(" -> ")}; one of them must be an A record` });
+            }
+          }
         }
       } else if (r.target !== undefined) {
         add({ key: `${base}.target`, value: r.target, message: "type A records always point at the host's Elastic IP; remove target" });
@@ -461,16 +504,33 @@ function validateDns(raw: Raw, add: (p: ConfigProblem) => void): void {
       if (r.proxied !== undefined && zone.provider !== "cloudflare") {
         add({ key: `${base}.proxied`, value: r.proxied, message: "only Cloudflare records can be proxied" });
       }
-      if (r.proxied && raw.registry.enabled && raw.registry.expose === "proxy" && raw.registry.hostname === fqdn) {
-        add({ key: `${base}.proxied`, value: true, message: `${fqdn} serves the registry; Cloudflare's proxy caps uploads at 100 MB, so image pushes would fail. Set proxied: false` });
+      if (zone.provider === "cloudflare" && r.ttl !== undefined && r.ttl !== CLOUDFLARE_AUTO_TTL) {
+        if (r.proxied) add({ key: `${base}.ttl`, value: r.ttl, message: `proxied Cloudflare records always use automatic TTL (${CLOUDFLARE_AUTO_TTL}); remove ttl, or set proxied: false` });
+        else if (r.ttl < CLOUDFLARE_MIN_TTL) add({ key: `${base}.ttl`, value: r.ttl, message: `Cloudflare accepts ${CLOUDFLARE_AUTO_TTL} (automatic) or ${CLOUDFLARE_MIN_TTL}-86400 seconds` });
       }
     });
   });
+
+  // The registry must never sit behind Cloudflare's proxy, not even through a CNAME chain:
+  // the proxy caps request bodies at 100 MB, and image layers are often larger.
+  const reg = raw.registry;
+  if (reg.enabled && reg.expose === "proxy" && reg.hostname) {
+    const chain = resolutionChain(planned, reg.hostname);
+    const p = chain.find((c) => c.proxied);
+    if (p) {
+      add({
+        key: `berth:dns.zones[${p.zoneIndex}].records[${p.recordIndex}].proxied`,
+        value: true,
+        message: p.fqdn === reg.hostname
+          ? `${p.fqdn} serves the registry (berth:registry.hostname); Cloudflare's proxy caps uploads at 100 MB, so image pushes would fail. Set proxied: false`
+          : `the registry name ${reg.hostname} resolves through this proxied record (${chain.map((c) => c.fqdn).join(" -> ")}), so pushes would pass Cloudflare's proxy and its 100 MB upload cap; point the registry name at an unproxied record`,
+      });
+    }
+  }
 }
 
 function validateHostLayer(raw: Raw, add: (p: ConfigProblem) => void): void {
   const reg = raw.registry;
-  const tls = raw.tls;
   if (reg.enabled && reg.expose === "proxy") {
     if (!raw.proxy.enabled) add({ key: "berth:registry.expose", value: "proxy", message: "needs berth:proxy.enabled = true (nginx serves the registry); or use expose: direct" });
     if (!reg.hostname) add({ key: "berth:registry.hostname", value: undefined, message: "is required when berth:registry.expose is \"proxy\" (e.g. docker.example.com)" });
@@ -504,17 +564,7 @@ function validateHostLayer(raw: Raw, add: (p: ConfigProblem) => void): void {
   if (!raw.proxy.enabled && (raw.proxy.apps.length > 0 || raw.proxy.extraHosts.length > 0)) {
     add({ key: "berth:proxy.enabled", value: false, message: "apps or extraHosts are configured but the proxy is off; set enabled: true or remove them" });
   }
-  if (tls.mode === "letsencrypt") {
-    if (!tls.email) add({ key: "berth:tls.email", value: undefined, message: "is required for mode letsencrypt (Let's Encrypt account e-mail)" });
-    if (!raw.proxy.enabled) add({ key: "berth:tls.mode", value: tls.mode, message: "letsencrypt uses nginx's webroot challenge; set berth:proxy.enabled = true" });
-    if (names.size === 0) add({ key: "berth:tls.mode", value: tls.mode, message: "letsencrypt needs at least one served name that points at the host" });
-  }
-  if (tls.mode === "cloudflare-origin" && !raw.dns.zones.some((z) => z.provider === "cloudflare")) {
-    add({ key: "berth:tls.mode", value: tls.mode, message: "cloudflare-origin needs a Cloudflare zone under berth:dns.zones" });
-  }
-  if ((raw.dns.zones.length === 0) && names.size > 0 && tls.mode !== "self-signed" && tls.mode !== "provided") {
-    add({ key: "berth:dns.zones", value: [], message: `TLS mode ${tls.mode} needs DNS: add a zone with the served names` });
-  }
+  validateTls(raw, names, add);
   if (names.size > 0 && raw.dns.zones.length > 0) {
     const defined = new Set(raw.dns.zones.flatMap((z) => z.records.map((r) => recordFqdn(z.domain, r.name))));
     const inZone = (n: string): boolean => raw.dns.zones.some((z) => n === z.domain || n.endsWith(`.${z.domain}`));
@@ -539,6 +589,92 @@ function validateSecrets(secrets: Partial<Record<SecretKey, string>>, add: (p: C
   }
 }
 
+/**
+ * TLS settings against the names the stack serves and the DNS that points at it.
+ * `keys` maps each served name to the config key that introduced it (for error messages).
+ */
+function validateTls(raw: Raw, keys: ReadonlyMap<string, string>, add: (p: ConfigProblem) => void): void {
+  const tls = raw.tls;
+  const zones = raw.dns.zones;
+  const served = servedNames(raw);
+  const keyOfName = (n: string): string => keys.get(n) ?? `berth:tls.extraNames[${tls.extraNames.indexOf(n)}]`;
+  const planned = planRecords(zones);
+  const reg = raw.registry;
+  if (reg.enabled && reg.expose === "direct" && (tls.mode === "letsencrypt" || tls.mode === "cloudflare-origin")) {
+    add({ key: "berth:registry.expose", value: "direct", message: `direct mode is reached by IP, and a ${tls.mode} certificate cannot name an IP address; use expose: proxy with a hostname, or berth:tls.mode self-signed` });
+  }
+  switch (tls.mode) {
+    case "self-signed":
+      if (tls.validityDays <= tls.minRemainingDays) {
+        add({ key: "berth:tls.validityDays", value: tls.validityDays, message: `must exceed berth:tls.minRemainingDays (${tls.minRemainingDays}): pulumi up renews the self-signed certificate once fewer days than that remain` });
+      }
+      break;
+    case "letsencrypt": {
+      if (!tls.email) add({ key: "berth:tls.email", value: undefined, message: "is required for mode letsencrypt (Let's Encrypt account e-mail)" });
+      if (!raw.proxy.enabled) add({ key: "berth:tls.mode", value: tls.mode, message: "letsencrypt uses nginx's webroot challenge; set berth:proxy.enabled = true" });
+      if (served.length === 0) add({ key: "berth:tls.mode", value: tls.mode, message: "letsencrypt needs at least one served name that points at the host" });
+      tls.extraNames.forEach((n, i) => {
+        if (n.startsWith("*.")) add({ key: `berth:tls.extraNames[${i}]`, value: n, message: "Let's Encrypt issues wildcard names only through the DNS challenge, and Berth uses the HTTP (webroot) challenge; list the names, or use mode provided" });
+      });
+      // The HTTP challenge succeeds only where the name resolves to this host: Berth must own its record.
+      // (Names inside a configured zone without a record are reported by validateHostLayer.)
+      for (const n of served) {
+        if (!n.startsWith("*.") && owningZone(zones, n) === undefined) {
+          add({ key: keyOfName(n), value: n, message: `${n} is in no zone under berth:dns, so nothing makes it point at the host, and Let's Encrypt's HTTP challenge would fail; add its zone and a record, or use berth:tls.mode provided` });
+        }
+      }
+      break;
+    }
+    case "cloudflare-origin": {
+      if (!zones.some((z) => z.provider === "cloudflare")) {
+        add({ key: "berth:tls.mode", value: tls.mode, message: "cloudflare-origin needs a Cloudflare zone under berth:dns.zones" });
+        break;
+      }
+      if (served.length === 0) add({ key: "berth:tls.mode", value: tls.mode, message: "cloudflare-origin needs at least one served name on a proxied Cloudflare record" });
+      const proxied = new Set(planned.filter((p) => p.proxied).map((p) => p.fqdn));
+      for (const n of served) {
+        if (tls.extraNames.includes(n) && !keys.has(n)) {
+          if (owningZone(zones, n)?.provider !== "cloudflare") {
+            add({ key: keyOfName(n), value: n, message: `${n} is not inside a Cloudflare zone under berth:dns; Cloudflare's Origin CA signs only names of your Cloudflare zones` });
+          }
+        } else if (reg.enabled && reg.expose === "proxy" && n === reg.hostname) {
+          add({ key: "berth:tls.mode", value: tls.mode, message: `the registry name ${n} must not be proxied (Cloudflare's 100 MB upload cap), and only Cloudflare trusts an Origin CA certificate, so docker clients would refuse it; use berth:tls.mode letsencrypt or provided` });
+        } else if (!proxied.has(n)) {
+          add({ key: keyOfName(n), value: n, message: `${n} is not a proxied Cloudflare record, so clients would reach nginx directly and see an Origin CA certificate that only Cloudflare trusts; set proxied: true on its Cloudflare record, or use berth:tls.mode letsencrypt or provided` });
+        }
+      }
+      break;
+    }
+    case "provided":
+      break; // The certificate and key are config secrets: checked in validateTlsSecrets.
+  }
+}
+
+/**
+ * berth:tlsCertificate / berth:tlsPrivateKey: required by (and only by) mode provided; then the
+ * chain and key are checked against the served names and `now` before any resource exists.
+ */
+function validateTlsSecrets(raw: Raw, input: RawConfigInput, secrets: Partial<Record<SecretKey, string>>, add: (p: ConfigProblem) => void): void {
+  const keys = [["tlsCertificate", "pulumi config set --secret berth:tlsCertificate < fullchain.pem"], ["tlsPrivateKey", "pulumi config set --secret berth:tlsPrivateKey < privkey.pem"]] as const;
+  if (raw.tls.mode !== "provided") {
+    for (const [k] of keys) {
+      if (input.values[k] !== undefined) add({ key: `berth:${k}`, value: "(hidden)", message: `is set but berth:tls.mode is ${raw.tls.mode}, which ignores it; remove it (pulumi config rm berth:${k}) or set mode: provided` });
+    }
+    return;
+  }
+  for (const [k, how] of keys) {
+    if (input.values[k] === undefined || input.values[k] === "") add({ key: `berth:${k}`, value: undefined, message: `is required for berth:tls.mode provided: ${how}` });
+  }
+  if (secrets.tlsCertificate === undefined || secrets.tlsPrivateKey === undefined) return;
+  for (const p of validateProvidedTls({
+    certificatePem: secrets.tlsCertificate,
+    privateKeyPem: secrets.tlsPrivateKey,
+    names: servedNames(raw),
+    minRemainingDays: raw.tls.minRemainingDays,
+    now: input.now ?? new Date(),
+  })) add(p);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Entry points
 
@@ -551,6 +687,10 @@ export interface RawConfigInput {
   values: Record<string, string>;
   /** Keys (without prefix) that were set as secrets. */
   secretKeys: ReadonlySet<string>;
+  /** Clock for certificate expiry checks (berth:tlsCertificate); @default the current time. */
+  now?: Date;
+  /** Whether `cloudflare:apiToken` is set, and how; undefined = not set. */
+  cloudflareApiToken?: "secret" | "plain";
 }
 
 const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
@@ -590,6 +730,10 @@ export function parseConfig(input: RawConfigInput): Config {
   const raw = parsed.data;
   validateSecrets(secrets, add);
   const network = crossValidate(raw, input.region ?? "", add);
+  validateTlsSecrets(raw, input, secrets, add);
+  if (input.cloudflareApiToken === "plain") {
+    add({ key: "cloudflare:apiToken", value: "(hidden)", message: "must be stored encrypted: pulumi config set --secret cloudflare:apiToken <token> (or export CLOUDFLARE_API_TOKEN instead)" });
+  }
   for (const role of ["db", "db-subnets", "db-params", "host-key"]) {
     try {
       physicalName(input.project, input.stack, role, NAME_LIMITS.rdsIdentifier);
@@ -623,6 +767,7 @@ export function loadConfig(): Config {
     region: all["aws:region"],
     values,
     secretKeys,
+    cloudflareApiToken: all["cloudflare:apiToken"] === undefined ? undefined : isSecretConfigKey("cloudflare:apiToken") ? "secret" : "plain",
   });
 }
 
