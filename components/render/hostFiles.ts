@@ -6,7 +6,7 @@
 import type { Config } from "../../config";
 import { htpasswdFile } from "./htpasswd";
 import { renderNginxFiles, type NginxSpec } from "./nginx";
-import { HOST_PATHS, reroot, type HostFile } from "./paths";
+import { HOST_PATHS, reroot, type HostFile, type HostService } from "./paths";
 import { renderRegistryConfig } from "./registry";
 
 /** The slice of Config the host layer reads. */
@@ -219,6 +219,7 @@ export function hostFiles(input: HostFilesInput): HostFile[] {
     files.push({
       path: r(HOST_PATHS.registryConfig),
       mode: 0o644,
+      usedBy: ["registry"],
       content: renderRegistryConfig({
         listenAddress: o.registryListenAddress ?? `:${reg.port}`,
         dataDir: r(reg.dataDir),
@@ -226,16 +227,18 @@ export function hostFiles(input: HostFilesInput): HostFile[] {
         ...(reg.expose === "direct" ? { tls: { certificatePath: r(tlsPaths.certificate), keyPath: r(tlsPaths.key) } } : {}),
       }),
     });
-    files.push({ path: r(HOST_PATHS.registryHtpasswd), mode: 0o600, secret: true, content: htpasswdFile([input.registry.htpasswdLine]) });
+    files.push({ path: r(HOST_PATHS.registryHtpasswd), mode: 0o600, secret: true, usedBy: ["registry"], content: htpasswdFile([input.registry.htpasswdLine]) });
   }
 
   if (needsTls) {
     if (input.tls) {
       // For letsencrypt these are a bootstrap: written only when absent, then certbot owns them.
       const once = tlsPaths.certbotManaged ? { createOnly: true } : {};
-      files.push({ path: r(tlsPaths.certificate), mode: 0o644, content: ensureNewline(input.tls.certPem), ...once });
-      files.push({ path: r(tlsPaths.key), mode: 0o600, secret: true, content: ensureNewline(input.tls.keyPem), ...once });
-      if (input.tls.caPem !== undefined && tlsPaths.ca) files.push({ path: r(tlsPaths.ca), mode: 0o644, content: ensureNewline(input.tls.caPem) });
+      const usedBy: HostService[] = [...(config.proxy.enabled ? ["nginx" as const] : []), ...(reg.enabled && reg.expose === "direct" ? ["registry" as const] : [])];
+      files.push({ path: r(tlsPaths.certificate), mode: 0o644, usedBy, content: ensureNewline(input.tls.certPem), ...once });
+      files.push({ path: r(tlsPaths.key), mode: 0o600, secret: true, usedBy, content: ensureNewline(input.tls.keyPem), ...once });
+      // For clients to download; no service reads it.
+      if (input.tls.caPem !== undefined && tlsPaths.ca) files.push({ path: r(tlsPaths.ca), mode: 0o644, usedBy: [], content: ensureNewline(input.tls.caPem) });
     } else if (!tlsPaths.certbotManaged) {
       throw new Error(`tls.mode ${config.tls.mode} needs the certificate and key to put on the host`);
     }

@@ -146,7 +146,7 @@ export function parseLiveColor(content: string): Color | undefined {
 const HEADER = "# Managed by Berth (components/render/nginx.ts). Changes here are overwritten on the next update.";
 
 function file(path: string, lines: readonly string[], extra: Partial<HostFile> = {}): HostFile {
-  return { path, content: `${lines.join("\n")}\n`, mode: 0o644, ...extra };
+  return { path, content: `${lines.join("\n")}\n`, mode: 0o644, usedBy: ["nginx"], ...extra };
 }
 
 /** Indents every non-empty line by `n` levels of four spaces. */
@@ -254,6 +254,8 @@ export function renderNginxFiles(spec: NginxSpec): HostFile[] {
           securityHeaders,
           "add_header Docker-Distribution-Api-Version $berth_registry_api_version always;",
           proxyHeaders,
+          "# The registry sends this header too (for direct mode); nginx's copy above is the one that counts.",
+          "proxy_hide_header X-Content-Type-Options;",
           "proxy_pass http://berth_registry;",
           "proxy_request_buffering off;",
           "proxy_buffering off;",
@@ -293,7 +295,7 @@ export function renderNginxFiles(spec: NginxSpec): HostFile[] {
     const authFile = posix.join(dir, "auth", `${host.hostname}.htpasswd`);
     if (host.basicAuthHtpasswd !== undefined) {
       // Workers check passwords at request time, so their group must read the file.
-      files.push({ path: authFile, content: host.basicAuthHtpasswd, mode: 0o640, secret: true, ...(spec.user ? { group: spec.user } : {}) });
+      files.push({ path: authFile, content: host.basicAuthHtpasswd, mode: 0o640, secret: true, usedBy: ["nginx"], ...(spec.user ? { group: spec.user } : {}) });
     }
     files.push(file(posix.join(dir, "sites", `40-host-${host.hostname}.conf`), [
       HEADER,

@@ -4,6 +4,9 @@
 // rehearsal (which re-roots them under a scratch directory) and the golden files agree.
 import * as posix from "node:path/posix";
 
+/** A service that reads host files and must reload (nginx) or restart (registry) when they change. */
+export type HostService = "nginx" | "registry";
+
 /** A file to put on the host: where, what, and how. Produced by the pure renderers. */
 export interface HostFile {
   /** Absolute path on the target (already re-rooted for the rehearsal). */
@@ -21,6 +24,8 @@ export interface HostFile {
    * (the blue/green deploy command for the live-upstream files, certbot for Let's Encrypt files).
    */
   readonly createOnly?: boolean;
+  /** Services that read this file: after a change nginx must be tested and reloaded, the registry restarted. */
+  readonly usedBy: readonly HostService[];
 }
 
 /** Canonical absolute paths on the real host (root "/"). */
@@ -55,6 +60,16 @@ export const HOST_PATHS = {
   /** Let's Encrypt: certbot's layout, `live/<certificate name>/{fullchain,privkey}.pem`. */
   letsencryptLiveDir: "/etc/letsencrypt/live",
 } as const;
+
+/**
+ * Directories whose content Berth owns completely: on delivery, files there that are no longer
+ * rendered are removed. The live-upstream dir is not one of them (the deploy command owns it).
+ */
+export const NGINX_OWNED_DIRS: readonly string[] = [
+  `${HOST_PATHS.nginxBerthDir}/sites`,
+  `${HOST_PATHS.nginxBerthDir}/snippets`,
+  `${HOST_PATHS.nginxBerthDir}/auth`,
+];
 
 /** `p` (absolute) moved under `root`; root "/" leaves it unchanged. */
 export function reroot(root: string, p: string): string {

@@ -1,0 +1,66 @@
+// Puts rendered host files on disk: directly (registry and TLS files in the rehearsal) or through
+// the same staged delivery the real host uses for nginx (host/apply-nginx.sh: install, `nginx -t`,
+// reload, roll back on failure).
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import type { HostFile } from "../../components/render/paths";
+import { requireBinary, run } from "./procs";
+
+/** host/apply-nginx.sh in this checkout. */
+export const APPLY_NGINX_SCRIPT = path.resolve(__dirname, "..", "..", "host", "apply-nginx.sh");
+
+/** Writes files in place (mode set, parents created); create-only files are kept when present. */
+export function writeHostFiles(files: readonly HostFile[]): void {
+  for (const f of files) {
+    if (f.createOnly && fs.existsSync(f.path)) continue;
+    fs.mkdirSync(path.dirname(f.path), { recursive: true });
+    const tmp = `${f.path}.berth-new`;
+    fs.writeFileSync(tmp, f.content, { mode: f.mode });
+    fs.chmodSync(tmp, f.mode);
+    fs.renameSync(tmp, f.path);
+  }
+}
+
+/**
+ * Lays out the stage directory apply-nginx.sh reads: manifest, files/<absolute path>, owned-dirs.
+ * The group column stays "-" unless the file names one (the rehearsal's nginx runs as the caller).
+ */
+export function stageFiles(files: readonly HostFile[], stageDir: string, ownedDirs: readonly string[]): void {
+  fs.mkdirSync(stageDir, { recursive: true, mode: 0o700 });
+  const manifest: string[] = [];
+  for (const f of files) {
+    if (/[\t\n]/.test(f.path)) throw new Error(`host path may not contain tabs or newlines: ${JSON.stringify(f.path)}`);
+    const staged = path.join(stageDir, "files", f.path);
+    fs.mkdirSync(path.dirname(staged), { recursive: true });
+    fs.writeFileSync(staged, f.content, { mode: 0o600 });
+    manifest.push([`0${f.mode.toString(8)}`, f.group ?? "-", f.createOnly ? "create-only" : "-", f.path].join("\t"));
+  }
+  fs.writeFileSync(path.join(stageDir, "manifest"), `${manifest.join("\n")}\n`);
+  fs.writeFileSync(path.join(stageDir, "owned-dirs"), ownedDirs.map((d) => `${d}\n`).join(""));
+}
+
+/** How to call nginx for a given set of files. */
+export interface NginxInvocation {
+  /** Options for every nginx call (-p/-c/-e in the rehearsal; none on a standard host). */
+  readonly args: readonly string[];
+  /** nginx's pid file, to tell reload from start. */
+  readonly pidFile: string;
+}
+
+/**
+ * Delivers nginx files the way the host does: stage, run apply-nginx.sh. Throws with nginx's own
+ * message when the configuration is rejected; the previous files then stay in place and serving.
+ */
+export async function applyNginxFiles(files: readonly HostFile[], ownedDirs: readonly string[], nginx: NginxInvocation): Promise<string> {
+  const stage = fs.mkdtempSync(path.join(os.tmpdir(), "berth-stage-"));
+  try {
+    stageFiles(files, stage, ownedDirs);
+    const env = { ...process.env, BERTH_NGINX: requireBinary("nginx"), BERTH_NGINX_PID: nginx.pidFile };
+    const r = await run(requireBinary("bash"), [APPLY_NGINX_SCRIPT, stage, ...nginx.args], { env });
+    if (r.code !== 0) throw new Error(r.stderr.trim() || `apply-nginx.sh failed with exit ${r.code}`);
+    return r.stdout.trim();
+  } finally {
+    fs.rmSync(stage, { recursive: true, force: true });
+  }
+}
