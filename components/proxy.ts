@@ -1,0 +1,51 @@
+// Proxy: nginx on the host. Basic-auth files go first (installed), then the configuration is
+// staged and handed to apply-nginx.sh, which runs `nginx -t` and reloads only on success;
+// on failure the previous files are restored, keep serving, and `pulumi up` fails with
+// nginx's message. The configuration travels in the clear so a preview shows its diff.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { RemoteFiles, type Connection } from "./remoteFiles";
+import { HOST_PATHS } from "./render/paths";
+import type { HostFile } from "./render/paths";
+
+/** The delivery script that runs on the host (also used by the rehearsal and its tests). */
+export const APPLY_NGINX_SCRIPT = path.resolve(__dirname, "../host/apply-nginx.sh");
+
+export interface ProxyArgs {
+  readonly connection: pulumi.Input<Connection>;
+  /** nginx configuration (public). */
+  readonly configFiles: pulumi.Input<HostFile[]>;
+  /** Basic-auth files (secret). */
+  readonly secretFiles: pulumi.Input<HostFile[]>;
+  /** Must be in place before nginx is tested (TLS files, the host being ready). */
+  readonly dependsOn: pulumi.Input<pulumi.Resource>[];
+}
+
+export class Proxy extends pulumi.ComponentResource {
+  /** The configuration delivery (for resources that need nginx serving, e.g. certbot). */
+  public readonly applied: pulumi.Resource;
+
+  constructor(name: string, args: ProxyArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("berth:proxy:Proxy", name, {}, opts);
+    const secrets = new RemoteFiles(`${name}-auth`, {
+      connection: args.connection,
+      files: args.secretFiles,
+      secret: true,
+      bundle: { mode: "install" },
+    }, { parent: this, dependsOn: args.dependsOn });
+    const config = new RemoteFiles(`${name}-config`, {
+      connection: args.connection,
+      files: args.configFiles,
+      secret: false,
+      bundle: {
+        mode: "nginx",
+        applyScript: fs.readFileSync(APPLY_NGINX_SCRIPT, "utf8"),
+        // Server blocks and snippets of apps that left the config must not linger.
+        ownedDirs: [`${HOST_PATHS.nginxBerthDir}/sites`, `${HOST_PATHS.nginxBerthDir}/snippets`],
+      },
+    }, { parent: this, dependsOn: [...args.dependsOn, secrets.command] });
+    this.applied = config.command;
+    this.registerOutputs({});
+  }
+}

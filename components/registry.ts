@@ -1,0 +1,103 @@
+// Registry: the private registry:2 container on the host. Its files (config.yml, htpasswd,
+// TLS in direct mode) are delivered first; the container is replaced whenever they change
+// (a content hash in its environment), while image data stays in a host directory that
+// outlives any container. Credentials: username from config, password from the
+// berth:registryPassword secret or generated; the htpasswd entry is bcrypt with a salt
+// derived from the inputs, so it is identical on every run (no perpetual diff).
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { RemoteFiles, type Connection } from "./remoteFiles";
+import { filesDigest } from "./render/bundle";
+import { htpasswdEntry } from "./render/htpasswd";
+import type { RegistryContainerSpec } from "./render/hostFiles";
+import type { HostFile } from "./render/paths";
+
+export interface RegistryCredentialsArgs {
+  readonly username: string;
+  /** From config (secret); @default generated, 32 characters, letters and digits. */
+  readonly password?: pulumi.Input<string>;
+  /** Project/stack-specific seed for the deterministic bcrypt salt. */
+  readonly saltSeed: string;
+}
+
+export interface RegistryCredentials {
+  readonly username: string;
+  readonly password: pulumi.Output<string>;
+  /** `user:$2y$...`, secret. */
+  readonly htpasswdLine: pulumi.Output<string>;
+}
+
+/** Makes (or takes) the registry password and its stable htpasswd entry. */
+export function registryCredentials(name: string, args: RegistryCredentialsArgs, opts?: pulumi.CustomResourceOptions): RegistryCredentials {
+  const password = args.password !== undefined
+    ? pulumi.secret(args.password)
+    // Letters and digits only: the password goes through shells, URLs and CI variables unharmed.
+    : new random.RandomPassword(`${name}-password`, { length: 32, special: false, minLower: 4, minUpper: 4, minNumeric: 4 }, opts).result;
+  return {
+    username: args.username,
+    password: pulumi.secret(password),
+    htpasswdLine: pulumi.secret(pulumi.output(password).apply((p) => htpasswdEntry(args.username, p, args.saltSeed))),
+  };
+}
+
+export interface RegistryArgs {
+  readonly connection: pulumi.Input<Connection>;
+  readonly dockerProvider: docker.Provider;
+  /** How the container runs (image, mounts, publish address): registryContainerSpec(). */
+  readonly container: RegistryContainerSpec;
+  /** config.yml and anything else public the registry reads. */
+  readonly configFiles: pulumi.Input<HostFile[]>;
+  /** htpasswd. */
+  readonly secretFiles: pulumi.Input<HostFile[]>;
+  /** Host directory for image data (created if missing, never deleted). */
+  readonly dataDir: string;
+  /** Must be in place before the container starts (the TLS delivery in direct mode, Docker's readiness). */
+  readonly dependsOn: pulumi.Input<pulumi.Resource>[];
+}
+
+export class Registry extends pulumi.ComponentResource {
+  public readonly containerId: pulumi.Output<string>;
+
+  constructor(name: string, args: RegistryArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("berth:registry:Registry", name, {}, opts);
+    const parent = { parent: this };
+
+    const config = new RemoteFiles(`${name}-config`, {
+      connection: args.connection,
+      files: args.configFiles,
+      secret: false,
+      // The data directory must exist before Docker bind-mounts it (or Docker makes it root-only and empty).
+      bundle: { mode: "install", after: [`install -d -m 0750 '${args.dataDir}'`] },
+    }, { parent: this, dependsOn: args.dependsOn });
+    // The htpasswd file exists before the container starts: a registry that finds none invents a user.
+    const secrets = new RemoteFiles(`${name}-secrets`, {
+      connection: args.connection,
+      files: args.secretFiles,
+      secret: true,
+      bundle: { mode: "install" },
+    }, { parent: this, dependsOn: args.dependsOn });
+
+    const image = new docker.RemoteImage(`${name}-image`, {
+      name: args.container.image,
+      keepLocally: true,
+    }, { ...parent, provider: args.dockerProvider });
+
+    const digest = pulumi.all([args.configFiles, args.secretFiles]).apply(([c, s]) => filesDigest([...c, ...s]));
+    const container = new docker.Container(`${name}-container`, {
+      name: "berth-registry",
+      image: image.imageId,
+      restart: "always",
+      command: [...args.container.command],
+      ports: [{ internal: args.container.port, external: args.container.port, ip: args.container.publishIp }],
+      volumes: args.container.mounts.map((m) => ({ hostPath: m.hostPath, containerPath: m.containerPath, readOnly: m.readOnly })),
+      // Changing a file changes this value, which replaces (restarts) the container with the new files.
+      envs: [pulumi.interpolate`BERTH_FILES_SHA256=${digest}`],
+      logDriver: "json-file",
+      logOpts: { "max-size": "10m", "max-file": "3" },
+    }, { ...parent, provider: args.dockerProvider, dependsOn: [config.command, secrets.command], deleteBeforeReplace: true });
+
+    this.containerId = container.id;
+    this.registerOutputs({ containerId: this.containerId });
+  }
+}

@@ -1,0 +1,17 @@
+// Pure renderer: the systemd drop-in that makes dockerd listen on a TCP port with mutual TLS
+// besides its usual socket. Ubuntu's unit passes `-H fd://`, which clashes with "hosts" in
+// daemon.json, so the listen flags go on the command line here instead.
+
+/** Where the daemon's certificates live on the host. */
+export const DOCKER_TLS_DIR = "/etc/docker/berth-tls";
+
+export function renderDockerTlsDropIn(port: number): string {
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`docker API port ${port} is out of range`);
+  return [
+    "# Managed by Berth: Docker API over mutual TLS (clients need a certificate signed by the Berth CA).",
+    "[Service]",
+    "ExecStart=",
+    `ExecStart=/usr/bin/dockerd -H fd:// -H tcp://0.0.0.0:${port} --tlsverify --tlscacert=${DOCKER_TLS_DIR}/ca.pem --tlscert=${DOCKER_TLS_DIR}/server-cert.pem --tlskey=${DOCKER_TLS_DIR}/server-key.pem --containerd=/run/containerd/containerd.sock`,
+    "",
+  ].join("\n");
+}
