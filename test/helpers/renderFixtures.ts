@@ -1,0 +1,47 @@
+// Fixed inputs for rendering the shipped stacks in tests: fake PEM text and fixed credentials, so
+// the golden files change only when a renderer or a stack file changes.
+import { parseConfig, type Config } from "../../config";
+import { readStackFile, toRawConfigInput } from "../../cli/stackFile";
+import { hostFiles, type HostFilesInput, type HostFilesOptions } from "../../components/render/hostFiles";
+import { htpasswdEntry } from "../../components/render/htpasswd";
+import type { HostFile } from "../../components/render/paths";
+
+export const SHIPPED_STACKS = ["dev", "prod"] as const;
+
+export const FAKE_TLS = {
+  certPem: "-----BEGIN CERTIFICATE-----\nRkFLRSBDRVJUSUZJQ0FURQ==\n-----END CERTIFICATE-----\n",
+  keyPem: "-----BEGIN PRIVATE KEY-----\nRkFLRSBLRVk=\n-----END PRIVATE KEY-----\n",
+  caPem: "-----BEGIN CERTIFICATE-----\nRkFLRSBDQQ==\n-----END CERTIFICATE-----\n",
+} as const;
+
+export const FIXED_PASSWORD = "golden-password";
+export const FIXED_SEED = "golden-seed";
+
+export function stackConfig(stack: string): Config {
+  return parseConfig(toRawConfigInput(readStackFile(stack)));
+}
+
+/** hostFiles input for a stack with the fixed fake material. */
+export function fixtureInput(config: Config, options?: HostFilesOptions): HostFilesInput {
+  const extraHostAuth: Record<string, string> = {};
+  for (const h of config.proxy.extraHosts) {
+    if (h.basicAuthUser) extraHostAuth[h.hostname] = htpasswdEntry(h.basicAuthUser, FIXED_PASSWORD, FIXED_SEED);
+  }
+  return {
+    config,
+    tls: FAKE_TLS,
+    registry: { username: config.registry.username, htpasswdLine: htpasswdEntry(config.registry.username, FIXED_PASSWORD, FIXED_SEED) },
+    extraHostAuth,
+    ...(options ? { options } : {}),
+  };
+}
+
+export function stackFiles(stack: string, options?: HostFilesOptions): HostFile[] {
+  return hostFiles(fixtureInput(stackConfig(stack), options));
+}
+
+export function fileAt(files: readonly HostFile[], path: string): HostFile {
+  const f = files.find((x) => x.path === path);
+  if (!f) throw new Error(`no rendered file ${path}; have: ${files.map((x) => x.path).join(", ")}`);
+  return f;
+}

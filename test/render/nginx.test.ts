@@ -1,0 +1,215 @@
+// Properties of the nginx files that matter for safety and for the deploy tooling, checked on the
+// shipped stacks' renders (fixed fake material) and on small hand-made specs.
+import { describe, expect, it } from "vitest";
+import { liveUpstreamPath, parseLiveColor, renderLiveUpstreams, renderNginxFiles, upstreamName, type NginxSpec } from "../../components/render/nginx";
+import { directives, findBlocks } from "../helpers/nginxText";
+import { fileAt, stackFiles } from "../helpers/renderFixtures";
+
+const prod = stackFiles("prod");
+const dev = stackFiles("dev");
+const site = (files: typeof prod, name: string): string => fileAt(files, `/etc/nginx/berth/sites/${name}`).content;
+const SECURITY = "include /etc/nginx/berth/snippets/security-headers.conf";
+
+describe("main nginx.conf", () => {
+  const conf = fileAt(prod, "/etc/nginx/nginx.conf").content;
+  const http = directives(findBlocks(conf, /^http$/)[0].body);
+
+  it.each([
+    "server_tokens off",
+    "ssl_protocols TLSv1.2 TLSv1.3",
+    "ssl_session_cache shared:berth_tls:10m",
+    "include /etc/nginx/mime.types",
+    "include /etc/nginx/berth/live/*.conf",
+    "include /etc/nginx/berth/sites/*.conf",
+  ])("http has %s", (line) => expect(http).toContain(line));
+
+  it("offers only forward-secret AEAD suites for TLS 1.2", () => {
+    const ciphers = http.find((d) => d.startsWith("ssl_ciphers "))!.slice("ssl_ciphers ".length).split(":");
+    for (const c of ciphers) expect(c).toMatch(/^ECDHE-(ECDSA|RSA)-(AES\d+-GCM-SHA\d+|CHACHA20-POLY1305)$/);
+  });
+
+  it("sets pid, error log and the worker user", () => {
+    expect(directives(conf)).toEqual(expect.arrayContaining(["user www-data", "pid /run/nginx.pid", "error_log /var/log/nginx/error.log warn"]));
+  });
+
+  it("loads live upstreams before the sites that use them", () => {
+    expect(conf.indexOf("berth/live/*.conf")).toBeLessThan(conf.indexOf("berth/sites/*.conf"));
+  });
+});
+
+describe("port 80", () => {
+  const server = findBlocks(site(prod, "00-http.conf"), /^server$/)[0];
+  const acme = findBlocks(server.body, /^location \^~ \/\.well-known\/acme-challenge\/$/);
+
+  it("serves ACME challenges from the webroot instead of redirecting them", () => {
+    expect(acme).toHaveLength(1);
+    expect(directives(acme[0].body)).toContain("root /var/www/berth-acme");
+    expect(acme[0].body).not.toMatch(/return/);
+  });
+
+  it("redirects everything else to HTTPS, keeping host and URI", () => {
+    const rest = findBlocks(server.body, /^location \/$/)[0];
+    expect(directives(rest.body)).toEqual(["return 301 https://$host$request_uri"]);
+  });
+
+  it("adds the port to the redirect when HTTPS is not on 443", () => {
+    const files = stackFiles("prod", { root: "/r", listenAddress: "127.0.0.1", httpPort: 8080, httpsPort: 8443 });
+    const text = fileAt(files, "/r/etc/nginx/berth/sites/00-http.conf").content;
+    expect(text).toContain("listen 127.0.0.1:8080 default_server;");
+    expect(text).toContain("return 301 https://$host:8443$request_uri;");
+  });
+});
+
+describe("HTTPS servers", () => {
+  const sites = [...prod, ...dev].filter((f) => f.path.includes("/sites/") && !f.path.endsWith("00-http.conf"));
+
+  it.each(sites.map((f) => [f.path, f.content]))("%s: every server listens with ssl and http2", (_p, text) => {
+    for (const s of findBlocks(text, /^server$/)) expect(directives(s.body).find((d) => d.startsWith("listen "))).toMatch(/^listen \S*443 ssl http2( default_server)?$/);
+  });
+
+  it.each(sites.map((f) => [f.path, f.content]))("%s: every location repeats the security headers", (_p, text) => {
+    for (const loc of findBlocks(text, /^location /)) expect(directives(loc.body)).toContain(SECURITY);
+  });
+
+  it("security headers are added with `always` and HSTS uses the configured max-age", () => {
+    const text = fileAt(prod, "/etc/nginx/berth/snippets/security-headers.conf").content;
+    const adds = directives(text).filter((d) => d.startsWith("add_header"));
+    expect(adds.length).toBeGreaterThanOrEqual(4);
+    for (const a of adds) expect(a).toMatch(/ always$/);
+    expect(text).toContain('Strict-Transport-Security "max-age=31536000"');
+  });
+
+  it("closes unknown names when no app is the catch-all (prod)", () => {
+    expect(directives(findBlocks(site(prod, "10-default.conf"), /^server$/)[0].body)).toEqual(["listen 443 ssl http2 default_server", "server_name _", "return 444"]);
+  });
+
+  it("makes the app without hostnames the default server (dev, reached by IP)", () => {
+    expect(dev.some((f) => f.path.endsWith("10-default.conf"))).toBe(false);
+    const d = directives(findBlocks(site(dev, "30-app-web.conf"), /^server$/)[0].body);
+    expect(d).toEqual(expect.arrayContaining(["listen 443 ssl http2 default_server", "server_name _"]));
+  });
+});
+
+describe("registry server (prod)", () => {
+  const text = site(prod, "20-registry.conf");
+  const server = findBlocks(text, /^server$/)[0];
+  const loc = findBlocks(server.body, /^location \/$/)[0];
+
+  it("answers the registry hostname and forwards to loopback", () => {
+    expect(directives(server.body)).toContain("server_name docker.example.com");
+    expect(directives(findBlocks(text, /^upstream berth_registry$/)[0].body)).toEqual(["server 127.0.0.1:5000"]);
+    expect(directives(loc.body)).toContain("proxy_pass http://berth_registry");
+  });
+
+  it("has no body limit and streams uploads with long timeouts", () => {
+    expect(directives(server.body)).toContain("client_max_body_size 0");
+    expect(directives(loc.body)).toEqual(expect.arrayContaining(["proxy_request_buffering off", "proxy_buffering off", "proxy_read_timeout 900s", "proxy_send_timeout 900s"]));
+  });
+
+  it("sends the API version header on every response, errors included", () => {
+    expect(directives(loc.body)).toContain("add_header Docker-Distribution-Api-Version $berth_registry_api_version always");
+    expect(directives(findBlocks(text, /^map \$upstream_http_docker_distribution_api_version/)[0].body)).toEqual(['"" "registry/2.0"']);
+  });
+
+  it("forwards host (with port) and scheme", () => {
+    const proxy = directives(fileAt(prod, "/etc/nginx/berth/snippets/proxy.conf").content);
+    expect(proxy).toEqual(expect.arrayContaining(["proxy_set_header Host $http_host", "proxy_set_header X-Forwarded-Proto $scheme", "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for"]));
+    expect(directives(loc.body)).toContain("include /etc/nginx/berth/snippets/proxy.conf");
+  });
+
+  it("also answers 127.0.0.1 when the rehearsal asks, without becoming the default", () => {
+    const files = stackFiles("prod", { root: "/r", registryExtraServerNames: ["127.0.0.1", "localhost"], registryPort: 5999 });
+    const t = fileAt(files, "/r/etc/nginx/berth/sites/20-registry.conf").content;
+    expect(t).toContain("server_name docker.example.com 127.0.0.1 localhost;");
+    expect(t).toContain("server 127.0.0.1:5999;");
+    expect(t).not.toContain("default_server");
+  });
+
+  it("is absent when the registry serves TLS itself (dev)", () => {
+    expect(dev.some((f) => f.path.endsWith("20-registry.conf"))).toBe(false);
+  });
+});
+
+describe("apps and blue/green upstreams", () => {
+  const shop = site(prod, "30-app-shop.conf");
+
+  it("routes / to the front end and the back-end path to the back end through named upstreams", () => {
+    expect(directives(findBlocks(shop, /^location \/$/)[0].body)).toContain("proxy_pass http://berth_shop_frontend");
+    const api = findBlocks(shop, /^location ~ /);
+    expect(api.map((b) => b.head)).toEqual(["location ~ ^/api(?:/|$)"]);
+    expect(directives(api[0].body)).toContain("proxy_pass http://berth_shop_backend");
+    expect("/api/x").toMatch(/^\/api(?:\/|$)/);
+    expect("/apiary").not.toMatch(/^\/api(?:\/|$)/);
+  });
+
+  it("has no back-end location for an app without a back end", () => {
+    expect(findBlocks(site(prod, "30-app-landing.conf"), /^location ~ /)).toHaveLength(0);
+  });
+
+  it("keeps each app's upstreams in its own create-only live file at the initial color", () => {
+    const live = fileAt(prod, "/etc/nginx/berth/live/shop.conf");
+    expect(live.createOnly).toBe(true);
+    expect(directives(findBlocks(live.content, /^upstream berth_shop_frontend$/)[0].body)).toEqual(["server 127.0.0.1:3000"]);
+    expect(directives(findBlocks(live.content, /^upstream berth_shop_backend$/)[0].body)).toEqual(["server 127.0.0.1:8080"]);
+    expect(parseLiveColor(live.content)).toBe("blue");
+  });
+
+  it("renders the green file for the deploy command", () => {
+    const app = { name: "shop", frontend: { bluePort: 3000, greenPort: 3001 }, backend: { bluePort: 8080, greenPort: 8081 } };
+    const green = renderLiveUpstreams(app, "green");
+    expect(green).toContain("server 127.0.0.1:3001;");
+    expect(green).toContain("server 127.0.0.1:8081;");
+    expect(parseLiveColor(green)).toBe("green");
+    expect(liveUpstreamPath("/etc/nginx/berth", "shop")).toBe("/etc/nginx/berth/live/shop.conf");
+  });
+
+  it("defines every upstream a site uses in a live file", () => {
+    const defined = new Set(prod.filter((f) => f.path.includes("/live/")).flatMap((f) => findBlocks(f.content, /^upstream /).map((b) => b.head.split(" ")[1])));
+    const used = prod.filter((f) => f.path.includes("/sites/")).flatMap((f) => [...f.content.matchAll(/proxy_pass http:\/\/(berth_\w+_(?:frontend|backend));/g)].map((m) => m[1]));
+    expect(used.length).toBeGreaterThan(0);
+    for (const u of used) expect(defined).toContain(u);
+  });
+
+  it("turns hyphens into underscores in upstream names", () => {
+    expect(upstreamName("my-app", "backend")).toBe("berth_my_app_backend");
+  });
+});
+
+describe("extra hosts", () => {
+  const text = site(prod, "40-host-jenkins.example.com.conf");
+  const loc = directives(findBlocks(text, /^location \/$/)[0].body);
+
+  it("asks for a password from a group-readable, secret htpasswd file", () => {
+    expect(loc).toEqual(expect.arrayContaining(['auth_basic "jenkins.example.com"', "auth_basic_user_file /etc/nginx/berth/auth/jenkins.example.com.htpasswd"]));
+    const auth = fileAt(prod, "/etc/nginx/berth/auth/jenkins.example.com.htpasswd");
+    expect(auth).toMatchObject({ secret: true, mode: 0o640, group: "www-data" });
+    expect(auth.content).toMatch(/^admin:\$2y\$10\$/);
+  });
+
+  it("passes WebSocket upgrades and forwards to the configured upstream", () => {
+    expect(loc).toEqual(expect.arrayContaining(["include /etc/nginx/berth/snippets/websocket.conf", "proxy_pass http://127.0.0.1:8088"]));
+  });
+});
+
+describe("renderNginxFiles validation", () => {
+  const spec: NginxSpec = {
+    paths: { mainConfig: "/n/nginx.conf", berthDir: "/n/berth", pidFile: "/p", logDir: "/l", acmeWebroot: "/w", mimeTypes: "/m" },
+    httpPort: 80, httpsPort: 443, certificatePath: "/c", keyPath: "/k", hstsMaxAgeSeconds: 0, clientMaxBodySize: "1m",
+    apps: [], extraHosts: [],
+  };
+  const app = { name: "a", hostnames: [] as string[], frontend: { bluePort: 1, greenPort: 2 }, backendPath: "/api", initialColor: "blue" as const };
+
+  it("refuses two catch-all apps", () => {
+    expect(() => renderNginxFiles({ ...spec, apps: [app, { ...app, name: "b" }] })).toThrow(/catch-all/);
+  });
+
+  it("refuses a name served twice", () => {
+    expect(() => renderNginxFiles({ ...spec, apps: [{ ...app, hostnames: ["x.example.com"] }], extraHosts: [{ hostname: "x.example.com", upstream: "http://127.0.0.1:1", websockets: false }] })).toThrow(/served twice/);
+  });
+
+  it("writes max-age=0 when HSTS is off, and no user line without a user", () => {
+    const files = renderNginxFiles(spec);
+    expect(files.find((f) => f.path.endsWith("security-headers.conf"))!.content).toContain('"max-age=0"');
+    expect(files.find((f) => f.path === "/n/nginx.conf")!.content).not.toMatch(/^user /m);
+  });
+});

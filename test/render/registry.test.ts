@@ -1,0 +1,40 @@
+// The registry config: the settings the registry must run with, parsed back as YAML.
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { renderRegistryConfig } from "../../components/render/registry";
+
+const base = { listenAddress: ":5000", dataDir: "/var/lib/berth/registry", htpasswdPath: "/etc/berth/registry/htpasswd" };
+
+describe("renderRegistryConfig", () => {
+  const proxied = parse(renderRegistryConfig(base)) as Record<string, any>;
+  const direct = parse(renderRegistryConfig({ ...base, tls: { certificatePath: "/c.pem", keyPath: "/k.pem" } })) as Record<string, any>;
+
+  it("is version 0.1 with filesystem storage at dataDir and deletes enabled", () => {
+    expect(proxied.version).toBe(0.1);
+    expect(proxied.storage.filesystem.rootdirectory).toBe("/var/lib/berth/registry");
+    expect(proxied.storage.delete.enabled).toBe(true);
+  });
+
+  it("uses htpasswd auth with the given path", () => {
+    expect(proxied.auth.htpasswd).toEqual({ realm: "Berth registry", path: "/etc/berth/registry/htpasswd" });
+  });
+
+  it("listens where told and sets nosniff", () => {
+    expect(proxied.http.addr).toBe(":5000");
+    expect(proxied.http.headers["X-Content-Type-Options"]).toEqual(["nosniff"]);
+  });
+
+  it("serves TLS (1.2 or newer) only in direct mode", () => {
+    expect(proxied.http.tls).toBeUndefined();
+    expect(direct.http.tls).toEqual({ certificate: "/c.pem", key: "/k.pem", minimumtls: "tls1.2" });
+  });
+
+  it("checks its storage driver", () => {
+    expect(proxied.health.storagedriver.enabled).toBe(true);
+  });
+
+  it("quotes paths so odd characters cannot break the YAML", () => {
+    const odd = parse(renderRegistryConfig({ ...base, dataDir: "/data/a: b #c" })) as Record<string, any>;
+    expect(odd.storage.filesystem.rootdirectory).toBe("/data/a: b #c");
+  });
+});
