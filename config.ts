@@ -223,6 +223,16 @@ export type SecretKey = (typeof SECRET_KEYS)[number];
 
 const RawSchema = z.strictObject(SECTIONS);
 
+/** Every section and its top-level keys (the README's configuration reference must list them all). */
+export function configKeys(): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [name, schema] of Object.entries(SECTIONS)) {
+    const inner = unwrap(schema as z.ZodType);
+    out[name] = inner instanceof z.ZodObject ? Object.keys(inner.shape) : [];
+  }
+  return out;
+}
+
 type Raw = z.output<typeof RawSchema>;
 
 /** Validated, defaults-resolved configuration. Components receive slices of this. */
