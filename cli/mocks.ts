@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { containsIp, hostAddress, parseCidr } from "../components/cidr";
+import { opensslAvailable, realCertRequest, realLocallySignedCert, realOriginCertificate, realPrivateKey, realSelfSignedCert } from "./fakePki";
 
 /** Pulumi's marker for a secret value in serialized properties. */
 export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
@@ -154,31 +155,55 @@ const HANDLERS: Record<string, Handler> = {
     return { id, state: { zoneId: id, nameServers: ns, arn: `arn:aws:route53:::hostedzone/${id}`, name: inputs.name } };
   },
   "aws:route53/record:Record": (_name, inputs) => ({ id: `${String(inputs.zoneId)}_${String(inputs.name)}_${String(inputs.type)}`, state: { fqdn: inputs.name } }),
+  // Host layer: what the Docker and command providers report after they ran.
+  "docker:index/remoteImage:RemoteImage": (name, inputs) => {
+    const digest = fakeHex(`${String(inputs.name)}-digest`, 64);
+    return { id: `sha256:${digest}${String(inputs.name)}`, state: { imageId: `sha256:${digest}`, repoDigest: `${String(inputs.name).split(":")[0]}@sha256:${digest}` } };
+  },
+  "docker:index/container:Container": (name) => ({ id: fakeHex(`${name}-container`, 64), state: { exitCode: null, network_data: [] } }),
+  "command:remote:Command": (name) => ({ id: `${name}-${fakeHex(name, 8)}`, state: { stdout: "", stderr: "" } }),
   "random:index/randomPassword:RandomPassword": (name, inputs) => {
     const length = Number(inputs.length ?? 24);
     const result = fakeHex(`${name}-password`, length);
     return { id: "none", state: { result: secretValue(result), bcryptHash: secretValue(`$2a$10$${fakeHex(name, 53)}`) } };
   },
-  "tls:index/privateKey:PrivateKey": (name, inputs) => ({
-    id: fakeHex(name, 40),
-    state: {
-      privateKeyPem: secretValue(fakePem("PRIVATE KEY", name)),
-      privateKeyOpenssh: secretValue(fakePem("OPENSSH PRIVATE KEY", name)),
-      privateKeyPemPkcs8: secretValue(fakePem("PRIVATE KEY", name)),
-      publicKeyPem: fakePem("PUBLIC KEY", name),
-      publicKeyOpenssh: `${inputs.algorithm === "RSA" ? "ssh-rsa" : "ssh-ed25519"} AAAA${Buffer.from(fakeHex(name, 48)).toString("base64")}\n`,
-      publicKeyFingerprintSha256: `SHA256:${Buffer.from(fakeHex(`${name}-fp`, 32)).toString("base64")}`,
-    },
-  }),
+  // Keys are real (derived from the name and inputs, see fakePki.ts); the OpenSSH fields stay placeholders.
+  "tls:index/privateKey:PrivateKey": (name, inputs) => {
+    const key = realPrivateKey(name, inputs);
+    return {
+      id: fakeHex(name, 40),
+      state: {
+        privateKeyPem: secretValue(key.privateKeyPem),
+        privateKeyOpenssh: secretValue(fakePem("OPENSSH PRIVATE KEY", name)),
+        privateKeyPemPkcs8: secretValue(key.privateKeyPemPkcs8),
+        publicKeyPem: key.publicKeyPem,
+        publicKeyOpenssh: `${inputs.algorithm === "RSA" ? "ssh-rsa" : "ssh-ed25519"} AAAA${Buffer.from(fakeHex(name, 48)).toString("base64")}\n`,
+        publicKeyFingerprintSha256: `SHA256:${Buffer.from(fakeHex(`${name}-fp`, 32)).toString("base64")}`,
+      },
+    };
+  },
+  // Certificates are real when openssl is installed (it honours the inputs, so tests can verify
+  // the chain Berth asks for); placeholders otherwise, so the plan still runs anywhere.
   "tls:index/selfSignedCert:SelfSignedCert": (name, inputs) => ({
     id: fakeHex(name, 38),
-    state: { certPem: fakePem("CERTIFICATE", name), validityStartTime: "2026-01-01T00:00:00Z", validityEndTime: fakeValidityEnd(inputs) },
+    state: opensslAvailable() ? realSelfSignedCert(name, inputs) : { certPem: fakePem("CERTIFICATE", name), validityStartTime: "2026-01-01T00:00:00Z", validityEndTime: fakeValidityEnd(inputs) },
   }),
   "tls:index/locallySignedCert:LocallySignedCert": (name, inputs) => ({
     id: fakeHex(name, 38),
-    state: { certPem: fakePem("CERTIFICATE", name), validityStartTime: "2026-01-01T00:00:00Z", validityEndTime: fakeValidityEnd(inputs) },
+    state: opensslAvailable() ? realLocallySignedCert(name, inputs) : { certPem: fakePem("CERTIFICATE", name), validityStartTime: "2026-01-01T00:00:00Z", validityEndTime: fakeValidityEnd(inputs) },
   }),
-  "tls:index/certRequest:CertRequest": (name) => ({ id: fakeHex(name, 38), state: { certRequestPem: fakePem("CERTIFICATE REQUEST", name) } }),
+  "tls:index/certRequest:CertRequest": (name, inputs) => ({
+    id: fakeHex(name, 38),
+    state: opensslAvailable() ? realCertRequest(name, inputs) : { certRequestPem: fakePem("CERTIFICATE REQUEST", name) },
+  }),
+  "cloudflare:index/dnsRecord:DnsRecord": (name, inputs) => ({
+    id: fakeHex(`cf-record-${name}`, 32),
+    state: { proxiable: true, createdOn: "2026-01-01T00:00:00Z", modifiedOn: "2026-01-01T00:00:00Z", meta: {}, settings: {}, tags: [], ttl: inputs.ttl },
+  }),
+  "cloudflare:index/originCaCertificate:OriginCaCertificate": (name, inputs) => ({
+    id: fakeHex(`cf-origin-${name}`, 40),
+    state: opensslAvailable() ? realOriginCertificate(name, inputs) : { certificate: fakePem("CERTIFICATE", name), expiresOn: "2041-01-01 00:00:00 +0000 UTC" },
+  }),
 };
 
 function fakeValidityEnd(inputs: Inputs): string {
@@ -188,6 +213,19 @@ function fakeValidityEnd(inputs: Inputs): string {
 
 /** Invoke (data source) handlers. */
 const CALLS: Record<string, CallHandler> = {
+  // Cloudflare zone lookup by name (optionally within an account), or by id.
+  "cloudflare:index/getZone:getZone": (inputs) => {
+    const filter = (inputs.filter as { name?: string; account?: { id?: string } } | undefined) ?? {};
+    const name = filter.name ?? "example.org";
+    const id = String(inputs.zoneId ?? fakeHex(`cf-zone-${name}`, 32));
+    const pick = (i: number): string => ["ada", "bob", "cruz", "dana", "eli", "fay"][parseInt(fakeHex(`${name}-ns${i}`, 2), 16) % 6];
+    return {
+      id, zoneId: id, name, status: "active", type: "full", paused: false,
+      account: { id: filter.account?.id ?? fakeHex("cf-account", 32), name: "Berth offline plan" },
+      nameServers: [`${pick(0)}.ns.cloudflare.com`, `${pick(1) === pick(0) ? "gus" : pick(1)}.ns.cloudflare.com`],
+      originalNameServers: [], vanityNameServers: [], permissions: [],
+    };
+  },
   "aws:index/getAvailabilityZones:getAvailabilityZones": (_i, c) => {
     const letters = ["a", "b", "c", "d"];
     return { names: letters.map((l) => `${c.region}${l}`), zoneIds: letters.map((_, i) => `${c.region.replace(/-/g, "").slice(0, 4)}-az${i + 1}`), id: c.region, state: "available" };
