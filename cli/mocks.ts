@@ -156,7 +156,7 @@ const HANDLERS: Record<string, Handler> = {
   },
   "aws:route53/record:Record": (_name, inputs) => ({ id: `${String(inputs.zoneId)}_${String(inputs.name)}_${String(inputs.type)}`, state: { fqdn: inputs.name } }),
   // Host layer: what the Docker and command providers report after they ran.
-  "docker:index/remoteImage:RemoteImage": (name, inputs) => {
+  "docker:index/remoteImage:RemoteImage": (_name, inputs) => {
     const digest = fakeHex(`${String(inputs.name)}-digest`, 64);
     return { id: `sha256:${digest}${String(inputs.name)}`, state: { imageId: `sha256:${digest}`, repoDigest: `${String(inputs.name).split(":")[0]}@sha256:${digest}` } };
   },
