@@ -3,6 +3,7 @@
 // One function serves the real host (root "/", ports 80/443, registry on :<registry.port> inside its
 // container) and the local rehearsal (root <dir>, 127.0.0.1, free ports): only HostFilesOptions
 // differ, never the renderers. Pure: no Pulumi, no file system, no processes.
+import * as posix from "node:path/posix";
 import type { Config } from "../../config";
 import { htpasswdFile } from "./htpasswd";
 import { renderNginxFiles, type NginxSpec } from "./nginx";
@@ -151,7 +152,7 @@ export function registryContainerSpec(config: HostLayerConfig): RegistryContaine
 export function hostDirectories(config: HostLayerConfig, options: HostFilesOptions = {}): string[] {
   const root = options.root ?? "/";
   const dirs: string[] = [];
-  if (config.proxy.enabled) dirs.push(HOST_PATHS.acmeWebroot, HOST_PATHS.nginxLogDir, `${HOST_PATHS.nginxBerthDir}/live`);
+  if (config.proxy.enabled) dirs.push(HOST_PATHS.acmeWebroot, HOST_PATHS.nginxLogDir, `${HOST_PATHS.nginxBerthDir}/live`, posix.dirname(HOST_PATHS.nginxPid));
   if (config.registry.enabled) dirs.push(config.registry.dataDir);
   if (config.proxy.enabled && options.nginxTempUnderRoot) dirs.push("/var/lib/nginx");
   return dirs.map((d) => reroot(root, d));

@@ -1,0 +1,242 @@
+// The prod stack's host layer for real on loopback: nginx in front of the registry, started by the
+// rehearsal code, exercised with curl, openssl and skopeo, and always stopped afterwards.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { applyNginxFiles } from "../../cli/local/files";
+import { pidAlive, readPidFile, run } from "../../cli/local/procs";
+import { down, readState, renderRehearsal, startRegistry, stopRegistry, up, type Endpoints, type RehearsalRender, type RehearsalState } from "../../cli/local/rehearsal";
+import type { HostFile } from "../../components/render/paths";
+import { writeOciImage } from "../helpers/oci";
+import { certDir, curl, requireBinaries, scratchDir, skopeo } from "../helpers/procs";
+
+const bin = requireBinaries("nginx", "docker-registry", "skopeo", "openssl", "curl");
+const dir = scratchDir("rehearsal-prod");
+const scratch = scratchDir("prod-images");
+let endpoints: Endpoints;
+let state: RehearsalState;
+let rendered: RehearsalRender;
+let password: string;
+let certs: string;
+
+beforeAll(async () => {
+  try {
+    endpoints = await up({ stack: "prod", dir });
+  } catch (e) {
+    await down(dir).catch(() => undefined);
+    throw e;
+  }
+  state = readState(dir);
+  rendered = await renderRehearsal(state);
+  password = fs.readFileSync(endpoints.passwordFile, "utf8").trim();
+  certs = certDir(endpoints.caFile);
+});
+
+afterAll(async () => {
+  const pids = state ? [readPidFile(state.nginx.pidFile), readPidFile(state.registryPidFile)] : [];
+  try {
+    await down(dir);
+    for (const p of pids) if (p !== undefined) expect(pidAlive(p), `pid ${p} survived down`).toBe(false);
+  } finally {
+    for (const d of [dir, scratch, certs]) if (d) fs.rmSync(d, { recursive: true, force: true });
+  }
+});
+
+const ca = (): string[] => ["--cacert", endpoints.caFile];
+
+describe("rehearsal of prod", () => {
+  it("writes endpoints.json with a password file only root can read", () => {
+    expect(endpoints).toEqual({
+      registry: `127.0.0.1:${state.httpsPort}`,
+      username: "ci",
+      passwordFile: path.join(dir, "rehearsal", "registry-password"),
+      caFile: path.join(dir, "rehearsal", "tls", "ca.crt"),
+      http: `http://127.0.0.1:${state.httpPort}`,
+      https: `https://127.0.0.1:${state.httpsPort}`,
+    });
+    expect(fs.statSync(endpoints.passwordFile).mode & 0o777).toBe(0o600);
+  });
+
+  it("refuses a second up in the same directory while it runs", async () => {
+    await expect(up({ stack: "prod", dir })).rejects.toThrow(/already runs/);
+  });
+});
+
+describe("port 80", () => {
+  it("redirects to HTTPS with a permanent redirect", async () => {
+    const r = await curl([`${endpoints.http}/shop/cart?x=1`, "-H", "Host: example.com"]);
+    expect([301, 308]).toContain(r.status);
+    expect(r.headers.location).toEqual([`https://example.com:${state.httpsPort}/shop/cart?x=1`]);
+  });
+
+  it("serves ACME challenges from the webroot", async () => {
+    const challenge = path.join(dir, "var/www/berth-acme/.well-known/acme-challenge");
+    fs.mkdirSync(challenge, { recursive: true });
+    fs.writeFileSync(path.join(challenge, "token-123"), "token-123.thumbprint");
+    const r = await curl([`${endpoints.http}/.well-known/acme-challenge/token-123`, "-H", "Host: example.com"]);
+    expect(r.status).toBe(200);
+    expect(r.body).toBe("token-123.thumbprint");
+  });
+});
+
+describe("TLS", () => {
+  const handshake = (version: string): Promise<{ code: number; out: string }> =>
+    run(bin.openssl, ["s_client", "-connect", `127.0.0.1:${state.httpsPort}`, "-servername", "docker.example.com", `-${version}`,
+      // SECLEVEL=0 lets this client offer old versions, so a refusal comes from the server.
+      "-cipher", "DEFAULT:@SECLEVEL=0", "-CAfile", endpoints.caFile], { input: "", timeoutMs: 10_000 })
+      .then((r) => ({ code: r.code, out: r.stdout + r.stderr }));
+
+  it.each(["tls1", "tls1_1"])("refuses %s with a protocol-version alert", async (v) => {
+    const r = await handshake(v);
+    expect(r.code).not.toBe(0);
+    expect(r.out).toMatch(/alert protocol version/);
+  });
+
+  it.each(["tls1_2", "tls1_3"])("accepts %s with a certificate the CA verifies", async (v) => {
+    const r = await handshake(v);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("Verify return code: 0 (ok)");
+  });
+
+  it("adds HSTS and security headers to HTTPS answers, also errors", async () => {
+    const r = await curl([...ca(), `${endpoints.https}/v2/`]);
+    expect(r.status).toBe(401);
+    expect(r.headers["strict-transport-security"]).toEqual(["max-age=31536000"]);
+    expect(r.headers["x-content-type-options"]).toEqual(["nosniff"]);
+    expect(r.headers.server).toEqual(["nginx"]);
+  });
+});
+
+describe("registry through nginx", () => {
+  let image: Awaited<ReturnType<typeof writeOciImage>>;
+  const repo = (tag: string): string => `docker://${endpoints.registry}/berth/demo:${tag}`;
+
+  beforeAll(async () => {
+    image = await writeOciImage(path.join(scratch, "small"), "v1", 64 * 1024);
+  });
+
+  it("answers 401 with the API version header and a Basic challenge", async () => {
+    const r = await curl([...ca(), `https://${endpoints.registry}/v2/`]);
+    expect(r.status).toBe(401);
+    expect(r.headers["docker-distribution-api-version"]).toEqual(["registry/2.0"]);
+    expect(r.headers["www-authenticate"]?.[0]).toMatch(/^Basic realm=/);
+  });
+
+  it("refuses a push without credentials", async () => {
+    const r = await skopeo(["copy", "--dest-no-creds", "--dest-cert-dir", certs, `oci:${image.dir}:v1`, repo("anon")]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/unauthorized|authentication required/);
+  });
+
+  it("refuses a push with a wrong password", async () => {
+    const r = await skopeo(["copy", "--dest-creds", "ci:not-the-password", "--dest-cert-dir", certs, `oci:${image.dir}:v1`, repo("wrong")]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/unauthorized|authentication required/);
+  });
+
+  it("accepts a push with the credentials and serves it back", async () => {
+    const push = await skopeo(["copy", "--dest-creds", `ci:${password}`, "--dest-cert-dir", certs, `oci:${image.dir}:v1`, repo("v1")]);
+    expect(push.stderr).toBe("");
+    expect(push.code).toBe(0);
+    const out = path.join(scratch, "pulled");
+    const pull = await skopeo(["copy", "--src-creds", `ci:${password}`, "--src-cert-dir", certs, repo("v1"), `oci:${out}:v1`]);
+    expect(pull.code, pull.stderr).toBe(0);
+    expect(fs.existsSync(path.join(out, "blobs", "sha256", image.layerDigest.slice(7)))).toBe(true);
+  });
+
+  it("refuses a pull without credentials", async () => {
+    const r = await skopeo(["inspect", "--raw", "--no-creds", "--cert-dir", certs, repo("v1")]);
+    expect(r.code).not.toBe(0);
+  });
+
+  it("keeps images across a registry restart, with the header on nginx's 502 meanwhile", async () => {
+    await stopRegistry(state);
+    const down502 = await curl([...ca(), `https://${endpoints.registry}/v2/`]);
+    expect(down502.status).toBe(502);
+    expect(down502.headers["docker-distribution-api-version"]).toEqual(["registry/2.0"]);
+    await startRegistry(state);
+    const r = await skopeo(["inspect", "--raw", "--creds", `ci:${password}`, "--cert-dir", certs, repo("v1")]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).layers[0].digest).toBe(image.layerDigest);
+  });
+
+  it("takes a 300 MB layer through nginx", async () => {
+    const big = await writeOciImage(path.join(scratch, "big"), "big", 300 * 1024 * 1024);
+    try {
+      const started = Date.now();
+      const push = await skopeo(["copy", "--dest-creds", `ci:${password}`, "--dest-cert-dir", certs, `oci:${big.dir}:big`, repo("big")], 240_000);
+      expect(push.code, push.stderr).toBe(0);
+      const stored = path.join(dir, "var/lib/berth/registry/docker/registry/v2/blobs/sha256", big.layerDigest.slice(7, 9), big.layerDigest.slice(7), "data");
+      expect(fs.statSync(stored).size).toBe(big.layerSize);
+      console.log(`300 MB layer pushed through nginx in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    } finally {
+      fs.rmSync(big.dir, { recursive: true, force: true });
+    }
+  }, 300_000);
+});
+
+describe("extra host with basic auth", () => {
+  const jenkins = (): string[] => ["--resolve", `jenkins.example.com:${state.httpsPort}:127.0.0.1`, ...ca(), `https://jenkins.example.com:${state.httpsPort}/`];
+
+  it("asks for a password", async () => {
+    const r = await curl(jenkins());
+    expect(r.status).toBe(401);
+    expect(r.headers["www-authenticate"]).toEqual(['Basic realm="jenkins.example.com"']);
+  });
+
+  it("lets the generated password through to the upstream (nothing listens there: 502)", async () => {
+    const pw = fs.readFileSync(state.basicAuthPasswordFiles["jenkins.example.com"], "utf8").trim();
+    const r = await curl(["-u", `admin:${pw}`, ...jenkins()]);
+    expect(r.status).not.toBe(401);
+    expect(r.headers["strict-transport-security"]).toEqual(["max-age=31536000"]);
+  });
+});
+
+describe("nginx delivery", () => {
+  const sites = (): string => path.join(dir, "etc/nginx/berth/sites");
+  const masterPid = (): number | undefined => readPidFile(state.nginx.pidFile);
+  const stillServing = async (): Promise<void> => {
+    const r = await curl([`${endpoints.http}/x`]);
+    expect(r.status).toBe(301);
+  };
+
+  it("rejects a new broken file, removes it and keeps serving with nginx's message", async () => {
+    const before = masterPid();
+    const broken: HostFile = { path: path.join(sites(), "99-broken.conf"), content: "server {\n    bogus_directive on;\n}\n", mode: 0o644, usedBy: ["nginx"] };
+    await expect(applyNginxFiles([...rendered.nginxFiles, broken], rendered.ownedDirs, state.nginx))
+      .rejects.toThrow(/unknown directive "bogus_directive"[\s\S]*test failed|nginx -t rejected[\s\S]*unknown directive "bogus_directive"/);
+    expect(fs.existsSync(broken.path)).toBe(false);
+    expect(masterPid()).toBe(before);
+    await stillServing();
+  });
+
+  it("rejects a broken change to an existing file and puts the old content back", async () => {
+    const target = path.join(sites(), "00-http.conf");
+    const old = fs.readFileSync(target, "utf8");
+    const files = rendered.nginxFiles.map((f) => (f.path === target ? { ...f, content: "server { listen nonsense; }\n" } : f));
+    const err = await applyNginxFiles(files, rendered.ownedDirs, state.nginx).then(() => undefined, (e: Error) => e);
+    expect(err?.message).toContain("previous files are back in place");
+    expect(err?.message).toMatch(/nginx: \[emerg\]/);
+    expect(fs.readFileSync(target, "utf8")).toBe(old);
+    await stillServing();
+  });
+
+  it("applies a good update with a reload (same master) and prunes files no longer rendered", async () => {
+    const before = masterPid();
+    const stray = path.join(sites(), "50-removed-app.conf");
+    fs.writeFileSync(stray, "# an app that left the config\n");
+    const out = await applyNginxFiles(rendered.nginxFiles, rendered.ownedDirs, state.nginx);
+    expect(out).toContain("nginx reloaded");
+    expect(fs.existsSync(stray)).toBe(false);
+    expect(masterPid()).toBe(before);
+    await stillServing();
+  });
+
+  it("leaves the live-upstream files to the deploy command (create-only)", async () => {
+    const live = path.join(dir, "etc/nginx/berth/live/shop.conf");
+    const switched = fs.readFileSync(live, "utf8").replace("127.0.0.1:3000", "127.0.0.1:3001");
+    fs.writeFileSync(live, switched);
+    await applyNginxFiles(rendered.nginxFiles, rendered.ownedDirs, state.nginx);
+    expect(fs.readFileSync(live, "utf8")).toBe(switched);
+  });
+});
