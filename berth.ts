@@ -5,11 +5,13 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "./config";
 import { Database } from "./components/database";
+import { createCloudflareProvider, Dns } from "./components/dns";
 import { Firewall } from "./components/firewall";
 import { hostIngressRules } from "./components/firewallRules";
 import { Host } from "./components/host";
 import { Network } from "./components/network";
 import { defaultTags } from "./components/tags";
+import { Tls, tlsArgs } from "./components/tls";
 
 /** Every stack output. Names are an interface: test/unit/outputs.test.ts pins them. */
 export interface BerthOutputs {
@@ -33,6 +35,17 @@ export interface BerthOutputs {
   databaseName: pulumi.Output<string>;
   databaseUser: pulumi.Output<string>;
   databasePassword: pulumi.Output<string>;
+  /** Name servers per domain to enter at the registrar (created Route53 zones, Cloudflare zones looked up by name). */
+  dnsNameServers: pulumi.Output<Record<string, string[]>>;
+  /** FQDN of every DNS record Berth manages. */
+  dnsRecords: string[];
+  tlsMode: string;
+  /** Names the certificate covers. */
+  tlsNames: string[];
+  /** PEM of the self-signed CA clients must trust; "" in the other modes. */
+  tlsCaCertificate: pulumi.Output<string>;
+  /** ISO 8601 UTC expiry of the served certificate, or "auto-renewed by certbot on the host" (letsencrypt). */
+  tlsCertificateExpiry: pulumi.Output<string>;
 }
 
 export function berth(): BerthOutputs {
@@ -76,6 +89,11 @@ export function berth(): BerthOutputs {
     naming,
   }, opts);
   firewall.admitDatabaseClient("host", host.privateIp, "MySQL from the Berth host's private IP");
+
+  const cloudflareProvider = createCloudflareProvider("cloudflare", cfg.dns.zones);
+  const dnsTlsOpts = { providers: cloudflareProvider ? [awsProvider, cloudflareProvider] : [awsProvider] };
+  const dns = new Dns("dns", { zones: cfg.dns.zones, hostIp: host.publicIp, naming }, dnsTlsOpts);
+  const tls = new Tls("tls", tlsArgs(cfg, host.publicIp), dnsTlsOpts);
 
   const database = new Database("database", {
     subnetIds: network.databaseSubnetIds,
@@ -121,5 +139,11 @@ export function berth(): BerthOutputs {
     databaseName: database.dbName,
     databaseUser: database.username,
     databasePassword: database.password,
+    dnsNameServers: dns.nameServers,
+    dnsRecords: dns.recordNames,
+    tlsMode: tls.mode,
+    tlsNames: [...tls.names],
+    tlsCaCertificate: tls.caPem ?? pulumi.output(""),
+    tlsCertificateExpiry: tls.expiry,
   };
 }
