@@ -1,0 +1,110 @@
+// The dev stack through the CLI exactly as a person runs it (`npm run local -- up/down`): the
+// registry serves TLS itself on its own port (expose: direct) and nginx serves the app by IP.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { childPids, pidAlive, readPidFile, run, type RunResult } from "../../cli/local/procs";
+import { down, readState, type Endpoints, type RehearsalState } from "../../cli/local/rehearsal";
+import { writeOciImage } from "../helpers/oci";
+import { certDir, curl, requireBinaries, scratchDir, skopeo } from "../helpers/procs";
+
+requireBinaries("nginx", "docker-registry", "skopeo", "openssl", "curl");
+const ROOT = path.resolve(__dirname, "..", "..");
+const cli = (...args: string[]): Promise<RunResult> => run(path.join(ROOT, "node_modules", ".bin", "tsx"), [path.join(ROOT, "cli", "local.ts"), ...args], { timeoutMs: 60_000 });
+
+const dir = scratchDir("rehearsal-dev");
+const scratch = scratchDir("dev-images");
+let endpoints: Endpoints;
+let state: RehearsalState;
+let certs: string;
+let upResult: RunResult;
+
+beforeAll(async () => {
+  upResult = await cli("up", "dev", "--dir", dir);
+  if (upResult.code !== 0) {
+    await down(dir).catch(() => undefined);
+    throw new Error(`npm run local -- up dev failed:\n${upResult.stderr}`);
+  }
+  endpoints = JSON.parse(fs.readFileSync(path.join(dir, "endpoints.json"), "utf8")) as Endpoints;
+  state = readState(dir);
+  certs = certDir(endpoints.caFile);
+});
+
+afterAll(async () => {
+  try {
+    if (fs.existsSync(path.join(dir, "rehearsal", "state.json"))) await down(dir);
+  } finally {
+    for (const d of [dir, scratch, certs]) if (d) fs.rmSync(d, { recursive: true, force: true });
+  }
+});
+
+describe("npm run local -- up dev", () => {
+  it("prints the endpoints it wrote", () => {
+    expect(JSON.parse(upResult.stdout)).toEqual(endpoints);
+  });
+
+  it("points clients at the registry's own TLS port (expose: direct)", () => {
+    expect(state.registryMode).toBe("direct");
+    expect(endpoints.registry).toBe(`127.0.0.1:${state.registryPort}`);
+  });
+
+  it("serves the app as the catch-all HTTPS server (nothing listens upstream: 502, headers still there)", async () => {
+    const r = await curl(["--cacert", endpoints.caFile, `${endpoints.https}/`]);
+    expect(r.status).toBe(502);
+    expect(r.headers["strict-transport-security"]).toEqual(["max-age=31536000"]);
+  });
+
+  it("redirects HTTP to HTTPS", async () => {
+    const r = await curl([`${endpoints.http}/api/items`]);
+    expect(r.status).toBe(301);
+    expect(r.headers.location).toEqual([`https://127.0.0.1:${state.httpsPort}/api/items`]);
+  });
+
+  it("refuses TLS 1.1 on the registry's own port", async () => {
+    const r = await run("openssl", ["s_client", "-connect", endpoints.registry, "-tls1_1", "-cipher", "DEFAULT:@SECLEVEL=0"], { input: "", timeoutMs: 10_000 });
+    expect(r.code).not.toBe(0);
+    expect(r.stdout + r.stderr).toMatch(/alert protocol version/);
+  });
+
+  it("takes a push with the credentials and refuses one without", async () => {
+    const image = await writeOciImage(path.join(scratch, "img"), "v1", 32 * 1024);
+    const password = fs.readFileSync(endpoints.passwordFile, "utf8").trim();
+    const dest = `docker://${endpoints.registry}/berth/dev:v1`;
+    const anon = await skopeo(["copy", "--dest-no-creds", "--dest-cert-dir", certs, `oci:${image.dir}:v1`, dest]);
+    expect(anon.code).not.toBe(0);
+    const ok = await skopeo(["copy", "--dest-creds", `${endpoints.username}:${password}`, "--dest-cert-dir", certs, `oci:${image.dir}:v1`, dest]);
+    expect(ok.code, ok.stderr).toBe(0);
+    const back = await skopeo(["inspect", "--raw", "--creds", `${endpoints.username}:${password}`, "--cert-dir", certs, dest]);
+    expect(JSON.parse(back.stdout).layers[0].digest).toBe(image.layerDigest);
+  });
+});
+
+describe("npm run local -- down", () => {
+  it("stops nginx (master and workers) and the registry", async () => {
+    const nginxPid = readPidFile(state.nginx.pidFile);
+    const registryPid = readPidFile(state.registryPidFile);
+    expect(nginxPid).toBeDefined();
+    expect(registryPid).toBeDefined();
+    const workers = childPids(nginxPid!);
+    expect(workers.length).toBeGreaterThan(0);
+    const r = await cli("down", "--dir", dir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("nginx: stopped; registry: stopped");
+    expect(pidAlive(nginxPid!)).toBe(false);
+    expect(pidAlive(registryPid!)).toBe(false);
+    for (const w of workers) expect(pidAlive(w), `nginx worker ${w}`).toBe(false);
+    const again = await cli("down", "--dir", dir);
+    expect(again.stdout).toContain("nginx: not-running; registry: not-running");
+  });
+
+  it("can start again in the same directory, reusing password and CA", async () => {
+    const pw = fs.readFileSync(endpoints.passwordFile, "utf8");
+    const ca = fs.readFileSync(endpoints.caFile, "utf8");
+    const r = await cli("up", "dev", "--dir", dir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(fs.readFileSync(endpoints.passwordFile, "utf8")).toBe(pw);
+    expect(fs.readFileSync(endpoints.caFile, "utf8")).toBe(ca);
+    const d = await cli("down", "--dir", dir);
+    expect(d.code, d.stderr).toBe(0);
+  });
+});
