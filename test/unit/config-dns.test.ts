@@ -27,7 +27,7 @@ const cf = (records: unknown[], extra: Record<string, unknown> = {}) => ({ domai
 const HEX32 = "0123456789abcdef0123456789abcdef";
 
 describe("DNS validation: key, value and message", () => {
-  it.each<[string, unknown[], ConfigProblem & { message: RegExp }]>([
+  it.each<[string, unknown[], { key: string; value: unknown; message: RegExp }]>([
     ["upper-case label", [r53([A("Www")])], { key: "berth:dns.zones[0].records[0].name", value: "Www", message: /^must be "@" or DNS labels/ }],
     ["label over 63 characters", [r53([A("a".repeat(64))])], { key: "berth:dns.zones[0].records[0].name", value: "a".repeat(64), message: /^must be "@" or DNS labels/ }],
     ["underscore", [r53([A("_dmarc")])], { key: "berth:dns.zones[0].records[0].name", value: "_dmarc", message: /^must be "@" or DNS labels/ }],

@@ -21,7 +21,7 @@ const prodDns = section("prod", "dns") as { zones: Array<Record<string, unknown>
 const input = (stack: string, edits: Record<string, unknown>, secrets: Record<string, string> = {}): RawConfigInput => toRawConfigInput(stackWith(stack, edits, secrets));
 
 describe("TLS validation: key, value and message", () => {
-  it.each<[string, RawConfigInput, ConfigProblem & { message: RegExp }]>([
+  it.each<[string, RawConfigInput, { key: string; value: unknown; message: RegExp }]>([
     ["letsencrypt without e-mail", input("prod", { tls: { mode: "letsencrypt" } }),
       { key: "berth:tls.email", value: undefined, message: /^is required for mode letsencrypt/ }],
     ["letsencrypt without nginx", input("dev", { tls: { mode: "letsencrypt", email: "ops@example.com" }, proxy: { enabled: false } }),
