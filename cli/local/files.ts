@@ -4,6 +4,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { stagedPath, stageManifest } from "../../components/render/delivery";
 import type { HostFile } from "../../components/render/paths";
 import { requireBinary, run } from "./procs";
 
@@ -22,21 +23,15 @@ export function writeHostFiles(files: readonly HostFile[]): void {
   }
 }
 
-/**
- * Lays out the stage directory apply-nginx.sh reads: manifest, files/<absolute path>, owned-dirs.
- * The group column stays "-" unless the file names one (the rehearsal's nginx runs as the caller).
- */
+/** Lays out the stage directory apply-nginx.sh reads: manifest, files/<absolute path>, owned-dirs. */
 export function stageFiles(files: readonly HostFile[], stageDir: string, ownedDirs: readonly string[]): void {
   fs.mkdirSync(stageDir, { recursive: true, mode: 0o700 });
-  const manifest: string[] = [];
   for (const f of files) {
-    if (/[\t\n]/.test(f.path)) throw new Error(`host path may not contain tabs or newlines: ${JSON.stringify(f.path)}`);
-    const staged = path.join(stageDir, "files", f.path);
+    const staged = stagedPath(stageDir, f);
     fs.mkdirSync(path.dirname(staged), { recursive: true });
     fs.writeFileSync(staged, f.content, { mode: 0o600 });
-    manifest.push([`0${f.mode.toString(8)}`, f.group ?? "-", f.createOnly ? "create-only" : "-", f.path].join("\t"));
   }
-  fs.writeFileSync(path.join(stageDir, "manifest"), `${manifest.join("\n")}\n`);
+  fs.writeFileSync(path.join(stageDir, "manifest"), stageManifest(files));
   fs.writeFileSync(path.join(stageDir, "owned-dirs"), ownedDirs.map((d) => `${d}\n`).join(""));
 }
 

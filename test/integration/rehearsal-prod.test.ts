@@ -3,7 +3,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applyNginxFiles } from "../../cli/local/files";
+import { APPLY_NGINX_SCRIPT, applyNginxFiles } from "../../cli/local/files";
+import { renderNginxDeliveryScript } from "../../components/render/delivery";
 import { pidAlive, readPidFile, run } from "../../cli/local/procs";
 import { down, readState, renderRehearsal, startRegistry, stopRegistry, up, type Endpoints, type RehearsalRender, type RehearsalState } from "../../cli/local/rehearsal";
 import type { HostFile } from "../../components/render/paths";
@@ -229,6 +230,23 @@ describe("nginx delivery", () => {
     expect(out).toContain("nginx reloaded");
     expect(fs.existsSync(stray)).toBe(false);
     expect(masterPid()).toBe(before);
+    await stillServing();
+  });
+
+  it("the generated delivery script applies the same files, and fails with nginx's message on a bad one", async () => {
+    const env = { ...process.env, BERTH_NGINX: requireBinaries("nginx").nginx, BERTH_NGINX_PID: state.nginx.pidFile };
+    const deliver = (files: readonly HostFile[]): ReturnType<typeof run> => run("bash", ["-s"], {
+      env,
+      input: renderNginxDeliveryScript({ files, ownedDirs: rendered.ownedDirs, applyScript: APPLY_NGINX_SCRIPT, nginxArgs: state.nginx.args }),
+    });
+    const ok = await deliver(rendered.nginxFiles);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain("nginx reloaded");
+    const broken: HostFile = { path: path.join(sites(), "99-broken.conf"), content: "bogus_directive on;\n", mode: 0o644, usedBy: ["nginx"] };
+    const bad = await deliver([...rendered.nginxFiles, broken]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('unknown directive "bogus_directive"');
+    expect(fs.existsSync(broken.path)).toBe(false);
     await stillServing();
   });
 
