@@ -65,7 +65,9 @@ describe("npm run local: errors", () => {
   const cli = path.resolve(__dirname, "..", "..", "cli", "local.ts");
 
   it("names the known stacks for an unknown one", async () => {
-    const r = await run(tsx, [cli, "up", "nosuch", "--dir", path.join(scratchDir("cli"), "x")]);
+    const dir = scratchDir("cli");
+    dirs.push(dir);
+    const r = await run(tsx, [cli, "up", "nosuch", "--dir", path.join(dir, "x")]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("no stack file Pulumi.nosuch.yaml; known stacks: dev, prod");
   });
