@@ -108,7 +108,7 @@ describe("provided", () => {
     const pem = cert(["example.com", "*.example.com"], 24 * 10);
     const attempt = run(stackWith("prod", { tls: { mode: "provided" } }, { tlsCertificate: pem, tlsPrivateKey: key }));
     await expect(attempt).rejects.toBeInstanceOf(ConfigError);
-    const err = await attempt.catch((e: ConfigError) => e);
+    const err = (await attempt.catch((e: unknown) => e)) as ConfigError;
     expect(err.problems).toContainEqual({ key: "berth:tlsCertificate", value: ["example.net", "www.example.net"], message: expect.stringMatching(/^does not cover example\.net, www\.example\.net \(served by this stack\); the certificate names example\.com, \*\.example\.com$/) });
     expect(err.problems).toContainEqual({ key: "berth:tlsCertificate", value: expect.any(String), message: expect.stringMatching(/^the server certificate \(.*\) expires on .*, in [89] day\(s\), within berth:tls\.minRemainingDays \(30\); renew it first$/) });
     expect(err.message).not.toContain("PRIVATE KEY");
