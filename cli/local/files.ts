@@ -2,9 +2,8 @@
 // the same staged delivery the real host uses for nginx (host/apply-nginx.sh: install, `nginx -t`,
 // reload, roll back on failure).
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
-import { stagedPath, stageManifest } from "../../components/render/delivery";
+import { renderBundle } from "../../components/render/bundle";
 import type { HostFile } from "../../components/render/paths";
 import { requireBinary, run } from "./procs";
 
@@ -23,18 +22,6 @@ export function writeHostFiles(files: readonly HostFile[]): void {
   }
 }
 
-/** Lays out the stage directory apply-nginx.sh reads: manifest, files/<absolute path>, owned-dirs. */
-export function stageFiles(files: readonly HostFile[], stageDir: string, ownedDirs: readonly string[]): void {
-  fs.mkdirSync(stageDir, { recursive: true, mode: 0o700 });
-  for (const f of files) {
-    const staged = stagedPath(stageDir, f);
-    fs.mkdirSync(path.dirname(staged), { recursive: true });
-    fs.writeFileSync(staged, f.content, { mode: 0o600 });
-  }
-  fs.writeFileSync(path.join(stageDir, "manifest"), stageManifest(files));
-  fs.writeFileSync(path.join(stageDir, "owned-dirs"), ownedDirs.map((d) => `${d}\n`).join(""));
-}
-
 /** How to call nginx for a given set of files. */
 export interface NginxInvocation {
   /** Options for every nginx call (-p/-c/-e in the rehearsal; none on a standard host). */
@@ -44,18 +31,20 @@ export interface NginxInvocation {
 }
 
 /**
- * Delivers nginx files the way the host does: stage, run apply-nginx.sh. Throws with nginx's own
- * message when the configuration is rejected; the previous files then stay in place and serving.
+ * Delivers nginx files exactly the way the host does: the same bundle script Pulumi sends over
+ * SSH (components/render/bundle.ts), run with bash. Throws with nginx's own message when the
+ * configuration is rejected; the previous files then stay in place and serving.
  */
 export async function applyNginxFiles(files: readonly HostFile[], ownedDirs: readonly string[], nginx: NginxInvocation): Promise<string> {
-  const stage = fs.mkdtempSync(path.join(os.tmpdir(), "berth-stage-"));
-  try {
-    stageFiles(files, stage, ownedDirs);
-    const env = { ...process.env, BERTH_NGINX: requireBinary("nginx"), BERTH_NGINX_PID: nginx.pidFile };
-    const r = await run(requireBinary("bash"), [APPLY_NGINX_SCRIPT, stage, ...nginx.args], { env });
-    if (r.code !== 0) throw new Error(r.stderr.trim() || `apply-nginx.sh failed with exit ${r.code}`);
-    return r.stdout.trim();
-  } finally {
-    fs.rmSync(stage, { recursive: true, force: true });
-  }
+  const script = renderBundle(files, {
+    label: "nginx",
+    mode: "nginx",
+    applyScript: fs.readFileSync(APPLY_NGINX_SCRIPT, "utf8"),
+    nginxOptions: nginx.args,
+    ownedDirs,
+  });
+  const env = { ...process.env, BERTH_NGINX: requireBinary("nginx"), BERTH_NGINX_PID: nginx.pidFile };
+  const r = await run(requireBinary("bash"), ["-s"], { env, input: script });
+  if (r.code !== 0) throw new Error(r.stderr.trim() || `nginx delivery failed with exit ${r.code}`);
+  return r.stdout.trim();
 }

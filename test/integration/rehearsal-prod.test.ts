@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { APPLY_NGINX_SCRIPT, applyNginxFiles } from "../../cli/local/files";
-import { renderNginxDeliveryScript } from "../../components/render/delivery";
+import { renderBundle } from "../../components/render/bundle";
 import { pidAlive, readPidFile, run } from "../../cli/local/procs";
 import { down, readState, renderRehearsal, startRegistry, stopRegistry, up, type Endpoints, type RehearsalRender, type RehearsalState } from "../../cli/local/rehearsal";
 import type { HostFile } from "../../components/render/paths";
@@ -237,7 +237,7 @@ describe("nginx delivery", () => {
     const env = { ...process.env, BERTH_NGINX: requireBinaries("nginx").nginx, BERTH_NGINX_PID: state.nginx.pidFile };
     const deliver = (files: readonly HostFile[]): ReturnType<typeof run> => run("bash", ["-s"], {
       env,
-      input: renderNginxDeliveryScript({ files, ownedDirs: rendered.ownedDirs, applyScript: APPLY_NGINX_SCRIPT, nginxArgs: state.nginx.args }),
+      input: renderBundle(files, { label: "nginx", mode: "nginx", ownedDirs: rendered.ownedDirs, applyScript: fs.readFileSync(APPLY_NGINX_SCRIPT, "utf8"), nginxOptions: state.nginx.args }),
     });
     const ok = await deliver(rendered.nginxFiles);
     expect(ok.code, ok.stderr).toBe(0);

@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { filesDigest, groupHostFiles, renderBundle } from "../../components/render/bundle";
+import { filesDigest, groupHostFiles, renderBundle, stageManifest } from "../../components/render/bundle";
 import type { HostFile } from "../../components/render/paths";
 
 const dirs: string[] = [];
@@ -80,5 +80,34 @@ describe("grouping", () => {
     expect(g.tls.map((x) => x.path)).toEqual(["/etc/berth/tls/server.crt"]);
     expect(() => groupHostFiles([f("/opt/other", "x")])).toThrow(/no delivery owns/);
     expect(filesDigest(g.registryConfig)).not.toBe(filesDigest([f("/etc/berth/registry/config.yml", "c2")]));
+  });
+});
+
+describe("manifest and directories", () => {
+  it("writes mode, group, flags and path per line", () => {
+    const files = [
+      f("/etc/nginx/nginx.conf", "events {}\n"),
+      f("/etc/nginx/berth/live/web.conf", "upstream x {}\n", { createOnly: true }),
+      f("/etc/nginx/berth/auth/a.htpasswd", "a:$2y$10$x\n", { mode: 0o640, group: "www-data", secret: true }),
+    ];
+    expect(stageManifest(files)).toBe([
+      "0644\t-\t-\t/etc/nginx/nginx.conf",
+      "0644\t-\tcreate-only\t/etc/nginx/berth/live/web.conf",
+      "0640\twww-data\t-\t/etc/nginx/berth/auth/a.htpasswd",
+      "",
+    ].join("\n"));
+    expect(() => stageManifest([f("/a\tb", "x")])).toThrow(/unsafe path/);
+    expect(() => stageManifest([f("/a'b", "x")])).toThrow(/unsafe path/);
+  });
+
+  it("creates directories and parents that other users can traverse, while files keep their own modes", () => {
+    const root = scratch();
+    const files = [f(`${root}/etc/nginx/berth/auth/j.htpasswd`, "j:$2y$\n", { mode: 0o640, secret: true })];
+    const r = runBundle(renderBundle(files, { label: "t", mode: "install", directories: [`${root}/var/www/berth-acme`] }));
+    expect(r.status, r.stderr).toBe(0);
+    expect(fs.statSync(`${root}/var/www/berth-acme`).mode & 0o777).toBe(0o755);
+    // nginx workers (www-data) read basic-auth files at request time: the directory must be traversable.
+    expect(fs.statSync(`${root}/etc/nginx/berth/auth`).mode & 0o777).toBe(0o755);
+    expect(fs.statSync(`${root}/etc/nginx/berth/auth/j.htpasswd`).mode & 0o777).toBe(0o640);
   });
 });
