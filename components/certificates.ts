@@ -22,18 +22,20 @@ export interface ServedNamesInput {
 }
 
 /**
- * Every DNS name the stack's certificate must cover, unique, in this order: the registry name
- * (expose: proxy), each proxy app's hostnames, the proxy's extra hosts, then tls.extraNames.
+ * Every DNS name the stack's certificate must cover, unique, in this order: each proxy app's
+ * hostnames, the proxy's extra hosts, the registry name (expose: proxy), then tls.extraNames.
+ * The order matters: the first name names the Let's Encrypt lineage (its directory), and
+ * components/render/hostFiles.ts uses the same order for the nginx certificate paths.
  * IP addresses are not names: the self-signed mode adds the host's IP separately.
  */
 export function servedNames(cfg: ServedNamesInput): string[] {
   const out: string[] = [];
   const add = (n: string): void => { if (!out.includes(n)) out.push(n); };
-  if (cfg.registry.enabled && cfg.registry.expose === "proxy" && cfg.registry.hostname) add(cfg.registry.hostname);
   if (cfg.proxy.enabled) {
     for (const app of cfg.proxy.apps) app.hostnames.forEach(add);
     for (const h of cfg.proxy.extraHosts) add(h.hostname);
   }
+  if (cfg.registry.enabled && cfg.registry.expose === "proxy" && cfg.registry.hostname) add(cfg.registry.hostname);
   cfg.tls.extraNames.forEach(add);
   return out;
 }

@@ -37,9 +37,9 @@ describe("toIsoInstant", () => {
 });
 
 describe("servedNames", () => {
-  it("lists registry, app, extra-host and extra names once, in that order (prod)", () => {
+  it("lists app, extra-host, registry and extra names once, in that order (prod)", () => {
     const cfg = parseConfig(toRawConfigInput(stackWith("prod", { tls: { mode: "letsencrypt", email: "ops@example.com", extraNames: ["example.com", "status.example.com"] } })));
-    expect(servedNames(cfg)).toEqual(["docker.example.com", "example.com", "www.example.com", "example.net", "www.example.net", "jenkins.example.com", "status.example.com"]);
+    expect(servedNames(cfg)).toEqual(["example.com", "www.example.com", "example.net", "www.example.net", "jenkins.example.com", "docker.example.com", "status.example.com"]);
   });
   it("is empty for dev, which is reached by IP", () => {
     expect(servedNames(parseConfig(toRawConfigInput(stackWith("dev"))))).toEqual([]);

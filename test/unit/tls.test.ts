@@ -12,7 +12,7 @@ const CSR = "tls:index/certRequest:CertRequest";
 const SIGNED = "tls:index/locallySignedCert:LocallySignedCert";
 const ORIGIN = "cloudflare:index/originCaCertificate:OriginCaCertificate";
 const KEY = "tls:index/privateKey:PrivateKey";
-const PROD_NAMES = ["docker.example.com", "example.com", "www.example.com", "example.net", "www.example.net", "jenkins.example.com"];
+const PROD_NAMES = ["example.com", "www.example.com", "example.net", "www.example.net", "jenkins.example.com", "docker.example.com"];
 const prodProxy = section("prod", "proxy") as { apps: unknown[] };
 
 function tlsResources(r: RunResult) {
