@@ -45,9 +45,11 @@ const KEY_FIELDS: Record<string, string[]> = {
   "aws:rds/parameterGroup:ParameterGroup": ["family"],
   "aws:route53/zone:Zone": ["name", "nameServers"],
   "aws:route53/record:Record": ["name", "type", "ttl", "records"],
-  "cloudflare:index/dnsRecord:DnsRecord": ["name", "type", "content", "proxied", "ttl"],
-  "tls:index/selfSignedCert:SelfSignedCert": ["ipAddresses", "dnsNames", "validityEndTime"],
-  "tls:index/locallySignedCert:LocallySignedCert": ["validityEndTime"],
+  "cloudflare:index/dnsRecord:DnsRecord": ["name", "type", "content", "proxied", "ttl", "comment"],
+  "cloudflare:index/originCaCertificate:OriginCaCertificate": ["hostnames", "requestType", "requestedValidity", "expiresOn"],
+  "tls:index/privateKey:PrivateKey": ["algorithm", "ecdsaCurve", "rsaBits"],
+  "tls:index/selfSignedCert:SelfSignedCert": ["isCaCertificate", "allowedUses", "ipAddresses", "dnsNames", "validityEndTime"],
+  "tls:index/locallySignedCert:LocallySignedCert": ["allowedUses", "validityEndTime"],
   "tls:index/certRequest:CertRequest": ["dnsNames", "ipAddresses"],
 };
 
