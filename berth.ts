@@ -9,6 +9,7 @@ import { createCloudflareProvider, Dns } from "./components/dns";
 import { Firewall } from "./components/firewall";
 import { hostIngressRules } from "./components/firewallRules";
 import { Host } from "./components/host";
+import { HostServices } from "./components/hostServices";
 import { Network } from "./components/network";
 import { defaultTags } from "./components/tags";
 import { Tls, tlsArgs } from "./components/tls";
@@ -46,6 +47,14 @@ export interface BerthOutputs {
   tlsCaCertificate: pulumi.Output<string>;
   /** ISO 8601 UTC expiry of the served certificate, or "auto-renewed by certbot on the host" (letsencrypt). */
   tlsCertificateExpiry: pulumi.Output<string>;
+  /** Where images are pushed: `<ip>:<port>` (direct) or the registry hostname (proxy). */
+  registryHost: pulumi.Output<string>;
+  registryUrl: pulumi.Output<string>;
+  registryUsername: string;
+  registryPassword: pulumi.Output<string>;
+  registryLoginCommand: pulumi.Output<string>;
+  /** Basic-auth logins of proxied extra hosts, by hostname (secret). */
+  proxyBasicAuth: pulumi.Output<Record<string, { username: string; password: string }>>;
 }
 
 export function berth(): BerthOutputs {
@@ -94,6 +103,21 @@ export function berth(): BerthOutputs {
   const dnsTlsOpts = { providers: cloudflareProvider ? [awsProvider, cloudflareProvider] : [awsProvider] };
   const dns = new Dns("dns", { zones: cfg.dns.zones, hostIp: host.publicIp, naming }, dnsTlsOpts);
   const tls = new Tls("tls", tlsArgs(cfg, host.publicIp), dnsTlsOpts);
+
+  // The host layer: services on the host, delivered over SSH and the Docker API.
+  const services = new HostServices("services", {
+    config: cfg,
+    naming,
+    connection: { host: host.publicIp, user: cfg.host.sshUser, port: cfg.firewall.sshPort, privateKey: host.sshPrivateKey },
+    publicIp: host.publicIp,
+    dockerApiPort: cfg.host.dockerApiPort,
+    certificate: tls.certPem && tls.keyPem ? { certPem: tls.certPem, keyPem: tls.keyPem, caPem: tls.caPem } : undefined,
+    certbot: tls.certbotCommand && tls.certbotDeployHook && tls.letsEncrypt
+      ? { command: tls.certbotCommand, deployHook: tls.certbotDeployHook, hookPath: tls.letsEncrypt.deployHookPath, names: tls.names }
+      : undefined,
+    registryPassword: cfg.secrets.registryPassword,
+    certbotDependsOn: [dns],
+  }, opts);
 
   const database = new Database("database", {
     subnetIds: network.databaseSubnetIds,
@@ -145,5 +169,12 @@ export function berth(): BerthOutputs {
     tlsNames: [...tls.names],
     tlsCaCertificate: tls.caPem ?? pulumi.output(""),
     tlsCertificateExpiry: tls.expiry,
+    registryHost: services.registryHost,
+    registryUrl: pulumi.interpolate`https://${services.registryHost}`,
+    registryUsername: services.registryUsername,
+    registryPassword: services.registryPassword,
+    // Not secret: it reads the password from the stack when run.
+    registryLoginCommand: pulumi.interpolate`pulumi stack output registryPassword --show-secrets -s ${cfg.stack} | docker login ${services.registryHost} -u ${services.registryUsername} --password-stdin`,
+    proxyBasicAuth: services.extraHostLogins,
   };
 }

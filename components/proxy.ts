@@ -18,6 +18,8 @@ export interface ProxyArgs {
   readonly configFiles: pulumi.Input<HostFile[]>;
   /** Basic-auth files (secret). */
   readonly secretFiles: pulumi.Input<HostFile[]>;
+  /** Directories nginx needs that hold no rendered file (ACME webroot, log dir, live-upstream dir). */
+  readonly directories?: readonly string[];
   /** Must be in place before nginx is tested (TLS files, the host being ready). */
   readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
@@ -41,6 +43,7 @@ export class Proxy extends pulumi.ComponentResource {
       bundle: {
         mode: "nginx",
         applyScript: fs.readFileSync(APPLY_NGINX_SCRIPT, "utf8"),
+        directories: args.directories,
         // Server blocks and snippets of apps that left the config must not linger.
         ownedDirs: [`${HOST_PATHS.nginxBerthDir}/sites`, `${HOST_PATHS.nginxBerthDir}/snippets`],
       },

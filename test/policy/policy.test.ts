@@ -23,10 +23,15 @@ function walk(v: unknown, path: string, visit: (path: string, value: unknown, in
   else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) walk(x, `${path}.${k}`, visit, insideSecret);
 }
 
-/** Every string that appears anywhere inside a secret, in any resource or output. */
+/**
+ * Every value that is itself a secret string (a password, a key, a bundle), in any resource or
+ * output. Strings merely nested in a secret object (the SSH connection's host name) are not.
+ */
 function secretStrings(r: RunResult): Set<string> {
   const out = new Set<string>();
-  const collect = (v: unknown) => walk(v, "", (_p, value, inside) => { if (inside && typeof value === "string" && value.length >= 8) out.add(value); });
+  const collect = (v: unknown) => walk(v, "", (_p, value) => {
+    if (isSecretValue(value) && typeof value.value === "string" && value.value.length >= 8) out.add(value.value);
+  });
   for (const res of r.resources) { collect(res.inputs); collect(res.state); }
   collect(r.outputs);
   return out;

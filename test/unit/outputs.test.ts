@@ -3,15 +3,21 @@
 import { describe, expect, it } from "vitest";
 import { isSecretValue, run } from "../helpers/stack";
 
-const SECRET = new Set(["hostSshPrivateKey", "databasePassword"]);
+const SECRET = new Set(["hostSshPrivateKey", "databasePassword", "registryPassword", "proxyBasicAuth"]);
 const PUBLIC = [
   "vpcId", "availabilityZones", "publicSubnetIds", "databaseSubnetIds", "hostSecurityGroupId", "databaseSecurityGroupId",
   "hostInstanceId", "hostAmiId", "hostPublicIp", "hostPrivateIp", "hostSshUser", "hostDeployUser", "hostSshPublicKey", "sshCommand",
   "databaseEndpoint", "databasePort", "databaseName", "databaseUser",
   "dnsNameServers", "dnsRecords", "tlsMode", "tlsNames", "tlsCaCertificate", "tlsCertificateExpiry",
+  "registryHost", "registryUrl", "registryUsername", "registryLoginCommand",
 ];
 
 describe.each(["dev", "prod"])("%s outputs", (stack) => {
+  it("reaches the registry the way the stack exposes it", async () => {
+    const r = await run(stack);
+    if (stack === "dev") expect(r.outputs.registryHost).toBe(`${String(r.outputs.hostPublicIp)}:5000`);
+    else expect(r.outputs.registryHost).toBe("docker.example.com");
+  });
   it("has exactly the documented names, secrets marked secret", async () => {
     const r = await run(stack);
     const names = Object.keys(r.outputs).sort();
@@ -23,6 +29,8 @@ describe.each(["dev", "prod"])("%s outputs", (stack) => {
     for (const n of Object.keys(r.outputs)) expect(n).toMatch(/^[a-z][a-zA-Z0-9]*$/);
     expect(r.outputs.hostPublicIp).toMatch(/^203\.0\.113\.\d+$/);
     expect(r.outputs.sshCommand).toBe(`pulumi stack output hostSshPrivateKey --show-secrets -s ${stack} > berth-${stack}.pem && chmod 600 berth-${stack}.pem && ssh -i berth-${stack}.pem ubuntu@${String(r.outputs.hostPublicIp)}`);
+    expect(r.outputs.registryLoginCommand).toBe(`pulumi stack output registryPassword --show-secrets -s ${stack} | docker login ${String(r.outputs.registryHost)} -u ci --password-stdin`);
+    expect(r.outputs.registryUrl).toBe(`https://${String(r.outputs.registryHost)}`);
     expect(r.outputs.databaseEndpoint).toMatch(new RegExp(`^berth-${stack}-db\\..*\\.ap-northeast-2\\.rds\\.amazonaws\\.com$`));
   });
 });

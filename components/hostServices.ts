@@ -1,0 +1,173 @@
+// HostServices: everything Berth runs on the host, delivered after `pulumi up` with no manual
+// step. It waits for cloud-init, renders the host files once (render/hostFiles.ts), splits them by
+// what serves them (render/bundle.ts groupHostFiles) and hands each group to its own delivery:
+// TLS files, the registry (files + container, driven through the Docker API over mutual TLS),
+// nginx (files tested with `nginx -t` before any reload) and, for Let's Encrypt, certbot.
+// Because each delivery sees only its own files, changing nginx settings never touches the
+// registry, and neither ever touches the EC2 instance or the database.
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import * as tls from "@pulumi/tls";
+import type { Config } from "../config";
+import { DockerHost } from "./dockerHost";
+import type { Naming } from "./naming";
+import { Proxy } from "./proxy";
+import { Registry, registryCredentials } from "./registry";
+import { RemoteFiles, type Connection } from "./remoteFiles";
+import { groupHostFiles, renderBundle } from "./render/bundle";
+import { htpasswdEntry } from "./render/htpasswd";
+import { hostDirectories, hostFiles, registryContainerSpec, type TlsMaterial } from "./render/hostFiles";
+
+export interface CertbotPlan {
+  /** The certbot command line (certonly --webroot ... --deploy-hook ...). */
+  readonly command: string;
+  /** Text of the deploy hook; installed at `hookPath`. */
+  readonly deployHook: string;
+  readonly hookPath: string;
+  /** Names the certificate covers (the bootstrap certificate covers the same). */
+  readonly names: readonly string[];
+}
+
+export interface HostServicesArgs {
+  readonly config: Pick<Config, "registry" | "proxy" | "tls">;
+  readonly naming: Naming;
+  readonly connection: pulumi.Input<Connection>;
+  /** The host's Elastic IP (Docker API address, registry address in direct mode). */
+  readonly publicIp: pulumi.Output<string>;
+  readonly dockerApiPort: number;
+  /** The served certificate, for every TLS mode but letsencrypt. */
+  readonly certificate?: { readonly certPem: pulumi.Output<string>; readonly keyPem: pulumi.Output<string>; readonly caPem?: pulumi.Output<string> };
+  /** letsencrypt: what certbot runs on the host. */
+  readonly certbot?: CertbotPlan;
+  /** berth:registryPassword, when set. */
+  readonly registryPassword?: string;
+  /** Must exist before certbot asks Let's Encrypt to connect (the DNS records). */
+  readonly certbotDependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+export interface ExtraHostLogin {
+  readonly username: string;
+  readonly password: string;
+}
+
+export class HostServices extends pulumi.ComponentResource {
+  /** host:port (direct) or hostname (proxy) that `docker login` and image names use; "" when disabled. */
+  public readonly registryHost: pulumi.Output<string>;
+  public readonly registryUsername: string;
+  /** Secret; "" when the registry is disabled. */
+  public readonly registryPassword: pulumi.Output<string>;
+  /** Basic-auth logins of extra hosts, by hostname (secret). */
+  public readonly extraHostLogins: pulumi.Output<Record<string, ExtraHostLogin>>;
+
+  constructor(name: string, args: HostServicesArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("berth:host:HostServices", name, {}, opts);
+    const parent = { parent: this };
+    const { config } = args;
+    const seed = `${args.naming.project}/${args.naming.stack}`;
+
+    // cloud-init installs Docker and nginx; nothing is delivered before it has finished.
+    const provisioned = new command.remote.Command(`${name}-provisioned`, {
+      connection: args.connection,
+      create: "cloud-init status --wait >/dev/null 2>&1 || true; command -v docker >/dev/null && test -x /usr/sbin/nginx || { echo 'berth: the host is not provisioned (see /var/log/cloud-init-output.log)' >&2; exit 1; }",
+    }, parent);
+
+    const registryCreds = config.registry.enabled
+      ? registryCredentials(`${name}-registry`, { username: config.registry.username, password: args.registryPassword, saltSeed: `${seed}/registry` }, parent)
+      : undefined;
+
+    const authHosts = config.proxy.enabled ? config.proxy.extraHosts.filter((h) => h.basicAuthUser !== undefined) : [];
+    const logins = authHosts.map((h) => {
+      const password = new random.RandomPassword(`${name}-auth-${h.hostname.replace(/\./g, "-")}`, { length: 24, special: false }, parent).result;
+      return { hostname: h.hostname, username: h.basicAuthUser!, password };
+    });
+    this.extraHostLogins = pulumi.secret(pulumi.all(logins.map((l) => pulumi.all([l.hostname, l.username, l.password])))
+      .apply((list) => Object.fromEntries(list.map(([hostname, username, password]) => [hostname, { username, password }]))));
+    const authLines = pulumi.all(logins.map((l) => pulumi.all([l.hostname, l.username, l.password])))
+      .apply((list) => Object.fromEntries(list.map(([hostname, username, password]) => [hostname, htpasswdEntry(username, password, `${seed}/auth/${hostname}`)])));
+
+    // letsencrypt: nginx needs a certificate before certbot can prove the names over HTTP, so a
+    // self-signed one is written once; certbot's deploy hook replaces it with the real one.
+    let certificate = args.certificate;
+    if (!certificate && config.tls.mode === "letsencrypt" && args.certbot) {
+      const key = new tls.PrivateKey(`${name}-bootstrap-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, parent);
+      const cert = new tls.SelfSignedCert(`${name}-bootstrap-cert`, {
+        privateKeyPem: key.privateKeyPem,
+        dnsNames: [...args.certbot.names],
+        subject: { commonName: args.certbot.names[0], organization: "Berth bootstrap (replaced by Let's Encrypt)" },
+        validityPeriodHours: 90 * 24,
+        allowedUses: ["server_auth", "digital_signature", "key_encipherment"],
+      }, parent);
+      certificate = { certPem: cert.certPem, keyPem: pulumi.secret(key.privateKeyPem) };
+    }
+
+    const files = pulumi.all([
+      certificate?.certPem, certificate?.keyPem, certificate?.caPem, registryCreds?.htpasswdLine, authLines,
+    ]).apply(([certPem, keyPem, caPem, htpasswdLine, extraHostAuth]) => {
+      const material: TlsMaterial | undefined = certPem && keyPem ? { certPem, keyPem, ...(caPem ? { caPem } : {}) } : undefined;
+      return groupHostFiles(hostFiles({
+        config,
+        tls: material,
+        registry: registryCreds && htpasswdLine ? { username: registryCreds.username, htpasswdLine } : undefined,
+        extraHostAuth,
+      }));
+    });
+
+    const tlsFiles = new RemoteFiles(`${name}-tls`, {
+      connection: args.connection,
+      files: files.apply((g) => g.tls),
+      secret: true,
+      bundle: { mode: "install" },
+    }, { parent: this, dependsOn: [provisioned] });
+
+    if (config.registry.enabled) {
+      const dockerHost = new DockerHost(`${name}-docker`, {
+        connection: args.connection,
+        publicIp: args.publicIp,
+        apiPort: args.dockerApiPort,
+      }, { parent: this, dependsOn: [provisioned] });
+      new Registry(`${name}-registry`, {
+        connection: args.connection,
+        dockerProvider: dockerHost.provider,
+        container: registryContainerSpec(config),
+        configFiles: files.apply((g) => g.registryConfig),
+        secretFiles: files.apply((g) => g.registrySecrets),
+        dataDir: config.registry.dataDir,
+        dependsOn: [dockerHost.ready, tlsFiles.command],
+      }, parent);
+    }
+
+    if (config.proxy.enabled) {
+      const proxy = new Proxy(`${name}-proxy`, {
+        connection: args.connection,
+        configFiles: files.apply((g) => g.nginx),
+        secretFiles: files.apply((g) => g.nginxSecrets),
+        directories: hostDirectories({ ...config, registry: { ...config.registry, enabled: false } }),
+        dependsOn: [provisioned, tlsFiles.command],
+      }, parent);
+      if (config.tls.mode === "letsencrypt" && args.certbot) {
+        const certbot = args.certbot;
+        const script = renderBundle([{ path: certbot.hookPath, mode: 0o755, content: certbot.deployHook, usedBy: [] }], {
+          label: `${name}-certbot`,
+          mode: "install",
+          after: [
+            "command -v certbot >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q certbot >/dev/null",
+            certbot.command,
+          ],
+        });
+        new command.remote.Command(`${name}-certbot`, {
+          connection: args.connection,
+          create: "sudo bash -s",
+          stdin: script,
+        }, { parent: this, dependsOn: [proxy.applied, ...(args.certbotDependsOn ?? [])] });
+      }
+    }
+
+    const reg = config.registry;
+    this.registryHost = !reg.enabled ? pulumi.output("")
+      : reg.expose === "direct" ? pulumi.interpolate`${args.publicIp}:${reg.port}` : pulumi.output(reg.hostname ?? "");
+    this.registryUsername = reg.enabled ? reg.username : "";
+    this.registryPassword = registryCreds ? registryCreds.password : pulumi.secret("");
+    this.registerOutputs({ registryHost: this.registryHost });
+  }
+}
