@@ -97,13 +97,11 @@ async function runOnce(options: RunOptions): Promise<RunResult> {
   for (const [urn, r] of monitor.getRegisteredResources()) {
     const m = meta.get(urn);
     const type = urn.split("::")[2].split("$").pop()!;
-    let state = r.state;
-    if (type === "pulumi:pulumi:Stack") {
-      // The stack's registered outputs arrive as a protobuf Struct; secrets keep their marker.
-      const struct = r.state as { toJavaScript?: () => Record<string, unknown> };
-      outputs = stripUnknowns(typeof struct?.toJavaScript === "function" ? struct.toJavaScript() : r.state) as Record<string, unknown>;
-      state = outputs;
-    }
+    // Outputs registered with registerOutputs (the stack's, every component's) arrive as a
+    // protobuf Struct: convert them so secrets keep their marker and can be redacted.
+    const struct = r.state as { toJavaScript?: () => Record<string, unknown> };
+    const state = stripUnknowns(typeof struct?.toJavaScript === "function" ? struct.toJavaScript() : r.state) as Record<string, unknown>;
+    if (type === "pulumi:pulumi:Stack") outputs = state;
     resources.push({
       urn,
       type,
@@ -112,7 +110,7 @@ async function runOnce(options: RunOptions): Promise<RunResult> {
       parent: m?.parent ?? null,
       custom: m?.custom ?? false,
       inputs: m?.inputs ?? {},
-      state: stripUnknowns(state) as Record<string, unknown>,
+      state,
       options: m?.options ?? { ignoreChanges: [], protect: false, deleteBeforeReplace: false, dependencies: [] },
     });
   }

@@ -129,6 +129,14 @@ describe.each(["dev", "prod"])("%s stack", (stack) => {
   });
 });
 
+describe("the engine records what components register", () => {
+  it("as plain values (so secrets in them can be recognised and redacted)", () => {
+    const services = one(runs.dev, "berth:host:HostServices", "services");
+    expect(services.state.registryHost).toBe(`${String(one(runs.dev, "aws:ec2/eip:Eip").state.publicIp)}:5000`);
+    expect(one(runs.dev, "berth:database:Database", "database").state.port).toBe(3306);
+  });
+});
+
 describe("environment differences come from config only", () => {
   it("prod protects its database and keeps backups longer than dev", () => {
     const dev = one(runs.dev, "aws:rds/instance:Instance").inputs;
