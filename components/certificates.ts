@@ -4,6 +4,7 @@
 // No Pulumi, no file system, no child processes; `now` is always an argument.
 import { createHash, createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from "node:crypto";
 import type { Config, ConfigProblem } from "../config";
+import { HOST_PATHS } from "./render/paths";
 
 export type TlsMode = Config["tls"]["mode"];
 
@@ -184,7 +185,7 @@ function fingerprint(key: KeyObject): string {
 // Let's Encrypt (certbot on the host, nginx webroot challenge)
 
 /** Directory nginx serves `/.well-known/acme-challenge/` from on port 80. */
-export const ACME_WEBROOT = "/var/www/letsencrypt";
+export const ACME_WEBROOT = HOST_PATHS.acmeWebroot;
 /** Deploy hook certbot runs after each issuance and renewal. */
 export const CERTBOT_DEPLOY_HOOK_PATH = "/etc/letsencrypt/renewal-hooks/berth-reload-nginx.sh";
 
@@ -195,10 +196,13 @@ export interface LetsEncryptPlan {
   readonly email: string;
   readonly staging: boolean;
   readonly webroot: string;
-  /** Full chain nginx uses as ssl_certificate. */
+  /** certbot's full chain (its lineage; the deploy hook copies it to servedCertPath). */
   readonly certPath: string;
-  /** Private key (never leaves the host). */
+  /** certbot's private key (never leaves the host). */
   readonly keyPath: string;
+  /** What nginx serves: the same path in every TLS mode. */
+  readonly servedCertPath: string;
+  readonly servedKeyPath: string;
   readonly deployHookPath: string;
 }
 
@@ -214,6 +218,8 @@ export function letsEncryptPlan(names: readonly string[], email: string, staging
     webroot: ACME_WEBROOT,
     certPath: `/etc/letsencrypt/live/${certName}/fullchain.pem`,
     keyPath: `/etc/letsencrypt/live/${certName}/privkey.pem`,
+    servedCertPath: HOST_PATHS.tlsCertificate,
+    servedKeyPath: HOST_PATHS.tlsPrivateKey,
     deployHookPath: CERTBOT_DEPLOY_HOOK_PATH,
   };
 }
@@ -244,19 +250,38 @@ export function renderCertbotCommand(plan: LetsEncryptPlan): string {
   return args.map(shellQuote).join(" ");
 }
 
-/** The deploy hook: test the nginx configuration, then reload (a failed test keeps the old config). */
-export function renderDeployHook(): string {
-  return [
-    "#!/bin/sh",
-    "# Installed by Berth. certbot runs this after it obtains or renews a certificate",
-    "# ($RENEWED_LINEAGE holds the live directory); nginx picks the new files up on reload.",
-    "set -eu",
-    "nginx -t -q",
-    "if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet nginx; then",
-    "  systemctl reload nginx",
-    "else",
-    "  nginx -s reload",
-    "fi",
-    "",
-  ].join("\n");
+/**
+ * The deploy hook certbot runs after every issuance and renewal ($RENEWED_LINEAGE is the live
+ * directory). nginx serves one fixed pair in every TLS mode, so the hook copies the new pair
+ * there, tests nginx, and reloads; if the test fails the previous pair is put back, keeps
+ * serving, and the hook fails (certbot reports it). Paths are arguments so tests can re-root them.
+ */
+export function renderDeployHook(targets: { readonly certPath: string; readonly keyPath: string } = { certPath: HOST_PATHS.tlsCertificate, keyPath: HOST_PATHS.tlsPrivateKey }): string {
+  const crt = shellQuote(targets.certPath);
+  const key = shellQuote(targets.keyPath);
+  return `#!/bin/sh
+# Installed by Berth. certbot runs this after it obtains or renews a certificate.
+set -eu
+src=\${RENEWED_LINEAGE:?certbot sets RENEWED_LINEAGE}
+crt=${crt}
+key=${key}
+backup=$(mktemp -d)
+trap 'rm -rf "$backup"' EXIT
+[ ! -f "$crt" ] || cp -p "$crt" "$backup/crt"
+[ ! -f "$key" ] || cp -p "$key" "$backup/key"
+mkdir -p "$(dirname "$crt")" "$(dirname "$key")"
+install -m 0644 "$src/fullchain.pem" "$crt.berth-new" && mv -f "$crt.berth-new" "$crt"
+install -m 0600 "$src/privkey.pem" "$key.berth-new" && mv -f "$key.berth-new" "$key"
+if ! nginx -t -q; then
+  [ ! -f "$backup/crt" ] || cp -p "$backup/crt" "$crt"
+  [ ! -f "$backup/key" ] || cp -p "$backup/key" "$key"
+  echo 'berth: nginx rejected the new certificate; the previous one is back and still serving' >&2
+  exit 1
+fi
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet nginx; then
+  systemctl reload nginx
+else
+  nginx -s reload
+fi
+`;
 }

@@ -128,7 +128,7 @@ export interface FileGroups {
 export function groupHostFiles(files: readonly HostFile[]): FileGroups {
   const groups: FileGroups = { tls: [], registryConfig: [], registrySecrets: [], nginx: [], nginxSecrets: [] };
   for (const f of files) {
-    if (f.path.startsWith(`${HOST_PATHS.tlsDir}/`) || f.path.startsWith(`${HOST_PATHS.letsencryptLiveDir}/`)) groups.tls.push(f);
+    if (f.path.startsWith(`${HOST_PATHS.tlsDir}/`)) groups.tls.push(f);
     else if (f.path.startsWith(`${HOST_PATHS.registryConfigDir}/`)) (f.secret ? groups.registrySecrets : groups.registryConfig).push(f);
     else if (f.path.startsWith("/etc/nginx/")) (f.secret ? groups.nginxSecrets : groups.nginx).push(f);
     else throw new Error(`groupHostFiles: no delivery owns ${f.path}`);

@@ -5,6 +5,7 @@
 // differ, never the renderers. Pure: no Pulumi, no file system, no processes.
 import * as posix from "node:path/posix";
 import type { Config } from "../../config";
+import { servedNames } from "../certificates";
 import { htpasswdFile } from "./htpasswd";
 import { renderNginxFiles, type NginxSpec } from "./nginx";
 import { HOST_PATHS, reroot, type HostFile, type HostService } from "./paths";
@@ -77,33 +78,23 @@ export interface TlsFilePaths {
   readonly certbotManaged: boolean;
 }
 
-/**
- * Every name nginx serves, in a stable order: app names, then extra hosts, then the proxied registry.
- * The first one names the Let's Encrypt certificate (`certbot --cert-name`).
- */
-export function servedNames(config: HostLayerConfig): string[] {
-  const names: string[] = [];
-  if (config.proxy.enabled) {
-    for (const app of config.proxy.apps) names.push(...app.hostnames);
-    for (const h of config.proxy.extraHosts) names.push(h.hostname);
-  }
-  if (config.registry.enabled && config.registry.expose === "proxy" && config.registry.hostname) names.push(config.registry.hostname);
-  return names;
-}
+/** Every name the stack serves, in the one order Berth uses everywhere (see certificates.ts). */
+export { servedNames };
 
 /**
- * Certificate paths for the stack's TLS mode. letsencrypt: certbot's
- * /etc/letsencrypt/live/<first served name>/{fullchain,privkey}.pem, one certificate for all
- * served names. Every other mode: /etc/berth/tls/server.{crt,key}, written by Berth.
+ * Where the served certificate and key live. Always /etc/berth/tls/server.{crt,key}, so nginx and
+ * the registry never depend on the TLS mode. letsencrypt: certbot keeps its own lineage under
+ * /etc/letsencrypt and its deploy hook copies each new pair here (certificates.ts
+ * renderDeployHook); Berth writes a bootstrap pair once so nginx can start before the first issuance.
  */
 export function tlsFilePaths(config: HostLayerConfig): TlsFilePaths {
-  if (config.tls.mode === "letsencrypt") {
-    const first = servedNames(config)[0];
-    if (!first) throw new Error("tls.mode letsencrypt needs at least one served name");
-    const live = `${HOST_PATHS.letsencryptLiveDir}/${first}`;
-    return { certificate: `${live}/fullchain.pem`, key: `${live}/privkey.pem`, certbotManaged: true };
-  }
-  return { certificate: HOST_PATHS.tlsCertificate, key: HOST_PATHS.tlsPrivateKey, ca: HOST_PATHS.tlsCa, certbotManaged: false };
+  const certbotManaged = config.tls.mode === "letsencrypt";
+  return {
+    certificate: HOST_PATHS.tlsCertificate,
+    key: HOST_PATHS.tlsPrivateKey,
+    ...(certbotManaged ? {} : { ca: HOST_PATHS.tlsCa }),
+    certbotManaged,
+  };
 }
 
 /** A bind mount for the registry container. */
@@ -135,9 +126,7 @@ export function registryContainerSpec(config: HostLayerConfig): RegistryContaine
     { hostPath: reg.dataDir, containerPath: reg.dataDir, readOnly: false },
   ];
   if (reg.expose === "direct") {
-    // letsencrypt's live/ holds symlinks into archive/, so the whole tree is mounted.
-    const tlsDir = tlsFilePaths(config).certbotManaged ? "/etc/letsencrypt" : HOST_PATHS.tlsDir;
-    mounts.push({ hostPath: tlsDir, containerPath: tlsDir, readOnly: true });
+    mounts.push({ hostPath: HOST_PATHS.tlsDir, containerPath: HOST_PATHS.tlsDir, readOnly: true });
   }
   return {
     image: reg.image,
@@ -233,7 +222,7 @@ export function hostFiles(input: HostFilesInput): HostFile[] {
 
   if (needsTls) {
     if (input.tls) {
-      // For letsencrypt these are a bootstrap: written only when absent, then certbot owns them.
+      // For letsencrypt these are a bootstrap: written only when absent, then certbot's hook owns them.
       const once = tlsPaths.certbotManaged ? { createOnly: true } : {};
       const usedBy: HostService[] = [...(config.proxy.enabled ? ["nginx" as const] : []), ...(reg.enabled && reg.expose === "direct" ? ["registry" as const] : [])];
       files.push({ path: r(tlsPaths.certificate), mode: 0o644, usedBy, content: ensureNewline(input.tls.certPem), ...once });

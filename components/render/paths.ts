@@ -51,14 +51,12 @@ export const HOST_PATHS = {
   registryConfigDir: "/etc/berth/registry",
   registryConfig: "/etc/berth/registry/config.yml",
   registryHtpasswd: "/etc/berth/registry/htpasswd",
-  /** Certificate and key for every mode but letsencrypt (see tlsFilePaths). */
+  /** The served certificate and key, in every mode (letsencrypt: copied here by certbot's deploy hook). */
   tlsDir: "/etc/berth/tls",
   tlsCertificate: "/etc/berth/tls/server.crt",
   tlsPrivateKey: "/etc/berth/tls/server.key",
   /** The CA that signed the server certificate (self-signed mode), for clients to trust. */
   tlsCa: "/etc/berth/tls/ca.crt",
-  /** Let's Encrypt: certbot's layout, `live/<certificate name>/{fullchain,privkey}.pem`. */
-  letsencryptLiveDir: "/etc/letsencrypt/live",
 } as const;
 
 /**

@@ -28,19 +28,20 @@ describe("hostFiles on the real host", () => {
     expect(cfg.http.tls.key).toBe(HOST_PATHS.tlsPrivateKey);
   });
 
-  it("prod: the registry is plain HTTP behind nginx; certificates sit at certbot's paths, written once", () => {
+  it("prod: the registry is plain HTTP behind nginx; the bootstrap certificate is written once (certbot's hook replaces it)", () => {
     const files = stackFiles("prod");
     const cfg = parse(fileAt(files, HOST_PATHS.registryConfig).content) as { http: { tls?: unknown } };
     expect(cfg.http.tls).toBeUndefined();
-    expect(fileAt(files, "/etc/letsencrypt/live/example.com/fullchain.pem").createOnly).toBe(true);
-    expect(fileAt(files, "/etc/letsencrypt/live/example.com/privkey.pem")).toMatchObject({ createOnly: true, secret: true });
-    expect(fileAt(files, HOST_PATHS.nginxConf).content).toContain("ssl_certificate /etc/letsencrypt/live/example.com/fullchain.pem;");
+    expect(fileAt(files, HOST_PATHS.tlsCertificate).createOnly).toBe(true);
+    expect(fileAt(files, HOST_PATHS.tlsPrivateKey)).toMatchObject({ createOnly: true, secret: true });
+    expect(fileAt(files, HOST_PATHS.nginxConf).content).toContain(`ssl_certificate ${HOST_PATHS.tlsCertificate};`);
+    expect(files.some((f) => f.path.startsWith("/etc/letsencrypt"))).toBe(false);
   });
 
   it("prod letsencrypt without bootstrap material renders no certificate files", () => {
     const { tls: _tls, ...rest } = fixtureInput(prodConfig);
     const files = hostFiles(rest);
-    expect(files.some((f) => f.path.startsWith("/etc/letsencrypt"))).toBe(false);
+    expect(files.some((f) => f.path.startsWith(HOST_PATHS.tlsDir))).toBe(false);
   });
 
   it("writes the registry htpasswd with the configured user", () => {
@@ -102,7 +103,8 @@ describe("helpers", () => {
   });
 
   it("tlsFilePaths follows the mode", () => {
-    expect(tlsFilePaths(prodConfig)).toEqual({ certificate: "/etc/letsencrypt/live/example.com/fullchain.pem", key: "/etc/letsencrypt/live/example.com/privkey.pem", certbotManaged: true });
+    // letsencrypt too: certbot's deploy hook copies each new pair to the same served paths.
+    expect(tlsFilePaths(prodConfig)).toEqual({ certificate: HOST_PATHS.tlsCertificate, key: HOST_PATHS.tlsPrivateKey, certbotManaged: true });
     expect(tlsFilePaths(devConfig)).toMatchObject({ certificate: HOST_PATHS.tlsCertificate, certbotManaged: false });
   });
 

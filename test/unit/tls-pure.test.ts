@@ -55,7 +55,7 @@ describe("servedNames", () => {
 
 describe("Let's Encrypt", () => {
   const plan = letsEncryptPlan(["docker.example.com", "example.com"], "ops@example.com", false);
-  it("puts the certificate where certbot writes it for the first name", () => {
+  it("names certbot's lineage after the first name and serves it from the fixed path", () => {
     expect(plan).toEqual({
       certName: "docker.example.com",
       names: ["docker.example.com", "example.com"],
@@ -64,13 +64,15 @@ describe("Let's Encrypt", () => {
       webroot: ACME_WEBROOT,
       certPath: "/etc/letsencrypt/live/docker.example.com/fullchain.pem",
       keyPath: "/etc/letsencrypt/live/docker.example.com/privkey.pem",
+      servedCertPath: "/etc/berth/tls/server.crt",
+      servedKeyPath: "/etc/berth/tls/server.key",
       deployHookPath: CERTBOT_DEPLOY_HOOK_PATH,
     });
     expect(() => letsEncryptPlan([], "ops@example.com", false)).toThrow(/at least one served name/);
   });
   it("renders the certbot command: webroot, pinned lineage, every name, non-interactive, deploy hook", () => {
     expect(renderCertbotCommand(plan)).toBe(
-      "certbot certonly --webroot -w /var/www/letsencrypt --cert-name docker.example.com -d docker.example.com -d example.com"
+      "certbot certonly --webroot -w /var/www/berth-acme --cert-name docker.example.com -d docker.example.com -d example.com"
       + " --email ops@example.com --agree-tos --no-eff-email --non-interactive --keep-until-expiring --expand"
       + " --deploy-hook /etc/letsencrypt/renewal-hooks/berth-reload-nginx.sh",
     );
