@@ -1,6 +1,7 @@
 // Test helpers over the mock engine: run a shipped stack (optionally with config changed),
 // find recorded resources, and read secrets the way the engine reports them.
 import { runStack, type RecordedResource, type RunResult } from "../../cli/engine";
+import { ConfigError, parseConfig, type RawConfigInput } from "../../config";
 import { isSecretValue } from "../../cli/mocks";
 import { readStackFile, type StackFile } from "../../cli/stackFile";
 
@@ -48,4 +49,15 @@ export function one(r: RunResult, type: string, name?: string): RecordedResource
 /** The plain value of an input, unwrapping Pulumi's secret marker. */
 export function plain(v: unknown): unknown {
   return isSecretValue(v) ? v.value : v;
+}
+
+/** The ConfigError a configuration is rejected with; fails the test when it is accepted. */
+export function rejection(input: RawConfigInput): ConfigError {
+  try {
+    parseConfig(input);
+  } catch (e) {
+    if (e instanceof ConfigError) return e;
+    throw e;
+  }
+  throw new Error("expected the configuration to be rejected");
 }
