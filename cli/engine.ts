@@ -89,8 +89,33 @@ async function runOnce(options: RunOptions): Promise<RunResult> {
   // Load the program only now: modules it imports may read config and settings when loaded.
   // (a dynamic import, so test runners that transform TypeScript load it through their pipeline)
   const { berth } = await import("../berth");
-  await pulumi.runtime.runInPulumiStack(async () => berth());
-  await settings.waitForRPCs?.();
+  // An error inside an Output (a failed invoke, a throwing apply) surfaces as an unhandled
+  // rejection while the runtime keeps waiting for the RPC that will never finish: fail the run.
+  let onUnhandled: ((e: unknown) => void) | undefined;
+  const failed = new Promise<never>((_, reject) => {
+    let first = true;
+    onUnhandled = (e: unknown) => {
+      if (!first) return; // one failure tends to reject many dependent outputs: report the first
+      first = false;
+      const err = e instanceof Error ? e : new Error(String(e));
+      // The runtime wraps the reason in `error serializing property "x"` and loses it; the fake
+      // cloud remembers the errors it raised, so name the first one.
+      const cause = cloud.failures[0];
+      reject(cause ? new Error(`${cause} (${err.message.trim()})`, { cause: err }) : err);
+    };
+    process.on("unhandledRejection", onUnhandled);
+  });
+  try {
+    await Promise.race([
+      (async () => {
+        await pulumi.runtime.runInPulumiStack(async () => berth());
+        await settings.waitForRPCs?.();
+      })(),
+      failed,
+    ]);
+  } finally {
+    process.off("unhandledRejection", onUnhandled!);
+  }
 
   const resources: RecordedResource[] = [];
   let outputs: Record<string, unknown> = {};
@@ -116,6 +141,7 @@ async function runOnce(options: RunOptions): Promise<RunResult> {
   }
   return { project: options.project, stack: options.stack, resources, outputs };
 }
+
 
 function rawInputs(obj: unknown, deserialize: (o: unknown, keepUnknowns?: boolean, keepSecrets?: boolean) => Record<string, unknown>): Record<string, unknown> {
   // keepSecrets=true: secret inputs stay wrapped so the plan and the policy tests can see them.

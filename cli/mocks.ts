@@ -242,6 +242,8 @@ export interface FakeCloud extends pulumi.runtime.Mocks {
   /** Registers an extra handler (used by components whose providers are mocked elsewhere). */
   readonly handlers: Record<string, Handler>;
   readonly calls: Record<string, CallHandler>;
+  /** Errors the fake cloud raised during the run, in order (the runtime's wrappers lose them). */
+  readonly failures: string[];
 }
 
 /** Builds the mocks for `pulumi.runtime.setMocks`. */
@@ -255,20 +257,31 @@ export function fakeCloud(options: FakeCloudOptions): FakeCloud {
   };
   const handlers: Record<string, Handler> = { ...HANDLERS };
   const calls: Record<string, CallHandler> = { ...CALLS };
+  const failures: string[] = [];
+  const fail = (message: string): never => {
+    failures.push(message);
+    throw new Error(message);
+  };
   return {
     handlers,
     calls,
+    failures,
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: State } {
       const inputs = args.inputs as Inputs;
       if (args.type.startsWith("pulumi:providers:")) return { id: `${args.name}-provider-id`, state: inputs };
       if (!args.custom) return { id: undefined, state: inputs };
       const handler = handlers[args.type];
-      const out = handler ? handler(args.name, Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, unwrap(v)])), ctx) : { id: `${args.name}-${fakeHex(args.type, 8)}` };
+      let out: { id: string; state?: State };
+      try {
+        out = handler ? handler(args.name, Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, unwrap(v)])), ctx) : { id: `${args.name}-${fakeHex(args.type, 8)}` };
+      } catch (e) {
+        return fail(`fake cloud: ${args.type} ${args.name}: ${(e as Error).message}`);
+      }
       return { id: out.id, state: { ...inputs, ...(out.state ?? {}) } };
     },
     call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
       const fn = calls[args.token];
-      if (!fn) throw new Error(`unmocked invoke ${args.token}: add it to cli/mocks.ts so the plan and tests see a plausible answer`);
+      if (!fn) return fail(`unmocked invoke ${args.token}: add it to cli/mocks.ts so the plan and tests see a plausible answer`);
       return fn(args.inputs as Inputs, ctx);
     },
   };

@@ -15,9 +15,10 @@ import type { Naming } from "./naming";
 import { Proxy } from "./proxy";
 import { Registry, registryCredentials } from "./registry";
 import { RemoteFiles, type Connection } from "./remoteFiles";
-import { groupHostFiles, renderBundle } from "./render/bundle";
+import { groupHostFiles, renderBundle, type FileGroups } from "./render/bundle";
 import { htpasswdEntry } from "./render/htpasswd";
 import { hostDirectories, hostFiles, registryContainerSpec, type TlsMaterial } from "./render/hostFiles";
+import type { HostFile } from "./render/paths";
 
 export interface CertbotPlan {
   /** The certbot command line (certonly --webroot ... --deploy-hook ...). */
@@ -113,6 +114,15 @@ export class HostServices extends pulumi.ComponentResource {
       }));
     });
 
+    // `files` is secret as a whole (it is computed from keys and password hashes). The public groups
+    // hold none of them (groupHostFiles splits by `secret`), so they are unsecreted: a preview then
+    // shows the nginx and registry configuration diffs that reviewers need to see.
+    const publicGroup = (pick: (g: FileGroups) => HostFile[]): pulumi.Output<HostFile[]> => pulumi.unsecret(files.apply((g) => {
+      const list = pick(g);
+      if (list.some((f) => f.secret)) throw new Error("HostServices: a secret file in a public delivery");
+      return list;
+    }));
+
     const tlsFiles = new RemoteFiles(`${name}-tls`, {
       connection: args.connection,
       files: files.apply((g) => g.tls),
@@ -130,7 +140,7 @@ export class HostServices extends pulumi.ComponentResource {
         connection: args.connection,
         dockerProvider: dockerHost.provider,
         container: registryContainerSpec(config),
-        configFiles: files.apply((g) => g.registryConfig),
+        configFiles: publicGroup((g) => g.registryConfig),
         secretFiles: files.apply((g) => g.registrySecrets),
         dataDir: config.registry.dataDir,
         dependsOn: [dockerHost.ready, tlsFiles.command],
@@ -140,7 +150,7 @@ export class HostServices extends pulumi.ComponentResource {
     if (config.proxy.enabled) {
       const proxy = new Proxy(`${name}-proxy`, {
         connection: args.connection,
-        configFiles: files.apply((g) => g.nginx),
+        configFiles: publicGroup((g) => g.nginx),
         secretFiles: files.apply((g) => g.nginxSecrets),
         directories: hostDirectories({ ...config, registry: { ...config.registry, enabled: false } }),
         dependsOn: [provisioned, tlsFiles.command],

@@ -1,0 +1,106 @@
+// Mock-engine tests of the host layer's delivery: what goes over SSH (and how secret it is), in
+// which order, and how the registry container is published in each stack.
+import { beforeAll, describe, expect, it } from "vitest";
+import { isSecretValue, one, ofType, plain, run, type RunResult } from "../helpers/stack";
+
+const CMD = "command:remote:Command";
+const runs: Record<string, RunResult> = {};
+beforeAll(async () => {
+  runs.dev = await run("dev");
+  runs.prod = await run("prod");
+});
+
+const urnOf = (r: RunResult, name: string): string => r.resources.find((x) => x.name === name)!.urn;
+
+describe.each(["dev", "prod"])("%s", (stack) => {
+  const r = (): RunResult => runs[stack];
+
+  it("connects as the AMI user with the stack's own key, held as a secret", () => {
+    const key = one(r(), "tls:index/privateKey:PrivateKey", "host-ssh-key");
+    for (const c of ofType(r(), CMD)) {
+      expect(isSecretValue(c.inputs.connection), `${c.name} connection`).toBe(true);
+      const conn = plain(c.inputs.connection) as Record<string, unknown>;
+      expect(conn).toMatchObject({ host: one(r(), "aws:ec2/eip:Eip").state.publicIp, user: "ubuntu", port: 22 });
+      expect(conn.privateKey).toBe(plain(key.state.privateKeyOpenssh));
+    }
+  });
+
+  it("sends keys and password hashes as secret stdin, and the nginx configuration in the clear for review", () => {
+    const secretOnes = ["services-tls-apply", "services-registry-secrets-apply", "services-proxy-auth-apply", "services-docker-bootstrap"];
+    for (const name of secretOnes) expect(isSecretValue(one(r(), CMD, name).inputs.stdin), name).toBe(true);
+    const nginx = one(r(), CMD, "services-proxy-config-apply").inputs.stdin;
+    expect(isSecretValue(nginx)).toBe(false);
+    expect(String(nginx)).toContain("server_tokens off;");
+    expect(String(nginx)).not.toMatch(/PRIVATE KEY|\$2y\$/);
+    expect(String(plain(one(r(), CMD, "services-registry-secrets-apply").inputs.stdin))).toMatch(/^ci:\$2y\$10\$/m);
+  });
+
+  it("waits for cloud-init before anything, and starts the registry only after its files and Docker's TLS API", () => {
+    const deps = (name: string): string[] => r().resources.find((x) => x.name === name)!.options.dependencies;
+    const provisioned = urnOf(r(), "services-provisioned");
+    expect(deps("services-tls")).toContain(provisioned);
+    expect(deps("services-docker")).toContain(provisioned);
+    const container = deps("services-registry-container");
+    expect(container).toContain(urnOf(r(), "services-registry-config-apply"));
+    expect(container).toContain(urnOf(r(), "services-registry-secrets-apply"));
+    expect(deps("services-registry-config")).toContain(urnOf(r(), "services-docker-bootstrap"));
+    expect(deps("services-proxy-config")).toContain(urnOf(r(), "services-tls-apply"));
+    expect(deps("services-proxy-config")).toContain(urnOf(r(), "services-proxy-auth-apply"));
+  });
+
+  it("drives Docker through the TLS API port with the stack's client certificate", () => {
+    const provider = one(r(), "pulumi:providers:docker");
+    expect(provider.inputs.host).toBe(`tcp://${String(one(r(), "aws:ec2/eip:Eip").state.publicIp)}:2376`);
+    expect(isSecretValue(provider.inputs.keyMaterial)).toBe(true);
+    const clientCert = one(r(), "tls:index/locallySignedCert:LocallySignedCert", "services-docker-client-cert");
+    expect(provider.inputs.certMaterial).toBe(clientCert.state.certPem);
+    expect(clientCert.inputs.allowedUses).toContain("client_auth");
+    const dropIn = String(plain(one(r(), CMD, "services-docker-bootstrap").inputs.stdin));
+    expect(dropIn).toContain("-H tcp://0.0.0.0:2376 --tlsverify");
+  });
+
+  it("runs the pinned registry image with restart always and data on the host", () => {
+    const c = one(r(), "docker:index/container:Container");
+    expect(one(r(), "docker:index/remoteImage:RemoteImage").inputs.name).toBe("registry:2.8.3");
+    expect(c.inputs).toMatchObject({ name: "berth-registry", restart: "always", command: ["/etc/berth/registry/config.yml"] });
+    expect(c.inputs.volumes).toContainEqual({ hostPath: "/var/lib/berth/registry", containerPath: "/var/lib/berth/registry", readOnly: false });
+    // A digest of the registry's files (secret: it is computed from the htpasswd).
+    expect(String((plain(c.inputs.envs) as string[])[0])).toMatch(/^BERTH_FILES_SHA256=[0-9a-f]{16}$/);
+  });
+});
+
+describe("exposure per stack", () => {
+  it("dev publishes the registry on all addresses with its own TLS, and opens its port", () => {
+    const c = one(runs.dev, "docker:index/container:Container");
+    expect(c.inputs.ports).toEqual([{ internal: 5000, external: 5000, ip: "0.0.0.0" }]);
+    expect(ofType(runs.dev, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").some((x) => x.inputs.fromPort === 5000)).toBe(true);
+  });
+
+  it("prod binds the registry to 127.0.0.1 behind nginx, and its port stays closed", () => {
+    const c = one(runs.prod, "docker:index/container:Container");
+    expect(c.inputs.ports).toEqual([{ internal: 5000, external: 5000, ip: "127.0.0.1" }]);
+    expect(ofType(runs.prod, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").some((x) => Number(x.inputs.fromPort) <= 5000 && Number(x.inputs.toPort) >= 5000)).toBe(false);
+  });
+
+  it("prod runs certbot only after nginx serves the challenge path and the DNS records exist", () => {
+    const certbot = one(runs.prod, CMD, "services-certbot");
+    const script = String(certbot.inputs.stdin);
+    expect(script).toContain("certbot certonly --webroot -w /var/www/berth-acme");
+    expect(script).toContain("--deploy-hook /etc/letsencrypt/renewal-hooks/berth-reload-nginx.sh");
+    expect(certbot.options.dependencies).toContain(urnOf(runs.prod, "services-proxy-config-apply"));
+    // dependsOn the Dns component: the engine waits for every record in it.
+    const records = ofType(runs.prod, "aws:route53/record:Record").concat(ofType(runs.prod, "cloudflare:index/dnsRecord:DnsRecord"));
+    expect(records.length).toBeGreaterThan(0);
+    for (const rec of records) expect(certbot.options.dependencies).toContain(rec.urn);
+    expect(ofType(runs.dev, CMD).some((x) => x.name.includes("certbot"))).toBe(false);
+  });
+});
+
+describe("the fake cloud", () => {
+  it("fails a run that makes an invoke it does not know, instead of passing silently", async () => {
+    const { runStack } = await import("../../cli/engine");
+    const { readStackFile } = await import("../../cli/stackFile");
+    await expect(runStack({ ...readStackFile("dev"), customize: (cloud) => { delete cloud.calls["aws:ec2/getAmi:getAmi"]; } }))
+      .rejects.toThrow(/unmocked invoke aws:ec2\/getAmi:getAmi/);
+  });
+});
