@@ -30,6 +30,8 @@ export interface BerthOutputs {
   hostDeployUser: string;
   hostSshPrivateKey: pulumi.Output<string>;
   hostSshPublicKey: pulumi.Output<string>;
+  /** Private key of the deploy user (docker group, no sudo), for CI (secret). */
+  hostDeployPrivateKey: pulumi.Output<string>;
   sshCommand: pulumi.Output<string>;
   databaseEndpoint: pulumi.Output<string>;
   databasePort: pulumi.Output<number>;
@@ -108,7 +110,9 @@ export function berth(): BerthOutputs {
   const services = new HostServices("services", {
     config: cfg,
     naming,
-    connection: { host: host.publicIp, user: cfg.host.sshUser, port: cfg.firewall.sshPort, privateKey: host.sshPrivateKey },
+    // A new host takes a minute to boot: keep dialling (30 tries, 15 s each) rather than fail.
+    connection: { host: host.publicIp, user: cfg.host.sshUser, port: cfg.firewall.sshPort, privateKey: host.sshPrivateKey, dialErrorLimit: 30, perDialTimeout: 15 },
+    hostId: host.instanceId,
     publicIp: host.publicIp,
     dockerApiPort: cfg.host.dockerApiPort,
     certificate: tls.certPem && tls.keyPem ? { certPem: tls.certPem, keyPem: tls.keyPem, caPem: tls.caPem } : undefined,
@@ -156,6 +160,7 @@ export function berth(): BerthOutputs {
     hostDeployUser: cfg.host.deployUser,
     hostSshPrivateKey: host.sshPrivateKey,
     hostSshPublicKey: host.sshPublicKey,
+    hostDeployPrivateKey: host.deployPrivateKey,
     // Not secret: it tells how to fetch the key, it does not contain it.
     sshCommand: pulumi.interpolate`pulumi stack output hostSshPrivateKey --show-secrets -s ${cfg.stack} > ${keyFile} && chmod 600 ${keyFile} && ssh -i ${keyFile}${sshPortFlag} ${cfg.host.sshUser}@${host.publicIp}`,
     databaseEndpoint: database.address,

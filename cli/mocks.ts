@@ -97,10 +97,10 @@ const HANDLERS: Record<string, Handler> = {
     const id = `sgr-${fakeHex(name)}`;
     return { id, state: { arn: c.arn("ec2", `security-group-rule/${id}`), securityGroupRuleId: id } };
   },
-  "aws:ec2/keyPair:KeyPair": (name, inputs, c) => ({
-    id: String(inputs.keyName ?? name),
-    state: { arn: c.arn("ec2", `key-pair/${String(inputs.keyName ?? name)}`), keyPairId: `key-${fakeHex(name)}`, fingerprint: fakeHex(`${name}-fp`, 32) },
-  }),
+  "aws:ec2/keyPair:KeyPair": (name, inputs, c) => {
+    const keyName = String(inputs.keyName ?? `${String(inputs.keyNamePrefix ?? "")}${fakeHex(name, 26)}`);
+    return { id: keyName, state: { keyName, arn: c.arn("ec2", `key-pair/${keyName}`), keyPairId: `key-${fakeHex(name)}`, fingerprint: fakeHex(`${name}-fp`, 32) } };
+  },
   "aws:ec2/instance:Instance": (name, inputs, c) => {
     const id = `i-${fakeHex(name)}`;
     const cidr = c.subnets.get(String(inputs.subnetId));
@@ -130,8 +130,8 @@ const HANDLERS: Record<string, Handler> = {
     return { id: n, state: { arn: c.arn("rds", `subgrp:${n}`), vpcId: `vpc-${fakeHex("vpc")}` } };
   },
   "aws:rds/parameterGroup:ParameterGroup": (name, inputs, c) => {
-    const n = String(inputs.name ?? name);
-    return { id: n, state: { arn: c.arn("rds", `pg:${n}`) } };
+    const n = String(inputs.name ?? `${String(inputs.namePrefix ?? "")}${fakeHex(name, 26)}`);
+    return { id: n, state: { name: n, arn: c.arn("rds", `pg:${n}`) } };
   },
   "aws:rds/instance:Instance": (name, inputs, c) => {
     const identifier = String(inputs.identifier ?? name);

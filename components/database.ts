@@ -74,7 +74,8 @@ export class Database extends pulumi.ComponentResource {
     const utf8mb4 = ["character_set_server", "character_set_client", "character_set_connection", "character_set_database", "character_set_results"]
       .map((n) => ({ name: n, value: "utf8mb4", applyMethod: "immediate" }));
     const params = new aws.rds.ParameterGroup(`${name}-params`, {
-      name: physical(args.naming, "db-params"),
+      // A prefix: a new engine family replaces the group create-before-delete under a new name.
+      namePrefix: `${physical(args.naming, "db-params")}-`,
       family: parameterFamily(args.engineVersion),
       description: "Berth database: utf8mb4 everywhere",
       parameters: [

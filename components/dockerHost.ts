@@ -16,6 +16,8 @@ export interface DockerHostArgs {
   readonly publicIp: pulumi.Input<string>;
   /** @default 2376 */
   readonly apiPort: number;
+  /** Re-run the bootstrap when this changes (the instance id: a replaced host starts bare). */
+  readonly triggers?: pulumi.Input<unknown>[];
 }
 
 const DAY = 24;
@@ -81,6 +83,7 @@ export class DockerHost extends pulumi.ComponentResource {
       // cloud-init exits 2 for warnings ("degraded"); the bundle checks that Docker is really there.
       create: "cloud-init status --wait >/dev/null 2>&1 || true; sudo bash -s",
       stdin: pulumi.secret(bundle),
+      triggers: args.triggers,
     }, parent);
 
     this.caCertPem = ca.certPem;
@@ -89,6 +92,8 @@ export class DockerHost extends pulumi.ComponentResource {
       caMaterial: ca.certPem,
       certMaterial: client.certPem,
       keyMaterial: pulumi.secret(clientKey.privateKeyPem),
+      // Previews (pull requests, hosted CI) must work without reaching the host's admin-only port.
+      disableDockerDaemonCheck: true,
     }, { parent: this, dependsOn: [this.ready] });
     this.registerOutputs({});
   }

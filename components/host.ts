@@ -41,9 +41,12 @@ export class Host extends pulumi.ComponentResource {
   public readonly instanceId: pulumi.Output<string>;
   public readonly publicIp: pulumi.Output<string>;
   public readonly privateIp: pulumi.Output<string>;
-  /** OpenSSH private key (secret). */
+  /** OpenSSH private key of the admin (AMI) user, which has sudo (secret). */
   public readonly sshPrivateKey: pulumi.Output<string>;
   public readonly sshPublicKey: pulumi.Output<string>;
+  /** OpenSSH private key of the deploy user: docker group, no sudo (secret). For CI. */
+  public readonly deployPrivateKey: pulumi.Output<string>;
+  public readonly deployPublicKey: pulumi.Output<string>;
   public readonly amiId: pulumi.Output<string>;
 
   constructor(name: string, args: HostArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -54,8 +57,14 @@ export class Host extends pulumi.ComponentResource {
       algorithm: args.sshKeyAlgorithm,
       ...(args.sshKeyAlgorithm === "RSA" ? { rsaBits: 4096 } : {}),
     }, parent);
+    // CI gets its own key for the deploy user: the admin key logs in as a sudoer.
+    const deployKey = new tls.PrivateKey(`${name}-deploy-key`, {
+      algorithm: args.sshKeyAlgorithm,
+      ...(args.sshKeyAlgorithm === "RSA" ? { rsaBits: 4096 } : {}),
+    }, parent);
     const keyPair = new aws.ec2.KeyPair(`${name}-key-pair`, {
-      keyName: physical(args.naming, "host-key"),
+      // A prefix, not a fixed name: a new key (another algorithm) replaces the pair create-before-delete.
+      keyNamePrefix: `${physical(args.naming, "host-key")}-`,
       publicKey: key.publicKeyOpenssh.apply((k) => k.trim()),
       tags: nameTag(physical(args.naming, "host-key")),
     }, parent);
@@ -73,9 +82,8 @@ export class Host extends pulumi.ComponentResource {
           { name: "root-device-type", values: ["ebs"] },
         ],
       }, parent).id;
-    this.amiId = ami;
 
-    const userData = key.publicKeyOpenssh.apply((pub) => renderCloudInit({
+    const userData = deployKey.publicKeyOpenssh.apply((pub) => renderCloudInit({
       deployUser: args.deployUser,
       deployAuthorizedKey: pub,
       sshPort: args.sshPort,
@@ -106,8 +114,9 @@ export class Host extends pulumi.ComponentResource {
     }, {
       parent: this,
       // A newer Ubuntu image must never replace a running host on the next `pulumi up`;
-      // pin berth:host.amiId (or replace deliberately) to move to a new image.
-      ignoreChanges: args.amiId ? [] : ["ami"],
+      // pin berth:host.amiId (or replace deliberately) to move to a new image. User data only runs
+      // at first boot, and changing it would stop and start the host: new values apply to new hosts.
+      ignoreChanges: args.amiId ? ["userData"] : ["ami", "userData"],
     });
 
     const eip = new aws.ec2.Eip(`${name}-eip`, {
@@ -117,10 +126,14 @@ export class Host extends pulumi.ComponentResource {
     }, parent);
 
     this.instanceId = instance.id;
+    // What the host runs, not what the lookup would pick today.
+    this.amiId = instance.ami;
     this.privateIp = instance.privateIp;
     this.publicIp = eip.publicIp;
     this.sshPrivateKey = pulumi.secret(key.privateKeyOpenssh);
     this.sshPublicKey = key.publicKeyOpenssh;
+    this.deployPrivateKey = pulumi.secret(deployKey.privateKeyOpenssh);
+    this.deployPublicKey = deployKey.publicKeyOpenssh;
     this.registerOutputs({ instanceId: this.instanceId, publicIp: this.publicIp, privateIp: this.privateIp });
   }
 }

@@ -15,7 +15,7 @@ import type { Naming } from "./naming";
 import { Proxy } from "./proxy";
 import { Registry, registryCredentials } from "./registry";
 import { RemoteFiles, type Connection } from "./remoteFiles";
-import { groupHostFiles, renderBundle, type FileGroups } from "./render/bundle";
+import { groupHostFiles, renderAcmePreflight, renderBundle, type FileGroups } from "./render/bundle";
 import { htpasswdEntry } from "./render/htpasswd";
 import { hostDirectories, hostFiles, registryContainerSpec, type TlsMaterial } from "./render/hostFiles";
 import type { HostFile } from "./render/paths";
@@ -34,6 +34,11 @@ export interface HostServicesArgs {
   readonly config: Pick<Config, "registry" | "proxy" | "tls">;
   readonly naming: Naming;
   readonly connection: pulumi.Input<Connection>;
+  /**
+   * The EC2 instance id. The Elastic IP (and so every connection) survives a host replacement,
+   * so this is what tells each delivery that the host underneath is new and bare.
+   */
+  readonly hostId: pulumi.Output<string>;
   /** The host's Elastic IP (Docker API address, registry address in direct mode). */
   readonly publicIp: pulumi.Output<string>;
   readonly dockerApiPort: number;
@@ -65,16 +70,18 @@ export class HostServices extends pulumi.ComponentResource {
     super("berth:host:HostServices", name, {}, opts);
     const parent = { parent: this };
     const { config } = args;
-    const seed = `${args.naming.project}/${args.naming.stack}`;
 
     // cloud-init installs Docker and nginx; nothing is delivered before it has finished.
     const provisioned = new command.remote.Command(`${name}-provisioned`, {
       connection: args.connection,
       create: "cloud-init status --wait >/dev/null 2>&1 || true; command -v docker >/dev/null && test -x /usr/sbin/nginx || { echo 'berth: the host is not provisioned (see /var/log/cloud-init-output.log)' >&2; exit 1; }",
+      triggers: [args.hostId],
     }, parent);
 
+    // Keys the bcrypt salts: secret, made once and kept in state, so htpasswd lines are stable.
+    const saltKey = new random.RandomPassword(`${name}-htpasswd-salt-key`, { length: 32, special: false }, parent).result;
     const registryCreds = config.registry.enabled
-      ? registryCredentials(`${name}-registry`, { username: config.registry.username, password: args.registryPassword, saltSeed: `${seed}/registry` }, parent)
+      ? registryCredentials(`${name}-registry`, { username: config.registry.username, password: args.registryPassword, saltKey }, parent)
       : undefined;
 
     const authHosts = config.proxy.enabled ? config.proxy.extraHosts.filter((h) => h.basicAuthUser !== undefined) : [];
@@ -84,8 +91,8 @@ export class HostServices extends pulumi.ComponentResource {
     });
     this.extraHostLogins = pulumi.secret(pulumi.all(logins.map((l) => pulumi.all([l.hostname, l.username, l.password])))
       .apply((list) => Object.fromEntries(list.map(([hostname, username, password]) => [hostname, { username, password }]))));
-    const authLines = pulumi.all(logins.map((l) => pulumi.all([l.hostname, l.username, l.password])))
-      .apply((list) => Object.fromEntries(list.map(([hostname, username, password]) => [hostname, htpasswdEntry(username, password, `${seed}/auth/${hostname}`)])));
+    const authLines = pulumi.all([saltKey, pulumi.all(logins.map((l) => pulumi.all([l.hostname, l.username, l.password])))])
+      .apply(([key, list]) => Object.fromEntries(list.map(([hostname, username, password]) => [hostname, htpasswdEntry(username, password, key)])));
 
     // letsencrypt: nginx needs a certificate before certbot can prove the names over HTTP, so a
     // self-signed one is written once; certbot's deploy hook replaces it with the real one.
@@ -127,7 +134,12 @@ export class HostServices extends pulumi.ComponentResource {
       connection: args.connection,
       files: files.apply((g) => g.tls),
       secret: true,
-      bundle: { mode: "install" },
+      bundle: {
+        mode: "install",
+        // A renewed or rotated certificate must be served now, not at the next nginx change.
+        after: ["if systemctl is-active --quiet nginx; then nginx -t -q && systemctl reload nginx; fi"],
+      },
+      triggers: [args.hostId],
     }, { parent: this, dependsOn: [provisioned] });
 
     if (config.registry.enabled) {
@@ -135,6 +147,7 @@ export class HostServices extends pulumi.ComponentResource {
         connection: args.connection,
         publicIp: args.publicIp,
         apiPort: args.dockerApiPort,
+        triggers: [args.hostId],
       }, { parent: this, dependsOn: [provisioned] });
       new Registry(`${name}-registry`, {
         connection: args.connection,
@@ -142,6 +155,9 @@ export class HostServices extends pulumi.ComponentResource {
         container: registryContainerSpec(config),
         configFiles: publicGroup((g) => g.registryConfig),
         secretFiles: files.apply((g) => g.registrySecrets),
+        // Direct mode serves TLS itself: a new certificate must restart it.
+        readsFiles: config.registry.expose === "direct" ? files.apply((g) => g.tls) : [],
+        hostId: args.hostId,
         dataDir: config.registry.dataDir,
         dependsOn: [dockerHost.ready, tlsFiles.command],
       }, parent);
@@ -153,6 +169,7 @@ export class HostServices extends pulumi.ComponentResource {
         configFiles: publicGroup((g) => g.nginx),
         secretFiles: files.apply((g) => g.nginxSecrets),
         directories: hostDirectories({ ...config, registry: { ...config.registry, enabled: false } }),
+        hostId: args.hostId,
         dependsOn: [provisioned, tlsFiles.command],
       }, parent);
       if (config.tls.mode === "letsencrypt" && args.certbot) {
@@ -161,7 +178,8 @@ export class HostServices extends pulumi.ComponentResource {
           label: `${name}-certbot`,
           mode: "install",
           after: [
-            "command -v certbot >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q certbot >/dev/null",
+            "command -v certbot >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q certbot >/dev/null",
+            ...renderAcmePreflight(certbot.names, `${args.naming.project}-${args.naming.stack}`),
             certbot.command,
           ],
         });
@@ -169,6 +187,7 @@ export class HostServices extends pulumi.ComponentResource {
           connection: args.connection,
           create: "sudo bash -s",
           stdin: script,
+          triggers: [args.hostId],
         }, { parent: this, dependsOn: [proxy.applied, ...(args.certbotDependsOn ?? [])] });
       }
     }

@@ -20,6 +20,8 @@ export interface ProxyArgs {
   readonly secretFiles: pulumi.Input<HostFile[]>;
   /** Directories nginx needs that hold no rendered file (ACME webroot, log dir, live-upstream dir). */
   readonly directories?: readonly string[];
+  /** The host's instance id: a replaced host gets its files again. */
+  readonly hostId: pulumi.Input<string>;
   /** Must be in place before nginx is tested (TLS files, the host being ready). */
   readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
@@ -35,6 +37,7 @@ export class Proxy extends pulumi.ComponentResource {
       files: args.secretFiles,
       secret: true,
       bundle: { mode: "install" },
+      triggers: [args.hostId],
     }, { parent: this, dependsOn: args.dependsOn });
     const config = new RemoteFiles(`${name}-config`, {
       connection: args.connection,
@@ -47,6 +50,7 @@ export class Proxy extends pulumi.ComponentResource {
         // Server blocks and snippets of apps that left the config must not linger.
         ownedDirs: [`${HOST_PATHS.nginxBerthDir}/sites`, `${HOST_PATHS.nginxBerthDir}/snippets`],
       },
+      triggers: [args.hostId],
     }, { parent: this, dependsOn: [...args.dependsOn, secrets.command] });
     this.applied = config.command;
     this.registerOutputs({});

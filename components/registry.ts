@@ -17,8 +17,8 @@ export interface RegistryCredentialsArgs {
   readonly username: string;
   /** From config (secret); @default generated, 32 characters, letters and digits. */
   readonly password?: pulumi.Input<string>;
-  /** Project/stack-specific seed for the deterministic bcrypt salt. */
-  readonly saltSeed: string;
+  /** Secret kept in state that keys the deterministic bcrypt salt (see render/htpasswd.ts). */
+  readonly saltKey: pulumi.Input<string>;
 }
 
 export interface RegistryCredentials {
@@ -37,7 +37,7 @@ export function registryCredentials(name: string, args: RegistryCredentialsArgs,
   return {
     username: args.username,
     password: pulumi.secret(password),
-    htpasswdLine: pulumi.secret(pulumi.output(password).apply((p) => htpasswdEntry(args.username, p, args.saltSeed))),
+    htpasswdLine: pulumi.secret(pulumi.all([password, args.saltKey]).apply(([p, k]) => htpasswdEntry(args.username, p, k))),
   };
 }
 
@@ -50,6 +50,10 @@ export interface RegistryArgs {
   readonly configFiles: pulumi.Input<HostFile[]>;
   /** htpasswd. */
   readonly secretFiles: pulumi.Input<HostFile[]>;
+  /** Files delivered elsewhere that the registry reads (the TLS pair in direct mode): a change restarts it. */
+  readonly readsFiles?: pulumi.Input<HostFile[]>;
+  /** The host's instance id: a replaced host gets the files and a new container. */
+  readonly hostId: pulumi.Input<string>;
   /** Host directory for image data (created if missing, never deleted). */
   readonly dataDir: string;
   /** Must be in place before the container starts (the TLS delivery in direct mode, Docker's readiness). */
@@ -69,6 +73,7 @@ export class Registry extends pulumi.ComponentResource {
       secret: false,
       // The data directory must exist before Docker bind-mounts it (or Docker makes it root-only and empty).
       bundle: { mode: "install", after: [`install -d -m 0750 '${args.dataDir}'`] },
+      triggers: [args.hostId],
     }, { parent: this, dependsOn: args.dependsOn });
     // The htpasswd file exists before the container starts: a registry that finds none invents a user.
     const secrets = new RemoteFiles(`${name}-secrets`, {
@@ -76,6 +81,7 @@ export class Registry extends pulumi.ComponentResource {
       files: args.secretFiles,
       secret: true,
       bundle: { mode: "install" },
+      triggers: [args.hostId],
     }, { parent: this, dependsOn: args.dependsOn });
 
     const image = new docker.RemoteImage(`${name}-image`, {
@@ -83,7 +89,7 @@ export class Registry extends pulumi.ComponentResource {
       keepLocally: true,
     }, { ...parent, provider: args.dockerProvider });
 
-    const digest = pulumi.all([args.configFiles, args.secretFiles]).apply(([c, s]) => filesDigest([...c, ...s]));
+    const digest = pulumi.all([args.configFiles, args.secretFiles, args.readsFiles ?? []]).apply(([c, s, r]) => filesDigest([...c, ...s, ...r]));
     const container = new docker.Container(`${name}-container`, {
       name: "berth-registry",
       image: image.imageId,
@@ -92,7 +98,7 @@ export class Registry extends pulumi.ComponentResource {
       ports: [{ internal: args.container.port, external: args.container.port, ip: args.container.publishIp }],
       volumes: args.container.mounts.map((m) => ({ hostPath: m.hostPath, containerPath: m.containerPath, readOnly: m.readOnly })),
       // Changing a file changes this value, which replaces (restarts) the container with the new files.
-      envs: [pulumi.interpolate`BERTH_FILES_SHA256=${digest}`],
+      envs: [pulumi.interpolate`BERTH_FILES_SHA256=${digest}`, pulumi.interpolate`BERTH_HOST=${args.hostId}`],
       logDriver: "json-file",
       logOpts: { "max-size": "10m", "max-file": "3" },
     }, { ...parent, provider: args.dockerProvider, dependsOn: [config.command, secrets.command], deleteBeforeReplace: true });

@@ -14,6 +14,8 @@ export interface RemoteFilesArgs {
   readonly bundle: Omit<BundleOptions, "label">;
   /** The files hold keys or password hashes: the whole script is a secret. */
   readonly secret: boolean;
+  /** Values whose change re-runs the delivery even when the files did not change (the host's instance id). */
+  readonly triggers?: pulumi.Input<unknown>[];
 }
 
 export class RemoteFiles extends pulumi.ComponentResource {
@@ -28,6 +30,9 @@ export class RemoteFiles extends pulumi.ComponentResource {
       // `sudo bash -s` reads the bundle from stdin; nothing about the files is in the command line.
       create: "sudo bash -s",
       stdin: args.secret ? pulumi.secret(script) : script,
+      triggers: args.triggers,
+      // The scripts print only status lines; never their input.
+      logging: "stdoutAndStderr",
     }, { parent: this });
     this.registerOutputs({});
   }

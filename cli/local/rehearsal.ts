@@ -185,11 +185,13 @@ export async function renderRehearsal(state: RehearsalState, projectDir?: string
   const priv = path.join(dir, "rehearsal");
   const tls = await ensureRehearsalTls(path.join(priv, "tls"), [...servedNames(config), ...config.tls.extraNames]);
   const password = secretFile(path.join(priv, "registry-password"), randomPassword);
+  // Keys the bcrypt salts, like the stack's state-held key: same rehearsal, same htpasswd lines.
+  const saltKey = secretFile(path.join(priv, "htpasswd-salt-key"), randomPassword);
   const extraHostAuth: Record<string, string> = {};
   for (const h of config.proxy.extraHosts) {
     if (h.basicAuthUser === undefined) continue;
     const pw = secretFile(state.basicAuthPasswordFiles[h.hostname], randomPassword);
-    extraHostAuth[h.hostname] = htpasswdEntry(h.basicAuthUser, pw, "berth-rehearsal");
+    extraHostAuth[h.hostname] = htpasswdEntry(h.basicAuthUser, pw, saltKey);
   }
   const options = {
     root: dir,
@@ -207,7 +209,7 @@ export async function renderRehearsal(state: RehearsalState, projectDir?: string
   const files = hostFiles({
     config,
     tls,
-    ...(config.registry.enabled ? { registry: { username: config.registry.username, htpasswdLine: htpasswdEntry(config.registry.username, password, "berth-rehearsal") } } : {}),
+    ...(config.registry.enabled ? { registry: { username: config.registry.username, htpasswdLine: htpasswdEntry(config.registry.username, password, saltKey) } } : {}),
     extraHostAuth,
     options,
   });

@@ -142,3 +142,22 @@ export function filesDigest(files: readonly HostFile[]): string {
   for (const f of [...files].sort((a, b) => a.path.localeCompare(b.path))) h.update(`${f.path}\0${f.mode}\0${f.content}\0`);
   return h.digest("hex").slice(0, 16);
 }
+
+/**
+ * Shell lines that check, before certbot runs, that Let's Encrypt will reach this host for every
+ * name: a token is put in the ACME webroot and fetched over plain HTTP by name, exactly the path
+ * the HTTP-01 challenge takes (through Cloudflare's proxy too). Fails with the next step to take,
+ * typically delegating a newly created zone to its name servers.
+ */
+export function renderAcmePreflight(names: readonly string[], token: string): string[] {
+  if (!/^[A-Za-z0-9_-]+$/.test(token)) throw new Error(`acme preflight: bad token ${token}`);
+  const dir = `${HOST_PATHS.acmeWebroot}/.well-known/acme-challenge`;
+  return [
+    `install -d -m 0755 ${q(dir)}`,
+    `echo ${q(`berth-preflight-${token}`)} > ${q(`${dir}/berth-preflight`)}`,
+    ...names.map((n) => {
+      if (!/^[a-z0-9.-]+$/.test(n)) throw new Error(`acme preflight: bad name ${n}`);
+      return `curl -fsS --max-time 15 ${q(`http://${n}/.well-known/acme-challenge/berth-preflight`)} 2>/dev/null | grep -qx ${q(`berth-preflight-${token}`)} || { echo ${q(`berth: http://${n}/.well-known/acme-challenge/ does not reach this host yet, so Let's Encrypt could not either. If the zone is new, enter its name servers (pulumi stack output dnsNameServers) at your registrar, wait for DNS, then run pulumi up again.`)} >&2; exit 1; }`;
+    }),
+  ];
+}

@@ -28,10 +28,14 @@ export function renderCloudInit(input: CloudInitInput): string {
     "curl -fsSL https://download.docker.com/linux/ubuntu/gpg -o /etc/apt/keyrings/docker.asc",
     "chmod a+r /etc/apt/keyrings/docker.asc",
     `echo "deb [arch=$(dpkg --print-architecture) signed-by=/etc/apt/keyrings/docker.asc] https://download.docker.com/linux/ubuntu $(. /etc/os-release && echo $VERSION_CODENAME) stable" > /etc/apt/sources.list.d/docker.list`,
-    "apt-get update",
-    "DEBIAN_FRONTEND=noninteractive apt-get install -y docker-ce docker-ce-cli containerd.io docker-buildx-plugin",
+    // First boot races apt-daily and unattended-upgrades for the dpkg lock: wait for it instead of failing.
+    "apt-get -o DPkg::Lock::Timeout=600 update",
+    "DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y docker-ce docker-ce-cli containerd.io docker-buildx-plugin",
     `usermod -aG docker ${input.deployUser}`,
     "systemctl enable --now docker nginx unattended-upgrades",
+    // Ubuntu 24.04 starts sshd through ssh.socket: a new Port only applies once the socket is rebuilt.
+    "systemctl daemon-reload",
+    "systemctl restart ssh.socket || true",
     "systemctl restart ssh",
   ];
   return [

@@ -2,9 +2,11 @@
 //
 // The registry only accepts bcrypt entries, and a fresh random salt on every `pulumi preview` would
 // make the htpasswd file differ on every run (a perpetual diff that re-copies the file and restarts
-// the registry). So the salt is derived from a caller-supplied seed plus the credentials: the same
-// inputs always give the same line, and a new password gives a new salt.
-import { createHash } from "node:crypto";
+// the registry). So the salt is HMAC(saltKey, username, password): the same inputs always give the
+// same line, and a new password gives a new salt. The key must be a secret kept in the stack's
+// state (the components generate one): with a public key the salt would be a fast hash of the
+// password, letting anyone who holds the htpasswd line test guesses without paying bcrypt's cost.
+import { createHmac } from "node:crypto";
 import * as bcrypt from "bcryptjs";
 
 /** bcrypt work factor. 10 is the registry's and Apache's default; lower is refused. */
@@ -14,28 +16,29 @@ export const HTPASSWD_BCRYPT_COST = 10;
 const BCRYPT_MAX_PASSWORD_BYTES = 72;
 
 /**
- * Salt for `htpasswdEntry`: the first 16 bytes of sha256(seed, username, password), in bcrypt's base64.
- * Fields are separated by a NUL so that ("ab", "c") and ("a", "bc") cannot collide.
+ * Salt for `htpasswdEntry`: the first 16 bytes of HMAC-SHA256(saltKey, username NUL password), in
+ * bcrypt's base64. The NUL keeps ("ab", "c") and ("a", "bc") apart.
  */
-export function deterministicBcryptSalt(username: string, password: string, saltSeed: string, cost: number = HTPASSWD_BCRYPT_COST): string {
+export function deterministicBcryptSalt(username: string, password: string, saltKey: string, cost: number = HTPASSWD_BCRYPT_COST): string {
   if (!Number.isInteger(cost) || cost < 10 || cost > 31) throw new Error(`bcrypt cost must be an integer from 10 to 31, got ${cost}`);
-  const digest = createHash("sha256").update(`${saltSeed}\0${username}\0${password}`, "utf8").digest();
+  if (saltKey.length < 16) throw new Error("htpasswd salt key must be a secret of at least 16 characters");
+  const digest = createHmac("sha256", saltKey).update(`${username}\0${password}`, "utf8").digest();
   // $2b$ and $2y$ are the same algorithm; bcryptjs wants $2b$ (or $2a$) in the salt it is given.
   return `$2b$${String(cost).padStart(2, "0")}$${bcrypt.encodeBase64(digest.subarray(0, 16), 16)}`;
 }
 
 /**
- * One htpasswd line, `username:$2y$10$...`, with a salt derived from `saltSeed` (see above).
+ * One htpasswd line, `username:$2y$10$...`, with a salt derived under `saltKey` (see above).
  * `$2y$` is what Apache's `htpasswd -B` writes; Apache, nginx (via crypt) and the registry accept it.
  * Throws for a username that cannot appear in an htpasswd file or a password bcrypt would truncate.
  */
-export function htpasswdEntry(username: string, password: string, saltSeed: string, cost: number = HTPASSWD_BCRYPT_COST): string {
+export function htpasswdEntry(username: string, password: string, saltKey: string, cost: number = HTPASSWD_BCRYPT_COST): string {
   if (!/^[^:\s]{1,255}$/.test(username)) throw new Error(`htpasswd user name "${username}" must be non-empty, without ':' or whitespace`);
   if (password.length === 0) throw new Error(`htpasswd password for "${username}" is empty`);
   if (Buffer.byteLength(password, "utf8") > BCRYPT_MAX_PASSWORD_BYTES) {
     throw new Error(`htpasswd password for "${username}" is longer than ${BCRYPT_MAX_PASSWORD_BYTES} bytes; bcrypt would ignore the rest`);
   }
-  const hash = bcrypt.hashSync(password, deterministicBcryptSalt(username, password, saltSeed, cost));
+  const hash = bcrypt.hashSync(password, deterministicBcryptSalt(username, password, saltKey, cost));
   return `${username}:$2y$${hash.slice(4)}`;
 }
 

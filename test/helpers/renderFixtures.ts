@@ -15,7 +15,7 @@ export const FAKE_TLS = {
 } as const;
 
 export const FIXED_PASSWORD = "golden-password";
-export const FIXED_SEED = "golden-seed";
+export const FIXED_SEED = "golden-salt-key-not-a-real-secret";
 
 export function stackConfig(stack: string): Config {
   return parseConfig(toRawConfigInput(readStackFile(stack)));

@@ -37,7 +37,7 @@ describe("htpasswd lines", () => {
   const dir = scratchDir("htpasswd");
   dirs.push(dir);
   const file = path.join(dir, "htpasswd");
-  fs.writeFileSync(file, `${htpasswdEntry("ci", "correct horse", "seed")}\n`);
+  fs.writeFileSync(file, `${htpasswdEntry("ci", "correct horse", "salt-key-for-this-test")}\n`);
 
   it("verify with Apache's htpasswd -vb", async () => {
     const r = await run(bin.htpasswd, ["-vb", file, "ci", "correct horse"]);

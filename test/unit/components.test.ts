@@ -83,15 +83,24 @@ describe.each(["dev", "prod"])("%s stack", (stack) => {
       const key = one(r(), "tls:index/privateKey:PrivateKey", "host-ssh-key");
       const pair = one(r(), "aws:ec2/keyPair:KeyPair");
       expect(pair.inputs.publicKey).toBe(String(key.state.publicKeyOpenssh).trim());
-      expect(pair.inputs.keyName).toBe(`berth-${stack}-host-key`);
+      expect(pair.inputs.keyNamePrefix).toBe(`berth-${stack}-host-key-`);
       const host = one(r(), "aws:ec2/instance:Instance");
-      expect(host.inputs.keyName).toBe(pair.inputs.keyName);
+      expect(host.inputs.keyName).toBe(pair.state.keyName);
       expect(one(r(), "aws:ec2/eip:Eip").inputs).toMatchObject({ domain: "vpc", instance: host.id });
     });
-    it("looks the AMI up from Canonical and never lets a newer image replace the host", () => {
+    it("looks the AMI up from Canonical and never lets a newer image or new user data touch a running host", () => {
       const host = one(r(), "aws:ec2/instance:Instance");
       expect(String(host.inputs.ami)).toMatch(/^ami-/);
-      expect(host.options.ignoreChanges).toContain("ami");
+      expect(host.options.ignoreChanges).toEqual(["ami", "userData"]);
+      expect(r().outputs.hostAmiId).toBe(host.state.ami);
+    });
+    it("gives the deploy user its own key, not the admin's", () => {
+      const admin = String(one(r(), "tls:index/privateKey:PrivateKey", "host-ssh-key").state.publicKeyOpenssh).trim();
+      const deploy = String(one(r(), "tls:index/privateKey:PrivateKey", "host-deploy-key").state.publicKeyOpenssh).trim();
+      expect(deploy).not.toBe(admin);
+      const userData = String(one(r(), "aws:ec2/instance:Instance").inputs.userData);
+      expect(userData).toContain(deploy);
+      expect(userData).not.toContain(admin);
     });
     it("renders user data with Docker, nginx, the deploy user and SSH hardening, and no secret", () => {
       const userData = String(one(r(), "aws:ec2/instance:Instance").inputs.userData);
@@ -158,7 +167,7 @@ describe("options", () => {
     const r = await run(stackWith("dev", { host: { amiId: "ami-0123456789abcdef0" } }));
     const host = one(r, "aws:ec2/instance:Instance");
     expect(host.inputs.ami).toBe("ami-0123456789abcdef0");
-    expect(host.options.ignoreChanges).toEqual([]);
+    expect(host.options.ignoreChanges).toEqual(["userData"]);
   });
   it("asks the region for AZs when none are configured", async () => {
     const net = section("dev", "network");

@@ -104,3 +104,28 @@ describe("the fake cloud", () => {
       .rejects.toThrow(/unmocked invoke aws:ec2\/getAmi:getAmi/);
   });
 });
+
+describe("a replaced host", () => {
+  it("re-runs every delivery: each remote command is triggered by the instance id", () => {
+    for (const stack of ["dev", "prod"]) {
+      const r = runs[stack];
+      const id = one(r, "aws:ec2/instance:Instance").id;
+      const commands = ofType(r, CMD);
+      expect(commands.length).toBeGreaterThan(5);
+      for (const c of commands) expect(c.inputs.triggers, `${stack} ${c.name}`).toContain(id);
+      expect(String((plain(one(r, "docker:index/container:Container").inputs.envs) as string[])[1])).toBe(`BERTH_HOST=${String(id)}`);
+    }
+  });
+});
+
+describe("a new certificate", () => {
+  it("reloads nginx when TLS files change, and restarts the registry only where it serves TLS itself", async () => {
+    const tlsApply = String(plain(one(runs.dev, CMD, "services-tls-apply").inputs.stdin));
+    expect(tlsApply).toContain("nginx -t -q && systemctl reload nginx");
+    const { section, stackWith } = await import("../helpers/stack");
+    const changedDev = await run(stackWith("dev", { tls: { ...section("dev", "tls"), validityDays: 200 } }));
+    const env = (r: RunResult) => JSON.stringify(one(r, "docker:index/container:Container").inputs.envs);
+    expect(env(changedDev)).not.toBe(env(runs.dev));
+    expect(JSON.stringify(one(changedDev, CMD, "services-proxy-config-apply").inputs)).toBe(JSON.stringify(one(runs.dev, CMD, "services-proxy-config-apply").inputs));
+  });
+});

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { isSecretValue, run } from "../helpers/stack";
 
-const SECRET = new Set(["hostSshPrivateKey", "databasePassword", "registryPassword", "proxyBasicAuth"]);
+const SECRET = new Set(["hostSshPrivateKey", "hostDeployPrivateKey", "databasePassword", "registryPassword", "proxyBasicAuth"]);
 const PUBLIC = [
   "vpcId", "availabilityZones", "publicSubnetIds", "databaseSubnetIds", "hostSecurityGroupId", "databaseSecurityGroupId",
   "hostInstanceId", "hostAmiId", "hostPublicIp", "hostPrivateIp", "hostSshUser", "hostDeployUser", "hostSshPublicKey", "sshCommand",
