@@ -5,15 +5,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(nginx docker-registry skopeo apache2-utils openssl wrk shellcheck)
-NEEDED_BINARIES=(nginx docker-registry skopeo htpasswd openssl wrk shellcheck)
+APT_PACKAGES=(nginx docker-registry skopeo apache2-utils openssl curl wrk shellcheck)
+NEEDED_BINARIES=(nginx docker-registry skopeo htpasswd openssl curl wrk shellcheck)
 
+# nginx lives in /usr/sbin, which a non-login PATH may lack.
+export PATH="$PATH:/usr/sbin:/sbin"
 missing=()
 for b in "${NEEDED_BINARIES[@]}"; do command -v "$b" >/dev/null 2>&1 || missing+=("$b"); done
-# nginx lives in /usr/sbin, which a non-login PATH may lack.
-if [ ${#missing[@]} -gt 0 ] && [ -x /usr/sbin/nginx ]; then
-  missing=("${missing[@]/nginx}"); mapfile -t missing < <(printf '%s\n' "${missing[@]}" | grep -v '^$' || true)
-fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "install-deps: installing Debian packages (missing: ${missing[*]})"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
