@@ -54,7 +54,8 @@ const KEY_FIELDS: Record<string, string[]> = {
 };
 
 function short(v: unknown): string {
-  const s = typeof v === "string" ? v : JSON.stringify(v);
+  // One line per field: a PEM or a script shows as its first characters, newlines escaped.
+  const s = (typeof v === "string" ? v : JSON.stringify(v)).replace(/\n/g, "\\n");
   return s.length > 110 ? `${s.slice(0, 107)}...` : s;
 }
 

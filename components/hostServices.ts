@@ -167,7 +167,7 @@ export class HostServices extends pulumi.ComponentResource {
       const proxy = new Proxy(`${name}-proxy`, {
         connection: args.connection,
         configFiles: publicGroup((g) => g.nginx),
-        secretFiles: files.apply((g) => g.nginxSecrets),
+        secretFiles: authHosts.length > 0 ? files.apply((g) => g.nginxSecrets) : undefined,
         directories: hostDirectories({ ...config, registry: { ...config.registry, enabled: false } }),
         hostId: args.hostId,
         dependsOn: [provisioned, tlsFiles.command],

@@ -16,8 +16,8 @@ export interface ProxyArgs {
   readonly connection: pulumi.Input<Connection>;
   /** nginx configuration (public). */
   readonly configFiles: pulumi.Input<HostFile[]>;
-  /** Basic-auth files (secret). */
-  readonly secretFiles: pulumi.Input<HostFile[]>;
+  /** Basic-auth files (secret); undefined when no extra host asks for a password. */
+  readonly secretFiles?: pulumi.Input<HostFile[]>;
   /** Directories nginx needs that hold no rendered file (ACME webroot, log dir, live-upstream dir). */
   readonly directories?: readonly string[];
   /** The host's instance id: a replaced host gets its files again. */
@@ -32,7 +32,7 @@ export class Proxy extends pulumi.ComponentResource {
 
   constructor(name: string, args: ProxyArgs, opts?: pulumi.ComponentResourceOptions) {
     super("berth:proxy:Proxy", name, {}, opts);
-    const secrets = new RemoteFiles(`${name}-auth`, {
+    const secrets = args.secretFiles === undefined ? undefined : new RemoteFiles(`${name}-auth`, {
       connection: args.connection,
       files: args.secretFiles,
       secret: true,
@@ -51,7 +51,7 @@ export class Proxy extends pulumi.ComponentResource {
         ownedDirs: [`${HOST_PATHS.nginxBerthDir}/sites`, `${HOST_PATHS.nginxBerthDir}/snippets`],
       },
       triggers: [args.hostId],
-    }, { parent: this, dependsOn: [...args.dependsOn, secrets.command] });
+    }, { parent: this, dependsOn: [...args.dependsOn, ...(secrets ? [secrets.command] : [])] });
     this.applied = config.command;
     this.registerOutputs({});
   }
