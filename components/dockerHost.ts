@@ -74,7 +74,7 @@ export class DockerHost extends pulumi.ComponentResource {
         "command -v dockerd >/dev/null || { echo 'berth: Docker is not installed (did cloud-init fail? see /var/log/cloud-init-output.log)' >&2; exit 1; }",
         "systemctl daemon-reload",
         "systemctl restart docker",
-        `for i in $(seq 1 30); do docker info >/dev/null 2>&1 && break; sleep 1; done; docker info >/dev/null`,
+        `for _ in $(seq 1 30); do docker info >/dev/null 2>&1 && break; sleep 1; done; docker info >/dev/null`,
       ],
     }));
 
