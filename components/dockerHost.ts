@@ -6,18 +6,16 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
-import type { Connection } from "./remoteFiles";
+import { hostCommand, type HostTarget } from "./remoteFiles";
 import { renderBundle } from "./render/bundle";
 import { renderDockerTlsDropIn, DOCKER_TLS_DIR } from "./render/dockerDaemon";
 
 export interface DockerHostArgs {
-  readonly connection: pulumi.Input<Connection>;
+  readonly target: HostTarget;
   /** The host's public IP (SAN of the daemon certificate, provider address). */
   readonly publicIp: pulumi.Input<string>;
   /** @default 2376 */
   readonly apiPort: number;
-  /** Re-run the bootstrap when this changes (the instance id: a replaced host starts bare). */
-  readonly triggers?: pulumi.Input<unknown>[];
 }
 
 const DAY = 24;
@@ -78,12 +76,10 @@ export class DockerHost extends pulumi.ComponentResource {
       ],
     }));
 
-    this.ready = new command.remote.Command(`${name}-bootstrap`, {
-      connection: args.connection,
-      // cloud-init exits 2 for warnings ("degraded"); the bundle checks that Docker is really there.
+    // cloud-init exits 2 for warnings ("degraded"); the bundle checks that Docker is really there.
+    this.ready = hostCommand(`${name}-bootstrap`, args.target, {
       create: "cloud-init status --wait >/dev/null 2>&1 || true; sudo bash -s",
       stdin: pulumi.secret(bundle),
-      triggers: args.triggers,
     }, parent);
 
     this.caCertPem = ca.certPem;

@@ -5,7 +5,6 @@
 // nginx (files tested with `nginx -t` before any reload) and, for Let's Encrypt, certbot.
 // Because each delivery sees only its own files, changing nginx settings never touches the
 // registry, and neither ever touches the EC2 instance or the database.
-import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
@@ -14,7 +13,7 @@ import { DockerHost } from "./dockerHost";
 import type { Naming } from "./naming";
 import { Proxy } from "./proxy";
 import { Registry, registryCredentials } from "./registry";
-import { RemoteFiles, type Connection } from "./remoteFiles";
+import { hostCommand, RemoteFiles, type Connection, type HostTarget } from "./remoteFiles";
 import { groupHostFiles, renderAcmePreflight, renderBundle, type FileGroups } from "./render/bundle";
 import { htpasswdEntry } from "./render/htpasswd";
 import { hostDirectories, hostFiles, registryContainerSpec, type TlsMaterial } from "./render/hostFiles";
@@ -71,11 +70,10 @@ export class HostServices extends pulumi.ComponentResource {
     const parent = { parent: this };
     const { config } = args;
 
+    const target: HostTarget = { connection: args.connection, hostId: args.hostId };
     // cloud-init installs Docker and nginx; nothing is delivered before it has finished.
-    const provisioned = new command.remote.Command(`${name}-provisioned`, {
-      connection: args.connection,
+    const provisioned = hostCommand(`${name}-provisioned`, target, {
       create: "cloud-init status --wait >/dev/null 2>&1 || true; command -v docker >/dev/null && test -x /usr/sbin/nginx || { echo 'berth: the host is not provisioned (see /var/log/cloud-init-output.log)' >&2; exit 1; }",
-      triggers: [args.hostId],
     }, parent);
 
     // Keys the bcrypt salts: secret, made once and kept in state, so htpasswd lines are stable.
@@ -131,7 +129,7 @@ export class HostServices extends pulumi.ComponentResource {
     }));
 
     const tlsFiles = new RemoteFiles(`${name}-tls`, {
-      connection: args.connection,
+      target,
       files: files.apply((g) => g.tls),
       secret: true,
       bundle: {
@@ -139,25 +137,22 @@ export class HostServices extends pulumi.ComponentResource {
         // A renewed or rotated certificate must be served now, not at the next nginx change.
         after: ["if systemctl is-active --quiet nginx; then nginx -t -q && systemctl reload nginx; fi"],
       },
-      triggers: [args.hostId],
     }, { parent: this, dependsOn: [provisioned] });
 
     if (config.registry.enabled) {
       const dockerHost = new DockerHost(`${name}-docker`, {
-        connection: args.connection,
+        target,
         publicIp: args.publicIp,
         apiPort: args.dockerApiPort,
-        triggers: [args.hostId],
       }, { parent: this, dependsOn: [provisioned] });
       new Registry(`${name}-registry`, {
-        connection: args.connection,
+        target,
         dockerProvider: dockerHost.provider,
         container: registryContainerSpec(config),
         configFiles: publicGroup((g) => g.registryConfig),
         secretFiles: files.apply((g) => g.registrySecrets),
         // Direct mode serves TLS itself: a new certificate must restart it.
         readsFiles: config.registry.expose === "direct" ? files.apply((g) => g.tls) : [],
-        hostId: args.hostId,
         dataDir: config.registry.dataDir,
         dependsOn: [dockerHost.ready, tlsFiles.command],
       }, parent);
@@ -165,11 +160,10 @@ export class HostServices extends pulumi.ComponentResource {
 
     if (config.proxy.enabled) {
       const proxy = new Proxy(`${name}-proxy`, {
-        connection: args.connection,
+        target,
         configFiles: publicGroup((g) => g.nginx),
         secretFiles: authHosts.length > 0 ? files.apply((g) => g.nginxSecrets) : undefined,
         directories: hostDirectories({ ...config, registry: { ...config.registry, enabled: false } }),
-        hostId: args.hostId,
         dependsOn: [provisioned, tlsFiles.command],
       }, parent);
       if (config.tls.mode === "letsencrypt" && args.certbot) {
@@ -183,12 +177,7 @@ export class HostServices extends pulumi.ComponentResource {
             certbot.command,
           ],
         });
-        new command.remote.Command(`${name}-certbot`, {
-          connection: args.connection,
-          create: "sudo bash -s",
-          stdin: script,
-          triggers: [args.hostId],
-        }, { parent: this, dependsOn: [proxy.applied, ...(args.certbotDependsOn ?? [])] });
+        hostCommand(`${name}-certbot`, target, { create: "sudo bash -s", stdin: script }, { parent: this, dependsOn: [proxy.applied, ...(args.certbotDependsOn ?? [])] });
       }
     }
 

@@ -5,7 +5,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { RemoteFiles, type Connection } from "./remoteFiles";
+import { RemoteFiles, type HostTarget } from "./remoteFiles";
 import { HOST_PATHS } from "./render/paths";
 import type { HostFile } from "./render/paths";
 
@@ -13,15 +13,13 @@ import type { HostFile } from "./render/paths";
 export const APPLY_NGINX_SCRIPT = path.resolve(__dirname, "../host/apply-nginx.sh");
 
 export interface ProxyArgs {
-  readonly connection: pulumi.Input<Connection>;
+  readonly target: HostTarget;
   /** nginx configuration (public). */
   readonly configFiles: pulumi.Input<HostFile[]>;
   /** Basic-auth files (secret); undefined when no extra host asks for a password. */
   readonly secretFiles?: pulumi.Input<HostFile[]>;
   /** Directories nginx needs that hold no rendered file (ACME webroot, log dir, live-upstream dir). */
   readonly directories?: readonly string[];
-  /** The host's instance id: a replaced host gets its files again. */
-  readonly hostId: pulumi.Input<string>;
   /** Must be in place before nginx is tested (TLS files, the host being ready). */
   readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
@@ -33,14 +31,13 @@ export class Proxy extends pulumi.ComponentResource {
   constructor(name: string, args: ProxyArgs, opts?: pulumi.ComponentResourceOptions) {
     super("berth:proxy:Proxy", name, {}, opts);
     const secrets = args.secretFiles === undefined ? undefined : new RemoteFiles(`${name}-auth`, {
-      connection: args.connection,
+      target: args.target,
       files: args.secretFiles,
       secret: true,
       bundle: { mode: "install" },
-      triggers: [args.hostId],
     }, { parent: this, dependsOn: args.dependsOn });
     const config = new RemoteFiles(`${name}-config`, {
-      connection: args.connection,
+      target: args.target,
       files: args.configFiles,
       secret: false,
       bundle: {
@@ -50,7 +47,6 @@ export class Proxy extends pulumi.ComponentResource {
         // Server blocks and snippets of apps that left the config must not linger.
         ownedDirs: [`${HOST_PATHS.nginxBerthDir}/sites`, `${HOST_PATHS.nginxBerthDir}/snippets`],
       },
-      triggers: [args.hostId],
     }, { parent: this, dependsOn: [...args.dependsOn, ...(secrets ? [secrets.command] : [])] });
     this.applied = config.command;
     this.registerOutputs({});

@@ -7,7 +7,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { RemoteFiles, type Connection } from "./remoteFiles";
+import { RemoteFiles, type HostTarget } from "./remoteFiles";
 import { filesDigest } from "./render/bundle";
 import { htpasswdEntry } from "./render/htpasswd";
 import type { RegistryContainerSpec } from "./render/hostFiles";
@@ -42,7 +42,7 @@ export function registryCredentials(name: string, args: RegistryCredentialsArgs,
 }
 
 export interface RegistryArgs {
-  readonly connection: pulumi.Input<Connection>;
+  readonly target: HostTarget;
   readonly dockerProvider: docker.Provider;
   /** How the container runs (image, mounts, publish address): registryContainerSpec(). */
   readonly container: RegistryContainerSpec;
@@ -52,8 +52,6 @@ export interface RegistryArgs {
   readonly secretFiles: pulumi.Input<HostFile[]>;
   /** Files delivered elsewhere that the registry reads (the TLS pair in direct mode): a change restarts it. */
   readonly readsFiles?: pulumi.Input<HostFile[]>;
-  /** The host's instance id: a replaced host gets the files and a new container. */
-  readonly hostId: pulumi.Input<string>;
   /** Host directory for image data (created if missing, never deleted). */
   readonly dataDir: string;
   /** Must be in place before the container starts (the TLS delivery in direct mode, Docker's readiness). */
@@ -68,20 +66,18 @@ export class Registry extends pulumi.ComponentResource {
     const parent = { parent: this };
 
     const config = new RemoteFiles(`${name}-config`, {
-      connection: args.connection,
+      target: args.target,
       files: args.configFiles,
       secret: false,
       // The data directory must exist before Docker bind-mounts it (or Docker makes it root-only and empty).
       bundle: { mode: "install", after: [`install -d -m 0750 '${args.dataDir}'`] },
-      triggers: [args.hostId],
     }, { parent: this, dependsOn: args.dependsOn });
     // The htpasswd file exists before the container starts: a registry that finds none invents a user.
     const secrets = new RemoteFiles(`${name}-secrets`, {
-      connection: args.connection,
+      target: args.target,
       files: args.secretFiles,
       secret: true,
       bundle: { mode: "install" },
-      triggers: [args.hostId],
     }, { parent: this, dependsOn: args.dependsOn });
 
     const image = new docker.RemoteImage(`${name}-image`, {
@@ -98,7 +94,7 @@ export class Registry extends pulumi.ComponentResource {
       ports: [{ internal: args.container.port, external: args.container.port, ip: args.container.publishIp }],
       volumes: args.container.mounts.map((m) => ({ hostPath: m.hostPath, containerPath: m.containerPath, readOnly: m.readOnly })),
       // Changing a file changes this value, which replaces (restarts) the container with the new files.
-      envs: [pulumi.interpolate`BERTH_FILES_SHA256=${digest}`, pulumi.interpolate`BERTH_HOST=${args.hostId}`],
+      envs: [pulumi.interpolate`BERTH_FILES_SHA256=${digest}`, pulumi.interpolate`BERTH_HOST=${args.target.hostId}`],
       logDriver: "json-file",
       logOpts: { "max-size": "10m", "max-file": "3" },
     }, { ...parent, provider: args.dockerProvider, dependsOn: [config.command, secrets.command], deleteBeforeReplace: true });

@@ -8,14 +8,34 @@ import type { HostFile } from "./render/paths";
 
 export type Connection = command.types.input.remote.ConnectionArgs;
 
-export interface RemoteFilesArgs {
+/**
+ * Where host-side steps run: the SSH connection, and the EC2 instance underneath it. The Elastic
+ * IP (and so the connection) survives a host replacement; the instance id is what tells every
+ * step that the host is new and bare, so it triggers each of them.
+ */
+export interface HostTarget {
   readonly connection: pulumi.Input<Connection>;
+  readonly hostId: pulumi.Input<string>;
+}
+
+/** A command run on the host as `create`, re-run when the host is replaced. */
+export function hostCommand(name: string, target: HostTarget, args: { readonly create: string; readonly stdin?: pulumi.Input<string> }, opts: pulumi.CustomResourceOptions): command.remote.Command {
+  return new command.remote.Command(name, {
+    connection: target.connection,
+    create: args.create,
+    stdin: args.stdin,
+    triggers: [target.hostId],
+    // The scripts print only status lines; never their input.
+    logging: "stdoutAndStderr",
+  }, opts);
+}
+
+export interface RemoteFilesArgs {
+  readonly target: HostTarget;
   readonly files: pulumi.Input<HostFile[]>;
   readonly bundle: Omit<BundleOptions, "label">;
   /** The files hold keys or password hashes: the whole script is a secret. */
   readonly secret: boolean;
-  /** Values whose change re-runs the delivery even when the files did not change (the host's instance id). */
-  readonly triggers?: pulumi.Input<unknown>[];
 }
 
 export class RemoteFiles extends pulumi.ComponentResource {
@@ -25,14 +45,10 @@ export class RemoteFiles extends pulumi.ComponentResource {
   constructor(name: string, args: RemoteFilesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("berth:host:RemoteFiles", name, {}, opts);
     const script = pulumi.output(args.files).apply((files) => renderBundle(files, { ...args.bundle, label: name }));
-    this.command = new command.remote.Command(`${name}-apply`, {
-      connection: args.connection,
-      // `sudo bash -s` reads the bundle from stdin; nothing about the files is in the command line.
+    // `sudo bash -s` reads the bundle from stdin; nothing about the files is in the command line.
+    this.command = hostCommand(`${name}-apply`, args.target, {
       create: "sudo bash -s",
       stdin: args.secret ? pulumi.secret(script) : script,
-      triggers: args.triggers,
-      // The scripts print only status lines; never their input.
-      logging: "stdoutAndStderr",
     }, { parent: this });
     this.registerOutputs({});
   }
