@@ -61,3 +61,25 @@ export function rejection(input: RawConfigInput): ConfigError {
   }
   throw new Error("expected the configuration to be rejected");
 }
+
+/** Visits every value under `v`, telling whether it sits inside a Pulumi secret. */
+export function walk(v: unknown, path: string, visit: (path: string, value: unknown, insideSecret: boolean) => void, insideSecret = false): void {
+  visit(path, v, insideSecret);
+  if (isSecretValue(v)) return walk(v.value, path, visit, true);
+  if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${path}[${i}]`, visit, insideSecret));
+  else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) walk(x, `${path}.${k}`, visit, insideSecret);
+}
+
+/**
+ * Every value that is itself a secret string (a password, a key, a bundle), in any resource or
+ * output of a run. Strings merely nested in a secret object (the SSH connection's host name) are not.
+ */
+export function secretStrings(r: RunResult): Set<string> {
+  const out = new Set<string>();
+  const collect = (v: unknown): void => walk(v, "", (_p, value) => {
+    if (isSecretValue(value) && typeof value.value === "string" && value.value.length >= 8) out.add(value.value);
+  });
+  for (const res of r.resources) { collect(res.inputs); collect(res.state); }
+  collect(r.outputs);
+  return out;
+}

@@ -1,7 +1,7 @@
 // Policy: invariants over EVERY recorded resource of both shipped stacks. A new resource that
 // breaks one of these fails here, whichever component created it.
 import { beforeAll, describe, expect, it } from "vitest";
-import { isSecretValue, ofType, run, type RecordedResource, type RunResult } from "../helpers/stack";
+import { isSecretValue, ofType, run, secretStrings, walk, type RecordedResource, type RunResult } from "../helpers/stack";
 
 const runs: Record<string, RunResult> = {};
 beforeAll(async () => {
@@ -15,27 +15,6 @@ const ADMIN_ONLY_PORTS = [22, 2376, 3306];
 
 /** Field names that hold credentials wherever they appear. */
 const SENSITIVE_FIELD = /^(?!public)\w*(password|privateKey\w*|keyPem|secret|token|htpasswd)$/i;
-
-function walk(v: unknown, path: string, visit: (path: string, value: unknown, insideSecret: boolean) => void, insideSecret = false): void {
-  visit(path, v, insideSecret);
-  if (isSecretValue(v)) return walk(v.value, path, visit, true);
-  if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${path}[${i}]`, visit, insideSecret));
-  else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) walk(x, `${path}.${k}`, visit, insideSecret);
-}
-
-/**
- * Every value that is itself a secret string (a password, a key, a bundle), in any resource or
- * output. Strings merely nested in a secret object (the SSH connection's host name) are not.
- */
-function secretStrings(r: RunResult): Set<string> {
-  const out = new Set<string>();
-  const collect = (v: unknown) => walk(v, "", (_p, value) => {
-    if (isSecretValue(value) && typeof value.value === "string" && value.value.length >= 8) out.add(value.value);
-  });
-  for (const res of r.resources) { collect(res.inputs); collect(res.state); }
-  collect(r.outputs);
-  return out;
-}
 
 describe.each(["dev", "prod"])("%s", (stack) => {
   const r = (): RunResult => runs[stack];
