@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { RemoteFiles, type HostTarget } from "./remoteFiles";
-import { HOST_PATHS } from "./render/paths";
+import { HOST_PATHS, NGINX_OWNED_DIRS } from "./render/paths";
 import type { HostFile } from "./render/paths";
 
 /** The delivery script that runs on the host (also used by the rehearsal and its tests). */
@@ -44,8 +44,9 @@ export class Proxy extends pulumi.ComponentResource {
         mode: "nginx",
         applyScript: fs.readFileSync(APPLY_NGINX_SCRIPT, "utf8"),
         directories: args.directories,
-        // Server blocks and snippets of apps that left the config must not linger.
-        ownedDirs: [`${HOST_PATHS.nginxBerthDir}/sites`, `${HOST_PATHS.nginxBerthDir}/snippets`],
+        // Server blocks and snippets of apps that left the config must not linger. The auth dir is
+        // owned by the separate secret delivery above, so this one must not prune it.
+        ownedDirs: NGINX_OWNED_DIRS.filter((d) => d !== HOST_PATHS.nginxAuthDir),
       },
     }, { parent: this, dependsOn: [...args.dependsOn, ...(secrets ? [secrets.command] : [])] });
     this.applied = config.command;

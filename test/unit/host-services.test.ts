@@ -32,6 +32,9 @@ describe.each(["dev", "prod"])("%s", (stack) => {
     expect(isSecretValue(nginx)).toBe(false);
     expect(String(nginx)).toContain("server_tokens off;");
     expect(String(nginx)).not.toMatch(/PRIVATE KEY|\$2y\$/);
+    // It prunes stale server blocks, but never the auth dir another delivery fills.
+    expect(String(nginx)).toContain("echo '/etc/nginx/berth/sites' >> \"$stage/owned-dirs\"");
+    expect(String(nginx)).not.toContain("/etc/nginx/berth/auth' >> \"$stage/owned-dirs\"");
     expect(String(plain(one(r(), CMD, "services-registry-secrets-apply").inputs.stdin))).toMatch(/^ci:\$2y\$10\$/m);
   });
 
