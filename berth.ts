@@ -59,9 +59,15 @@ export interface BerthOutputs {
   proxyBasicAuth: pulumi.Output<Record<string, { username: string; password: string }>>;
 }
 
-export function berth(): BerthOutputs {
+/** How the program runs: against the real cloud (`pulumi up`), or under the offline engine. */
+export interface BerthOptions {
+  /** "offline" accepts the shipped example domains (see RawConfigInput.target). @default "cloud" */
+  readonly target?: "cloud" | "offline";
+}
+
+export function berth(options: BerthOptions = {}): BerthOutputs {
   // Validate everything first: a bad key fails here, before any resource is registered.
-  const cfg = loadConfig();
+  const cfg = loadConfig(options.target ?? "cloud");
   const naming = { project: cfg.project, stack: cfg.stack };
 
   const awsProvider = new aws.Provider("aws", {
@@ -99,7 +105,7 @@ export function berth(): BerthOutputs {
     sshKeyAlgorithm: cfg.host.sshKeyAlgorithm,
     naming,
   }, opts);
-  firewall.admitDatabaseClient("host", host.privateIp, "MySQL from the Berth host's private IP");
+  firewall.admitDatabaseClient("host", host.privateIp, "MySQL from the Berth host private IP");
 
   const cloudflareProvider = createCloudflareProvider("cloudflare", cfg.dns.zones);
   const dnsTlsOpts = { providers: cloudflareProvider ? [awsProvider, cloudflareProvider] : [awsProvider] };
@@ -127,6 +133,7 @@ export function berth(): BerthOutputs {
     subnetIds: network.databaseSubnetIds,
     securityGroupId: firewall.databaseSecurityGroupId,
     engineVersion: cfg.database.engineVersion,
+    engineLifecycleSupport: cfg.database.engineLifecycleSupport,
     instanceClass: cfg.database.instanceClass,
     allocatedStorageGiB: cfg.database.allocatedStorageGiB,
     maxAllocatedStorageGiB: cfg.database.maxAllocatedStorageGiB,

@@ -9,6 +9,11 @@ import { contains, formatCidr, overlaps, parseCidr, subnet, type Cidr } from "./
 import { NAME_LIMITS, physicalName } from "./components/naming";
 import { CLOUDFLARE_AUTO_TTL, CLOUDFLARE_MIN_TTL, owningZone, planRecords, recordFqdn, resolutionChain, resolveTarget } from "./components/dnsPlan";
 import { servedNames, validateProvidedTls } from "./components/certificates";
+import {
+  backupWindowProblem, CLOUDFLARE_COMMENT_MAX, ec2TextProblem, ENGINE_LIFECYCLE, isReservedName, minMaxAllocatedStorage, MYSQL_MAJOR_VERSIONS,
+  mysqlMajor, ROUTE53_COMMENT_MAX, tagKeyProblem, TAGS_PER_RESOURCE, tagValueProblem,
+} from "./lib/apiRules";
+import { recordComment } from "./components/dnsPlan";
 
 // ---------------------------------------------------------------------------------------------
 // Shared validators (exported so tests and components can reuse them)
@@ -56,7 +61,11 @@ const IngressRuleSchema = z.strictObject({
   protocol: z.enum(["tcp", "udp"]).default("tcp"),
   /** `anywhere` = 0.0.0.0/0; `admin` = the admin CIDRs. */
   from: z.enum(["anywhere", "admin"]),
-  description: z.string().min(1).max(255),
+  /** Carried into AWS as the rule's description: EC2's character set, 255 at most. */
+  description: z.string().superRefine((d, ctx) => {
+    const problem = ec2TextProblem(d);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  }),
 });
 
 const FirewallSchema = z.strictObject({
@@ -85,7 +94,13 @@ const HostSchema = z.strictObject({
 });
 
 const DatabaseSchema = z.strictObject({
-  engineVersion: z.string().regex(/^8\.\d+(\.\d+)?$/, "must be a MySQL 8 version like 8.0 or 8.0.39").default("8.0"),
+  /** RDS for MySQL major version (8.4 LTS, or 8.0) or an exact minor version such as 8.4.3. */
+  engineVersion: z.string().refine((v) => mysqlMajor(v) !== undefined, `must be an RDS for MySQL version: ${Object.keys(MYSQL_MAJOR_VERSIONS).join(" or ")}, or an exact one like 8.4.3`).default("8.4"),
+  /**
+   * What RDS does at the end of standard support: upgrade the major version automatically
+   * (extended support disabled, no extra charge) or keep it running in paid Extended Support.
+   */
+  engineLifecycleSupport: z.enum(ENGINE_LIFECYCLE).default("open-source-rds-extended-support-disabled"),
   instanceClass: z.string().regex(DB_INSTANCE_CLASS, "must be an RDS class like db.t3.micro or db.m7g.large").default("db.t3.micro"),
   allocatedStorageGiB: z.number().int().min(20).max(65536).default(20),
   /** Storage autoscaling ceiling; unset = off. */
@@ -95,7 +110,10 @@ const DatabaseSchema = z.strictObject({
     .refine((u) => !["rdsadmin", "root", "mysql", "admin_"].includes(u.toLowerCase()), "is reserved by RDS").default("berth"),
   port: port.default(3306),
   backupRetentionDays: z.number().int().min(0).max(35).default(7),
-  backupWindow: z.string().regex(/^\d\d:\d\d-\d\d:\d\d$/).optional(),
+  backupWindow: z.string().superRefine((w, ctx) => {
+    const problem = backupWindowProblem(w);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  }).optional(),
   deletionProtection: z.boolean().default(true),
   skipFinalSnapshot: z.boolean().default(false),
   multiAz: z.boolean().default(false),
@@ -202,7 +220,14 @@ const ProxySchema = z.strictObject({
   clientMaxBodySize: z.string().regex(/^\d+[kmg]?$/, "must be an nginx size like 10m").default("10m"),
 });
 
-const TagsSchema = z.record(z.string().regex(/^[\w .:/=+\-@]{1,128}$/, "tag keys: 1-128 letters, digits, spaces or _.:/=+-@"), z.string().max(256));
+// Keys are checked in crossValidate (zod reports a bad record key without saying why).
+const TagsSchema = z.record(
+  z.string(),
+  z.string().superRefine((v, ctx) => {
+    const problem = tagValueProblem(v);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  }),
+);
 
 /** Object-valued keys under `berth:` and their schemas. */
 const SECTIONS = {
@@ -369,7 +394,7 @@ function zodProblems(error: z.ZodError, raw: unknown): ConfigProblem[] {
 // ---------------------------------------------------------------------------------------------
 // Cross-field validation: runs after the shapes are right, before any resource exists.
 
-function crossValidate(raw: Raw, region: string, add: (p: ConfigProblem) => void): Config["network"] {
+function crossValidate(raw: Raw, region: string, now: Date | undefined, add: (p: ConfigProblem) => void): Config["network"] {
   const net = raw.network;
   const vpc = parseCidr(net.vpcCidr)!;
   if (vpc.prefix < 16 || vpc.prefix > 24) {
@@ -427,8 +452,24 @@ function crossValidate(raw: Raw, region: string, add: (p: ConfigProblem) => void
     // Allowed, but a protected database without backups is almost always a mistake.
     add({ key: "berth:database.backupRetentionDays", value: 0, message: "a deletion-protected database needs backups (1-35 days)" });
   }
-  if (raw.database.maxAllocatedStorageGiB !== undefined && raw.database.maxAllocatedStorageGiB <= raw.database.allocatedStorageGiB) {
-    add({ key: "berth:database.maxAllocatedStorageGiB", value: raw.database.maxAllocatedStorageGiB, message: `must exceed allocatedStorageGiB (${raw.database.allocatedStorageGiB}) or be left unset` });
+  const db = raw.database;
+  if (db.maxAllocatedStorageGiB !== undefined && db.maxAllocatedStorageGiB < minMaxAllocatedStorage(db.allocatedStorageGiB)) {
+    add({ key: "berth:database.maxAllocatedStorageGiB", value: db.maxAllocatedStorageGiB, message: `RDS needs the autoscaling ceiling at least 10% above allocatedStorageGiB (${db.allocatedStorageGiB}), so ${minMaxAllocatedStorage(db.allocatedStorageGiB)} or more; or leave it unset (no autoscaling)` });
+  }
+  const major = mysqlMajor(db.engineVersion);
+  if (major !== undefined && db.engineLifecycleSupport === "open-source-rds-extended-support-disabled") {
+    const end = MYSQL_MAJOR_VERSIONS[major].endOfStandardSupport;
+    if ((now ?? new Date()).toISOString().slice(0, 10) > end) {
+      add({ key: "berth:database.engineVersion", value: db.engineVersion, message: `MySQL ${major} left RDS standard support on ${end}, and RDS refuses to create it with engineLifecycleSupport open-source-rds-extended-support-disabled; use 8.4, or set berth:database.engineLifecycleSupport to open-source-rds-extended-support (paid Extended Support)` });
+    }
+  }
+  for (const k of Object.keys(raw.tags)) {
+    const problem = tagKeyProblem(k);
+    if (problem) add({ key: `berth:tags.${k}`, value: raw.tags[k], message: problem });
+  }
+  const userTags = Object.keys(raw.tags).filter((k) => !["Project", "Stack", "ManagedBy", "Name", "Tier"].includes(k));
+  if (userTags.length > TAGS_PER_RESOURCE - 5) {
+    add({ key: "berth:tags", value: userTags.length, message: `AWS allows ${TAGS_PER_RESOURCE} tags per resource and Berth sets up to 5 itself (Project, Stack, ManagedBy, Name, Tier): give at most ${TAGS_PER_RESOURCE - 5}` });
   }
 
   validateDns(raw, add);
@@ -685,6 +726,47 @@ function validateTlsSecrets(raw: Raw, input: RawConfigInput, secrets: Partial<Re
   })) add(p);
 }
 
+/** Names built from the project and stack that AWS and Cloudflare limit in length or characters. */
+function validateNameLengths(input: RawConfigInput, raw: Raw, add: (p: ConfigProblem) => void): void {
+  for (const role of ["db", "db-final", "db-subnets", "db-params", "host-key"]) {
+    try {
+      physicalName(input.project, input.stack, role, NAME_LIMITS.rdsIdentifier);
+    } catch (e) {
+      add({ key: "(stack name)", value: input.stack, message: (e as Error).message });
+    }
+  }
+  const comment = recordComment(input.project, input.stack);
+  if (raw.dns.zones.some((z) => z.provider === "cloudflare") && comment.length > CLOUDFLARE_COMMENT_MAX) {
+    add({ key: "(stack name)", value: input.stack, message: `the Cloudflare record comment "${comment}" is ${comment.length} characters; Cloudflare's Free plan allows ${CLOUDFLARE_COMMENT_MAX} (shorten the project or stack name)` });
+  }
+  if (raw.dns.zones.some((z) => z.provider === "route53" && z.zoneId === undefined) && comment.length > ROUTE53_COMMENT_MAX) {
+    add({ key: "(stack name)", value: input.stack, message: `the Route53 zone comment is ${comment.length} characters; Route53 allows ${ROUTE53_COMMENT_MAX} (shorten the project or stack name)` });
+  }
+}
+
+/**
+ * A real preview or update: reserved example names (RFC 2606 / RFC 6761) would be refused by
+ * Route53, unknown to Cloudflare and refused by Let's Encrypt. Report them together as one
+ * problem that lists every key to set, instead of a cloud error halfway through.
+ */
+function validateRealNames(raw: Raw, add: (p: ConfigProblem) => void): void {
+  const found: string[] = [];
+  raw.dns.zones.forEach((z, i) => { if (isReservedName(z.domain)) found.push(`berth:dns.zones[${i}].domain (${z.domain})`); });
+  if (raw.registry.hostname !== undefined && isReservedName(raw.registry.hostname)) found.push(`berth:registry.hostname (${raw.registry.hostname})`);
+  raw.proxy.apps.forEach((a, i) => a.hostnames.forEach((h, j) => { if (isReservedName(h)) found.push(`berth:proxy.apps[${i}].hostnames[${j}] (${h})`); }));
+  raw.proxy.extraHosts.forEach((h, i) => { if (isReservedName(h.hostname)) found.push(`berth:proxy.extraHosts[${i}].hostname (${h.hostname})`); });
+  raw.tls.extraNames.forEach((n, i) => { if (isReservedName(n.replace(/^\*\./, ""))) found.push(`berth:tls.extraNames[${i}] (${n})`); });
+  const email = raw.tls.email;
+  if (raw.tls.mode === "letsencrypt" && email !== undefined && isReservedName(email.split("@").pop() ?? "")) found.push(`berth:tls.email (${email})`);
+  if (found.length > 0) {
+    add({
+      key: "(reserved example names)",
+      value: found.length,
+      message: `these keys hold reserved example names, which Route53, Cloudflare and Let's Encrypt refuse (RFC 2606/6761 names: example.com/net/org, .example, .test, .invalid, .localhost). The offline plan accepts them; a real preview or update needs your own domain and e-mail. Set: ${found.join("; ")}`,
+    });
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Entry points
 
@@ -701,6 +783,12 @@ export interface RawConfigInput {
   now?: Date;
   /** Whether `cloudflare:apiToken` is set, and how; undefined = not set. */
   cloudflareApiToken?: "secret" | "plain";
+  /**
+   * Where the configuration is going. "cloud" (a real preview or update) also refuses reserved
+   * example names that no real API accepts; "offline" (the mock-engine plan, the rehearsal, tests)
+   * allows them so the shipped stacks can show the shape with example.com. @default "cloud"
+   */
+  target?: "cloud" | "offline";
 }
 
 const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
@@ -739,17 +827,12 @@ export function parseConfig(input: RawConfigInput): Config {
   }
   const raw = parsed.data;
   validateSecrets(secrets, add);
-  const network = crossValidate(raw, input.region ?? "", add);
+  const network = crossValidate(raw, input.region ?? "", input.now, add);
+  validateNameLengths(input, raw, add);
+  if ((input.target ?? "cloud") === "cloud") validateRealNames(raw, add);
   validateTlsSecrets(raw, input, secrets, add);
   if (input.cloudflareApiToken === "plain") {
     add({ key: "cloudflare:apiToken", value: "(hidden)", message: "must be stored encrypted: pulumi config set --secret cloudflare:apiToken <token> (or export CLOUDFLARE_API_TOKEN instead)" });
-  }
-  for (const role of ["db", "db-subnets", "db-params", "host-key"]) {
-    try {
-      physicalName(input.project, input.stack, role, NAME_LIMITS.rdsIdentifier);
-    } catch (e) {
-      add({ key: "(stack name)", value: input.stack, message: (e as Error).message });
-    }
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -764,9 +847,10 @@ export function parseConfig(input: RawConfigInput): Config {
 
 /**
  * Reads the running stack's configuration from the Pulumi runtime and validates it.
- * Called once by index.ts before any resource is registered.
+ * Called once by the program before any resource is registered; `target` is "offline" only
+ * under the offline engine (see RawConfigInput.target).
  */
-export function loadConfig(): Config {
+export function loadConfig(target: "cloud" | "offline" = "cloud"): Config {
   const all = pulumi.runtime.allConfig();
   const values: Record<string, string> = {};
   for (const [k, v] of Object.entries(all)) if (k.startsWith("berth:")) values[k.slice("berth:".length)] = v;
@@ -778,6 +862,7 @@ export function loadConfig(): Config {
     values,
     secretKeys,
     cloudflareApiToken: all["cloudflare:apiToken"] === undefined ? undefined : isSecretConfigKey("cloudflare:apiToken") ? "secret" : "plain",
+    target,
   });
 }
 

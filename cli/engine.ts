@@ -108,7 +108,7 @@ async function runOnce(options: RunOptions): Promise<RunResult> {
   try {
     await Promise.race([
       (async () => {
-        await pulumi.runtime.runInPulumiStack(async () => berth());
+        await pulumi.runtime.runInPulumiStack(async () => berth({ target: "offline" }));
         await settings.waitForRPCs?.();
       })(),
       failed,

@@ -85,9 +85,11 @@ const HANDLERS: Record<string, Handler> = {
     const id = `sg-${fakeHex(name)}`;
     return { id, state: { arn: c.arn("ec2", `security-group/${id}`), name: "default" } };
   },
-  "aws:ec2/securityGroup:SecurityGroup": (name, _i, c) => {
+  "aws:ec2/securityGroup:SecurityGroup": (name, inputs, c) => {
     const id = `sg-${fakeHex(name)}`;
-    return { id, state: { arn: c.arn("ec2", `security-group/${id}`) } };
+    // As the provider does: a name prefix gets a unique suffix, so a replacement has a new name.
+    const groupName = String(inputs.name ?? `${String(inputs.namePrefix ?? "terraform-")}${fakeHex(`${name}:${String(inputs.description)}`, 26)}`);
+    return { id, state: { arn: c.arn("ec2", `security-group/${id}`), name: groupName } };
   },
   "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": (name, _i, c) => {
     const id = `sgr-${fakeHex(name)}`;

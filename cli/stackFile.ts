@@ -74,5 +74,7 @@ export function toRawConfigInput(file: StackFile): RawConfigInput {
     region: file.config["aws:region"],
     values,
     secretKeys: new Set(file.secretKeys.filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length))),
+    // Stack files read here feed the offline tools (plan, rehearsal, tests), never a real update.
+    target: "offline",
   };
 }

@@ -7,12 +7,15 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { nameTag } from "./tags";
 import { NAME_LIMITS, physical, type Naming } from "./naming";
+import { MYSQL_MAJOR_VERSIONS, mysqlMajor, type EngineLifecycle } from "../lib/apiRules";
 
 export interface DatabaseArgs {
   readonly subnetIds: pulumi.Input<string>[];
   readonly securityGroupId: pulumi.Input<string>;
-  /** MySQL version, "8.0" or an exact "8.0.39". */
+  /** RDS for MySQL version: a major version ("8.4") or an exact one ("8.4.3"). */
   readonly engineVersion: string;
+  /** What RDS does at the end of standard support (see lib/apiRules.ts). */
+  readonly engineLifecycleSupport: EngineLifecycle;
   /** @default "db.t3.micro" */
   readonly instanceClass: string;
   readonly allocatedStorageGiB: number;
@@ -37,10 +40,11 @@ export interface DatabaseArgs {
 /** Characters RDS refuses in a MySQL master password: / ' " @ and space. */
 export const RDS_PASSWORD_FORBIDDEN = /[/'"@\s]/;
 
-/** Parameter group family for an engine version: "8.0.39" -> "mysql8.0". */
+/** Parameter group family for an engine version: "8.4.3" -> "mysql8.4". */
 export function parameterFamily(engineVersion: string): string {
-  const [major, minor] = engineVersion.split(".");
-  return `mysql${major}.${minor}`;
+  const major = mysqlMajor(engineVersion);
+  if (major === undefined) throw new Error(`Database: RDS offers no MySQL ${engineVersion} (known: ${Object.keys(MYSQL_MAJOR_VERSIONS).join(", ")})`);
+  return MYSQL_MAJOR_VERSIONS[major].parameterFamily;
 }
 
 export class Database extends pulumi.ComponentResource {
@@ -91,6 +95,8 @@ export class Database extends pulumi.ComponentResource {
       identifier,
       engine: "mysql",
       engineVersion: args.engineVersion,
+      // Explicit: RDS's own default enrolls the instance in paid Extended Support.
+      engineLifecycleSupport: args.engineLifecycleSupport,
       instanceClass: args.instanceClass,
       allocatedStorage: args.allocatedStorageGiB,
       maxAllocatedStorage: args.maxAllocatedStorageGiB,

@@ -7,6 +7,17 @@ import * as pulumi from "@pulumi/pulumi";
 import { nameTag } from "./tags";
 import { physical, type Naming } from "./naming";
 import type { HostIngressRule } from "./firewallRules";
+import { ec2TextProblem } from "../lib/apiRules";
+
+/**
+ * `text` as an EC2 security-group description, or a ResourceError naming `what` when EC2 would
+ * refuse it (the provider checks only the length, so a preview would pass and `pulumi up` fail).
+ */
+export function ec2Description(text: string, what: string, resource: pulumi.Resource): string {
+  const problem = ec2TextProblem(text);
+  if (problem) throw new pulumi.ResourceError(`${what}: the description ${JSON.stringify(text)} ${problem}`, resource);
+  return text;
+}
 
 export interface FirewallArgs {
   readonly vpcId: pulumi.Input<string>;
@@ -30,10 +41,12 @@ export class Firewall extends pulumi.ComponentResource {
     this.baseName = name;
     this.databasePort = args.databasePort;
 
+    // Name prefixes, not fixed names: a description change replaces a group, and the replacement
+    // is created (under a new generated name) before the old group is deleted.
     const hostSg = new aws.ec2.SecurityGroup(`${name}-host-sg`, {
       vpcId: args.vpcId,
-      name: physical(args.naming, "host"),
-      description: "Berth host: SSH and admin ports from admin networks, service ports as configured",
+      namePrefix: `${physical(args.naming, "host")}-`,
+      description: ec2Description("Berth host: SSH and admin ports from admin networks, service ports as configured", "host security group", this),
       tags: nameTag(physical(args.naming, "host")),
     }, parent);
     for (const rule of args.hostIngress) {
@@ -43,22 +56,22 @@ export class Firewall extends pulumi.ComponentResource {
         fromPort: rule.fromPort,
         toPort: rule.toPort,
         cidrIpv4: rule.cidr,
-        description: rule.description,
+        description: ec2Description(rule.description, `host ingress rule ${rule.key}`, this),
       }, parent);
     }
     new aws.vpc.SecurityGroupEgressRule(`${name}-host-out-all`, {
       securityGroupId: hostSg.id,
       ipProtocol: "-1",
       cidrIpv4: "0.0.0.0/0",
-      description: "All outbound (package updates, image pulls, the database)",
+      description: ec2Description("All outbound (package updates, image pulls, the database)", "host egress rule", this),
     }, parent);
 
     // No rules here: the only inbound rule is added by admitDatabaseClient once the host exists,
     // and the database needs no outbound traffic.
     this.databaseSg = new aws.ec2.SecurityGroup(`${name}-database-sg`, {
       vpcId: args.vpcId,
-      name: physical(args.naming, "database"),
-      description: "Berth database: MySQL from the host's private IP only",
+      namePrefix: `${physical(args.naming, "database")}-`,
+      description: ec2Description("Berth database: MySQL from the host private IP only", "database security group", this),
       tags: nameTag(physical(args.naming, "database")),
     }, parent);
 
@@ -78,10 +91,10 @@ export class Firewall extends pulumi.ComponentResource {
       fromPort: this.databasePort,
       toPort: this.databasePort,
       cidrIpv4: pulumi.output(privateIp).apply((ip) => {
-        if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(ip)) throw new Error(`database client address "${ip}" is not an IPv4 address`);
+        if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(ip)) throw new pulumi.ResourceError(`database client address "${ip}" is not an IPv4 address`, this);
         return `${ip}/32`;
       }),
-      description,
+      description: ec2Description(description, `database ingress rule ${role}`, this),
     }, { parent: this });
   }
 }

@@ -116,13 +116,13 @@ describe.each(["dev", "prod"])("%s stack", (stack) => {
     it("is MySQL 8 in the private subnets, encrypted, not public, utf8mb4", () => {
       const db = one(r(), "aws:rds/instance:Instance").inputs;
       const dbConf = section(stack, "database") as Record<string, unknown>;
-      expect(db).toMatchObject({ engine: "mysql", engineVersion: "8.0", storageEncrypted: true, publiclyAccessible: false, storageType: "gp3", instanceClass: dbConf.instanceClass });
+      expect(db).toMatchObject({ engine: "mysql", engineVersion: "8.4", engineLifecycleSupport: "open-source-rds-extended-support-disabled", storageEncrypted: true, publiclyAccessible: false, storageType: "gp3", instanceClass: dbConf.instanceClass });
       const group = one(r(), "aws:rds/subnetGroup:SubnetGroup");
       const dbSubnetIds = ofType(r(), "aws:ec2/subnet:Subnet").filter((s) => s.name.includes("database")).map((s) => s.id);
       expect(group.inputs.subnetIds).toEqual(dbSubnetIds);
       expect(db.dbSubnetGroupName).toBe(group.inputs.name);
       const params = one(r(), "aws:rds/parameterGroup:ParameterGroup").inputs as { family: string; parameters: Array<{ name: string; value: string }> };
-      expect(params.family).toBe("mysql8.0");
+      expect(params.family).toBe("mysql8.4");
       expect(params.parameters).toContainEqual(expect.objectContaining({ name: "character_set_server", value: "utf8mb4" }));
       expect(db.vpcSecurityGroupIds).toEqual([one(r(), "aws:ec2/securityGroup:SecurityGroup", "firewall-database-sg").id]);
     });
@@ -157,7 +157,8 @@ describe("environment differences come from config only", () => {
   });
   it("dev and prod never share a VPC block or a physical name", () => {
     expect(one(runs.dev, "aws:ec2/vpc:Vpc").inputs.cidrBlock).not.toBe(one(runs.prod, "aws:ec2/vpc:Vpc").inputs.cidrBlock);
-    const names = (x: RunResult) => ofType(x, "aws:ec2/securityGroup:SecurityGroup").map((s) => s.inputs.name);
+    const names = (x: RunResult) => ofType(x, "aws:ec2/securityGroup:SecurityGroup").map((s) => s.inputs.namePrefix);
+    expect(names(runs.dev)).toEqual(["berth-dev-host-", "berth-dev-database-"]);
     expect(names(runs.dev).filter((n) => names(runs.prod).includes(n))).toEqual([]);
   });
 });

@@ -49,7 +49,7 @@ describe("validation errors name the key, the value and what is allowed", () => 
     ["port zero", { registry: { ...section("dev", "registry"), port: 0 } }, /berth:registry\.port = 0: must be >= 1/],
     ["unknown instance type", { host: { instanceType: "t3.humongous" } }, /berth:host\.instanceType = "t3\.humongous": must be an EC2 instance type like t3\.xlarge/],
     ["unknown DB class", { database: { instanceClass: "t3.micro" } }, /berth:database\.instanceClass = "t3\.micro": must be an RDS class like db\.t3\.micro/],
-    ["MySQL 5.7", { database: { engineVersion: "5.7" } }, /berth:database\.engineVersion = "5\.7": must be a MySQL 8 version/],
+    ["MySQL 5.7", { database: { engineVersion: "5.7" } }, /berth:database\.engineVersion = "5\.7": must be an RDS for MySQL version: 8\.0 or 8\.4/],
     ["protected DB without backups", { database: { backupRetentionDays: 0 } }, /berth:database\.backupRetentionDays = 0: a deletion-protected database needs backups/],
     ["zone without a domain", { dns: { zones: [{ provider: "route53", records: [{ name: "host", type: "A" }] }] } }, /berth:dns\.zones\[0\]\.domain = \(not set\): is required/],
     ["proxied registry without its hostname", { registry: { ...section("prod", "registry"), hostname: undefined } }, /berth:registry\.hostname = \(not set\): is required when berth:registry\.expose is "proxy"/],
