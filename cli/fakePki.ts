@@ -1,12 +1,17 @@
 // Real keys and certificates for the fake cloud, so the offline plan and the tests see material
 // that openssl and Node can verify: the tls:* handlers honour their inputs (algorithm, subject,
 // SANs, CA flag, allowed uses, validity, signing by the given CA), which lets a test check that
-// the inputs Berth sends produce a valid chain. Results are cached by resource name and inputs,
-// so two runs in one process are identical. EC and Ed25519 keys are derived from that seed and
-// so are identical across processes too; RSA keys and ECDSA signatures are not. Certificates
-// start at 00:00 UTC of the current day, so dates stay stable within a day.
+// the inputs Berth sends produce a valid chain.
+//
+// Everything is a function of the resource's name and inputs, so two plans of the same tree in two
+// processes are byte-identical (a plan diff then shows only real changes): keys are derived from
+// that seed (EC and Ed25519 directly, RSA from seeded primes), and since openssl's ECDSA signatures
+// use a random nonce, every certificate and request openssl builds is signed again with RFC 6979
+// deterministic nonces (@noble/curves); RSA PKCS#1 v1.5 and Ed25519 signatures are deterministic
+// already. Certificates start at 00:00 UTC of the current day, so dates stay stable within a day.
 import { execFileSync, spawnSync } from "node:child_process";
-import { createECDH, createHash, createPrivateKey, createPublicKey, generateKeyPairSync, X509Certificate, type KeyObject } from "node:crypto";
+import { createECDH, createHash, createHmac, createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from "node:crypto";
+import { p256, p384 } from "@noble/curves/nist";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -53,10 +58,152 @@ function deriveKey(seed: string, algorithm: string, inputs: Inputs): KeyObject {
     const n = curve.bytes;
     return createPrivateKey({ key: { kty: "EC", crv: curve.jwk, d: b64url(d), x: b64url(pub.subarray(1, 1 + n)), y: b64url(pub.subarray(1 + n)) }, format: "jwk" });
   }
-  if (algorithm === "RSA") {
-    return generateKeyPairSync("rsa", { modulusLength: Number(inputs.rsaBits ?? 2048) }).privateKey;
-  }
+  if (algorithm === "RSA") return seededRsaKey(seed, Number(inputs.rsaBits ?? 2048));
   throw new Error(`fake cloud: unknown key algorithm ${algorithm}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Seeded RSA: Node generates RSA keys only from the system's randomness, so primes come from a
+// deterministic byte stream (HMAC-SHA256 in counter mode) and a Miller-Rabin test instead.
+
+function byteStream(seed: string): (n: number) => Buffer {
+  let counter = 0;
+  let pool = Buffer.alloc(0);
+  return (n) => {
+    while (pool.length < n) pool = Buffer.concat([pool, createHmac("sha256", seed).update(String(counter++)).digest()]);
+    const out = pool.subarray(0, n);
+    pool = pool.subarray(n);
+    return out;
+  };
+}
+
+function modPow(base: bigint, exp: bigint, mod: bigint): bigint {
+  let result = 1n;
+  let b = base % mod;
+  for (let e = exp; e > 0n; e >>= 1n) {
+    if (e & 1n) result = (result * b) % mod;
+    b = (b * b) % mod;
+  }
+  return result;
+}
+
+const SMALL_PRIMES = (() => {
+  const out: bigint[] = [];
+  for (let n = 3; out.length < 300; n += 2) if (out.every((p) => n % Number(p) !== 0)) out.push(BigInt(n));
+  return out;
+})();
+
+function probablyPrime(n: bigint, next: (k: number) => Buffer): boolean {
+  for (const p of SMALL_PRIMES) if (n % p === 0n) return n === p;
+  let d = n - 1n;
+  let r = 0;
+  while ((d & 1n) === 0n) { d >>= 1n; r++; }
+  const bytes = (n.toString(16).length + 1) >> 1;
+  for (let round = 0; round < 24; round++) {
+    const a = 2n + (BigInt(`0x${next(bytes).toString("hex")}`) % (n - 3n));
+    let x = modPow(a, d, n);
+    if (x === 1n || x === n - 1n) continue;
+    let composite = true;
+    for (let i = 1; i < r && composite; i++) {
+      x = (x * x) % n;
+      if (x === n - 1n) composite = false;
+    }
+    if (composite) return false;
+  }
+  return true;
+}
+
+function seededPrime(bits: number, next: (k: number) => Buffer, e: bigint): bigint {
+  for (;;) {
+    const raw = next(bits / 8);
+    raw[0] |= 0xc0; // top two bits set: the product has exactly 2*bits bits
+    raw[raw.length - 1] |= 1;
+    const candidate = BigInt(`0x${raw.toString("hex")}`);
+    if ((candidate - 1n) % e !== 0n && probablyPrime(candidate, next)) return candidate;
+  }
+}
+
+function modInverse(a: bigint, m: bigint): bigint {
+  let [oldR, r] = [a % m, m];
+  let [oldS, s] = [1n, 0n];
+  while (r !== 0n) {
+    const q = oldR / r;
+    [oldR, r] = [r, oldR - q * r];
+    [oldS, s] = [s, oldS - q * s];
+  }
+  return ((oldS % m) + m) % m;
+}
+
+function seededRsaKey(seed: string, bits: number): KeyObject {
+  if (bits % 16 !== 0 || bits < 1024) throw new Error(`fake cloud: RSA key size ${bits} is not supported offline (use 2048, 3072 or 4096)`);
+  const next = byteStream(`rsa:${seed}`);
+  const e = 65537n;
+  const p = seededPrime(bits / 2, next, e);
+  let q = seededPrime(bits / 2, next, e);
+  while (q === p) q = seededPrime(bits / 2, next, e);
+  const d = modInverse(e, (p - 1n) * (q - 1n));
+  const b64 = (v: bigint): string => {
+    const hex = v.toString(16);
+    return Buffer.from(hex.length % 2 ? `0${hex}` : hex, "hex").toString("base64url");
+  };
+  return createPrivateKey({
+    key: { kty: "RSA", n: b64(p * q), e: b64(e), d: b64(d), p: b64(p), q: b64(q), dp: b64(d % (p - 1n)), dq: b64(d % (q - 1n)), qi: b64(modInverse(q, p)) },
+    format: "jwk",
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deterministic signatures over what openssl built: a certificate and a certificate request are
+// both SEQUENCE { body, signatureAlgorithm, signature BIT STRING }, so the body is signed again and
+// the signature replaced.
+
+/** One DER element at `offset`: where its content starts and where it ends. */
+function derElement(der: Buffer, offset: number): { start: number; contentStart: number; end: number } {
+  let len = der[offset + 1];
+  let contentStart = offset + 2;
+  if (len & 0x80) {
+    const n = len & 0x7f;
+    len = 0;
+    for (let i = 0; i < n; i++) len = len * 256 + der[offset + 2 + i];
+    contentStart += n;
+  }
+  return { start: offset, contentStart, end: contentStart + len };
+}
+
+function derLength(n: number): Buffer {
+  if (n < 0x80) return Buffer.from([n]);
+  const bytes: number[] = [];
+  for (let v = n; v > 0; v = Math.floor(v / 256)) bytes.unshift(v % 256);
+  return Buffer.from([0x80 | bytes.length, ...bytes]);
+}
+
+const ECDSA_HASH_BY_OID: Record<string, string> = {
+  // ecdsa-with-SHA256, -SHA384, -SHA512 (1.2.840.10045.4.3.2-4), DER-encoded
+  "06082a8648ce3d040302": "sha256",
+  "06082a8648ce3d040303": "sha384",
+  "06082a8648ce3d040304": "sha512",
+};
+
+/** `pem` (one CERTIFICATE or CERTIFICATE REQUEST) with its ECDSA signature made deterministic. */
+function deterministicSignature(pem: string, signingKeyPem: string): string {
+  const label = /-----BEGIN ([A-Z ]+)-----/.exec(pem)?.[1];
+  if (!label) throw new Error("fake cloud: not a PEM document");
+  const der = Buffer.from(pem.replace(/-----[A-Z ]+-----|\s/g, ""), "base64");
+  const outer = derElement(der, 0);
+  const body = derElement(der, outer.contentStart);
+  const alg = derElement(der, body.end);
+  const algorithm = der.subarray(alg.contentStart, alg.end);
+  const hash = ECDSA_HASH_BY_OID[algorithm.subarray(0, derElement(algorithm, 0).end).toString("hex")];
+  if (!hash) return pem; // RSA PKCS#1 v1.5 and Ed25519 signatures are deterministic already
+  const jwk = createPrivateKey(signingKeyPem).export({ format: "jwk" });
+  const curve = jwk.crv === "P-256" ? p256 : jwk.crv === "P-384" ? p384 : undefined;
+  if (!curve || !jwk.d) throw new Error(`fake cloud: deterministic ECDSA signatures need a P-256 or P-384 key, not ${String(jwk.crv)}`);
+  const digest = createHash(hash).update(der.subarray(body.start, body.end)).digest();
+  const signature = Buffer.from(curve.sign(digest, Buffer.from(jwk.d, "base64url"), { prehash: false }).toDERRawBytes());
+  const bitString = Buffer.concat([Buffer.from([0x03]), derLength(signature.length + 1), Buffer.from([0]), signature]);
+  const content = Buffer.concat([der.subarray(body.start, alg.end), bitString]);
+  const out = Buffer.concat([Buffer.from([0x30]), derLength(content.length), content]).toString("base64");
+  return `-----BEGIN ${label}-----\n${out.replace(/.{64}/g, "$&\n").replace(/\n$/, "")}\n-----END ${label}-----\n`;
 }
 
 /** State of a tls.PrivateKey: real PEM keys (the OpenSSH fields are left to the caller). */
@@ -198,7 +345,7 @@ function sign(req: SignRequest): { certPem: string; start: number; end: number }
     } else args.push("-selfsign");
     openssl(dir, args);
     const text = fs.readFileSync(path.join(dir, "cert.pem"), "utf8");
-    const certPem = text.slice(text.indexOf("-----BEGIN CERTIFICATE-----"));
+    const certPem = deterministicSignature(text.slice(text.indexOf("-----BEGIN CERTIFICATE-----")), req.caKeyPem);
     return { certPem, start, end };
   });
 }
@@ -207,7 +354,7 @@ function makeCsr(keyPem: string, subject: Subject | undefined, san: string | und
   return withDir((dir) => {
     fs.writeFileSync(path.join(dir, "key.pem"), keyPem, { mode: 0o600 });
     openssl(dir, ["req", "-new", "-key", "key.pem", "-subj", subjectArg(subject), ...(san ? ["-addext", san.replace(/^subjectAltName = /, "subjectAltName=")] : []), "-out", "req.csr"]);
-    return fs.readFileSync(path.join(dir, "req.csr"), "utf8");
+    return deterministicSignature(fs.readFileSync(path.join(dir, "req.csr"), "utf8"), keyPem);
   });
 }
 

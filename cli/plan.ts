@@ -1,6 +1,7 @@
-// Offline plan: `npm run plan -- <stack> [--json]`. Runs the real program under the mock engine
+// Offline plan: `npm run plan -- <stack> [--json] [--out FILE]`. Runs the real program under the mock engine
 // with the stack's own Pulumi.<stack>.yaml and plausible cloud-assigned values. Needs no
 // credentials and no Pulumi CLI. Secrets print as "[secret]"; invalid config exits 2.
+import * as fs from "node:fs";
 import { ConfigError } from "../config";
 import { redactSecrets, runStack, type RunResult } from "./engine";
 import { PROJECT_DIR, readStackFile } from "./stackFile";
@@ -96,18 +97,24 @@ async function main(argv: string[]): Promise<number> {
     const [, value] = args.splice(i, 2);
     return value;
   };
+  const hasStackDir = args.includes("--stack-dir");
+  const hasOut = args.includes("--out");
   const stackDir = flag("--stack-dir");
+  const out = flag("--out");
   const json = args.includes("--json");
   const positional = args.filter((a) => !a.startsWith("--"));
   const unknown = args.filter((a) => a.startsWith("--") && a !== "--json");
-  if (positional.length !== 1 || unknown.length > 0 || (args.includes("--stack-dir") && !stackDir)) {
-    process.stderr.write("usage: npm run plan -- <stack> [--json] [--stack-dir DIR]\n  e.g. npm run plan -- dev\n");
+  if (positional.length !== 1 || unknown.length > 0 || (hasStackDir && !stackDir) || (hasOut && !out)) {
+    process.stderr.write("usage: npm run plan -- <stack> [--json] [--out FILE] [--stack-dir DIR]\n  e.g. npm run plan -- dev\n       npm run plan -- prod --json --out plan.json\n");
     return 64;
   }
   try {
     const run = await runStack(readStackFile(positional[0], stackDir ?? PROJECT_DIR));
     const plan = toPlanJson(run);
-    process.stdout.write(json ? `${JSON.stringify(plan, null, 2)}\n` : `${renderTree(plan)}\n`);
+    const text = json ? `${JSON.stringify(plan, null, 2)}\n` : `${renderTree(plan)}\n`;
+    // --out: `npm run` prints its own banner on stdout, so `> file` would not hold the plan alone.
+    if (out) fs.writeFileSync(out, text);
+    else process.stdout.write(text);
     return 0;
   } catch (e) {
     const err = e instanceof ConfigError ? e : findConfigError(e);

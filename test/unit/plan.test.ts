@@ -1,4 +1,4 @@
-// The offline plan is an interface: `npm run plan -- <stack> [--json]`. These run the real CLI.
+// The offline plan is an interface: `npm run plan -- <stack> [--json] [--out FILE]`. These run the real CLI.
 import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -47,6 +47,59 @@ describe("npm run plan", () => {
     }
   });
 
+  it("is byte-identical in two processes, keys and signatures included, and --out holds the plan alone", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "berth-plan-"));
+    try {
+      // The way the README shows it: through npm, whose banner goes to stdout, not into the file.
+      const viaNpm = spawnSync("npm", ["run", "plan", "--", "prod", "--json", "--out", path.join(dir, "a.json")], { cwd: ROOT, encoding: "utf8" });
+      expect(viaNpm.status, viaNpm.stderr).toBe(0);
+      expect(viaNpm.stdout).toContain("> berth@");
+      const second = plan("prod", "--json");
+      expect(second.status, second.stderr).toBe(0);
+      const first = fs.readFileSync(path.join(dir, "a.json"), "utf8");
+      expect(first.length).toBeGreaterThan(10_000);
+      expect(first === second.stdout, "two plans of one tree differ").toBe(true);
+      expect((first.match(/BEGIN CERTIFICATE/g) ?? []).length).toBeGreaterThan(3);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("derives every key and signature from the resource's name and inputs, in any process", () => {
+    // RSA keys and ECDSA signatures are random by nature; the fake PKI must not be.
+    const script = `
+      const pki = require("./cli/fakePki");
+      const { createHash } = require("node:crypto");
+      const rsa = pki.realPrivateKey("origin-key", { algorithm: "RSA", rsaBits: 2048 });
+      const ca = pki.realPrivateKey("ca-key", { algorithm: "ECDSA", ecdsaCurve: "P256" });
+      const caCert = pki.realSelfSignedCert("ca-cert", { privateKeyPem: ca.privateKeyPem, isCaCertificate: true, validityPeriodHours: 24, allowedUses: ["cert_signing"], subject: { commonName: "ca" } });
+      const key = pki.realPrivateKey("server-key", { algorithm: "ECDSA", ecdsaCurve: "P256" });
+      const csr = pki.realCertRequest("server-csr", { privateKeyPem: key.privateKeyPem, dnsNames: ["a.test"], subject: { commonName: "a.test" } });
+      const cert = pki.realLocallySignedCert("server-cert", { certRequestPem: csr.certRequestPem, caPrivateKeyPem: ca.privateKeyPem, caCertPem: caCert.certPem, validityPeriodHours: 24, allowedUses: ["server_auth"] });
+      const origin = pki.realOriginCertificate("origin", { csr: pki.realCertRequest("origin-csr", { privateKeyPem: rsa.privateKeyPem }).certRequestPem, hostnames: ["a.test"], requestType: "origin-rsa", requestedValidity: 7 });
+      const all = [rsa.privateKeyPem, caCert.certPem, csr.certRequestPem, cert.certPem, origin.certificate].join("");
+      process.stdout.write(createHash("sha256").update(all).digest("hex") + "\\n" + cert.certPem + caCert.certPem);
+    `;
+    const runIt = () => spawnSync(TSX, ["-e", script], { cwd: ROOT, encoding: "utf8" });
+    const a = runIt();
+    const b = runIt();
+    expect(a.status, a.stderr).toBe(0);
+    expect(a.stdout.split("\n")[0]).toMatch(/^[0-9a-f]{64}$/);
+    expect(b.stdout).toBe(a.stdout);
+    // Still a valid chain after the deterministic re-signing.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "berth-pki-"));
+    try {
+      const pems = a.stdout.slice(a.stdout.indexOf("\n") + 1);
+      const split = pems.indexOf("-----BEGIN CERTIFICATE-----", 10);
+      fs.writeFileSync(path.join(dir, "server.crt"), pems.slice(0, split));
+      fs.writeFileSync(path.join(dir, "ca.crt"), pems.slice(split));
+      const verify = spawnSync("openssl", ["verify", "-CAfile", "ca.crt", "server.crt"], { cwd: dir, encoding: "utf8" });
+      expect(verify.stdout + verify.stderr).toContain("server.crt: OK");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("prints a readable tree by default", () => {
     const res = plan("dev");
     expect(res.status, res.stderr).toBe(0);
@@ -77,5 +130,6 @@ describe("npm run plan", () => {
     expect(missing.stderr).toMatch(/no stack file Pulumi\.staging\.yaml; known stacks: dev, prod/);
     expect(plan().status).toBe(64);
     expect(() => execFileSync(TSX, ["cli/plan.ts", "dev", "--yaml"], { cwd: ROOT, stdio: "pipe" })).toThrow();
+    expect(plan("dev", "--out").status).toBe(64);
   });
 });
