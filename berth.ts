@@ -1,5 +1,5 @@
 // Composition root: validated config in, providers and components wired together, stack
-// outputs out. No logic lives here: each decision belongs to config.ts or a component.
+// outputs out. No logic lives here: each decision belongs to config/ or a component.
 // (index.ts is only the entry point Pulumi loads; it exports this function.)
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -7,11 +7,11 @@ import { loadConfig } from "./config";
 import { Database } from "./components/database";
 import { createCloudflareProvider, Dns } from "./components/dns";
 import { Firewall } from "./components/firewall";
-import { hostIngressRules } from "./components/firewallRules";
+import { hostIngressRules } from "./lib/firewallRules";
 import { Host } from "./components/host";
 import { HostServices } from "./components/hostServices";
 import { Network } from "./components/network";
-import { defaultTags } from "./components/tags";
+import { defaultTags } from "./lib/tags";
 import { Tls, tlsArgs } from "./components/tls";
 
 /** Every stack output. Names are an interface: test/unit/outputs.test.ts pins them. */

@@ -3,8 +3,8 @@
 // credentials and no Pulumi CLI. Secrets print as "[secret]"; invalid config exits 2.
 import * as fs from "node:fs";
 import { ConfigError } from "../config";
-import { redactSecrets, runStack, type RunResult } from "./engine";
-import { PROJECT_DIR, readStackFile } from "./stackFile";
+import { redactSecrets, runStack, type RunResult } from "../offline/engine";
+import { PROJECT_DIR, readStackFile } from "../offline/stackFile";
 
 export interface PlanJson {
   stack: string;

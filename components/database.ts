@@ -5,8 +5,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { nameTag } from "./tags";
-import { NAME_LIMITS, physical, type Naming } from "./naming";
+import { nameTag } from "../lib/tags";
+import { NAME_LIMITS, physical, type Naming } from "../lib/naming";
 import { MYSQL_MAJOR_VERSIONS, mysqlMajor, type EngineLifecycle } from "../lib/apiRules";
 
 export interface DatabaseArgs {

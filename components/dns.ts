@@ -2,14 +2,14 @@
 // adopted by id; Cloudflare zones are used by id or looked up by name. A records point at the
 // host's Elastic IP, CNAMEs at another record's FQDN; proxied Cloudflare records get the
 // automatic TTL; every Cloudflare record carries a comment naming project and stack.
-// Which names exist and how they resolve is decided in dnsPlan.ts (pure) and validated in
-// config.ts before any resource exists; this file only turns that plan into resources.
+// Which names exist and how they resolve is decided in lib/dnsPlan.ts (pure) and validated in
+// config/ before any resource exists; this file only turns that plan into resources.
 import * as aws from "@pulumi/aws";
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
-import { planRecords, recordComment, recordRole, type DnsZoneConfig, type PlannedRecord } from "./dnsPlan";
-import { physical, type Naming } from "./naming";
-import { nameTag } from "./tags";
+import { planRecords, recordComment, recordRole, type DnsZoneConfig, type PlannedRecord } from "../lib/dnsPlan";
+import { physical, type Naming } from "../lib/naming";
+import { nameTag } from "../lib/tags";
 
 export interface DnsArgs {
   /** Validated zones and records (berth:dns.zones); empty = no DNS resources at all. */
@@ -24,7 +24,7 @@ export interface DnsArgs {
  * The explicit Cloudflare provider, only when a Cloudflare zone is configured (otherwise
  * undefined, and the stack needs no Cloudflare credentials at all). Its token is the
  * `cloudflare:apiToken` config secret when set, or else the CLOUDFLARE_API_TOKEN environment
- * variable, which the provider reads itself. Never a file: config.ts refuses a plaintext token.
+ * variable, which the provider reads itself. Never a file: config/ refuses a plaintext token.
  */
 export function createCloudflareProvider(name: string, zones: readonly Pick<DnsZoneConfig, "provider">[], opts?: pulumi.CustomResourceOptions): cloudflare.Provider | undefined {
   if (!zones.some((z) => z.provider === "cloudflare")) return undefined;

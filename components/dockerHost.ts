@@ -1,7 +1,7 @@
 // DockerHost: makes the host's Docker engine reachable for Pulumi. Waits for cloud-init, then
 // turns on the Docker API on a TCP port with mutual TLS (a CA, a server certificate for the
 // host's public IP and a client certificate, all made by the stack), and returns a Docker
-// provider that talks to it. The port is open to admin CIDRs only (firewallRules.ts).
+// provider that talks to it. The port is open to admin CIDRs only (lib/firewallRules.ts).
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";

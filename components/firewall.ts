@@ -4,9 +4,9 @@
 // and arrives from outside the VPC, so a rule on the public IP would silently never match.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { nameTag } from "./tags";
-import { physical, type Naming } from "./naming";
-import type { HostIngressRule } from "./firewallRules";
+import { nameTag } from "../lib/tags";
+import { physical, type Naming } from "../lib/naming";
+import type { HostIngressRule } from "../lib/firewallRules";
 import { ec2TextProblem } from "../lib/apiRules";
 
 /**
@@ -21,7 +21,7 @@ export function ec2Description(text: string, what: string, resource: pulumi.Reso
 
 export interface FirewallArgs {
   readonly vpcId: pulumi.Input<string>;
-  /** Resolved inbound rules of the host (see firewallRules.ts). */
+  /** Resolved inbound rules of the host (see lib/firewallRules.ts). */
   readonly hostIngress: readonly HostIngressRule[];
   /** MySQL port of the database. */
   readonly databasePort: number;

@@ -4,8 +4,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
-import { nameTag } from "./tags";
-import { physical, type Naming } from "./naming";
+import { nameTag } from "../lib/tags";
+import { physical, type Naming } from "../lib/naming";
 import { renderCloudInit } from "./render/cloudInit";
 
 export interface HostArgs {

@@ -10,7 +10,7 @@ import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
 import type { Config } from "../config";
 import { DockerHost } from "./dockerHost";
-import type { Naming } from "./naming";
+import type { Naming } from "../lib/naming";
 import { Proxy } from "./proxy";
 import { Registry, registryCredentials } from "./registry";
 import { hostCommand, RemoteFiles, type Connection, type HostTarget } from "./remoteFiles";

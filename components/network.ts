@@ -4,8 +4,8 @@
 // default security group is adopted and stripped of rules so nothing can use it by accident.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { nameTag } from "./tags";
-import { physical, type Naming } from "./naming";
+import { nameTag } from "../lib/tags";
+import { physical, type Naming } from "../lib/naming";
 
 export interface NetworkArgs {
   /** VPC block, e.g. 10.20.0.0/16. */

@@ -1,20 +1,18 @@
 // Tls: the stack's server certificate, in the mode berth:tls.mode chooses.
 //   self-signed        a CA and a server certificate (@pulumi/tls); SANs = served names + host IP
 //   cloudflare-origin  a key and CSR (@pulumi/tls) signed by Cloudflare's Origin CA
-//   provided           chain and key from config secrets (validated in config.ts, before any resource)
+//   provided           chain and key from config secrets (validated in config/, before any resource)
 //   letsencrypt        nothing in the cloud: certbot on the host obtains it (paths and command here)
 // Outputs are what the registry and nginx delivery consume: certPem (chain to serve), keyPem
-// (secret), caPem (self-signed only), expiry. Name choice and validation live in certificates.ts.
+// (secret), caPem (self-signed only), expiry. Name choice and validation live in lib/certificates.ts.
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import type { Config } from "../config";
-import {
-  chainExpiry, letsEncryptPlan, renderCertbotCommand, renderDeployHook, servedNames, toIsoInstant,
-  type LetsEncryptPlan, type TlsMode,
-} from "./certificates";
-import { owningZone, planRecords } from "./dnsPlan";
-import type { Naming } from "./naming";
+import { chainExpiry, servedNames, toIsoInstant, type TlsMode } from "../lib/certificates";
+import { letsEncryptPlan, renderCertbotCommand, renderDeployHook, type LetsEncryptPlan } from "./render/certbot";
+import { owningZone, planRecords } from "../lib/dnsPlan";
+import type { Naming } from "../lib/naming";
 
 /** Lifetime of the self-signed CA: long, because every client that trusts it must be updated when it changes. */
 export const CA_VALIDITY_HOURS = 10 * 365 * 24;
@@ -37,7 +35,7 @@ export interface TlsArgs {
   readonly originRequestType?: "origin-ecc" | "origin-rsa";
   /** cloudflare-origin: lifetime in days (7, 30, 90, 365, 730, 1095, 5475). */
   readonly originValidityDays?: number;
-  /** provided: PEM chain, server certificate first (already validated by config.ts). */
+  /** provided: PEM chain, server certificate first (already validated by config/). */
   readonly providedCertificate?: string;
   /** provided: PEM private key of that certificate. */
   readonly providedPrivateKey?: string;
@@ -157,7 +155,7 @@ export class Tls extends pulumi.ComponentResource {
       }
       case "provided": {
         if (args.providedCertificate === undefined || args.providedPrivateKey === undefined) {
-          throw new Error("Tls: mode provided needs providedCertificate and providedPrivateKey (config.ts requires berth:tlsCertificate and berth:tlsPrivateKey)");
+          throw new Error("Tls: mode provided needs providedCertificate and providedPrivateKey (config/ requires berth:tlsCertificate and berth:tlsPrivateKey)");
         }
         // The certificate is public; only the key stays secret.
         this.certPem = pulumi.output(args.providedCertificate);

@@ -5,7 +5,6 @@
 // differ, never the renderers. Pure: no Pulumi, no file system, no processes.
 import * as posix from "node:path/posix";
 import type { Config } from "../../config";
-import { servedNames } from "../certificates";
 import { htpasswdFile } from "./htpasswd";
 import { renderNginxFiles, type NginxSpec } from "./nginx";
 import { HOST_PATHS, reroot, type HostFile, type HostService } from "./paths";
@@ -78,13 +77,11 @@ export interface TlsFilePaths {
   readonly certbotManaged: boolean;
 }
 
-/** Every name the stack serves, in the one order Berth uses everywhere (see certificates.ts). */
-export { servedNames };
 
 /**
  * Where the served certificate and key live. Always /etc/berth/tls/server.{crt,key}, so nginx and
  * the registry never depend on the TLS mode. letsencrypt: certbot keeps its own lineage under
- * /etc/letsencrypt and its deploy hook copies each new pair here (certificates.ts
+ * /etc/letsencrypt and its deploy hook copies each new pair here (render/certbot.ts
  * renderDeployHook); Berth writes a bootstrap pair once so nginx can start before the first issuance.
  */
 export function tlsFilePaths(config: HostLayerConfig): TlsFilePaths {

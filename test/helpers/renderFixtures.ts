@@ -1,7 +1,7 @@
 // Fixed inputs for rendering the shipped stacks in tests: fake PEM text and fixed credentials, so
 // the golden files change only when a renderer or a stack file changes.
 import { parseConfig, type Config } from "../../config";
-import { readStackFile, toRawConfigInput } from "../../cli/stackFile";
+import { readStackFile, toRawConfigInput } from "../../offline/stackFile";
 import { hostFiles, type HostFilesInput, type HostFilesOptions } from "../../components/render/hostFiles";
 import { htpasswdEntry } from "../../components/render/htpasswd";
 import type { HostFile } from "../../components/render/paths";

@@ -1,9 +1,9 @@
 // Test helpers over the mock engine: run a shipped stack (optionally with config changed),
 // find recorded resources, and read secrets the way the engine reports them.
-import { runStack, type RecordedResource, type RunResult } from "../../cli/engine";
+import { runStack, type RecordedResource, type RunResult } from "../../offline/engine";
 import { ConfigError, parseConfig, type RawConfigInput } from "../../config";
-import { isSecretValue } from "../../cli/mocks";
-import { readStackFile, type StackFile } from "../../cli/stackFile";
+import { isSecretValue } from "../../offline/mocks";
+import { readStackFile, type StackFile } from "../../offline/stackFile";
 
 export type { RecordedResource, RunResult };
 export { isSecretValue };

@@ -3,7 +3,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { hostDirectories, hostFiles, servedNames } from "../../components/render/hostFiles";
+import { hostDirectories, hostFiles } from "../../components/render/hostFiles";
+import { servedNames } from "../../lib/certificates";
 import { htpasswdEntry } from "../../components/render/htpasswd";
 import { HOST_PATHS, reroot } from "../../components/render/paths";
 import { APPLY_NGINX_SCRIPT, writeHostFiles } from "../../cli/local/files";

@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { renderDeployHook } from "../../components/certificates";
+import { renderDeployHook } from "../../components/render/certbot";
 import { renderAcmePreflight } from "../../components/render/bundle";
 import { one, ofType, plain, run, type RunResult } from "../helpers/stack";
 import { requireBinaries } from "../helpers/procs";

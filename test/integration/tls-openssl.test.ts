@@ -7,9 +7,9 @@ import { X509Certificate } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { validateProvidedTls } from "../../components/certificates";
+import { validateProvidedTls } from "../../lib/certificates";
 import { ConfigError } from "../../config";
-import { fakeOriginCaCertPem } from "../../cli/fakePki";
+import { fakeOriginCaCertPem } from "../../offline/fakePki";
 import { requireBinaries, scratchDir } from "../helpers/procs";
 import { one, plain, run, section, stackWith, type RunResult } from "../helpers/stack";
 

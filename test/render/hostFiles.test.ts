@@ -1,6 +1,7 @@
 // hostFiles: the same renderer for the real host and the rehearsal; paths, secrets and modes.
 import { describe, expect, it } from "vitest";
-import { hostDirectories, hostFiles, registryContainerSpec, servedNames, tlsFilePaths } from "../../components/render/hostFiles";
+import { hostDirectories, hostFiles, registryContainerSpec, tlsFilePaths } from "../../components/render/hostFiles";
+import { servedNames } from "../../lib/certificates";
 import { HOST_PATHS, reroot } from "../../components/render/paths";
 import { parse } from "yaml";
 import { fileAt, fixtureInput, stackConfig, stackFiles } from "../helpers/renderFixtures";

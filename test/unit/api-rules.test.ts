@@ -3,8 +3,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
 import { parseConfig, type RawConfigInput } from "../../config";
-import { toRawConfigInput } from "../../cli/stackFile";
-import { fakeCloud } from "../../cli/mocks";
+import { toRawConfigInput } from "../../offline/stackFile";
+import { fakeCloud } from "../../offline/mocks";
 import { ec2Description } from "../../components/firewall";
 import { backupWindowProblem, EC2_TEXT, ec2TextProblem, isReservedName, minMaxAllocatedStorage, mysqlMajor, tagKeyProblem, tagValueProblem } from "../../lib/apiRules";
 import { ofType, rejection, run, section, stackWith, type RunResult } from "../helpers/stack";

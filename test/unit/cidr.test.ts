@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { contains, containsIp, formatCidr, overlaps, parseCidr, parseIpv4, subnet } from "../../components/cidr";
+import { contains, containsIp, formatCidr, overlaps, parseCidr, parseIpv4, subnet } from "../../lib/cidr";
 
 describe("parseCidr", () => {
   it.each([

@@ -1,6 +1,6 @@
 // Mock-engine tests of the AWS components: what each one asks the cloud for, in both stacks.
 import { beforeAll, describe, expect, it } from "vitest";
-import { parseCidr, containsIp } from "../../components/cidr";
+import { parseCidr, containsIp } from "../../lib/cidr";
 import { renderCloudInit } from "../../components/render/cloudInit";
 import { instanceArchitecture } from "../../components/host";
 import { parameterFamily } from "../../components/database";

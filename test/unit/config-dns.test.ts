@@ -2,7 +2,7 @@
 // says what is wrong, before any resource exists.
 import { describe, expect, it } from "vitest";
 import { parseConfig, type ConfigProblem, type RawConfigInput } from "../../config";
-import { toRawConfigInput } from "../../cli/stackFile";
+import { toRawConfigInput } from "../../offline/stackFile";
 import { rejection, section, stackWith } from "../helpers/stack";
 
 function problemsOf(input: RawConfigInput): ConfigProblem[] {

@@ -2,7 +2,7 @@
 // what is allowed, before any resource exists.
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../config";
-import { toRawConfigInput } from "../../cli/stackFile";
+import { toRawConfigInput } from "../../offline/stackFile";
 import { rejection, section, stackWith } from "../helpers/stack";
 
 function problems(stack: string, edits: Record<string, unknown>, secrets: Record<string, string> = {}): string {

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   effectiveTtl, owningZone, planRecords, pointsAtHost, proxiedNames, recordComment, recordFqdn, recordRole, resolutionChain, resolveTarget,
   type DnsZoneConfig,
-} from "../../components/dnsPlan";
+} from "../../lib/dnsPlan";
 
 const zones: DnsZoneConfig[] = [
   { domain: "example.com", provider: "route53", records: [{ name: "host", type: "A", ttl: 60 }, { name: "www", type: "CNAME", target: "host" }, { name: "*.apps", type: "A" }] },

@@ -2,7 +2,7 @@
 // lookup, proxied TTLs, comments, the provider and the name-server output, in both stacks.
 import { describe, expect, it } from "vitest";
 import { isSecretValue, ofType, one, run, section, stackWith, type RunResult } from "../helpers/stack";
-import type { Inputs } from "../../cli/mocks";
+import type { Inputs } from "../../offline/mocks";
 
 const ZONE = "aws:route53/zone:Zone";
 const R53 = "aws:route53/record:Record";
@@ -15,7 +15,7 @@ const prodDns = section("prod", "dns") as { zones: Array<Record<string, unknown>
 async function runWithLookups(file: Parameters<typeof run>[0]): Promise<{ r: RunResult; lookups: Inputs[] }> {
   const lookups: Inputs[] = [];
   const stack = typeof file === "string" ? stackWith(file) : file;
-  const { runStack } = await import("../../cli/engine");
+  const { runStack } = await import("../../offline/engine");
   const r = await runStack({
     ...stack,
     customize: (cloud) => {

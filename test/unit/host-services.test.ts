@@ -103,8 +103,8 @@ describe("exposure per stack", () => {
 
 describe("the fake cloud", () => {
   it("fails a run that makes an invoke it does not know, instead of passing silently", async () => {
-    const { runStack } = await import("../../cli/engine");
-    const { readStackFile } = await import("../../cli/stackFile");
+    const { runStack } = await import("../../offline/engine");
+    const { readStackFile } = await import("../../offline/stackFile");
     await expect(runStack({ ...readStackFile("dev"), customize: (cloud) => { delete cloud.calls["aws:ec2/getAmi:getAmi"]; } }))
       .rejects.toThrow(/unmocked invoke aws:ec2\/getAmi:getAmi/);
   });

@@ -68,7 +68,7 @@ describe("npm run plan", () => {
   it("derives every key and signature from the resource's name and inputs, in any process", () => {
     // RSA keys and ECDSA signatures are random by nature; the fake PKI must not be.
     const script = `
-      const pki = require("./cli/fakePki");
+      const pki = require("./offline/fakePki");
       const { createHash } = require("node:crypto");
       const rsa = pki.realPrivateKey("origin-key", { algorithm: "RSA", rsaBits: 2048 });
       const ca = pki.realPrivateKey("ca-key", { algorithm: "ECDSA", ecdsaCurve: "P256" });

@@ -43,7 +43,7 @@ describe("README", () => {
     const rows = [...text.matchAll(/^\| `([a-zA-Z0-9]+)` \| (yes)? *\|/gm)].map((m) => ({ name: m[1], secret: m[2] === "yes" }));
     const documented = new Map(rows.map((x) => [x.name, x.secret]));
     for (const name of Object.keys(r.outputs)) expect(documented.has(name), `output ${name} is not in the README`).toBe(true);
-    const { isSecretValue } = await import("../../cli/mocks");
+    const { isSecretValue } = await import("../../offline/mocks");
     for (const [name, secret] of documented) {
       if (name in r.outputs) expect(isSecretValue(r.outputs[name]), `README secrecy of ${name}`).toBe(secret);
     }

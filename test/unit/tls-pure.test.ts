@@ -1,12 +1,10 @@
 // The pure TLS helpers: served names, RFC 6125 name matching, timestamps, and the certbot
 // command line and deploy hook the host layer runs.
 import { describe, expect, it } from "vitest";
-import {
-  ACME_WEBROOT, CERTBOT_DEPLOY_HOOK_PATH, certificateNameCovers, letsEncryptPlan, renderCertbotCommand, renderDeployHook,
-  servedNames, shellQuote, toIsoInstant,
-} from "../../components/certificates";
+import { certificateNameCovers, servedNames, toIsoInstant } from "../../lib/certificates";
+import { ACME_WEBROOT, CERTBOT_DEPLOY_HOOK_PATH, letsEncryptPlan, renderCertbotCommand, renderDeployHook, shellQuote } from "../../components/render/certbot";
 import { parseConfig } from "../../config";
-import { toRawConfigInput } from "../../cli/stackFile";
+import { toRawConfigInput } from "../../offline/stackFile";
 import { stackWith } from "../helpers/stack";
 
 describe("certificateNameCovers (RFC 6125: one whole left-most wildcard label)", () => {

@@ -3,7 +3,7 @@
 import { X509Certificate } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../config";
-import { realPrivateKey, realSelfSignedCert } from "../../cli/fakePki";
+import { realPrivateKey, realSelfSignedCert } from "../../offline/fakePki";
 import { isSecretValue, ofType, one, run, section, stackWith, type RunResult } from "../helpers/stack";
 import { CERTBOT_EXPIRY_NOTE } from "../../components/tls";
 

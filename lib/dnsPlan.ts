@@ -1,11 +1,32 @@
-// Pure DNS algorithms shared by config validation (config.ts) and the Dns component: record
+// Pure DNS algorithms shared by config validation (config/) and the Dns component: record
 // names to FQDNs, CNAME targets, effective TTLs, which names go through Cloudflare's proxy.
 // No Pulumi, no I/O: the same answers for validation, the component, the plan and the tests.
-import type { Config } from "../config";
 
-export type DnsZoneConfig = Config["dns"]["zones"][number];
-export type DnsRecordConfig = DnsZoneConfig["records"][number];
-export type DnsProvider = DnsZoneConfig["provider"];
+/** Where a zone is served. */
+export type DnsProvider = "route53" | "cloudflare";
+
+/** One record of a zone, as configured (berth:dns.zones[].records[]). */
+export interface DnsRecordConfig {
+  /** Relative to the zone: "@" is the apex. */
+  readonly name: string;
+  readonly type: "A" | "CNAME";
+  /** CNAME only: a record name of this zone or the FQDN of one in another zone. */
+  readonly target?: string;
+  readonly ttl?: number;
+  /** Cloudflare only. */
+  readonly proxied?: boolean;
+}
+
+/** One zone, as configured (berth:dns.zones[]). */
+export interface DnsZoneConfig {
+  readonly domain: string;
+  readonly provider: DnsProvider;
+  /** Route53: adopt this hosted zone. Cloudflare: use this zone id instead of a lookup. */
+  readonly zoneId?: string;
+  /** Cloudflare: look the zone up by name within this account. */
+  readonly accountId?: string;
+  readonly records: readonly DnsRecordConfig[];
+}
 
 /** TTL of a record that sets none (seconds). */
 export const DEFAULT_TTL = 300;

@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { fakeCloud, isSecretValue, type FakeCloud } from "./mocks";
 import { toRawConfigInput, type StackFile } from "./stackFile";
 import { parseConfig } from "../config";
+import { deserializeInputs, mockMonitor, onRegister, waitForRPCs } from "../sdk/internals";
 
 export interface RecordedResource {
   readonly urn: string;
@@ -37,17 +38,6 @@ export interface RunOptions extends StackFile {
   readonly customize?: (cloud: FakeCloud) => void;
 }
 
-interface MonitorLike {
-  registerResource(req: RegisterRequest, cb: (err: unknown, res: RegisterResponse | undefined) => void): Promise<void>;
-  getRegisteredResources(): Map<string, { urn: string; id: string | null; state: unknown }>;
-}
-interface RegisterRequest {
-  getType(): string; getName(): string; getParent(): string; getCustom(): boolean;
-  getIgnorechangesList(): string[]; getProtect(): boolean; getDeletebeforereplace(): boolean; getDependenciesList(): string[];
-  getObject(): unknown;
-}
-interface RegisterResponse { getUrn(): string }
-
 // One run at a time: the Pulumi runtime keeps global state.
 let running: Promise<unknown> = Promise.resolve();
 
@@ -68,22 +58,16 @@ async function runOnce(options: RunOptions): Promise<RunResult> {
   pulumi.runtime.setAllConfig(options.config, options.secretKeys);
   await pulumi.runtime.setMocks(cloud, options.project, options.stack, options.preview ?? false);
 
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const settings = require("@pulumi/pulumi/runtime/settings") as { getMonitor(): MonitorLike; waitForRPCs?: () => Promise<void> };
-  const monitor = settings.getMonitor();
+  const monitor = mockMonitor();
   const meta = new Map<string, { parent: string | null; custom: boolean; inputs: Record<string, unknown>; options: RecordedResource["options"] }>();
-  const original = monitor.registerResource.bind(monitor);
-  monitor.registerResource = (req, cb) => original(req, (err, res) => {
-    if (!err && res) {
-      const { deserializeProperties } = require("@pulumi/pulumi/runtime/rpc") as { deserializeProperties(o: unknown, keepUnknowns?: boolean, keepSecrets?: boolean): Record<string, unknown> };
-      meta.set(res.getUrn(), {
-        parent: req.getParent() || null,
-        custom: req.getCustom(),
-        inputs: rawInputs(req.getObject(), deserializeProperties),
-        options: { ignoreChanges: req.getIgnorechangesList(), protect: req.getProtect(), deleteBeforeReplace: req.getDeletebeforereplace(), dependencies: req.getDependenciesList() },
-      });
-    }
-    cb(err, res);
+  onRegister(monitor, (urn, req) => {
+    meta.set(urn, {
+      parent: req.getParent() || null,
+      custom: req.getCustom(),
+      // Secret inputs stay wrapped so the plan and the policy tests can see them.
+      inputs: reSecret(deserializeInputs(req.getObject())) as Record<string, unknown>,
+      options: { ignoreChanges: req.getIgnorechangesList(), protect: req.getProtect(), deleteBeforeReplace: req.getDeletebeforereplace(), dependencies: req.getDependenciesList() },
+    });
   });
 
   // Load the program only now: modules it imports may read config and settings when loaded.
@@ -109,7 +93,7 @@ async function runOnce(options: RunOptions): Promise<RunResult> {
     await Promise.race([
       (async () => {
         await pulumi.runtime.runInPulumiStack(async () => berth({ target: "offline" }));
-        await settings.waitForRPCs?.();
+        await waitForRPCs();
       })(),
       failed,
     ]);
@@ -142,11 +126,6 @@ async function runOnce(options: RunOptions): Promise<RunResult> {
   return { project: options.project, stack: options.stack, resources, outputs };
 }
 
-
-function rawInputs(obj: unknown, deserialize: (o: unknown, keepUnknowns?: boolean, keepSecrets?: boolean) => Record<string, unknown>): Record<string, unknown> {
-  // keepSecrets=true: secret inputs stay wrapped so the plan and the policy tests can see them.
-  return reSecret(deserialize(obj, true, true)) as Record<string, unknown>;
-}
 
 /** deserializeProperties(keepSecrets) yields Pulumi's secret objects; turn them back into the wire marker. */
 function reSecret(v: unknown): unknown {

@@ -4,7 +4,7 @@
 // so a new lookup in the program cannot pass silently.
 import { createHash } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
-import { containsIp, hostAddress, parseCidr } from "../components/cidr";
+import { containsIp, hostAddress, parseCidr } from "../lib/cidr";
 import { opensslAvailable, realCertRequest, realLocallySignedCert, realOriginCertificate, realPrivateKey, realSelfSignedCert } from "./fakePki";
 
 /** Pulumi's marker for a secret value in serialized properties. */
@@ -283,7 +283,7 @@ export function fakeCloud(options: FakeCloudOptions): FakeCloud {
     },
     call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
       const fn = calls[args.token];
-      if (!fn) return fail(`unmocked invoke ${args.token}: add it to cli/mocks.ts so the plan and tests see a plausible answer`);
+      if (!fn) return fail(`unmocked invoke ${args.token}: add it to offline/mocks.ts so the plan and tests see a plausible answer`);
       return fn(args.inputs as Inputs, ctx);
     },
   };

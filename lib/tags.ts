@@ -1,9 +1,8 @@
 // Tags are merged in one place: Project, Stack and ManagedBy (plus berth:tags) are the AWS
 // provider's default tags, so every taggable resource carries them; components add only Name.
-import type { Config } from "../config";
 
 /** Default tags for the AWS provider: Project, Stack, ManagedBy, then the stack's own extras. */
-export function defaultTags(cfg: Pick<Config, "project" | "stack" | "tags">): Record<string, string> {
+export function defaultTags(cfg: { readonly project: string; readonly stack: string; readonly tags: Readonly<Record<string, string>> }): Record<string, string> {
   return { ...cfg.tags, Project: cfg.project, Stack: cfg.stack, ManagedBy: "pulumi" };
 }
 

@@ -1,6 +1,5 @@
 // Pure: the host's inbound rules, resolved from config into one flat list (one entry per
 // source CIDR) with stable logical names. The Firewall component turns each into a resource.
-import type { Config } from "../config";
 
 export interface HostIngressRule {
   /** Stable logical-name suffix, e.g. "tcp-22-198-51-100-0-24". */
@@ -15,7 +14,18 @@ export interface HostIngressRule {
 export const ANYWHERE = "0.0.0.0/0";
 
 /** Every inbound rule of the host security group, admin-only ports first. */
-export function hostIngressRules(cfg: Pick<Config, "firewall" | "host" | "registry">): HostIngressRule[] {
+/** What decides the host's inbound rules (a slice of the validated config). */
+export interface HostIngressInput {
+  readonly firewall: {
+    readonly adminCidrs: readonly string[];
+    readonly sshPort: number;
+    readonly ingress: ReadonlyArray<{ readonly port: number; readonly toPort?: number; readonly protocol: "tcp" | "udp"; readonly from: "anywhere" | "admin"; readonly description: string }>;
+  };
+  readonly host: { readonly dockerApiPort: number };
+  readonly registry: { readonly enabled: boolean; readonly expose: "direct" | "proxy"; readonly port: number; readonly allowFrom: "anywhere" | "admin" };
+}
+
+export function hostIngressRules(cfg: HostIngressInput): HostIngressRule[] {
   const admin = cfg.firewall.adminCidrs;
   const wanted: Array<{ protocol: "tcp" | "udp"; fromPort: number; toPort: number; cidrs: readonly string[]; description: string }> = [
     { protocol: "tcp", fromPort: cfg.firewall.sshPort, toPort: cfg.firewall.sshPort, cidrs: admin, description: "SSH from admin networks" },

@@ -1,12 +1,13 @@
 // Pure TLS algorithms: which names the stack serves, whether a certificate covers a name
 // (RFC 6125), validation of a provided certificate chain and key with Node's X509Certificate,
-// expiry dates, and the certbot command line and deploy hook for Let's Encrypt.
-// No Pulumi, no file system, no child processes; `now` is always an argument.
+// and expiry dates. (certbot's command line and deploy hook are renderers:
+// components/render/certbot.ts.) No Pulumi, no file system, no child processes; `now` is always
+// an argument.
 import { createHash, createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from "node:crypto";
-import type { Config, ConfigProblem } from "../config";
-import { HOST_PATHS } from "./render/paths";
+import type { Problem } from "./problems";
 
-export type TlsMode = Config["tls"]["mode"];
+/** How the served certificate is made (berth:tls.mode). */
+export type TlsMode = "self-signed" | "cloudflare-origin" | "provided" | "letsencrypt";
 
 /** Config keys of the provided certificate and key (errors name them). */
 export const TLS_CERTIFICATE_KEY = "berth:tlsCertificate";
@@ -17,9 +18,9 @@ export const TLS_PRIVATE_KEY_KEY = "berth:tlsPrivateKey";
 
 /** The config slices that decide the served names (Config or its raw, validated shape). */
 export interface ServedNamesInput {
-  readonly registry: Pick<Config["registry"], "enabled" | "expose" | "hostname">;
+  readonly registry: { readonly enabled: boolean; readonly expose: "direct" | "proxy"; readonly hostname?: string };
   readonly proxy: { readonly enabled: boolean; readonly apps: ReadonlyArray<{ readonly hostnames: readonly string[] }>; readonly extraHosts: ReadonlyArray<{ readonly hostname: string }> };
-  readonly tls: Pick<Config["tls"], "extraNames">;
+  readonly tls: { readonly extraNames: readonly string[] };
 }
 
 /**
@@ -119,8 +120,8 @@ const DAY_MS = 86_400_000;
  * certificate is expired, not yet valid, or expiring within `minRemainingDays`. Returns every
  * problem (empty when fine); messages name the config key and never contain the key itself.
  */
-export function validateProvidedTls(input: ProvidedTlsInput): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
+export function validateProvidedTls(input: ProvidedTlsInput): Problem[] {
+  const problems: Problem[] = [];
   const certProblem = (message: string, value: unknown = "(hidden)"): void => { problems.push({ key: TLS_CERTIFICATE_KEY, value, message }); };
   let chain: X509Certificate[];
   try {
@@ -179,109 +180,4 @@ function fingerprint(key: KeyObject): string {
   const der = key.export({ type: "spki", format: "der" });
   // Short, stable identifier of a public key for error messages (first 8 bytes of its SHA-256).
   return `sha256:${createHash("sha256").update(der).digest("hex").slice(0, 16)}`;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Let's Encrypt (certbot on the host, nginx webroot challenge)
-
-/** Directory nginx serves `/.well-known/acme-challenge/` from on port 80. */
-export const ACME_WEBROOT = HOST_PATHS.acmeWebroot;
-/** Deploy hook certbot runs after each issuance and renewal. */
-export const CERTBOT_DEPLOY_HOOK_PATH = "/etc/letsencrypt/renewal-hooks/berth-reload-nginx.sh";
-
-export interface LetsEncryptPlan {
-  /** Certificate lineage name = the first served name; certbot keeps files under live/<certName>/. */
-  readonly certName: string;
-  readonly names: readonly string[];
-  readonly email: string;
-  readonly staging: boolean;
-  readonly webroot: string;
-  /** certbot's full chain (its lineage; the deploy hook copies it to servedCertPath). */
-  readonly certPath: string;
-  /** certbot's private key (never leaves the host). */
-  readonly keyPath: string;
-  /** What nginx serves: the same path in every TLS mode. */
-  readonly servedCertPath: string;
-  readonly servedKeyPath: string;
-  readonly deployHookPath: string;
-}
-
-/** Where certbot will put the certificate for these names, and how it is asked for. */
-export function letsEncryptPlan(names: readonly string[], email: string, staging: boolean): LetsEncryptPlan {
-  if (names.length === 0) throw new Error("letsencrypt needs at least one served name");
-  const certName = names[0];
-  return {
-    certName,
-    names: [...names],
-    email,
-    staging,
-    webroot: ACME_WEBROOT,
-    certPath: `/etc/letsencrypt/live/${certName}/fullchain.pem`,
-    keyPath: `/etc/letsencrypt/live/${certName}/privkey.pem`,
-    servedCertPath: HOST_PATHS.tlsCertificate,
-    servedKeyPath: HOST_PATHS.tlsPrivateKey,
-    deployHookPath: CERTBOT_DEPLOY_HOOK_PATH,
-  };
-}
-
-/** POSIX shell single-quoting. */
-export function shellQuote(s: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`;
-}
-
-/**
- * The certbot command that obtains (or, on later runs, keeps or expands) the certificate.
- * `--cert-name` pins the lineage directory so the paths above never gain a "-0001" suffix;
- * `--deploy-hook` is stored in the renewal config, so the systemd timer's `certbot renew`
- * reloads nginx after every renewal too.
- */
-export function renderCertbotCommand(plan: LetsEncryptPlan): string {
-  const args = [
-    "certbot", "certonly",
-    "--webroot", "-w", plan.webroot,
-    "--cert-name", plan.certName,
-    ...plan.names.flatMap((n) => ["-d", n]),
-    "--email", plan.email,
-    "--agree-tos", "--no-eff-email", "--non-interactive",
-    "--keep-until-expiring", "--expand",
-    "--deploy-hook", plan.deployHookPath,
-    ...(plan.staging ? ["--staging"] : []),
-  ];
-  return args.map(shellQuote).join(" ");
-}
-
-/**
- * The deploy hook certbot runs after every issuance and renewal ($RENEWED_LINEAGE is the live
- * directory). nginx serves one fixed pair in every TLS mode, so the hook copies the new pair
- * there, tests nginx, and reloads; if the test fails the previous pair is put back, keeps
- * serving, and the hook fails (certbot reports it). Paths are arguments so tests can re-root them.
- */
-export function renderDeployHook(targets: { readonly certPath: string; readonly keyPath: string } = { certPath: HOST_PATHS.tlsCertificate, keyPath: HOST_PATHS.tlsPrivateKey }): string {
-  const crt = shellQuote(targets.certPath);
-  const key = shellQuote(targets.keyPath);
-  return `#!/bin/sh
-# Installed by Berth. certbot runs this after it obtains or renews a certificate.
-set -eu
-src=\${RENEWED_LINEAGE:?certbot sets RENEWED_LINEAGE}
-crt=${crt}
-key=${key}
-backup=$(mktemp -d)
-trap 'rm -rf "$backup"' EXIT
-[ ! -f "$crt" ] || cp -p "$crt" "$backup/crt"
-[ ! -f "$key" ] || cp -p "$key" "$backup/key"
-mkdir -p "$(dirname "$crt")" "$(dirname "$key")"
-install -m 0644 "$src/fullchain.pem" "$crt.berth-new" && mv -f "$crt.berth-new" "$crt"
-install -m 0600 "$src/privkey.pem" "$key.berth-new" && mv -f "$key.berth-new" "$key"
-if ! nginx -t -q; then
-  [ ! -f "$backup/crt" ] || cp -p "$backup/crt" "$crt"
-  [ ! -f "$backup/key" ] || cp -p "$backup/key" "$key"
-  echo 'berth: nginx rejected the new certificate; the previous one is back and still serving' >&2
-  exit 1
-fi
-if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet nginx; then
-  systemctl reload nginx
-else
-  nginx -s reload
-fi
-`;
 }

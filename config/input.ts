@@ -1,0 +1,24 @@
+// What validation reads: a stack's `berth:` keys as Pulumi hands them to the program (strings, objects as
+// JSON text), which of them are secrets, and where the configuration is going.
+
+/** A stack's raw configuration; built by loadConfig (Pulumi runtime) or offline/stackFile.ts (stack files). */
+export interface RawConfigInput {
+  project: string;
+  stack: string;
+  /** aws:region */
+  region: string | undefined;
+  /** All `berth:` keys without the prefix, values as Pulumi stores them (strings; objects as JSON text). */
+  values: Record<string, string>;
+  /** Keys (without prefix) that were set as secrets. */
+  secretKeys: ReadonlySet<string>;
+  /** Clock for certificate expiry checks (berth:tlsCertificate); @default the current time. */
+  now?: Date;
+  /** Whether `cloudflare:apiToken` is set, and how; undefined = not set. */
+  cloudflareApiToken?: "secret" | "plain";
+  /**
+   * Where the configuration is going. "cloud" (a real preview or update) also refuses reserved
+   * example names that no real API accepts; "offline" (the mock-engine plan, the rehearsal, tests)
+   * allows them so the shipped stacks can show the shape with example.com. @default "cloud"
+   */
+  target?: "cloud" | "offline";
+}

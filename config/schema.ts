@@ -1,0 +1,283 @@
+// The schema of every `berth:` key: types, defaults and the one-line why of each field, plus the
+// typed Config that validation produces. Cross-field rules live in ./validate/, errors in ./errors.ts.
+import { z } from "zod";
+import { parseCidr } from "../lib/cidr";
+import { backupWindowProblem, ec2TextProblem, ENGINE_LIFECYCLE, MYSQL_MAJOR_VERSIONS, mysqlMajor, tagValueProblem } from "../lib/apiRules";
+
+// ---------------------------------------------------------------------------------------------
+// Shared validators (exported so tests and components can reuse them)
+
+export const INSTANCE_TYPE = /^(?:[a-z]+\d+[a-z0-9-]*|u-\d+tb\d)\.(?:nano|micro|small|medium|large|\d*xlarge|metal(?:-\d+xl)?)$/;
+export const DB_INSTANCE_CLASS = /^db\.(?:[a-z]+\d+[a-z0-9-]*)\.(?:micro|small|medium|large|\d*xlarge)$/;
+export const AMI_ID = /^ami-[0-9a-f]{8,17}$/;
+const DNS_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
+
+/** True for a lower-case DNS name of at least two labels (e.g. example.com). */
+export function isDomainName(s: string): boolean {
+  return s.length <= 253 && s.split(".").length >= 2 && s.split(".").every((l) => DNS_LABEL.test(l));
+}
+
+/** True for a record name relative to its zone: "@" (apex), "www", "*.apps", "a.b". */
+export function isRelativeRecordName(s: string): boolean {
+  if (s === "@") return true;
+  const labels = s.split(".");
+  return labels.every((l, i) => DNS_LABEL.test(l) || (i === 0 && l === "*"));
+}
+
+const port = z.number().int().min(1).max(65535);
+const cidrString = z.string().refine((s) => parseCidr(s) !== undefined, {
+  message: "must be an IPv4 CIDR like 10.0.0.0/16 with the host bits clear",
+});
+
+// ---------------------------------------------------------------------------------------------
+// Sections. Every field: type, default where sensible, one line of why.
+
+const NetworkSchema = z.strictObject({
+  /** VPC block. Each stack gets its own VPC; give dev and prod different blocks so they can be peered later. */
+  vpcCidr: cidrString.default("10.0.0.0/16"),
+  /** Two AZs for the two public subnets; default: the first two the region reports. */
+  availabilityZones: z.array(z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/, "must be an AZ name like ap-northeast-2a")).length(2).optional(),
+  /** Public subnets (host); default: the first two /(vpc+4) blocks of the VPC. */
+  publicSubnetCidrs: z.array(cidrString).length(2).optional(),
+  /** Private subnets for the database (no internet route); default: the third and fourth /(vpc+4) blocks. */
+  databaseSubnetCidrs: z.array(cidrString).length(2).optional(),
+});
+
+const IngressRuleSchema = z.strictObject({
+  port,
+  /** Last port of a range; default: same as `port`. */
+  toPort: port.optional(),
+  protocol: z.enum(["tcp", "udp"]).default("tcp"),
+  /** `anywhere` = 0.0.0.0/0; `admin` = the admin CIDRs. */
+  from: z.enum(["anywhere", "admin"]),
+  /** Carried into AWS as the rule's description: EC2's character set, 255 at most. */
+  description: z.string().superRefine((d, ctx) => {
+    const problem = ec2TextProblem(d);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  }),
+});
+
+const FirewallSchema = z.strictObject({
+  /** Networks allowed to SSH and reach admin-only ports. Never 0.0.0.0/0. */
+  adminCidrs: z.array(cidrString).min(1),
+  sshPort: port.default(22),
+  /** Extra inbound rules for the host (dev: API port; prod: 80/443). */
+  ingress: z.array(IngressRuleSchema).default([]),
+});
+
+const HostSchema = z.strictObject({
+  /** 4 vCPU / 16 GiB class by default (the seeds' host). */
+  instanceType: z.string().regex(INSTANCE_TYPE, "must be an EC2 instance type like t3.xlarge or m7i.large").default("t3.xlarge"),
+  rootVolumeGiB: z.number().int().min(8).max(16384).default(30),
+  /** Pin an AMI; without it the newest Ubuntu LTS from `amiOwner` is looked up (and later releases never replace the host). */
+  amiId: z.string().regex(AMI_ID, "must look like ami-0123456789abcdef0").optional(),
+  amiOwner: z.string().regex(/^\d{12}$/, "must be a 12-digit AWS account id").default("099720109477"),
+  amiNamePattern: z.string().min(1).default("ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*"),
+  /** Login user of the AMI, used by Pulumi for SSH. */
+  sshUser: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/).default("ubuntu"),
+  /** Non-root user in the docker group that CI uses for deploys. */
+  deployUser: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/).default("deploy"),
+  sshKeyAlgorithm: z.enum(["ED25519", "RSA"]).default("ED25519"),
+  /** TLS-protected Docker API port, open to admin CIDRs only (how Pulumi drives Docker). */
+  dockerApiPort: port.default(2376),
+});
+
+const DatabaseSchema = z.strictObject({
+  /** RDS for MySQL major version (8.4 LTS, or 8.0) or an exact minor version such as 8.4.3. */
+  engineVersion: z.string().refine((v) => mysqlMajor(v) !== undefined, `must be an RDS for MySQL version: ${Object.keys(MYSQL_MAJOR_VERSIONS).join(" or ")}, or an exact one like 8.4.3`).default("8.4"),
+  /**
+   * What RDS does at the end of standard support: upgrade the major version automatically
+   * (extended support disabled, no extra charge) or keep it running in paid Extended Support.
+   */
+  engineLifecycleSupport: z.enum(ENGINE_LIFECYCLE).default("open-source-rds-extended-support-disabled"),
+  instanceClass: z.string().regex(DB_INSTANCE_CLASS, "must be an RDS class like db.t3.micro or db.m7g.large").default("db.t3.micro"),
+  allocatedStorageGiB: z.number().int().min(20).max(65536).default(20),
+  /** Storage autoscaling ceiling; unset = off. */
+  maxAllocatedStorageGiB: z.number().int().min(21).max(65536).optional(),
+  name: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, "must start with a letter and hold letters, digits or _ (64 at most)").default("berth"),
+  username: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,15}$/, "must start with a letter and hold letters, digits or _ (16 at most)")
+    .refine((u) => !["rdsadmin", "root", "mysql", "admin_"].includes(u.toLowerCase()), "is reserved by RDS").default("berth"),
+  port: port.default(3306),
+  backupRetentionDays: z.number().int().min(0).max(35).default(7),
+  backupWindow: z.string().superRefine((w, ctx) => {
+    const problem = backupWindowProblem(w);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  }).optional(),
+  deletionProtection: z.boolean().default(true),
+  skipFinalSnapshot: z.boolean().default(false),
+  multiAz: z.boolean().default(false),
+  applyImmediately: z.boolean().default(false),
+});
+
+const DnsRecordSchema = z.strictObject({
+  /** Relative to the zone: "@" is the apex, "www", "docker", ... */
+  name: z.string().refine(isRelativeRecordName, "must be \"@\" or DNS labels (a-z, 0-9, -; 63 characters each)"),
+  /** A = the host's Elastic IP. CNAME = another record of this config. */
+  type: z.enum(["A", "CNAME"]),
+  /** For CNAME: the name of another record in this zone ("host", "@") or the FQDN of one in another zone. */
+  target: z.string().optional(),
+  /** Seconds; default 300. Cloudflare: 1 (automatic) or 60-86400; proxied records always use 1. */
+  ttl: z.number().int().min(1).max(86400).optional(),
+  /** Cloudflare only: serve through Cloudflare's proxy (never for the registry name). @default false */
+  proxied: z.boolean().optional(),
+});
+
+const DnsZoneSchema = z.strictObject({
+  domain: z.string().refine(isDomainName, "must be a lower-case domain like example.com"),
+  provider: z.enum(["route53", "cloudflare"]),
+  /**
+   * Route53: adopt this existing hosted zone (e.g. Z0123456789ABCDEFGHIJ) instead of creating one.
+   * Cloudflare: use this zone id (32 hex characters) instead of looking the zone up by name.
+   */
+  zoneId: z.string().min(1).optional(),
+  /** Cloudflare account id (32 hex characters), to look a zone up by name within one account. */
+  accountId: z.string().min(1).optional(),
+  records: z.array(DnsRecordSchema).min(1),
+});
+
+const DnsSchema = z.strictObject({
+  zones: z.array(DnsZoneSchema).default([]),
+});
+
+const TlsSchema = z.strictObject({
+  mode: z.enum(["self-signed", "cloudflare-origin", "provided", "letsencrypt"]).default("self-signed"),
+  /** Extra names for the certificate beyond the ones Berth serves. */
+  extraNames: z.array(z.string().refine((s) => isDomainName(s) || /^\*\./.test(s) && isDomainName(s.slice(2)), "must be a domain name")).default([]),
+  /** Self-signed server certificate lifetime. */
+  validityDays: z.number().int().min(1).max(825).default(365),
+  /** Warn/refuse threshold: a provided certificate must stay valid at least this long. */
+  minRemainingDays: z.number().int().min(0).max(365).default(30),
+  /** Cloudflare Origin CA key type: origin-ecc (ECDSA P-256) or origin-rsa (RSA 2048). */
+  originRequestType: z.enum(["origin-ecc", "origin-rsa"]).default("origin-ecc"),
+  /** Cloudflare Origin CA lifetime in days (7, 30, 90, 365, 730, 1095 or 5475). */
+  originValidityDays: z.union([7, 30, 90, 365, 730, 1095, 5475].map((n) => z.literal(n)) as unknown as [z.ZodLiteral<number>, z.ZodLiteral<number>]).default(5475),
+  /** Let's Encrypt account e-mail. */
+  email: z.string().email().optional(),
+  /** Let's Encrypt staging endpoint (for trying without rate limits). */
+  staging: z.boolean().default(false),
+});
+
+const RegistrySchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** Exact image; tags like "2" or "latest" are refused so a pull never changes what runs. */
+  image: z.string().regex(/^registry:\d+\.\d+\.\d+(@sha256:[0-9a-f]{64})?$/, "must be an exact registry image like registry:2.8.3").default("registry:2.8.3"),
+  username: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "must be 1-64 letters, digits, . _ or -").default("berth"),
+  port: port.default(5000),
+  /** direct: clients reach https://<ip>:<port> (dev). proxy: 127.0.0.1 only, served by nginx as `hostname` (prod). */
+  expose: z.enum(["direct", "proxy"]).default("proxy"),
+  /** Public name for proxy mode, e.g. docker.example.com. */
+  hostname: z.string().refine(isDomainName, "must be a domain name").optional(),
+  /** Who may reach the direct port. */
+  allowFrom: z.enum(["anywhere", "admin"]).default("admin"),
+  /** Host directory for image data; survives container replacement. */
+  dataDir: z.string().regex(/^\/[A-Za-z0-9._/-]+$/, "must be an absolute path").default("/var/lib/berth/registry"),
+});
+
+const UpstreamSchema = z.strictObject({
+  bluePort: port,
+  greenPort: port,
+});
+
+const AppSchema = z.strictObject({
+  name: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, "must be lower-case letters, digits or - (31 at most)"),
+  /** Names this app answers to; empty = the catch-all server reached by IP (dev without a domain). */
+  hostnames: z.array(z.string().refine(isDomainName, "must be a domain name")).default([]),
+  /** Serves `/`. */
+  frontend: UpstreamSchema,
+  /** Serves `pathPrefix` (default /api). */
+  backend: UpstreamSchema.optional(),
+  backendPath: z.string().regex(/^\/[A-Za-z0-9._~-]+$/, "must be a path like /api").default("/api"),
+  /** Color that is live when the host is first set up; afterwards the deploy command owns it. */
+  initialColor: z.enum(["blue", "green"]).default("blue"),
+});
+
+const ExtraHostSchema = z.strictObject({
+  hostname: z.string().refine(isDomainName, "must be a domain name"),
+  /** Where nginx forwards, e.g. http://127.0.0.1:8080 (Jenkins) */
+  upstream: z.string().regex(/^https?:\/\/(127\.0\.0\.1|localhost|\[::1\]):\d{1,5}(\/.*)?$/, "must be an http(s) URL on the host's loopback, like http://127.0.0.1:8080"),
+  /** Ask for a password (generated, exported as a secret) before forwarding. */
+  basicAuthUser: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).optional(),
+  websockets: z.boolean().default(true),
+});
+
+const ProxySchema = z.strictObject({
+  enabled: z.boolean().default(false),
+  apps: z.array(AppSchema).default([]),
+  extraHosts: z.array(ExtraHostSchema).default([]),
+  hstsMaxAgeSeconds: z.number().int().min(0).max(63072000).default(31536000),
+  /** Largest request body for app servers (the registry server has no limit). */
+  clientMaxBodySize: z.string().regex(/^\d+[kmg]?$/, "must be an nginx size like 10m").default("10m"),
+});
+
+// Keys are checked in crossValidate (zod reports a bad record key without saying why).
+const TagsSchema = z.record(
+  z.string(),
+  z.string().superRefine((v, ctx) => {
+    const problem = tagValueProblem(v);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  }),
+);
+
+/** Object-valued keys under `berth:` and their schemas. */
+export const SECTIONS = {
+  network: NetworkSchema.prefault({}),
+  firewall: FirewallSchema,
+  host: HostSchema.prefault({}),
+  database: DatabaseSchema.prefault({}),
+  dns: DnsSchema.prefault({}),
+  tls: TlsSchema.prefault({}),
+  registry: RegistrySchema.prefault({}),
+  proxy: ProxySchema.prefault({}),
+  tags: TagsSchema.default({}),
+} as const;
+
+/** String keys under `berth:` that must be Pulumi secrets (`pulumi config set --secret`). */
+export const SECRET_KEYS = ["databasePassword", "registryPassword", "tlsCertificate", "tlsPrivateKey"] as const;
+export type SecretKey = (typeof SECRET_KEYS)[number];
+
+export const RawSchema = z.strictObject(SECTIONS);
+
+/** Every section and its top-level keys (the README's configuration reference must list them all). */
+export function configKeys(): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [name, schema] of Object.entries(SECTIONS)) {
+    const inner = unwrap(schema as z.ZodType);
+    out[name] = inner instanceof z.ZodObject ? Object.keys(inner.shape) : [];
+  }
+  return out;
+}
+
+/** The parsed sections, defaults applied, before cross-field validation. */
+export type Raw = z.output<typeof RawSchema>;
+
+/** Validated, defaults-resolved configuration. Components receive slices of this. */
+export interface Config {
+  readonly project: string;
+  readonly stack: string;
+  readonly region: string;
+  readonly network: Raw["network"] & {
+    /** Present when set in config; otherwise the Network component asks the region. */
+    readonly availabilityZones?: [string, string];
+    readonly publicSubnetCidrs: [string, string];
+    readonly databaseSubnetCidrs: [string, string];
+  };
+  readonly firewall: Raw["firewall"];
+  readonly host: Raw["host"];
+  readonly database: Raw["database"];
+  readonly dns: Raw["dns"];
+  readonly tls: Raw["tls"];
+  readonly registry: Raw["registry"];
+  readonly proxy: Raw["proxy"];
+  readonly tags: Record<string, string>;
+  /** Secret config values that were set (as secrets); absent when not configured. */
+  readonly secrets: Partial<Record<SecretKey, string>>;
+}
+
+/** The schema inside default/prefault/optional wrappers. */
+export function unwrap(schema: z.ZodType): z.ZodType {
+  let s: z.ZodType = schema;
+  for (;;) {
+    if (s instanceof z.ZodDefault || s instanceof z.ZodPrefault || s instanceof z.ZodOptional) s = s.unwrap() as z.ZodType;
+    else return s;
+  }
+}

@@ -1,0 +1,69 @@
+// The one place Berth touches @pulumi/pulumi internals (modules and functions the SDK does not
+// export as public API). Everything else uses the public API.
+//
+// Checked against @pulumi/pulumi 3.248.x; package.json pins `~3.248.0` so an SDK update is a
+// deliberate change: run the whole test suite (test/unit/sdk-internals.test.ts first) before
+// widening the range.
+//   - runtime/config.isConfigSecret: which config keys are secrets (what Config.getSecret uses).
+//   - runtime/settings.getMonitor / waitForRPCs: the mock monitor the offline engine records from.
+//   - runtime/rpc.deserializeProperties: resource inputs as the engine receives them, secrets kept.
+/* eslint-disable @typescript-eslint/no-require-imports */
+
+/** True when the running stack stores `key` (namespace:key) as a secret. */
+export function isConfigSecret(key: string): boolean {
+  const runtimeConfig = require("@pulumi/pulumi/runtime/config") as { isConfigSecret?: (k: string) => boolean };
+  if (typeof runtimeConfig.isConfigSecret !== "function") throw new Error("@pulumi/pulumi no longer exposes runtime/config.isConfigSecret; update sdk/internals.ts");
+  return runtimeConfig.isConfigSecret(key);
+}
+
+/** A resource registration as the monitor receives it (the protobuf request's getters). */
+export interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getCustom(): boolean;
+  getIgnorechangesList(): string[];
+  getProtect(): boolean;
+  getDeletebeforereplace(): boolean;
+  getDependenciesList(): string[];
+  getObject(): unknown;
+}
+interface RegisterResponse { getUrn(): string }
+
+/** The slice of the mock monitor the offline engine uses. */
+export interface MockMonitorLike {
+  registerResource(req: RegisterRequest, cb: (err: unknown, res: RegisterResponse | undefined) => void): Promise<void>;
+  getRegisteredResources(): Map<string, { urn: string; id: string | null; state: unknown }>;
+}
+
+/** The monitor `setMocks` installed. */
+export function mockMonitor(): MockMonitorLike {
+  const settings = require("@pulumi/pulumi/runtime/settings") as { getMonitor?: () => unknown };
+  const monitor = settings.getMonitor?.() as Partial<MockMonitorLike> | undefined;
+  if (!monitor || typeof monitor.registerResource !== "function" || typeof monitor.getRegisteredResources !== "function") {
+    throw new Error("@pulumi/pulumi's mock monitor no longer has registerResource/getRegisteredResources; update sdk/internals.ts");
+  }
+  return monitor as MockMonitorLike;
+}
+
+/** Calls `record(urn, request)` for every resource the monitor registers successfully. */
+export function onRegister(monitor: MockMonitorLike, record: (urn: string, req: RegisterRequest) => void): void {
+  const original = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, cb) => original(req, (err, res) => {
+    if (!err && res) record(res.getUrn(), req);
+    cb(err, res);
+  });
+}
+
+/** Waits for every outstanding resource RPC of the program (a no-op where the SDK has no such hook). */
+export async function waitForRPCs(): Promise<void> {
+  const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs?: () => Promise<void> };
+  await settings.waitForRPCs?.();
+}
+
+/** Resource inputs as plain values; unknowns kept, secrets kept as Pulumi's secret objects. */
+export function deserializeInputs(obj: unknown): Record<string, unknown> {
+  const rpc = require("@pulumi/pulumi/runtime/rpc") as { deserializeProperties?: (o: unknown, keepUnknowns?: boolean, keepSecrets?: boolean) => Record<string, unknown> };
+  if (typeof rpc.deserializeProperties !== "function") throw new Error("@pulumi/pulumi no longer exposes runtime/rpc.deserializeProperties; update sdk/internals.ts");
+  return rpc.deserializeProperties(obj, true, true);
+}
