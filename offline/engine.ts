@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { fakeCloud, isSecretValue, type FakeCloud } from "./mocks";
 import { toRawConfigInput, type StackFile } from "./stackFile";
 import { parseConfig } from "../config";
-import { deserializeInputs, mockMonitor, onRegister, waitForRPCs } from "../sdk/internals";
+import { deserializeInputs, mockMonitor, onRegister, waitForRPCs, type RegisterRequest } from "../sdk/internals";
 
 export interface RecordedResource {
   readonly urn: string;
@@ -20,7 +20,38 @@ export interface RecordedResource {
   /** Inputs merged with what the (fake) provider assigned. */
   readonly state: Record<string, unknown>;
   /** Resource options that shape diffs and replacement, as sent to the engine. */
-  readonly options: { readonly ignoreChanges: string[]; readonly protect: boolean; readonly deleteBeforeReplace: boolean; readonly dependencies: string[] };
+  readonly options: ResourceOptionsRecord;
+}
+
+/** The options the engine received with a registration (what previews and policies see). */
+export interface ResourceOptionsRecord {
+  readonly ignoreChanges: string[];
+  readonly protect: boolean;
+  readonly deleteBeforeReplace: boolean;
+  /** Properties whose change forces replacement, as the SDK or the program asked (`replaceOnChanges`). */
+  readonly replaceOnChanges: string[];
+  /** URNs the inputs depend on. */
+  readonly dependencies: string[];
+  /** Input property -> URNs its value came from (what CrossGuard calls propertyDependencies). */
+  readonly propertyDependencies: Record<string, string[]>;
+  /** The provider reference `urn::id`, or "" for the default provider. */
+  readonly provider: string;
+}
+
+const NO_OPTIONS: ResourceOptionsRecord = { ignoreChanges: [], protect: false, deleteBeforeReplace: false, replaceOnChanges: [], dependencies: [], propertyDependencies: {}, provider: "" };
+
+function recordOptions(req: RegisterRequest): ResourceOptionsRecord {
+  const propertyDependencies: Record<string, string[]> = {};
+  req.getPropertydependenciesMap().forEach((v, k) => { propertyDependencies[k] = v.getUrnsList(); });
+  return {
+    ignoreChanges: req.getIgnorechangesList(),
+    protect: req.getProtect(),
+    deleteBeforeReplace: req.getDeletebeforereplace(),
+    replaceOnChanges: req.getReplaceonchangesList(),
+    dependencies: req.getDependenciesList(),
+    propertyDependencies,
+    provider: req.getProvider(),
+  };
 }
 
 export interface RunResult {
@@ -59,14 +90,14 @@ async function runOnce(options: RunOptions): Promise<RunResult> {
   await pulumi.runtime.setMocks(cloud, options.project, options.stack, options.preview ?? false);
 
   const monitor = mockMonitor();
-  const meta = new Map<string, { parent: string | null; custom: boolean; inputs: Record<string, unknown>; options: RecordedResource["options"] }>();
+  const meta = new Map<string, { parent: string | null; custom: boolean; inputs: Record<string, unknown>; options: ResourceOptionsRecord }>();
   onRegister(monitor, (urn, req) => {
     meta.set(urn, {
       parent: req.getParent() || null,
       custom: req.getCustom(),
       // Secret inputs stay wrapped so the plan and the policy tests can see them.
       inputs: reSecret(deserializeInputs(req.getObject())) as Record<string, unknown>,
-      options: { ignoreChanges: req.getIgnorechangesList(), protect: req.getProtect(), deleteBeforeReplace: req.getDeletebeforereplace(), dependencies: req.getDependenciesList() },
+      options: recordOptions(req),
     });
   });
 
@@ -120,7 +151,7 @@ async function runOnce(options: RunOptions): Promise<RunResult> {
       custom: m?.custom ?? false,
       inputs: m?.inputs ?? {},
       state,
-      options: m?.options ?? { ignoreChanges: [], protect: false, deleteBeforeReplace: false, dependencies: [] },
+      options: m?.options ?? NO_OPTIONS,
     });
   }
   return { project: options.project, stack: options.stack, resources, outputs };

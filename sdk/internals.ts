@@ -26,6 +26,10 @@ export interface RegisterRequest {
   getProtect(): boolean;
   getDeletebeforereplace(): boolean;
   getDependenciesList(): string[];
+  getReplaceonchangesList(): string[];
+  /** `urn::id` of the provider, or "". */
+  getProvider(): string;
+  getPropertydependenciesMap(): { forEach(cb: (value: { getUrnsList(): string[] }, key: string) => void): void };
   getObject(): unknown;
 }
 interface RegisterResponse { getUrn(): string }

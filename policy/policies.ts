@@ -1,0 +1,407 @@
+// Berth's guardrails as CrossGuard policies (@pulumi/policy). policy/index.ts builds the pack
+// that `pulumi preview --policy-pack policy` runs; the unit tests run these same objects over the
+// offline plan of both stacks (test/policy/). Only type imports from @pulumi/policy here, so the
+// tests load this file without starting the pack's gRPC server.
+//
+// What a policy sees: resource policies get a resource's inputs, stack policies every resource's
+// outputs, with secrets already unwrapped to plain values (so no policy can tell a Pulumi secret
+// from plain text: the offline tests check the secret markers themselves). During a preview,
+// values a provider assigns later are unknown; reading one makes the SDK skip that check with an
+// advisory note, so the checks that need them (private IPs) run again at `pulumi up`.
+import type {
+  PolicyResource, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy,
+} from "@pulumi/policy";
+import { bundleFiles, isBundle } from "../lib/hostBundle";
+import { nginxRoutes } from "../lib/nginxRead";
+
+/** Settings every policy reads (PulumiPolicy config keys); defaults match Berth's own defaults. */
+export interface BerthPolicyConfig {
+  /** Stacks held to production rules (deletion protection, longer backups, no public registry port). */
+  readonly productionStacks: string[];
+  /** Ports never reachable from the whole internet: SSH, the Docker API, MySQL. */
+  readonly adminPorts: number[];
+  /** The registry's port on the host (berth:registry.port). */
+  readonly registryPort: number;
+  /** Minimum backup retention (days) on every stack, and on production stacks. */
+  readonly minBackupDays: number;
+  readonly productionMinBackupDays: number;
+}
+
+export const CONFIG_DEFAULTS: BerthPolicyConfig = {
+  productionStacks: ["prod"],
+  adminPorts: [22, 2376, 3306],
+  registryPort: 5000,
+  minBackupDays: 1,
+  productionMinBackupDays: 7,
+};
+
+/** One JSON-schema property per setting, with its default (the CLI fills defaults from the schema). */
+const CONFIG_SCHEMA = {
+  properties: {
+    productionStacks: { type: "array", items: { type: "string" }, default: CONFIG_DEFAULTS.productionStacks },
+    adminPorts: { type: "array", items: { type: "integer" }, default: CONFIG_DEFAULTS.adminPorts },
+    registryPort: { type: "integer", default: CONFIG_DEFAULTS.registryPort },
+    minBackupDays: { type: "integer", default: CONFIG_DEFAULTS.minBackupDays },
+    productionMinBackupDays: { type: "integer", default: CONFIG_DEFAULTS.productionMinBackupDays },
+  },
+} as const;
+
+export const T = {
+  ingressRule: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+  egressRule: "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+  sgRule: "aws:ec2/securityGroupRule:SecurityGroupRule",
+  securityGroup: "aws:ec2/securityGroup:SecurityGroup",
+  defaultSecurityGroup: "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
+  instance: "aws:ec2/instance:Instance",
+  volume: "aws:ebs/volume:Volume",
+  database: "aws:rds/instance:Instance",
+  route53Record: "aws:route53/record:Record",
+  cloudflareRecord: "cloudflare:index/dnsRecord:DnsRecord",
+  container: "docker:index/container:Container",
+  command: "command:remote:Command",
+} as const;
+
+type Props = Record<string, unknown>;
+const WORLD = new Set(["0.0.0.0/0", "::/0"]);
+const ADMIN_PORT_NAMES: Record<number, string> = { 22: "SSH", 2376: "the Docker API", 3306: "MySQL" };
+
+/** The stack a URN belongs to: `urn:pulumi:<stack>::<project>::<type>::<name>`. */
+export function stackOfUrn(urn: string): string {
+  return urn.split("::")[0].split(":").slice(2).join(":");
+}
+
+function config(args: { getConfig<C extends object>(): C }): BerthPolicyConfig {
+  return { ...CONFIG_DEFAULTS, ...args.getConfig<Partial<BerthPolicyConfig>>() };
+}
+
+function isProduction(urn: string, cfg: BerthPolicyConfig): boolean {
+  return cfg.productionStacks.includes(stackOfUrn(urn));
+}
+
+/** An ingress permission in any of the forms AWS resources express it. */
+export interface IngressPermission {
+  readonly protocol: string;
+  readonly fromPort: number;
+  readonly toPort: number;
+  readonly cidrs: string[];
+  readonly description: string;
+  /** True when the source is another security group or a prefix list rather than CIDRs. */
+  readonly otherSource: boolean;
+}
+
+function num(v: unknown, fallback: number): number {
+  return typeof v === "number" ? v : v === undefined || v === null || v === "" ? fallback : Number(v);
+}
+
+function strings(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : typeof v === "string" && v !== "" ? [v] : [];
+}
+
+function permission(p: Props, protocolKey: string, cidrKeys: string[]): IngressPermission {
+  const protocol = String(p[protocolKey] ?? "").toLowerCase();
+  const all = protocol === "-1" || protocol === "all";
+  return {
+    protocol: all ? "all" : protocol === "6" ? "tcp" : protocol === "17" ? "udp" : protocol,
+    fromPort: all ? 0 : num(p.fromPort, 0),
+    toPort: all ? 65535 : num(p.toPort, 65535),
+    cidrs: cidrKeys.flatMap((k) => strings(p[k])),
+    description: typeof p.description === "string" ? p.description : "",
+    otherSource: strings(p.referencedSecurityGroupId).length + strings(p.sourceSecurityGroupId).length + strings(p.prefixListId).length
+      + strings(p.prefixListIds).length + strings(p.securityGroups).length > 0 || p.self === true,
+  };
+}
+
+/** The ingress permissions a resource opens (standalone rules and inline `ingress` blocks). */
+export function ingressPermissions(type: string, p: Props): IngressPermission[] {
+  switch (type) {
+    case T.ingressRule: return [permission(p, "ipProtocol", ["cidrIpv4", "cidrIpv6"])];
+    case T.sgRule: return p.type === "ingress" ? [permission(p, "protocol", ["cidrBlocks", "ipv6CidrBlocks"])] : [];
+    case T.securityGroup:
+    case T.defaultSecurityGroup:
+      return (Array.isArray(p.ingress) ? (p.ingress as Props[]) : []).map((r) => permission(r, "protocol", ["cidrBlocks", "ipv6CidrBlocks"]));
+    default: return [];
+  }
+}
+
+/** Every rule a resource holds, ingress or egress (for the description check). */
+function allPermissions(type: string, p: Props): IngressPermission[] {
+  switch (type) {
+    case T.egressRule: return [permission(p, "ipProtocol", ["cidrIpv4", "cidrIpv6"])];
+    case T.sgRule: return [permission(p, "protocol", ["cidrBlocks", "ipv6CidrBlocks"])];
+    case T.securityGroup:
+    case T.defaultSecurityGroup:
+      return [...ingressPermissions(type, p), ...(Array.isArray(p.egress) ? (p.egress as Props[]) : []).map((r) => permission(r, "protocol", ["cidrBlocks", "ipv6CidrBlocks"]))];
+    default: return ingressPermissions(type, p);
+  }
+}
+
+const covers = (r: IngressPermission, port: number): boolean => (r.protocol === "all" || r.protocol === "tcp") && port >= r.fromPort && port <= r.toPort;
+
+/** A resource policy that applies to some types only (others are reported not applicable). */
+function forTypes(types: readonly string[], check: (props: Props, args: ResourceValidationArgs, report: ReportViolation) => void) {
+  return (args: ResourceValidationArgs, report: ReportViolation): void => {
+    if (!types.includes(args.type)) args.notApplicable(`applies to ${types.join(", ")}`);
+    check(args.props as Props, args, report);
+  };
+}
+
+export const noAdminPortsFromWorld: ResourceValidationPolicy = {
+  name: "berth-no-admin-ports-from-world",
+  description: "SSH, the Docker API and the database port are never open to 0.0.0.0/0 or ::/0; no rule admits all traffic from the world.",
+  enforcementLevel: "mandatory",
+  configSchema: CONFIG_SCHEMA,
+  validateResource: forTypes([T.ingressRule, T.sgRule, T.securityGroup, T.defaultSecurityGroup], (props, args, report) => {
+    const cfg = config(args);
+    for (const r of ingressPermissions(args.type, props)) {
+      for (const cidr of r.cidrs.filter((c) => WORLD.has(c))) {
+        if (r.protocol === "all") {
+          report(`Rule admits all traffic from ${cidr}. Open single ports, and SSH/Docker API/database only from berth:firewall.adminCidrs.`);
+          continue;
+        }
+        for (const port of cfg.adminPorts.filter((p) => covers(r, p))) {
+          report(`Port ${port} (${ADMIN_PORT_NAMES[port] ?? "admin port"}) is open to ${cidr}. It must be reachable from the admin networks only (berth:firewall.adminCidrs).`);
+        }
+      }
+    }
+  }),
+};
+
+export const securityGroupRulesDescribed: ResourceValidationPolicy = {
+  name: "berth-security-group-rules-described",
+  description: "Every security-group rule carries a description that says what it is for.",
+  enforcementLevel: "advisory",
+  validateResource: forTypes([T.ingressRule, T.egressRule, T.sgRule, T.securityGroup, T.defaultSecurityGroup], (props, args, report) => {
+    for (const r of allPermissions(args.type, props)) {
+      if (r.description.trim().length < 6) {
+        report(`Rule ${r.protocol} ${r.fromPort}-${r.toPort} has no description (or one under 6 characters): say what the rule is for, e.g. "SSH from admin networks".`);
+      }
+    }
+  }),
+};
+
+export const databaseEncryptedAndPrivate: ResourceValidationPolicy = {
+  name: "berth-database-encrypted-private",
+  description: "The database's storage is encrypted and it is never publicly accessible.",
+  enforcementLevel: "mandatory",
+  validateResource: forTypes([T.database], (props, _args, report) => {
+    if (props.storageEncrypted !== true) report("Database storage is not encrypted (storageEncrypted must be true; it cannot be turned on later without a new instance).");
+    if (props.publiclyAccessible === true) report("Database is publicly accessible: it must only be reachable inside the VPC, from the host.");
+  }),
+};
+
+export const databaseBackups: ResourceValidationPolicy = {
+  name: "berth-database-backups",
+  description: "The database keeps automated backups (longer on production stacks).",
+  enforcementLevel: "mandatory",
+  configSchema: CONFIG_SCHEMA,
+  validateResource: forTypes([T.database], (props, args, report) => {
+    const cfg = config(args);
+    const min = isProduction(args.urn, cfg) ? cfg.productionMinBackupDays : cfg.minBackupDays;
+    const days = num(props.backupRetentionPeriod, 0);
+    if (days < min) report(`Database keeps ${days} day(s) of backups; this stack needs at least ${min} (berth:database.backupRetentionDays).`);
+  }),
+};
+
+export const databaseDeletionProtection: ResourceValidationPolicy = {
+  name: "berth-database-deletion-protection",
+  description: "On production stacks the database has deletion protection on and takes a final snapshot.",
+  enforcementLevel: "mandatory",
+  configSchema: CONFIG_SCHEMA,
+  validateResource: forTypes([T.database], (props, args, report) => {
+    if (!isProduction(args.urn, config(args))) return;
+    if (props.deletionProtection !== true) report("Production database without deletion protection (berth:database.deletionProtection must be true).");
+    if (props.skipFinalSnapshot === true) report("Production database would be deleted without a final snapshot (berth:database.skipFinalSnapshot must be false).");
+  }),
+};
+
+export const instanceImdsv2: ResourceValidationPolicy = {
+  name: "berth-instance-imdsv2",
+  description: "Every EC2 instance requires IMDSv2 session tokens.",
+  enforcementLevel: "mandatory",
+  validateResource: forTypes([T.instance], (props, _args, report) => {
+    const md = (props.metadataOptions ?? {}) as Props;
+    if (md.httpTokens !== "required") report(`Instance metadata accepts IMDSv1 (metadataOptions.httpTokens is ${JSON.stringify(md.httpTokens ?? "unset")}, must be "required").`);
+  }),
+};
+
+export const encryptedVolumes: ResourceValidationPolicy = {
+  name: "berth-encrypted-volumes",
+  description: "Every EBS volume (root, attached or standalone) is encrypted.",
+  enforcementLevel: "mandatory",
+  validateResource: forTypes([T.instance, T.volume], (props, args, report) => {
+    if (args.type === T.volume) {
+      if (props.encrypted !== true) report("EBS volume is not encrypted (encrypted must be true).");
+      return;
+    }
+    if (((props.rootBlockDevice ?? {}) as Props).encrypted !== true) report("Root volume is not encrypted (rootBlockDevice.encrypted must be true).");
+    for (const v of (Array.isArray(props.ebsBlockDevices) ? props.ebsBlockDevices : []) as Props[]) {
+      if (v.encrypted !== true) report(`EBS volume ${String(v.deviceName ?? "")} is not encrypted.`);
+    }
+  }),
+};
+
+export const registryPortNotPublicInProd: ResourceValidationPolicy = {
+  name: "berth-registry-port-not-public-in-prod",
+  description: "On production stacks the registry's own port is neither open to the world nor published on a public address: images go through nginx's TLS name.",
+  enforcementLevel: "mandatory",
+  configSchema: CONFIG_SCHEMA,
+  validateResource: forTypes([T.ingressRule, T.sgRule, T.securityGroup, T.defaultSecurityGroup, T.container], (props, args, report) => {
+    const cfg = config(args);
+    if (!isProduction(args.urn, cfg)) return;
+    if (args.type === T.container) {
+      // The image input is an image id (sha256:...), so know the registry by its port or its name.
+      const ports = (Array.isArray(props.ports) ? props.ports : []) as Props[];
+      const isRegistry = /registry/.test(String(props.name ?? "")) || ports.some((p) => num(p.internal, 0) === cfg.registryPort);
+      if (!isRegistry) return;
+      for (const p of ports) {
+        const ip = String(p.ip ?? "0.0.0.0");
+        if (ip !== "127.0.0.1" && ip !== "::1") report(`Registry container publishes port ${String(p.external ?? p.internal)} on ${ip}: bind it to 127.0.0.1 and reach it through nginx (berth:registry.expose: proxy).`);
+      }
+      return;
+    }
+    for (const r of ingressPermissions(args.type, props)) {
+      for (const cidr of r.cidrs.filter((c) => WORLD.has(c))) {
+        if (covers(r, cfg.registryPort)) report(`Registry port ${cfg.registryPort} is open to ${cidr} on a production stack: push through nginx (https://<registry hostname>) instead.`);
+      }
+    }
+  }),
+};
+
+/** Host files Berth delivers in command bundles (the plain-text ones: a secret bundle reads the same to a policy). */
+function deliveredFiles(resources: readonly PolicyResource[]): Array<{ path: string; content: string }> {
+  return resources
+    .filter((r) => r.type === T.command && typeof r.props.stdin === "string" && isBundle(r.props.stdin))
+    .flatMap((r) => bundleFiles(r.props.stdin as string));
+}
+
+/** The names nginx serves the registry under: sites proxying to an upstream on the registry port. */
+export function registryNames(files: ReadonlyArray<{ path: string; content: string }>, registryPort: number): string[] {
+  const routes = nginxRoutes(files.filter((f) => f.path.startsWith("/etc/nginx/")));
+  const target = (t: string): boolean => t.endsWith(`:${registryPort}`);
+  const toRegistry = (pass: string | undefined): boolean => pass !== undefined && (target(pass) || (routes.upstreams[pass] ?? []).some(target));
+  return [...new Set(routes.sites.filter((s) => s.routes.some((r) => toRegistry(r.proxyPass))).flatMap((s) => s.names))].filter((n) => n !== "_");
+}
+
+const fqdn = (n: string): string => n.replace(/\.$/, "").toLowerCase();
+
+export const registryNameNotProxied: StackValidationPolicy = {
+  name: "berth-registry-name-not-cloudflare-proxied",
+  description: "The registry's name, and every name it resolves through, is never a proxied Cloudflare record (Cloudflare's proxy caps request bodies at 100 MB, which breaks image pushes).",
+  enforcementLevel: "mandatory",
+  configSchema: CONFIG_SCHEMA,
+  validateStack: (args: StackValidationArgs, report: ReportViolation) => {
+    const cfg = config(args);
+    const names = registryNames(deliveredFiles(args.resources), cfg.registryPort).map(fqdn);
+    if (names.length === 0) return;
+    // Follow CNAMEs from the registry name: a proxied record anywhere on that path proxies it too.
+    const cname = new Map<string, string>();
+    for (const r of args.resources) {
+      if (r.type === T.route53Record && r.props.type === "CNAME") cname.set(fqdn(String(r.props.name)), fqdn(strings(r.props.records)[0] ?? ""));
+      if (r.type === T.cloudflareRecord && r.props.type === "CNAME") cname.set(fqdn(String(r.props.name)), fqdn(String(r.props.content ?? "")));
+    }
+    const path = new Set<string>();
+    for (let n of names) for (let hops = 0; n && !path.has(n) && hops < 16; hops++) { path.add(n); n = cname.get(n) ?? ""; }
+    for (const r of args.resources.filter((x) => x.type === T.cloudflareRecord && x.props.proxied === true)) {
+      const name = fqdn(String(r.props.name));
+      if (path.has(name)) report(`Cloudflare record ${name} is proxied, but the registry (${names.join(", ")}) resolves through it: Cloudflare's proxy caps request bodies at 100 MB. Set proxied: false.`, r.urn);
+    }
+  },
+};
+
+/**
+ * Fields that hold credentials by design and that Pulumi keeps secret: provider outputs the SDK
+ * marks secret, inputs the provider schema marks sensitive, and command stdin, which Berth sends
+ * as a secret whenever a bundle carries keys (the offline tests check that marker, which a policy
+ * cannot see). Key material anywhere else is in plain text: user data, tags, command lines,
+ * triggers, container settings, DNS records.
+ */
+export const SECRET_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  "tls:index/privateKey:PrivateKey": ["privateKeyPem", "privateKeyOpenssh", "privateKeyPemPkcs8"],
+  "tls:index/selfSignedCert:SelfSignedCert": ["privateKeyPem"],
+  "tls:index/certRequest:CertRequest": ["privateKeyPem"],
+  "tls:index/locallySignedCert:LocallySignedCert": ["caPrivateKeyPem"],
+  "random:index/randomPassword:RandomPassword": ["result", "bcryptHash"],
+  "aws:rds/instance:Instance": ["password"],
+  "command:remote:Command": ["connection", "stdin"],
+  "pulumi:providers:docker": ["keyMaterial"],
+  "pulumi:providers:cloudflare": ["apiToken"],
+};
+
+/** Credential shapes that are never fine in plain text. */
+export const CREDENTIAL_PATTERNS: ReadonlyArray<{ readonly what: string; readonly re: RegExp }> = [
+  { what: "a private key", re: /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/ },
+  { what: "a bcrypt password hash", re: /\$2[abxy]\$\d{2}\$[./A-Za-z0-9]{53}/ },
+  { what: "an AWS secret access key", re: /aws_secret_access_key\s*[=:]\s*\S{20,}/i },
+];
+
+function walkStrings(v: unknown, path: string, visit: (path: string, s: string) => void): void {
+  if (typeof v === "string") visit(path, v);
+  else if (Array.isArray(v)) v.forEach((x, i) => walkStrings(x, `${path}[${i}]`, visit));
+  else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) walkStrings(x, path ? `${path}.${k}` : k, visit);
+}
+
+export const noPlaintextSecrets: StackValidationPolicy = {
+  name: "berth-no-plaintext-secrets",
+  description: "Keys, passwords and password hashes appear only in fields Pulumi keeps secret, never in user data, tags, command lines, container settings or DNS records.",
+  enforcementLevel: "mandatory",
+  validateStack: (args: StackValidationArgs, report: ReportViolation) => {
+    // Stack outputs and component outputs are not resource inputs (outputs have their own contract).
+    const resources = args.resources.filter((r) => r.type !== "pulumi:pulumi:Stack" && !r.type.startsWith("berth:"));
+    const known = new Set<string>();
+    for (const r of resources) {
+      for (const f of SECRET_FIELDS[r.type] ?? []) {
+        const v = r.props[f];
+        if (typeof v === "string" && v.length >= 8 && r.type !== T.command) known.add(v);
+      }
+    }
+    for (const r of resources) {
+      const allowed = new Set(SECRET_FIELDS[r.type] ?? []);
+      for (const [field, value] of Object.entries(r.props)) {
+        if (allowed.has(field)) continue;
+        walkStrings(value, field, (path, s) => {
+          for (const p of CREDENTIAL_PATTERNS) if (p.re.test(s)) report(`${r.name}: ${path} holds ${p.what} in plain text. Deliver it over a secret channel (a secret command stdin), never in ${path}.`, r.urn);
+          for (const k of known) if (s.includes(k)) { report(`${r.name}: ${path} contains the value of a generated secret in plain text.`, r.urn); break; }
+        });
+      }
+    }
+  },
+};
+
+export const databaseFromHostOnly: StackValidationPolicy = {
+  name: "berth-database-from-host-only",
+  description: "The database's security groups admit only the host's private IP as a /32, and nothing else.",
+  enforcementLevel: "mandatory",
+  validateStack: (args: StackValidationArgs, report: ReportViolation) => {
+    const hostIps = new Set(args.resources.filter((r) => r.type === T.instance).map((r) => `${String(r.props.privateIp)}/32`));
+    const dependsOn = (r: PolicyResource, prop: string, target: PolicyResource): boolean =>
+      (r.propertyDependencies[prop] ?? []).some((d) => d.urn === target.urn) || (target.props.id !== undefined && strings(r.props[prop]).includes(String(target.props.id)));
+    for (const db of args.resources.filter((r) => r.type === T.database)) {
+      const groups = args.resources.filter((r) => (r.type === T.securityGroup || r.type === T.defaultSecurityGroup) && dependsOn(db, "vpcSecurityGroupIds", r));
+      if (groups.length === 0) report(`Database ${db.name} has no security group of this stack: its network access is not under review.`, db.urn);
+      for (const sg of groups) {
+        for (const r of ingressPermissions(sg.type, sg.props)) report(`Database security group ${sg.name} has an inline ingress rule (${r.protocol} ${r.fromPort}); admit the host with a separate /32 rule only.`, sg.urn);
+        for (const rule of args.resources.filter((r) => (r.type === T.ingressRule || r.type === T.sgRule) && dependsOn(r, "securityGroupId", sg))) {
+          for (const p of ingressPermissions(rule.type, rule.props)) {
+            if (p.otherSource) report(`${rule.name} admits another security group or prefix list to the database; only the host's private IP /32 may connect.`, rule.urn);
+            for (const c of p.cidrs) if (!hostIps.has(c)) report(`${rule.name} admits ${c} to the database; only the host's private IP (${[...hostIps].join(", ") || "none"}) may connect.`, rule.urn);
+          }
+        }
+      }
+    }
+  },
+};
+
+/** Every Berth policy, in the order the pack lists them. */
+export const policies: ReadonlyArray<ResourceValidationPolicy | StackValidationPolicy> = [
+  noAdminPortsFromWorld,
+  databaseFromHostOnly,
+  databaseEncryptedAndPrivate,
+  databaseBackups,
+  databaseDeletionProtection,
+  instanceImdsv2,
+  encryptedVolumes,
+  securityGroupRulesDescribed,
+  registryPortNotPublicInProd,
+  registryNameNotProxied,
+  noPlaintextSecrets,
+];
