@@ -47,8 +47,10 @@ export interface BerthOutputs {
   tlsNames: string[];
   /** PEM of the self-signed CA clients must trust; "" in the other modes. */
   tlsCaCertificate: pulumi.Output<string>;
-  /** ISO 8601 UTC expiry of the served certificate, or "auto-renewed by certbot on the host" (letsencrypt). */
+  /** ISO 8601 UTC expiry of the served certificate, or "" where none exists at deploy time (letsencrypt). */
   tlsCertificateExpiry: pulumi.Output<string>;
+  /** Who renews the served certificate: "pulumi-up", "certbot" or "manual". */
+  tlsRenewal: string;
   /** Where images are pushed: `<ip>:<port>` (direct) or the registry hostname (proxy). */
   registryHost: pulumi.Output<string>;
   registryUrl: pulumi.Output<string>;
@@ -181,6 +183,7 @@ export function berth(options: BerthOptions = {}): BerthOutputs {
     tlsNames: [...tls.names],
     tlsCaCertificate: tls.caPem ?? pulumi.output(""),
     tlsCertificateExpiry: tls.expiry,
+    tlsRenewal: tls.renewal,
     registryHost: services.registryHost,
     registryUrl: pulumi.interpolate`https://${services.registryHost}`,
     registryUsername: services.registryUsername,

@@ -16,8 +16,20 @@ import type { Naming } from "../lib/naming";
 
 /** Lifetime of the self-signed CA: long, because every client that trusts it must be updated when it changes. */
 export const CA_VALIDITY_HOURS = 10 * 365 * 24;
-/** tlsCertificateExpiry in mode letsencrypt, where no certificate exists at deploy time. */
-export const CERTBOT_EXPIRY_NOTE = "auto-renewed by certbot on the host";
+/**
+ * How the served certificate gets renewed, per mode (the `tlsRenewal` output):
+ *   pulumi-up  `pulumi up` issues a new one once fewer than minRemainingDays remain (self-signed)
+ *   certbot    certbot's timer on the host renews it; no date is known at deploy time (letsencrypt)
+ *   manual     someone replaces it before it expires (provided; cloudflare-origin, whose Origin CA
+ *              certificate Pulumi does not renew by itself: `pulumi up --replace` it)
+ */
+export type TlsRenewal = "pulumi-up" | "certbot" | "manual";
+export const TLS_RENEWAL: Readonly<Record<TlsMode, TlsRenewal>> = {
+  "self-signed": "pulumi-up",
+  "cloudflare-origin": "manual",
+  provided: "manual",
+  letsencrypt: "certbot",
+};
 
 export interface TlsArgs {
   readonly mode: TlsMode;
@@ -81,8 +93,10 @@ export class Tls extends pulumi.ComponentResource {
   public readonly keyPem?: pulumi.Output<string>;
   /** self-signed only: the CA certificate clients must trust. */
   public readonly caPem?: pulumi.Output<string>;
-  /** ISO 8601 UTC expiry of the certificate Berth holds (earliest in the chain), or CERTBOT_EXPIRY_NOTE. */
+  /** ISO 8601 UTC expiry of the certificate Berth holds (earliest in the chain), or "" when none exists at deploy time (letsencrypt). */
   public readonly expiry: pulumi.Output<string>;
+  /** Who renews the certificate (see TLS_RENEWAL). */
+  public readonly renewal: TlsRenewal;
   /** letsencrypt only: where certbot writes the files and what it is asked for. */
   public readonly letsEncrypt?: LetsEncryptPlan;
   /** letsencrypt only: the certbot command line to run on the host (after nginx serves the webroot). */
@@ -94,6 +108,7 @@ export class Tls extends pulumi.ComponentResource {
     super("berth:tls:Tls", name, {}, opts);
     const parent = { parent: this };
     this.mode = args.mode;
+    this.renewal = TLS_RENEWAL[args.mode];
     this.names = [...args.names];
     const subject = (cn: string): { commonName: string; organization: string } => ({ commonName: cn.slice(0, 64), organization: `Berth ${args.naming.project}-${args.naming.stack}` });
 
@@ -168,7 +183,10 @@ export class Tls extends pulumi.ComponentResource {
         this.letsEncrypt = letsEncryptPlan(args.names, args.email, args.staging ?? false);
         this.certbotCommand = renderCertbotCommand(this.letsEncrypt);
         this.certbotDeployHook = renderDeployHook();
-        this.expiry = pulumi.output(CERTBOT_EXPIRY_NOTE);
+        // certbot obtains the certificate on the host after `pulumi up`, and renews it there every
+        // 60 days or so: a date stored now would be wrong or stale, so the output stays empty and
+        // the expiry check reads the live certificate instead (tlsRenewal says "certbot").
+        this.expiry = pulumi.output("");
         break;
       }
     }

@@ -8,7 +8,7 @@ const PUBLIC = [
   "vpcId", "availabilityZones", "publicSubnetIds", "databaseSubnetIds", "hostSecurityGroupId", "databaseSecurityGroupId",
   "hostInstanceId", "hostAmiId", "hostPublicIp", "hostPrivateIp", "hostSshUser", "hostDeployUser", "hostSshPublicKey", "sshCommand",
   "databaseEndpoint", "databasePort", "databaseName", "databaseUser",
-  "dnsNameServers", "dnsRecords", "tlsMode", "tlsNames", "tlsCaCertificate", "tlsCertificateExpiry",
+  "dnsNameServers", "dnsRecords", "tlsMode", "tlsNames", "tlsCaCertificate", "tlsCertificateExpiry", "tlsRenewal",
   "registryHost", "registryUrl", "registryUsername", "registryLoginCommand",
 ];
 

@@ -5,7 +5,6 @@ import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../config";
 import { realPrivateKey, realSelfSignedCert } from "../../offline/fakePki";
 import { isSecretValue, ofType, one, run, section, stackWith, type RunResult } from "../helpers/stack";
-import { CERTBOT_EXPIRY_NOTE } from "../../components/tls";
 
 const SELF = "tls:index/selfSignedCert:SelfSignedCert";
 const CSR = "tls:index/certRequest:CertRequest";
@@ -50,6 +49,7 @@ describe.each<[string, Record<string, unknown>, string[]]>([
     expect(r.outputs.tlsNames).toEqual(names);
     expect(r.outputs.tlsCertificateExpiry).toBe(one(r, SIGNED, "tls-server-cert").state.validityEndTime);
     expect(String(r.outputs.tlsCertificateExpiry)).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(r.outputs.tlsRenewal).toBe("pulumi-up");
   });
 
   it("keeps every private key secret", () => {
@@ -78,6 +78,7 @@ describe("cloudflare-origin", () => {
     // Cloudflare prints "YYYY-MM-DD HH:MM:SS +0000 UTC"; the output is ISO 8601.
     expect(String(origin.state.expiresOn)).toMatch(/ \+0000 UTC$/);
     expect(r.outputs.tlsCertificateExpiry).toBe(`${String(origin.state.expiresOn).slice(0, 10)}T${String(origin.state.expiresOn).slice(11, 19)}Z`);
+    expect(r.outputs.tlsRenewal).toBe("manual");
     expect(r.outputs.tlsCaCertificate).toBe("");
     expect(ofType(r, SELF)).toEqual([]);
   });
@@ -101,6 +102,7 @@ describe("provided", () => {
     expect(tlsResources(r)).toEqual([]);
     expect(r.outputs.tlsMode).toBe("provided");
     expect(r.outputs.tlsCertificateExpiry).toBe(new Date(new X509Certificate(pem).validTo).toISOString().replace(/\.\d{3}Z$/, "Z"));
+    expect(r.outputs.tlsRenewal).toBe("manual");
   });
 
   it("refuses, before any resource, a certificate that misses names or expires too soon", async () => {
@@ -121,7 +123,8 @@ describe("letsencrypt (prod as shipped)", async () => {
     expect(ofType(r, ORIGIN)).toEqual([]);
     expect(r.outputs.tlsMode).toBe("letsencrypt");
     expect(r.outputs.tlsNames).toEqual(PROD_NAMES);
-    expect(r.outputs.tlsCertificateExpiry).toBe(CERTBOT_EXPIRY_NOTE);
+    expect(r.outputs.tlsCertificateExpiry).toBe("");
+    expect(r.outputs.tlsRenewal).toBe("certbot");
     expect(r.outputs.tlsCaCertificate).toBe("");
   });
 });
