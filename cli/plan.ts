@@ -1,6 +1,8 @@
-// Offline plan: `npm run plan -- <stack> [--json] [--out FILE]`. Runs the real program under the mock engine
-// with the stack's own Pulumi.<stack>.yaml and plausible cloud-assigned values. Needs no
-// credentials and no Pulumi CLI. Secrets print as "[secret]"; invalid config exits 2.
+// Offline plan: `npm run plan -- <stack> [--format text|json|mermaid|snapshot] [--out FILE]`, or
+// `--diff <git-ref> [--format text|markdown]` against the plan at a revision (cli/diff.ts). Runs
+// the real program under the mock engine with the stack's own Pulumi.<stack>.yaml and plausible
+// cloud-assigned values. Needs no credentials and no Pulumi CLI. Secrets print as "[secret]";
+// invalid config exits 2, bad arguments 64.
 import * as fs from "node:fs";
 import { ConfigError } from "../config";
 import { redactSecrets, runStack, type RunResult } from "../offline/engine";
@@ -89,36 +91,68 @@ export function renderTree(plan: PlanJson): string {
   return lines.join("\n");
 }
 
+const USAGE = `usage: npm run plan -- <stack> [--format text|json|mermaid|snapshot] [--json] [--out FILE] [--stack-dir DIR]
+       npm run plan -- <stack> --diff <git-ref> [--format text|markdown] [--out FILE]
+  e.g. npm run plan -- dev
+       npm run plan -- prod --json --out plan.json
+       npm run plan -- prod --diff main --format markdown
+`;
+
+const PLAN_FORMATS = ["text", "json", "mermaid", "snapshot"] as const;
+const DIFF_FORMATS = ["text", "markdown"] as const;
+
 async function main(argv: string[]): Promise<number> {
   const args = [...argv];
+  const given = new Set(args.filter((a) => a.startsWith("--")));
   const flag = (name: string): string | undefined => {
     const i = args.indexOf(name);
     if (i < 0) return undefined;
     const [, value] = args.splice(i, 2);
-    return value;
+    return value === undefined || value.startsWith("--") ? undefined : value;
   };
-  const hasStackDir = args.includes("--stack-dir");
-  const hasOut = args.includes("--out");
   const stackDir = flag("--stack-dir");
   const out = flag("--out");
+  const ref = flag("--diff");
+  const formatArg = flag("--format");
   const json = args.includes("--json");
   const positional = args.filter((a) => !a.startsWith("--"));
   const unknown = args.filter((a) => a.startsWith("--") && a !== "--json");
-  if (positional.length !== 1 || unknown.length > 0 || (hasStackDir && !stackDir) || (hasOut && !out)) {
-    process.stderr.write("usage: npm run plan -- <stack> [--json] [--out FILE] [--stack-dir DIR]\n  e.g. npm run plan -- dev\n       npm run plan -- prod --json --out plan.json\n");
+  const format = formatArg ?? (json ? "json" : "text");
+  const missingValue = ["--stack-dir", "--out", "--diff", "--format"].some((f) => given.has(f) && ({ "--stack-dir": stackDir, "--out": out, "--diff": ref, "--format": formatArg } as Record<string, string | undefined>)[f] === undefined);
+  const formats: readonly string[] = ref !== undefined ? DIFF_FORMATS : PLAN_FORMATS;
+  if (positional.length !== 1 || unknown.length > 0 || missingValue || !formats.includes(format) || (json && format !== "json") || (ref !== undefined && stackDir !== undefined)) {
+    process.stderr.write(USAGE);
     return 64;
   }
-  try {
-    const run = await runStack(readStackFile(positional[0], stackDir ?? PROJECT_DIR));
-    const plan = toPlanJson(run);
-    const text = json ? `${JSON.stringify(plan, null, 2)}\n` : `${renderTree(plan)}\n`;
+  const write = (text: string): void => {
     // --out: `npm run` prints its own banner on stdout, so `> file` would not hold the plan alone.
     if (out) fs.writeFileSync(out, text);
     else process.stdout.write(text);
+  };
+  try {
+    if (ref !== undefined) {
+      const { planDiff } = await import("./diff");
+      write(await planDiff({ stack: positional[0], ref, format: format as "text" | "markdown" }));
+      return 0;
+    }
+    const run = await runStack(readStackFile(positional[0], stackDir ?? PROJECT_DIR));
+    if (format === "snapshot") {
+      const { digestKeyFromEnv, toSnapshot } = await import("./snapshot");
+      write(`${JSON.stringify(toSnapshot(run, digestKeyFromEnv()), null, 2)}\n`);
+      return 0;
+    }
+    const plan = toPlanJson(run);
+    if (format === "mermaid") {
+      const { renderMermaid } = await import("./mermaid");
+      write(renderMermaid(plan));
+      return 0;
+    }
+    write(format === "json" ? `${JSON.stringify(plan, null, 2)}\n` : `${renderTree(plan)}\n`);
     return 0;
   } catch (e) {
     const err = e instanceof ConfigError ? e : findConfigError(e);
-    process.stderr.write(`${err ? err.message : (e as Error).stack ?? String(e)}\n`);
+    const known = (e as { name?: string }).constructor?.name === "DiffError";
+    process.stderr.write(`${err ? err.message : known ? `plan diff: ${(e as Error).message}` : (e as Error).stack ?? String(e)}\n`);
     return 2;
   }
 }

@@ -1,0 +1,201 @@
+// `npm run plan -- <stack> --format mermaid`: the stack as a Mermaid flowchart, drawn from the
+// offline plan (the resources and host files the stack would really create): VPC and subnets,
+// the host with its Elastic IP, nginx's sites and routes to their upstreams, the registry, the
+// database, DNS names by zone, and security-group edges labelled with ports. Pure: plan in, text
+// out; README's diagrams come from here (`npm run docs:diagrams`).
+import { bundleFiles, isBundle } from "../lib/hostBundle";
+import { nginxRoutes, type NginxSite } from "../lib/nginxRead";
+import type { PlanJson } from "./plan";
+
+type Res = PlanJson["resources"][number];
+type Props = Record<string, unknown>;
+
+const T = {
+  vpc: "aws:ec2/vpc:Vpc",
+  subnet: "aws:ec2/subnet:Subnet",
+  sg: "aws:ec2/securityGroup:SecurityGroup",
+  ingress: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+  instance: "aws:ec2/instance:Instance",
+  eip: "aws:ec2/eip:Eip",
+  db: "aws:rds/instance:Instance",
+  zone: "aws:route53/zone:Zone",
+  r53: "aws:route53/record:Record",
+  cf: "cloudflare:index/dnsRecord:DnsRecord",
+  container: "docker:index/container:Container",
+  image: "docker:index/remoteImage:RemoteImage",
+  command: "command:remote:Command",
+};
+
+/** Text safe inside a quoted Mermaid label. */
+function label(s: string): string {
+  return `"${s.replace(/"/g, "#quot;").replace(/\|/g, "#124;").replace(/[<>]/g, (c) => (c === "<" ? "#lt;" : "#gt;")).replace(/\n/g, "<br>")}"`;
+}
+
+/** A Mermaid id from any text. */
+function nid(prefix: string, s: string): string {
+  return `${prefix}_${s.replace(/[^A-Za-z0-9]+/g, "_").replace(/^_|_$/g, "")}`;
+}
+
+const props = (r: Res): Props => ({ ...(r.state as Props), ...(r.inputs as Props) });
+const str = (v: unknown): string => (typeof v === "string" ? v : v === undefined || v === null ? "" : JSON.stringify(v));
+const WORLD = new Set(["0.0.0.0/0", "::/0"]);
+const PORT_NAMES: Record<number, string> = { 22: "SSH", 80: "HTTP", 443: "HTTPS", 2376: "Docker API", 3306: "MySQL", 5000: "registry" };
+
+function portText(p: Props): string {
+  const proto = String(p.ipProtocol ?? "tcp");
+  if (proto === "-1") return "all traffic";
+  const from = Number(p.fromPort), to = Number(p.toPort);
+  const ports = from === to ? `${from}` : `${from}-${to}`;
+  return `${proto} ${ports}${from === to && PORT_NAMES[from] ? ` ${PORT_NAMES[from]}` : ""}`;
+}
+
+export function renderMermaid(plan: PlanJson): string {
+  const of = (type: string): Res[] => plan.resources.filter((r) => r.type === type);
+  const lines: string[] = ["flowchart LR"];
+  const edges: string[] = [];
+  const edge = (from: string, to: string, text?: string, dotted = false): void => {
+    edges.push(`  ${from} ${dotted ? "-.->" : "-->"}${text ? `|${label(text)}|` : ""} ${to}`);
+  };
+
+  const vpc = of(T.vpc)[0];
+  const instance = of(T.instance)[0];
+  const eip = of(T.eip)[0];
+  const db = of(T.db)[0];
+  const hostSg = of(T.sg).find((s) => s.name.includes("host"));
+  const dbSg = of(T.sg).find((s) => s.name.includes("database"));
+  const subnets = of(T.subnet);
+  const hostSubnet = instance ? subnets.find((s) => s.id === props(instance).subnetId) : undefined;
+
+  // Host files delivered over SSH: nginx sites and upstreams.
+  const files = of(T.command).flatMap((c) => (typeof (c.inputs as Props).stdin === "string" && isBundle((c.inputs as Props).stdin as string) ? bundleFiles((c.inputs as Props).stdin as string) : []));
+  const routes = nginxRoutes(files.filter((f) => f.path.startsWith("/etc/nginx/")));
+  const registry = of(T.container).find((c) => /registry/.test(str(props(c).name)));
+  const registryImage = of(T.image).find((i) => /^registry:/.test(str(props(i).name)));
+  const registryPorts = registry ? ((props(registry).ports as Props[] | undefined) ?? []) : [];
+
+  // Outside the VPC: who connects, by source CIDR.
+  const sources = new Map<string, string>();
+  const source = (cidr: string): string => {
+    if (WORLD.has(cidr)) { sources.set("internet", `  internet((${label("Internet")}))`); return "internet"; }
+    const id = nid("net", cidr);
+    sources.set(id, `  ${id}((${label(`admin ${cidr}`)}))`);
+    return id;
+  };
+
+  // Security-group edges: one per source and target, ports joined.
+  const sgEdges = new Map<string, string[]>();
+  for (const rule of of(T.ingress)) {
+    const p = props(rule);
+    const cidr = str(p.cidrIpv4 || p.cidrIpv6);
+    const target = rule.inputs && (p.securityGroupId === dbSg?.id) ? "db" : p.securityGroupId === hostSg?.id ? "eip" : undefined;
+    if (!target || !cidr) continue;
+    const from = target === "db" ? "hostip" : source(cidr);
+    const key = `${from} ${target}`;
+    sgEdges.set(key, [...(sgEdges.get(key) ?? []), target === "db" ? `${portText(p)} from ${cidr}` : portText(p)]);
+  }
+
+  lines.push(...sources.values());
+
+  // DNS: one subgraph per zone (Route53 zones Berth created, Cloudflare zones it writes to).
+  const records = [...of(T.r53).map((r) => ({ r, provider: "Route53" })), ...of(T.cf).map((r) => ({ r, provider: "Cloudflare" }))];
+  const zones = new Map<string, Array<{ r: Res; provider: string }>>();
+  for (const x of records) {
+    const name = str(props(x.r).name);
+    const zone = of(T.zone).map((z) => str(props(z).name)).filter((z) => name === z || name.endsWith(`.${z}`)).sort((a, b) => b.length - a.length)[0]
+      ?? name.split(".").slice(-2).join(".");
+    const key = `${x.provider} ${zone}`;
+    zones.set(key, [...(zones.get(key) ?? []), x]);
+  }
+  const recordId = (name: string): string => nid("dns", name);
+  if (zones.size > 0) {
+    lines.push(`  subgraph dns[${label("DNS")}]`);
+    for (const [zone, xs] of zones) {
+      lines.push(`    subgraph ${nid("zone", zone)}[${label(`${zone}`)}]`);
+      for (const { r } of xs) {
+        const p = props(r);
+        const name = str(p.name);
+        lines.push(`      ${recordId(name)}[${label(`${name}  ${str(p.type)}`)}]`);
+        const targets = r.type === T.r53 ? ((p.records as string[] | undefined) ?? []) : [str(p.content)];
+        const proxied = p.proxied === true ? "proxied by Cloudflare" : undefined;
+        if (p.type === "A") edge(recordId(name), "eip", proxied);
+        else if (p.type === "CNAME") for (const t of targets) edge(recordId(name), recordId(t.replace(/\.$/, "")), proxied);
+      }
+      lines.push("    end");
+    }
+    lines.push("  end");
+  }
+
+  // The network.
+  const cidrOf = (s: Res): string => `${str(props(s).cidrBlock)} · ${str(props(s).availabilityZone)}`;
+  lines.push(`  subgraph vpc[${label(`VPC ${str(vpc ? props(vpc).cidrBlock : "")}`)}]`);
+  const publicSubnets = subnets.filter((s) => /public/.test(s.name));
+  const databaseSubnets = subnets.filter((s) => /database/.test(s.name));
+  for (const s of publicSubnets) {
+    lines.push(`    subgraph ${nid("subnet", s.name)}[${label(`public subnet ${cidrOf(s)}`)}]`);
+    if (s === hostSubnet && instance) {
+      const ip = instance ? str(props(instance).privateIp) : "";
+      lines.push(`      subgraph host[${label(`EC2 host ${str(props(instance).instanceType)}`)}]`);
+      lines.push(`        eip[${label(`Elastic IP ${eip ? str(props(eip).publicIp) : ""}`)}]`);
+      lines.push(`        hostip[${label(`private IP ${ip}`)}]`);
+      renderHost(lines, edge, routes.sites, routes.upstreams, registry ? { ports: registryPorts, image: registryImage ? str(props(registryImage).name) : "registry" } : undefined);
+      lines.push("      end");
+    } else {
+      lines.push(`      ${nid("spare", s.name)}[${label("no resources")}]`);
+    }
+    lines.push("    end");
+  }
+  if (db) {
+    const p = props(db);
+    lines.push(`    subgraph dbnet[${label(`database subnets ${databaseSubnets.map(cidrOf).join(", ")} · no route out`)}]`);
+    lines.push(`      db[(${label(`RDS MySQL ${str(p.engineVersion)} ${str(p.instanceClass)}\n${str(p.identifier)} :${str(p.port ?? 3306)}`)})]`);
+    lines.push("    end");
+  }
+  lines.push("  end");
+
+  for (const [key, ports] of sgEdges) {
+    const [from, to] = key.split(" ");
+    edge(from, to, ports.join(", "));
+  }
+  return `${[...lines, ...edges].join("\n")}\n`;
+}
+
+function renderHost(lines: string[], edge: (a: string, b: string, t?: string, dotted?: boolean) => void, sites: NginxSite[], upstreams: Record<string, string[]>, registry: { ports: Props[]; image: string } | undefined): void {
+  const published = (registry?.ports ?? []).map((p) => ({ ip: str(p.ip || "0.0.0.0"), external: Number(p.external ?? p.internal), internal: Number(p.internal) }));
+  const registryAddr = new Set(published.map((p) => `${p.ip}:${p.external}`));
+  if (registry) {
+    lines.push(`        registry[${label(`${registry.image} container\n${published.map((p) => `${p.ip}:${p.external}`).join(", ")}`)}]`);
+    for (const p of published.filter((x) => x.ip !== "127.0.0.1" && x.ip !== "::1")) edge("eip", "registry", `:${p.external} TLS`);
+  }
+  if (sites.length === 0) return;
+  const ports = [...new Set(sites.flatMap((s) => s.listen.map((l) => l.split(/\s+/)[0])))];
+  for (const port of ports) {
+    lines.push(`        ${nid("nginx", port)}[${label(`nginx :${port}`)}]`);
+    edge("eip", nid("nginx", port));
+  }
+  const upstreamNodes = new Set<string>();
+  const target = (pass: string): string => {
+    const servers = upstreams[pass] ?? [pass];
+    if (registry && servers.some((s) => registryAddr.has(s))) return "registry";
+    const id = nid("up", pass);
+    if (!upstreamNodes.has(id)) {
+      upstreamNodes.add(id);
+      lines.push(`        ${id}[${label(upstreams[pass] ? `${pass}\n${servers.join(", ")}` : pass)}]`);
+    }
+    return id;
+  };
+  sites.forEach((s, i) => {
+    const id = `site_${i}`;
+    const names = s.names.filter((n) => n !== "_");
+    const what = names.length ? names.join("\n") : "default server: any other name, or the IP";
+    lines.push(`        ${id}[${label(`${what}${s.basicAuth ? "\n(basic auth)" : ""}`)}]`);
+    for (const l of s.listen) edge(nid("nginx", l.split(/\s+/)[0]), id);
+    for (const r of s.routes) {
+      if (r.proxyPass) edge(id, target(r.proxyPass), r.path);
+      else if (r.returns) {
+        const rid = nid(`ret_${i}`, r.path);
+        lines.push(`        ${rid}[${label(`return ${r.returns}`)}]`);
+        edge(id, rid, r.path, true);
+      }
+    }
+  });
+}

@@ -1,0 +1,210 @@
+// Which input changes replace a resource, per type: the providers' own replace-on-change
+// properties (ForceNew in Terraform SDKv2 schemas, RequiresReplace plan modifiers in framework
+// schemas; Pulumi's bridged providers take them from there), read from the provider sources the
+// Pulumi packages Berth installs are built on. Berth's plan diff uses them with the options the
+// engine records (ignoreChanges, replaceOnChanges, deleteBeforeReplace). A test checks that every
+// input Berth sets is classified here, so a new property cannot slip through unexamined.
+//
+// Paths are Pulumi (camelCase) input names; "a.b" is a nested field, a prefix covers its children.
+
+/** Where a rule was read. */
+const SRC = {
+  aws: (file: string, commit: string) => `hashicorp/terraform-provider-aws ${file} @ ${commit.slice(0, 12)} (@pulumi/aws 7.x bridges it)`,
+  tls: "hashicorp/terraform-provider-tls internal/provider/resource_*.go @ d72d90e1b47b (v4.2.1+; @pulumi/tls 5.x)",
+  random: "hashicorp/terraform-provider-random internal/provider/resource_password.go @ ad788e233bb4 (v3.9.0+; @pulumi/random 4.x)",
+  cloudflare: (file: string) => `cloudflare/terraform-provider-cloudflare internal/services/${file}/schema.go @ a2efdc5786ae (v5.22.0; @pulumi/cloudflare 6.x)`,
+  docker: (file: string) => `kreuzwerker/terraform-provider-docker internal/provider/${file} @ 83c00e0bf3ce (@pulumi/docker 5.x)`,
+  command: "node_modules/@pulumi/command/remote/command.js: the SDK sets replaceOnChanges [\"triggers[*]\"]; every other input is an update (a changed create runs create again)",
+} as const;
+
+export interface ReplaceRule {
+  /** Inputs whose change forces a new resource. */
+  readonly replace: readonly string[];
+  /** Inputs the provider updates in place (listed so that every input Berth sets is classified). */
+  readonly update: readonly string[];
+  /** Anything not listed: "replace" for resources whose schema makes nearly everything ForceNew. */
+  readonly otherwise?: "replace";
+  /** A replacement the schema decides from both values rather than from one property. */
+  readonly custom?: (before: Record<string, unknown>, after: Record<string, unknown>) => string | undefined;
+  /** Updates that disrupt service although the resource stays (shown next to the change). */
+  readonly disruptive?: Readonly<Record<string, string>>;
+  readonly source: string;
+}
+
+const TAGS = ["tags"];
+const present = (o: Record<string, unknown>, k: string): boolean => o[k] !== undefined && o[k] !== null && o[k] !== "";
+
+/** aws_vpc_security_group_{ingress,egress}_rule.ModifyPlan: changing the kind of source replaces the rule. */
+function ruleSourceKind(before: Record<string, unknown>, after: Record<string, unknown>): string | undefined {
+  const kind = (o: Record<string, unknown>): string => ["cidrIpv4", "cidrIpv6", "prefixListId", "referencedSecurityGroupId"].filter((k) => present(o, k)).join("+");
+  return kind(before) !== kind(after) ? `source changes from ${kind(before) || "none"} to ${kind(after) || "none"}` : undefined;
+}
+
+const SG_RULE: ReplaceRule = {
+  replace: ["securityGroupId"],
+  update: ["cidrIpv4", "cidrIpv6", "description", "fromPort", "toPort", "ipProtocol", "prefixListId", "referencedSecurityGroupId", ...TAGS],
+  custom: ruleSourceKind,
+  source: SRC.aws("internal/service/ec2/vpc_security_group_ingress_rule.go", "00a322094b4b9ade8a81b244345dbcf4b52ee8d6"),
+};
+
+export const REPLACE_RULES: Readonly<Record<string, ReplaceRule>> = {
+  "aws:ec2/vpc:Vpc": {
+    replace: ["cidrBlock", "ipv4IpamPoolId", "ipv4NetmaskLength"],
+    update: ["enableDnsHostnames", "enableDnsSupport", "enableNetworkAddressUsageMetrics", "instanceTenancy", "assignGeneratedIpv6CidrBlock", "ipv6CidrBlock", "ipv6IpamPoolId", "ipv6NetmaskLength", ...TAGS],
+    source: SRC.aws("internal/service/ec2/vpc_.go", "00081ce41cc691433ac19bf42227cdabffd0454d"),
+  },
+  "aws:ec2/subnet:Subnet": {
+    replace: ["availabilityZone", "availabilityZoneId", "cidrBlock", "vpcId", "ipv4IpamPoolId", "ipv4NetmaskLength", "ipv6IpamPoolId", "ipv6Native", "ipv6NetmaskLength", "outpostArn"],
+    update: ["mapPublicIpOnLaunch", "assignIpv6AddressOnCreation", "enableDns64", "ipv6CidrBlock", "privateDnsHostnameTypeOnLaunch", ...TAGS],
+    source: SRC.aws("internal/service/ec2/vpc_subnet.go", "00cda125a19d31754cb0d073cf551264c57955cb"),
+  },
+  "aws:ec2/internetGateway:InternetGateway": {
+    replace: [], update: ["vpcId", ...TAGS],
+    source: SRC.aws("internal/service/ec2/vpc_internet_gateway.go", "08923b68b5ad6fcfdd38362fb5247e39a9b07add"),
+  },
+  "aws:ec2/routeTable:RouteTable": {
+    replace: ["vpcId"], update: ["routes", "propagatingVgws", ...TAGS],
+    source: SRC.aws("internal/service/ec2/vpc_route_table.go", "022092419b7cda11527df3c6b51cbfe1876c1722"),
+  },
+  "aws:ec2/routeTableAssociation:RouteTableAssociation": {
+    replace: ["subnetId", "gatewayId"], update: ["routeTableId"],
+    source: SRC.aws("internal/service/ec2/vpc_route_table_association.go", "0be71beb458ad8875e0acc5c91519c0ceeb214aa"),
+  },
+  "aws:ec2/securityGroup:SecurityGroup": {
+    replace: ["name", "namePrefix", "description", "vpcId"], update: ["ingress", "egress", "revokeRulesOnDelete", ...TAGS],
+    source: SRC.aws("internal/service/ec2/vpc_security_group.go", "01606926a0c0ab9174aec440f976a48b0baee722"),
+  },
+  "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": {
+    replace: ["vpcId"], update: ["ingress", "egress", "revokeRulesOnDelete", ...TAGS],
+    source: SRC.aws("internal/service/ec2/vpc_default_security_group.go", "01f431114674c27cf790fafb67ac274bf8f765e1"),
+  },
+  "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": SG_RULE,
+  "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": SG_RULE,
+  "aws:ec2/keyPair:KeyPair": {
+    replace: ["keyName", "keyNamePrefix", "publicKey"], update: TAGS,
+    source: SRC.aws("internal/service/ec2/ec2_key_pair.go", "05bc9541efe73ea58b95ad961676ed4aba3fb03f"),
+  },
+  "aws:ec2/instance:Instance": {
+    replace: [
+      "ami", "associatePublicIpAddress", "availabilityZone", "cpuOptions", "cpuCoreCount", "cpuThreadsPerCore", "ebsBlockDevices", "ebsOptimized",
+      "enclaveOptions", "ephemeralBlockDevices", "hibernation", "hostId", "ipv6AddressCount", "ipv6Addresses", "keyName", "launchTemplate",
+      "networkInterfaces", "placementGroup", "placementPartitionNumber", "privateDnsNameOptions", "privateIp", "rootBlockDevice.encrypted",
+      "rootBlockDevice.kmsKeyId", "securityGroups", "subnetId", "tenancy",
+    ],
+    update: [
+      "instanceType", "metadataOptions", "rootBlockDevice.volumeSize", "rootBlockDevice.volumeType", "rootBlockDevice.deleteOnTermination",
+      "rootBlockDevice.iops", "rootBlockDevice.throughput", "rootBlockDevice.tags", "userData", "userDataBase64", "userDataReplaceOnChange",
+      "vpcSecurityGroupIds", "iamInstanceProfile", "monitoring", "disableApiStop", "disableApiTermination", "creditSpecification",
+      "maintenanceOptions", "secondaryPrivateIps", "sourceDestCheck", "volumeTags", "instanceInitiatedShutdownBehavior", ...TAGS,
+    ],
+    // customdiff.ForceNewIf("user_data", user_data_replace_on_change)
+    custom: (before, after) => (after.userDataReplaceOnChange === true && (before.userData !== after.userData || before.userDataBase64 !== after.userDataBase64) ? "userData with userDataReplaceOnChange" : undefined),
+    disruptive: { instanceType: "stops and starts the instance", userData: "stops and starts the instance (Berth ignores it on a running host)" },
+    source: SRC.aws("internal/service/ec2/ec2_instance.go", "0015dfcd06d5d78e5e1c3cabe8cea837d379d1c7"),
+  },
+  "aws:ec2/eip:Eip": {
+    replace: ["address", "domain", "ipamPoolId", "networkBorderGroup", "publicIpv4Pool"],
+    update: ["instance", "networkInterface", "associateWithPrivateIp", "customerOwnedIpv4Pool", ...TAGS],
+    source: SRC.aws("internal/service/ec2/ec2_eip.go", "01606926a0c0ab9174aec440f976a48b0baee722"),
+  },
+  "aws:rds/subnetGroup:SubnetGroup": {
+    replace: ["name", "namePrefix"], update: ["description", "subnetIds", ...TAGS],
+    source: SRC.aws("internal/service/rds/subnet_group.go", "01c08000ddb14181b5bd19201d8fca311dc570e4"),
+  },
+  "aws:rds/parameterGroup:ParameterGroup": {
+    replace: ["description", "family", "name", "namePrefix"], update: ["parameters", "skipDestroy", ...TAGS],
+    source: SRC.aws("internal/service/rds/parameter_group.go", "01606926a0c0ab9174aec440f976a48b0baee722"),
+  },
+  "aws:rds/instance:Instance": {
+    replace: [
+      "availabilityZone", "characterSetName", "customIamInstanceProfile", "dbName", "engine", "identifierPrefix", "kmsKeyId",
+      "ncharCharacterSetName", "restoreToPointInTime", "s3Import", "snapshotIdentifier", "storageEncrypted", "timezone", "username",
+    ],
+    // identifier: ForceNew in the stored source, renamed in place since terraform-provider-aws #31232 (v5),
+    // which @pulumi/aws 7 (terraform-provider-aws v6) includes.
+    update: [
+      "allocatedStorage", "allowMajorVersionUpgrade", "applyImmediately", "autoMinorVersionUpgrade", "backupRetentionPeriod", "backupWindow",
+      "caCertIdentifier", "copyTagsToSnapshot", "dbSubnetGroupName", "deleteAutomatedBackups", "deletionProtection", "engineLifecycleSupport",
+      "engineVersion", "finalSnapshotIdentifier", "iamDatabaseAuthenticationEnabled", "identifier", "instanceClass", "iops", "maintenanceWindow",
+      "maxAllocatedStorage", "monitoringInterval", "monitoringRoleArn", "multiAz", "networkType", "optionGroupName", "parameterGroupName",
+      "password", "performanceInsightsEnabled", "port", "publiclyAccessible", "skipFinalSnapshot", "storageThroughput", "storageType",
+      "vpcSecurityGroupIds", ...TAGS,
+    ],
+    disruptive: { instanceClass: "restarts the database (at once with applyImmediately)", identifier: "renames the database and changes its endpoint", multiAz: "converts in the background", engineVersion: "upgrades the engine (a restart)", port: "restarts the database" },
+    source: SRC.aws("internal/service/rds/instance.go", "00e4b23838859616dd0ebc9d1fd9364c0f6bff22"),
+  },
+  "aws:route53/zone:Zone": {
+    replace: ["name", "delegationSetId"], update: ["comment", "forceDestroy", "vpcs", ...TAGS],
+    source: SRC.aws("internal/service/route53/zone.go", "036631a1dee59efb6d1986c0a19b373402bda29f"),
+  },
+  "aws:route53/record:Record": {
+    replace: ["name", "zoneId"],
+    update: ["records", "ttl", "type", "aliases", "allowOverwrite", "setIdentifier", "healthCheckId", "failoverRoutingPolicies", "geolocationRoutingPolicies", "latencyRoutingPolicies", "weightedRoutingPolicies", "multivalueAnswerRoutingPolicy", "cidrRoutingPolicy", "geoproximityRoutingPolicy"],
+    source: SRC.aws("internal/service/route53/record.go", "00655c1681ea1e49ab10cd32d3f8bee372b2095b"),
+  },
+  "cloudflare:index/dnsRecord:DnsRecord": {
+    replace: ["zoneId", "type"], update: ["name", "content", "ttl", "proxied", "comment", "tags", "priority", "data", "settings"],
+    source: SRC.cloudflare("dns_record"),
+  },
+  "cloudflare:index/originCaCertificate:OriginCaCertificate": {
+    replace: ["csr", "hostnames", "requestType", "requestedValidity"], update: [],
+    source: SRC.cloudflare("origin_ca_certificate"),
+  },
+  "tls:index/privateKey:PrivateKey": { replace: ["algorithm", "rsaBits", "ecdsaCurve"], update: [], source: SRC.tls },
+  "tls:index/selfSignedCert:SelfSignedCert": {
+    replace: ["privateKeyPem", "validityPeriodHours", "allowedUses", "dnsNames", "ipAddresses", "uris", "isCaCertificate", "maxPathLength", "setSubjectKeyId", "setAuthorityKeyId", "subject"],
+    update: ["earlyRenewalHours"], source: SRC.tls,
+  },
+  "tls:index/certRequest:CertRequest": { replace: ["privateKeyPem", "dnsNames", "ipAddresses", "uris", "subject"], update: [], source: SRC.tls },
+  "tls:index/locallySignedCert:LocallySignedCert": {
+    replace: ["caCertPem", "caPrivateKeyPem", "certRequestPem", "validityPeriodHours", "allowedUses", "isCaCertificate", "maxPathLength", "setSubjectKeyId"],
+    update: ["earlyRenewalHours"], source: SRC.tls,
+  },
+  "random:index/randomPassword:RandomPassword": {
+    replace: ["keepers", "length", "special", "upper", "lower", "number", "numeric", "minNumeric", "minUpper", "minLower", "minSpecial", "overrideSpecial"],
+    update: [], source: SRC.random,
+  },
+  "command:remote:Command": {
+    replace: ["triggers"], update: ["connection", "create", "update", "delete", "stdin", "logging", "environment", "addPreviousOutputInEnv"],
+    source: SRC.command,
+  },
+  "docker:index/remoteImage:RemoteImage": {
+    replace: ["name", "pullTriggers", "triggers", "platform", "build"], update: ["keepLocally", "forceRemove"],
+    source: SRC.docker("resource_docker_image.go"),
+  },
+  "docker:index/container:Container": {
+    replace: [], otherwise: "replace",
+    update: ["restart", "rm", "start", "wait", "waitTimeout", "attach", "logs", "mustRun", "maxRetryCount", "removeVolumes", "destroyGraceSeconds"],
+    source: SRC.docker("resource_docker_container.go (nearly every attribute is ForceNew)"),
+  },
+};
+
+/** True when `path` (e.g. "rootBlockDevice.encrypted", "triggers[0]") is `rule` or lies under it. */
+export function pathCovered(path: string, rule: string): boolean {
+  const norm = (p: string): string => p.replace(/\[(\*|\d+)\]/g, ".*").replace(/\.\*$/, "");
+  const p = path.replace(/\[\d+\]/g, ".*");
+  const r = norm(rule);
+  return p === r || p.startsWith(`${r}.`) || p.startsWith(`${r}[`);
+}
+
+/** Why a changed input path replaces the resource, or undefined when it is an update. */
+export function replaceReason(type: string, path: string, replaceOnChanges: readonly string[]): string | undefined {
+  const rule = REPLACE_RULES[type];
+  if (replaceOnChanges.some((r) => r === "*" || pathCovered(path, r))) return "replaceOnChanges option";
+  if (!rule) return undefined;
+  if (rule.replace.some((r) => pathCovered(path, r))) return "provider schema";
+  if (rule.otherwise === "replace" && !rule.update.some((r) => pathCovered(path, r))) return "provider schema";
+  return undefined;
+}
+
+/** The disruption note for an in-place update of `path`, if the provider documents one. */
+export function disruption(type: string, path: string): string | undefined {
+  const d = REPLACE_RULES[type]?.disruptive ?? {};
+  return Object.entries(d).find(([k]) => pathCovered(path, k))?.[1];
+}
+
+/** True when the rules classify `path` (as replace or update) for `type`. */
+export function classified(type: string, path: string): boolean {
+  const rule = REPLACE_RULES[type];
+  return !!rule && (rule.otherwise === "replace" || [...rule.replace, ...rule.update].some((r) => pathCovered(path, r) || pathCovered(r, path)));
+}

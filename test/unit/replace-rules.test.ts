@@ -1,0 +1,67 @@
+// The replace-on-change table (cli/replaceRules.ts) covers every input Berth sets, in both stacks
+// and in the TLS modes they do not ship with, so a new property or resource type cannot reach a
+// plan diff unclassified; and the engine's recorded replaceOnChanges agree with it.
+import { describe, expect, it } from "vitest";
+import { classified, pathCovered, REPLACE_RULES, replaceReason } from "../../cli/replaceRules";
+import { run, section, stackWith, type RunResult } from "../helpers/stack";
+
+/** Every leaf path of a value: a.b, a[0].c. */
+function leaves(v: unknown, path = ""): string[] {
+  if (Array.isArray(v)) return v.length ? v.flatMap((x, i) => leaves(x, `${path}[${i}]`)) : [path];
+  if (v && typeof v === "object") { const e = Object.entries(v); return e.length ? e.flatMap(([k, x]) => leaves(x, path ? `${path}.${k}` : k)) : [path]; }
+  return [path];
+}
+
+const VARIANTS: Array<[string, () => Promise<RunResult>]> = [
+  ["dev", () => run("dev")],
+  ["prod", () => run("prod")],
+  // Every served name a proxied Cloudflare record, as Cloudflare's Origin CA requires (as in tls.test.ts).
+  ["prod with cloudflare-origin TLS", () => run(stackWith("prod", { registry: { enabled: false }, proxy: { enabled: true, apps: [(section("prod", "proxy") as { apps: unknown[] }).apps[1]] }, tls: { mode: "cloudflare-origin" } }))],
+];
+
+describe.each(VARIANTS)("%s", (_n, load) => {
+  it("classifies every input path of every provider resource", async () => {
+    const r = await load();
+    const missing: string[] = [];
+    for (const res of r.resources.filter((x) => x.custom && !x.type.startsWith("pulumi:providers:"))) {
+      if (!REPLACE_RULES[res.type]) { missing.push(`${res.type} (no rule)`); continue; }
+      for (const leaf of leaves(res.inputs)) if (!classified(res.type, leaf)) missing.push(`${res.type} ${leaf}`);
+    }
+    expect([...new Set(missing)]).toEqual([]);
+  });
+  it("agrees with the replaceOnChanges the SDKs send", async () => {
+    const r = await load();
+    for (const res of r.resources.filter((x) => x.options.replaceOnChanges.length > 0)) {
+      for (const p of res.options.replaceOnChanges) expect(REPLACE_RULES[res.type]?.replace.some((x) => pathCovered(p, x)), `${res.type} ${p}`).toBe(true);
+    }
+  });
+});
+
+describe("replace rules", () => {
+  it("name the provider source each was read from", () => {
+    for (const [type, rule] of Object.entries(REPLACE_RULES)) expect(rule.source, type).toMatch(/@ [0-9a-f]{12}|node_modules\/@pulumi\//);
+  });
+  it.each<[string, string, string[], string | undefined]>([
+    ["aws:ec2/instance:Instance", "ami", [], "provider schema"],
+    ["aws:ec2/instance:Instance", "rootBlockDevice.encrypted", [], "provider schema"],
+    ["aws:ec2/instance:Instance", "rootBlockDevice.volumeSize", [], undefined],
+    ["aws:ec2/instance:Instance", "instanceType", [], undefined],
+    ["aws:rds/instance:Instance", "storageEncrypted", [], "provider schema"],
+    ["aws:rds/instance:Instance", "allocatedStorage", [], undefined],
+    ["aws:rds/instance:Instance", "identifier", [], undefined],
+    ["tls:index/selfSignedCert:SelfSignedCert", "subject.commonName", [], "provider schema"],
+    ["docker:index/container:Container", "ports[0].ip", [], "provider schema"],
+    ["docker:index/container:Container", "restart", [], undefined],
+    ["command:remote:Command", "triggers[0]", ["triggers[*]"], "replaceOnChanges option"],
+    ["command:remote:Command", "stdin", ["triggers[*]"], undefined],
+    ["cloudflare:index/dnsRecord:DnsRecord", "proxied", [], undefined],
+    ["aws:route53/record:Record", "name", [], "provider schema"],
+  ])("%s %s", (type, path, roc, reason) => {
+    expect(replaceReason(type, path, roc)).toBe(reason);
+  });
+  it("replaces a security-group rule whose kind of source changes, and updates one whose CIDR changes", () => {
+    const custom = REPLACE_RULES["aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"].custom!;
+    expect(custom({ cidrIpv4: "10.0.0.1/32" }, { cidrIpv4: "10.0.0.2/32" })).toBeUndefined();
+    expect(custom({ cidrIpv4: "10.0.0.1/32" }, { referencedSecurityGroupId: "sg-1" })).toBe("source changes from cidrIpv4 to referencedSecurityGroupId");
+  });
+});
