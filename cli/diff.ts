@@ -13,7 +13,7 @@ import { parse } from "yaml";
 import { diffSnapshots } from "./planDiff";
 import { renderDiff, type DiffFormat } from "./diffRender";
 import { DIGEST_KEY_ENV, emptySnapshot, fromPlanJson, type Snapshot } from "./snapshot";
-import { PROJECT_DIR } from "./stackFile";
+import { PROJECT_DIR } from "../offline/stackFile";
 
 export interface DiffRequest {
   readonly stack: string;

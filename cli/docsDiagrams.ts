@@ -5,8 +5,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { renderMermaid } from "./mermaid";
 import { toPlanJson } from "./plan";
-import { runStack } from "./engine";
-import { PROJECT_DIR, readStackFile } from "./stackFile";
+import { runStack } from "../offline/engine";
+import { PROJECT_DIR, readStackFile } from "../offline/stackFile";
 
 export const DIAGRAM_STACKS = ["dev", "prod"] as const;
 

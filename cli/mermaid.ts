@@ -5,9 +5,13 @@
 // out; README's diagrams come from here (`npm run docs:diagrams`).
 import { bundleFiles, isBundle } from "../lib/hostBundle";
 import { nginxRoutes, type NginxSite } from "../lib/nginxRead";
-import type { PlanJson } from "./plan";
 
-type Res = PlanJson["resources"][number];
+/** The part of the --json plan (plan.ts's PlanJson) the diagram reads. */
+export interface PlanJsonLike {
+  readonly resources: ReadonlyArray<{ readonly type: string; readonly name: string; readonly id: string | null; readonly inputs: unknown; readonly state: unknown }>;
+}
+
+type Res = PlanJsonLike["resources"][number];
 type Props = Record<string, unknown>;
 
 const T = {
@@ -49,7 +53,7 @@ function portText(p: Props): string {
   return `${proto} ${ports}${from === to && PORT_NAMES[from] ? ` ${PORT_NAMES[from]}` : ""}`;
 }
 
-export function renderMermaid(plan: PlanJson): string {
+export function renderMermaid(plan: PlanJsonLike): string {
   const of = (type: string): Res[] => plan.resources.filter((r) => r.type === type);
   const lines: string[] = ["flowchart LR"];
   const edges: string[] = [];

@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import Ajv2020 from "ajv/dist/2020";
 import addFormats from "ajv-formats";
-import { isSecretValue } from "./mocks";
+import { isSecretValue } from "../offline/mocks";
 
 export type OutputsFormat = "env" | "json" | "github";
 export type OutputValues = Record<string, unknown>;
@@ -149,8 +149,8 @@ async function main(argv: string[]): Promise<number> {
       return 65;
     }
   } else {
-    const { runStack } = await import("./engine");
-    const { readStackFile } = await import("./stackFile");
+    const { runStack } = await import("../offline/engine");
+    const { readStackFile } = await import("../offline/stackFile");
     try {
       values = plainOutputs((await runStack(readStackFile(stack))).outputs);
     } catch (e) {

@@ -11,9 +11,9 @@
 // that one comparison; the digest is never printed and means nothing without the key. Without a
 // key the snapshot carries no digests, so it stays byte-identical across runs like the plan.
 import { createHmac } from "node:crypto";
-import type { ResourceOptionsRecord, RunResult } from "./engine";
-import { redactSecrets } from "./engine";
-import { isSecretValue } from "./mocks";
+import type { ResourceOptionsRecord, RunResult } from "../offline/engine";
+import { redactSecrets } from "../offline/engine";
+import { isSecretValue } from "../offline/mocks";
 
 export const DIGEST_KEY_ENV = "BERTH_PLAN_DIGEST_KEY";
 
