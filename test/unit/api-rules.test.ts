@@ -6,6 +6,9 @@ import { parseConfig, type RawConfigInput } from "../../config";
 import { toRawConfigInput } from "../../offline/stackFile";
 import { fakeCloud } from "../../offline/mocks";
 import { ec2Description } from "../../components/firewall";
+import { replaceReason } from "../../cli/replaceRules";
+import { diffSnapshots } from "../../cli/planDiff";
+import { toSnapshot } from "../../cli/snapshot";
 import { backupWindowProblem, EC2_TEXT, ec2TextProblem, isReservedName, minMaxAllocatedStorage, mysqlMajor, tagKeyProblem, tagValueProblem } from "../../lib/apiRules";
 import { ofType, rejection, run, section, stackWith, type RunResult } from "../helpers/stack";
 
@@ -50,6 +53,17 @@ describe("EC2 security-group texts", () => {
       expect(texts.length).toBeGreaterThan(5);
       expect(texts.filter((t) => !EC2_TEXT.test(t) || t.length > 255)).toEqual([]);
     });
+    it("plans a description change as a create-before-delete replacement of that group only", () => {
+      const before = toSnapshot(r);
+      const after = JSON.parse(JSON.stringify(before)) as typeof before;
+      const group = after.resources.find((x) => x.name === "firewall-database-sg")!;
+      (group.inputs as Record<string, unknown>).description = "Berth database: MySQL from the Berth host private IP only";
+      const diff = diffSnapshots(before, after);
+      const changed = diff.resources.filter((c) => c.type === "aws:ec2/securityGroup:SecurityGroup");
+      expect(changed.map((c) => [c.name, c.action, c.deleteBeforeReplace ?? false])).toEqual([["firewall-database-sg", "replace", false]]);
+      // Nothing the group protects is replaced with it: the database follows the new id in place.
+      expect(diff.resources.filter((c) => c.type === "aws:rds/instance:Instance" && c.action === "replace")).toEqual([]);
+    });
     it("uses name prefixes, so a replaced group is created under a new name before the old one goes", () => {
       const groups = ofType(r, "aws:ec2/securityGroup:SecurityGroup");
       expect(groups.map((g) => [g.inputs.name, g.inputs.namePrefix])).toEqual([
@@ -74,6 +88,9 @@ describe("EC2 security-group texts", () => {
       const res = cloud.newResource({ type: "aws:ec2/securityGroup:SecurityGroup", name: "firewall-database-sg", inputs: { namePrefix: "berth-prod-database-", description }, custom: true } as pulumi.runtime.MockResourceArgs);
       return (res as unknown as { state: { name: string } }).state.name;
     };
+    // The provider's own rule: EC2 cannot edit a group's description, so a change replaces the group.
+    expect(replaceReason("aws:ec2/securityGroup:SecurityGroup", "description", [])).toBeDefined();
+    expect(replaceReason("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "description", [])).toBeUndefined();
     const before = create("Berth database: MySQL from the host private IP only");
     const after = create("Berth database: MySQL from the Berth host private IP only");
     expect(before).toMatch(/^berth-prod-database-[0-9a-f]{26}$/);
