@@ -2,6 +2,7 @@
 // outputs out. No logic lives here: each decision belongs to config/ or a component.
 // (index.ts is only the entry point Pulumi loads; it exports this function.)
 import * as aws from "@pulumi/aws";
+import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "./config";
 import { Database } from "./components/database";
@@ -11,6 +12,8 @@ import { hostIngressRules } from "./lib/firewallRules";
 import { Host } from "./components/host";
 import { HostServices } from "./components/hostServices";
 import { Network } from "./components/network";
+import { RegistryStorage } from "./components/registryStorage";
+import { proxiedServedNames } from "./lib/dnsPlan";
 import { defaultTags } from "./lib/tags";
 import { Tls, tlsArgs } from "./components/tls";
 
@@ -59,6 +62,10 @@ export interface BerthOutputs {
   registryLoginCommand: pulumi.Output<string>;
   /** Basic-auth logins of proxied extra hosts, by hostname (secret). */
   proxyBasicAuth: pulumi.Output<Record<string, { username: string; password: string }>>;
+  /** The registry's S3 bucket (storage s3), or "" when images live on the host. */
+  registryBucket: pulumi.Output<string>;
+  /** CloudWatch Logs groups of the audit trail: VPC flow logs and the database's exported logs. */
+  auditLogGroups: pulumi.Output<string[]>;
 }
 
 /** How the program runs: against the real cloud (`pulumi up`), or under the offline engine. */
@@ -83,8 +90,12 @@ export function berth(options: BerthOptions = {}): BerthOutputs {
     publicSubnetCidrs: cfg.network.publicSubnetCidrs,
     databaseSubnetCidrs: cfg.network.databaseSubnetCidrs,
     availabilityZones: cfg.network.availabilityZones as [string, string] | undefined,
+    ...(cfg.network.flowLogs ? { flowLogs: { retentionDays: cfg.network.flowLogRetentionDays } } : {}),
     naming,
   }, opts);
+
+  // Image data that outlives the host: created apart from it, so replacing the host never touches it.
+  const registryStorage = cfg.registry.enabled && cfg.registry.storage === "s3" ? new RegistryStorage("registry-storage", { naming }, opts) : undefined;
 
   const firewall = new Firewall("firewall", {
     vpcId: network.vpcId,
@@ -105,6 +116,7 @@ export function berth(options: BerthOptions = {}): BerthOutputs {
     deployUser: cfg.host.deployUser,
     sshPort: cfg.firewall.sshPort,
     sshKeyAlgorithm: cfg.host.sshKeyAlgorithm,
+    ...(registryStorage ? { instanceProfileName: registryStorage.instanceProfileName } : {}),
     naming,
   }, opts);
   firewall.admitDatabaseClient("host", host.privateIp, "MySQL from the Berth host private IP");
@@ -113,6 +125,11 @@ export function berth(options: BerthOptions = {}): BerthOutputs {
   const dnsTlsOpts = { providers: cloudflareProvider ? [awsProvider, cloudflareProvider] : [awsProvider] };
   const dns = new Dns("dns", { zones: cfg.dns.zones, hostIp: host.publicIp, naming }, dnsTlsOpts);
   const tls = new Tls("tls", tlsArgs(cfg, host.publicIp), dnsTlsOpts);
+  // Names behind Cloudflare's proxy: nginx restores the client address only from Cloudflare's ranges.
+  const proxiedNames = cfg.proxy.enabled ? proxiedServedNames(cfg) : [];
+  const cloudflareRanges = cloudflareProvider && proxiedNames.length > 0
+    ? cloudflare.getIpRangesOutput({}, { provider: cloudflareProvider }).apply((r) => [...r.ipv4Cidrs, ...r.ipv6Cidrs])
+    : undefined;
 
   // The host layer: services on the host, delivered over SSH and the Docker API.
   const services = new HostServices("services", {
@@ -128,6 +145,8 @@ export function berth(options: BerthOptions = {}): BerthOutputs {
       ? { command: tls.certbotCommand, deployHook: tls.certbotDeployHook, hookPath: tls.letsEncrypt.deployHookPath, names: tls.names }
       : undefined,
     registryPassword: cfg.secrets.registryPassword,
+    ...(registryStorage ? { registryBucket: { bucket: registryStorage.bucketName, region: cfg.region } } : {}),
+    ...(cloudflareRanges ? { realIp: { names: proxiedNames, ranges: cloudflareRanges } } : {}),
     certbotDependsOn: [dns],
   }, opts);
 
@@ -149,6 +168,9 @@ export function berth(options: BerthOptions = {}): BerthOutputs {
     skipFinalSnapshot: cfg.database.skipFinalSnapshot,
     multiAz: cfg.database.multiAz,
     applyImmediately: cfg.database.applyImmediately,
+    logExports: cfg.database.logExports,
+    logRetentionDays: cfg.database.logRetentionDays,
+    slowQuerySeconds: cfg.database.slowQuerySeconds,
     naming,
   }, opts);
 
@@ -191,5 +213,7 @@ export function berth(options: BerthOptions = {}): BerthOutputs {
     // Not secret: it reads the password from the stack when run.
     registryLoginCommand: pulumi.interpolate`pulumi stack output registryPassword --show-secrets -s ${cfg.stack} | docker login ${services.registryHost} -u ${services.registryUsername} --password-stdin`,
     proxyBasicAuth: services.extraHostLogins,
+    registryBucket: registryStorage ? registryStorage.bucketName : pulumi.output(""),
+    auditLogGroups: pulumi.all([network.flowLogGroup, database.logGroups]).apply(([flow, db]) => [...(flow ? [flow] : []), ...db]),
   };
 }

@@ -1,13 +1,14 @@
 // Database: RDS MySQL 8 in the two private database subnets, utf8mb4 throughout, storage
 // encrypted, never publicly accessible, reachable only through the firewall's database SG.
 // The master password comes from berth:databasePassword (a config secret) or is generated,
-// and leaves the stack only as a secret.
+// and leaves the stack only as a secret. Chosen MySQL logs (error, slow queries) are published to
+// CloudWatch Logs groups Berth creates first, with a retention (RDS's own would keep them forever).
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { nameTag } from "../lib/tags";
 import { NAME_LIMITS, physical, type Naming } from "../lib/naming";
-import { MYSQL_MAJOR_VERSIONS, mysqlMajor, type EngineLifecycle } from "../lib/apiRules";
+import { MYSQL_MAJOR_VERSIONS, mysqlMajor, type EngineLifecycle, type RdsLogExport } from "../lib/apiRules";
 
 export interface DatabaseArgs {
   readonly subnetIds: pulumi.Input<string>[];
@@ -34,7 +35,31 @@ export interface DatabaseArgs {
   readonly skipFinalSnapshot: boolean;
   readonly multiAz: boolean;
   readonly applyImmediately: boolean;
+  /** MySQL logs published to CloudWatch Logs; [] = none. */
+  readonly logExports: readonly RdsLogExport[];
+  /** Days CloudWatch Logs keeps them. */
+  readonly logRetentionDays: number;
+  /** long_query_time: queries slower than this go to the slow query log. */
+  readonly slowQuerySeconds: number;
   readonly naming: Naming;
+}
+
+/** The log group RDS publishes one log of an instance to (RDS picks this name; Berth creates it first). */
+export function rdsLogGroupName(identifier: string, log: RdsLogExport): string {
+  return `/aws/rds/instance/${identifier}/${log}`;
+}
+
+/**
+ * Parameters that make MySQL write the exported logs: the slow query and general logs are off by
+ * default, and RDS publishes only logs written to files (log_output = FILE). All are dynamic.
+ */
+export function logParameters(logExports: readonly RdsLogExport[], slowQuerySeconds: number): Array<{ name: string; value: string; applyMethod: string }> {
+  const p = (name: string, value: string) => ({ name, value, applyMethod: "immediate" });
+  const out = [];
+  if (logExports.includes("slowquery")) out.push(p("slow_query_log", "1"), p("long_query_time", String(slowQuerySeconds)));
+  if (logExports.includes("general")) out.push(p("general_log", "1"));
+  if (out.length > 0) out.push(p("log_output", "FILE"));
+  return out;
 }
 
 /** Characters RDS refuses in a MySQL master password: / ' " @ and space. */
@@ -54,6 +79,8 @@ export class Database extends pulumi.ComponentResource {
   public readonly username: pulumi.Output<string>;
   public readonly password: pulumi.Output<string>;
   public readonly identifier: pulumi.Output<string>;
+  /** CloudWatch Logs groups of the exported logs. */
+  public readonly logGroups: pulumi.Output<string[]>;
 
   constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
     super("berth:database:Database", name, {}, opts);
@@ -86,11 +113,17 @@ export class Database extends pulumi.ComponentResource {
         ...utf8mb4,
         { name: "collation_server", value: "utf8mb4_0900_ai_ci", applyMethod: "immediate" },
         { name: "collation_connection", value: "utf8mb4_0900_ai_ci", applyMethod: "immediate" },
+        ...logParameters(args.logExports, args.slowQuerySeconds),
       ],
       tags: nameTag(physical(args.naming, "db-params")),
     }, parent);
 
     const identifier = physical(args.naming, "db", NAME_LIMITS.rdsIdentifier);
+    const logGroups = args.logExports.map((log) => new aws.cloudwatch.LogGroup(`${name}-log-${log}`, {
+      name: rdsLogGroupName(identifier, log),
+      retentionInDays: args.logRetentionDays,
+      tags: nameTag(physical(args.naming, `db-log-${log}`)),
+    }, parent));
     const db = new aws.rds.Instance(`${name}-instance`, {
       identifier,
       engine: "mysql",
@@ -120,8 +153,10 @@ export class Database extends pulumi.ComponentResource {
       autoMinorVersionUpgrade: true,
       allowMajorVersionUpgrade: false,
       applyImmediately: args.applyImmediately,
+      // Updated in place (ModifyDBInstance); never a reason to replace the database.
+      enabledCloudwatchLogsExports: [...args.logExports],
       tags: nameTag(identifier),
-    }, parent);
+    }, { parent: this, dependsOn: logGroups });
 
     this.address = db.address;
     this.port = db.port;
@@ -129,6 +164,7 @@ export class Database extends pulumi.ComponentResource {
     this.username = pulumi.output(args.username);
     this.password = pulumi.secret(password);
     this.identifier = db.identifier;
+    this.logGroups = pulumi.all(logGroups.map((g) => g.name));
     this.registerOutputs({ address: this.address, port: this.port });
   }
 }

@@ -28,6 +28,11 @@ export interface HostArgs {
   readonly sshPort: number;
   /** @default "ED25519" */
   readonly sshKeyAlgorithm: "ED25519" | "RSA";
+  /**
+   * Instance profile whose role the host's services use (the registry's S3 access); unset = none.
+   * Attaching, changing or removing it updates the running instance: it never replaces the host.
+   */
+  readonly instanceProfileName?: pulumi.Input<string>;
   readonly naming: Naming;
 }
 
@@ -96,6 +101,7 @@ export class Host extends pulumi.ComponentResource {
       vpcSecurityGroupIds: args.securityGroupIds,
       keyName: keyPair.keyName,
       associatePublicIpAddress: true,
+      ...(args.instanceProfileName !== undefined ? { iamInstanceProfile: args.instanceProfileName } : {}),
       userData,
       metadataOptions: {
         httpEndpoint: "enabled",

@@ -16,7 +16,7 @@ import { Registry, registryCredentials } from "./registry";
 import { hostCommand, RemoteFiles, type Connection, type HostTarget } from "./remoteFiles";
 import { groupHostFiles, renderAcmePreflight, renderBundle, type FileGroups } from "./render/bundle";
 import { htpasswdEntry } from "./render/htpasswd";
-import { hostDirectories, hostFiles, registryContainerSpec, type TlsMaterial } from "./render/hostFiles";
+import { hostDirectories, hostFiles, registryContainerSpec, type RegistryBucket, type TlsMaterial } from "./render/hostFiles";
 import type { HostFile } from "./render/paths";
 
 export interface CertbotPlan {
@@ -47,6 +47,10 @@ export interface HostServicesArgs {
   readonly certbot?: CertbotPlan;
   /** berth:registryPassword, when set. */
   readonly registryPassword?: string;
+  /** The registry's bucket (storage: s3): its name is known once S3 has made it. */
+  readonly registryBucket?: { readonly bucket: pulumi.Input<string>; readonly region: string };
+  /** Served names behind Cloudflare's proxy and Cloudflare's address ranges (read from Cloudflare). */
+  readonly realIp?: { readonly names: readonly string[]; readonly ranges: pulumi.Input<string[]> };
   /** Must exist before certbot asks Let's Encrypt to connect (the DNS records). */
   readonly certbotDependsOn?: pulumi.Input<pulumi.Resource>[];
 }
@@ -107,15 +111,22 @@ export class HostServices extends pulumi.ComponentResource {
       certificate = { certPem: cert.certPem, keyPem: pulumi.secret(key.privateKeyPem) };
     }
 
+    if (config.registry.enabled && config.registry.storage === "s3" && !args.registryBucket) {
+      throw new pulumi.ResourceError("HostServices: registry storage is s3 but no bucket was given", this);
+    }
+    const bucket = args.registryBucket ? pulumi.output(args.registryBucket.bucket).apply((b): RegistryBucket => ({ bucket: b, region: args.registryBucket!.region })) : undefined;
+    const realIpRanges = args.realIp ? pulumi.output(args.realIp.ranges) : undefined;
     const files = pulumi.all([
-      certificate?.certPem, certificate?.keyPem, certificate?.caPem, registryCreds?.htpasswdLine, authLines,
-    ]).apply(([certPem, keyPem, caPem, htpasswdLine, extraHostAuth]) => {
+      certificate?.certPem, certificate?.keyPem, certificate?.caPem, registryCreds?.htpasswdLine, authLines, bucket, realIpRanges,
+    ]).apply(([certPem, keyPem, caPem, htpasswdLine, extraHostAuth, registryBucket, ranges]) => {
       const material: TlsMaterial | undefined = certPem && keyPem ? { certPem, keyPem, ...(caPem ? { caPem } : {}) } : undefined;
       return groupHostFiles(hostFiles({
         config,
         tls: material,
         registry: registryCreds && htpasswdLine ? { username: registryCreds.username, htpasswdLine } : undefined,
         extraHostAuth,
+        ...(registryBucket ? { registryBucket } : {}),
+        ...(args.realIp && ranges ? { realIp: { names: args.realIp.names, ranges } } : {}),
       }));
     });
 
@@ -153,7 +164,9 @@ export class HostServices extends pulumi.ComponentResource {
         secretFiles: files.apply((g) => g.registrySecrets),
         // Direct mode serves TLS itself: a new certificate must restart it.
         readsFiles: config.registry.expose === "direct" ? files.apply((g) => g.tls) : [],
-        dataDir: config.registry.dataDir,
+        ...(config.registry.storage === "filesystem" ? { dataDir: config.registry.dataDir } : {}),
+        // Made once and kept in state: a restart keeps uploads in progress valid.
+        httpSecret: new random.RandomPassword(`${name}-registry-http-secret`, { length: 48, special: false }, parent).result,
         dependsOn: [dockerHost.ready, tlsFiles.command],
       }, parent);
     }

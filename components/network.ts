@@ -2,6 +2,8 @@
 // 0.0.0.0/0 route; VPC-local traffic stays on the implicit local route), and two private
 // subnets for the database with a route table that has no internet route at all. The VPC's
 // default security group is adopted and stripped of rules so nothing can use it by accident.
+// With flow logs on, every accepted and rejected connection of the VPC goes to a CloudWatch Logs
+// group with a retention, written by a role that only VPC Flow Logs of this account may assume.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { nameTag } from "../lib/tags";
@@ -19,7 +21,52 @@ export interface NetworkArgs {
    * @default the first two zones the region reports as available
    */
   readonly availabilityZones?: readonly [string, string];
+  /** VPC flow logs to CloudWatch Logs, kept this many days; unset = no flow logs. */
+  readonly flowLogs?: { readonly retentionDays: number };
   readonly naming: Naming;
+}
+
+/** The CloudWatch Logs group of a stack's VPC flow logs. */
+export function flowLogGroupName(n: Naming): string {
+  return `/${n.project}/${n.stack}/vpc-flow-logs`;
+}
+
+/** account and region of an ARN (arn:aws:service:region:account:...). */
+function arnParts(arn: string): { region: string; account: string } {
+  const [, , , region, account] = arn.split(":");
+  return { region, account };
+}
+
+/**
+ * Trust policy of the flow-log role: only the VPC Flow Logs service, and only on behalf of this
+ * account's flow logs (aws:SourceAccount / aws:SourceArn guard against the confused deputy).
+ */
+export function flowLogTrustPolicy(account: string, region: string): string {
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [{
+      Effect: "Allow",
+      Principal: { Service: "vpc-flow-logs.amazonaws.com" },
+      Action: "sts:AssumeRole",
+      Condition: {
+        StringEquals: { "aws:SourceAccount": account },
+        ArnLike: { "aws:SourceArn": `arn:aws:ec2:${region}:${account}:vpc-flow-log/*` },
+      },
+    }],
+  });
+}
+
+/** What the flow-log role may do: write streams and events into its own log group, nothing else. */
+export function flowLogWritePolicy(logGroupArn: string): string {
+  const group = logGroupArn.replace(/:\*$/, "");
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [{
+      Effect: "Allow",
+      Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+      Resource: [group, `${group}:log-stream:*`],
+    }],
+  });
 }
 
 export class Network extends pulumi.ComponentResource {
@@ -27,6 +74,8 @@ export class Network extends pulumi.ComponentResource {
   public readonly availabilityZones: pulumi.Output<string[]>;
   public readonly publicSubnetIds: pulumi.Output<string>[];
   public readonly databaseSubnetIds: pulumi.Output<string>[];
+  /** The flow logs' CloudWatch Logs group, or "" without flow logs. */
+  public readonly flowLogGroup: pulumi.Output<string>;
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super("berth:network:Network", name, {}, opts);
@@ -85,6 +134,39 @@ export class Network extends pulumi.ComponentResource {
       });
     this.publicSubnetIds = subnets("public", args.publicSubnetCidrs, publicRoutes);
     this.databaseSubnetIds = subnets("database", args.databaseSubnetCidrs, databaseRoutes);
+
+    if (args.flowLogs) {
+      const group = new aws.cloudwatch.LogGroup(`${name}-flow-logs`, {
+        name: flowLogGroupName(args.naming),
+        retentionInDays: args.flowLogs.retentionDays,
+        tags: nameTag(physical(args.naming, "vpc-flow-logs")),
+      }, parent);
+      const role = new aws.iam.Role(`${name}-flow-logs-role`, {
+        description: "Berth: VPC Flow Logs writes the VPC's flow logs to CloudWatch Logs",
+        assumeRolePolicy: group.arn.apply((arn) => {
+          const { account, region } = arnParts(arn);
+          return flowLogTrustPolicy(account, region);
+        }),
+        tags: nameTag(physical(args.naming, "vpc-flow-logs")),
+      }, parent);
+      const policy = new aws.iam.RolePolicy(`${name}-flow-logs-policy`, {
+        role: role.id,
+        name: "write-flow-logs",
+        policy: group.arn.apply(flowLogWritePolicy),
+      }, parent);
+      new aws.ec2.FlowLog(`${name}-flow-log`, {
+        vpcId: vpc.id,
+        trafficType: "ALL",
+        logDestinationType: "cloud-watch-logs",
+        logDestination: group.arn,
+        iamRoleArn: role.arn,
+        maxAggregationInterval: 600,
+        tags: nameTag(physical(args.naming, "vpc-flow-log")),
+      }, { parent: this, dependsOn: [policy] });
+      this.flowLogGroup = group.name;
+    } else {
+      this.flowLogGroup = pulumi.output("");
+    }
 
     this.registerOutputs({ vpcId: this.vpcId, publicSubnetIds: this.publicSubnetIds, databaseSubnetIds: this.databaseSubnetIds });
   }

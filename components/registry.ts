@@ -1,7 +1,7 @@
 // Registry: the private registry:2 container on the host. Its files (config.yml, htpasswd,
 // TLS in direct mode) are delivered first; the container is replaced whenever they change
-// (a content hash in its environment), while image data stays in a host directory that
-// outlives any container. Credentials: username from config, password from the
+// (a content hash in its environment), while image data stays in the stack's S3 bucket (which
+// outlives the host) or a host directory (which outlives any container). Credentials: username from config, password from the
 // berth:registryPassword secret or generated; the htpasswd entry is bcrypt with a salt
 // derived from the inputs, so it is identical on every run (no perpetual diff).
 import * as docker from "@pulumi/docker";
@@ -52,8 +52,13 @@ export interface RegistryArgs {
   readonly secretFiles: pulumi.Input<HostFile[]>;
   /** Files delivered elsewhere that the registry reads (the TLS pair in direct mode): a change restarts it. */
   readonly readsFiles?: pulumi.Input<HostFile[]>;
-  /** Host directory for image data (created if missing, never deleted). */
-  readonly dataDir: string;
+  /** Host directory for image data (created if missing, never deleted); unset when the data is in S3. */
+  readonly dataDir?: string;
+  /**
+   * `http.secret` (secret): signs upload state. Stable across restarts, so an upload in progress
+   * survives one; it reaches the container as REGISTRY_HTTP_SECRET, never through a file.
+   */
+  readonly httpSecret: pulumi.Input<string>;
   /** Must be in place before the container starts (the TLS delivery in direct mode, Docker's readiness). */
   readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
@@ -70,7 +75,7 @@ export class Registry extends pulumi.ComponentResource {
       files: args.configFiles,
       secret: false,
       // The data directory must exist before Docker bind-mounts it (or Docker makes it root-only and empty).
-      bundle: { mode: "install", after: [`install -d -m 0750 '${args.dataDir}'`] },
+      bundle: { mode: "install", ...(args.dataDir !== undefined ? { after: [`install -d -m 0750 '${args.dataDir}'`] } : {}) },
     }, { parent: this, dependsOn: args.dependsOn });
     // The htpasswd file exists before the container starts: a registry that finds none invents a user.
     const secrets = new RemoteFiles(`${name}-secrets`, {
@@ -91,10 +96,16 @@ export class Registry extends pulumi.ComponentResource {
       image: image.imageId,
       restart: "always",
       command: [...args.container.command],
-      ports: [{ internal: args.container.port, external: args.container.port, ip: args.container.publishIp }],
+      ...(args.container.network === "host"
+        ? { networkMode: "host" }
+        : { ports: [{ internal: args.container.port, external: args.container.port, ip: args.container.publishIp }] }),
       volumes: args.container.mounts.map((m) => ({ hostPath: m.hostPath, containerPath: m.containerPath, readOnly: m.readOnly })),
       // Changing a file changes this value, which replaces (restarts) the container with the new files.
-      envs: [pulumi.interpolate`BERTH_FILES_SHA256=${digest}`, pulumi.interpolate`BERTH_HOST=${args.target.hostId}`],
+      envs: [
+        pulumi.interpolate`BERTH_FILES_SHA256=${digest}`,
+        pulumi.interpolate`BERTH_HOST=${args.target.hostId}`,
+        pulumi.secret(pulumi.interpolate`REGISTRY_HTTP_SECRET=${args.httpSecret}`),
+      ],
       logDriver: "json-file",
       logOpts: { "max-size": "10m", "max-file": "3" },
     }, { ...parent, provider: args.dockerProvider, dependsOn: [config.command, secrets.command], deleteBeforeReplace: true });

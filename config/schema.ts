@@ -2,7 +2,7 @@
 // typed Config that validation produces. Cross-field rules live in ./validate/, errors in ./errors.ts.
 import { z } from "zod";
 import { parseCidr } from "../lib/cidr";
-import { backupWindowProblem, ec2TextProblem, ENGINE_LIFECYCLE, MYSQL_MAJOR_VERSIONS, mysqlMajor, tagValueProblem } from "../lib/apiRules";
+import { backupWindowProblem, ec2TextProblem, ENGINE_LIFECYCLE, logRetentionProblem, MYSQL_MAJOR_VERSIONS, mysqlMajor, RDS_MYSQL_LOG_EXPORTS, tagValueProblem } from "../lib/apiRules";
 
 // ---------------------------------------------------------------------------------------------
 // Shared validators (exported so tests and components can reuse them)
@@ -28,6 +28,11 @@ const port = z.number().int().min(1).max(65535);
 const cidrString = z.string().refine((s) => parseCidr(s) !== undefined, {
   message: "must be an IPv4 CIDR like 10.0.0.0/16 with the host bits clear",
 });
+/** CloudWatch Logs retention in days: only the values the API accepts (lib/apiRules.ts). */
+const logRetentionDays = z.number().int().superRefine((d, ctx) => {
+  const problem = logRetentionProblem(d);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
 
 // ---------------------------------------------------------------------------------------------
 // Sections. Every field: type, default where sensible, one line of why.
@@ -41,6 +46,10 @@ const NetworkSchema = z.strictObject({
   publicSubnetCidrs: z.array(cidrString).length(2).optional(),
   /** Private subnets for the database (no internet route); default: the third and fourth /(vpc+4) blocks. */
   databaseSubnetCidrs: z.array(cidrString).length(2).optional(),
+  /** VPC flow logs (every accepted and rejected connection) to CloudWatch Logs: the network's audit trail. */
+  flowLogs: z.boolean().default(true),
+  /** Days CloudWatch Logs keeps the flow logs. */
+  flowLogRetentionDays: logRetentionDays.default(90),
 });
 
 const IngressRuleSchema = z.strictObject({
@@ -107,6 +116,12 @@ const DatabaseSchema = z.strictObject({
   skipFinalSnapshot: z.boolean().default(false),
   multiAz: z.boolean().default(false),
   applyImmediately: z.boolean().default(false),
+  /** MySQL logs RDS publishes to CloudWatch Logs (slowquery and general switch the log on in the parameter group). */
+  logExports: z.array(z.enum(RDS_MYSQL_LOG_EXPORTS)).refine((l) => new Set(l).size === l.length, "must not list a log twice").default(["error", "slowquery"]),
+  /** Days CloudWatch Logs keeps the exported database logs. */
+  logRetentionDays: logRetentionDays.default(30),
+  /** A query slower than this lands in the slow query log (long_query_time). */
+  slowQuerySeconds: z.number().min(0).max(3600).default(2),
 });
 
 const DnsRecordSchema = z.strictObject({
@@ -160,7 +175,7 @@ const TlsSchema = z.strictObject({
 const RegistrySchema = z.strictObject({
   enabled: z.boolean().default(true),
   /** Exact image; tags like "2" or "latest" are refused so a pull never changes what runs. */
-  image: z.string().regex(/^registry:\d+\.\d+\.\d+(@sha256:[0-9a-f]{64})?$/, "must be an exact registry image like registry:2.8.3").default("registry:2.8.3"),
+  image: z.string().regex(/^registry:\d+\.\d+\.\d+(@sha256:[0-9a-f]{64})?$/, "must be an exact registry image like registry:3.0.0").default("registry:3.0.0"),
   username: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "must be 1-64 letters, digits, . _ or -").default("berth"),
   port: port.default(5000),
   /** direct: clients reach https://<ip>:<port> (dev). proxy: 127.0.0.1 only, served by nginx as `hostname` (prod). */
@@ -169,7 +184,13 @@ const RegistrySchema = z.strictObject({
   hostname: z.string().refine(isDomainName, "must be a domain name").optional(),
   /** Who may reach the direct port. */
   allowFrom: z.enum(["anywhere", "admin"]).default("admin"),
-  /** Host directory for image data; survives container replacement. */
+  /**
+   * Where image data lives. s3: a private, encrypted bucket of the stack, reached with the host's
+   * instance profile (no keys), which outlives the host. filesystem: `dataDir` on the host's root
+   * volume, which goes with the host when it is replaced.
+   */
+  storage: z.enum(["s3", "filesystem"]).default("s3"),
+  /** Host directory for image data (storage: filesystem); survives container replacement. */
   dataDir: z.string().regex(/^\/[A-Za-z0-9._/-]+$/, "must be an absolute path").default("/var/lib/berth/registry"),
 });
 
@@ -198,13 +219,23 @@ const ExtraHostSchema = z.strictObject({
   /** Ask for a password (generated, exported as a secret) before forwarding. */
   basicAuthUser: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).optional(),
   websockets: z.boolean().default(true),
+  /**
+   * Forward the client's Authorization header to the upstream. Off by default when basic auth is
+   * on: the header then carries the proxy password, which the upstream has no business seeing.
+   */
+  passAuthorization: z.boolean().default(false),
 });
 
 const ProxySchema = z.strictObject({
   enabled: z.boolean().default(false),
   apps: z.array(AppSchema).default([]),
   extraHosts: z.array(ExtraHostSchema).default([]),
-  hstsMaxAgeSeconds: z.number().int().min(0).max(63072000).default(31536000),
+  /** HSTS max-age; two years is what browsers' preload lists expect. 0 tells browsers to forget the policy. */
+  hstsMaxAgeSeconds: z.number().int().min(0).max(63072000).default(63072000),
+  /** HSTS for every subdomain of each served name too (only when all of them serve HTTPS). */
+  hstsIncludeSubdomains: z.boolean().default(false),
+  /** Ask to be preloaded into browsers (needs hstsIncludeSubdomains and a max-age of a year or more). */
+  hstsPreload: z.boolean().default(false),
   /** Largest request body for app servers (the registry server has no limit). */
   clientMaxBodySize: z.string().regex(/^\d+[kmg]?$/, "must be an nginx size like 10m").default("10m"),
 });

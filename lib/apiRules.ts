@@ -115,3 +115,53 @@ export const CLOUDFLARE_COMMENT_MAX = 100;
 
 /** Route53 hosted zone comments: at most 256 characters. Source: Route53 API, HostedZoneConfig. */
 export const ROUTE53_COMMENT_MAX = 256;
+
+/**
+ * S3 general purpose bucket names: 3-63 characters of lower-case letters, digits, dots and
+ * hyphens, starting and ending with a letter or digit; no two adjacent dots, not an IPv4 address,
+ * not starting with `xn--`, `sthree-` or `amzn-s3-demo-`, not ending with `-s3alias`, `--ol-s3`,
+ * `.mrap` or `--x-s3`. Berth also refuses dots: the registry's s3 driver addresses the bucket as a
+ * virtual host over HTTPS, and a dot would break the match with S3's wildcard certificate.
+ * Source: S3 User Guide, "General purpose bucket naming rules".
+ */
+export const S3_BUCKET_MAX = 63;
+/** aws.s3.Bucket `bucketPrefix`: the provider appends 26 characters, so at most 37. */
+export const S3_BUCKET_PREFIX_MAX = 37;
+
+/** Why `name` cannot be an S3 bucket name (or, with `prefix`, a bucket name prefix), or undefined. */
+export function s3BucketNameProblem(name: string, prefix = false): string | undefined {
+  const max = prefix ? S3_BUCKET_PREFIX_MAX : S3_BUCKET_MAX;
+  if (name.length < (prefix ? 1 : 3) || name.length > max) return `is ${name.length} characters; S3 bucket ${prefix ? "name prefixes are 1" : "names are 3"}-${max} characters`;
+  if (!/^[a-z0-9-]+$/.test(name)) return "may hold only lower-case letters, digits and hyphens (S3 allows dots too, but they break the registry's HTTPS to the bucket)";
+  if (!/^[a-z0-9]/.test(name) || (!prefix && !/[a-z0-9]$/.test(name))) return "must start and end with a letter or digit";
+  if (/^(xn--|sthree-|amzn-s3-demo-)/.test(name)) return "must not start with xn--, sthree- or amzn-s3-demo- (reserved by S3)";
+  if (!prefix && /(-s3alias|--ol-s3|--x-s3)$/.test(name)) return "must not end with -s3alias, --ol-s3 or --x-s3 (reserved by S3)";
+  return undefined;
+}
+
+/**
+ * CloudWatch Logs retention: only these day counts (0 = never expire, which Berth refuses: audit
+ * logs that grow forever are a cost nobody decided). Source: CloudWatch Logs API reference,
+ * PutRetentionPolicy retentionInDays.
+ */
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+
+export function logRetentionProblem(days: number): string | undefined {
+  return (LOG_RETENTION_DAYS as readonly number[]).includes(days) ? undefined : `CloudWatch Logs keeps logs for one of ${LOG_RETENTION_DAYS.join(", ")} days`;
+}
+
+/**
+ * Log types RDS for MySQL publishes to CloudWatch Logs that Berth can switch on without an option
+ * group (the audit log needs the MariaDB audit plugin option). slowquery needs slow_query_log = 1
+ * and general needs general_log = 1 in the parameter group, both with log_output = FILE.
+ * Source: RDS User Guide, "Publishing MySQL logs to Amazon CloudWatch Logs".
+ */
+export const RDS_MYSQL_LOG_EXPORTS = ["error", "slowquery", "general"] as const;
+export type RdsLogExport = (typeof RDS_MYSQL_LOG_EXPORTS)[number];
+
+/**
+ * HSTS preload list submission: max-age of at least one year, includeSubDomains and preload.
+ * Source: hstspreload.org, submission requirements.
+ */
+export const HSTS_PRELOAD_MIN_MAX_AGE = 31536000;
+

@@ -1,6 +1,7 @@
 // Pure DNS algorithms shared by config validation (config/) and the Dns component: record
 // names to FQDNs, CNAME targets, effective TTLs, which names go through Cloudflare's proxy.
 // No Pulumi, no I/O: the same answers for validation, the component, the plan and the tests.
+import { servedNames, type ServedNamesInput } from "./certificates";
 
 /** Where a zone is served. */
 export type DnsProvider = "route53" | "cloudflare";
@@ -127,4 +128,13 @@ export function owningZone<Z extends Pick<DnsZoneConfig, "domain">>(zones: reado
 /** Logical-name suffix for a record: the FQDN with the wildcard spelled out. */
 export function recordRole(fqdn: string): string {
   return fqdn.replace(/^\*\./, "wildcard.");
+}
+
+/**
+ * Served names whose own record is proxied by Cloudflare, in served order: requests for them
+ * reach the host from Cloudflare's addresses, with the client's address in CF-Connecting-IP.
+ */
+export function proxiedServedNames(cfg: { readonly dns: { readonly zones: readonly DnsZoneConfig[] } } & ServedNamesInput): string[] {
+  const proxied = new Set(proxiedNames(planRecords(cfg.dns.zones)));
+  return servedNames(cfg).filter((n) => proxied.has(n));
 }

@@ -35,3 +35,11 @@ export interface Naming {
 export function physical(n: Naming, role: string, maxLength?: number): string {
   return physicalName(n.project, n.stack, role, maxLength);
 }
+
+/**
+ * The registry bucket's name prefix. Bucket names are global across all AWS accounts, so S3 (the
+ * provider) appends a unique suffix to it instead of Berth picking a name someone may hold.
+ */
+export function registryBucketPrefix(n: Naming): string {
+  return `${n.project}-${n.stack}-registry-`.toLowerCase();
+}

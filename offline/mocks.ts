@@ -151,6 +151,29 @@ const HANDLERS: Record<string, Handler> = {
       },
     };
   },
+  // Registry storage: S3 appends a unique suffix to the prefix (26 characters, as the provider does).
+  "aws:s3/bucket:Bucket": (name, inputs, c) => {
+    const bucket = String(inputs.bucket ?? `${String(inputs.bucketPrefix ?? "terraform-")}${fakeHex(`${name}-bucket`, 26)}`);
+    return { id: bucket, state: { bucket, arn: `arn:aws:s3:::${bucket}`, bucketDomainName: `${bucket}.s3.amazonaws.com`, bucketRegionalDomainName: `${bucket}.s3.${c.region}.amazonaws.com` } };
+  },
+  "aws:iam/role:Role": (name, inputs, c) => {
+    // Pulumi auto-names: the logical name and a random suffix.
+    const roleName = String(inputs.name ?? `${name}-${fakeHex(`${name}-role`, 7)}`);
+    return { id: roleName, state: { name: roleName, arn: c.arn("iam", `role/${roleName}`, false), uniqueId: `AROA${fakeHex(name, 17).toUpperCase()}` } };
+  },
+  "aws:iam/instanceProfile:InstanceProfile": (name, inputs, c) => {
+    const profileName = String(inputs.name ?? `${name}-${fakeHex(`${name}-profile`, 7)}`);
+    return { id: profileName, state: { name: profileName, arn: c.arn("iam", `instance-profile/${profileName}`, false), uniqueId: `AIPA${fakeHex(name, 17).toUpperCase()}` } };
+  },
+  "aws:iam/rolePolicy:RolePolicy": (name, inputs) => ({ id: `${String(inputs.role)}:${String(inputs.name ?? name)}` }),
+  "aws:cloudwatch/logGroup:LogGroup": (name, inputs, c) => {
+    const groupName = String(inputs.name ?? name);
+    return { id: groupName, state: { name: groupName, arn: c.arn("logs", `log-group:${groupName}`) } };
+  },
+  "aws:ec2/flowLog:FlowLog": (name, _i, c) => {
+    const id = `fl-${fakeHex(name)}`;
+    return { id, state: { arn: c.arn("ec2", `vpc-flow-log/${id}`) } };
+  },
   "aws:route53/zone:Zone": (name, inputs) => {
     const id = `Z${fakeHex(name, 20).toUpperCase()}`;
     const ns = [0, 1, 2, 3].map((i) => `ns-${parseInt(fakeHex(`${name}${i}`, 3), 16) % 2048}.awsdns-${10 + i}.${["com", "net", "org", "co.uk"][i]}`);
@@ -228,6 +251,13 @@ const CALLS: Record<string, CallHandler> = {
       originalNameServers: [], vanityNameServers: [], permissions: [],
     };
   },
+  // Cloudflare's published ranges (as listed on 2026-11-01); the plan only needs plausible CIDRs.
+  "cloudflare:index/getIpRanges:getIpRanges": () => ({
+    etag: fakeHex("cf-ip-ranges", 32),
+    ipv4Cidrs: ["173.245.48.0/20", "103.21.244.0/22", "103.22.200.0/22", "103.31.4.0/22", "141.101.64.0/18", "108.162.192.0/18", "190.93.240.0/20", "188.114.96.0/20", "197.234.240.0/22", "198.41.128.0/17", "162.158.0.0/15", "104.16.0.0/13", "104.24.0.0/14", "172.64.0.0/13", "131.0.72.0/22"],
+    ipv6Cidrs: ["2400:cb00::/32", "2606:4700::/32", "2803:f800::/32", "2405:b500::/32", "2405:8100::/32", "2a06:98c0::/29", "2c0f:f248::/32"],
+    jdcloudCidrs: [],
+  }),
   "aws:index/getAvailabilityZones:getAvailabilityZones": (_i, c) => {
     const letters = ["a", "b", "c", "d"];
     return { names: letters.map((l) => `${c.region}${l}`), zoneIds: letters.map((_, i) => `${c.region.replace(/-/g, "").slice(0, 4)}-az${i + 1}`), id: c.region, state: "available" };

@@ -42,7 +42,7 @@ export interface HostFilesOptions {
   readonly httpsPort?: number;
   /** Host port where nginx reaches the plain-HTTP registry on 127.0.0.1. @default config.registry.port */
   readonly registryPort?: number;
-  /** The registry's own `http.addr`. @default ":<config.registry.port>" (all addresses inside its container) */
+  /** The registry's own `http.addr`. @default registryListenAddress(config) */
   readonly registryListenAddress?: string;
   /** More names for the proxied registry's server block (the rehearsal adds 127.0.0.1 and localhost). @default [] */
   readonly registryExtraServerNames?: readonly string[];
@@ -52,9 +52,27 @@ export interface HostFilesOptions {
   readonly nginxTempUnderRoot?: boolean;
 }
 
+/** The registry's S3 bucket (storage: s3); known once the bucket exists. */
+export interface RegistryBucket {
+  readonly bucket: string;
+  readonly region: string;
+}
+
+/** Names served through a CDN proxy, and the proxy's address ranges (nginx restores the client address). */
+export interface RealIpSource {
+  /** Served names whose DNS record is proxied by Cloudflare. */
+  readonly names: readonly string[];
+  /** Cloudflare's IPv4 and IPv6 ranges: only connections from these may set the client address. */
+  readonly ranges: readonly string[];
+}
+
 /** Everything `hostFiles` renders from. */
 export interface HostFilesInput {
   readonly config: HostLayerConfig;
+  /** Required when the registry stores its data in S3. */
+  readonly registryBucket?: RegistryBucket;
+  /** Cloudflare-proxied names and Cloudflare's ranges; unset = no name is proxied. */
+  readonly realIp?: RealIpSource;
   /**
    * Served certificate and key. Required unless tls.mode is letsencrypt; in that mode, when given,
    * it is written once at certbot's paths as a bootstrap so nginx can start before the first issuance.
@@ -103,13 +121,19 @@ export interface ContainerMount {
 
 /** How the registry container runs so that the rendered paths are valid inside it. */
 export interface RegistryContainerSpec {
-  /** Exact image from config, e.g. registry:2.8.3. */
+  /** Exact image from config, e.g. registry:3.0.0. */
   readonly image: string;
   /** Arguments to the image's entrypoint: the config file path. */
   readonly command: readonly string[];
   /** Host directories mounted at the same paths inside, so one config serves both. */
   readonly mounts: readonly ContainerMount[];
-  /** Publish `port` on this host IP: 127.0.0.1 behind nginx, 0.0.0.0 in direct mode. */
+  /**
+   * bridge: Docker's network, `port` published on `publishIp`. host: the host's own network, where
+   * the registry binds its `http.addr` itself: the only way it reaches the instance metadata
+   * service (IMDSv2 with a hop limit of 1 keeps every bridged container away from the host role).
+   */
+  readonly network: "bridge" | "host";
+  /** bridge: publish `port` on this host IP: 127.0.0.1 behind nginx, 0.0.0.0 in direct mode. */
   readonly publishIp: string;
   /** Container and host port. */
   readonly port: number;
@@ -120,8 +144,8 @@ export function registryContainerSpec(config: HostLayerConfig): RegistryContaine
   const reg = config.registry;
   const mounts: ContainerMount[] = [
     { hostPath: HOST_PATHS.registryConfigDir, containerPath: HOST_PATHS.registryConfigDir, readOnly: true },
-    { hostPath: reg.dataDir, containerPath: reg.dataDir, readOnly: false },
   ];
+  if (reg.storage === "filesystem") mounts.push({ hostPath: reg.dataDir, containerPath: reg.dataDir, readOnly: false });
   if (reg.expose === "direct") {
     mounts.push({ hostPath: HOST_PATHS.tlsDir, containerPath: HOST_PATHS.tlsDir, readOnly: true });
   }
@@ -129,9 +153,20 @@ export function registryContainerSpec(config: HostLayerConfig): RegistryContaine
     image: reg.image,
     command: [HOST_PATHS.registryConfig],
     mounts,
+    network: reg.storage === "s3" ? "host" : "bridge",
     publishIp: reg.expose === "proxy" ? "127.0.0.1" : "0.0.0.0",
     port: reg.port,
   };
+}
+
+/**
+ * The registry's own `http.addr` on the host. In Docker's bridge network it listens on every
+ * address inside its container (the publish address limits it); on the host network it binds
+ * 127.0.0.1 itself behind nginx, and every address in direct mode (the firewall limits it).
+ */
+export function registryListenAddress(config: HostLayerConfig): string {
+  const reg = config.registry;
+  return registryContainerSpec(config).network === "host" && reg.expose === "proxy" ? `127.0.0.1:${reg.port}` : `:${reg.port}`;
 }
 
 /** Directories that must exist besides the files' parents (created empty, never removed). */
@@ -139,7 +174,7 @@ export function hostDirectories(config: HostLayerConfig, options: HostFilesOptio
   const root = options.root ?? "/";
   const dirs: string[] = [];
   if (config.proxy.enabled) dirs.push(HOST_PATHS.acmeWebroot, HOST_PATHS.nginxLogDir, `${HOST_PATHS.nginxBerthDir}/live`, posix.dirname(HOST_PATHS.nginxPid));
-  if (config.registry.enabled) dirs.push(config.registry.dataDir);
+  if (config.registry.enabled && config.registry.storage === "filesystem") dirs.push(config.registry.dataDir);
   if (config.proxy.enabled && options.nginxTempUnderRoot) dirs.push("/var/lib/nginx");
   return dirs.map((d) => reroot(root, d));
 }
@@ -171,6 +206,9 @@ export function nginxSpec(input: HostFilesInput): NginxSpec {
     certificatePath: r(tlsPaths.certificate),
     keyPath: r(tlsPaths.key),
     hstsMaxAgeSeconds: config.proxy.hstsMaxAgeSeconds,
+    hstsIncludeSubdomains: config.proxy.hstsIncludeSubdomains,
+    hstsPreload: config.proxy.hstsPreload,
+    ...(input.realIp && input.realIp.names.length > 0 ? { realIp: input.realIp } : {}),
     clientMaxBodySize: config.proxy.clientMaxBodySize,
     apps: config.proxy.apps,
     extraHosts: config.proxy.extraHosts.map((h) => {
@@ -178,7 +216,7 @@ export function nginxSpec(input: HostFilesInput): NginxSpec {
       const line = input.extraHostAuth?.[h.hostname];
       if (line === undefined) throw new Error(`extra host ${h.hostname} has basicAuthUser but no htpasswd entry was given`);
       if (!line.startsWith(`${h.basicAuthUser}:`)) throw new Error(`htpasswd entry for ${h.hostname} must be for user ${h.basicAuthUser}`);
-      return { hostname: h.hostname, upstream: h.upstream, websockets: h.websockets, basicAuthHtpasswd: htpasswdFile([line]) };
+      return { hostname: h.hostname, upstream: h.upstream, websockets: h.websockets, basicAuthHtpasswd: htpasswdFile([line]), passAuthorization: h.passAuthorization };
     }),
     ...(reg.enabled && reg.expose === "proxy" && reg.hostname
       ? { registry: { hostnames: [reg.hostname, ...(o.registryExtraServerNames ?? [])], upstream: `127.0.0.1:${o.registryPort ?? reg.port}` } }
@@ -203,13 +241,16 @@ export function hostFiles(input: HostFilesInput): HostFile[] {
     if (!input.registry) throw new Error("the registry is enabled but no credentials were given");
     if (input.registry.username !== reg.username) throw new Error(`registry credentials are for "${input.registry.username}", config says "${reg.username}"`);
     if (!input.registry.htpasswdLine.startsWith(`${reg.username}:$2`)) throw new Error("the registry htpasswd entry must be a bcrypt line for the configured user");
+    if (reg.storage === "s3" && !input.registryBucket) throw new Error("registry storage is s3 but no bucket was given");
     files.push({
       path: r(HOST_PATHS.registryConfig),
       mode: 0o644,
       usedBy: ["registry"],
       content: renderRegistryConfig({
-        listenAddress: o.registryListenAddress ?? `:${reg.port}`,
-        dataDir: r(reg.dataDir),
+        listenAddress: o.registryListenAddress ?? registryListenAddress(config),
+        storage: reg.storage === "s3"
+          ? { kind: "s3", bucket: input.registryBucket!.bucket, region: input.registryBucket!.region }
+          : { kind: "filesystem", rootDirectory: r(reg.dataDir) },
         htpasswdPath: r(HOST_PATHS.registryHtpasswd),
         ...(reg.expose === "direct" ? { tls: { certificatePath: r(tlsPaths.certificate), keyPath: r(tlsPaths.key) } } : {}),
       }),

@@ -48,6 +48,11 @@ export interface NginxExtraHost {
   readonly websockets: boolean;
   /** htpasswd file content (bcrypt lines); set = ask for a password before forwarding. */
   readonly basicAuthHtpasswd?: string;
+  /**
+   * With basic auth: forward the client's Authorization header (the proxy password) anyway.
+   * @default false: the header is removed, so the upstream never sees the proxy's credentials
+   */
+  readonly passAuthorization?: boolean;
 }
 
 /** The registry when nginx terminates TLS in front of it (`expose: proxy`). */
@@ -90,6 +95,15 @@ export interface NginxSpec {
   readonly keyPath: string;
   /** HSTS max-age; 0 tells browsers to forget an earlier policy. */
   readonly hstsMaxAgeSeconds: number;
+  /** HSTS covers subdomains too. @default false */
+  readonly hstsIncludeSubdomains?: boolean;
+  /** Ask browsers to preload HSTS (needs includeSubdomains and a max-age of a year). @default false */
+  readonly hstsPreload?: boolean;
+  /**
+   * Names served through Cloudflare's proxy and Cloudflare's address ranges: servers with such a
+   * name take the client address from CF-Connecting-IP, but only on connections from those ranges.
+   */
+  readonly realIp?: { readonly names: readonly string[]; readonly ranges: readonly string[] };
   /** Request body limit for app and extra-host servers (the registry has none). */
   readonly clientMaxBodySize: string;
   readonly apps: readonly NginxApp[];
@@ -98,7 +112,12 @@ export interface NginxSpec {
   readonly registry?: NginxRegistry;
 }
 
-/** Mozilla "intermediate" TLS 1.2 suites (TLS 1.3 suites are not configurable here and all fine). */
+/**
+ * TLS 1.2 suites: Mozilla's "intermediate" list without its three DHE suites (stricter: ECDHE
+ * only, so no Diffie-Hellman parameters to manage). TLS 1.3 suites are all AEAD and forward-secret.
+ */
+export const TLS_CURVES = "X25519:prime256v1:secp384r1";
+
 export const TLS_CIPHERS = [
   "ECDHE-ECDSA-AES128-GCM-SHA256",
   "ECDHE-RSA-AES128-GCM-SHA256",
@@ -149,6 +168,15 @@ function file(path: string, lines: readonly string[], extra: Partial<HostFile> =
   return { path, content: `${lines.join("\n")}\n`, mode: 0o644, usedBy: ["nginx"], ...extra };
 }
 
+/** The Strict-Transport-Security value. */
+export function hstsValue(spec: Pick<NginxSpec, "hstsMaxAgeSeconds" | "hstsIncludeSubdomains" | "hstsPreload">): string {
+  if (spec.hstsPreload && (!spec.hstsIncludeSubdomains || spec.hstsMaxAgeSeconds < 31536000)) throw new Error("nginx: HSTS preload needs includeSubDomains and a max-age of at least a year");
+  return [`max-age=${spec.hstsMaxAgeSeconds}`, ...(spec.hstsIncludeSubdomains ? ["includeSubDomains"] : []), ...(spec.hstsPreload ? ["preload"] : [])].join("; ");
+}
+
+const IPV4_CIDR = /^(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\/(?:3[0-2]|[12]?\d)$/;
+const IPV6_CIDR = /^[0-9a-f:]+:[0-9a-f:]*\/(?:12[0-8]|1[01]\d|[1-9]?\d)$/i;
+
 /** Indents every non-empty line by `n` levels of four spaces. */
 function indent(lines: readonly string[], n = 1): string[] {
   return lines.map((l) => (l === "" ? l : `${"    ".repeat(n)}${l}`));
@@ -166,6 +194,11 @@ export function renderNginxFiles(spec: NginxSpec): HostFile[] {
   const listen = (port: number): string => (spec.listenAddress ? `${spec.listenAddress}:${port}` : String(port));
   const https = (defaultServer: boolean): string => `listen ${listen(spec.httpsPort)} ssl http2${defaultServer ? " default_server" : ""};`;
   const securityHeaders = `include ${snippet("security-headers.conf")};`;
+  // $host is the request's name without its port; nginx chose this server because it is one of the
+  // server's names, so the upstream sees a name it serves (e.g. never "example.com:@evil.test").
+  const hostHeaders = (value: string): string[] => [`proxy_set_header Host ${value};`, `proxy_set_header X-Forwarded-Host ${value};`];
+  const realIpNames = new Set(spec.realIp?.names ?? []);
+  const realIp = (names: readonly string[]): string[] => (names.some((n) => realIpNames.has(n)) ? [`include ${snippet("cloudflare-real-ip.conf")};`] : []);
   const proxyHeaders = `include ${snippet("proxy.conf")};`;
   const websocket = `include ${snippet("websocket.conf")};`;
   const files: HostFile[] = [];
@@ -176,21 +209,38 @@ export function renderNginxFiles(spec: NginxSpec): HostFile[] {
     HEADER,
     "# Security headers for HTTPS responses. `always` adds them to error responses too. nginx drops",
     "# inherited add_header lines in any block that has its own, so every location includes this file.",
-    `add_header Strict-Transport-Security "max-age=${spec.hstsMaxAgeSeconds}" always;`,
+    `add_header Strict-Transport-Security "${hstsValue(spec)}" always;`,
     'add_header X-Content-Type-Options "nosniff" always;',
     'add_header X-Frame-Options "SAMEORIGIN" always;',
     'add_header Referrer-Policy "strict-origin-when-cross-origin" always;',
   ]));
   files.push(file(snippet("proxy.conf"), [
     HEADER,
-    "# Forwarding headers for every proxied location. $http_host keeps the port, so a service that",
-    "# builds absolute URLs (the registry's upload Location) points back at the port the client used.",
+    "# Forwarding headers for every proxied location (Host and X-Forwarded-Host are set beside each",
+    "# include: a name the server block serves, never the client's text).",
     "proxy_http_version 1.1;",
-    "proxy_set_header Host $http_host;",
+    "# The client's address as nginx knows it (restored from CF-Connecting-IP only on connections from",
+    "# Cloudflare's ranges): one address. Whatever X-Forwarded-For the client sent is dropped, so an",
+    "# app may trust this header, and only this one value.",
     "proxy_set_header X-Real-IP $remote_addr;",
-    "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
+    "proxy_set_header X-Forwarded-For $remote_addr;",
     "proxy_set_header X-Forwarded-Proto $scheme;",
+    "# RFC 7239's Forwarded would pass on whatever the client claimed: remove it.",
+    'proxy_set_header Forwarded "";',
   ]));
+  if (spec.realIp && spec.realIp.names.length > 0) {
+    const bad = spec.realIp.ranges.filter((r) => !IPV4_CIDR.test(r) && !IPV6_CIDR.test(r));
+    if (spec.realIp.ranges.length === 0 || bad.length > 0) throw new Error(`nginx: Cloudflare's ranges must be CIDRs (got ${JSON.stringify(bad.length > 0 ? bad : spec.realIp.ranges)})`);
+    files.push(file(snippet("cloudflare-real-ip.conf"), [
+      HEADER,
+      "# This server's names are proxied by Cloudflare: every request arrives from Cloudflare, and the",
+      "# client's address is in CF-Connecting-IP. nginx takes it from there (into $remote_addr) only",
+      "# when the connection comes from one of Cloudflare's ranges (read from Cloudflare's API), so a",
+      "# client that reaches the host directly cannot choose its address.",
+      ...spec.realIp.ranges.map((r) => `set_real_ip_from ${r};`),
+      "real_ip_header CF-Connecting-IP;",
+    ]));
+  }
   files.push(file(snippet("websocket.conf"), [
     HEADER,
     "# WebSocket upgrades; $connection_upgrade is mapped in nginx.conf.",
@@ -226,8 +276,10 @@ export function renderNginxFiles(spec: NginxSpec): HostFile[] {
   if (!catchAll) {
     files.push(file(posix.join(dir, "sites", "10-default.conf"), [
       HEADER,
-      "# HTTPS requests for names this host does not serve: close the connection without an answer.",
-      ...block("server", [https(true), "server_name _;", "return 444;"]),
+      "# HTTPS for names this host does not serve: refuse the TLS handshake (an unrecognized_name alert),",
+      "# so no certificate (and no list of served names) is shown; a request that still gets here",
+      "# (a served name in SNI, another in Host) is closed without an answer.",
+      ...block("server", [https(true), "server_name _;", "ssl_reject_handshake on;", "return 444;"]),
     ]));
   }
 
@@ -254,6 +306,9 @@ export function renderNginxFiles(spec: NginxSpec): HostFile[] {
           securityHeaders,
           "add_header Docker-Distribution-Api-Version $berth_registry_api_version always;",
           proxyHeaders,
+          "# The registry writes absolute upload URLs (Location) from these: with the port clients use",
+          "# when it is not 443 (the rehearsal), so the next request of a push comes back here.",
+          ...hostHeaders(spec.httpsPort === 443 ? "$host" : `$host:${spec.httpsPort}`),
           "# The registry sends this header too (for direct mode); nginx's copy above is the one that counts.",
           "proxy_hide_header X-Content-Type-Options;",
           "proxy_pass http://berth_registry;",
@@ -269,13 +324,14 @@ export function renderNginxFiles(spec: NginxSpec): HostFile[] {
 
   for (const app of spec.apps) {
     const isDefault = app === catchAll;
+    const appProxy = [securityHeaders, proxyHeaders, ...hostHeaders("$host"), websocket];
     const locations: string[] = [
-      ...block("location /", [securityHeaders, proxyHeaders, websocket, `proxy_pass http://${upstreamName(app.name, "frontend")};`]),
+      ...block("location /", [...appProxy, `proxy_pass http://${upstreamName(app.name, "frontend")};`]),
     ];
     if (app.backend) {
       // A regex location so "/api" and "/api/..." go to the back end but "/apiary" does not.
       const prefix = app.backendPath.replace(/[.]/g, "\\.");
-      locations.push("", ...block(`location ~ ^${prefix}(?:/|$)`, [securityHeaders, proxyHeaders, websocket, `proxy_pass http://${upstreamName(app.name, "backend")};`]));
+      locations.push("", ...block(`location ~ ^${prefix}(?:/|$)`, [...appProxy, `proxy_pass http://${upstreamName(app.name, "backend")};`]));
     }
     files.push(file(posix.join(dir, "sites", `30-app-${app.name}.conf`), [
       HEADER,
@@ -283,9 +339,16 @@ export function renderNginxFiles(spec: NginxSpec): HostFile[] {
       ...block("server", [
         https(isDefault),
         `server_name ${isDefault ? "_" : app.hostnames.join(" ")};`,
+        ...realIp(app.hostnames),
         securityHeaders,
         `client_max_body_size ${spec.clientMaxBodySize};`,
         "",
+        ...(isDefault ? [
+          "# Reached by IP: any name here is one this host does not serve, and the app must not see it",
+          "# as its own (links, redirects, password-reset mails built from Host). 421 Misdirected Request.",
+          ...block('if ($host !~ "^[0-9.]+$|^\\[[0-9a-f:.]+\\]$")', ["return 421;"]),
+          "",
+        ] : []),
         ...locations,
       ]),
     ]));
@@ -303,6 +366,7 @@ export function renderNginxFiles(spec: NginxSpec): HostFile[] {
       ...block("server", [
         https(false),
         `server_name ${host.hostname};`,
+        ...realIp([host.hostname]),
         securityHeaders,
         `client_max_body_size ${spec.clientMaxBodySize};`,
         "",
@@ -310,6 +374,10 @@ export function renderNginxFiles(spec: NginxSpec): HostFile[] {
           securityHeaders,
           ...(host.basicAuthHtpasswd !== undefined ? [`auth_basic ${JSON.stringify(host.hostname)};`, `auth_basic_user_file ${authFile};`] : []),
           proxyHeaders,
+          ...hostHeaders("$host"),
+          ...(host.basicAuthHtpasswd !== undefined && !host.passAuthorization
+            ? ["# The client's Authorization header holds the proxy password: the upstream never gets it.", 'proxy_set_header Authorization "";']
+            : []),
           ...(host.websockets ? [websocket] : []),
           `proxy_pass ${host.upstream};`,
         ]),
@@ -351,6 +419,7 @@ function renderMain(spec: NginxSpec): string[] {
       "ssl_protocols TLSv1.2 TLSv1.3;",
       `ssl_ciphers ${TLS_CIPHERS};`,
       "ssl_prefer_server_ciphers off;",
+      `ssl_ecdh_curve ${TLS_CURVES};`,
       "ssl_session_cache shared:berth_tls:10m;",
       "ssl_session_timeout 1d;",
       "# Without key rotation, session tickets would weaken forward secrecy; the cache resumes sessions instead.",

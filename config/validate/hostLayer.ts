@@ -1,5 +1,6 @@
 // Host-layer rules: the registry's exposure, each served name claimed once, blue/green ports apart, and a
 // TLS mode that can actually certify the names the stack serves (and that DNS points at the host).
+import { HSTS_PRELOAD_MIN_MAX_AGE } from "../../lib/apiRules";
 import { servedNames } from "../../lib/certificates";
 import { owningZone, planRecords, recordFqdn } from "../../lib/dnsPlan";
 import type { ConfigProblem } from "../errors";
@@ -40,6 +41,21 @@ export function validateHostLayer(raw: Raw, add: (p: ConfigProblem) => void): vo
   raw.proxy.extraHosts.forEach((h, i) => claim(h.hostname, `berth:proxy.extraHosts[${i}].hostname`, h.hostname));
   if (!raw.proxy.enabled && (raw.proxy.apps.length > 0 || raw.proxy.extraHosts.length > 0)) {
     add({ key: "berth:proxy.enabled", value: false, message: "apps or extraHosts are configured but the proxy is off; set enabled: true or remove them" });
+  }
+  raw.proxy.extraHosts.forEach((h, i) => {
+    if (h.passAuthorization && h.basicAuthUser === undefined) {
+      add({ key: `berth:proxy.extraHosts[${i}].passAuthorization`, value: true, message: "applies only with basicAuthUser: without basic auth the client's Authorization header reaches the upstream anyway; remove it" });
+    }
+  });
+  const proxy = raw.proxy;
+  if (proxy.hstsPreload && (!proxy.hstsIncludeSubdomains || proxy.hstsMaxAgeSeconds < HSTS_PRELOAD_MIN_MAX_AGE)) {
+    add({ key: "berth:proxy.hstsPreload", value: true, message: `browsers' preload lists take only HSTS with includeSubDomains and a max-age of at least ${HSTS_PRELOAD_MIN_MAX_AGE} s (one year); set hstsIncludeSubdomains: true and hstsMaxAgeSeconds >= ${HSTS_PRELOAD_MIN_MAX_AGE} (now ${String(proxy.hstsIncludeSubdomains)} and ${proxy.hstsMaxAgeSeconds}), or hstsPreload: false` });
+  }
+  if (reg.enabled && reg.storage === "s3") {
+    // The host requires IMDSv2; registry 2.x's AWS SDK (aws-sdk-go 1.15) predates it and would
+    // find no instance credentials, so every push would fail.
+    const major = Number(/^registry:(\d+)\./.exec(reg.image)?.[1] ?? 0);
+    if (major < 3) add({ key: "berth:registry.image", value: reg.image, message: "storage s3 needs registry 3.0.0 or newer: 2.x's AWS SDK cannot read the instance profile's credentials over IMDSv2, which the host requires; use registry:3.0.0, or storage: filesystem" });
   }
   validateTls(raw, names, add);
   if (names.size > 0 && raw.dns.zones.length > 0) {

@@ -1,8 +1,8 @@
 // Names the APIs limit: physical names built from the project and stack, record comments, and the
 // reserved example names that a real preview or update must not send (lib/apiRules.ts).
-import { CLOUDFLARE_COMMENT_MAX, isReservedName, ROUTE53_COMMENT_MAX } from "../../lib/apiRules";
+import { CLOUDFLARE_COMMENT_MAX, isReservedName, ROUTE53_COMMENT_MAX, s3BucketNameProblem } from "../../lib/apiRules";
 import { recordComment } from "../../lib/dnsPlan";
-import { NAME_LIMITS, physicalName } from "../../lib/naming";
+import { NAME_LIMITS, physicalName, registryBucketPrefix } from "../../lib/naming";
 import type { ConfigProblem } from "../errors";
 import type { RawConfigInput } from "../input";
 import type { Raw } from "../schema";
@@ -15,6 +15,11 @@ export function validateNameLengths(input: RawConfigInput, raw: Raw, add: (p: Co
     } catch (e) {
       add({ key: "(stack name)", value: input.stack, message: (e as Error).message });
     }
+  }
+  if (raw.registry.enabled && raw.registry.storage === "s3") {
+    const prefix = registryBucketPrefix(input);
+    const problem = s3BucketNameProblem(prefix, true);
+    if (problem) add({ key: "(stack name)", value: input.stack, message: `the registry bucket name prefix "${prefix}" ${problem} (shorten or change the project or stack name)` });
   }
   const comment = recordComment(input.project, input.stack);
   if (raw.dns.zones.some((z) => z.provider === "cloudflare") && comment.length > CLOUDFLARE_COMMENT_MAX) {

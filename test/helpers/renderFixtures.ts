@@ -4,6 +4,7 @@ import { parseConfig, type Config } from "../../config";
 import { readStackFile, toRawConfigInput } from "../../offline/stackFile";
 import { hostFiles, type HostFilesInput, type HostFilesOptions } from "../../components/render/hostFiles";
 import { htpasswdEntry } from "../../components/render/htpasswd";
+import { proxiedServedNames } from "../../lib/dnsPlan";
 import type { HostFile } from "../../components/render/paths";
 
 export const SHIPPED_STACKS = ["dev", "prod"] as const;
@@ -15,6 +16,10 @@ export const FAKE_TLS = {
 } as const;
 
 export const FIXED_PASSWORD = "golden-password";
+/** A bucket name of the shape S3 gives a prefix (the registry's, storage s3). */
+export const FIXED_BUCKET = "berth-golden-registry-20260101000000000000000001";
+/** Two of Cloudflare's ranges, for the real-IP snippet. */
+export const FIXED_CLOUDFLARE_RANGES = ["173.245.48.0/20", "2400:cb00::/32"] as const;
 export const FIXED_SEED = "golden-salt-key-not-a-real-secret";
 
 export function stackConfig(stack: string): Config {
@@ -32,6 +37,8 @@ export function fixtureInput(config: Config, options?: HostFilesOptions): HostFi
     tls: FAKE_TLS,
     registry: { username: config.registry.username, htpasswdLine: htpasswdEntry(config.registry.username, FIXED_PASSWORD, FIXED_SEED) },
     extraHostAuth,
+    ...(config.registry.storage === "s3" ? { registryBucket: { bucket: FIXED_BUCKET, region: config.region } } : {}),
+    ...(proxiedServedNames(config).length > 0 ? { realIp: { names: proxiedServedNames(config), ranges: FIXED_CLOUDFLARE_RANGES } } : {}),
     ...(options ? { options } : {}),
   };
 }

@@ -6,7 +6,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { policies } from "../../policy/policies";
 import { evaluatePolicies } from "../helpers/policyHarness";
-import { isSecretValue, ofType, run, secretStrings, walk, type RunResult } from "../helpers/stack";
+import { isSecretValue, ofType, run, secretStrings, walk, type RecordedResource, type RunResult } from "../helpers/stack";
+import { REGISTRY_S3_BUCKET_ACTIONS, REGISTRY_S3_OBJECT_ACTIONS } from "../../components/registryStorage";
+import { LOG_RETENTION_DAYS } from "../../lib/apiRules";
 
 const runs: Record<string, RunResult> = {};
 beforeAll(async () => {
@@ -24,6 +26,71 @@ describe.each(["dev", "prod"])("%s", (stack) => {
     const { violations, applied } = await evaluatePolicies(policies, r());
     expect(violations).toEqual([]);
     for (const p of policies) expect(applied[p.name] ?? 0, `${p.name} applied to nothing in ${stack}`).toBeGreaterThan(0);
+  });
+
+  it("keeps every bucket private, encrypted, ACL-free, TLS-only and free of abandoned uploads", () => {
+    const buckets = ofType(r(), "aws:s3/bucket:Bucket");
+    const of = (type: string, b: RecordedResource): RecordedResource[] => ofType(r(), type).filter((x) => x.inputs.bucket === b.id);
+    for (const b of buckets) {
+      expect(b.inputs.forceDestroy, b.name).toBe(false);
+      expect(b.inputs.acl, b.name).toBeUndefined();
+      expect(of("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", b).map((x) => x.inputs)).toEqual([expect.objectContaining({ blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true })]);
+      expect(of("aws:s3/bucketOwnershipControls:BucketOwnershipControls", b).map((x) => x.inputs.rule)).toEqual([{ objectOwnership: "BucketOwnerEnforced" }]);
+      const sse = of("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", b);
+      expect(sse).toHaveLength(1);
+      expect((sse[0].inputs.rules as Array<{ applyServerSideEncryptionByDefault: { sseAlgorithm: string } }>)[0].applyServerSideEncryptionByDefault.sseAlgorithm).toMatch(/^(AES256|aws:kms)$/);
+      const lifecycle = of("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", b);
+      expect((lifecycle[0].inputs.rules as Array<{ status: string; abortIncompleteMultipartUpload?: { daysAfterInitiation: number } }>).some((x) => x.status === "Enabled" && (x.abortIncompleteMultipartUpload?.daysAfterInitiation ?? 0) > 0)).toBe(true);
+      const policy = JSON.parse(String(of("aws:s3/bucketPolicy:BucketPolicy", b)[0].inputs.policy)) as { Statement: Array<Record<string, unknown>> };
+      expect(policy.Statement).toContainEqual(expect.objectContaining({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } }));
+    }
+    expect(buckets.length).toBe(stack === "prod" ? 1 : 0);
+  });
+
+  it("grants the host role exactly the registry s3 driver's documented actions, on its bucket only, and no access key exists", () => {
+    expect(ofType(r(), "aws:iam/accessKey:AccessKey")).toEqual([]);
+    expect(ofType(r(), "aws:iam/user:User")).toEqual([]);
+    const bucket = ofType(r(), "aws:s3/bucket:Bucket")[0];
+    for (const p of ofType(r(), "aws:iam/rolePolicy:RolePolicy").filter((x) => x.name.startsWith("registry-storage"))) {
+      const arn = String(bucket.state.arn);
+      expect(JSON.parse(String(p.inputs.policy)).Statement.map((x: { Action: string[]; Resource: string; Effect: string }) => [x.Effect, [...x.Action].sort(), x.Resource])).toEqual([
+        ["Allow", [...REGISTRY_S3_BUCKET_ACTIONS].sort(), arn],
+        ["Allow", [...REGISTRY_S3_OBJECT_ACTIONS].sort(), `${arn}/*`],
+      ]);
+    }
+    for (const role of ofType(r(), "aws:iam/role:Role")) {
+      const trust = JSON.parse(String(role.inputs.assumeRolePolicy)) as { Statement: Array<{ Principal: { Service: string }; Condition?: Record<string, Record<string, string>> }> };
+      for (const st of trust.Statement) {
+        expect(st.Principal.Service, role.name).toMatch(/^(ec2|vpc-flow-logs)\.amazonaws\.com$/);
+        // A service that acts for many accounts (flow logs) is held to this one.
+        if (st.Principal.Service !== "ec2.amazonaws.com") expect(st.Condition?.StringEquals?.["aws:SourceAccount"], role.name).toMatch(/^\d{12}$/);
+      }
+    }
+  });
+
+  it("keeps an audit trail: flow logs and database logs to CloudWatch Logs with a retention (prod by default)", () => {
+    const groups = ofType(r(), "aws:cloudwatch/logGroup:LogGroup");
+    for (const g of groups) expect(LOG_RETENTION_DAYS, `${g.name} keeps logs forever or for a period CloudWatch refuses`).toContain(Number(g.inputs.retentionInDays));
+    const flow = ofType(r(), "aws:ec2/flowLog:FlowLog");
+    const db = ofType(r(), "aws:rds/instance:Instance")[0];
+    if (stack === "prod") {
+      expect(flow).toHaveLength(1);
+      expect(flow[0].inputs).toMatchObject({ trafficType: "ALL", logDestinationType: "cloud-watch-logs", vpcId: ofType(r(), "aws:ec2/vpc:Vpc")[0].id });
+      expect(groups.map((g) => g.state.arn)).toContain(flow[0].inputs.logDestination);
+      const role = ofType(r(), "aws:iam/role:Role").find((x) => x.state.arn === flow[0].inputs.iamRoleArn)!;
+      const policy = JSON.parse(String(ofType(r(), "aws:iam/rolePolicy:RolePolicy").find((p) => p.inputs.role === role.id)!.inputs.policy)) as { Statement: Array<{ Action: string[]; Resource: string[] }> };
+      for (const st of policy.Statement) {
+        for (const a of st.Action) expect(a).toMatch(/^logs:(CreateLogStream|PutLogEvents|DescribeLogStreams)$/);
+        for (const res of st.Resource) expect(res.startsWith(String(flow[0].inputs.logDestination))).toBe(true);
+      }
+      expect(db.inputs.enabledCloudwatchLogsExports).toEqual(["error", "slowquery"]);
+      for (const log of ["error", "slowquery"]) expect(groups.map((g) => g.inputs.name)).toContain(`/aws/rds/instance/berth-prod-db/${log}`);
+      const params = (ofType(r(), "aws:rds/parameterGroup:ParameterGroup")[0].inputs.parameters as Array<{ name: string; value: string }>);
+      expect(params).toEqual(expect.arrayContaining([expect.objectContaining({ name: "slow_query_log", value: "1" }), expect.objectContaining({ name: "log_output", value: "FILE" })]));
+    } else {
+      expect(flow).toEqual([]);
+      expect(db.inputs.enabledCloudwatchLogsExports).toEqual([]);
+    }
   });
 
   it("keeps every credential a secret, in inputs, state and outputs", () => {

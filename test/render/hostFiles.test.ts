@@ -1,10 +1,10 @@
 // hostFiles: the same renderer for the real host and the rehearsal; paths, secrets and modes.
 import { describe, expect, it } from "vitest";
-import { hostDirectories, hostFiles, registryContainerSpec, tlsFilePaths } from "../../components/render/hostFiles";
+import { hostDirectories, hostFiles, registryContainerSpec, registryListenAddress, tlsFilePaths } from "../../components/render/hostFiles";
 import { servedNames } from "../../lib/certificates";
 import { HOST_PATHS, reroot } from "../../components/render/paths";
 import { parse } from "yaml";
-import { fileAt, fixtureInput, stackConfig, stackFiles } from "../helpers/renderFixtures";
+import { FIXED_BUCKET, fileAt, fixtureInput, stackConfig, stackFiles } from "../helpers/renderFixtures";
 
 const prodConfig = stackConfig("prod");
 const devConfig = stackConfig("dev");
@@ -87,13 +87,18 @@ describe("hostFiles for the rehearsal", () => {
     expect(conf).toContain(`client_body_temp_path ${root}/var/lib/nginx/client_body;`);
     expect(conf).not.toMatch(/^user /m);
     expect(fileAt(files, `${root}/etc/nginx/berth/sites/30-app-shop.conf`).content).toContain("listen 127.0.0.1:8443 ssl http2;");
-    const reg = parse(fileAt(files, reroot(root, HOST_PATHS.registryConfig)).content) as { http: { addr: string }; storage: { filesystem: { rootdirectory: string } } };
+    const reg = parse(fileAt(files, reroot(root, HOST_PATHS.registryConfig)).content) as { http: { addr: string }; storage: { s3: { bucket: string } } };
     expect(reg.http.addr).toBe("127.0.0.1:5999");
-    expect(reg.storage.filesystem.rootdirectory).toBe(`${root}/var/lib/berth/registry`);
+    expect(reg.storage.s3.bucket).toBe(FIXED_BUCKET);
+    const devReg = parse(fileAt(stackFiles("dev", { root }), reroot(root, HOST_PATHS.registryConfig)).content) as { storage: { filesystem: { rootdirectory: string } } };
+    expect(devReg.storage.filesystem.rootdirectory).toBe(`${root}/var/lib/berth/registry`);
   });
 
   it("lists the directories to create under root", () => {
-    expect(hostDirectories(prodConfig, { root })).toEqual(expect.arrayContaining([`${root}/var/www/berth-acme`, `${root}/var/lib/berth/registry`]));
+    expect(hostDirectories(prodConfig, { root })).toEqual(expect.arrayContaining([`${root}/var/www/berth-acme`]));
+    // Image data: a host directory only where the registry stores on the host (dev); prod's is in S3.
+    expect(hostDirectories(prodConfig, { root })).not.toContain(`${root}/var/lib/berth/registry`);
+    expect(hostDirectories(devConfig, { root })).toContain(`${root}/var/lib/berth/registry`);
   });
 });
 
@@ -111,10 +116,13 @@ describe("helpers", () => {
 
   it("registryContainerSpec mounts config and data at the rendered paths", () => {
     const dev = registryContainerSpec(devConfig);
-    expect(dev).toMatchObject({ image: "registry:2.8.3", command: [HOST_PATHS.registryConfig], publishIp: "0.0.0.0", port: 5000 });
+    expect(dev).toMatchObject({ image: "registry:3.0.0", command: [HOST_PATHS.registryConfig], network: "bridge", publishIp: "0.0.0.0", port: 5000 });
     expect(dev.mounts.map((m) => m.containerPath)).toEqual([HOST_PATHS.registryConfigDir, "/var/lib/berth/registry", HOST_PATHS.tlsDir]);
+    expect(registryListenAddress(devConfig)).toBe(":5000");
+    // S3: the host network (the only way to the instance role with IMDSv2's hop limit of 1), bound to loopback behind nginx.
     const prod = registryContainerSpec(prodConfig);
-    expect(prod.publishIp).toBe("127.0.0.1");
-    expect(prod.mounts).toHaveLength(2);
+    expect(prod).toMatchObject({ network: "host", port: 5000 });
+    expect(prod.mounts.map((m) => m.containerPath)).toEqual([HOST_PATHS.registryConfigDir]);
+    expect(registryListenAddress(prodConfig)).toBe("127.0.0.1:5000");
   });
 });

@@ -1,9 +1,10 @@
 // Properties of the nginx files that matter for safety and for the deploy tooling, checked on the
 // shipped stacks' renders (fixed fake material) and on small hand-made specs.
 import { describe, expect, it } from "vitest";
-import { liveUpstreamPath, parseLiveColor, renderLiveUpstreams, renderNginxFiles, upstreamName, type NginxSpec } from "../../components/render/nginx";
+import { hstsValue, liveUpstreamPath, parseLiveColor, renderLiveUpstreams, renderNginxFiles, TLS_CIPHERS, upstreamName, type NginxSpec } from "../../components/render/nginx";
+import { hostFiles } from "../../components/render/hostFiles";
 import { directives, findBlocks } from "../helpers/nginxText";
-import { fileAt, stackFiles } from "../helpers/renderFixtures";
+import { FIXED_CLOUDFLARE_RANGES, fileAt, fixtureInput, stackConfig, stackFiles } from "../helpers/renderFixtures";
 
 const prod = stackFiles("prod");
 const dev = stackFiles("dev");
@@ -76,11 +77,24 @@ describe("HTTPS servers", () => {
     const adds = directives(text).filter((d) => d.startsWith("add_header"));
     expect(adds.length).toBeGreaterThanOrEqual(4);
     for (const a of adds) expect(a).toMatch(/ always$/);
-    expect(text).toContain('Strict-Transport-Security "max-age=31536000"');
+    expect(text).toContain('Strict-Transport-Security "max-age=63072000" always;');
+  });
+
+  it("HSTS: two years by default, includeSubDomains and preload when asked, preload never without them", () => {
+    const header = (proxy: Record<string, unknown>): string => {
+      const cfg = stackConfig("prod");
+      const files = hostFiles(fixtureInput({ ...cfg, proxy: { ...cfg.proxy, ...proxy } }));
+      return /Strict-Transport-Security "([^"]+)"/.exec(fileAt(files, "/etc/nginx/berth/snippets/security-headers.conf").content)![1];
+    };
+    expect(header({})).toBe("max-age=63072000");
+    expect(header({ hstsIncludeSubdomains: true })).toBe("max-age=63072000; includeSubDomains");
+    expect(header({ hstsIncludeSubdomains: true, hstsPreload: true })).toBe("max-age=63072000; includeSubDomains; preload");
+    expect(() => header({ hstsPreload: true })).toThrow(/preload needs includeSubDomains/);
+    expect(hstsValue({ hstsMaxAgeSeconds: 0 })).toBe("max-age=0");
   });
 
   it("closes unknown names when no app is the catch-all (prod)", () => {
-    expect(directives(findBlocks(site(prod, "10-default.conf"), /^server$/)[0].body)).toEqual(["listen 443 ssl http2 default_server", "server_name _", "return 444"]);
+    expect(directives(findBlocks(site(prod, "10-default.conf"), /^server$/)[0].body)).toEqual(["listen 443 ssl http2 default_server", "server_name _", "ssl_reject_handshake on", "return 444"]);
   });
 
   it("makes the app without hostnames the default server (dev, reached by IP)", () => {
@@ -111,10 +125,15 @@ describe("registry server (prod)", () => {
     expect(directives(findBlocks(text, /^map \$upstream_http_docker_distribution_api_version/)[0].body)).toEqual(['"" "registry/2.0"']);
   });
 
-  it("forwards host (with port) and scheme", () => {
-    const proxy = directives(fileAt(prod, "/etc/nginx/berth/snippets/proxy.conf").content);
-    expect(proxy).toEqual(expect.arrayContaining(["proxy_set_header Host $http_host", "proxy_set_header X-Forwarded-Proto $scheme", "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for"]));
-    expect(directives(loc.body)).toContain("include /etc/nginx/berth/snippets/proxy.conf");
+  it("forwards a name it serves (never the client's Host text) and the scheme", () => {
+    expect(directives(loc.body)).toEqual(expect.arrayContaining(["include /etc/nginx/berth/snippets/proxy.conf", "proxy_set_header Host $host", "proxy_set_header X-Forwarded-Host $host"]));
+    expect(text).not.toContain("$http_host");
+  });
+
+  it("keeps the port clients use in Host when HTTPS is not on 443 (the registry's upload Location)", () => {
+    const files = stackFiles("prod", { root: "/r", httpsPort: 8443 });
+    const d = directives(findBlocks(fileAt(files, "/r/etc/nginx/berth/sites/20-registry.conf").content, /^location \/$/)[0].body);
+    expect(d).toEqual(expect.arrayContaining(["proxy_set_header Host $host:8443", "proxy_set_header X-Forwarded-Host $host:8443"]));
   });
 
   it("also answers 127.0.0.1 when the rehearsal asks, without becoming the default", () => {
@@ -127,6 +146,62 @@ describe("registry server (prod)", () => {
 
   it("is absent when the registry serves TLS itself (dev)", () => {
     expect(dev.some((f) => f.path.endsWith("20-registry.conf"))).toBe(false);
+  });
+});
+
+describe("forwarded headers", () => {
+  const proxy = directives(fileAt(prod, "/etc/nginx/berth/snippets/proxy.conf").content);
+
+  it("sends one client address in X-Forwarded-For (nginx's own view), never the client's list", () => {
+    expect(proxy).toEqual(expect.arrayContaining(["proxy_set_header X-Real-IP $remote_addr", "proxy_set_header X-Forwarded-For $remote_addr", "proxy_set_header X-Forwarded-Proto $scheme", 'proxy_set_header Forwarded ""']));
+    for (const f of [...prod, ...dev]) expect(f.content, f.path).not.toMatch(/\$proxy_add_x_forwarded_for|\$http_host/);
+  });
+
+  it.each([...prod, ...dev].filter((f) => f.path.includes("/sites/")).map((f) => [f.path, f.content]))("%s: every proxied location sets Host and X-Forwarded-Host exactly once", (_p, text) => {
+    for (const loc of findBlocks(text, /^location /)) {
+      const d = directives(loc.body);
+      if (!d.some((x) => x.startsWith("proxy_pass"))) continue;
+      expect(d.filter((x) => x.startsWith("proxy_set_header Host ")), loc.head).toHaveLength(1);
+      expect(d.filter((x) => x.startsWith("proxy_set_header X-Forwarded-Host ")), loc.head).toHaveLength(1);
+    }
+  });
+
+  it("answers 421 in the catch-all server (reached by IP) for any name, before the app sees it", () => {
+    const server = findBlocks(site(dev, "30-app-web.conf"), /^server$/)[0];
+    const check = findBlocks(server.body, /^if \(\$host !~/);
+    expect(check).toHaveLength(1);
+    expect(directives(check[0].body)).toEqual(["return 421"]);
+    const re = new RegExp(/"([^"]+)"/.exec(check[0].head)![1]);
+    for (const ok of ["203.0.113.7", "127.0.0.1", "[::1]"]) expect(ok).toMatch(re);
+    for (const bad of ["example.com", "203.0.113.7.evil.test", "evil.test"]) expect(bad).not.toMatch(re);
+    // Named servers need no check: nginx picked them because $host is one of their names.
+    expect(site(prod, "30-app-shop.conf")).not.toContain("return 421");
+  });
+
+  it("restores the client address only on servers of Cloudflare-proxied names, trusting only Cloudflare's ranges", () => {
+    const snippet = fileAt(prod, "/etc/nginx/berth/snippets/cloudflare-real-ip.conf").content;
+    expect(directives(snippet)).toEqual([...FIXED_CLOUDFLARE_RANGES.map((r) => `set_real_ip_from ${r}`), "real_ip_header CF-Connecting-IP"]);
+    const include = "include /etc/nginx/berth/snippets/cloudflare-real-ip.conf";
+    expect(directives(findBlocks(site(prod, "30-app-landing.conf"), /^server$/)[0].body)).toContain(include);
+    for (const other of ["30-app-shop.conf", "20-registry.conf", "40-host-jenkins.example.com.conf"]) expect(site(prod, other)).not.toContain(include);
+    expect(dev.some((f) => f.path.endsWith("cloudflare-real-ip.conf"))).toBe(false);
+  });
+
+  it("refuses ranges that are not CIDRs (the text goes into nginx.conf)", () => {
+    const cfg = stackConfig("prod");
+    expect(() => hostFiles({ ...fixtureInput(cfg), realIp: { names: ["example.net"], ranges: ["1.2.3.0/24; include /etc/passwd"] } })).toThrow(/must be CIDRs/);
+    expect(() => hostFiles({ ...fixtureInput(cfg), realIp: { names: ["example.net"], ranges: [] } })).toThrow(/must be CIDRs/);
+  });
+});
+
+describe("TLS policy (Mozilla intermediate or stricter)", () => {
+  const http = directives(findBlocks(fileAt(prod, "/etc/nginx/nginx.conf").content, /^http$/)[0].body);
+  it("pins curves and leaves the suite choice to the client", () => {
+    expect(http).toEqual(expect.arrayContaining(["ssl_ecdh_curve X25519:prime256v1:secp384r1", "ssl_prefer_server_ciphers off", "ssl_session_tickets off", "ssl_session_timeout 1d"]));
+  });
+  it("offers a subset of Mozilla's intermediate TLS 1.2 suites", () => {
+    const mozillaIntermediate = ["ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE-RSA-CHACHA20-POLY1305", "DHE-RSA-AES128-GCM-SHA256", "DHE-RSA-AES256-GCM-SHA384", "DHE-RSA-CHACHA20-POLY1305"];
+    for (const c of TLS_CIPHERS.split(":")) expect(mozillaIntermediate).toContain(c);
   });
 });
 
@@ -184,6 +259,14 @@ describe("extra hosts", () => {
     const auth = fileAt(prod, "/etc/nginx/berth/auth/jenkins.example.com.htpasswd");
     expect(auth).toMatchObject({ secret: true, mode: 0o640, group: "www-data" });
     expect(auth.content).toMatch(/^admin:\$2y\$10\$/);
+  });
+
+  it("removes the client's Authorization header (the proxy password) before the upstream, unless the host asks to pass it", () => {
+    expect(loc).toContain('proxy_set_header Authorization ""');
+    const cfg = stackConfig("prod");
+    const passing = { ...cfg, proxy: { ...cfg.proxy, extraHosts: cfg.proxy.extraHosts.map((h) => ({ ...h, passAuthorization: true })) } };
+    const text2 = fileAt(hostFiles(fixtureInput(passing)), "/etc/nginx/berth/sites/40-host-jenkins.example.com.conf").content;
+    expect(directives(findBlocks(text2, /^location \/$/)[0].body)).not.toContain('proxy_set_header Authorization ""');
   });
 
   it("passes WebSocket upgrades and forwards to the configured upstream", () => {

@@ -1,9 +1,9 @@
 // The registry config: the settings the registry must run with, parsed back as YAML.
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { renderRegistryConfig } from "../../components/render/registry";
+import { renderRegistryConfig, type RegistryConfigSpec } from "../../components/render/registry";
 
-const base = { listenAddress: ":5000", dataDir: "/var/lib/berth/registry", htpasswdPath: "/etc/berth/registry/htpasswd" };
+const base: RegistryConfigSpec = { listenAddress: ":5000", storage: { kind: "filesystem", rootDirectory: "/var/lib/berth/registry" }, htpasswdPath: "/etc/berth/registry/htpasswd" };
 
 describe("renderRegistryConfig", () => {
   const proxied = parse(renderRegistryConfig(base)) as Record<string, any>;
@@ -33,8 +33,22 @@ describe("renderRegistryConfig", () => {
     expect(proxied.health.storagedriver.enabled).toBe(true);
   });
 
+  it("stores in S3 with the instance profile: no keys, ACL the bucket accepts, no redirects to S3", () => {
+    const text = renderRegistryConfig({ ...base, storage: { kind: "s3", bucket: "berth-prod-registry-20260101abcdef", region: "ap-northeast-2" } });
+    const s3 = (parse(text) as Record<string, any>).storage;
+    expect(s3.filesystem).toBeUndefined();
+    expect(s3.s3).toEqual({ region: "ap-northeast-2", bucket: "berth-prod-registry-20260101abcdef", encrypt: true, secure: true, objectacl: "bucket-owner-full-control" });
+    expect(s3.redirect).toEqual({ disable: true });
+    expect(text).not.toMatch(/accesskey|secretkey|secret:/);
+    expect(() => renderRegistryConfig({ ...base, storage: { kind: "s3", bucket: "bad\nname", region: "x" } })).toThrow(/bucket name/);
+  });
+
+  it("never holds http.secret (it reaches the container as a secret environment variable)", () => {
+    expect(proxied.http.secret).toBeUndefined();
+  });
+
   it("quotes paths so odd characters cannot break the YAML", () => {
-    const odd = parse(renderRegistryConfig({ ...base, dataDir: "/data/a: b #c" })) as Record<string, any>;
+    const odd = parse(renderRegistryConfig({ ...base, storage: { kind: "filesystem", rootDirectory: "/data/a: b #c" } })) as Record<string, any>;
     expect(odd.storage.filesystem.rootdirectory).toBe("/data/a: b #c");
   });
 });

@@ -9,7 +9,7 @@ import { ec2Description } from "../../components/firewall";
 import { replaceReason } from "../../cli/replaceRules";
 import { diffSnapshots } from "../../cli/planDiff";
 import { toSnapshot } from "../../cli/snapshot";
-import { backupWindowProblem, EC2_TEXT, ec2TextProblem, isReservedName, minMaxAllocatedStorage, mysqlMajor, tagKeyProblem, tagValueProblem } from "../../lib/apiRules";
+import { backupWindowProblem, EC2_TEXT, ec2TextProblem, isReservedName, logRetentionProblem, minMaxAllocatedStorage, mysqlMajor, s3BucketNameProblem, tagKeyProblem, tagValueProblem } from "../../lib/apiRules";
 import { ofType, rejection, run, section, stackWith, type RunResult } from "../helpers/stack";
 
 const devFw = section("dev", "firewall");
@@ -172,6 +172,36 @@ describe("tags", () => {
     expect(problems("dev", { tags: many })).toMatch(/berth:tags = 46: AWS allows 50 tags per resource and Berth sets up to 5 itself/);
     const fits = Object.fromEntries(Array.from({ length: 45 }, (_, i) => [`k${i}`, "v"]));
     expect(() => parseConfig(input("dev", { tags: fits }))).not.toThrow();
+  });
+});
+
+describe("S3 bucket names", () => {
+  it.each<[string, boolean]>([
+    ["berth-prod-registry-20260101abcdef0123456789", true], ["abc", true], ["ab", false], ["a".repeat(64), false],
+    ["Berth-prod", false], ["berth.prod", false], ["-berth", false], ["berth-", false], ["xn--berth", false], ["sthree-x", false],
+    ["berth-s3alias", false], ["berth--ol-s3", false], ["berth_prod", false],
+  ])("%s: %s", (name, ok) => expect(s3BucketNameProblem(name) === undefined).toBe(ok));
+
+  it("checks the prefix S3 appends 26 characters to (37 at most, may end with a hyphen)", () => {
+    expect(s3BucketNameProblem("berth-prod-registry-", true)).toBeUndefined();
+    expect(s3BucketNameProblem(`${"a".repeat(38)}-`, true)).toMatch(/1-37 characters/);
+  });
+
+  it("refuses a project or stack name that makes the registry bucket prefix invalid, naming it", () => {
+    expect(problems("prod", {}, { stack: "Production_EU" })).toMatch(/registry bucket name prefix "berth-production_eu-registry-" may hold only lower-case letters, digits and hyphens/);
+    expect(problems("prod", {}, { stack: "a-very-long-production-stack" })).toMatch(/registry bucket name prefix ".*" is 4\d characters; S3 bucket name prefixes are 1-37 characters/);
+    // dev keeps images on the host: no bucket, no rule.
+    expect(() => parseConfig({ ...input("dev"), stack: "a-very-long-production-stack" })).not.toThrow();
+  });
+});
+
+describe("CloudWatch Logs retention", () => {
+  it.each([[1, true], [30, true], [90, true], [3653, true], [0, false], [2, false], [365 * 2, false], [731, true]])("%s days: %s", (d, ok) => {
+    expect(logRetentionProblem(d) === undefined).toBe(ok);
+  });
+  it("refuses a retention CloudWatch refuses, naming the key and the allowed values", () => {
+    expect(problems("prod", { network: { ...section("prod", "network"), flowLogRetentionDays: 100 } })).toMatch(/berth:network\.flowLogRetentionDays = 100: CloudWatch Logs keeps logs for one of 1, 3, 5, 7, 14, 30, 60, 90/);
+    expect(problems("prod", { database: { ...section("prod", "database"), logRetentionDays: 0 } })).toMatch(/berth:database\.logRetentionDays = 0: CloudWatch Logs keeps logs for one of/);
   });
 });
 

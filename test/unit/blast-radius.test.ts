@@ -4,6 +4,24 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { run, section, stackWith, type RunResult } from "../helpers/stack";
 
 const NEVER = ["host-instance", "host-eip", "host-key-pair", "database-instance", "database-params", "database-subnets", "network-vpc"];
+/** The registry's data and the host role: untouched by anything on the host. */
+const STORAGE = ["registry-storage-bucket", "registry-storage-ownership", "registry-storage-public-access", "registry-storage-encryption", "registry-storage-lifecycle", "registry-storage-tls-only", "registry-storage-host-role", "registry-storage-host-policy", "registry-storage-host-profile"];
+
+/**
+ * aws_instance arguments that force a new instance (ForceNew in terraform-provider-aws'
+ * internal/service/ec2/ec2_instance.go, which the Pulumi AWS provider bridges): none may change
+ * for a change that must leave the host running. iam_instance_profile is not among them
+ * (the provider associates or replaces the profile on the running instance).
+ */
+const INSTANCE_FORCE_NEW = ["ami", "associatePublicIpAddress", "availabilityZone", "ebsOptimized", "hibernation", "hostId", "ipv6AddressCount", "ipv6Addresses", "keyName", "launchTemplate", "placementGroup", "privateIp", "subnetId", "tenancy", "ephemeralBlockDevices", "ebsBlockDevices", "cpuOptions", "networkInterfaces", "securityGroups"];
+
+function inputsOf(r: RunResult, name: string): Record<string, unknown> {
+  return r.resources.find((x) => x.name === name)!.inputs;
+}
+
+function changedKeys(a: Record<string, unknown>, b: Record<string, unknown>): string[] {
+  return [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k])).sort();
+}
 
 function changed(a: RunResult, b: RunResult): string[] {
   const before = new Map(a.resources.map((r) => [r.urn, JSON.stringify(r.inputs)]));
@@ -36,7 +54,7 @@ describe("changing one host-layer setting", () => {
   });
 
   it("the registry image replaces the registry image and container only", async () => {
-    const registry = { ...section("prod", "registry"), image: "registry:2.8.2" };
+    const registry = { ...section("prod", "registry"), image: "registry:3.1.1" };
     const diff = changed(prod, await run(stackWith("prod", { registry })));
     expect(diff).toEqual(["services-registry-container", "services-registry-image"]);
   });
@@ -53,10 +71,52 @@ describe("changing one host-layer setting", () => {
   });
 
   it("the database and the host stay put when every host-layer section changes at once", async () => {
-    const registry = { ...section("prod", "registry"), image: "registry:2.8.2", username: "pusher" };
-    const proxy = { ...section("prod", "proxy"), hstsMaxAgeSeconds: 0 };
+    const registry = { ...section("prod", "registry"), image: "registry:3.1.1", username: "pusher" };
+    const proxy = { ...section("prod", "proxy"), hstsMaxAgeSeconds: 0, hstsIncludeSubdomains: true, extraHosts: [{ hostname: "jenkins.example.com", upstream: "http://127.0.0.1:8088", basicAuthUser: "admin", passAuthorization: true }] };
     const diff = changed(prod, await run(stackWith("prod", { registry, proxy })));
-    for (const n of NEVER) expect(diff).not.toContain(n);
+    for (const n of [...NEVER, ...STORAGE]) expect(diff).not.toContain(n);
     expect(diff.length).toBeGreaterThan(0);
+  });
+});
+
+describe("registry storage that outlives the host", () => {
+  it("a change that replaces the host (a new pinned AMI) leaves the bucket and the host role untouched, and the registry config still names the bucket", async () => {
+    const host = (ami: string) => ({ ...section("prod", "host"), amiId: ami });
+    const before = await run(stackWith("prod", { host: host("ami-0123456789abcdef0") }));
+    const after = await run(stackWith("prod", { host: host("ami-0fedcba9876543210") }));
+    // `ami` forces a new instance: this change replaces the host.
+    expect(changedKeys(inputsOf(before, "host-instance"), inputsOf(after, "host-instance"))).toEqual(["ami"]);
+    expect(INSTANCE_FORCE_NEW).toContain("ami");
+    const diff = changed(before, after);
+    for (const n of STORAGE) expect(diff).not.toContain(n);
+    // Nothing of the storage depends on the instance, so no replacement can reach it.
+    const instance = after.resources.find((x) => x.name === "host-instance")!.urn;
+    for (const n of STORAGE) expect(after.resources.find((x) => x.name === n)!.options.dependencies, n).not.toContain(instance);
+    const bucket = String(after.resources.find((x) => x.name === "registry-storage-bucket")!.state.bucket);
+    expect(bucket).toMatch(/^berth-prod-registry-/);
+    expect(String(inputsOf(after, "services-registry-config-apply").stdin)).toContain(`bucket: "${bucket}"`);
+    expect(after.outputs.registryBucket).toBe(bucket);
+  });
+
+  it("moving the registry to S3 attaches an instance profile to the running host: no argument that forces a new instance changes", async () => {
+    const registry = { ...section("dev", "registry"), storage: "s3" };
+    const s3 = await run(stackWith("dev", { registry }));
+    const keys = changedKeys(inputsOf(dev, "host-instance"), inputsOf(s3, "host-instance"));
+    expect(keys).toEqual(["iamInstanceProfile"]);
+    for (const k of keys) expect(INSTANCE_FORCE_NEW).not.toContain(k);
+    const diff = changed(dev, s3);
+    for (const n of NEVER.filter((x) => x !== "host-instance")) expect(diff).not.toContain(n);
+  });
+
+  it("the audit trail (flow logs, database log exports) never replaces the VPC, the host or the database", async () => {
+    const network = { ...section("dev", "network"), flowLogs: true };
+    const database = { ...section("dev", "database"), logExports: ["error", "slowquery"] };
+    const audited = await run(stackWith("dev", { network, database }));
+    const diff = changed(dev, audited);
+    expect(diff).toEqual(expect.arrayContaining(["network-flow-log", "network-flow-logs", "database-log-error", "database-log-slowquery"]));
+    for (const n of ["host-instance", "host-eip", "network-vpc", "database-subnets"]) expect(diff).not.toContain(n);
+    // The database is modified in place: only its log exports (ModifyDBInstance) and its parameter values change.
+    expect(changedKeys(inputsOf(dev, "database-instance"), inputsOf(audited, "database-instance"))).toEqual(["enabledCloudwatchLogsExports"]);
+    expect(changedKeys(inputsOf(dev, "database-params"), inputsOf(audited, "database-params"))).toEqual(["parameters"]);
   });
 });

@@ -29,6 +29,41 @@ describe("the shipped stacks", () => {
   });
 });
 
+describe("hardening keys (issue 9)", () => {
+  const prodProxy = section("prod", "proxy");
+  const prodReg = section("prod", "registry");
+  it.each<[string, Record<string, unknown>, RegExp]>([
+    ["preload without includeSubdomains", { proxy: { ...prodProxy, hstsPreload: true } }, /berth:proxy\.hstsPreload = true: browsers' preload lists take only HSTS with includeSubDomains and a max-age of at least 31536000 s/],
+    ["preload with a short max-age", { proxy: { ...prodProxy, hstsPreload: true, hstsIncludeSubdomains: true, hstsMaxAgeSeconds: 86400 } }, /berth:proxy\.hstsPreload = true: .*\(now true and 86400\)/],
+    ["HSTS beyond two years", { proxy: { ...prodProxy, hstsMaxAgeSeconds: 63072001 } }, /berth:proxy\.hstsMaxAgeSeconds = 63072001: must be <= 63072000/],
+    ["passAuthorization without basic auth", { proxy: { ...prodProxy, extraHosts: [{ hostname: "jenkins.example.com", upstream: "http://127.0.0.1:8088", passAuthorization: true }] } }, /berth:proxy\.extraHosts\[0\]\.passAuthorization = true: applies only with basicAuthUser/],
+    ["unknown storage", { registry: { ...prodReg, storage: "ebs" } }, /berth:registry\.storage = "ebs": .*"s3"|berth:registry\.storage = "ebs"/],
+    ["s3 with a registry 2.x image", { registry: { ...prodReg, image: "registry:2.8.3" } }, /berth:registry\.image = "registry:2\.8\.3": storage s3 needs registry 3\.0\.0 or newer/],
+    ["unknown log export", { database: { ...section("prod", "database"), logExports: ["error", "audit"] } }, /berth:database\.logExports\[1\] = "audit"/],
+    ["a log exported twice", { database: { ...section("prod", "database"), logExports: ["error", "error"] } }, /berth:database\.logExports = \["error","error"\]: must not list a log twice/],
+    ["flow logs not a boolean", { network: { ...section("prod", "network"), flowLogs: "yes" } }, /berth:network\.flowLogs = "yes"/],
+  ])("%s", (_name, edits, expected) => {
+    expect(problems("prod", edits)).toMatch(expected);
+  });
+
+  it("accepts preload with includeSubdomains and a year or more, and defaults to two years without either", () => {
+    expect(() => parseConfig(toRawConfigInput(stackWith("prod", { proxy: { ...prodProxy, hstsPreload: true, hstsIncludeSubdomains: true } })))).not.toThrow();
+    const cfg = parseConfig(toRawConfigInput(stackWith("prod", { proxy: { enabled: true, apps: [{ name: "a", hostnames: ["example.com"], frontend: { bluePort: 1, greenPort: 2 } }] } })));
+    expect(cfg.proxy).toMatchObject({ hstsMaxAgeSeconds: 63072000, hstsIncludeSubdomains: false, hstsPreload: false });
+  });
+
+  it("defaults to the safe side: S3 storage, flow logs on, error and slow query logs exported", () => {
+    const cfg = parseConfig(toRawConfigInput(stackWith("prod", { registry: { expose: "proxy", hostname: "docker.example.com" }, network: {}, database: {} })));
+    expect(cfg.registry).toMatchObject({ storage: "s3", image: "registry:3.0.0" });
+    expect(cfg.network).toMatchObject({ flowLogs: true, flowLogRetentionDays: 90 });
+    expect(cfg.database).toMatchObject({ logExports: ["error", "slowquery"], logRetentionDays: 30, slowQuerySeconds: 2 });
+    const dev = parseConfig(toRawConfigInput(stackWith("dev")));
+    expect(dev.registry.storage).toBe("filesystem");
+    expect(dev.network.flowLogs).toBe(false);
+    expect(dev.database.logExports).toEqual([]);
+  });
+});
+
 describe("validation errors name the key, the value and what is allowed", () => {
   it.each<[string, Record<string, unknown>, RegExp]>([
     ["malformed VPC CIDR", { network: { ...devNet, vpcCidr: "10.0.0.0/33" } }, /berth:network\.vpcCidr = "10\.0\.0\.0\/33": must be an IPv4 CIDR/],

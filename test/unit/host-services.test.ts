@@ -64,13 +64,26 @@ describe.each(["dev", "prod"])("%s", (stack) => {
     expect(dropIn).toContain("-H tcp://0.0.0.0:2376 --tlsverify");
   });
 
-  it("runs the pinned registry image with restart always and data on the host", () => {
+  it("runs the pinned registry image with restart always, data where the stack keeps it", () => {
     const c = one(r(), "docker:index/container:Container");
-    expect(one(r(), "docker:index/remoteImage:RemoteImage").inputs.name).toBe("registry:2.8.3");
+    expect(one(r(), "docker:index/remoteImage:RemoteImage").inputs.name).toBe("registry:3.0.0");
     expect(c.inputs).toMatchObject({ name: "berth-registry", restart: "always", command: ["/etc/berth/registry/config.yml"] });
-    expect(c.inputs.volumes).toContainEqual({ hostPath: "/var/lib/berth/registry", containerPath: "/var/lib/berth/registry", readOnly: false });
+    const data = { hostPath: "/var/lib/berth/registry", containerPath: "/var/lib/berth/registry", readOnly: false };
+    if (stack === "dev") expect(c.inputs.volumes).toContainEqual(data);
+    else expect(c.inputs.volumes).not.toContainEqual(data);
     // A digest of the registry's files (secret: it is computed from the htpasswd).
     expect(String((plain(c.inputs.envs) as string[])[0])).toMatch(/^BERTH_FILES_SHA256=[0-9a-f]{16}$/);
+  });
+
+  it("gives the registry a stable http.secret from the stack, as a secret, never in its public config", () => {
+    const c = one(r(), "docker:index/container:Container");
+    expect(isSecretValue(c.inputs.envs)).toBe(true);
+    const secret = plain(one(r(), "random:index/randomPassword:RandomPassword", "services-registry-http-secret").state.result) as string;
+    expect(secret.length).toBeGreaterThanOrEqual(32);
+    expect(plain(c.inputs.envs)).toContain(`REGISTRY_HTTP_SECRET=${secret}`);
+    const config = String(one(r(), CMD, "services-registry-config-apply").inputs.stdin);
+    expect(config).not.toContain(secret);
+    expect(config).not.toMatch(/^\s+secret:/m);
   });
 });
 
@@ -81,9 +94,12 @@ describe("exposure per stack", () => {
     expect(ofType(runs.dev, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").some((x) => x.inputs.fromPort === 5000)).toBe(true);
   });
 
-  it("prod binds the registry to 127.0.0.1 behind nginx, and its port stays closed", () => {
+  it("prod runs the registry on the host network bound to 127.0.0.1 behind nginx, and its port stays closed", () => {
     const c = one(runs.prod, "docker:index/container:Container");
-    expect(c.inputs.ports).toEqual([{ internal: 5000, external: 5000, ip: "127.0.0.1" }]);
+    // The host network: the only way to the instance role, since IMDSv2's hop limit of 1 keeps bridged containers out.
+    expect(c.inputs.networkMode).toBe("host");
+    expect(c.inputs.ports).toBeUndefined();
+    expect(String(one(runs.prod, CMD, "services-registry-config-apply").inputs.stdin)).toContain('addr: "127.0.0.1:5000"');
     expect(ofType(runs.prod, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").some((x) => Number(x.inputs.fromPort) <= 5000 && Number(x.inputs.toPort) >= 5000)).toBe(false);
   });
 

@@ -9,7 +9,7 @@ const PUBLIC = [
   "hostInstanceId", "hostAmiId", "hostPublicIp", "hostPrivateIp", "hostSshUser", "hostDeployUser", "hostSshPublicKey", "sshCommand",
   "databaseEndpoint", "databasePort", "databaseName", "databaseUser",
   "dnsNameServers", "dnsRecords", "tlsMode", "tlsNames", "tlsCaCertificate", "tlsCertificateExpiry", "tlsRenewal",
-  "registryHost", "registryUrl", "registryUsername", "registryLoginCommand",
+  "registryHost", "registryUrl", "registryUsername", "registryLoginCommand", "registryBucket", "auditLogGroups",
 ];
 
 describe.each(["dev", "prod"])("%s outputs", (stack) => {
@@ -31,6 +31,13 @@ describe.each(["dev", "prod"])("%s outputs", (stack) => {
     expect(r.outputs.sshCommand).toBe(`pulumi stack output hostSshPrivateKey --show-secrets -s ${stack} > berth-${stack}.pem && chmod 600 berth-${stack}.pem && ssh -i berth-${stack}.pem ubuntu@${String(r.outputs.hostPublicIp)}`);
     expect(r.outputs.registryLoginCommand).toBe(`pulumi stack output registryPassword --show-secrets -s ${stack} | docker login ${String(r.outputs.registryHost)} -u ci --password-stdin`);
     expect(r.outputs.registryUrl).toBe(`https://${String(r.outputs.registryHost)}`);
+    if (stack === "dev") {
+      expect(r.outputs.registryBucket).toBe("");
+      expect(r.outputs.auditLogGroups).toEqual([]);
+    } else {
+      expect(r.outputs.registryBucket).toMatch(/^berth-prod-registry-[0-9a-f]{26}$/);
+      expect(r.outputs.auditLogGroups).toEqual(["/berth/prod/vpc-flow-logs", "/aws/rds/instance/berth-prod-db/error", "/aws/rds/instance/berth-prod-db/slowquery"]);
+    }
     expect(r.outputs.databaseEndpoint).toMatch(new RegExp(`^berth-${stack}-db\\..*\\.ap-northeast-2\\.rds\\.amazonaws\\.com$`));
   });
 });
