@@ -6,7 +6,10 @@
 //   <dir>/endpoints.json         what clients need: registry host:port, credentials, CA, base URLs
 //
 // The nginx files go through host/apply-nginx.sh exactly as on the host; the registry runs as the
-// `docker-registry` binary instead of the registry:2 container (no Docker engine here).
+// `docker-registry` binary instead of the registry container (no Docker engine here). Two things
+// cannot be had offline and are stood in for, and said so: a stack that keeps images in S3 keeps
+// them in <dir>/var/lib/berth/registry here, and Cloudflare's address ranges (for the real-IP
+// restore of proxied names) are 127.0.0.2/32, so `curl --interface 127.0.0.2` plays Cloudflare.
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as http from "node:http";
@@ -16,6 +19,7 @@ import { spawn } from "node:child_process";
 import { parseConfig, type Config } from "../../config";
 import { hostDirectories, hostFiles } from "../../components/render/hostFiles";
 import { servedNames } from "../../lib/certificates";
+import { proxiedServedNames } from "../../lib/dnsPlan";
 import { htpasswdEntry } from "../../components/render/htpasswd";
 import { HOST_PATHS, NGINX_OWNED_DIRS, reroot, type HostFile } from "../../components/render/paths";
 import { readStackFile, toRawConfigInput, PROJECT_DIR } from "../../offline/stackFile";
@@ -54,7 +58,14 @@ export interface RehearsalState {
   readonly nginx: NginxInvocation;
   /** Password files of extra hosts with basic auth, by hostname. */
   readonly basicAuthPasswordFiles: Readonly<Record<string, string>>;
+  /** Where the stack keeps images, and where the rehearsal does (always a directory here). */
+  readonly registryStorage: { readonly stack: "s3" | "filesystem"; readonly rehearsal: "filesystem" };
+  /** Addresses nginx trusts as Cloudflare for proxied names (Cloudflare's ranges on the host). */
+  readonly cloudflareRanges: readonly string[];
 }
+
+/** What stands in for Cloudflare's address ranges: connect from 127.0.0.2 to play Cloudflare. */
+export const REHEARSAL_CLOUDFLARE_RANGES: readonly string[] = ["127.0.0.2/32"];
 
 /** Options of `up`. */
 export interface UpOptions {
@@ -68,6 +79,8 @@ export interface UpOptions {
   readonly httpsPort?: number;
   /** Registry port on 127.0.0.1. @default a free port */
   readonly registryPort?: number;
+  /** Addresses that stand in for Cloudflare's ranges. @default REHEARSAL_CLOUDFLARE_RANGES */
+  readonly cloudflareRanges?: readonly string[];
   /** Directory holding Pulumi.yaml and the stack files. @default the repository root */
   readonly projectDir?: string;
   /** Progress lines. @default silent */
@@ -134,7 +147,11 @@ export async function startRegistry(state: RehearsalState): Promise<void> {
   const bin = requireBinary("docker-registry");
   fs.mkdirSync(path.dirname(state.registryLog), { recursive: true });
   const log = fs.openSync(state.registryLog, "a");
-  const child = spawn(bin, ["serve", state.registryConfig], { detached: true, stdio: ["ignore", log, log] });
+  // As on the host: http.secret arrives in the environment, never in the config file. Nothing of
+  // this machine's AWS settings reaches the registry (a stray AWS_CA_BUNDLE even stops it starting).
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("AWS_")));
+  env.REGISTRY_HTTP_SECRET = secretFile(path.join(state.dir, "rehearsal", "registry-http-secret"), randomPassword);
+  const child = spawn(bin, ["serve", state.registryConfig], { detached: true, stdio: ["ignore", log, log], env });
   fs.closeSync(log);
   if (child.pid === undefined) throw new Error(`could not start ${bin}`);
   child.unref();
@@ -181,7 +198,10 @@ export interface RehearsalRender {
 
 /** Renders the stack's host files for the rehearsal in `state.dir` (reusing its passwords and TLS). */
 export async function renderRehearsal(state: RehearsalState, projectDir?: string): Promise<RehearsalRender> {
-  const config = loadStackConfig(state.stack, projectDir);
+  const stackConfig = loadStackConfig(state.stack, projectDir);
+  // No S3 here: the registry keeps the images in a directory under the rehearsal (same driver
+  // settings otherwise; the S3 configuration itself is checked by the tests of the renderer).
+  const config: Config = { ...stackConfig, registry: { ...stackConfig.registry, storage: "filesystem" } };
   const dir = state.dir;
   const priv = path.join(dir, "rehearsal");
   const tls = await ensureRehearsalTls(path.join(priv, "tls"), [...servedNames(config), ...config.tls.extraNames]);
@@ -207,9 +227,11 @@ export async function renderRehearsal(state: RehearsalState, projectDir?: string
     nginxUser: process.getuid?.() === 0 ? "root" : null,
     nginxTempUnderRoot: true,
   } as const;
+  const proxied = proxiedServedNames(config);
   const files = hostFiles({
     config,
     tls,
+    ...(proxied.length > 0 ? { realIp: { names: proxied, ranges: state.cloudflareRanges } } : {}),
     ...(config.registry.enabled ? { registry: { username: config.registry.username, htpasswdLine: htpasswdEntry(config.registry.username, password, saltKey) } } : {}),
     extraHostAuth,
     options,
@@ -271,7 +293,11 @@ export async function up(opts: UpOptions): Promise<Endpoints> {
     },
     basicAuthPasswordFiles: Object.fromEntries(config.proxy.extraHosts.filter((h) => h.basicAuthUser !== undefined)
       .map((h) => [h.hostname, path.join(dir, "rehearsal", "basic-auth", h.hostname)])),
+    registryStorage: { stack: config.registry.storage, rehearsal: "filesystem" },
+    cloudflareRanges: [...(opts.cloudflareRanges ?? REHEARSAL_CLOUDFLARE_RANGES)],
   };
+  if (config.registry.enabled && config.registry.storage === "s3") log(`registry: the stack keeps images in S3; here they go to ${r(config.registry.dataDir)}`);
+  if (proxiedServedNames(config).length > 0) log(`Cloudflare-proxied names: nginx trusts ${state.cloudflareRanges.join(", ")} as Cloudflare here`);
   fs.mkdirSync(path.dirname(STATE(dir)), { recursive: true, mode: 0o700 });
   fs.writeFileSync(STATE(dir), `${JSON.stringify(state, null, 2)}\n`);
 
@@ -296,7 +322,9 @@ export async function up(opts: UpOptions): Promise<Endpoints> {
   }
 
   const endpoints: Endpoints = {
-    registry: state.registryMode === "proxy" ? `127.0.0.1:${httpsPort}` : `127.0.0.1:${registryPort}`,
+    // By name behind nginx: a client sends "localhost" in SNI, and nginx refuses handshakes without
+    // a served name (its default server has ssl_reject_handshake on), as on the host.
+    registry: state.registryMode === "proxy" ? `localhost:${httpsPort}` : `127.0.0.1:${registryPort}`,
     username: config.registry.username,
     passwordFile: path.join(dir, "rehearsal", "registry-password"),
     caFile: path.join(dir, "rehearsal", "tls", "ca.crt"),

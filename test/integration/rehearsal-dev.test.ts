@@ -51,7 +51,13 @@ describe("npm run local -- up dev", () => {
   it("serves the app as the catch-all HTTPS server (nothing listens upstream: 502, headers still there)", async () => {
     const r = await curl(["--cacert", endpoints.caFile, `${endpoints.https}/`]);
     expect(r.status).toBe(502);
-    expect(r.headers["strict-transport-security"]).toEqual(["max-age=31536000"]);
+    expect(r.headers["strict-transport-security"]).toEqual(["max-age=63072000"]);
+  });
+
+  it("answers 421 for a name in Host, so the app reached by IP never takes one as its own", async () => {
+    const r = await curl(["--cacert", endpoints.caFile, "-H", "Host: evil.test", `${endpoints.https}/`]);
+    expect(r.status).toBe(421);
+    expect(r.headers["strict-transport-security"]).toEqual(["max-age=63072000"]);
   });
 
   it("redirects HTTP to HTTPS", async () => {

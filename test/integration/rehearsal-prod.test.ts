@@ -1,5 +1,6 @@
 // The prod stack's host layer for real on loopback: nginx in front of the registry, started by the
 // rehearsal code, exercised with curl, openssl and skopeo, and always stopped afterwards.
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -48,7 +49,7 @@ const ca = (): string[] => ["--cacert", endpoints.caFile];
 describe("rehearsal of prod", () => {
   it("writes endpoints.json with a password file only root can read", () => {
     expect(endpoints).toEqual({
-      registry: `127.0.0.1:${state.httpsPort}`,
+      registry: `localhost:${state.httpsPort}`,
       username: "ci",
       passwordFile: path.join(dir, "rehearsal", "registry-password"),
       caFile: path.join(dir, "rehearsal", "tls", "ca.crt"),
@@ -100,9 +101,10 @@ describe("TLS", () => {
   });
 
   it("adds HSTS and security headers to HTTPS answers, also errors", async () => {
-    const r = await curl([...ca(), `${endpoints.https}/v2/`]);
+    // By name: an IP in the URL sends no SNI, and the default server refuses such handshakes.
+    const r = await curl([...ca(), `https://${endpoints.registry}/v2/`]);
     expect(r.status).toBe(401);
-    expect(r.headers["strict-transport-security"]).toEqual(["max-age=31536000"]);
+    expect(r.headers["strict-transport-security"]).toEqual(["max-age=63072000"]);
     expect(r.headers["x-content-type-options"]).toEqual(["nosniff"]);
     expect(r.headers.server).toEqual(["nginx"]);
   });
@@ -161,6 +163,25 @@ describe("registry through nginx", () => {
     expect(JSON.parse(r.stdout).layers[0].digest).toBe(image.layerDigest);
   });
 
+  it("keeps an upload in progress valid across a registry restart (a stable http.secret from the stack)", async () => {
+    const auth = ["-u", `ci:${password}`, ...ca()];
+    const base = `https://${endpoints.registry}/v2/berth/resume`;
+    const started = await curl([...auth, "-X", "POST", `${base}/blobs/uploads/`]);
+    expect(started.status).toBe(202);
+    // The upload URL carries state the registry signed with http.secret.
+    const location = started.headers.location[0];
+    expect(location).toMatch(new RegExp(`^https://${endpoints.registry.replace(".", "\\.")}/v2/berth/resume/blobs/uploads/.+_state=`));
+    await stopRegistry(state);
+    await startRegistry(state);
+    const body = "resumed after a restart\n";
+    const digest = `sha256:${createHash("sha256").update(body).digest("hex")}`;
+    const done = await curl([...auth, "-X", "PUT", "-H", "Content-Type: application/octet-stream", "--data-binary", body, `${location}${location.includes("?") ? "&" : "?"}digest=${encodeURIComponent(digest)}`]);
+    expect(done.status, done.body).toBe(201);
+    expect(done.headers["docker-content-digest"]).toEqual([digest]);
+    // The secret reached the registry through its environment, not through the (public) config file.
+    expect(fs.readFileSync(state.registryConfig, "utf8")).not.toMatch(/secret/);
+  });
+
   it("takes a 300 MB layer through nginx", async () => {
     const big = await writeOciImage(path.join(scratch, "big"), "big", 300 * 1024 * 1024);
     try {
@@ -189,7 +210,7 @@ describe("extra host with basic auth", () => {
     const pw = fs.readFileSync(state.basicAuthPasswordFiles["jenkins.example.com"], "utf8").trim();
     const r = await curl(["-u", `admin:${pw}`, ...jenkins()]);
     expect(r.status).not.toBe(401);
-    expect(r.headers["strict-transport-security"]).toEqual(["max-age=31536000"]);
+    expect(r.headers["strict-transport-security"]).toEqual(["max-age=63072000"]);
   });
 });
 
