@@ -4,7 +4,6 @@
 // proxy password kept from the upstream, and the TLS handshake refused for unknown names.
 import * as fs from "node:fs";
 import * as http from "node:http";
-import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, run } from "../../cli/local/procs";
