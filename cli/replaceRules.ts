@@ -128,7 +128,7 @@ export const REPLACE_RULES: Readonly<Record<string, ReplaceRule>> = {
       "engineVersion", "finalSnapshotIdentifier", "iamDatabaseAuthenticationEnabled", "identifier", "instanceClass", "iops", "maintenanceWindow",
       "maxAllocatedStorage", "monitoringInterval", "monitoringRoleArn", "multiAz", "networkType", "optionGroupName", "parameterGroupName",
       "password", "performanceInsightsEnabled", "port", "publiclyAccessible", "skipFinalSnapshot", "storageThroughput", "storageType",
-      "vpcSecurityGroupIds", ...TAGS,
+      "vpcSecurityGroupIds", "enabledCloudwatchLogsExports", ...TAGS,
     ],
     disruptive: { instanceClass: "restarts the database (at once with applyImmediately)", identifier: "renames the database and changes its endpoint", multiAz: "converts in the background", engineVersion: "upgrades the engine (a restart)", port: "restarts the database" },
     source: SRC.aws("internal/service/rds/instance.go", "00e4b23838859616dd0ebc9d1fd9364c0f6bff22"),
@@ -171,6 +171,52 @@ export const REPLACE_RULES: Readonly<Record<string, ReplaceRule>> = {
   "docker:index/remoteImage:RemoteImage": {
     replace: ["name", "pullTriggers", "triggers", "platform", "build"], update: ["keepLocally", "forceRemove"],
     source: SRC.docker("resource_docker_image.go"),
+  },
+  // Registry storage and the audit trail (issue 9). Sources: the provider documentation of each
+  // resource (which attributes force a new resource); not yet re-read against a pinned commit.
+  "aws:s3/bucket:Bucket": {
+    replace: ["bucket", "bucketPrefix", "objectLockEnabled"], update: ["forceDestroy", ...TAGS],
+    source: "terraform-provider-aws internal/service/s3/bucket.go (docs: bucket, bucket_prefix, object_lock_enabled force a new bucket)",
+  },
+  "aws:s3/bucketOwnershipControls:BucketOwnershipControls": {
+    replace: ["bucket"], update: ["rule"],
+    source: "terraform-provider-aws internal/service/s3/bucket_ownership_controls.go (docs)",
+  },
+  "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": {
+    replace: ["bucket"], update: ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"],
+    source: "terraform-provider-aws internal/service/s3/bucket_public_access_block.go (docs)",
+  },
+  "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": {
+    replace: ["bucket", "expectedBucketOwner"], update: ["rules"],
+    source: "terraform-provider-aws internal/service/s3/bucket_server_side_encryption_configuration.go (docs)",
+  },
+  "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": {
+    replace: ["bucket", "expectedBucketOwner"], update: ["rules"],
+    source: "terraform-provider-aws internal/service/s3/bucket_lifecycle_configuration.go (docs)",
+  },
+  "aws:s3/bucketPolicy:BucketPolicy": {
+    replace: ["bucket"], update: ["policy"],
+    source: "terraform-provider-aws internal/service/s3/bucket_policy.go (docs)",
+  },
+  "aws:iam/role:Role": {
+    replace: ["name", "namePrefix", "path"], update: ["assumeRolePolicy", "description", "maxSessionDuration", "permissionsBoundary", ...TAGS],
+    source: "terraform-provider-aws internal/service/iam/role.go (docs)",
+  },
+  "aws:iam/rolePolicy:RolePolicy": {
+    replace: ["name", "namePrefix", "role"], update: ["policy"],
+    source: "terraform-provider-aws internal/service/iam/role_policy.go (docs)",
+  },
+  "aws:iam/instanceProfile:InstanceProfile": {
+    replace: ["name", "namePrefix", "path"], update: ["role", ...TAGS],
+    source: "terraform-provider-aws internal/service/iam/instance_profile.go (docs)",
+  },
+  "aws:cloudwatch/logGroup:LogGroup": {
+    replace: ["name", "namePrefix", "logGroupClass"], update: ["retentionInDays", "kmsKeyId", "skipDestroy", "deletionProtectionEnabled", ...TAGS],
+    source: "terraform-provider-aws internal/service/logs/group.go (docs)",
+  },
+  "aws:ec2/flowLog:FlowLog": {
+    replace: [], otherwise: "replace", update: [...TAGS],
+    source: "terraform-provider-aws internal/service/ec2/vpc_flow_log.go (docs: every argument but tags forces a new flow log)",
   },
   "docker:index/container:Container": {
     replace: [], otherwise: "replace",

@@ -323,6 +323,8 @@ export const SECRET_FIELDS: Readonly<Record<string, readonly string[]>> = {
   "random:index/randomPassword:RandomPassword": ["result", "bcryptHash"],
   "aws:rds/instance:Instance": ["password"],
   "command:remote:Command": ["connection", "stdin"],
+  // The registry's http.secret reaches it as REGISTRY_HTTP_SECRET; Berth sends envs as a secret.
+  "docker:index/container:Container": ["envs"],
   "pulumi:providers:docker": ["keyMaterial"],
   "pulumi:providers:cloudflare": ["apiToken"],
 };
