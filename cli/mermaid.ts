@@ -141,7 +141,7 @@ export function renderMermaid(plan: PlanJsonLike): string {
       lines.push(`      subgraph host[${label(`EC2 host ${str(props(instance).instanceType)}`)}]`);
       lines.push(`        eip[${label(`Elastic IP ${eip ? str(props(eip).publicIp) : ""}`)}]`);
       lines.push(`        hostip[${label(`private IP ${ip}`)}]`);
-      renderHost(lines, edge, routes.sites, routes.upstreams, registry ? { ports: registryPorts, image: registryImage ? str(props(registryImage).name) : "registry" } : undefined);
+      renderHost(lines, edge, routes.sites, routes.upstreams, registry ? { ports: registryPorts, hostNetwork: props(registry).networkMode === "host", image: registryImage ? str(props(registryImage).name) : "registry" } : undefined);
       lines.push("      end");
     } else {
       lines.push(`      ${nid("spare", s.name)}[${label("no resources")}]`);
@@ -163,11 +163,12 @@ export function renderMermaid(plan: PlanJsonLike): string {
   return `${[...lines, ...edges].join("\n")}\n`;
 }
 
-function renderHost(lines: string[], edge: (a: string, b: string, t?: string, dotted?: boolean) => void, sites: NginxSite[], upstreams: Record<string, string[]>, registry: { ports: Props[]; image: string } | undefined): void {
+function renderHost(lines: string[], edge: (a: string, b: string, t?: string, dotted?: boolean) => void, sites: NginxSite[], upstreams: Record<string, string[]>, registry: { ports: Props[]; hostNetwork: boolean; image: string } | undefined): void {
   const published = (registry?.ports ?? []).map((p) => ({ ip: str(p.ip || "0.0.0.0"), external: Number(p.external ?? p.internal), internal: Number(p.internal) }));
   const registryAddr = new Set(published.map((p) => `${p.ip}:${p.external}`));
   if (registry) {
-    lines.push(`        registry[${label(`${registry.image} container\n${published.map((p) => `${p.ip}:${p.external}`).join(", ")}`)}]`);
+    const where = registry.hostNetwork ? "host network" : published.map((p) => `${p.ip}:${p.external}`).join(", ");
+    lines.push(`        registry[${label(`${registry.image} container\n${where}`)}]`);
     for (const p of published.filter((x) => x.ip !== "127.0.0.1" && x.ip !== "::1")) edge("eip", "registry", `:${p.external} TLS`);
   }
   if (sites.length === 0) return;
@@ -179,7 +180,8 @@ function renderHost(lines: string[], edge: (a: string, b: string, t?: string, do
   const upstreamNodes = new Set<string>();
   const target = (pass: string): string => {
     const servers = upstreams[pass] ?? [pass];
-    if (registry && servers.some((s) => registryAddr.has(s))) return "registry";
+    // On the host network the registry publishes nothing: nginx's registry upstream (components/render/nginx.ts) is how it is reached.
+    if (registry && (servers.some((s) => registryAddr.has(s)) || (registry.hostNetwork && pass === "berth_registry"))) return "registry";
     const id = nid("up", pass);
     if (!upstreamNodes.has(id)) {
       upstreamNodes.add(id);

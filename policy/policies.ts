@@ -323,11 +323,16 @@ export const SECRET_FIELDS: Readonly<Record<string, readonly string[]>> = {
   "random:index/randomPassword:RandomPassword": ["result", "bcryptHash"],
   "aws:rds/instance:Instance": ["password"],
   "command:remote:Command": ["connection", "stdin"],
-  // The registry's http.secret reaches it as REGISTRY_HTTP_SECRET; Berth sends envs as a secret.
-  "docker:index/container:Container": ["envs"],
   "pulumi:providers:docker": ["keyMaterial"],
   "pulumi:providers:cloudflare": ["apiToken"],
 };
+
+/**
+ * Container environment variables that are a secret channel by design: Berth sends each as a
+ * Pulumi secret (test/policy/policy.test.ts checks the marker, which policies cannot see). Only
+ * these names may carry a generated secret; every other env entry is checked like any field.
+ */
+export const SECRET_ENV_NAMES: readonly string[] = ["REGISTRY_HTTP_SECRET"];
 
 /** Credential shapes that are never fine in plain text. */
 export const CREDENTIAL_PATTERNS: ReadonlyArray<{ readonly what: string; readonly re: RegExp }> = [
@@ -362,7 +367,8 @@ export const noPlaintextSecrets: StackValidationPolicy = {
         if (allowed.has(field)) continue;
         walkStrings(value, field, (path, s) => {
           for (const p of CREDENTIAL_PATTERNS) if (p.re.test(s)) report(`${r.name}: ${path} holds ${p.what} in plain text. Deliver it over a secret channel (a secret command stdin), never in ${path}.`, r.urn);
-          for (const k of known) if (s.includes(k)) { report(`${r.name}: ${path} contains the value of a generated secret in plain text.`, r.urn); break; }
+          const secretEnv = r.type === "docker:index/container:Container" && /^envs\[\d+\]$/.test(path) && SECRET_ENV_NAMES.some((n) => s.startsWith(`${n}=`));
+          if (!secretEnv) for (const k of known) if (s.includes(k)) { report(`${r.name}: ${path} contains the value of a generated secret in plain text.`, r.urn); break; }
         });
       }
     }

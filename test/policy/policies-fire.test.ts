@@ -72,6 +72,14 @@ const ROWS: Row[] = [
   { policy: P.noPlaintextSecrets, stack: "dev", case: "private key in user data", bad: (r) => patched(r, "host-instance", { userData: `#cloud-config\nwrite_files:\n- content: |\n${PEM_KEY}` }), fires: /host-instance: userData holds a private key in plain text/ },
   { policy: P.noPlaintextSecrets, stack: "prod", case: "password hash in a container's environment", bad: (r) => patched(r, "services-registry-container", { envs: [`HTPASSWD=ci:${BCRYPT}`] }), fires: /envs\[0\] holds a bcrypt password hash/ },
   {
+    policy: P.noPlaintextSecrets, stack: "prod", case: "a generated secret in a container env other than the secret channel",
+    bad: (r) => {
+      const pw = r.resources.find((x) => x.name === "services-registry-password")!;
+      return patched(r, "services-registry-container", { envs: [`REGISTRY_HTTP_SECRET=x`, `DEBUG_PASSWORD=${(pw.state.result as { value: string }).value}`] });
+    },
+    fires: /services-registry-container: envs\[1\] contains the value of a generated secret/,
+  },
+  {
     policy: P.noPlaintextSecrets, stack: "prod", case: "a generated password on a command line",
     bad: (r) => {
       const pw = r.resources.find((x) => x.name === "services-registry-password")!;

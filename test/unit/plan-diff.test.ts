@@ -99,7 +99,7 @@ const CASES: Case[] = [
     check: (d, text) => {
       expect(d.resources.map((r) => `${r.action} ${r.name}`)).toEqual(["update services-proxy-config-apply"]);
       expect(d.files.map((f) => f.path)).toEqual(["/etc/nginx/berth/snippets/security-headers.conf"]);
-      expect(text).toContain('-add_header Strict-Transport-Security "max-age=31536000" always;\n  +add_header Strict-Transport-Security "max-age=600" always;');
+      expect(text).toContain('-add_header Strict-Transport-Security "max-age=63072000" always;\n  +add_header Strict-Transport-Security "max-age=600" always;');
     },
   },
   {
