@@ -10,6 +10,9 @@
 /** Where a rule was read. */
 const SRC = {
   aws: (file: string, commit: string) => `hashicorp/terraform-provider-aws ${file} @ ${commit.slice(0, 12)} (@pulumi/aws 7.x bridges it)`,
+  /** The newest copy of a file the search index had came from a plain mirror of the provider (a commit of its history). */
+  awsMirror: (file: string, commit: string) =>
+    `hashicorp/terraform-provider-aws ${file} @ ${commit.slice(0, 12)} (read from the mirror zongruxie4/terraform-provider-aws; @pulumi/aws 7.x bridges it)`,
   tls: "hashicorp/terraform-provider-tls internal/provider/resource_*.go @ d72d90e1b47b (v4.2.1+; @pulumi/tls 5.x)",
   random: "hashicorp/terraform-provider-random internal/provider/resource_password.go @ ad788e233bb4 (v3.9.0+; @pulumi/random 4.x)",
   cloudflare: (file: string) => `cloudflare/terraform-provider-cloudflare internal/services/${file}/schema.go @ a2efdc5786ae (v5.22.0; @pulumi/cloudflare 6.x)`,
@@ -122,6 +125,8 @@ export const REPLACE_RULES: Readonly<Record<string, ReplaceRule>> = {
     ],
     // identifier: ForceNew in the stored source, renamed in place since terraform-provider-aws #31232 (v5),
     // which @pulumi/aws 7 (terraform-provider-aws v6) includes.
+    // enabledCloudwatchLogsExports: a TypeSet without ForceNew; resourceInstanceUpdate sends the added and
+    // removed log types as ModifyDBInstance CloudwatchLogsExportConfiguration, so it changes in place.
     update: [
       "allocatedStorage", "allowMajorVersionUpgrade", "applyImmediately", "autoMinorVersionUpgrade", "backupRetentionPeriod", "backupWindow",
       "caCertIdentifier", "copyTagsToSnapshot", "dbSubnetGroupName", "deleteAutomatedBackups", "deletionProtection", "engineLifecycleSupport",
@@ -172,51 +177,71 @@ export const REPLACE_RULES: Readonly<Record<string, ReplaceRule>> = {
     replace: ["name", "pullTriggers", "triggers", "platform", "build"], update: ["keepLocally", "forceRemove"],
     source: SRC.docker("resource_docker_image.go"),
   },
-  // Registry storage and the audit trail (issue 9). Sources: the provider documentation of each
-  // resource (which attributes force a new resource); not yet re-read against a pinned commit.
+  // Registry storage and the audit trail (issue 9). Read from the provider source at the commits
+  // named (v6 text, 2026, unless a note says otherwise). @pulumi/aws 7.48 bridges a slightly newer
+  // upstream: inputs that appear only there (Bucket bucketNamespace, FlowLog tagFieldSpecifications)
+  // are not classified here as update; Berth sets neither.
   "aws:s3/bucket:Bucket": {
-    replace: ["bucket", "bucketPrefix", "objectLockEnabled"], update: ["forceDestroy", ...TAGS],
-    source: "terraform-provider-aws internal/service/s3/bucket.go (docs: bucket, bucket_prefix, object_lock_enabled force a new bucket)",
+    // object_lock_configuration.object_lock_enabled (deprecated) is ForceNew too.
+    replace: ["bucket", "bucketPrefix", "objectLockEnabled", "objectLockConfiguration.objectLockEnabled"],
+    update: [
+      "forceDestroy", "accelerationStatus", "acl", "corsRules", "grants", "lifecycleRules", "logging", "objectLockConfiguration.rule",
+      "policy", "replicationConfiguration", "requestPayer", "serverSideEncryptionConfiguration", "versioning", "website", ...TAGS,
+    ],
+    source: SRC.awsMirror("internal/service/s3/bucket.go", "6d895ce683c6d71c8a230d6bed93f3b04b614e15"),
   },
   "aws:s3/bucketOwnershipControls:BucketOwnershipControls": {
     replace: ["bucket"], update: ["rule"],
-    source: "terraform-provider-aws internal/service/s3/bucket_ownership_controls.go (docs)",
+    source: SRC.aws("internal/service/s3/bucket_ownership_controls.go", "f128c8c71cd6b3318453e93eaf8d5cf78d0ce2d0"),
   },
   "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": {
-    replace: ["bucket"], update: ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"],
-    source: "terraform-provider-aws internal/service/s3/bucket_public_access_block.go (docs)",
+    replace: ["bucket"], update: ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets", "skipDestroy"],
+    source: SRC.aws("internal/service/s3/bucket_public_access_block.go", "01606926a0c0ab9174aec440f976a48b0baee722"),
   },
   "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": {
+    // expected_bucket_owner (deprecated) has no ForceNew flag; its CustomizeDiff forces a new resource
+    // on any change except from unset to the provider's own account ID.
     replace: ["bucket", "expectedBucketOwner"], update: ["rules"],
-    source: "terraform-provider-aws internal/service/s3/bucket_server_side_encryption_configuration.go (docs)",
+    source: SRC.awsMirror("internal/service/s3/bucket_server_side_encryption_configuration.go", "261fa8474a5b2869adb0ab7f7237a6b8ebf7475c"),
   },
   "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": {
-    replace: ["bucket", "expectedBucketOwner"], update: ["rules"],
-    source: "terraform-provider-aws internal/service/s3/bucket_lifecycle_configuration.go (docs)",
+    // A framework resource: RequiresReplace on bucket and expected_bucket_owner, none in the rule blocks.
+    replace: ["bucket", "expectedBucketOwner"], update: ["rules", "transitionDefaultMinimumObjectSize", "timeouts"],
+    source: SRC.awsMirror("internal/service/s3/bucket_lifecycle_configuration.go", "4b182db36b452875832ba3a8cab02c8063000ee3"),
   },
   "aws:s3/bucketPolicy:BucketPolicy": {
     replace: ["bucket"], update: ["policy"],
-    source: "terraform-provider-aws internal/service/s3/bucket_policy.go (docs)",
+    source: SRC.awsMirror("internal/service/s3/bucket_policy.go", "fb01f934439b1a3fc701428d34a4b53bd0c5598e"),
   },
   "aws:iam/role:Role": {
-    replace: ["name", "namePrefix", "path"], update: ["assumeRolePolicy", "description", "maxSessionDuration", "permissionsBoundary", ...TAGS],
-    source: "terraform-provider-aws internal/service/iam/role.go (docs)",
+    replace: ["name", "namePrefix", "path"],
+    update: ["assumeRolePolicy", "description", "forceDetachPolicies", "inlinePolicies", "managedPolicyArns", "maxSessionDuration", "permissionsBoundary", ...TAGS],
+    source: SRC.awsMirror("internal/service/iam/role.go", "04d4941274692c63df52ce0b58f6e94e77598810"),
   },
   "aws:iam/rolePolicy:RolePolicy": {
+    // The stored copy at this commit is v5 text; the v6 text in the index (no commit named) has the same ForceNew set.
     replace: ["name", "namePrefix", "role"], update: ["policy"],
-    source: "terraform-provider-aws internal/service/iam/role_policy.go (docs)",
+    source: SRC.aws("internal/service/iam/role_policy.go", "02f97af85f89a04e8ed89f5e8b64a9a67f3cfe07"),
   },
   "aws:iam/instanceProfile:InstanceProfile": {
     replace: ["name", "namePrefix", "path"], update: ["role", ...TAGS],
-    source: "terraform-provider-aws internal/service/iam/instance_profile.go (docs)",
+    source: SRC.awsMirror("internal/service/iam/instance_profile.go", "4501e12fa91e4986ddf11727122f5d71e4aa411f"),
   },
   "aws:cloudwatch/logGroup:LogGroup": {
+    // deletion_protection_enabled is newer than this commit; the newer text in the index (no commit named)
+    // has it Optional+Computed without ForceNew, set in place by PutLogGroupDeletionProtection.
     replace: ["name", "namePrefix", "logGroupClass"], update: ["retentionInDays", "kmsKeyId", "skipDestroy", "deletionProtectionEnabled", ...TAGS],
-    source: "terraform-provider-aws internal/service/logs/group.go (docs)",
+    source: SRC.aws("internal/service/logs/group.go", "0073593e7d6993ba482409f4dc35438daaa79bb3"),
   },
   "aws:ec2/flowLog:FlowLog": {
-    replace: [], otherwise: "replace", update: [...TAGS],
-    source: "terraform-provider-aws internal/service/ec2/vpc_flow_log.go (docs: every argument but tags forces a new flow log)",
+    // Every argument but tags is ForceNew (the update function handles tags only); an argument newer than
+    // this commit (tagFieldSpecifications) falls under otherwise: "replace" until it is read.
+    replace: [
+      "deliverCrossAccountRole", "destinationOptions", "eniId", "iamRoleArn", "logDestination", "logDestinationType", "logFormat",
+      "maxAggregationInterval", "regionalNatGatewayId", "subnetId", "trafficType", "transitGatewayAttachmentId", "transitGatewayId", "vpcId",
+    ],
+    otherwise: "replace", update: [...TAGS],
+    source: SRC.awsMirror("internal/service/ec2/vpc_flow_log.go", "f528c1eed2fa772df0f9de7006407a71813d2b23"),
   },
   "docker:index/container:Container": {
     replace: [], otherwise: "replace",
