@@ -1,10 +1,17 @@
-// `npm run local -- up <stack> --dir <dir> [--http-port N] [--https-port N] [--registry-port N]`
+// `npm run local -- up <stack> --dir <dir> [--http-port N] [--https-port N] [--registry-port N] [--ssh-port N] [--docker-host URL]`
+// `npm run local -- deploy <app> <tag> | rollback <app> | status <app> [--json] | maintenance <app> on|off --dir <dir>`
 // `npm run local -- down --dir <dir>`
-// Thin shell over cli/local/rehearsal.ts: parse arguments, print, set the exit code.
-import { down, up } from "./local/rehearsal";
+// Thin shell over cli/local/rehearsal.ts: parse arguments, print, set the exit code. The deploy
+// commands go over the rehearsal's SSH to the deploy program installed under <dir>: the same
+// program, the same forced command and sudo rule as on the host.
+import { down, readState, runOverSsh, up } from "./local/rehearsal";
 
 const USAGE = `usage:
-  npm run local -- up <stack> --dir <dir> [--http-port N] [--https-port N] [--registry-port N]
+  npm run local -- up <stack> --dir <dir> [--http-port N] [--https-port N] [--registry-port N] [--ssh-port N] [--docker-host unix:///path.sock]
+  npm run local -- deploy <app> <tag> --dir <dir>
+  npm run local -- rollback <app> --dir <dir>
+  npm run local -- status <app> [--json] --dir <dir>
+  npm run local -- maintenance <app> on|off --dir <dir>
   npm run local -- down --dir <dir>`;
 
 interface Args {
@@ -13,6 +20,8 @@ interface Args {
   readonly flags: Map<string, string>;
 }
 
+const BOOLEAN_FLAGS = new Set(["json"]);
+
 function parseArgs(argv: readonly string[]): Args {
   const positional: string[] = [];
   const flags = new Map<string, string>();
@@ -20,6 +29,7 @@ function parseArgs(argv: readonly string[]): Args {
     const a = argv[i];
     if (a.startsWith("--")) {
       const eq = a.indexOf("=");
+      if (eq < 0 && BOOLEAN_FLAGS.has(a.slice(2))) { flags.set(a.slice(2), "true"); continue; }
       const [k, v] = eq >= 0 ? [a.slice(2, eq), a.slice(eq + 1)] : [a.slice(2), argv[++i]];
       if (v === undefined) throw new Error(`--${k} needs a value\n${USAGE}`);
       flags.set(k, v);
@@ -36,9 +46,12 @@ function port(flags: Map<string, string>, name: string): number | undefined {
   return n;
 }
 
+const DEPLOY_COMMANDS: Readonly<Record<string, number>> = { deploy: 2, rollback: 1, status: 1, maintenance: 2 };
+
 async function main(argv: readonly string[]): Promise<void> {
   const args = parseArgs(argv);
-  const known = new Set(args.command === "up" ? ["dir", "http-port", "https-port", "registry-port"] : ["dir"]);
+  const known = new Set(args.command === "up" ? ["dir", "http-port", "https-port", "registry-port", "ssh-port", "docker-host"]
+    : args.command === "status" ? ["dir", "json"] : ["dir"]);
   for (const k of args.flags.keys()) if (!known.has(k)) throw new Error(`unknown option --${k}\n${USAGE}`);
   const dir = args.flags.get("dir");
   if (args.command === "up") {
@@ -50,6 +63,8 @@ async function main(argv: readonly string[]): Promise<void> {
       httpPort: port(args.flags, "http-port"),
       httpsPort: port(args.flags, "https-port"),
       registryPort: port(args.flags, "registry-port"),
+      sshPort: port(args.flags, "ssh-port"),
+      dockerHost: args.flags.get("docker-host"),
       log: (l) => console.error(`local: ${l}`),
     });
     console.log(JSON.stringify(endpoints, null, 2));
@@ -57,10 +72,24 @@ async function main(argv: readonly string[]): Promise<void> {
   } else if (args.command === "down") {
     if (!dir || args.positional.length > 0) throw new Error(USAGE);
     const r = await down(dir);
-    console.log(`nginx: ${r.nginx}; registry: ${r.registry}`);
+    console.log(`nginx: ${r.nginx}; registry: ${r.registry}; docker: ${r.docker}; sshd: ${r.sshd}`);
+  } else if (args.command !== undefined && args.command in DEPLOY_COMMANDS) {
+    if (!dir || args.positional.length !== DEPLOY_COMMANDS[args.command]) throw new Error(USAGE);
+    // The request travels as one string, like `ssh deploy@host deploy web v2` from CI; the program
+    // on the other end splits and validates it.
+    const request = [args.command, ...args.positional, ...(args.flags.has("json") ? ["--json"] : [])].map(quote).join(" ");
+    const r = await runOverSsh(readState(dir), request);
+    process.stdout.write(r.stdout);
+    process.stderr.write(r.stderr);
+    process.exitCode = r.code;
   } else {
     throw new Error(USAGE);
   }
+}
+
+/** POSIX single quotes, so the remote side sees each argument as given (and validates it). */
+function quote(s: string): string {
+  return /^[A-Za-z0-9_.:/=-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 main(process.argv.slice(2)).catch((e: unknown) => {

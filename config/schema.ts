@@ -192,11 +192,46 @@ const RegistrySchema = z.strictObject({
   storage: z.enum(["s3", "filesystem"]).default("s3"),
   /** Host directory for image data (storage: filesystem); survives container replacement. */
   dataDir: z.string().regex(/^\/[A-Za-z0-9._/-]+$/, "must be an absolute path").default("/var/lib/berth/registry"),
+  /** Old tags are deleted by a timer on the host (never those of a live or previous deploy). */
+  retention: z.strictObject({
+    /** Newest tags kept per repository. */
+    keep: z.number().int().min(1).max(1000).default(10),
+    /** systemd OnCalendar expression for the run. */
+    schedule: z.string().regex(/^[A-Za-z0-9 *:,/.~-]{1,64}$/, "must be a systemd calendar expression like \"daily\" or \"Sun *-*-* 04:00:00\"").default("Sun *-*-* 04:00:00"),
+  }).prefault({}),
 });
+
+/** How the deploy command decides that a freshly started container serves. */
+const HealthSchema = z.strictObject({
+  /** GET this path on the container's loopback port; any 2xx or 3xx answer counts. */
+  path: z.string().regex(/^\/[A-Za-z0-9._~\/?=&%+-]*$/, "must be a URL path like /healthz").default("/"),
+  /** Pause between two probes. */
+  intervalSeconds: z.number().min(0.1).max(60).default(0.5),
+  /** One probe's limit. */
+  timeoutSeconds: z.number().min(0.1).max(60).default(2),
+  /** Healthy answers in a row before the part counts as healthy. */
+  successes: z.number().int().min(1).max(20).default(2),
+  /** The whole check's limit; then the deploy fails and the old color keeps serving. */
+  deadlineSeconds: z.number().int().min(1).max(3600).default(60),
+});
+
+/** `HOST_PATH:CONTAINER_PATH[:ro|:rw]` or `VOLUME_NAME:CONTAINER_PATH[:ro|:rw]`. */
+const VOLUME = /^(?:\/[A-Za-z0-9._/@+-]+|[A-Za-z0-9][A-Za-z0-9_.-]*):\/[A-Za-z0-9._/@+-]*(?::(?:ro|rw))?$/;
 
 const UpstreamSchema = z.strictObject({
   bluePort: port,
   greenPort: port,
+  /** Fixed loopback port nginx proxies to; Berth's switch forwards it to the live color's port. */
+  livePort: port,
+  /** Port the container listens on inside. */
+  containerPort: port.default(80),
+  /** Repository in the stack's registry; default `<app>-frontend` / `<app>-backend`. */
+  repository: z.string().regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/, "must be a registry repository name like shop-frontend (lower-case, digits, . _ - /)").max(128).optional(),
+  health: HealthSchema.prefault({}),
+  /** Absolute path of an env file on the host (`docker run --env-file`); you put it there, Berth never reads it. */
+  envFile: z.string().regex(/^\/[A-Za-z0-9._/@+-]+$/, "must be an absolute host path like /etc/berth/env/shop.env").optional(),
+  /** `docker run -v` specs: `/host/path:/container/path[:ro]` or `volume-name:/container/path[:ro]`. */
+  volumes: z.array(z.string().regex(VOLUME, "must be HOST_PATH:CONTAINER_PATH[:ro|:rw] or VOLUME_NAME:CONTAINER_PATH[:ro|:rw]")).default([]),
 });
 
 const AppSchema = z.strictObject({
@@ -210,6 +245,8 @@ const AppSchema = z.strictObject({
   backendPath: z.string().regex(/^\/[A-Za-z0-9._~-]+$/, "must be a path like /api").default("/api"),
   /** Color that is live when the host is first set up; afterwards the deploy command owns it. */
   initialColor: z.enum(["blue", "green"]).default("blue"),
+  /** Docker restart policy of the app's containers (the live color comes back after a reboot). */
+  restart: z.enum(["no", "always", "unless-stopped", "on-failure"]).default("unless-stopped"),
 });
 
 const ExtraHostSchema = z.strictObject({

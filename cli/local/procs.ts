@@ -14,6 +14,22 @@ export const APT_PACKAGE: Readonly<Record<string, string>> = {
   htpasswd: "apache2-utils",
   openssl: "openssl",
   curl: "curl",
+  dockerd: "docker.io",
+  docker: "docker.io",
+  ip: "iproute2",
+  iptables: "iptables",
+  "iptables-restore": "iptables",
+  sshd: "openssh-server",
+  ssh: "openssh-client",
+  "ssh-keygen": "openssh-client",
+  sudo: "sudo",
+  visudo: "sudo",
+  python3: "python3",
+  useradd: "passwd",
+  userdel: "passwd",
+  ldd: "libc-bin",
+  ss: "iproute2",
+  flock: "util-linux",
 };
 
 /**

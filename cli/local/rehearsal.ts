@@ -1,31 +1,48 @@
-// The local rehearsal: a stack's host layer (nginx + registry) on this machine, on loopback ports,
-// with the very files the stack puts on the host, re-rooted under a scratch directory.
+// The local rehearsal: a stack's host layer on this machine, on loopback ports, with the very files
+// the stack puts on the host, re-rooted under a scratch directory.
 //
-//   <dir>/etc, var, run ...      the host files (same renderer as the stack, root = <dir>)
-//   <dir>/rehearsal/             state.json, TLS CA and keys, generated passwords (0600)
-//   <dir>/endpoints.json         what clients need: registry host:port, credentials, CA, base URLs
+//   <dir>/etc, usr, var, run ...  the host files (same renderers as the stack, root = <dir>)
+//   <dir>/rehearsal/              state.json, TLS CA and keys, SSH keys, generated passwords (0600)
+//   <dir>/endpoints.json          what clients need: registry, credentials, CA, URLs, Docker, SSH
 //
-// The nginx files go through host/apply-nginx.sh exactly as on the host; the registry runs as the
-// `docker-registry` binary instead of the registry container (no Docker engine here). Two things
-// cannot be had offline and are stood in for, and said so: a stack that keeps images in S3 keeps
-// them in <dir>/var/lib/berth/registry here, and Cloudflare's address ranges (for the real-IP
-// restore of proxied names) are 127.0.0.2/32, so `curl --interface 127.0.0.2` plays Cloudflare.
+// As on the host: the registry and the apps run as containers on a real Docker Engine (a private
+// dockerd unless one is given), nginx gets its files through host/apply-nginx.sh, the deploy program
+// (host/berth-deploy) is installed with its apps file, switch, sudoers rule and forced-command key,
+// and a real sshd lets the deploy key in. App ports are moved to free ports (like nginx's), and
+// every name that must be unique on a shared machine (user, iptables chain, containers) carries
+// the rehearsal's id. Needs root: it starts dockerd and sshd, adds a user and iptables rules.
+// Two things cannot be had offline and are stood in for, and said so: a stack that keeps images in
+// S3 keeps them in <dir>/var/lib/berth/registry here, and Cloudflare's address ranges (for the
+// real-IP restore of proxied names) are 127.0.0.2/32, so `curl --interface 127.0.0.2` plays Cloudflare.
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import * as https from "node:https";
 import * as path from "node:path";
-import { spawn } from "node:child_process";
 import { parseConfig, type Config } from "../../config";
-import { hostDirectories, hostFiles } from "../../components/render/hostFiles";
+import { deployToolingFiles, renderRegistryAuth, renderSudoers } from "../../components/render/deploy";
+import { hostDirectories, hostFiles, registryContainerSpec } from "../../components/render/hostFiles";
 import { servedNames } from "../../lib/certificates";
 import { proxiedServedNames } from "../../lib/dnsPlan";
 import { htpasswdEntry } from "../../components/render/htpasswd";
 import { HOST_PATHS, NGINX_OWNED_DIRS, reroot, type HostFile } from "../../components/render/paths";
 import { readStackFile, toRawConfigInput, PROJECT_DIR } from "../../offline/stackFile";
+import { dockerCli, dockerOk, ensureRegistryImage, startPrivateDockerd, stopPrivateDockerd, type PrivateDockerd } from "./docker";
 import { applyNginxFiles, writeHostFiles, type NginxInvocation } from "./files";
-import { assertPortFree, freePort, pidAlive, readPidFile, requireBinary, stopProcess, waitFor } from "./procs";
+import { assertPortFree, freePort, pidAlive, readPidFile, requireBinary, run, stopProcess, waitFor } from "./procs";
+import { createDeployUser, ensureKeys, installSudoers, removeDeployAccess, sshArgs, startSshd, type SshAccess } from "./sshd";
 import { ensureRehearsalTls } from "./tls";
+
+/** The deploy program in this checkout (the same file Pulumi installs on the host). */
+export const DEPLOY_PROGRAM = path.resolve(__dirname, "..", "..", "host", "berth-deploy");
+
+/** How to reach one app through the rehearsal's nginx. */
+export interface AppEndpoint {
+  /** HTTPS URL on 127.0.0.1. */
+  readonly url: string;
+  /** Host header to send (the app's first hostname), or null for the catch-all app. */
+  readonly host: string | null;
+}
 
 /** <dir>/endpoints.json: everything a client needs to use the rehearsal. */
 export interface Endpoints {
@@ -40,24 +57,47 @@ export interface Endpoints {
   readonly http: string;
   /** Base URL of nginx's HTTPS port. */
   readonly https: string;
+  /** DOCKER_HOST of the engine running the registry and the apps. */
+  readonly dockerHost: string;
+  /** Each app by name. */
+  readonly apps: Readonly<Record<string, AppEndpoint>>;
+  /** sshd on 127.0.0.1 for the deploy user (forced command: the deploy program). */
+  readonly sshPort: number;
+  readonly sshUser: string;
+  /** The deploy user's private key (mode 0600). */
+  readonly sshKeyFile: string;
+  /** known_hosts line for the rehearsal's sshd. */
+  readonly sshKnownHostsFile: string;
 }
 
 /** What `up` remembers for `down` and for tests (<dir>/rehearsal/state.json). */
 export interface RehearsalState {
   readonly stack: string;
   readonly dir: string;
+  /** Short random id carried by every name that must be unique on the machine. */
+  readonly id: string;
   readonly httpPort: number;
   readonly httpsPort: number;
-  /** Port the registry process binds on 127.0.0.1. */
+  /** Port the registry container publishes on 127.0.0.1. */
   readonly registryPort: number;
   /** How clients reach the registry: its own TLS port (direct) or nginx (proxy); off when disabled. */
   readonly registryMode: "direct" | "proxy" | "off";
   readonly registryConfig: string;
-  readonly registryPidFile: string;
-  readonly registryLog: string;
+  readonly registryContainer: string;
   readonly nginx: NginxInvocation;
   /** Password files of extra hosts with basic auth, by hostname. */
   readonly basicAuthPasswordFiles: Readonly<Record<string, string>>;
+  /** App ports moved to free ones: "<app>.<frontend|backend>.<bluePort|greenPort|livePort>" -> port. */
+  readonly appPorts: Readonly<Record<string, number>>;
+  readonly dockerHost: string;
+  /** Set when `up` started its own daemon (then `down` stops it). */
+  readonly dockerd?: PrivateDockerd;
+  /** iptables chain and container-name prefix of this rehearsal's deploy program. */
+  readonly chain: string;
+  readonly namePrefix: string;
+  /** The deploy program under <dir>. */
+  readonly program: string;
+  readonly ssh: SshAccess;
   /** Where the stack keeps images, and where the rehearsal does (always a directory here). */
   readonly registryStorage: { readonly stack: "s3" | "filesystem"; readonly rehearsal: "filesystem" };
   /** Addresses nginx trusts as Cloudflare for proxied names (Cloudflare's ranges on the host). */
@@ -79,6 +119,10 @@ export interface UpOptions {
   readonly httpsPort?: number;
   /** Registry port on 127.0.0.1. @default a free port */
   readonly registryPort?: number;
+  /** sshd port on 127.0.0.1. @default a free port */
+  readonly sshPort?: number;
+  /** Use this Docker Engine (DOCKER_HOST) instead of starting a private one. */
+  readonly dockerHost?: string;
   /** Addresses that stand in for Cloudflare's ranges. @default REHEARSAL_CLOUDFLARE_RANGES */
   readonly cloudflareRanges?: readonly string[];
   /** Directory holding Pulumi.yaml and the stack files. @default the repository root */
@@ -105,6 +149,35 @@ export function readEndpoints(dir: string): Endpoints {
 /** The stack's validated config. */
 export function loadStackConfig(stack: string, projectDir: string = PROJECT_DIR): Config {
   return parseConfig(toRawConfigInput(readStackFile(stack, projectDir)));
+}
+
+/**
+ * The config the rehearsal renders from: the stack's, with images in a directory under the
+ * rehearsal instead of S3 (same driver settings otherwise; the S3 configuration itself is checked
+ * by the renderer's tests) and the app ports moved to the rehearsal's free ones.
+ */
+export function rehearsalConfig(state: Pick<RehearsalState, "stack" | "appPorts">, projectDir?: string): Config {
+  const stackConfig = loadStackConfig(state.stack, projectDir);
+  return withAppPorts({ ...stackConfig, registry: { ...stackConfig.registry, storage: "filesystem" } }, state.appPorts);
+}
+
+type Part = "frontend" | "backend";
+type PortKind = "bluePort" | "greenPort" | "livePort";
+const PORT_KINDS: readonly PortKind[] = ["livePort", "bluePort", "greenPort"];
+
+/** The config with every app port replaced as `ports` says (the rehearsal's free ports). */
+export function withAppPorts(config: Config, ports: Readonly<Record<string, number>>): Config {
+  const move = (app: string, role: Part, p: Config["proxy"]["apps"][number]["frontend"]): typeof p => ({
+    ...p,
+    ...Object.fromEntries(PORT_KINDS.map((k) => [k, ports[`${app}.${role}.${k}`] ?? p[k]])),
+  });
+  return {
+    ...config,
+    proxy: {
+      ...config.proxy,
+      apps: config.proxy.apps.map((a) => ({ ...a, frontend: move(a.name, "frontend", a.frontend), ...(a.backend ? { backend: move(a.name, "backend", a.backend) } : {}) })),
+    },
+  };
 }
 
 function secretFile(file: string, make: () => string): string {
@@ -139,43 +212,43 @@ function tail(file: string, lines = 20): string {
   }
 }
 
-/** Starts the registry binary in the background and waits until it answers /v2/ with 401. */
+/** Starts (or creates) the registry container and waits until it answers /v2/ with 401. */
 export async function startRegistry(state: RehearsalState): Promise<void> {
   if (state.registryMode === "off") return;
-  const old = readPidFile(state.registryPidFile);
-  if (old !== undefined && pidAlive(old)) throw new Error(`the registry of ${state.dir} already runs (pid ${old})`);
-  const bin = requireBinary("docker-registry");
-  fs.mkdirSync(path.dirname(state.registryLog), { recursive: true });
-  const log = fs.openSync(state.registryLog, "a");
-  // As on the host: http.secret arrives in the environment, never in the config file. Nothing of
-  // this machine's AWS settings reaches the registry (a stray AWS_CA_BUNDLE even stops it starting).
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("AWS_")));
-  env.REGISTRY_HTTP_SECRET = secretFile(path.join(state.dir, "rehearsal", "registry-http-secret"), randomPassword);
-  const child = spawn(bin, ["serve", state.registryConfig], { detached: true, stdio: ["ignore", log, log], env });
-  fs.closeSync(log);
-  if (child.pid === undefined) throw new Error(`could not start ${bin}`);
-  child.unref();
-  fs.mkdirSync(path.dirname(state.registryPidFile), { recursive: true });
-  fs.writeFileSync(state.registryPidFile, `${child.pid}\n`);
+  const config = rehearsalConfig(state);
+  const docker = dockerCli(state.dockerHost);
+  const exists = (await docker(["container", "inspect", "--format", "{{.Id}}", state.registryContainer])).code === 0;
+  if (exists) {
+    await dockerOk(state.dockerHost, ["start", state.registryContainer]);
+  } else {
+    const spec = registryContainerSpec(config);
+    await ensureRegistryImage(state.dockerHost, spec.image);
+    const mounts = spec.mounts.flatMap((m) => ["-v", `${reroot(state.dir, m.hostPath)}:${reroot(state.dir, m.containerPath)}${m.readOnly ? ":ro" : ""}`]);
+    // As on the host: http.secret arrives in the environment (from a root-only file, never in an
+    // argument list), never in the config file.
+    const envFile = path.join(state.dir, "rehearsal", "registry.env");
+    const secret = secretFile(path.join(state.dir, "rehearsal", "registry-http-secret"), randomPassword);
+    fs.writeFileSync(envFile, `REGISTRY_HTTP_SECRET=${secret}\n`, { mode: 0o600 });
+    await dockerOk(state.dockerHost, ["run", "-d", "--name", state.registryContainer, "--restart", "unless-stopped", "--env-file", envFile,
+      "-p", `127.0.0.1:${state.registryPort}:${state.registryPort}`, ...mounts, spec.image, state.registryConfig]);
+  }
   const ca = state.registryMode === "direct" ? fs.readFileSync(path.join(state.dir, "rehearsal", "tls", "ca.crt"), "utf8") : undefined;
   const url = `${state.registryMode === "direct" ? "https" : "http"}://127.0.0.1:${state.registryPort}/v2/`;
-  const pid = child.pid;
-  const up = await waitFor(async () => {
-    if (!pidAlive(pid)) throw new Error("exited");
-    return (await httpStatus(url, ca)) === 401;
-  }, 15_000);
+  const up = await waitFor(async () => (await httpStatus(url, ca)) === 401, 20_000);
   if (!up) {
-    await stopProcess(pid, "docker-registry").catch(() => undefined);
-    throw new Error(`the registry did not answer ${url} with 401 within 15 s; last lines of ${state.registryLog}:\n${tail(state.registryLog)}`);
+    const logs = await docker(["logs", "--tail", "20", state.registryContainer]);
+    throw new Error(`the registry container did not answer ${url} with 401 within 20 s:\n${logs.stdout}${logs.stderr}`);
   }
 }
 
-/** Stops the registry (if running) and waits until it is gone. */
+/** Stops the registry container (kept, with its data in <dir>). */
 export async function stopRegistry(state: RehearsalState): Promise<"stopped" | "not-running"> {
-  const pid = readPidFile(state.registryPidFile);
-  const result = pid === undefined ? "not-running" : await stopProcess(pid, "docker-registry");
-  fs.rmSync(state.registryPidFile, { force: true });
-  return result;
+  if (state.registryMode === "off") return "not-running";
+  const docker = dockerCli(state.dockerHost);
+  const running = (await docker(["container", "inspect", "--format", "{{.State.Running}}", state.registryContainer])).stdout.trim() === "true";
+  if (!running) return "not-running";
+  await dockerOk(state.dockerHost, ["stop", state.registryContainer]);
+  return "stopped";
 }
 
 /** Stops nginx (master and workers) if running. */
@@ -188,20 +261,20 @@ export async function stopNginx(state: RehearsalState): Promise<"stopped" | "not
 
 /** Everything `up` rendered for the rehearsal, for tests that re-deliver or inspect them. */
 export interface RehearsalRender {
+  /** The stack's config with the rehearsal's app ports. */
   readonly config: Config;
   readonly files: readonly HostFile[];
   /** nginx's files (delivered through apply-nginx.sh). */
   readonly nginxFiles: readonly HostFile[];
   /** The directories apply-nginx.sh prunes. */
   readonly ownedDirs: readonly string[];
+  /** The deploy tooling (program, apps file, sudoers, key, units) and the registry login (secret). */
+  readonly deployFiles: readonly HostFile[];
 }
 
 /** Renders the stack's host files for the rehearsal in `state.dir` (reusing its passwords and TLS). */
 export async function renderRehearsal(state: RehearsalState, projectDir?: string): Promise<RehearsalRender> {
-  const stackConfig = loadStackConfig(state.stack, projectDir);
-  // No S3 here: the registry keeps the images in a directory under the rehearsal (same driver
-  // settings otherwise; the S3 configuration itself is checked by the tests of the renderer).
-  const config: Config = { ...stackConfig, registry: { ...stackConfig.registry, storage: "filesystem" } };
+  const config = rehearsalConfig(state, projectDir);
   const dir = state.dir;
   const priv = path.join(dir, "rehearsal");
   const tls = await ensureRehearsalTls(path.join(priv, "tls"), [...servedNames(config), ...config.tls.extraNames]);
@@ -220,7 +293,8 @@ export async function renderRehearsal(state: RehearsalState, projectDir?: string
     httpPort: state.httpPort,
     httpsPort: state.httpsPort,
     registryPort: state.registryPort,
-    registryListenAddress: `127.0.0.1:${state.registryPort}`,
+    // Inside its container the registry listens on all addresses; Docker publishes it on loopback.
+    registryListenAddress: `:${state.registryPort}`,
     // The public registry name does not resolve here: answer for 127.0.0.1 and localhost as well.
     registryExtraServerNames: ["127.0.0.1", "localhost"],
     // As root, nginx would switch workers to nobody, who cannot read the 0700 scratch dir.
@@ -236,35 +310,69 @@ export async function renderRehearsal(state: RehearsalState, projectDir?: string
     extraHostAuth,
     options,
   });
+  const deployFiles: HostFile[] = [
+    ...deployToolingFiles({
+      config,
+      program: fs.readFileSync(DEPLOY_PROGRAM, "utf8"),
+      deployPublicKey: state.ssh.publicKey,
+      options: {
+        root: dir,
+        deployUser: state.ssh.user,
+        chain: state.chain,
+        namePrefix: state.namePrefix,
+        dockerHost: state.dockerHost,
+        registryPort: state.registryPort,
+        registryContainer: state.registryContainer,
+      },
+    }),
+    ...(config.registry.enabled ? [{
+      path: reroot(dir, HOST_PATHS.deployDockerConfig), mode: 0o600, secret: true, usedBy: [],
+      content: renderRegistryAuth(`127.0.0.1:${state.registryPort}`, config.registry.username, password),
+    } satisfies HostFile] : []),
+  ];
   for (const d of hostDirectories(config, options)) fs.mkdirSync(d, { recursive: true });
   return {
     config,
     files,
     nginxFiles: files.filter((f) => f.usedBy.includes("nginx") && !f.usedBy.includes("registry")),
     ownedDirs: NGINX_OWNED_DIRS.map((d) => reroot(dir, d)),
+    deployFiles,
   };
 }
 
-/** Renders, starts nginx and the registry, waits until both answer, writes endpoints.json. */
+/** Runs the installed deploy program as root (restore, teardown, or a user command). */
+export async function runProgram(state: RehearsalState, args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return run(requireBinary("python3"), ["-I", state.program, ...args], { timeoutMs: 600_000 });
+}
+
+/** Runs the deploy program over the rehearsal's SSH as the deploy user, exactly as CI does. */
+export async function runOverSsh(state: RehearsalState, request: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return run(requireBinary("ssh"), [...sshArgs(state.ssh), request], { timeoutMs: 600_000 });
+}
+
+/** Renders, starts Docker, the registry, nginx, the deploy tooling and sshd; writes endpoints.json. */
 export async function up(opts: UpOptions): Promise<Endpoints> {
   const log = opts.log ?? ((): void => undefined);
-  for (const bin of ["nginx", "docker-registry", "openssl", "bash"]) requireBinary(bin);
+  if (process.getuid?.() !== 0) throw new Error("the rehearsal needs root: it starts dockerd and sshd, adds a user and iptables rules");
+  for (const bin of ["nginx", "docker", "dockerd", "openssl", "bash", "iptables", "iptables-restore", "sshd", "ssh", "ssh-keygen", "sudo", "visudo", "python3", "useradd", "ss"]) requireBinary(bin);
   const config = loadStackConfig(opts.stack, opts.projectDir);
-  const dir = path.resolve(opts.dir);
-  fs.mkdirSync(dir, { recursive: true });
+  fs.mkdirSync(path.resolve(opts.dir), { recursive: true });
+  const dir = fs.realpathSync(path.resolve(opts.dir));
+  if (!/^\/[A-Za-z0-9/._-]+$/.test(dir)) throw new Error(`--dir ${dir}: use a path of plain characters (it appears in the sudoers rule)`);
   if (fs.existsSync(STATE(dir))) {
     const prev = readState(dir);
     if (prev.stack !== opts.stack) throw new Error(`${dir} holds a rehearsal of stack ${prev.stack}; use another --dir for ${opts.stack}`);
-    const running = [readPidFile(prev.nginx.pidFile), readPidFile(prev.registryPidFile)].filter((p): p is number => p !== undefined && pidAlive(p));
+    const running = [readPidFile(prev.nginx.pidFile), prev.dockerd ? readPidFile(prev.dockerd.pidFile) : undefined, readPidFile(prev.ssh.pidFile)]
+      .filter((p): p is number => p !== undefined && pidAlive(p));
     if (running.length > 0) throw new Error(`a rehearsal already runs in ${dir} (pids ${running.join(", ")}); stop it with: npm run local -- down --dir ${dir}`);
   }
 
-  const ports: Array<[number | undefined, string]> = [[opts.httpPort, "--http-port"], [opts.httpsPort, "--https-port"], [opts.registryPort, "--registry-port"]];
+  const ports: Array<[number | undefined, string]> = [[opts.httpPort, "--http-port"], [opts.httpsPort, "--https-port"], [opts.registryPort, "--registry-port"], [opts.sshPort, "--ssh-port"]];
   const given = ports.filter(([p]) => p !== undefined).map(([p]) => p);
-  if (new Set(given).size !== given.length) throw new Error(`--http-port, --https-port and --registry-port must differ (got ${given.join(", ")})`);
+  if (new Set(given).size !== given.length) throw new Error(`--http-port, --https-port, --registry-port and --ssh-port must differ (got ${given.join(", ")})`);
   for (const [p, what] of ports) if (p !== undefined) await assertPortFree(p, what);
   const chosen: number[] = [];
-  const pick = async (p: number | undefined): Promise<number> => {
+  const pick = async (p?: number): Promise<number> => {
     if (p !== undefined) return p;
     for (;;) {
       const f = await freePort();
@@ -274,48 +382,95 @@ export async function up(opts: UpOptions): Promise<Endpoints> {
   const httpPort = await pick(opts.httpPort);
   const httpsPort = await pick(opts.httpsPort);
   const registryPort = await pick(opts.registryPort);
+  const sshPort = await pick(opts.sshPort);
+  const appPorts: Record<string, number> = {};
+  for (const app of config.proxy.apps) {
+    for (const role of ["frontend", "backend"] as const) {
+      if (!app[role]) continue;
+      for (const k of PORT_KINDS) appPorts[`${app.name}.${role}.${k}`] = await pick();
+    }
+  }
 
+  const id = randomBytes(3).toString("hex");
   const r = (p: string): string => reroot(dir, p);
+  const priv = path.join(dir, "rehearsal");
+  fs.mkdirSync(priv, { recursive: true, mode: 0o700 });
+  const keys = await ensureKeys(path.join(priv, "ssh"));
+  const user = `bd${id}`;
+  const ssh: SshAccess = {
+    user,
+    home: r(`/home/${user}`),
+    port: sshPort,
+    pidFile: r("/run/berth-sshd.pid"),
+    log: r("/var/log/berth/sshd.log"),
+    keyFile: keys.keyFile,
+    publicKey: keys.publicKey,
+    knownHostsFile: path.join(priv, "ssh", "known_hosts"),
+    sudoersFile: `/etc/sudoers.d/berth-rehearsal-${id}`,
+  };
   const nginxErrorLog = path.join(r(HOST_PATHS.nginxLogDir), "error.log");
-  const state: RehearsalState = {
+  const base = {
     stack: opts.stack,
     dir,
+    id,
     httpPort,
     httpsPort,
     registryPort,
     registryMode: !config.registry.enabled ? "off" : config.registry.expose,
     registryConfig: r(HOST_PATHS.registryConfig),
-    registryPidFile: r("/run/berth-registry.pid"),
-    registryLog: r("/var/log/berth/registry.log"),
+    registryContainer: `berth-${id}-registry`,
     nginx: {
       args: ["-p", `${dir}/`, "-c", r(HOST_PATHS.nginxConf), "-e", nginxErrorLog],
       pidFile: r(HOST_PATHS.nginxPid),
     },
     basicAuthPasswordFiles: Object.fromEntries(config.proxy.extraHosts.filter((h) => h.basicAuthUser !== undefined)
       .map((h) => [h.hostname, path.join(dir, "rehearsal", "basic-auth", h.hostname)])),
+    appPorts,
+    chain: `BR${id.toUpperCase()}`,
+    namePrefix: `berth-${id}`,
+    program: r(HOST_PATHS.deployProgram),
+    ssh,
     registryStorage: { stack: config.registry.storage, rehearsal: "filesystem" },
     cloudflareRanges: [...(opts.cloudflareRanges ?? REHEARSAL_CLOUDFLARE_RANGES)],
-  };
+  } as const;
+  let state: RehearsalState = { ...base, dockerHost: opts.dockerHost ?? "" };
   if (config.registry.enabled && config.registry.storage === "s3") log(`registry: the stack keeps images in S3; here they go to ${r(config.registry.dataDir)}`);
   if (proxiedServedNames(config).length > 0) log(`Cloudflare-proxied names: nginx trusts ${state.cloudflareRanges.join(", ")} as Cloudflare here`);
-  fs.mkdirSync(path.dirname(STATE(dir)), { recursive: true, mode: 0o700 });
-  fs.writeFileSync(STATE(dir), `${JSON.stringify(state, null, 2)}\n`);
+  const save = (): void => fs.writeFileSync(STATE(dir), `${JSON.stringify(state, null, 2)}\n`);
+  save();
 
-  log(`rendering stack ${opts.stack} into ${dir}`);
-  const rendered = await renderRehearsal(state, opts.projectDir);
   try {
+    if (!opts.dockerHost) {
+      log("starting a private dockerd");
+      const dockerd = await startPrivateDockerd(path.join(priv, "docker"), r("/var/log/berth/dockerd.log"));
+      state = { ...state, dockerHost: dockerd.host, dockerd };
+      save();
+    }
+    log(`rendering stack ${opts.stack} into ${dir}`);
+    const rendered = await renderRehearsal(state, opts.projectDir);
     // Registry and TLS files first: nginx's configuration test reads the certificate.
     writeHostFiles(rendered.files.filter((f) => !rendered.nginxFiles.includes(f)));
     if (state.registryMode !== "off") {
-      log(`starting docker-registry on 127.0.0.1:${registryPort} (${state.registryMode})`);
+      log(`starting the registry container on 127.0.0.1:${registryPort} (${state.registryMode})`);
       await startRegistry(state);
     }
+    log("installing the deploy program, its switch and the deploy user");
+    writeHostFiles(rendered.deployFiles);
+    // The deploy user must reach the program and the apps file (0755/0644); secrets stay 0700/0600.
+    fs.chmodSync(dir, 0o711);
+    for (const d of [HOST_PATHS.deployStateDir, HOST_PATHS.maintenanceDir]) fs.mkdirSync(r(d), { recursive: true, mode: 0o755 });
+    await createDeployUser(user, ssh.home);
+    await installSudoers(renderSudoers(user, state.program), ssh.sudoersFile);
+    const restored = await runProgram(state, ["restore"]);
+    if (restored.code !== 0) throw new Error(`berth-deploy restore failed: ${restored.stderr.trim()}`);
     if (config.proxy.enabled) {
       log(`starting nginx on 127.0.0.1:${httpPort} (http) and 127.0.0.1:${httpsPort} (https)`);
       await applyNginxFiles(rendered.nginxFiles, rendered.ownedDirs, state.nginx);
       const ok = await waitFor(async () => (await httpStatus(`http://127.0.0.1:${httpPort}/`)) === 301, 10_000);
       if (!ok) throw new Error(`nginx did not answer on 127.0.0.1:${httpPort}; last lines of its error log:\n${tail(nginxErrorLog)}`);
     }
+    log(`starting sshd on 127.0.0.1:${sshPort} for ${user}`);
+    await startSshd(ssh, keys.hostKey);
   } catch (e) {
     await down(dir).catch(() => undefined);
     throw e;
@@ -330,14 +485,59 @@ export async function up(opts: UpOptions): Promise<Endpoints> {
     caFile: path.join(dir, "rehearsal", "tls", "ca.crt"),
     http: `http://127.0.0.1:${httpPort}`,
     https: `https://127.0.0.1:${httpsPort}`,
+    dockerHost: state.dockerHost,
+    apps: Object.fromEntries(config.proxy.apps.map((a) => [a.name, { url: `https://127.0.0.1:${httpsPort}/`, host: a.hostnames[0] ?? null }])),
+    sshPort,
+    sshUser: user,
+    sshKeyFile: ssh.keyFile,
+    sshKnownHostsFile: ssh.knownHostsFile,
   };
   fs.writeFileSync(ENDPOINTS(dir), `${JSON.stringify(endpoints, null, 2)}\n`);
   return endpoints;
 }
 
-/** Stops nginx and the registry of the rehearsal in `dir`; throws if anything survives. */
-export async function down(dir: string): Promise<{ nginx: string; registry: string }> {
+/** What `down` did, per part. */
+export interface DownResult {
+  readonly nginx: string;
+  readonly registry: string;
+  readonly docker: string;
+  readonly sshd: string;
+}
+
+/**
+ * Stops everything of the rehearsal in `dir`: sshd, the deploy user and its sudoers rule, the
+ * switch's iptables chains, nginx, the containers (and the private dockerd when `up` started it).
+ */
+export async function down(dir: string): Promise<DownResult> {
   const state = readState(dir);
-  const [nginx, registry] = await Promise.all([stopNginx(state), stopRegistry(state)]);
-  return { nginx, registry };
+  const errors: string[] = [];
+  const attempt = async <T>(what: string, f: () => Promise<T>, fallback: T): Promise<T> => {
+    try {
+      return await f();
+    } catch (e) {
+      errors.push(`${what}: ${e instanceof Error ? e.message : String(e)}`);
+      return fallback;
+    }
+  };
+  const sshdPid = readPidFile(state.ssh.pidFile);
+  const sshd = sshdPid !== undefined && pidAlive(sshdPid) ? "stopped" : "not-running";
+  await attempt("sshd", () => removeDeployAccess(state.ssh), undefined);
+  if (fs.existsSync(state.program)) await attempt("iptables", () => runProgram(state, ["teardown"]), undefined);
+  const nginx = await attempt("nginx", () => stopNginx(state), "failed");
+  let registry = "not-running";
+  let docker = "not-running";
+  if (state.dockerHost) {
+    const cli = dockerCli(state.dockerHost);
+    registry = await attempt("registry", () => stopRegistry(state), "failed");
+    if (state.dockerd) {
+      docker = await attempt("dockerd", () => stopPrivateDockerd(state.dockerd!), "failed");
+    } else {
+      // A shared daemon: remove only this rehearsal's containers.
+      const ids = (await cli(["ps", "-aq", "--filter", `name=^${state.namePrefix}-`])).stdout.split("\n").filter(Boolean);
+      if (ids.length > 0) await cli(["rm", "-f", ...ids]);
+      docker = "shared";
+    }
+  }
+  if (errors.length > 0) throw new Error(`down left something behind:\n${errors.join("\n")}`);
+  return { nginx, registry, docker, sshd };
 }

@@ -173,7 +173,7 @@ export function registryListenAddress(config: HostLayerConfig): string {
 export function hostDirectories(config: HostLayerConfig, options: HostFilesOptions = {}): string[] {
   const root = options.root ?? "/";
   const dirs: string[] = [];
-  if (config.proxy.enabled) dirs.push(HOST_PATHS.acmeWebroot, HOST_PATHS.nginxLogDir, `${HOST_PATHS.nginxBerthDir}/live`, posix.dirname(HOST_PATHS.nginxPid));
+  if (config.proxy.enabled) dirs.push(HOST_PATHS.acmeWebroot, HOST_PATHS.nginxLogDir, HOST_PATHS.maintenanceDir, posix.dirname(HOST_PATHS.nginxPid));
   if (config.registry.enabled && config.registry.storage === "filesystem") dirs.push(config.registry.dataDir);
   if (config.proxy.enabled && options.nginxTempUnderRoot) dirs.push("/var/lib/nginx");
   return dirs.map((d) => reroot(root, d));
@@ -195,6 +195,7 @@ export function nginxSpec(input: HostFilesInput): NginxSpec {
       pidFile: r(HOST_PATHS.nginxPid),
       logDir: r(HOST_PATHS.nginxLogDir),
       acmeWebroot: r(HOST_PATHS.acmeWebroot),
+      maintenanceDir: r(HOST_PATHS.maintenanceDir),
       // Shipped by the nginx package, so never re-rooted.
       mimeTypes: HOST_PATHS.nginxMimeTypes,
       ...(o.nginxTempUnderRoot ? { tempDir: r("/var/lib/nginx") } : {}),

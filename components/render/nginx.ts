@@ -3,24 +3,37 @@
 // Layout (paths come from NginxPaths, so the rehearsal can re-root them):
 //   nginx.conf                 main file: process settings, TLS policy, includes of the files below
 //   berth/snippets/*.conf      headers and proxy settings shared by every server
-//   berth/live/<app>.conf      the app's named upstreams at its live color (blue/green switch point)
 //   berth/sites/NN-*.conf      one file per server: port-80 redirect, default, registry, apps, extra hosts
 //   berth/auth/<host>.htpasswd basic-auth users of extra hosts
-// nginx keeps the previous configuration when a reload fails its test, and Berth's delivery runs
-// `nginx -t` before reloading, so a bad render never goes live (see host/apply-nginx.sh).
+// Blue/green never touches these files: each app part's upstream is a fixed loopback "live" port that
+// the deploy program's iptables switch forwards to the live color (host/berth-deploy), so a deploy
+// needs no reload. nginx keeps the previous configuration when a reload fails its test, and Berth's
+// delivery runs `nginx -t` before reloading, so a bad render never goes live (host/apply-nginx.sh).
 import * as posix from "node:path/posix";
 import type { HostFile } from "./paths";
 
 /** A blue/green deployment color. */
 export type Color = "blue" | "green";
 
-/** The two loopback ports an app component listens on, one per color. */
+/** The loopback ports of one app part: one per color, and the fixed one nginx proxies to. */
 export interface UpstreamPorts {
   /** Port of the blue container on 127.0.0.1. */
   readonly bluePort: number;
   /** Port of the green container on 127.0.0.1. */
   readonly greenPort: number;
+  /** Port nginx connects to; the switch forwards it to the live color's port. */
+  readonly livePort: number;
 }
+
+/**
+ * Upstream connection reuse, bounded so that a switch completes on its own: an idle pooled
+ * connection closes after 1 s, a busy one after 2 s of use (after its current request), so two
+ * seconds after a switch no connection to the old color is left and it can be stopped.
+ */
+export const UPSTREAM_KEEPALIVE = { connections: 32, timeoutSeconds: 1, timeSeconds: 2 } as const;
+
+/** Retry-After of the maintenance answer, in seconds. */
+export const MAINTENANCE_RETRY_AFTER_SECONDS = 120;
 
 /** An application served by nginx: `/` to its front end, `backendPath` to its back end. */
 export interface NginxApp {
@@ -34,7 +47,7 @@ export interface NginxApp {
   readonly backend?: UpstreamPorts;
   /** Path prefix of the back end, e.g. "/api" (the prefix is passed on unchanged). */
   readonly backendPath: string;
-  /** Color written into the live-upstream file when it is first created. */
+  /** Color the switch points at before the first deploy. */
   readonly initialColor: Color;
 }
 
@@ -67,8 +80,10 @@ export interface NginxRegistry {
 export interface NginxPaths {
   /** The main configuration file (`nginx -c`). */
   readonly mainConfig: string;
-  /** Directory holding sites/, live/, snippets/ and auth/. */
+  /** Directory holding sites/, snippets/ and auth/. */
   readonly berthDir: string;
+  /** Directory of per-app maintenance flag files (`<dir>/<app>`), written by the deploy program. */
+  readonly maintenanceDir: string;
   readonly pidFile: string;
   readonly logDir: string;
   /** Root that port 80 serves `/.well-known/acme-challenge/` from. */
@@ -132,34 +147,9 @@ export function upstreamName(appName: string, role: "frontend" | "backend"): str
   return `berth_${appName.replace(/-/g, "_")}_${role}`;
 }
 
-/** Path of an app's live-upstream file under the nginx Berth dir. */
-export function liveUpstreamPath(berthDir: string, appName: string): string {
-  return posix.join(berthDir, "live", `${appName}.conf`);
-}
-
-/**
- * Content of an app's live-upstream file for `color`. The blue/green deploy command rewrites only
- * this file (then tests and reloads nginx) to switch one app without touching any other.
- */
-export function renderLiveUpstreams(app: Pick<NginxApp, "name" | "frontend" | "backend">, color: Color): string {
-  const port = (u: UpstreamPorts): number => (color === "blue" ? u.bluePort : u.greenPort);
-  const lines = [
-    `# Live color of app "${app.name}": ${color}.`,
-    "# Written once by Berth; afterwards the blue/green deploy command owns this file.",
-    `upstream ${upstreamName(app.name, "frontend")} {`,
-    `    server 127.0.0.1:${port(app.frontend)};`,
-    "}",
-  ];
-  if (app.backend) {
-    lines.push(`upstream ${upstreamName(app.name, "backend")} {`, `    server 127.0.0.1:${port(app.backend)};`, "}");
-  }
-  return `${lines.join("\n")}\n`;
-}
-
-/** The color a live-upstream file currently points at, or undefined when it is not one of ours. */
-export function parseLiveColor(content: string): Color | undefined {
-  const m = /^# Live color of app "[^"]+": (blue|green)\.$/m.exec(content);
-  return m ? (m[1] as Color) : undefined;
+/** Path of an app's maintenance flag: while it exists, nginx answers 503 for the app. */
+export function maintenanceFlagPath(maintenanceDir: string, appName: string): string {
+  return posix.join(maintenanceDir, appName);
 }
 
 const HEADER = "# Managed by Berth (components/render/nginx.ts). Changes here are overwritten on the next update.";
@@ -249,10 +239,6 @@ export function renderNginxFiles(spec: NginxSpec): HostFile[] {
     "proxy_read_timeout 1h;",
   ]));
 
-  for (const app of spec.apps) {
-    files.push(file(liveUpstreamPath(dir, app.name), renderLiveUpstreams(app, app.initialColor).trimEnd().split("\n"), { createOnly: true }));
-  }
-
   // Port 80: certbot's webroot challenge, everything else to HTTPS.
   const httpsPortSuffix = spec.httpsPort === 443 ? "" : `:${spec.httpsPort}`;
   files.push(file(posix.join(dir, "sites", "00-http.conf"), [
@@ -325,6 +311,15 @@ export function renderNginxFiles(spec: NginxSpec): HostFile[] {
   for (const app of spec.apps) {
     const isDefault = app === catchAll;
     const appProxy = [securityHeaders, proxyHeaders, ...hostHeaders("$host"), websocket];
+    const upstream = (role: "frontend" | "backend", ports: UpstreamPorts): string[] => [
+      `# ${role}: blue ${ports.bluePort}, green ${ports.greenPort}; the switch forwards ${ports.livePort} to the live one.`,
+      ...block(`upstream ${upstreamName(app.name, role)}`, [
+        `server 127.0.0.1:${ports.livePort};`,
+        `keepalive ${UPSTREAM_KEEPALIVE.connections};`,
+        `keepalive_timeout ${UPSTREAM_KEEPALIVE.timeoutSeconds}s;`,
+        `keepalive_time ${UPSTREAM_KEEPALIVE.timeSeconds}s;`,
+      ]),
+    ];
     const locations: string[] = [
       ...block("location /", [...appProxy, `proxy_pass http://${upstreamName(app.name, "frontend")};`]),
     ];
@@ -333,9 +328,14 @@ export function renderNginxFiles(spec: NginxSpec): HostFile[] {
       const prefix = app.backendPath.replace(/[.]/g, "\\.");
       locations.push("", ...block(`location ~ ^${prefix}(?:/|$)`, [...appProxy, `proxy_pass http://${upstreamName(app.name, "backend")};`]));
     }
+    const flag = maintenanceFlagPath(spec.paths.maintenanceDir, app.name);
     files.push(file(posix.join(dir, "sites", `30-app-${app.name}.conf`), [
       HEADER,
-      `# App "${app.name}": / to the front end${app.backend ? `, ${app.backendPath} to the back end` : ""}; upstreams in ${liveUpstreamPath(dir, app.name)}.`,
+      `# App "${app.name}": / to the front end${app.backend ? `, ${app.backendPath} to the back end` : ""}.`,
+      "# Upstream connections are reused for at most 2 s, so a blue/green switch drains by itself.",
+      ...upstream("frontend", app.frontend),
+      ...(app.backend ? ["", ...upstream("backend", app.backend)] : []),
+      "",
       ...block("server", [
         https(isDefault),
         `server_name ${isDefault ? "_" : app.hostnames.join(" ")};`,
@@ -349,6 +349,17 @@ export function renderNginxFiles(spec: NginxSpec): HostFile[] {
           ...block('if ($host !~ "^[0-9.]+$|^\\[[0-9a-f:.]+\\]$")', ["return 421;"]),
           "",
         ] : []),
+        `# Maintenance: \`berth-deploy maintenance ${app.name} on\` creates the flag; nginx tests it on every`,
+        "# request, so no reload is needed and the app keeps running behind it.",
+        ...block(`if (-f ${flag})`, ["return 503;"]),
+        "error_page 503 @berth_maintenance;",
+        ...block("location @berth_maintenance", [
+          securityHeaders,
+          `add_header Retry-After ${MAINTENANCE_RETRY_AFTER_SECONDS} always;`,
+          "default_type text/plain;",
+          `return 503 "${app.name} is down for maintenance; please retry in a few minutes.\\n";`,
+        ]),
+        "",
         ...locations,
       ]),
     ]));
@@ -428,9 +439,10 @@ function renderMain(spec: NginxSpec): string[] {
       `ssl_certificate ${spec.certificatePath};`,
       `ssl_certificate_key ${spec.keyPath};`,
       "",
-      ...block("map $http_upgrade $connection_upgrade", ["default upgrade;", '"" close;']),
+      "# WebSocket upgrades pass through; other requests send no Connection header, so app upstreams",
+      "# can keep their connections alive (\"close\" here would turn upstream keepalive off).",
+      ...block("map $http_upgrade $connection_upgrade", ["default upgrade;", '"" "";']),
       "",
-      `include ${posix.join(p.berthDir, "live", "*.conf")};`,
       `include ${posix.join(p.berthDir, "sites", "*.conf")};`,
     ]),
   ];

@@ -38,8 +38,6 @@ export const HOST_PATHS = {
   nginxBerthDir: "/etc/nginx/berth",
   /** One server block per file; replaced as a set on every update. */
   nginxSitesDir: "/etc/nginx/berth/sites",
-  /** One upstream file per app holding its live color; created once, then owned by the deploy command. */
-  nginxLiveDir: "/etc/nginx/berth/live",
   nginxSnippetsDir: "/etc/nginx/berth/snippets",
   /** htpasswd files for extra hosts with basic auth. */
   nginxAuthDir: "/etc/nginx/berth/auth",
@@ -57,11 +55,28 @@ export const HOST_PATHS = {
   tlsPrivateKey: "/etc/berth/tls/server.key",
   /** The CA that signed the server certificate (self-signed mode), for clients to trust. */
   tlsCa: "/etc/berth/tls/ca.crt",
+  /** The deploy program (host/berth-deploy), root-owned; the deploy user reaches it through sudo. */
+  deployProgram: "/usr/local/lib/berth/berth-deploy",
+  /** Its configuration: apps.json (public), the sudoers rule before it is checked and installed. */
+  deployConfigDir: "/etc/berth/deploy",
+  deployApps: "/etc/berth/deploy/apps.json",
+  deploySudoersStaged: "/etc/berth/deploy/sudoers",
+  /** Docker client config with the registry credentials: root only, never in argv or a log. */
+  deployDockerConfigDir: "/etc/berth/deploy/docker",
+  deployDockerConfig: "/etc/berth/deploy/docker/config.json",
+  /** Live color and tag per app, locks, maintenance flags. */
+  deployStateDir: "/var/lib/berth/deploy",
+  /** nginx answers 503 for an app while `<dir>/<app>` exists (no reload). */
+  maintenanceDir: "/var/lib/berth/deploy/maintenance",
+  /** One JSON line per deploy, rollback, maintenance change and retention run. */
+  deployLog: "/var/log/berth/deploy.log",
+  sudoers: "/etc/sudoers.d/berth-deploy",
+  systemdDir: "/etc/systemd/system",
 } as const;
 
 /**
  * Directories whose content Berth owns completely: on delivery, files there that are no longer
- * rendered are removed. The live-upstream dir is not one of them (the deploy command owns it).
+ * rendered are removed.
  */
 export const NGINX_OWNED_DIRS: readonly string[] = [
   `${HOST_PATHS.nginxBerthDir}/sites`,

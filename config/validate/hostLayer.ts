@@ -1,5 +1,6 @@
-// Host-layer rules: the registry's exposure, each served name claimed once, blue/green ports apart, and a
-// TLS mode that can actually certify the names the stack serves (and that DNS points at the host).
+// Host-layer rules: the registry's exposure, each served name claimed once, every app port and repository
+// its own, and a TLS mode that can actually certify the names the stack serves (and that DNS points at
+// the host).
 import { HSTS_PRELOAD_MIN_MAX_AGE } from "../../lib/apiRules";
 import { servedNames } from "../../lib/certificates";
 import { owningZone, planRecords, recordFqdn } from "../../lib/dnsPlan";
@@ -23,13 +24,28 @@ export function validateHostLayer(raw: Raw, add: (p: ConfigProblem) => void): vo
     else names.set(name, key);
   };
   if (reg.enabled && reg.expose === "proxy" && reg.hostname) claim(reg.hostname, "berth:registry.hostname", reg.hostname);
+  // Every loopback port an app uses is the app's alone: the switch forwards live ports by number.
+  const portOwner = new Map<number, string>();
+  if (reg.enabled) portOwner.set(reg.port, "berth:registry.port");
+  const repoOwner = new Map<string, string>();
   raw.proxy.apps.forEach((app, ai) => {
     app.hostnames.forEach((h, hi) => claim(h, `berth:proxy.apps[${ai}].hostnames[${hi}]`, h));
-    const ports = [app.frontend.bluePort, app.frontend.greenPort, ...(app.backend ? [app.backend.bluePort, app.backend.greenPort] : [])];
-    if (new Set(ports).size !== ports.length) {
-      add({ key: `berth:proxy.apps[${ai}]`, value: ports, message: "blue and green ports of the front and back end must all differ" });
+    for (const role of ["frontend", "backend"] as const) {
+      const part = app[role];
+      if (!part) continue;
+      for (const which of ["bluePort", "greenPort", "livePort"] as const) {
+        const key = `berth:proxy.apps[${ai}].${role}.${which}`;
+        const prev = portOwner.get(part[which]);
+        if (prev) add({ key, value: part[which], message: `port ${part[which]} is already used by ${prev}; every blue, green and live port must differ` });
+        else portOwner.set(part[which], key);
+      }
+      const repo = part.repository ?? `${app.name}-${role}`;
+      const prevRepo = repoOwner.get(repo);
+      if (prevRepo) add({ key: `berth:proxy.apps[${ai}].${role}.repository`, value: repo, message: `repository ${repo} is already used by ${prevRepo}; each app part needs its own` });
+      else repoOwner.set(repo, `berth:proxy.apps[${ai}].${role}`);
     }
   });
+
   const catchAll = raw.proxy.apps.filter((a) => a.hostnames.length === 0);
   if (catchAll.length > 1) {
     add({ key: "berth:proxy.apps", value: catchAll.map((a) => a.name), message: "only one app may have no hostnames (the catch-all server reached by IP)" });

@@ -1,7 +1,7 @@
 // Properties of the nginx files that matter for safety and for the deploy tooling, checked on the
 // shipped stacks' renders (fixed fake material) and on small hand-made specs.
 import { describe, expect, it } from "vitest";
-import { hstsValue, liveUpstreamPath, parseLiveColor, renderLiveUpstreams, renderNginxFiles, TLS_CIPHERS, upstreamName, type NginxSpec } from "../../components/render/nginx";
+import { hstsValue, MAINTENANCE_RETRY_AFTER_SECONDS, maintenanceFlagPath, renderNginxFiles, TLS_CIPHERS, upstreamName, type NginxSpec } from "../../components/render/nginx";
 import { hostFiles } from "../../components/render/hostFiles";
 import { directives, findBlocks } from "../helpers/nginxText";
 import { FIXED_CLOUDFLARE_RANGES, fileAt, fixtureInput, stackConfig, stackFiles } from "../helpers/renderFixtures";
@@ -20,7 +20,6 @@ describe("main nginx.conf", () => {
     "ssl_protocols TLSv1.2 TLSv1.3",
     "ssl_session_cache shared:berth_tls:10m",
     "include /etc/nginx/mime.types",
-    "include /etc/nginx/berth/live/*.conf",
     "include /etc/nginx/berth/sites/*.conf",
   ])("http has %s", (line) => expect(http).toContain(line));
 
@@ -33,8 +32,13 @@ describe("main nginx.conf", () => {
     expect(directives(conf)).toEqual(expect.arrayContaining(["user www-data", "pid /run/nginx.pid", "error_log /var/log/nginx/error.log warn"]));
   });
 
-  it("loads live upstreams before the sites that use them", () => {
-    expect(conf.indexOf("berth/live/*.conf")).toBeLessThan(conf.indexOf("berth/sites/*.conf"));
+  it("sends no Connection header upstream for ordinary requests, so upstream keepalive works", () => {
+    const map = findBlocks(conf, /^map \$http_upgrade \$connection_upgrade$/)[0];
+    expect(directives(map.body)).toEqual(["default upgrade", '"" ""']);
+  });
+
+  it("includes no live-upstream files any more (a blue/green switch changes no nginx file)", () => {
+    expect(conf).not.toContain("/live/");
   });
 });
 
@@ -221,28 +225,29 @@ describe("apps and blue/green upstreams", () => {
     expect(findBlocks(site(prod, "30-app-landing.conf"), /^location ~ /)).toHaveLength(0);
   });
 
-  it("keeps each app's upstreams in its own create-only live file at the initial color", () => {
-    const live = fileAt(prod, "/etc/nginx/berth/live/shop.conf");
-    expect(live.createOnly).toBe(true);
-    expect(directives(findBlocks(live.content, /^upstream berth_shop_frontend$/)[0].body)).toEqual(["server 127.0.0.1:3000"]);
-    expect(directives(findBlocks(live.content, /^upstream berth_shop_backend$/)[0].body)).toEqual(["server 127.0.0.1:8080"]);
-    expect(parseLiveColor(live.content)).toBe("blue");
+  it("points each upstream at the part's fixed live port with bounded keepalive", () => {
+    const text = site(prod, "30-app-shop.conf");
+    expect(directives(findBlocks(text, /^upstream berth_shop_frontend$/)[0].body)).toEqual(["server 127.0.0.1:3000", "keepalive 32", "keepalive_timeout 1s", "keepalive_time 2s"]);
+    expect(directives(findBlocks(text, /^upstream berth_shop_backend$/)[0].body)[0]).toBe("server 127.0.0.1:8080");
+    expect(prod.some((f) => f.path.includes("/live/"))).toBe(false);
   });
 
-  it("renders the green file for the deploy command", () => {
-    const app = { name: "shop", frontend: { bluePort: 3000, greenPort: 3001 }, backend: { bluePort: 8080, greenPort: 8081 } };
-    const green = renderLiveUpstreams(app, "green");
-    expect(green).toContain("server 127.0.0.1:3001;");
-    expect(green).toContain("server 127.0.0.1:8081;");
-    expect(parseLiveColor(green)).toBe("green");
-    expect(liveUpstreamPath("/etc/nginx/berth", "shop")).toBe("/etc/nginx/berth/live/shop.conf");
+  it("answers 503 with Retry-After while the app's maintenance flag exists", () => {
+    const server = findBlocks(site(prod, "30-app-shop.conf"), /^server$/)[0];
+    const flag = maintenanceFlagPath("/var/lib/berth/deploy/maintenance", "shop");
+    expect(flag).toBe("/var/lib/berth/deploy/maintenance/shop");
+    expect(directives(findBlocks(server.body, new RegExp(`^if \\(-f ${flag}\\)$`))[0].body)).toEqual(["return 503"]);
+    expect(directives(server.body)).toContain("error_page 503 @berth_maintenance");
+    const named = directives(findBlocks(server.body, /^location @berth_maintenance$/)[0].body);
+    expect(named).toEqual(expect.arrayContaining([SECURITY, `add_header Retry-After ${MAINTENANCE_RETRY_AFTER_SECONDS} always`]));
   });
 
-  it("defines every upstream a site uses in a live file", () => {
-    const defined = new Set(prod.filter((f) => f.path.includes("/live/")).flatMap((f) => findBlocks(f.content, /^upstream /).map((b) => b.head.split(" ")[1])));
-    const used = prod.filter((f) => f.path.includes("/sites/")).flatMap((f) => [...f.content.matchAll(/proxy_pass http:\/\/(berth_\w+_(?:frontend|backend));/g)].map((m) => m[1]));
-    expect(used.length).toBeGreaterThan(0);
-    for (const u of used) expect(defined).toContain(u);
+  it("defines every upstream a site uses in the same file", () => {
+    for (const f of prod.filter((x) => x.path.includes("/sites/"))) {
+      const defined = new Set(findBlocks(f.content, /^upstream /).map((b) => b.head.split(" ")[1]));
+      const used = [...f.content.matchAll(/proxy_pass http:\/\/(berth_\w+_(?:frontend|backend));/g)].map((m) => m[1]);
+      for (const u of used) expect(defined).toContain(u);
+    }
   });
 
   it("turns hyphens into underscores in upstream names", () => {
@@ -276,11 +281,11 @@ describe("extra hosts", () => {
 
 describe("renderNginxFiles validation", () => {
   const spec: NginxSpec = {
-    paths: { mainConfig: "/n/nginx.conf", berthDir: "/n/berth", pidFile: "/p", logDir: "/l", acmeWebroot: "/w", mimeTypes: "/m" },
+    paths: { mainConfig: "/n/nginx.conf", berthDir: "/n/berth", pidFile: "/p", logDir: "/l", acmeWebroot: "/w", mimeTypes: "/m", maintenanceDir: "/d" },
     httpPort: 80, httpsPort: 443, certificatePath: "/c", keyPath: "/k", hstsMaxAgeSeconds: 0, clientMaxBodySize: "1m",
     apps: [], extraHosts: [],
   };
-  const app = { name: "a", hostnames: [] as string[], frontend: { bluePort: 1, greenPort: 2 }, backendPath: "/api", initialColor: "blue" as const };
+  const app = { name: "a", hostnames: [] as string[], frontend: { bluePort: 1, greenPort: 2, livePort: 3 }, backendPath: "/api", initialColor: "blue" as const };
 
   it("refuses two catch-all apps", () => {
     expect(() => renderNginxFiles({ ...spec, apps: [app, { ...app, name: "b" }] })).toThrow(/catch-all/);

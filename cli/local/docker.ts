@@ -1,0 +1,182 @@
+// A private Docker Engine for the local rehearsal and the tests: Debian's dockerd with its own data
+// and exec roots, socket, pid file, bridge and subnet, so several can run side by side and none
+// touches the machine's own daemon, its docker0 bridge or its iptables rules (--iptables=false:
+// published loopback ports go through docker-proxy). Stopped by its pid, bridge removed after.
+// Also builds the images the rehearsal needs from Debian binaries, since nothing can be pulled.
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { pidAlive, readPidFile, requireBinary, run, runOk, stopProcess, waitFor, type RunResult } from "./procs";
+
+/** A daemon this code started (absent when the caller gave one). */
+export interface PrivateDockerd {
+  /** DOCKER_HOST value, unix://... */
+  readonly host: string;
+  readonly pidFile: string;
+  /** Linux bridge the daemon's containers sit on (made here, removed on stop). */
+  readonly bridge: string;
+  /** The bridge's /24, e.g. 10.213.7.0/24. */
+  readonly subnet: string;
+  readonly execRoot: string;
+  readonly dataRoot: string;
+  readonly log: string;
+}
+
+/** The `docker` client against one daemon, never a shell. */
+export function dockerCli(host: string): (args: readonly string[], opts?: { readonly input?: string; readonly timeoutMs?: number; readonly env?: NodeJS.ProcessEnv }) => Promise<RunResult> {
+  const bin = requireBinary("docker");
+  return (args, opts = {}) => run(bin, args, {
+    env: { ...process.env, DOCKER_HOST: host, DOCKER_BUILDKIT: "0", ...(opts.env ?? {}) },
+    input: opts.input,
+    timeoutMs: opts.timeoutMs ?? 300_000,
+  });
+}
+
+/** Throws with the command's output when it fails. */
+export async function dockerOk(host: string, args: readonly string[], opts: { readonly input?: string; readonly env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
+  const r = await dockerCli(host)(args, opts);
+  if (r.code !== 0) throw new Error(`docker ${args.slice(0, 3).join(" ")} failed (exit ${r.code}): ${(r.stderr || r.stdout).trim()}`);
+  return r;
+}
+
+function usedSubnets(): Set<number> {
+  const used = new Set<number>();
+  try {
+    for (const line of fs.readFileSync("/proc/net/route", "utf8").split("\n").slice(1)) {
+      const dest = line.split("\t")[1];
+      if (!dest || dest.length !== 8) continue;
+      const b = Buffer.from(dest, "hex"); // little endian
+      if (b[0] === 10 && b[1] === 213) used.add(b[2]);
+    }
+  } catch {
+    // no routing table: nothing to avoid
+  }
+  return used;
+}
+
+/**
+ * Starts dockerd with state under `dataRoot` and a short exec root and socket under /run (socket
+ * paths must stay under about 100 characters). Ready when `docker version` answers.
+ */
+export async function startPrivateDockerd(dataRoot: string, logFile: string): Promise<PrivateDockerd> {
+  const dockerd = requireBinary("dockerd");
+  const ip = requireBinary("ip");
+  requireBinary("docker");
+  const id = randomBytes(3).toString("hex");
+  const bridge = `brb${id}`;
+  const used = usedSubnets();
+  let third = -1;
+  for (let i = 0; i < 64 && third < 0; i++) {
+    const n = randomBytes(1)[0];
+    if (!used.has(n)) third = n;
+  }
+  if (third < 0) throw new Error("no free 10.213.x.0/24 subnet for the rehearsal's Docker bridge");
+  const subnet = `10.213.${third}.0/24`;
+  const execRoot = `/run/bd-${id}`;
+  fs.mkdirSync(execRoot, { recursive: true, mode: 0o700 });
+  fs.mkdirSync(dataRoot, { recursive: true, mode: 0o700 });
+  fs.mkdirSync(path.dirname(logFile), { recursive: true });
+  await runOk(ip, ["link", "add", "name", bridge, "type", "bridge"]);
+  const d: PrivateDockerd = {
+    host: `unix://${execRoot}/docker.sock`,
+    pidFile: path.join(execRoot, "dockerd.pid"),
+    bridge,
+    subnet,
+    execRoot,
+    dataRoot,
+    log: logFile,
+  };
+  try {
+    await runOk(ip, ["addr", "add", `10.213.${third}.1/24`, "dev", bridge]);
+    await runOk(ip, ["link", "set", bridge, "up"]);
+    const daemonJson = path.join(dataRoot, "daemon.json");
+    fs.writeFileSync(daemonJson, "{}\n");
+    const log = fs.openSync(logFile, "a");
+    const child = spawn(dockerd, [
+      "--config-file", daemonJson,
+      "--data-root", path.join(dataRoot, "data"),
+      "--exec-root", execRoot,
+      "--pidfile", d.pidFile,
+      "-H", d.host,
+      "--bridge", bridge,
+      // The machine's firewall is not ours: no nat or filter rules; loopback ports use docker-proxy.
+      "--iptables=false", "--ip-masq=false", "--ip-forward=false",
+    ], { detached: true, stdio: ["ignore", log, log] });
+    fs.closeSync(log);
+    child.unref();
+    const cli = dockerCli(d.host);
+    const ok = await waitFor(async () => (await cli(["version", "--format", "{{.Server.Version}}"])).code === 0, 30_000, 200);
+    if (!ok) throw new Error(`dockerd did not answer on ${d.host} within 30 s; see ${logFile}`);
+    return d;
+  } catch (e) {
+    await stopPrivateDockerd(d).catch(() => undefined);
+    throw e;
+  }
+}
+
+/** Removes every container, stops the daemon by its pid, removes its bridge and exec root. */
+export async function stopPrivateDockerd(d: PrivateDockerd): Promise<"stopped" | "not-running"> {
+  const pid = readPidFile(d.pidFile);
+  let result: "stopped" | "not-running" = "not-running";
+  if (pid !== undefined && pidAlive(pid)) {
+    const cli = dockerCli(d.host);
+    const ids = (await cli(["ps", "-aq"], { timeoutMs: 30_000 })).stdout.split("\n").filter(Boolean);
+    if (ids.length > 0) await cli(["rm", "-f", ...ids], { timeoutMs: 60_000 });
+    result = await stopProcess(pid, "dockerd", 20_000);
+  }
+  await run(requireBinary("ip"), ["link", "del", d.bridge]).catch(() => undefined);
+  fs.rmSync(d.execRoot, { recursive: true, force: true });
+  return result;
+}
+
+/** Copies `bins` and the libraries `ldd` lists for them into a fresh root filesystem. */
+async function rootfs(bins: ReadonlyArray<readonly [string, string]>): Promise<string> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "berth-rootfs-"));
+  const ldd = requireBinary("ldd");
+  for (const [src, dest] of bins) {
+    fs.mkdirSync(path.join(dir, path.dirname(dest)), { recursive: true });
+    fs.copyFileSync(src, path.join(dir, dest));
+    fs.chmodSync(path.join(dir, dest), 0o755);
+    const out = (await runOk(ldd, [src])).stdout;
+    for (const m of out.matchAll(/(\/\S+\.so[\w.]*) \(0x/g)) {
+      const lib = m[1];
+      fs.mkdirSync(path.join(dir, path.dirname(lib)), { recursive: true });
+      fs.copyFileSync(fs.realpathSync(lib), path.join(dir, lib));
+    }
+  }
+  fs.mkdirSync(path.join(dir, "tmp"), { mode: 0o1777 });
+  return dir;
+}
+
+async function importRootfs(host: string, dir: string, tag: string, entrypoint: readonly string[]): Promise<void> {
+  await runOk(requireBinary("tar"), ["-C", dir, "-cf", `${dir}.tar`, "."]);
+  try {
+    await dockerOk(host, ["import", "-c", `ENTRYPOINT ${JSON.stringify(entrypoint)}`, `${dir}.tar`, tag]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(`${dir}.tar`, { force: true });
+  }
+}
+
+async function hasImage(host: string, tag: string): Promise<boolean> {
+  return (await dockerCli(host)(["image", "inspect", "--format", "{{.Id}}", tag])).code === 0;
+}
+
+/**
+ * The registry image under the config's name (e.g. registry:2.8.3): Debian's docker-registry binary
+ * at /bin/registry with the C library, run as `registry serve <config>` like the upstream image.
+ */
+export async function ensureRegistryImage(host: string, tag: string): Promise<void> {
+  if (await hasImage(host, tag)) return;
+  const dir = await rootfs([[requireBinary("docker-registry"), "/bin/registry"]]);
+  await importRootfs(host, dir, tag, ["/bin/registry", "serve"]);
+}
+
+/** A base image holding this machine's node binary, for test and example apps (`FROM` it). */
+export async function ensureNodeImage(host: string, tag: string): Promise<void> {
+  if (await hasImage(host, tag)) return;
+  const dir = await rootfs([[fs.realpathSync(requireBinary("node")), "/usr/bin/node"]]);
+  await importRootfs(host, dir, tag, ["/usr/bin/node"]);
+}

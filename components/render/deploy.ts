@@ -1,0 +1,237 @@
+// Pure renderer: the deploy tooling's host files. The deploy program itself is host/berth-deploy
+// (passed in as text); around it go its apps file, the sudoers rule that is its one way to root,
+// the deploy user's forced-command key, the registry credentials it pulls with, and the systemd
+// units that restore the switch at boot and run registry retention on a timer.
+//
+// Everything here is public except the registry credentials (renderRegistryAuth), which the
+// components deliver as a secret file readable by root only.
+import type { Config } from "../../config";
+import { HOST_PATHS, reroot, type HostFile } from "./paths";
+
+/** The slice of Config the deploy tooling reads. */
+export type DeployConfig = Pick<Config, "proxy" | "registry" | "host">;
+
+/** Fixed behaviour of the deploy program (not configuration: safe values for every app). */
+export const DEPLOY_DEFAULTS = {
+  /** A second deploy of the same app waits this long for the first, then fails saying who holds it. */
+  lockWaitSeconds: 300,
+  /** After the switch: longest wait for the old color's connections to end before it is stopped anyway. */
+  drainTimeoutSeconds: 30,
+  /** `docker stop -t`: the app's grace period after SIGTERM. */
+  stopTimeoutSeconds: 10,
+} as const;
+
+/** Where and how the tooling is laid out; defaults describe the real host. */
+export interface DeployToolingOptions {
+  /** Prefix for every path. @default "/" */
+  readonly root?: string;
+  /** Login of the deploy user (the rehearsal makes a unique one). @default config.host.deployUser */
+  readonly deployUser?: string;
+  /** iptables chain of this installation (the rehearsal's is unique per run). @default "BERTH" */
+  readonly chain?: string;
+  /** Prefix of container names. @default "berth" */
+  readonly namePrefix?: string;
+  /** DOCKER_HOST for the program; unset = the system daemon. */
+  readonly dockerHost?: string;
+  /** Port of the registry on 127.0.0.1. @default config.registry.port */
+  readonly registryPort?: number;
+  /** Name of the registry container (retention restarts it around garbage-collect). @default "berth-registry" */
+  readonly registryContainer?: string;
+}
+
+/** Everything the tooling files are rendered from. */
+export interface DeployToolingInput {
+  readonly config: DeployConfig;
+  /** Text of host/berth-deploy. */
+  readonly program: string;
+  /** OpenSSH public key of the deploy user (the CI key). */
+  readonly deployPublicKey: string;
+  readonly options?: DeployToolingOptions;
+}
+
+const CHAIN = /^[A-Z][A-Z0-9]{0,15}$/;
+const USER = /^[a-z_][a-z0-9_-]{0,31}$/;
+const SUDOERS_SAFE_PATH = /^\/[A-Za-z0-9/._-]+$/;
+
+/** Where the registry answers the host itself: loopback, so pulls need no DNS, CA or hairpin. */
+export function registryAddress(config: DeployConfig, options: DeployToolingOptions = {}): string {
+  return `127.0.0.1:${options.registryPort ?? config.registry.port}`;
+}
+
+/** The deploy program's view of the stack (apps.json), deterministic text. */
+export function renderAppsFile(config: DeployConfig, options: DeployToolingOptions = {}): string {
+  const chain = options.chain ?? "BERTH";
+  if (!CHAIN.test(chain)) throw new Error(`deploy: chain ${chain} must be 1-16 upper-case letters or digits`);
+  const reg = config.registry;
+  const apps = config.proxy.apps.map((app) => ({
+    name: app.name,
+    initialColor: app.initialColor,
+    restart: app.restart,
+    parts: (["frontend", "backend"] as const).flatMap((role) => {
+      const p = app[role];
+      if (!p) return [];
+      return [{
+        role,
+        repository: p.repository ?? `${app.name}-${role}`,
+        livePort: p.livePort,
+        bluePort: p.bluePort,
+        greenPort: p.greenPort,
+        containerPort: p.containerPort,
+        health: {
+          path: p.health.path,
+          intervalSeconds: p.health.intervalSeconds,
+          timeoutSeconds: p.health.timeoutSeconds,
+          successes: p.health.successes,
+          deadlineSeconds: p.health.deadlineSeconds,
+        },
+        envFile: p.envFile ?? null,
+        volumes: [...p.volumes],
+      }];
+    }),
+  }));
+  const file = {
+    version: 1,
+    registry: reg.enabled ? registryAddress(config, options) : null,
+    // Behind nginx the registry speaks plain HTTP on loopback; in direct mode it serves TLS itself.
+    registryScheme: reg.expose === "direct" ? "https" : "http",
+    registryContainer: options.registryContainer ?? "berth-registry",
+    registryDataDir: reg.dataDir,
+    retention: { keep: reg.retention.keep },
+    dockerHost: options.dockerHost ?? null,
+    dockerConfigDir: HOST_PATHS.deployDockerConfigDir,
+    namePrefix: options.namePrefix ?? "berth",
+    chain,
+    stateDir: HOST_PATHS.deployStateDir,
+    logFile: HOST_PATHS.deployLog,
+    ...DEPLOY_DEFAULTS,
+    apps,
+  };
+  return `${JSON.stringify(file, null, 2)}\n`;
+}
+
+/** The sudoers rule: the deploy user may run the program's four user commands as root, nothing else. */
+export function renderSudoers(deployUser: string, programPath: string): string {
+  if (!USER.test(deployUser)) throw new Error(`deploy: bad user name ${deployUser}`);
+  if (!SUDOERS_SAFE_PATH.test(programPath)) throw new Error(`deploy: program path ${programPath} needs escaping in sudoers; use plain characters`);
+  const commands = ["deploy", "rollback", "status", "maintenance"].map((c) => `${programPath} ${c} *`).join(", ");
+  return [
+    "# Managed by Berth (components/render/deploy.ts). Checked with visudo before it is installed.",
+    `# ${deployUser} reaches Docker and the switch only through the deploy program's user commands.`,
+    `Cmnd_Alias BERTH_DEPLOY = ${commands}`,
+    "Defaults!BERTH_DEPLOY env_keep += \"BERTH_VIA\"",
+    `${deployUser} ALL=(root) NOPASSWD: BERTH_DEPLOY`,
+    "",
+  ].join("\n");
+}
+
+/** authorized_keys of the deploy user: the key runs the deploy program and nothing else. */
+export function renderAuthorizedKeys(publicKey: string, programPath: string): string {
+  const key = publicKey.trim();
+  if (/PRIVATE KEY/.test(key) || !/^ssh-(ed25519|rsa) [A-Za-z0-9+/=]+( [^\n"]*)?$/.test(key)) throw new Error("deploy: the deploy key must be one OpenSSH public key line");
+  if (!SUDOERS_SAFE_PATH.test(programPath)) throw new Error(`deploy: bad program path ${programPath}`);
+  return [
+    "# Managed by Berth: this key runs the deploy program only (no shell, no forwarding, no pty).",
+    `restrict,command="${programPath} --ssh" ${key}`,
+    "",
+  ].join("\n");
+}
+
+/** Docker client config holding the registry login for the host's own pulls (secret). */
+export function renderRegistryAuth(address: string, username: string, password: string): string {
+  return `${JSON.stringify({ auths: { [address]: { auth: Buffer.from(`${username}:${password}`).toString("base64") } } }, null, 2)}\n`;
+}
+
+/** systemd units: the switch restored at boot (before nginx), retention on the configured schedule. */
+export function renderSystemdUnits(config: DeployConfig, programPath: string): Record<string, string> {
+  const units: Record<string, string> = {
+    "berth-switch.service": [
+      "# Managed by Berth. iptables rules do not survive a reboot: put every app's live port back on the",
+      "# color recorded in /var/lib/berth/deploy before nginx starts sending requests to it.",
+      "[Unit]",
+      "Description=Berth blue/green switch (nat rules for each app's live port)",
+      "DefaultDependencies=no",
+      "After=local-fs.target",
+      "Before=nginx.service network-pre.target",
+      "Wants=network-pre.target",
+      "",
+      "[Service]",
+      "Type=oneshot",
+      "RemainAfterExit=yes",
+      `ExecStart=${programPath} restore`,
+      "",
+      "[Install]",
+      "WantedBy=multi-user.target",
+      "",
+    ].join("\n"),
+  };
+  if (config.registry.enabled) {
+    units["berth-registry-retention.service"] = [
+      "# Managed by Berth. Keeps the newest tags per repository (never a live or previous deploy's),",
+      "# then garbage-collects with the registry read-only and restarts it.",
+      "[Unit]",
+      "Description=Berth registry retention",
+      "After=docker.service",
+      "Requires=docker.service",
+      "",
+      "[Service]",
+      "Type=oneshot",
+      `ExecStart=${programPath} retention`,
+      "",
+    ].join("\n");
+    units["berth-registry-retention.timer"] = [
+      "# Managed by Berth (berth:registry.retention.schedule).",
+      "[Unit]",
+      "Description=Berth registry retention schedule",
+      "",
+      "[Timer]",
+      `OnCalendar=${config.registry.retention.schedule}`,
+      "Persistent=true",
+      "RandomizedDelaySec=15min",
+      "",
+      "[Install]",
+      "WantedBy=timers.target",
+      "",
+    ].join("\n");
+  }
+  return units;
+}
+
+/** Every public file of the deploy tooling, re-rooted when asked. */
+export function deployToolingFiles(input: DeployToolingInput): HostFile[] {
+  const o = input.options ?? {};
+  const root = o.root ?? "/";
+  const r = (p: string): string => reroot(root, p);
+  const user = o.deployUser ?? input.config.host.deployUser;
+  const program = r(HOST_PATHS.deployProgram);
+  const files: HostFile[] = [
+    { path: program, mode: 0o755, content: input.program, usedBy: [] },
+    { path: r(HOST_PATHS.deployApps), mode: 0o644, content: renderAppsFile(input.config, o), usedBy: [] },
+    { path: r(HOST_PATHS.deploySudoersStaged), mode: 0o440, content: renderSudoers(user, program), usedBy: [] },
+    { path: r(`/home/${user}/.ssh/authorized_keys`), mode: 0o644, content: renderAuthorizedKeys(input.deployPublicKey, program), usedBy: [] },
+  ];
+  for (const [name, text] of Object.entries(renderSystemdUnits(input.config, program))) {
+    files.push({ path: r(`${HOST_PATHS.systemdDir}/${name}`), mode: 0o644, content: text, usedBy: [] });
+  }
+  return files;
+}
+
+/**
+ * Shell lines run as root after the files are in place on the real host: state directories, the
+ * sudoers rule (only once visudo accepts it), the deploy user out of the docker group (docker group
+ * = root), the switch restored now and at every boot, the retention timer.
+ */
+export function deployToolingAfter(config: DeployConfig): string[] {
+  const user = config.host.deployUser;
+  if (!USER.test(user)) throw new Error(`deploy: bad user name ${user}`);
+  return [
+    `install -d -m 0755 ${HOST_PATHS.deployStateDir} ${HOST_PATHS.maintenanceDir}`,
+    "install -d -m 0750 /var/log/berth",
+    `visudo -cqf ${HOST_PATHS.deploySudoersStaged} || { echo 'berth: the rendered sudoers rule failed visudo; /etc/sudoers.d is unchanged' >&2; exit 1; }`,
+    `install -m 0440 -o root -g root ${HOST_PATHS.deploySudoersStaged} ${HOST_PATHS.sudoers}`,
+    `if id -nG ${user} | tr ' ' '\\n' | grep -qx docker; then gpasswd -d ${user} docker >/dev/null; fi`,
+    "systemctl daemon-reload",
+    "systemctl enable berth-switch.service >/dev/null 2>&1",
+    `${HOST_PATHS.deployProgram} restore`,
+    ...(config.registry.enabled ? ["systemctl enable --now berth-registry-retention.timer >/dev/null 2>&1"] : []),
+  ];
+}
