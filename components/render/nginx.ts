@@ -27,10 +27,10 @@ export interface UpstreamPorts {
 
 /**
  * Upstream connection reuse, bounded so that a switch completes on its own: an idle pooled
- * connection closes after 1 s, a busy one after 2 s of use (after its current request), so two
- * seconds after a switch no connection to the old color is left and it can be stopped.
+ * connection closes after 1 s, a busy one after 1 s of use (after its current request), so a
+ * second or so after a switch no connection to the old color is left and it can be stopped.
  */
-export const UPSTREAM_KEEPALIVE = { connections: 32, timeoutSeconds: 1, timeSeconds: 2 } as const;
+export const UPSTREAM_KEEPALIVE = { connections: 32, timeoutSeconds: 1, timeSeconds: 1 } as const;
 
 /** Retry-After of the maintenance answer, in seconds. */
 export const MAINTENANCE_RETRY_AFTER_SECONDS = 120;
@@ -332,7 +332,7 @@ export function renderNginxFiles(spec: NginxSpec): HostFile[] {
     files.push(file(posix.join(dir, "sites", `30-app-${app.name}.conf`), [
       HEADER,
       `# App "${app.name}": / to the front end${app.backend ? `, ${app.backendPath} to the back end` : ""}.`,
-      "# Upstream connections are reused for at most 2 s, so a blue/green switch drains by itself.",
+      "# Upstream connections are reused for at most 1 s, so a blue/green switch drains by itself.",
       ...upstream("frontend", app.frontend),
       ...(app.backend ? ["", ...upstream("backend", app.backend)] : []),
       "",

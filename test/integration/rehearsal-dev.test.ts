@@ -3,12 +3,13 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dockerCli } from "../../cli/local/docker";
 import { childPids, pidAlive, readPidFile, run, type RunResult } from "../../cli/local/procs";
 import { down, readState, type Endpoints, type RehearsalState } from "../../cli/local/rehearsal";
 import { writeOciImage } from "../helpers/oci";
 import { certDir, curl, requireBinaries, scratchDir, skopeo } from "../helpers/procs";
 
-requireBinaries("nginx", "docker-registry", "skopeo", "openssl", "curl");
+requireBinaries("nginx", "docker-registry", "dockerd", "docker", "sshd", "skopeo", "openssl", "curl");
 const ROOT = path.resolve(__dirname, "..", "..");
 const cli = (...args: string[]): Promise<RunResult> => run(path.join(ROOT, "node_modules", ".bin", "tsx"), [path.join(ROOT, "cli", "local.ts"), ...args], { timeoutMs: 60_000 });
 
@@ -48,7 +49,19 @@ describe("npm run local -- up dev", () => {
     expect(endpoints.registry).toBe(`127.0.0.1:${state.registryPort}`);
   });
 
-  it("serves the app as the catch-all HTTPS server (nothing listens upstream: 502, headers still there)", async () => {
+  it("runs the registry as a container of its own Docker Engine, named after the stack's image", async () => {
+    const r = await dockerCli(endpoints.dockerHost)(["inspect", "--format", "{{.Config.Image}} {{.State.Running}}", state.registryContainer]);
+    expect(r.stdout.trim()).toBe("registry:2.8.3 true");
+    expect(state.dockerd?.host).toBe(endpoints.dockerHost);
+  });
+
+  it("names the app's URL, Docker and SSH in endpoints.json", () => {
+    expect(endpoints.apps).toEqual({ web: { url: `https://127.0.0.1:${state.httpsPort}/`, host: null } });
+    expect(endpoints).toMatchObject({ sshPort: state.ssh.port, sshUser: state.ssh.user, sshKeyFile: state.ssh.keyFile });
+    expect(fs.statSync(endpoints.sshKeyFile).mode & 0o777).toBe(0o600);
+  });
+
+  it("serves the app as the catch-all HTTPS server (nothing deployed yet: 502, headers still there)", async () => {
     const r = await curl(["--cacert", endpoints.caFile, `${endpoints.https}/`]);
     expect(r.status).toBe(502);
     expect(r.headers["strict-transport-security"]).toEqual(["max-age=63072000"]);
@@ -86,21 +99,25 @@ describe("npm run local -- up dev", () => {
 });
 
 describe("npm run local -- down", () => {
-  it("stops nginx (master and workers) and the registry", async () => {
+  it("stops nginx (master and workers), the registry, dockerd and sshd, and removes the user, rule, chains and bridge", async () => {
     const nginxPid = readPidFile(state.nginx.pidFile);
-    const registryPid = readPidFile(state.registryPidFile);
+    const dockerdPid = readPidFile(state.dockerd!.pidFile);
+    const sshdPid = readPidFile(state.ssh.pidFile);
     expect(nginxPid).toBeDefined();
-    expect(registryPid).toBeDefined();
+    expect(dockerdPid).toBeDefined();
+    expect(sshdPid).toBeDefined();
     const workers = childPids(nginxPid!);
     expect(workers.length).toBeGreaterThan(0);
     const r = await cli("down", "--dir", dir);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain("nginx: stopped; registry: stopped");
-    expect(pidAlive(nginxPid!)).toBe(false);
-    expect(pidAlive(registryPid!)).toBe(false);
-    for (const w of workers) expect(pidAlive(w), `nginx worker ${w}`).toBe(false);
+    expect(r.stdout).toContain("nginx: stopped; registry: stopped; docker: stopped; sshd: stopped");
+    for (const p of [nginxPid!, dockerdPid!, sshdPid!, ...workers]) expect(pidAlive(p), `pid ${p}`).toBe(false);
+    expect((await run("id", ["-u", state.ssh.user])).code).not.toBe(0);
+    expect(fs.existsSync(state.ssh.sudoersFile)).toBe(false);
+    expect((await run("iptables", ["-w", "10", "-t", "nat", "-S"])).stdout).not.toContain(state.chain);
+    expect((await run("ip", ["link", "show", state.dockerd!.bridge])).code).not.toBe(0);
     const again = await cli("down", "--dir", dir);
-    expect(again.stdout).toContain("nginx: not-running; registry: not-running");
+    expect(again.stdout).toContain("nginx: not-running; registry: not-running; docker: not-running; sshd: not-running");
   });
 
   it("can start again in the same directory, reusing password and CA", async () => {

@@ -1,5 +1,7 @@
 // The prod stack's host layer for real on loopback: nginx in front of the registry, started by the
-// rehearsal code, exercised with curl, openssl and skopeo, and always stopped afterwards.
+// rehearsal code, exercised with curl, openssl and skopeo, and always stopped afterwards. It also
+// runs the CI examples' one script for real: docker build, login and push through nginx with the
+// stack's credentials and CA, then the deploy over the rehearsal's SSH.
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -9,10 +11,12 @@ import { renderBundle } from "../../components/render/bundle";
 import { pidAlive, readPidFile, run } from "../../cli/local/procs";
 import { down, readState, renderRehearsal, startRegistry, stopRegistry, up, type Endpoints, type RehearsalRender, type RehearsalState } from "../../cli/local/rehearsal";
 import type { HostFile } from "../../components/render/paths";
+import { appContext, NODE_BASE } from "../helpers/apps";
+import { ensureNodeImage } from "../../cli/local/docker";
 import { writeOciImage } from "../helpers/oci";
 import { certDir, curl, requireBinaries, scratchDir, skopeo } from "../helpers/procs";
 
-const bin = requireBinaries("nginx", "docker-registry", "skopeo", "openssl", "curl");
+const bin = requireBinaries("nginx", "docker-registry", "dockerd", "docker", "sshd", "ssh", "skopeo", "openssl", "curl");
 const dir = scratchDir("rehearsal-prod");
 const scratch = scratchDir("prod-images");
 let endpoints: Endpoints;
@@ -35,7 +39,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  const pids = state ? [readPidFile(state.nginx.pidFile), readPidFile(state.registryPidFile)] : [];
+  const pids = state ? [readPidFile(state.nginx.pidFile), state.dockerd ? readPidFile(state.dockerd.pidFile) : undefined] : [];
   try {
     await down(dir);
     for (const p of pids) if (p !== undefined) expect(pidAlive(p), `pid ${p} survived down`).toBe(false);
@@ -55,6 +59,15 @@ describe("rehearsal of prod", () => {
       caFile: path.join(dir, "rehearsal", "tls", "ca.crt"),
       http: `http://127.0.0.1:${state.httpPort}`,
       https: `https://127.0.0.1:${state.httpsPort}`,
+      dockerHost: state.dockerHost,
+      apps: {
+        shop: { url: `https://127.0.0.1:${state.httpsPort}/`, host: "example.com" },
+        landing: { url: `https://127.0.0.1:${state.httpsPort}/`, host: "example.net" },
+      },
+      sshPort: state.ssh.port,
+      sshUser: state.ssh.user,
+      sshKeyFile: path.join(dir, "rehearsal", "ssh", "deploy_key"),
+      sshKnownHostsFile: path.join(dir, "rehearsal", "ssh", "known_hosts"),
     });
     expect(fs.statSync(endpoints.passwordFile).mode & 0o777).toBe(0o600);
   });
@@ -270,12 +283,61 @@ describe("nginx delivery", () => {
     expect(fs.existsSync(broken.path)).toBe(false);
     await stillServing();
   });
+});
 
-  it("leaves the live-upstream files to the deploy command (create-only)", async () => {
-    const live = path.join(dir, "etc/nginx/berth/live/shop.conf");
-    const switched = fs.readFileSync(live, "utf8").replace("127.0.0.1:3000", "127.0.0.1:3001");
-    fs.writeFileSync(live, switched);
-    await applyNginxFiles(rendered.nginxFiles, rendered.ownedDirs, state.nginx);
-    expect(fs.readFileSync(live, "utf8")).toBe(switched);
+describe("the CI examples' script (examples/ci/berth-deploy.sh), run for real", () => {
+  const SCRIPT = path.resolve(__dirname, "../../examples/ci/berth-deploy.sh");
+  const made: string[] = [];
+  afterAll(() => {
+    for (const d of made) fs.rmSync(d, { recursive: true, force: true });
+    fs.rmSync(`/etc/docker/certs.d/${endpoints.registry}`, { recursive: true, force: true });
+  });
+
+  it("builds, logs in, pushes through nginx with the stack's CA, and deploys over SSH with the deploy key", async () => {
+    await ensureNodeImage(endpoints.dockerHost, NODE_BASE);
+    const home = scratchDir("ci-home");
+    const front = appContext("ci1", "frontend");
+    const back = appContext("ci1", "backend");
+    made.push(home, front, back);
+    const env = {
+      PATH: process.env.PATH,
+      HOME: home,
+      DOCKER_CONFIG: home,
+      DOCKER_HOST: endpoints.dockerHost,
+      DOCKER_BUILDKIT: "0",
+      BERTH_REGISTRY: endpoints.registry,
+      BERTH_REGISTRY_USER: endpoints.username,
+      BERTH_REGISTRY_PASSWORD: password,
+      BERTH_CA_FILE: endpoints.caFile,
+      BERTH_SSH_HOST: "127.0.0.1",
+      BERTH_SSH_PORT: String(endpoints.sshPort),
+      BERTH_SSH_USER: endpoints.sshUser,
+      BERTH_SSH_KEY_FILE: endpoints.sshKeyFile,
+      BERTH_KNOWN_HOSTS_FILE: endpoints.sshKnownHostsFile,
+      APP: "shop",
+      TAG: "ci1",
+      FRONTEND_CONTEXT: front,
+      BACKEND_CONTEXT: back,
+    };
+    const r = await run("bash", [SCRIPT], { env, timeoutMs: 300_000 });
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+    expect(r.stdout).toContain(`pushed ${endpoints.registry}/shop-frontend:ci1`);
+    expect(r.stdout).toContain(`pushed ${endpoints.registry}/shop-backend:ci1`);
+    expect(r.stdout).toMatch(/shop ci1 is live on green/);
+    expect(`${r.stdout}${r.stderr}`).not.toContain(password);
+    expect(fs.readFileSync(`/etc/docker/certs.d/${endpoints.registry}/ca.crt`, "utf8")).toBe(fs.readFileSync(endpoints.caFile, "utf8"));
+    const page = await curl([...ca(), `${endpoints.apps.shop.url}`, "-H", "Host: example.com"]);
+    expect(page.status, page.body).toBe(200);
+    expect(JSON.parse(page.body)).toMatchObject({ version: "ci1", part: "frontend" });
+    const api = await curl([...ca(), `${endpoints.apps.shop.url}api/health`, "-H", "Host: example.com"]);
+    expect(JSON.parse(api.body)).toMatchObject({ version: "ci1", part: "backend" });
+    // The other app is untouched: still nothing deployed there.
+    expect((await curl([...ca(), endpoints.apps.landing.url, "-H", "Host: example.net"])).status).toBe(502);
+  }, 300_000);
+
+  it("refuses a bad tag before building anything", async () => {
+    const r = await run("bash", [SCRIPT], { env: { PATH: process.env.PATH, BERTH_REGISTRY: "r", BERTH_REGISTRY_USER: "u", BERTH_REGISTRY_PASSWORD: "p", BERTH_SSH_HOST: "h", BERTH_SSH_USER: "u", BERTH_SSH_KEY_FILE: "k", APP: "shop", TAG: "v1;id", FRONTEND_CONTEXT: "." } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("TAG 'v1;id' is not a valid image tag");
   });
 });

@@ -227,7 +227,7 @@ describe("apps and blue/green upstreams", () => {
 
   it("points each upstream at the part's fixed live port with bounded keepalive", () => {
     const text = site(prod, "30-app-shop.conf");
-    expect(directives(findBlocks(text, /^upstream berth_shop_frontend$/)[0].body)).toEqual(["server 127.0.0.1:3000", "keepalive 32", "keepalive_timeout 1s", "keepalive_time 2s"]);
+    expect(directives(findBlocks(text, /^upstream berth_shop_frontend$/)[0].body)).toEqual(["server 127.0.0.1:3000", "keepalive 32", "keepalive_timeout 1s", "keepalive_time 1s"]);
     expect(directives(findBlocks(text, /^upstream berth_shop_backend$/)[0].body)[0]).toBe("server 127.0.0.1:8080");
     expect(prod.some((f) => f.path.includes("/live/"))).toBe(false);
   });

@@ -1,0 +1,81 @@
+// Test apps for the deploy tests: real images built on the rehearsal's Docker Engine (FROM a base
+// image holding this machine's node binary) and pushed to the rehearsal's registry with the docker
+// CLI, as CI would. The app answers every request with its version and exits at once on SIGTERM,
+// the hardest case for a switch (no graceful shutdown to hide a request sent to the old color).
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { dockerCli, dockerOk, ensureNodeImage } from "../../cli/local/docker";
+import { scratchDir } from "./procs";
+
+/** Base image name for the test apps. */
+export const NODE_BASE = "berth-test/node:20";
+
+/**
+ * The app. APP_MODE: "ok" (200 with the version), "unhealthy" (500 everywhere), "crash" (exits at
+ * start). It reads request bodies fully, so POSTs are real uploads, and keeps connections alive.
+ */
+export const SERVER_JS = `
+const http = require("http");
+const version = process.env.APP_VERSION || "?";
+const mode = process.env.APP_MODE || "ok";
+if (mode === "crash") { console.error("crashing on purpose"); process.exit(3); }
+const server = http.createServer((req, res) => {
+  let bytes = 0;
+  req.on("data", (c) => { bytes += c.length; });
+  req.on("end", () => {
+    res.statusCode = mode === "unhealthy" ? 500 : 200;
+    res.setHeader("content-type", "application/json");
+    res.end(JSON.stringify({ version, part: process.env.APP_PART || "", method: req.method, path: req.url, bytes }) + "\\n");
+  });
+});
+server.keepAliveTimeout = 65000;
+server.listen(80);
+process.on("SIGTERM", () => process.exit(0));
+`;
+
+/** A build context for one image: the app, a file whose content makes each tag's layer unique. */
+export function appContext(version: string, part: string, mode: "ok" | "unhealthy" | "crash" = "ok"): string {
+  const dir = scratchDir("app-context");
+  fs.writeFileSync(path.join(dir, "server.js"), SERVER_JS);
+  fs.writeFileSync(path.join(dir, "version.txt"), `${part} ${version} ${"x".repeat(4096)}\n`);
+  fs.writeFileSync(path.join(dir, "Dockerfile"), [
+    `FROM ${NODE_BASE}`,
+    "COPY server.js /app/server.js",
+    "COPY version.txt /app/version.txt",
+    `ENV APP_VERSION=${version} APP_PART=${part} APP_MODE=${mode}`,
+    'CMD ["/app/server.js"]',
+    "",
+  ].join("\n"));
+  return dir;
+}
+
+/** Pushes to a registry with a login kept in its own scratch DOCKER_CONFIG (never the machine's). */
+export class Pusher {
+  readonly configDir = scratchDir("docker-config");
+
+  constructor(readonly dockerHost: string, readonly registry: string) {}
+
+  async login(user: string, password: string): Promise<void> {
+    await dockerOk(this.dockerHost, ["--config", this.configDir, "login", this.registry, "-u", user, "--password-stdin"], { input: password });
+  }
+
+  /** Builds and pushes `<registry>/<repo>:<tag>`; returns the pushed reference. */
+  async buildAndPush(repo: string, tag: string, part: string, mode: "ok" | "unhealthy" | "crash" = "ok"): Promise<string> {
+    await ensureNodeImage(this.dockerHost, NODE_BASE);
+    const ctx = appContext(tag, part, mode);
+    const ref = `${this.registry}/${repo}:${tag}`;
+    try {
+      await dockerOk(this.dockerHost, ["build", "-q", "-t", ref, ctx]);
+      await dockerOk(this.dockerHost, ["--config", this.configDir, "push", ref]);
+      // The deploy must pull from the registry, not find the image already on the engine.
+      await dockerCli(this.dockerHost)(["rmi", ref]);
+    } finally {
+      fs.rmSync(ctx, { recursive: true, force: true });
+    }
+    return ref;
+  }
+
+  dispose(): void {
+    fs.rmSync(this.configDir, { recursive: true, force: true });
+  }
+}
