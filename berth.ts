@@ -33,7 +33,7 @@ export interface BerthOutputs {
   hostDeployUser: string;
   hostSshPrivateKey: pulumi.Output<string>;
   hostSshPublicKey: pulumi.Output<string>;
-  /** Private key of the deploy user (docker group, no sudo), for CI (secret). */
+  /** Private key of the deploy user, for CI (secret): it runs the deploy program only. */
   hostDeployPrivateKey: pulumi.Output<string>;
   sshCommand: pulumi.Output<string>;
   databaseEndpoint: pulumi.Output<string>;
@@ -138,6 +138,7 @@ export function berth(options: BerthOptions = {}): BerthOutputs {
     // A new host takes a minute to boot: keep dialling (30 tries, 15 s each) rather than fail.
     connection: { host: host.publicIp, user: cfg.host.sshUser, port: cfg.firewall.sshPort, privateKey: host.sshPrivateKey, dialErrorLimit: 30, perDialTimeout: 15 },
     hostId: host.instanceId,
+    deployPublicKey: host.deployPublicKey,
     publicIp: host.publicIp,
     dockerApiPort: cfg.host.dockerApiPort,
     certificate: tls.certPem && tls.keyPem ? { certPem: tls.certPem, keyPem: tls.keyPem, caPem: tls.caPem } : undefined,

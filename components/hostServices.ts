@@ -2,13 +2,15 @@
 // step. It waits for cloud-init, renders the host files once (render/hostFiles.ts), splits them by
 // what serves them (render/bundle.ts groupHostFiles) and hands each group to its own delivery:
 // TLS files, the registry (files + container, driven through the Docker API over mutual TLS),
-// nginx (files tested with `nginx -t` before any reload) and, for Let's Encrypt, certbot.
+// the deploy tooling (blue/green program, switch, sudo rule, forced-command key, timers), nginx
+// (files tested with `nginx -t` before any reload) and, for Let's Encrypt, certbot.
 // Because each delivery sees only its own files, changing nginx settings never touches the
 // registry, and neither ever touches the EC2 instance or the database.
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
 import type { Config } from "../config";
+import { DeployTooling } from "./deployTooling";
 import { DockerHost } from "./dockerHost";
 import type { Naming } from "../lib/naming";
 import { Proxy } from "./proxy";
@@ -30,7 +32,7 @@ export interface CertbotPlan {
 }
 
 export interface HostServicesArgs {
-  readonly config: Pick<Config, "registry" | "proxy" | "tls">;
+  readonly config: Pick<Config, "registry" | "proxy" | "tls" | "host">;
   readonly naming: Naming;
   readonly connection: pulumi.Input<Connection>;
   /**
@@ -38,6 +40,8 @@ export interface HostServicesArgs {
    * so this is what tells each delivery that the host underneath is new and bare.
    */
   readonly hostId: pulumi.Output<string>;
+  /** OpenSSH public key of the deploy user: its key runs the deploy program only. */
+  readonly deployPublicKey: pulumi.Input<string>;
   /** The host's Elastic IP (Docker API address, registry address in direct mode). */
   readonly publicIp: pulumi.Output<string>;
   readonly dockerApiPort: number;
@@ -171,13 +175,23 @@ export class HostServices extends pulumi.ComponentResource {
       }, parent);
     }
 
+    // The deploy program and its switch come before nginx: nginx proxies to the live ports, which
+    // only the switch's rules connect to a color.
+    const deploy = new DeployTooling(`${name}-deploy`, {
+      target,
+      config,
+      deployPublicKey: args.deployPublicKey,
+      registryPassword: registryCreds?.password,
+      dependsOn: [provisioned],
+    }, parent);
+
     if (config.proxy.enabled) {
       const proxy = new Proxy(`${name}-proxy`, {
         target,
         configFiles: publicGroup((g) => g.nginx),
         secretFiles: authHosts.length > 0 ? files.apply((g) => g.nginxSecrets) : undefined,
         directories: hostDirectories({ ...config, registry: { ...config.registry, enabled: false } }),
-        dependsOn: [provisioned, tlsFiles.command],
+        dependsOn: [provisioned, tlsFiles.command, deploy.applied],
       }, parent);
       if (config.tls.mode === "letsencrypt" && args.certbot) {
         const certbot = args.certbot;

@@ -1,10 +1,16 @@
 // Pure renderer: the host's cloud-init user data. It installs Docker Engine (Docker's apt
-// repository) and nginx, adds the non-root deploy user to the docker group, hardens SSH and
-// turns on unattended security upgrades. It must never hold a secret: user data is readable
-// by anyone who can describe the instance, so keys and passwords arrive later over SSH.
+// repository) and nginx, creates the non-root deploy user, hardens SSH and turns on unattended
+// security upgrades. It must never hold a secret: user data is readable by anyone who can
+// describe the instance, so keys and passwords arrive later over SSH.
+//
+// The deploy user is in no docker group (that would be root): its key is restricted to the deploy
+// program from the first boot on. The program, its sudo rule and the same key line are delivered
+// over SSH afterwards (components/deployTooling.ts), since user data never changes a running host.
+import { renderAuthorizedKeys } from "./deploy";
+import { HOST_PATHS } from "./paths";
 
 export interface CloudInitInput {
-  /** Non-root user for CI deploys (member of the docker group). */
+  /** Non-root user for CI deploys (no docker group: it deploys through the deploy program). */
   readonly deployUser: string;
   /** OpenSSH public key allowed to log in as the deploy user. */
   readonly deployAuthorizedKey: string;
@@ -31,7 +37,6 @@ export function renderCloudInit(input: CloudInitInput): string {
     // First boot races apt-daily and unattended-upgrades for the dpkg lock: wait for it instead of failing.
     "apt-get -o DPkg::Lock::Timeout=600 update",
     "DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y docker-ce docker-ce-cli containerd.io docker-buildx-plugin",
-    `usermod -aG docker ${input.deployUser}`,
     "systemctl enable --now docker nginx unattended-upgrades",
     // Ubuntu 24.04 starts sshd through ssh.socket: a new Port only applies once the socket is rebuilt.
     "systemctl daemon-reload",
@@ -50,10 +55,9 @@ export function renderCloudInit(input: CloudInitInput): string {
     `  - name: ${q(input.deployUser)}`,
     "    gecos: Berth deploy user",
     "    shell: /bin/bash",
-    "    groups: [docker]",
     "    lock_passwd: true",
     "    ssh_authorized_keys:",
-    `      - ${q(input.deployAuthorizedKey.trim())}`,
+    `      - ${q(renderAuthorizedKeys(input.deployAuthorizedKey, HOST_PATHS.deployProgram).split("\n")[1])}`,
     "ssh_pwauth: false",
     "disable_root: true",
     "write_files:",

@@ -2,6 +2,7 @@
 // the golden files change only when a renderer or a stack file changes.
 import { parseConfig, type Config } from "../../config";
 import { readStackFile, toRawConfigInput } from "../../offline/stackFile";
+import { deployToolingFiles } from "../../components/render/deploy";
 import { hostFiles, type HostFilesInput, type HostFilesOptions } from "../../components/render/hostFiles";
 import { htpasswdEntry } from "../../components/render/htpasswd";
 import { proxiedServedNames } from "../../lib/dnsPlan";
@@ -51,4 +52,13 @@ export function fileAt(files: readonly HostFile[], path: string): HostFile {
   const f = files.find((x) => x.path === path);
   if (!f) throw new Error(`no rendered file ${path}; have: ${files.map((x) => x.path).join(", ")}`);
   return f;
+}
+
+/** A fixed deploy key and a stand-in for the program text (the program is host/berth-deploy itself). */
+export const FAKE_DEPLOY_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEZBS0UgREVQTE9ZIEtFWSBGT1IgR09MREVOIEZJTEVT";
+export const PROGRAM_STAND_IN = "#!/usr/bin/python3 -I\n# host/berth-deploy (not repeated in the golden files)\n";
+
+/** The deploy tooling's public files for a stack (fixed key, program stand-in). */
+export function stackDeployFiles(stack: string): HostFile[] {
+  return deployToolingFiles({ config: stackConfig(stack), program: PROGRAM_STAND_IN, deployPublicKey: FAKE_DEPLOY_KEY });
 }

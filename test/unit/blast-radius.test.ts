@@ -46,9 +46,12 @@ describe("changing one host-layer setting", () => {
 
   it("a new app re-delivers nginx (and its certificate names), nothing in the cloud but the names", async () => {
     const proxy = section("prod", "proxy") as { apps: unknown[] };
-    proxy.apps = [...proxy.apps, { name: "docs", hostnames: ["www.example.com"].map(() => "admin.example.com"), frontend: { bluePort: 4000, greenPort: 4001 } }];
+    proxy.apps = [...proxy.apps, { name: "docs", hostnames: ["www.example.com"].map(() => "admin.example.com"), frontend: { livePort: 4000, bluePort: 4001, greenPort: 4002 } }];
     const diff = changed(prod, await run(stackWith("prod", { proxy })));
     expect(diff).toContain("services-proxy-config-apply");
+    // The deploy program learns the new app (apps file, switch rules); its login does not change.
+    expect(diff).toContain("services-deploy-files-apply");
+    expect(diff).not.toContain("services-deploy-auth-apply");
     for (const n of NEVER) expect(diff).not.toContain(n);
     expect(diff.filter((d) => d.startsWith("services-registry"))).toEqual([]);
   });
@@ -62,12 +65,29 @@ describe("changing one host-layer setting", () => {
   it("the registry user changes its htpasswd and restarts its container, not nginx", async () => {
     const registry = { ...section("dev", "registry"), username: "pusher" };
     const diff = changed(dev, await run(stackWith("dev", { registry })));
-    expect(diff).toEqual(["services-registry-container", "services-registry-secrets-apply"]);
+    expect(diff).toEqual(["services-deploy-auth-apply", "services-registry-container", "services-registry-secrets-apply"]);
   });
 
   it("a given registry password changes the same two (and retires the generated one)", async () => {
     const diff = changed(dev, await run(stackWith("dev", {}, { registryPassword: "a-long-registry-password" })));
-    expect(diff).toEqual(["services-registry-container", "services-registry-password", "services-registry-secrets-apply"]);
+    expect(diff).toEqual(["services-deploy-auth-apply", "services-registry-container", "services-registry-password", "services-registry-secrets-apply"]);
+  });
+
+  it("an app's health check, env file, volumes or restart policy re-deliver the deploy tooling only", async () => {
+    const proxy = section("prod", "proxy") as { apps: Array<Record<string, unknown>> };
+    proxy.apps[0] = {
+      ...proxy.apps[0],
+      restart: "always",
+      frontend: { ...(proxy.apps[0].frontend as object), health: { path: "/healthz", deadlineSeconds: 30 }, envFile: "/etc/berth/env/shop.env", volumes: ["shop-data:/data"] },
+    };
+    const diff = changed(prod, await run(stackWith("prod", { proxy })));
+    expect(diff).toEqual(["services-deploy-files-apply"]);
+  });
+
+  it("registry retention re-delivers the deploy tooling (timer, apps file) only", async () => {
+    const registry = { ...section("prod", "registry"), retention: { keep: 5, schedule: "daily" } };
+    const diff = changed(prod, await run(stackWith("prod", { registry })));
+    expect(diff).toEqual(["services-deploy-files-apply"]);
   });
 
   it("the database and the host stay put when every host-layer section changes at once", async () => {

@@ -105,7 +105,7 @@ describe.each(["dev", "prod"])("%s stack", (stack) => {
     it("renders user data with Docker, nginx, the deploy user and SSH hardening, and no secret", () => {
       const userData = String(one(r(), "aws:ec2/instance:Instance").inputs.userData);
       expect(userData.startsWith("#cloud-config\n")).toBe(true);
-      for (const needle of ["docker-ce", "nginx", "name: \"deploy\"", "groups: [docker]", "PermitRootLogin no", "PasswordAuthentication no", "ssh_pwauth: false", "unattended-upgrades", "Unattended-Upgrade \"1\""]) {
+      for (const needle of ["docker-ce", "nginx", "name: \"deploy\"", "restrict,command=\\\"/usr/local/lib/berth/berth-deploy --ssh\\\" ssh-ed25519 ", "PermitRootLogin no", "PasswordAuthentication no", "ssh_pwauth: false", "unattended-upgrades", "Unattended-Upgrade \"1\""]) {
         expect(userData).toContain(needle);
       }
       expect(userData).not.toMatch(/PRIVATE KEY|password:/i);

@@ -11,6 +11,11 @@ function problems(stack: string, edits: Record<string, unknown>, secrets: Record
 
 const devNet = section("dev", "network");
 const devFw = section("dev", "firewall");
+/** The dev proxy section with its one app changed by `edit`. */
+function devProxy(edit: Record<string, unknown>): Record<string, unknown> {
+  const proxy = section("dev", "proxy") as { apps: Array<Record<string, unknown>> };
+  return { ...proxy, apps: [{ ...proxy.apps[0], ...edit }] };
+}
 
 describe("the shipped stacks", () => {
   it.each(["dev", "prod"])("%s validates", (stack) => {
@@ -95,6 +100,18 @@ describe("validation errors name the key, the value and what is allowed", () => 
     ["floating registry tag", { registry: { ...section("dev", "registry"), image: "registry:2" } }, /berth:registry\.image = "registry:2": must be an exact registry image/],
     ["section that is not an object", { network: "10.0.0.0/16" }, /berth:network = "10\.0\.0\.0\/16": must be an object/],
     ["region missing", { "aws:region": undefined }, /aws:region = \(not set\): must be an AWS region/],
+    ["app part without a live port", { proxy: devProxy({ frontend: { bluePort: 3001, greenPort: 3002 } }) }, /berth:proxy\.apps\[0\]\.frontend\.livePort = \(not set\): is required/],
+    ["live port shared with a color", { proxy: devProxy({ frontend: { livePort: 3001, bluePort: 3001, greenPort: 3002 } }) }, /berth:proxy\.apps\[0\]\.frontend\.livePort = 3001: port 3001 is already used by berth:proxy\.apps\[0\]\.frontend\.bluePort; every blue, green and live port must differ/],
+    ["app port on the registry's", { proxy: devProxy({ backend: { livePort: 5000, bluePort: 8081, greenPort: 8082 } }) }, /berth:proxy\.apps\[0\]\.backend\.livePort = 5000: port 5000 is already used by berth:registry\.port/],
+    ["health path that is no path", { proxy: devProxy({ frontend: { livePort: 3000, bluePort: 3001, greenPort: 3002, health: { path: "healthz" } } }) }, /berth:proxy\.apps\[0\]\.frontend\.health\.path = "healthz": must be a URL path like \/healthz/],
+    ["health deadline of zero", { proxy: devProxy({ frontend: { livePort: 3000, bluePort: 3001, greenPort: 3002, health: { deadlineSeconds: 0 } } }) }, /berth:proxy\.apps\[0\]\.frontend\.health\.deadlineSeconds = 0: must be >= 1/],
+    ["relative env file", { proxy: devProxy({ frontend: { livePort: 3000, bluePort: 3001, greenPort: 3002, envFile: "web.env" } }) }, /berth:proxy\.apps\[0\]\.frontend\.envFile = "web\.env": must be an absolute host path/],
+    ["volume without a target", { proxy: devProxy({ frontend: { livePort: 3000, bluePort: 3001, greenPort: 3002, volumes: ["/srv/data"] } }) }, /berth:proxy\.apps\[0\]\.frontend\.volumes\[0\] = "\/srv\/data": must be HOST_PATH:CONTAINER_PATH/],
+    ["unknown restart policy", { proxy: devProxy({ restart: "sometimes" }) }, /berth:proxy\.apps\[0\]\.restart = "sometimes": Invalid option: expected one of "no"\|"always"\|"unless-stopped"\|"on-failure"/],
+    ["repository with capitals", { proxy: devProxy({ frontend: { livePort: 3000, bluePort: 3001, greenPort: 3002, repository: "Web" } }) }, /berth:proxy\.apps\[0\]\.frontend\.repository = "Web": must be a registry repository name/],
+    ["one repository for two parts", { proxy: devProxy({ backend: { livePort: 8080, bluePort: 8081, greenPort: 8082, repository: "web-frontend" } }) }, /berth:proxy\.apps\[0\]\.backend\.repository = "web-frontend": repository web-frontend is already used by berth:proxy\.apps\[0\]\.frontend/],
+    ["retention keeping nothing", { registry: { ...section("dev", "registry"), retention: { keep: 0 } } }, /berth:registry\.retention\.keep = 0: must be >= 1/],
+    ["retention schedule with a shell", { registry: { ...section("dev", "registry"), retention: { schedule: "daily; rm -rf /" } } }, /berth:registry\.retention\.schedule = "daily; rm -rf \/": must be a systemd calendar expression/],
   ])("%s", (_label, edits, expected) => {
     expect(problems("dev", edits)).toMatch(expected);
   });

@@ -1,0 +1,59 @@
+// DeployTooling: the blue/green deploy program on the host and everything around it, delivered over
+// SSH with the admin key like every other host file (user data never changes a running host):
+// host/berth-deploy, its apps file, the deploy user's forced-command key, the sudoers rule (installed
+// only after visudo accepts it), the systemd units (switch restored at boot, retention timer), and,
+// as a separate secret delivery, the registry login the program pulls with (root-only file).
+// None of it touches the EC2 instance or the database; changing an app's health check re-runs
+// only the public delivery below, changing the registry password only the secret one.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { RemoteFiles, type HostTarget } from "./remoteFiles";
+import { deployToolingAfter, deployToolingFiles, registryAddress, renderRegistryAuth, type DeployConfig } from "./render/deploy";
+import { HOST_PATHS, type HostFile } from "./render/paths";
+
+/** The deploy program that runs on the host (also installed by the local rehearsal). */
+export const DEPLOY_PROGRAM = path.resolve(__dirname, "../host/berth-deploy");
+
+export interface DeployToolingArgs {
+  readonly target: HostTarget;
+  readonly config: DeployConfig;
+  /** OpenSSH public key of the deploy user (the CI key). */
+  readonly deployPublicKey: pulumi.Input<string>;
+  /** Registry login (secret) for the host's own pulls; required when the registry is enabled. */
+  readonly registryPassword?: pulumi.Output<string>;
+  /** Must be in place first (cloud-init finished). */
+  readonly dependsOn: pulumi.Input<pulumi.Resource>[];
+}
+
+export class DeployTooling extends pulumi.ComponentResource {
+  /** The public delivery: once it ran, the switch exists and nginx may point at the live ports. */
+  public readonly applied: pulumi.Resource;
+
+  constructor(name: string, args: DeployToolingArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("berth:deploy:DeployTooling", name, {}, opts);
+    const { config } = args;
+    const auth = config.registry.enabled && args.registryPassword ? new RemoteFiles(`${name}-auth`, {
+      target: args.target,
+      files: args.registryPassword.apply((password): HostFile[] => [{
+        path: HOST_PATHS.deployDockerConfig,
+        mode: 0o600,
+        secret: true,
+        usedBy: [],
+        content: renderRegistryAuth(registryAddress(config), config.registry.username, password),
+      }]),
+      secret: true,
+      bundle: { mode: "install" },
+    }, { parent: this, dependsOn: args.dependsOn }) : undefined;
+
+    const program = fs.readFileSync(DEPLOY_PROGRAM, "utf8");
+    const files = new RemoteFiles(`${name}-files`, {
+      target: args.target,
+      files: pulumi.output(args.deployPublicKey).apply((key) => deployToolingFiles({ config, program, deployPublicKey: key })),
+      secret: false,
+      bundle: { mode: "install", after: deployToolingAfter(config) },
+    }, { parent: this, dependsOn: [...args.dependsOn, ...(auth ? [auth.command] : [])] });
+    this.applied = files.command;
+    this.registerOutputs({});
+  }
+}
