@@ -315,6 +315,16 @@ export function configKeys(): Record<string, string[]> {
   return out;
 }
 
+/** Keys of the nested objects the README documents in their sections' field tables. */
+export function nestedConfigKeys(): Record<string, string[]> {
+  return {
+    "proxy.apps[]": Object.keys(AppSchema.shape),
+    "proxy.apps[].frontend": Object.keys(UpstreamSchema.shape),
+    "proxy.apps[].frontend.health": Object.keys(HealthSchema.shape),
+    "registry.retention": Object.keys((unwrap(RegistrySchema.shape.retention) as z.ZodObject).shape),
+  };
+}
+
 /** The parsed sections, defaults applied, before cross-field validation. */
 export type Raw = z.output<typeof RawSchema>;
 

@@ -5,13 +5,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(nginx docker-registry skopeo apache2-utils openssl curl wrk shellcheck cloud-init jq git)
-NEEDED_BINARIES=(nginx docker-registry skopeo htpasswd openssl curl wrk shellcheck cloud-init jq git)
+# docker.io (dockerd + client), openssh-server/-client, sudo, iptables, iproute2 and python3 run the
+# deploy program and the rehearsal for real; pyflakes3 and systemd-analyze check what goes to the host.
+APT_PACKAGES=(nginx docker-registry skopeo apache2-utils openssl curl wrk shellcheck cloud-init jq git
+  docker.io openssh-server openssh-client sudo iptables iproute2 python3 python3-pyflakes systemd util-linux)
+NEEDED_BINARIES=(nginx docker-registry skopeo htpasswd openssl curl wrk shellcheck cloud-init jq git
+  dockerd docker sshd ssh ssh-keygen sudo visudo iptables iptables-restore ip ss python3 pyflakes3 systemd-analyze flock useradd)
 
 # nginx lives in /usr/sbin, which a non-login PATH may lack.
 export PATH="$PATH:/usr/sbin:/sbin"
 missing=()
 for b in "${NEEDED_BINARIES[@]}"; do command -v "$b" >/dev/null 2>&1 || missing+=("$b"); done
+# The deploy program runs under the system python3 (#!/usr/bin/python3), whatever else is on PATH.
+[ -x /usr/bin/python3 ] || missing+=(/usr/bin/python3)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "install-deps: installing Debian packages (missing: ${missing[*]})"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"

@@ -342,7 +342,8 @@ export async function renderRehearsal(state: RehearsalState, projectDir?: string
 
 /** Runs the installed deploy program as root (restore, teardown, or a user command). */
 export async function runProgram(state: RehearsalState, args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return run(requireBinary("python3"), ["-I", state.program, ...args], { timeoutMs: 600_000 });
+  // Through its own #! line (/usr/bin/python3 -I), as systemd and sudo run it on the host.
+  return run(state.program, args, { timeoutMs: 600_000 });
 }
 
 /** Runs the deploy program over the rehearsal's SSH as the deploy user, exactly as CI does. */

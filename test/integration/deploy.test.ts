@@ -314,3 +314,30 @@ describe("registry retention", () => {
     expect(d.code, d.stderr).toBe(0);
   }, 180_000);
 });
+
+describe("env file and volumes", () => {
+  it("refuses before pulling when the env file is missing, then passes it and the volumes to the containers", async () => {
+    const appsFile = path.join(dir, "etc/berth/deploy/apps.json");
+    const original = fs.readFileSync(appsFile, "utf8");
+    const apps = JSON.parse(original) as { apps: Array<{ parts: Array<{ envFile: string | null; volumes: string[] }> }> };
+    apps.apps[0].parts[0].envFile = "/etc/berth/env/web-frontend.env";
+    apps.apps[0].parts[0].volumes = [`${state.namePrefix}-data:/data`];
+    fs.writeFileSync(appsFile, JSON.stringify(apps));
+    try {
+      const missing = await ssh("deploy web v8");
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toMatch(/env file \/etc\/berth\/env\/web-frontend\.env of web frontend does not exist on the host/);
+      fs.mkdirSync(path.join(dir, "etc/berth/env"), { recursive: true });
+      fs.writeFileSync(path.join(dir, "etc/berth/env/web-frontend.env"), "APP_VERSION=from-env-file\n", { mode: 0o600 });
+      const ok = await ssh("deploy web v8");
+      expect(ok.code, ok.stderr).toBe(0);
+      expect(await version("/")).toBe("from-env-file");
+      expect(await version("/api/x")).toBe("v8");
+      const s = await status();
+      const mounts = await dockerCli(endpoints.dockerHost)(["inspect", "--format", "{{range .Mounts}}{{.Name}}:{{.Destination}} {{end}}", `${state.namePrefix}-web-frontend-${s.live!.color}`]);
+      expect(mounts.stdout.trim()).toBe(`${state.namePrefix}-data:/data`);
+    } finally {
+      fs.writeFileSync(appsFile, original);
+    }
+  }, 120_000);
+});

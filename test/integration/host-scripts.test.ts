@@ -1,5 +1,7 @@
 // Everything the stacks hand to the host as text, checked by the real tools before a host ever
-// sees it: the user data against cloud-init's own schema, every shell script with shellcheck.
+// sees it: the user data against cloud-init's own schema, every shell script with shellcheck, the
+// deploy program with pyflakes under the host's python3, the sudoers rule with visudo, the
+// retention schedule with systemd's own calendar parser, the CI examples' script with shellcheck.
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -7,10 +9,13 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderDeployHook } from "../../components/render/certbot";
 import { renderAcmePreflight } from "../../components/render/bundle";
+import { renderSudoers } from "../../components/render/deploy";
+import { stackConfig, stackDeployFiles } from "../helpers/renderFixtures";
 import { one, ofType, plain, run, type RunResult } from "../helpers/stack";
 import { requireBinaries } from "../helpers/procs";
 
-const bin = requireBinaries("cloud-init", "shellcheck");
+const bin = requireBinaries("cloud-init", "shellcheck", "visudo", "python3", "pyflakes3", "systemd-analyze");
+const ROOT = path.resolve(__dirname, "../..");
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "berth-host-scripts-"));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -67,5 +72,42 @@ describe("certbot pieces", () => {
     const file = path.join(dir, "broken.sh");
     fs.writeFileSync(file, "#!/bin/bash\nif [ $x = 1 ]; then echo $y\n");
     expect(check(bin.shellcheck, ["--shell", "bash", "--severity", "warning", file]).status).not.toBe(0);
+  });
+});
+
+describe("deploy tooling", () => {
+  it("the deploy program compiles under the host's python3 and pyflakes finds nothing", () => {
+    const program = path.join(ROOT, "host/berth-deploy");
+    const compiled = check("/usr/bin/python3", ["-c", "import ast,sys; ast.parse(open(sys.argv[1]).read())", program]);
+    expect(compiled.status, compiled.out).toBe(0);
+    const flakes = check(bin.pyflakes3, [program]);
+    expect(flakes.status, flakes.out).toBe(0);
+    expect(fs.readFileSync(program, "utf8").split("\n")[0]).toBe("#!/usr/bin/python3 -I");
+  });
+
+  it.each(["dev", "prod"])("%s: visudo accepts the sudoers rule, which names only the four user commands", (stack) => {
+    const text = stackDeployFiles(stack).find((f) => f.path === "/etc/berth/deploy/sudoers")!.content;
+    const file = path.join(dir, `${stack}-sudoers`);
+    fs.writeFileSync(file, text, { mode: 0o440 });
+    const r = check(bin.visudo, ["-cf", file]);
+    expect(r.status, r.out).toBe(0);
+    expect(text).toMatch(/^deploy ALL=\(root\) NOPASSWD: BERTH_DEPLOY$/m);
+    expect(text.match(/\/usr\/local\/lib\/berth\/berth-deploy \w+ \*/g)).toEqual(["deploy", "rollback", "status", "maintenance"].map((c) => `/usr/local/lib/berth/berth-deploy ${c} *`));
+  });
+
+  it("visudo would catch a broken rule (the check can fail)", () => {
+    const file = path.join(dir, "broken-sudoers");
+    fs.writeFileSync(file, renderSudoers("deploy", "/usr/local/lib/berth/berth-deploy").replace("NOPASSWD:", "NOPASSWD"), { mode: 0o440 });
+    expect(check(bin.visudo, ["-cf", file]).status).not.toBe(0);
+  });
+
+  it.each(["dev", "prod"])("%s: systemd parses the retention schedule", (stack) => {
+    const r = check(bin["systemd-analyze"], ["calendar", stackConfig(stack).registry.retention.schedule]);
+    expect(r.status, r.out).toBe(0);
+    expect(r.out).toMatch(/Next elapse:/);
+  });
+
+  it("the CI examples' script passes shellcheck", () => {
+    shellcheck("ci-berth-deploy", fs.readFileSync(path.join(ROOT, "examples/ci/berth-deploy.sh"), "utf8"));
   });
 });

@@ -3,7 +3,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { configKeys, SECRET_KEYS } from "../../config";
+import { configKeys, nestedConfigKeys, SECRET_KEYS } from "../../config";
 import { run } from "../helpers/stack";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -30,6 +30,11 @@ describe("README", () => {
   it.each(Object.entries(configKeys()))("documents every key of berth:%s", (section, keys) => {
     const text = sectionText(`### \`berth:${section}\``);
     for (const key of keys) expect(text, `berth:${section}.${key}`).toContain(`| \`${key}\` |`);
+  });
+
+  it.each(Object.entries(nestedConfigKeys()))("documents every field of berth:%s", (where, keys) => {
+    const text = sectionText(`### \`berth:${where.split(".")[0]}\``);
+    for (const key of keys) expect(text, `berth:${where}.${key}`).toMatch(new RegExp(`\`${key}\`|[{,] ${key}[ ,}]`));
   });
 
   it("documents every secret key", () => {
