@@ -30,14 +30,12 @@ beforeAll(async () => {
   ca = fs.readFileSync(endpoints.caFile, "utf8");
   pusher = new Pusher(endpoints.dockerHost, endpoints.registry);
   await pusher.login(endpoints.username, fs.readFileSync(endpoints.passwordFile, "utf8").trim());
+  // Front and back end of one tag build at once; tags in order (retention keeps the newest).
   for (const tag of TAGS) {
-    await pusher.buildAndPush("web-frontend", tag, "frontend");
-    await pusher.buildAndPush("web-backend", tag, "backend");
+    await Promise.all([pusher.buildAndPush("web-frontend", tag, "frontend"), pusher.buildAndPush("web-backend", tag, "backend")]);
   }
-  await pusher.buildAndPush("web-frontend", "unhealthy", "frontend");
-  await pusher.buildAndPush("web-backend", "unhealthy", "backend", "unhealthy");
-  await pusher.buildAndPush("web-frontend", "crash", "frontend", "crash");
-  await pusher.buildAndPush("web-backend", "crash", "backend");
+  await Promise.all([pusher.buildAndPush("web-frontend", "unhealthy", "frontend"), pusher.buildAndPush("web-backend", "unhealthy", "backend", "unhealthy")]);
+  await Promise.all([pusher.buildAndPush("web-frontend", "crash", "frontend", "crash"), pusher.buildAndPush("web-backend", "crash", "backend")]);
 }, 600_000);
 
 afterAll(async () => {
@@ -324,15 +322,15 @@ describe("env file and volumes", () => {
     apps.apps[0].parts[0].volumes = [`${state.namePrefix}-data:/data`];
     fs.writeFileSync(appsFile, JSON.stringify(apps));
     try {
-      const missing = await ssh("deploy web v8");
+      const missing = await ssh("deploy web v11");
       expect(missing.code).toBe(1);
       expect(missing.stderr).toMatch(/env file \/etc\/berth\/env\/web-frontend\.env of web frontend does not exist on the host/);
       fs.mkdirSync(path.join(dir, "etc/berth/env"), { recursive: true });
       fs.writeFileSync(path.join(dir, "etc/berth/env/web-frontend.env"), "APP_VERSION=from-env-file\n", { mode: 0o600 });
-      const ok = await ssh("deploy web v8");
+      const ok = await ssh("deploy web v11");
       expect(ok.code, ok.stderr).toBe(0);
       expect(await version("/")).toBe("from-env-file");
-      expect(await version("/api/x")).toBe("v8");
+      expect(await version("/api/x")).toBe("v11");
       const s = await status();
       const mounts = await dockerCli(endpoints.dockerHost)(["inspect", "--format", "{{range .Mounts}}{{.Name}}:{{.Destination}} {{end}}", `${state.namePrefix}-web-frontend-${s.live!.color}`]);
       expect(mounts.stdout.trim()).toBe(`${state.namePrefix}-data:/data`);
