@@ -23,7 +23,7 @@ export interface HostArgs {
   readonly amiNamePattern: string;
   /** Login user of the AMI (Pulumi's SSH user). */
   readonly sshUser: string;
-  /** Non-root user in the docker group. */
+  /** Non-root user CI deploys as (no docker group; its key runs the deploy program only). */
   readonly deployUser: string;
   readonly sshPort: number;
   /** @default "ED25519" */
@@ -49,7 +49,7 @@ export class Host extends pulumi.ComponentResource {
   /** OpenSSH private key of the admin (AMI) user, which has sudo (secret). */
   public readonly sshPrivateKey: pulumi.Output<string>;
   public readonly sshPublicKey: pulumi.Output<string>;
-  /** OpenSSH private key of the deploy user: docker group, no sudo (secret). For CI. */
+  /** OpenSSH private key of the deploy user (secret), for CI: it runs the deploy program and nothing else. */
   public readonly deployPrivateKey: pulumi.Output<string>;
   public readonly deployPublicKey: pulumi.Output<string>;
   public readonly amiId: pulumi.Output<string>;

@@ -84,7 +84,7 @@ const HostSchema = z.strictObject({
   amiNamePattern: z.string().min(1).default("ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*"),
   /** Login user of the AMI, used by Pulumi for SSH. */
   sshUser: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/).default("ubuntu"),
-  /** Non-root user in the docker group that CI uses for deploys. */
+  /** Non-root user that CI deploys as; its key runs the deploy program only (no docker group). */
   deployUser: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/).default("deploy"),
   sshKeyAlgorithm: z.enum(["ED25519", "RSA"]).default("ED25519"),
   /** TLS-protected Docker API port, open to admin CIDRs only (how Pulumi drives Docker). */
