@@ -95,6 +95,8 @@ export function renderAppsFile(config: DeployConfig, options: DeployToolingOptio
     // Behind nginx the registry speaks plain HTTP on loopback; in direct mode it serves TLS itself.
     registryScheme: reg.expose === "direct" ? "https" : "http",
     registryContainer: options.registryContainer ?? "berth-registry",
+    // Where retention measures what it freed (filesystem), or only counts blobs (s3).
+    registryStorage: reg.storage,
     registryDataDir: reg.dataDir,
     retention: { keep: reg.retention.keep },
     dockerHost: options.dockerHost ?? null,

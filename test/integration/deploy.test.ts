@@ -287,6 +287,7 @@ describe("registry retention", () => {
     const last = logLines().at(-1)!;
     expect(last).toMatchObject({ action: "retention", result: "ok", keep: 3, gc: "done" });
     expect(Number(last.freedBytes)).toBeGreaterThan(0);
+    expect(Number(last.blobsDeleted)).toBeGreaterThan(0);
     const tagsOf = async (repo: string): Promise<string[]> => {
       const t = await curl(["--cacert", endpoints.caFile, "-u", `${endpoints.username}:${fs.readFileSync(endpoints.passwordFile, "utf8").trim()}`, `https://${endpoints.registry}/v2/${repo}/tags/list`]);
       return ((JSON.parse(t.body) as { tags: string[] | null }).tags ?? []).sort();

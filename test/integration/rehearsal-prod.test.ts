@@ -326,13 +326,18 @@ describe("the CI examples' script (examples/ci/berth-deploy.sh), run for real", 
     expect(r.stdout).toMatch(/shop ci1 is live on green/);
     expect(`${r.stdout}${r.stderr}`).not.toContain(password);
     expect(fs.readFileSync(`/etc/docker/certs.d/${endpoints.registry}/ca.crt`, "utf8")).toBe(fs.readFileSync(endpoints.caFile, "utf8"));
-    const page = await curl([...ca(), `${endpoints.apps.shop.url}`, "-H", "Host: example.com"]);
+    // By name (SNI and Host), as a browser would: nginx refuses handshakes for names it does not serve.
+    const byName = (app: "shop" | "landing", p: string): string[] => {
+      const host = endpoints.apps[app].host!;
+      return ["--resolve", `${host}:${state.httpsPort}:127.0.0.1`, `https://${host}:${state.httpsPort}${p}`];
+    };
+    const page = await curl([...ca(), ...byName("shop", "/")]);
     expect(page.status, page.body).toBe(200);
     expect(JSON.parse(page.body)).toMatchObject({ version: "ci1", part: "frontend" });
-    const api = await curl([...ca(), `${endpoints.apps.shop.url}api/health`, "-H", "Host: example.com"]);
+    const api = await curl([...ca(), ...byName("shop", "/api/health")]);
     expect(JSON.parse(api.body)).toMatchObject({ version: "ci1", part: "backend" });
     // The other app is untouched: still nothing deployed there.
-    expect((await curl([...ca(), endpoints.apps.landing.url, "-H", "Host: example.net"])).status).toBe(502);
+    expect((await curl([...ca(), ...byName("landing", "/")])).status).toBe(502);
   }, 300_000);
 
   it("refuses a bad tag before building anything", async () => {
