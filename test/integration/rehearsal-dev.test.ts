@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dockerCli } from "../../cli/local/docker";
 import { childPids, pidAlive, readPidFile, run, type RunResult } from "../../cli/local/procs";
-import { down, readState, type Endpoints, type RehearsalState } from "../../cli/local/rehearsal";
+import { down, loadStackConfig, readState, type Endpoints, type RehearsalState } from "../../cli/local/rehearsal";
 import { writeOciImage } from "../helpers/oci";
 import { certDir, curl, requireBinaries, scratchDir, skopeo } from "../helpers/procs";
 
@@ -51,7 +51,7 @@ describe("npm run local -- up dev", () => {
 
   it("runs the registry as a container of its own Docker Engine, named after the stack's image", async () => {
     const r = await dockerCli(endpoints.dockerHost)(["inspect", "--format", "{{.Config.Image}} {{.State.Running}}", state.registryContainer]);
-    expect(r.stdout.trim()).toBe("registry:2.8.3 true");
+    expect(r.stdout.trim()).toBe(`${loadStackConfig("dev").registry.image} true`);
     expect(state.dockerd?.host).toBe(endpoints.dockerHost);
   });
 

@@ -1,5 +1,6 @@
-// What the proxy passes upstream, checked against the real nginx of a prod rehearsal whose app and
-// extra-host ports are free ports with echo servers behind them (a copy of Pulumi.prod.yaml): the
+// What the proxy passes upstream, checked against the real nginx of a prod rehearsal with echo servers
+// behind it: on the apps' blue ports (the rehearsal's free ports, where the switch points before a
+// first deploy) and on the extra host's port (a copy of Pulumi.prod.yaml with a free one): the
 // Host apps see, X-Forwarded-For, the client address restored for Cloudflare-proxied names, the
 // proxy password kept from the upstream, and the TLS handshake refused for unknown names.
 import * as fs from "node:fs";
@@ -11,7 +12,7 @@ import { down, readState, up, type Endpoints, type RehearsalState } from "../../
 import { PROJECT_DIR } from "../../offline/stackFile";
 import { curl, requireBinaries, scratchDir } from "../helpers/procs";
 
-const bin = requireBinaries("nginx", "docker-registry", "openssl", "curl");
+const bin = requireBinaries("nginx", "docker-registry", "dockerd", "sshd", "openssl", "curl");
 const dir = scratchDir("rehearsal-proxy");
 const project = scratchDir("proxy-project");
 let endpoints: Endpoints;
@@ -31,16 +32,13 @@ async function echo(port: number): Promise<void> {
 let ports: Record<"shop" | "landing" | "jenkins", number>;
 
 beforeAll(async () => {
-  ports = { shop: await freePort(), landing: await freePort(), jenkins: await freePort() };
-  // The shipped prod stack with the upstream ports moved to free ones (other tests may hold 3000, 8088, ...).
+  const jenkins = await freePort();
+  // The shipped prod stack with the extra host's port moved to a free one (other tests may hold 8088).
   fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), path.join(project, "Pulumi.yaml"));
   const prod = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.prod.yaml"), "utf8")
-    .replace("frontend: { bluePort: 3000,", `frontend: { bluePort: ${ports.shop},`)
-    .replace("frontend: { bluePort: 3100,", `frontend: { bluePort: ${ports.landing},`)
-    .replace("http://127.0.0.1:8088", `http://127.0.0.1:${ports.jenkins}`);
-  expect(prod).toContain(`http://127.0.0.1:${ports.jenkins}`);
+    .replace("http://127.0.0.1:8088", `http://127.0.0.1:${jenkins}`);
+  expect(prod).toContain(`http://127.0.0.1:${jenkins}`);
   fs.writeFileSync(path.join(project, "Pulumi.prod.yaml"), prod);
-  for (const p of Object.values(ports)) await echo(p);
   try {
     endpoints = await up({ stack: "prod", dir, projectDir: project });
   } catch (e) {
@@ -48,6 +46,10 @@ beforeAll(async () => {
     throw e;
   }
   state = readState(dir);
+  // The rehearsal moved the app ports to free ones; nothing is deployed, so the switch sends each
+  // live port to its blue port, where the echo servers listen (in place of containers).
+  ports = { shop: state.appPorts["shop.frontend.bluePort"], landing: state.appPorts["landing.frontend.bluePort"], jenkins };
+  for (const p of Object.values(ports)) await echo(p);
 });
 
 afterAll(async () => {

@@ -53,7 +53,7 @@ describe("hardening keys (issue 9)", () => {
 
   it("accepts preload with includeSubdomains and a year or more, and defaults to two years without either", () => {
     expect(() => parseConfig(toRawConfigInput(stackWith("prod", { proxy: { ...prodProxy, hstsPreload: true, hstsIncludeSubdomains: true } })))).not.toThrow();
-    const cfg = parseConfig(toRawConfigInput(stackWith("prod", { proxy: { enabled: true, apps: [{ name: "a", hostnames: ["example.com"], frontend: { bluePort: 1, greenPort: 2 } }] } })));
+    const cfg = parseConfig(toRawConfigInput(stackWith("prod", { proxy: { enabled: true, apps: [{ name: "a", hostnames: ["example.com"], frontend: { livePort: 3, bluePort: 1, greenPort: 2 } }] } })));
     expect(cfg.proxy).toMatchObject({ hstsMaxAgeSeconds: 63072000, hstsIncludeSubdomains: false, hstsPreload: false });
   });
 
