@@ -18,7 +18,7 @@ export interface ProxyArgs {
   readonly configFiles: pulumi.Input<HostFile[]>;
   /** Basic-auth files (secret); undefined when no extra host asks for a password. */
   readonly secretFiles?: pulumi.Input<HostFile[]>;
-  /** Directories nginx needs that hold no rendered file (ACME webroot, log dir, live-upstream dir). */
+  /** Directories nginx needs that hold no rendered file (ACME webroot, log dir, maintenance flags). */
   readonly directories?: readonly string[];
   /** Must be in place before nginx is tested (TLS files, the host being ready). */
   readonly dependsOn: pulumi.Input<pulumi.Resource>[];

@@ -21,7 +21,7 @@ export interface HostFile {
   readonly secret?: boolean;
   /**
    * Write only when the file does not exist yet. After the first write another tool owns it
-   * (the blue/green deploy command for the live-upstream files, certbot for Let's Encrypt files).
+   * (certbot for the Let's Encrypt files).
    */
   readonly createOnly?: boolean;
   /** Services that read this file: after a change nginx must be tested and reloaded, the registry restarted. */
