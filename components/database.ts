@@ -62,9 +62,6 @@ export function logParameters(logExports: readonly RdsLogExport[], slowQuerySeco
   return out;
 }
 
-/** Characters RDS refuses in a MySQL master password: / ' " @ and space. */
-export const RDS_PASSWORD_FORBIDDEN = /[/'"@\s]/;
-
 /** Parameter group family for an engine version: "8.4.3" -> "mysql8.4". */
 export function parameterFamily(engineVersion: string): string {
   const major = mysqlMajor(engineVersion);

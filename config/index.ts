@@ -19,7 +19,7 @@ import { validateSecrets, validateTlsSecrets } from "./validate/secrets";
 
 export { ConfigError, formatProblem, type ConfigProblem } from "./errors";
 export type { RawConfigInput } from "./input";
-export { AMI_ID, configKeys, nestedConfigKeys, DB_INSTANCE_CLASS, INSTANCE_TYPE, isDomainName, isRelativeRecordName, SECRET_KEYS, type Config, type SecretKey } from "./schema";
+export { AMI_ID, configKeys, nestedConfigKeys, DB_INSTANCE_CLASS, INSTANCE_TYPE, SECRET_KEYS, type Config, type SecretKey } from "./schema";
 
 const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 

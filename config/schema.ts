@@ -3,6 +3,8 @@
 import { z } from "zod";
 import { parseCidr } from "../lib/cidr";
 import { backupWindowProblem, ec2TextProblem, ENGINE_LIFECYCLE, logRetentionProblem, MYSQL_MAJOR_VERSIONS, mysqlMajor, RDS_MYSQL_LOG_EXPORTS, tagValueProblem } from "../lib/apiRules";
+import { certificateNameProblem, domainNameProblem, isRelativeRecordName } from "../lib/dnsNames";
+import { appNameProblem, nginxSizeProblem } from "../lib/proxyRules";
 
 // ---------------------------------------------------------------------------------------------
 // Shared validators (exported so tests and components can reuse them)
@@ -10,21 +12,16 @@ import { backupWindowProblem, ec2TextProblem, ENGINE_LIFECYCLE, logRetentionProb
 export const INSTANCE_TYPE = /^(?:[a-z]+\d+[a-z0-9-]*|u-\d+tb\d)\.(?:nano|micro|small|medium|large|\d*xlarge|metal(?:-\d+xl)?)$/;
 export const DB_INSTANCE_CLASS = /^db\.(?:[a-z]+\d+[a-z0-9-]*)\.(?:micro|small|medium|large|\d*xlarge)$/;
 export const AMI_ID = /^ami-[0-9a-f]{8,17}$/;
-const DNS_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
-
-/** True for a lower-case DNS name of at least two labels (e.g. example.com). */
-export function isDomainName(s: string): boolean {
-  return s.length <= 253 && s.split(".").length >= 2 && s.split(".").every((l) => DNS_LABEL.test(l));
-}
-
-/** True for a record name relative to its zone: "@" (apex), "www", "*.apps", "a.b". */
-export function isRelativeRecordName(s: string): boolean {
-  if (s === "@") return true;
-  const labels = s.split(".");
-  return labels.every((l, i) => DNS_LABEL.test(l) || (i === 0 && l === "*"));
-}
-
 const port = z.number().int().min(1).max(65535);
+/** A string checked by one of lib/'s rules (`problem` says why a value is refused, or undefined). */
+const ruled = (problem: (s: string) => string | undefined): z.ZodString => z.string().superRefine((s, ctx) => {
+  const why = problem(s);
+  if (why !== undefined) ctx.addIssue({ code: "custom", message: why });
+});
+/** A Linux user name (useradd's portable rule). */
+const unixUser = z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, "must be a Linux user name: lower-case letters, digits, _ or -, starting with a letter or _ (32 at most)");
+/** A basic-auth login (registry, extra hosts): safe in an htpasswd line and in a docker login. */
+const loginName = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "must be 1-64 letters, digits, . _ or -");
 const cidrString = z.string().refine((s) => parseCidr(s) !== undefined, {
   message: "must be an IPv4 CIDR like 10.0.0.0/16 with the host bits clear",
 });
@@ -60,10 +57,7 @@ const IngressRuleSchema = z.strictObject({
   /** `anywhere` = 0.0.0.0/0; `admin` = the admin CIDRs. */
   from: z.enum(["anywhere", "admin"]),
   /** Carried into AWS as the rule's description: EC2's character set, 255 at most. */
-  description: z.string().superRefine((d, ctx) => {
-    const problem = ec2TextProblem(d);
-    if (problem) ctx.addIssue({ code: "custom", message: problem });
-  }),
+  description: ruled(ec2TextProblem),
 });
 
 const FirewallSchema = z.strictObject({
@@ -83,9 +77,9 @@ const HostSchema = z.strictObject({
   amiOwner: z.string().regex(/^\d{12}$/, "must be a 12-digit AWS account id").default("099720109477"),
   amiNamePattern: z.string().min(1).default("ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*"),
   /** Login user of the AMI, used by Pulumi for SSH. */
-  sshUser: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/).default("ubuntu"),
+  sshUser: unixUser.default("ubuntu"),
   /** Non-root user that CI deploys as; its key runs the deploy program only (no docker group). */
-  deployUser: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/).default("deploy"),
+  deployUser: unixUser.default("deploy"),
   sshKeyAlgorithm: z.enum(["ED25519", "RSA"]).default("ED25519"),
   /** TLS-protected Docker API port, open to admin CIDRs only (how Pulumi drives Docker). */
   dockerApiPort: port.default(2376),
@@ -108,10 +102,7 @@ const DatabaseSchema = z.strictObject({
     .refine((u) => !["rdsadmin", "root", "mysql", "admin_"].includes(u.toLowerCase()), "is reserved by RDS").default("berth"),
   port: port.default(3306),
   backupRetentionDays: z.number().int().min(0).max(35).default(7),
-  backupWindow: z.string().superRefine((w, ctx) => {
-    const problem = backupWindowProblem(w);
-    if (problem) ctx.addIssue({ code: "custom", message: problem });
-  }).optional(),
+  backupWindow: ruled(backupWindowProblem).optional(),
   deletionProtection: z.boolean().default(true),
   skipFinalSnapshot: z.boolean().default(false),
   multiAz: z.boolean().default(false),
@@ -138,7 +129,7 @@ const DnsRecordSchema = z.strictObject({
 });
 
 const DnsZoneSchema = z.strictObject({
-  domain: z.string().refine(isDomainName, "must be a lower-case domain like example.com"),
+  domain: ruled(domainNameProblem),
   provider: z.enum(["route53", "cloudflare"]),
   /**
    * Route53: adopt this existing hosted zone (e.g. Z0123456789ABCDEFGHIJ) instead of creating one.
@@ -157,7 +148,7 @@ const DnsSchema = z.strictObject({
 const TlsSchema = z.strictObject({
   mode: z.enum(["self-signed", "cloudflare-origin", "provided", "letsencrypt"]).default("self-signed"),
   /** Extra names for the certificate beyond the ones Berth serves. */
-  extraNames: z.array(z.string().refine((s) => isDomainName(s) || /^\*\./.test(s) && isDomainName(s.slice(2)), "must be a domain name")).default([]),
+  extraNames: z.array(ruled(certificateNameProblem)).default([]),
   /** Self-signed server certificate lifetime. */
   validityDays: z.number().int().min(1).max(825).default(365),
   /** Warn/refuse threshold: a provided certificate must stay valid at least this long. */
@@ -176,12 +167,12 @@ const RegistrySchema = z.strictObject({
   enabled: z.boolean().default(true),
   /** Exact image; tags like "2" or "latest" are refused so a pull never changes what runs. */
   image: z.string().regex(/^registry:\d+\.\d+\.\d+(@sha256:[0-9a-f]{64})?$/, "must be an exact registry image like registry:3.0.0").default("registry:3.0.0"),
-  username: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "must be 1-64 letters, digits, . _ or -").default("berth"),
+  username: loginName.default("berth"),
   port: port.default(5000),
   /** direct: clients reach https://<ip>:<port> (dev). proxy: 127.0.0.1 only, served by nginx as `hostname` (prod). */
   expose: z.enum(["direct", "proxy"]).default("proxy"),
   /** Public name for proxy mode, e.g. docker.example.com. */
-  hostname: z.string().refine(isDomainName, "must be a domain name").optional(),
+  hostname: ruled(domainNameProblem).optional(),
   /** Who may reach the direct port. */
   allowFrom: z.enum(["anywhere", "admin"]).default("admin"),
   /**
@@ -235,9 +226,9 @@ const UpstreamSchema = z.strictObject({
 });
 
 const AppSchema = z.strictObject({
-  name: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, "must be lower-case letters, digits or - (31 at most)"),
+  name: ruled(appNameProblem),
   /** Names this app answers to; empty = the catch-all server reached by IP (dev without a domain). */
-  hostnames: z.array(z.string().refine(isDomainName, "must be a domain name")).default([]),
+  hostnames: z.array(ruled(domainNameProblem)).default([]),
   /** Serves `/`. */
   frontend: UpstreamSchema,
   /** Serves `pathPrefix` (default /api). */
@@ -250,11 +241,11 @@ const AppSchema = z.strictObject({
 });
 
 const ExtraHostSchema = z.strictObject({
-  hostname: z.string().refine(isDomainName, "must be a domain name"),
+  hostname: ruled(domainNameProblem),
   /** Where nginx forwards, e.g. http://127.0.0.1:8080 (Jenkins) */
   upstream: z.string().regex(/^https?:\/\/(127\.0\.0\.1|localhost|\[::1\]):\d{1,5}(\/.*)?$/, "must be an http(s) URL on the host's loopback, like http://127.0.0.1:8080"),
   /** Ask for a password (generated, exported as a secret) before forwarding. */
-  basicAuthUser: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).optional(),
+  basicAuthUser: loginName.optional(),
   websockets: z.boolean().default(true),
   /**
    * Forward the client's Authorization header to the upstream. Off by default when basic auth is
@@ -274,16 +265,13 @@ const ProxySchema = z.strictObject({
   /** Ask to be preloaded into browsers (needs hstsIncludeSubdomains and a max-age of a year or more). */
   hstsPreload: z.boolean().default(false),
   /** Largest request body for app servers (the registry server has no limit). */
-  clientMaxBodySize: z.string().regex(/^\d+[kmg]?$/, "must be an nginx size like 10m").default("10m"),
+  clientMaxBodySize: ruled(nginxSizeProblem).default("10m"),
 });
 
 // Keys are checked in crossValidate (zod reports a bad record key without saying why).
 const TagsSchema = z.record(
   z.string(),
-  z.string().superRefine((v, ctx) => {
-    const problem = tagValueProblem(v);
-    if (problem) ctx.addIssue({ code: "custom", message: problem });
-  }),
+  ruled(tagValueProblem),
 );
 
 /** Object-valued keys under `berth:` and their schemas. */

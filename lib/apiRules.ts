@@ -93,6 +93,18 @@ export function backupWindowProblem(window: string): string | undefined {
 }
 
 /**
+ * RDS for MySQL master password: 8-41 printable ASCII characters other than `/ ' " @` and space.
+ * Source: RDS API reference, CreateDBInstance MasterUserPassword. Checked for a configured password
+ * (config/validate/secrets.ts); the Database component's generated alphabet is tested against it.
+ */
+export function rdsPasswordProblems(password: string): string[] {
+  const out: string[] = [];
+  if (password.length < 8 || password.length > 41) out.push(`must be 8 to 41 characters (RDS MySQL); it has ${password.length}`);
+  if (/[/'"@\s]/.test(password) || /[^\x21-\x7e]/.test(password)) out.push("must not contain / ' \" @, spaces or non-ASCII characters (RDS MySQL)");
+  return out;
+}
+
+/**
  * Names that no registrar delegates and no CA certifies (RFC 2606 and RFC 6761): `example.com`,
  * `example.net`, `example.org` and their subdomains, and the `.example`, `.test`, `.invalid` and
  * `.localhost` top-level domains. Route53 refuses to create such zones, no Cloudflare account holds

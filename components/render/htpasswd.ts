@@ -8,12 +8,11 @@
 // password, letting anyone who holds the htpasswd line test guesses without paying bcrypt's cost.
 import { createHmac } from "node:crypto";
 import * as bcrypt from "bcryptjs";
+import { bcryptPasswordProblem } from "../../lib/credentials";
 
 /** bcrypt work factor. 10 is the registry's and Apache's default; lower is refused. */
 export const HTPASSWD_BCRYPT_COST = 10;
 
-/** bcrypt reads at most this many bytes of a password and silently ignores the rest. */
-const BCRYPT_MAX_PASSWORD_BYTES = 72;
 
 /**
  * Salt for `htpasswdEntry`: the first 16 bytes of HMAC-SHA256(saltKey, username NUL password), in
@@ -34,10 +33,8 @@ export function deterministicBcryptSalt(username: string, password: string, salt
  */
 export function htpasswdEntry(username: string, password: string, saltKey: string, cost: number = HTPASSWD_BCRYPT_COST): string {
   if (!/^[^:\s]{1,255}$/.test(username)) throw new Error(`htpasswd user name "${username}" must be non-empty, without ':' or whitespace`);
-  if (password.length === 0) throw new Error(`htpasswd password for "${username}" is empty`);
-  if (Buffer.byteLength(password, "utf8") > BCRYPT_MAX_PASSWORD_BYTES) {
-    throw new Error(`htpasswd password for "${username}" is longer than ${BCRYPT_MAX_PASSWORD_BYTES} bytes; bcrypt would ignore the rest`);
-  }
+  const problem = bcryptPasswordProblem(password);
+  if (problem !== undefined) throw new Error(`htpasswd password for "${username}" ${problem}`);
   const hash = bcrypt.hashSync(password, deterministicBcryptSalt(username, password, saltKey, cost));
   return `${username}:$2y$${hash.slice(4)}`;
 }

@@ -10,7 +10,12 @@
 // needs no reload. nginx keeps the previous configuration when a reload fails its test, and Berth's
 // delivery runs `nginx -t` before reloading, so a bad render never goes live (host/apply-nginx.sh).
 import * as posix from "node:path/posix";
+import { domainNameProblem } from "../../lib/dnsNames";
+import { appNameProblem, CATCH_ALL_PROBLEM, nginxSizeProblem, repeatedClaims, tooManyCatchAlls } from "../../lib/proxyRules";
 import type { HostFile } from "./paths";
+
+/** Loopback names a registry server block may answer to besides DNS names (the local rehearsal). */
+const LOCAL_NAMES: ReadonlySet<string> = new Set(["127.0.0.1", "localhost"]);
 
 /** A blue/green deployment color. */
 export type Color = "blue" | "green";
@@ -448,18 +453,30 @@ function renderMain(spec: NginxSpec): string[] {
   ];
 }
 
+/**
+ * The renderer guards its own input with the rules config validation applies (lib/proxyRules.ts,
+ * lib/dnsNames.ts), so a spec built by other code (the rehearsal, tests) cannot slip a bad name
+ * or size into the files; config reports the same problems earlier, per key.
+ */
 function validateSpec(spec: NginxSpec): void {
-  const names = new Set<string>();
-  const claim = (n: string, by: string): void => {
-    if (names.has(n)) throw new Error(`nginx: ${n} is served twice (again by ${by})`);
-    names.add(n);
+  const refuse = (what: string, problem: string | undefined): void => {
+    if (problem !== undefined) throw new Error(`nginx: ${what} ${problem}`);
   };
-  if (spec.apps.filter((a) => a.hostnames.length === 0).length > 1) throw new Error("nginx: only one app may be the catch-all (no hostnames)");
+  if (tooManyCatchAlls(spec.apps)) throw new Error(`nginx: ${CATCH_ALL_PROBLEM}`);
   for (const a of spec.apps) {
-    if (!/^[a-z][a-z0-9-]*$/.test(a.name)) throw new Error(`nginx: app name "${a.name}" must be lower-case letters, digits or -`);
-    for (const h of a.hostnames) claim(h, `app ${a.name}`);
+    refuse(`app name ${JSON.stringify(a.name)}`, appNameProblem(a.name));
+    for (const h of a.hostnames) refuse(`hostname ${JSON.stringify(h)} of app ${a.name}`, domainNameProblem(h));
   }
-  for (const h of spec.extraHosts) claim(h.hostname, "an extra host");
-  for (const h of spec.registry?.hostnames ?? []) claim(h, "the registry");
-  if (!/^\d+[kmg]?$/.test(spec.clientMaxBodySize)) throw new Error(`nginx: client_max_body_size "${spec.clientMaxBodySize}" must be like 10m`);
+  for (const h of spec.extraHosts) refuse(`extra host ${JSON.stringify(h.hostname)}`, domainNameProblem(h.hostname));
+  // The registry block also answers for the addresses the rehearsal reaches it by (127.0.0.1, localhost).
+  for (const h of spec.registry?.hostnames ?? []) {
+    if (!LOCAL_NAMES.has(h)) refuse(`registry hostname ${JSON.stringify(h)}`, domainNameProblem(h));
+  }
+  const repeated = repeatedClaims([
+    ...spec.apps.flatMap((a) => a.hostnames.map((name) => ({ name, by: `app ${a.name}` }))),
+    ...spec.extraHosts.map((h) => ({ name: h.hostname, by: "an extra host" })),
+    ...(spec.registry?.hostnames ?? []).map((name) => ({ name, by: "the registry" })),
+  ]);
+  if (repeated.length > 0) throw new Error(`nginx: ${repeated[0].message} (again by ${repeated[0].by})`);
+  refuse(`client_max_body_size ${JSON.stringify(spec.clientMaxBodySize)}`, nginxSizeProblem(spec.clientMaxBodySize));
 }

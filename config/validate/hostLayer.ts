@@ -4,6 +4,7 @@
 import { HSTS_PRELOAD_MIN_MAX_AGE } from "../../lib/apiRules";
 import { servedNames } from "../../lib/certificates";
 import { owningZone, planRecords, recordFqdn } from "../../lib/dnsPlan";
+import { CATCH_ALL_PROBLEM, repeatedClaims, tooManyCatchAlls, type NameClaim } from "../../lib/proxyRules";
 import type { ConfigProblem } from "../errors";
 import type { Raw } from "../schema";
 
@@ -17,19 +18,15 @@ export function validateHostLayer(raw: Raw, add: (p: ConfigProblem) => void): vo
   if (reg.enabled && reg.expose === "direct" && reg.hostname !== undefined) {
     add({ key: "berth:registry.hostname", value: reg.hostname, message: "applies to expose: proxy only; direct mode is reached by IP" });
   }
-  const names = new Map<string, string>();
-  const claim = (name: string, key: string, value: unknown): void => {
-    const prev = names.get(name);
-    if (prev) add({ key, value, message: `${name} is already served by ${prev}` });
-    else names.set(name, key);
-  };
-  if (reg.enabled && reg.expose === "proxy" && reg.hostname) claim(reg.hostname, "berth:registry.hostname", reg.hostname);
+  // Every served name, with the key that introduced it; nginx gives each name to one server block.
+  const claims: NameClaim[] = [];
+  if (reg.enabled && reg.expose === "proxy" && reg.hostname) claims.push({ name: reg.hostname, by: "berth:registry.hostname" });
   // Every loopback port an app uses is the app's alone: the switch forwards live ports by number.
   const portOwner = new Map<number, string>();
   if (reg.enabled) portOwner.set(reg.port, "berth:registry.port");
   const repoOwner = new Map<string, string>();
   raw.proxy.apps.forEach((app, ai) => {
-    app.hostnames.forEach((h, hi) => claim(h, `berth:proxy.apps[${ai}].hostnames[${hi}]`, h));
+    app.hostnames.forEach((h, hi) => claims.push({ name: h, by: `berth:proxy.apps[${ai}].hostnames[${hi}]` }));
     for (const role of ["frontend", "backend"] as const) {
       const part = app[role];
       if (!part) continue;
@@ -46,15 +43,18 @@ export function validateHostLayer(raw: Raw, add: (p: ConfigProblem) => void): vo
     }
   });
 
-  const catchAll = raw.proxy.apps.filter((a) => a.hostnames.length === 0);
-  if (catchAll.length > 1) {
-    add({ key: "berth:proxy.apps", value: catchAll.map((a) => a.name), message: "only one app may have no hostnames (the catch-all server reached by IP)" });
+  raw.proxy.extraHosts.forEach((h, i) => claims.push({ name: h.hostname, by: `berth:proxy.extraHosts[${i}].hostname` }));
+  for (const c of repeatedClaims(claims)) add({ key: c.by, value: c.name, message: c.message });
+  /** Each served name and the first key that serves it. */
+  const names = new Map<string, string>();
+  for (const c of claims) if (!names.has(c.name)) names.set(c.name, c.by);
+  if (tooManyCatchAlls(raw.proxy.apps)) {
+    add({ key: "berth:proxy.apps", value: raw.proxy.apps.filter((a) => a.hostnames.length === 0).map((a) => a.name), message: CATCH_ALL_PROBLEM });
   }
   const appNames = raw.proxy.apps.map((a) => a.name);
   appNames.forEach((n, i) => {
     if (appNames.indexOf(n) !== i) add({ key: `berth:proxy.apps[${i}].name`, value: n, message: "app names must be unique" });
   });
-  raw.proxy.extraHosts.forEach((h, i) => claim(h.hostname, `berth:proxy.extraHosts[${i}].hostname`, h.hostname));
   if (!raw.proxy.enabled && (raw.proxy.apps.length > 0 || raw.proxy.extraHosts.length > 0)) {
     add({ key: "berth:proxy.enabled", value: false, message: "apps or extraHosts are configured but the proxy is off; set enabled: true or remove them" });
   }

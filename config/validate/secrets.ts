@@ -1,6 +1,8 @@
 // Secret values: the rules RDS and the registry enforce on passwords, and a provided certificate and key
 // checked against the served names and the clock. Values are never echoed: problems show "(hidden)".
+import { rdsPasswordProblems } from "../../lib/apiRules";
 import { servedNames, validateProvidedTls } from "../../lib/certificates";
+import { registryPasswordProblem } from "../../lib/credentials";
 import type { ConfigProblem } from "../errors";
 import type { RawConfigInput } from "../input";
 import type { Raw, SecretKey } from "../schema";
@@ -8,16 +10,10 @@ import type { Raw, SecretKey } from "../schema";
 /** Rules the providers enforce on secret values, checked here so `pulumi up` never fails halfway. */
 export function validateSecrets(secrets: Partial<Record<SecretKey, string>>, add: (p: ConfigProblem) => void): void {
   const db = secrets.databasePassword;
-  if (db !== undefined) {
-    // RDS MySQL: 8-41 printable ASCII characters other than / ' " @ and space.
-    if (db.length < 8 || db.length > 41) add({ key: "berth:databasePassword", value: "(hidden)", message: `must be 8 to 41 characters (RDS MySQL); it has ${db.length}` });
-    if (/[/'"@\s]/.test(db) || /[^\x21-\x7e]/.test(db)) add({ key: "berth:databasePassword", value: "(hidden)", message: "must not contain / ' \" @, spaces or non-ASCII characters (RDS MySQL)" });
-  }
+  if (db !== undefined) for (const message of rdsPasswordProblems(db)) add({ key: "berth:databasePassword", value: "(hidden)", message });
   const reg = secrets.registryPassword;
-  if (reg !== undefined && (reg.length < 12 || reg.length > 72 || reg.includes(":"))) {
-    // bcrypt reads at most 72 bytes; htpasswd lines split on ':'.
-    add({ key: "berth:registryPassword", value: "(hidden)", message: "must be 12 to 72 characters without ':'" });
-  }
+  const regProblem = reg === undefined ? undefined : registryPasswordProblem(reg);
+  if (regProblem !== undefined) add({ key: "berth:registryPassword", value: "(hidden)", message: regProblem });
 }
 
 /**

@@ -5,6 +5,8 @@ import { hstsValue, MAINTENANCE_RETRY_AFTER_SECONDS, maintenanceFlagPath, render
 import { hostFiles } from "../../components/render/hostFiles";
 import { directives, findBlocks } from "../helpers/nginxText";
 import { FIXED_CLOUDFLARE_RANGES, fileAt, fixtureInput, stackConfig, stackFiles } from "../helpers/renderFixtures";
+import { rejection, section, stackWith } from "../helpers/stack";
+import { toRawConfigInput } from "../../offline/stackFile";
 
 const prod = stackFiles("prod");
 const dev = stackFiles("dev");
@@ -286,13 +288,34 @@ describe("renderNginxFiles validation", () => {
     apps: [], extraHosts: [],
   };
   const app = { name: "a", hostnames: [] as string[], frontend: { bluePort: 1, greenPort: 2, livePort: 3 }, backendPath: "/api", initialColor: "blue" as const };
+  const configApp = { name: "a", frontend: { bluePort: 1, greenPort: 2, livePort: 3 } };
 
   it("refuses two catch-all apps", () => {
     expect(() => renderNginxFiles({ ...spec, apps: [app, { ...app, name: "b" }] })).toThrow(/catch-all/);
   });
 
   it("refuses a name served twice", () => {
-    expect(() => renderNginxFiles({ ...spec, apps: [{ ...app, hostnames: ["x.example.com"] }], extraHosts: [{ hostname: "x.example.com", upstream: "http://127.0.0.1:1", websockets: false }] })).toThrow(/served twice/);
+    expect(() => renderNginxFiles({ ...spec, apps: [{ ...app, hostnames: ["x.example.com"] }], extraHosts: [{ hostname: "x.example.com", upstream: "http://127.0.0.1:1", websockets: false }] }))
+      .toThrow("nginx: x.example.com is already served by app a (again by an extra host)");
+  });
+
+  // One rule, one wording: what config reports for a key is what the renderer refuses with.
+  it.each<[string, Partial<NginxSpec>, string, Record<string, unknown>]>([
+    ["app name", { apps: [{ ...app, name: "Web" }] }, "berth:proxy.apps[0].name", { apps: [{ ...configApp, name: "Web" }] }],
+    ["app name length", { apps: [{ ...app, name: "a".repeat(32) }] }, "berth:proxy.apps[0].name", { apps: [{ ...configApp, name: "a".repeat(32) }] }],
+    ["app hostname", { apps: [{ ...app, hostnames: ["Shop.example.com"] }] }, "berth:proxy.apps[0].hostnames[0]", { apps: [{ ...configApp, hostnames: ["Shop.example.com"] }] }],
+    ["extra host", { extraHosts: [{ hostname: "jenkins", upstream: "http://127.0.0.1:1", websockets: false }] }, "berth:proxy.extraHosts[0].hostname", { extraHosts: [{ hostname: "jenkins", upstream: "http://127.0.0.1:1" }] }],
+    ["body size", { clientMaxBodySize: "10MB" }, "berth:proxy.clientMaxBodySize", { clientMaxBodySize: "10MB" }],
+    ["two catch-alls", { apps: [app, { ...app, name: "b" }] }, "berth:proxy.apps", { apps: [configApp, { ...configApp, name: "b", frontend: { bluePort: 4, greenPort: 5, livePort: 6 } }] }],
+  ])("refuses a bad %s with the words config uses", (_what, edit, key, proxy) => {
+    const problem = rejection(toRawConfigInput(stackWith("dev", { proxy: { ...section("dev", "proxy"), ...proxy } }))).problems.find((p) => p.key === key);
+    expect(problem, `config reports ${key}`).toBeDefined();
+    expect(() => renderNginxFiles({ ...spec, ...edit })).toThrow(problem!.message);
+  });
+
+  it("lets the registry block answer for the rehearsal's loopback names", () => {
+    expect(() => renderNginxFiles({ ...spec, registry: { hostnames: ["docker.example.com", "127.0.0.1", "localhost"], upstream: "127.0.0.1:5000" } })).not.toThrow();
+    expect(() => renderNginxFiles({ ...spec, registry: { hostnames: ["docker.example.com;"], upstream: "127.0.0.1:5000" } })).toThrow(/registry hostname/);
   });
 
   it("writes max-age=0 when HSTS is off, and no user line without a user", () => {

@@ -9,7 +9,7 @@ import { ec2Description } from "../../components/firewall";
 import { replaceReason } from "../../cli/replaceRules";
 import { diffSnapshots } from "../../cli/planDiff";
 import { toSnapshot } from "../../cli/snapshot";
-import { backupWindowProblem, EC2_TEXT, ec2TextProblem, isReservedName, logRetentionProblem, minMaxAllocatedStorage, mysqlMajor, s3BucketNameProblem, tagKeyProblem, tagValueProblem } from "../../lib/apiRules";
+import { backupWindowProblem, EC2_TEXT, ec2TextProblem, isReservedName, logRetentionProblem, minMaxAllocatedStorage, mysqlMajor, rdsPasswordProblems, s3BucketNameProblem, tagKeyProblem, tagValueProblem } from "../../lib/apiRules";
 import { ofType, rejection, run, section, stackWith, type RunResult } from "../helpers/stack";
 
 const devFw = section("dev", "firewall");
@@ -96,6 +96,31 @@ describe("EC2 security-group texts", () => {
     expect(before).toMatch(/^berth-prod-database-[0-9a-f]{26}$/);
     expect(after).toMatch(/^berth-prod-database-[0-9a-f]{26}$/);
     expect(after).not.toBe(before);
+  });
+});
+
+describe("RDS master password", () => {
+  it.each([
+    ["Correct-Horse-42", []],
+    ["short", [/must be 8 to 41 characters \(RDS MySQL\); it has 5/]],
+    ["x".repeat(42), [/must be 8 to 41 characters/]],
+    ["has/slash-in-it", [/must not contain/]],
+    ["with space here", [/must not contain/]],
+    ["naïve-password", [/must not contain/]],
+  ])("%s", (password, expected) => {
+    const found = rdsPasswordProblems(password);
+    expect(found).toHaveLength(expected.length);
+    expected.forEach((re, i) => expect(found[i]).toMatch(re));
+  });
+
+  it.each(["dev", "prod"])("holds for every password the %s stack generates", async (stack) => {
+    const generated = ofType(await run(stack), "random:index/randomPassword:RandomPassword").filter((p) => p.name.startsWith("database"));
+    expect(generated).toHaveLength(1);
+    const { length, overrideSpecial } = generated[0].inputs as { length: number; overrideSpecial: string };
+    // Every character the generator may draw, at the length it draws.
+    const alphabet = `abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789${overrideSpecial}`;
+    expect(rdsPasswordProblems(alphabet.slice(0, length).padEnd(length, "x"))).toEqual([]);
+    for (const c of overrideSpecial) expect(rdsPasswordProblems(`Abcdefg${c}`), `special character ${c}`).toEqual([]);
   });
 });
 

@@ -53,7 +53,7 @@ describe("DNS validation: key, value and message", () => {
     ["accountId with zoneId", [cf([A("@")], { zoneId: HEX32, accountId: HEX32 })], { key: "berth:dns.zones[0].accountId", value: HEX32, message: /^is used only to look the zone up by name; with zoneId set it has no effect/ }],
     ["accountId not hex", [cf([A("@")], { accountId: "my-account" })], { key: "berth:dns.zones[0].accountId", value: "my-account", message: /^must be a Cloudflare account id: 32 lower-case hex characters$/ }],
     ["unknown provider", [{ ...r53([A("@")]), provider: "gandi" }], { key: "berth:dns.zones[0].provider", value: "gandi", message: /route53.*cloudflare/ }],
-    ["bad domain", [{ ...r53([A("@")]), domain: "Example.com" }], { key: "berth:dns.zones[0].domain", value: "Example.com", message: /^must be a lower-case domain like example\.com$/ }],
+    ["bad domain", [{ ...r53([A("@")]), domain: "Example.com" }], { key: "berth:dns.zones[0].domain", value: "Example.com", message: /^must be a lower-case domain name like example\.com$/ }],
     ["zone without records", [r53([])], { key: "berth:dns.zones[0].records", value: [], message: /^must have at least 1 item/ }],
   ])("%s", (_label, zones, expected) => {
     expect(problemsOf(devWithZones(zones))).toContainEqual({ key: expected.key, value: expected.value, message: expect.stringMatching(expected.message) });

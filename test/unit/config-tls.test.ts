@@ -42,7 +42,7 @@ describe("TLS validation: key, value and message", () => {
       { key: "berth:tls.validityDays", value: 30, message: /^must exceed berth:tls\.minRemainingDays \(30\)/ }],
     ["unknown mode", input("dev", { tls: { mode: "acme" } }), { key: "berth:tls.mode", value: "acme", message: /self-signed/ }],
     ["origin validity not offered by Cloudflare", input("dev", { tls: { originValidityDays: 100 } }), { key: "berth:tls.originValidityDays", value: 100, message: /./ }],
-    ["extra name not a domain", input("dev", { tls: { extraNames: ["local host"] } }), { key: "berth:tls.extraNames[0]", value: "local host", message: /^must be a domain name$/ }],
+    ["extra name not a domain", input("dev", { tls: { extraNames: ["local host"] } }), { key: "berth:tls.extraNames[0]", value: "local host", message: /^must be a lower-case domain name like example\.com, or a wildcard like \*\.example\.com$/ }],
     ["provided without the certificate", input("dev", { tls: { mode: "provided" } }),
       { key: "berth:tlsCertificate", value: undefined, message: /^is required for berth:tls\.mode provided: pulumi config set --secret berth:tlsCertificate < fullchain\.pem$/ }],
     ["provided without the key", input("dev", { tls: { mode: "provided" } }),

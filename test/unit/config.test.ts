@@ -140,4 +140,17 @@ describe("validation errors name the key, the value and what is allowed", () => 
   ])("checks the database password rules RDS enforces (%s)", (_l, pw, expected) => {
     expect(problems("dev", {}, { databasePassword: pw })).toMatch(expected);
   });
+
+  it.each([
+    ["short", "short-pw", /berth:registryPassword = "\(hidden\)": must be at least 12 characters; it has 8/],
+    ["a colon", "a-long-pass:word", /berth:registryPassword = "\(hidden\)": must not contain ':'/],
+    // 40 characters but 80 bytes: bcrypt would hash only the first 72 bytes.
+    ["more bytes than bcrypt reads", "é".repeat(40), /berth:registryPassword = "\(hidden\)": must be at most 72 bytes in UTF-8 \(bcrypt ignores the rest\); it has 80/],
+  ])("checks the registry password rules bcrypt and htpasswd impose (%s)", (_l, pw, expected) => {
+    expect(problems("dev", {}, { registryPassword: pw })).toMatch(expected);
+  });
+
+  it("accepts a registry password of exactly 72 bytes", () => {
+    expect(parseConfig(toRawConfigInput(stackWith("dev", {}, { registryPassword: "x".repeat(72) }))).secrets.registryPassword).toHaveLength(72);
+  });
 });
