@@ -1,9 +1,13 @@
+// Two layers: "unit" (mock engine, renderers, policy: everything but real binaries) and
+// "integration" (real nginx, registry, openssl, processes). scripts/test.sh runs and times each;
+// `npm run test:unit` is the fast layer alone.
+import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
-    // The mock engine keeps global state per process: one file per fork.
+    // The mock engine keeps global state per process: forks, not threads; runs within a process
+    // are serialised by the engine.
     pool: "forks",
     testTimeout: 60_000,
     hookTimeout: 120_000,
@@ -11,5 +15,26 @@ export default defineConfig({
     // GitHub's workflow parser imports its JSON schema without an import attribute, which Node's
     // own loader refuses; let Vite load it instead.
     server: { deps: { inline: ["@actions/workflow-parser"] } },
+    // One run per shipped stack per invocation, shared by the files that read it (test/helpers/sharedRuns.ts).
+    globalSetup: ["test/helpers/globalSetup.ts"],
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "unit",
+          include: ["test/**/*.test.ts"],
+          exclude: ["test/integration/**"],
+          // vitest leaves a core to itself by default (1 worker on 2 cores); its main process is
+          // idle while unit files run, so use every core.
+          maxWorkers: availableParallelism(),
+          // Files share worker processes, so @pulumi/* and the program load once per worker instead
+          // of once per file (this halves the layer's CPU time). processGuard fails a file that
+          // leaves process-wide state behind for the next one.
+          isolate: false,
+          setupFiles: ["test/helpers/processGuard.ts"],
+        },
+      },
+      { extends: true, test: { name: "integration", include: ["test/integration/**/*.test.ts"] } },
+    ],
   },
 });

@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import { ConfigError } from "../config";
 import { redactSecrets, runStack, type RunResult } from "../offline/engine";
-import { PROJECT_DIR, readStackFile } from "../offline/stackFile";
+import { PROJECT_DIR, readStackFile, type StackFile } from "../offline/stackFile";
 
 export interface PlanJson {
   stack: string;
@@ -101,7 +101,18 @@ const USAGE = `usage: npm run plan -- <stack> [--format text|json|mermaid|snapsh
 const PLAN_FORMATS = ["text", "json", "mermaid", "snapshot"] as const;
 const DIFF_FORMATS = ["text", "markdown"] as const;
 
-async function main(argv: string[]): Promise<number> {
+/** Where the plan writes, and how it runs a stack (tests hand in a shared run). */
+export interface PlanIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  /** @default runStack: the program under the mock engine */
+  readonly run?: (file: StackFile) => Promise<RunResult>;
+}
+
+const PROCESS_IO: PlanIo = { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) };
+
+/** The whole CLI: arguments in, exit code out (0 plan printed, 2 invalid config or stack, 64 usage). */
+export async function main(argv: readonly string[], io: PlanIo = PROCESS_IO): Promise<number> {
   const args = [...argv];
   const given = new Set(args.filter((a) => a.startsWith("--")));
   const flag = (name: string): string | undefined => {
@@ -121,13 +132,13 @@ async function main(argv: string[]): Promise<number> {
   const missingValue = ["--stack-dir", "--out", "--diff", "--format"].some((f) => given.has(f) && ({ "--stack-dir": stackDir, "--out": out, "--diff": ref, "--format": formatArg } as Record<string, string | undefined>)[f] === undefined);
   const formats: readonly string[] = ref !== undefined ? DIFF_FORMATS : PLAN_FORMATS;
   if (positional.length !== 1 || unknown.length > 0 || missingValue || !formats.includes(format) || (json && format !== "json") || (ref !== undefined && stackDir !== undefined)) {
-    process.stderr.write(USAGE);
+    io.stderr(USAGE);
     return 64;
   }
   const write = (text: string): void => {
     // --out: `npm run` prints its own banner on stdout, so `> file` would not hold the plan alone.
     if (out) fs.writeFileSync(out, text);
-    else process.stdout.write(text);
+    else io.stdout(text);
   };
   try {
     if (ref !== undefined) {
@@ -135,7 +146,7 @@ async function main(argv: string[]): Promise<number> {
       write(await planDiff({ stack: positional[0], ref, format: format as "text" | "markdown" }));
       return 0;
     }
-    const run = await runStack(readStackFile(positional[0], stackDir ?? PROJECT_DIR));
+    const run = await (io.run ?? runStack)(readStackFile(positional[0], stackDir ?? PROJECT_DIR));
     if (format === "snapshot") {
       const { digestKeyFromEnv, toSnapshot } = await import("./snapshot");
       write(`${JSON.stringify(toSnapshot(run, digestKeyFromEnv()), null, 2)}\n`);
@@ -152,7 +163,7 @@ async function main(argv: string[]): Promise<number> {
   } catch (e) {
     const err = e instanceof ConfigError ? e : findConfigError(e);
     const known = (e as { name?: string }).constructor?.name === "DiffError";
-    process.stderr.write(`${err ? err.message : known ? `plan diff: ${(e as Error).message}` : (e as Error).stack ?? String(e)}\n`);
+    io.stderr(`${err ? err.message : known ? `plan diff: ${(e as Error).message}` : (e as Error).stack ?? String(e)}\n`);
     return 2;
   }
 }

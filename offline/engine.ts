@@ -2,7 +2,7 @@
 // fake cloud from ./mocks, and records every resource (type, name, parent, inputs, state) and
 // the stack outputs. The offline plan prints this; the unit and policy tests assert on it.
 import * as pulumi from "@pulumi/pulumi";
-import { fakeCloud, isSecretValue, type FakeCloud } from "./mocks";
+import { fakeCloud, isSecretValue, type FakeCloud, type RecordedInvoke } from "./mocks";
 import { toRawConfigInput, type StackFile } from "./stackFile";
 import { parseConfig } from "../config";
 import { deserializeInputs, mockMonitor, onRegister, waitForRPCs, type RegisterRequest } from "../sdk/internals";
@@ -60,6 +60,8 @@ export interface RunResult {
   readonly resources: RecordedResource[];
   /** Stack outputs; secret ones keep Pulumi's secret marker. */
   readonly outputs: Record<string, unknown>;
+  /** Every invoke (lookup) the program made, in order. */
+  readonly invokes: readonly RecordedInvoke[];
 }
 
 export interface RunOptions extends StackFile {
@@ -154,7 +156,7 @@ async function runOnce(options: RunOptions): Promise<RunResult> {
       options: m?.options ?? NO_OPTIONS,
     });
   }
-  return { project: options.project, stack: options.stack, resources, outputs };
+  return { project: options.project, stack: options.stack, resources, outputs, invokes: [...cloud.invokes] };
 }
 
 

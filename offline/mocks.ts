@@ -276,6 +276,14 @@ export interface FakeCloud extends pulumi.runtime.Mocks {
   readonly calls: Record<string, CallHandler>;
   /** Errors the fake cloud raised during the run, in order (the runtime's wrappers lose them). */
   readonly failures: string[];
+  /** Every invoke (data-source lookup) the program made, in order: what a real run would ask the cloud. */
+  readonly invokes: RecordedInvoke[];
+}
+
+/** One invoke the program made, e.g. `cloudflare:index/getZone:getZone` with its filter. */
+export interface RecordedInvoke {
+  readonly token: string;
+  readonly inputs: Inputs;
 }
 
 /** Builds the mocks for `pulumi.runtime.setMocks`. */
@@ -290,6 +298,7 @@ export function fakeCloud(options: FakeCloudOptions): FakeCloud {
   const handlers: Record<string, Handler> = { ...HANDLERS };
   const calls: Record<string, CallHandler> = { ...CALLS };
   const failures: string[] = [];
+  const invokes: RecordedInvoke[] = [];
   const fail = (message: string): never => {
     failures.push(message);
     throw new Error(message);
@@ -298,6 +307,7 @@ export function fakeCloud(options: FakeCloudOptions): FakeCloud {
     handlers,
     calls,
     failures,
+    invokes,
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: State } {
       const inputs = args.inputs as Inputs;
       if (args.type.startsWith("pulumi:providers:")) return { id: `${args.name}-provider-id`, state: inputs };
@@ -312,6 +322,7 @@ export function fakeCloud(options: FakeCloudOptions): FakeCloud {
       return { id: out.id, state: { ...inputs, ...(out.state ?? {}) } };
     },
     call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+      invokes.push({ token: args.token, inputs: args.inputs as Inputs });
       const fn = calls[args.token];
       if (!fn) return fail(`unmocked invoke ${args.token}: add it to offline/mocks.ts so the plan and tests see a plausible answer`);
       return fn(args.inputs as Inputs, ctx);

@@ -7,6 +7,7 @@ import { readStackFile, type StackFile } from "../../offline/stackFile";
 
 export type { RecordedResource, RunResult };
 export { isSecretValue };
+export { sharedRun, type ShippedStack } from "./sharedRuns";
 
 /** The shipped stack file with `berth:<section>` replaced by `mutate(section)`. */
 export function stackWith(stack: string, edits: Record<string, unknown> = {}, secrets: Record<string, string> = {}): StackFile {
@@ -32,6 +33,7 @@ export function section(stack: string, name: string): Record<string, unknown> {
   return raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
 }
 
+/** A fresh run of a stack file (or of a shipped stack by name). To read a shipped stack as it is, use sharedRun. */
 export function run(stackOrFile: string | StackFile): Promise<RunResult> {
   return runStack(typeof stackOrFile === "string" ? readStackFile(stackOrFile) : stackOrFile);
 }

@@ -11,7 +11,7 @@ import { renderDeployHook } from "../../components/render/certbot";
 import { renderAcmePreflight } from "../../components/render/bundle";
 import { renderSudoers } from "../../components/render/deploy";
 import { stackConfig, stackDeployFiles } from "../helpers/renderFixtures";
-import { one, ofType, plain, run, type RunResult } from "../helpers/stack";
+import { one, ofType, plain, sharedRun, type RunResult } from "../helpers/stack";
 import { requireBinaries } from "../helpers/procs";
 
 const bin = requireBinaries("cloud-init", "shellcheck", "visudo", "python3", "pyflakes3", "systemd-analyze");
@@ -33,8 +33,8 @@ function shellcheck(name: string, script: string, shell = "bash"): void {
 
 const runs: Record<string, RunResult> = {};
 beforeAll(async () => {
-  runs.dev = await run("dev");
-  runs.prod = await run("prod");
+  runs.dev = await sharedRun("dev");
+  runs.prod = await sharedRun("prod");
 });
 
 describe.each(["dev", "prod"])("%s", (stack) => {

@@ -11,7 +11,7 @@ import { validateProvidedTls } from "../../lib/certificates";
 import { ConfigError } from "../../config";
 import { fakeOriginCaCertPem } from "../../offline/fakePki";
 import { requireBinaries, scratchDir } from "../helpers/procs";
-import { one, plain, run, section, stackWith, type RunResult } from "../helpers/stack";
+import { one, plain, run, section, sharedRun, stackWith, type RunResult } from "../helpers/stack";
 
 const { openssl } = requireBinaries("openssl");
 const dirs: string[] = [];
@@ -47,7 +47,7 @@ function writeSelfSigned(r: RunResult, d: string): void {
 }
 
 describe("self-signed (dev): clients connect by IP", async () => {
-  const r = await run("dev");
+  const r = await sharedRun("dev");
   const ip = String(r.outputs.hostPublicIp);
   const d = dir("tls-dev");
   writeSelfSigned(r, d);

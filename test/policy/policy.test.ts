@@ -6,14 +6,14 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { policies } from "../../policy/policies";
 import { evaluatePolicies } from "../helpers/policyHarness";
-import { isSecretValue, ofType, run, secretStrings, walk, type RecordedResource, type RunResult } from "../helpers/stack";
+import { isSecretValue, ofType, secretStrings, sharedRun, walk, type RecordedResource, type RunResult } from "../helpers/stack";
 import { REGISTRY_S3_BUCKET_ACTIONS, REGISTRY_S3_OBJECT_ACTIONS } from "../../components/registryStorage";
 import { LOG_RETENTION_DAYS } from "../../lib/apiRules";
 
 const runs: Record<string, RunResult> = {};
 beforeAll(async () => {
-  runs.dev = await run("dev");
-  runs.prod = await run("prod");
+  runs.dev = await sharedRun("dev");
+  runs.prod = await sharedRun("prod");
 });
 
 /** Field names that hold credentials wherever they appear. */

@@ -10,7 +10,7 @@ import { replaceReason } from "../../cli/replaceRules";
 import { diffSnapshots } from "../../cli/planDiff";
 import { toSnapshot } from "../../cli/snapshot";
 import { backupWindowProblem, EC2_TEXT, ec2TextProblem, isReservedName, logRetentionProblem, minMaxAllocatedStorage, mysqlMajor, rdsPasswordProblems, s3BucketNameProblem, tagKeyProblem, tagValueProblem } from "../../lib/apiRules";
-import { ofType, rejection, run, section, stackWith, type RunResult } from "../helpers/stack";
+import { ofType, rejection, section, sharedRun, stackWith, type ShippedStack, type RunResult } from "../helpers/stack";
 
 const devFw = section("dev", "firewall");
 const input = (stack: string, edits: Record<string, unknown> = {}): RawConfigInput => toRawConfigInput(stackWith(stack, edits));
@@ -42,9 +42,9 @@ describe("EC2 security-group texts", () => {
     expect(ec2Description("MySQL from the host private IP", "x", resource)).toBe("MySQL from the host private IP");
   });
 
-  describe.each(["dev", "prod"])("every group name and description the %s stack sends", (stack) => {
+  describe.each<ShippedStack>(["dev", "prod"])("every group name and description the %s stack sends", (stack) => {
     let r: RunResult;
-    beforeAll(async () => { r = await run(stack); });
+    beforeAll(async () => { r = await sharedRun(stack); });
     it("is in EC2's character set", () => {
       const texts: string[] = [];
       for (const res of r.resources.filter((x) => /^aws:(ec2\/securityGroup|vpc\/securityGroup(Ingress|Egress)Rule)/.test(x.type))) {
@@ -113,8 +113,8 @@ describe("RDS master password", () => {
     expected.forEach((re, i) => expect(found[i]).toMatch(re));
   });
 
-  it.each(["dev", "prod"])("holds for every password the %s stack generates", async (stack) => {
-    const generated = ofType(await run(stack), "random:index/randomPassword:RandomPassword").filter((p) => p.name.startsWith("database"));
+  it.each<ShippedStack>(["dev", "prod"])("holds for every password the %s stack generates", async (stack) => {
+    const generated = ofType(await sharedRun(stack), "random:index/randomPassword:RandomPassword").filter((p) => p.name.startsWith("database"));
     expect(generated).toHaveLength(1);
     const { length, overrideSpecial } = generated[0].inputs as { length: number; overrideSpecial: string };
     // Every character the generator may draw, at the length it draws.

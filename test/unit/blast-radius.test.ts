@@ -1,7 +1,7 @@
 // Small blast radius: a host-layer setting changes only the resources that serve it, and
 // never the EC2 instance, its Elastic IP or the database.
 import { beforeAll, describe, expect, it } from "vitest";
-import { run, section, stackWith, type RunResult } from "../helpers/stack";
+import { run, section, sharedRun, stackWith, type RunResult } from "../helpers/stack";
 
 const NEVER = ["host-instance", "host-eip", "host-key-pair", "database-instance", "database-params", "database-subnets", "network-vpc"];
 /** The registry's data and the host role: untouched by anything on the host. */
@@ -33,8 +33,8 @@ function changed(a: RunResult, b: RunResult): string[] {
 let prod: RunResult;
 let dev: RunResult;
 beforeAll(async () => {
-  prod = await run("prod");
-  dev = await run("dev");
+  prod = await sharedRun("prod");
+  dev = await sharedRun("dev");
 });
 
 describe("changing one host-layer setting", () => {

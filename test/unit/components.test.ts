@@ -4,12 +4,12 @@ import { parseCidr, containsIp } from "../../lib/cidr";
 import { renderCloudInit } from "../../components/render/cloudInit";
 import { instanceArchitecture } from "../../components/host";
 import { parameterFamily } from "../../components/database";
-import { one, ofType, plain, run, section, stackWith, type RunResult } from "../helpers/stack";
+import { one, ofType, plain, run, section, sharedRun, stackWith, type RunResult } from "../helpers/stack";
 
 const runs: Record<string, RunResult> = {};
 beforeAll(async () => {
-  runs.dev = await run("dev");
-  runs.prod = await run("prod");
+  runs.dev = await sharedRun("dev");
+  runs.prod = await sharedRun("prod");
 });
 
 describe.each(["dev", "prod"])("%s stack", (stack) => {

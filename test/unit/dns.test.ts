@@ -1,8 +1,7 @@
 // The Dns component under the mock engine: records, zones created or adopted, the Cloudflare
 // lookup, proxied TTLs, comments, the provider and the name-server output, in both stacks.
 import { describe, expect, it } from "vitest";
-import { isSecretValue, ofType, one, run, section, stackWith, type RunResult } from "../helpers/stack";
-import type { Inputs } from "../../offline/mocks";
+import { isSecretValue, ofType, one, run, section, sharedRun, stackWith, type RunResult } from "../helpers/stack";
 
 const ZONE = "aws:route53/zone:Zone";
 const R53 = "aws:route53/record:Record";
@@ -11,23 +10,11 @@ const GET_ZONE = "cloudflare:index/getZone:getZone";
 const HEX32 = "0123456789abcdef0123456789abcdef";
 const prodDns = section("prod", "dns") as { zones: Array<Record<string, unknown>> };
 
-/** Runs a stack file and records the Cloudflare zone lookups it makes. */
-async function runWithLookups(file: Parameters<typeof run>[0]): Promise<{ r: RunResult; lookups: Inputs[] }> {
-  const lookups: Inputs[] = [];
-  const stack = typeof file === "string" ? stackWith(file) : file;
-  const { runStack } = await import("../../offline/engine");
-  const r = await runStack({
-    ...stack,
-    customize: (cloud) => {
-      const original = cloud.calls[GET_ZONE];
-      cloud.calls[GET_ZONE] = (inputs, ctx) => { lookups.push(inputs); return original(inputs, ctx); };
-    },
-  });
-  return { r, lookups };
-}
+/** The Cloudflare zone lookups a run made. */
+const lookups = (r: RunResult): unknown[] => r.invokes.filter((i) => i.token === GET_ZONE).map((i) => i.inputs);
 
 describe("prod (Route53 example.com created, Cloudflare example.net looked up)", async () => {
-  const { r, lookups } = await runWithLookups("prod");
+  const r = await sharedRun("prod");
   const ip = String(r.outputs.hostPublicIp);
 
   it("creates the Route53 zone with a comment naming project and stack", () => {
@@ -52,7 +39,7 @@ describe("prod (Route53 example.com created, Cloudflare example.net looked up)",
   });
 
   it("looks the Cloudflare zone up by name and writes proxied records with automatic TTL and a comment", () => {
-    expect(lookups).toEqual([{ filter: { name: "example.net" } }]);
+    expect(lookups(r)).toEqual([{ filter: { name: "example.net" } }]);
     const records = ofType(r, CF);
     expect(records).toHaveLength(2);
     expect(records.map((x) => x.inputs)).toEqual(expect.arrayContaining([
@@ -81,12 +68,12 @@ describe("prod (Route53 example.com created, Cloudflare example.net looked up)",
 });
 
 describe("dev (no DNS)", async () => {
-  const { r, lookups } = await runWithLookups("dev");
+  const r = await sharedRun("dev");
   it("creates no zone, no record and no Cloudflare provider", () => {
     expect(ofType(r, ZONE)).toEqual([]);
     expect(ofType(r, R53)).toEqual([]);
     expect(ofType(r, CF)).toEqual([]);
-    expect(lookups).toEqual([]);
+    expect(lookups(r)).toEqual([]);
     expect(r.resources.filter((x) => x.type.startsWith("pulumi:providers:cloudflare"))).toEqual([]);
     expect(r.outputs.dnsNameServers).toEqual({});
     expect(r.outputs.dnsRecords).toEqual([]);
@@ -96,7 +83,7 @@ describe("dev (no DNS)", async () => {
 describe("adopted zones and zone ids", () => {
   it("adopts a Route53 zone by id: no zone resource, records in that zone, no name servers to export", async () => {
     const zones = [{ ...prodDns.zones[0], zoneId: "Z0ADOPTED123456789" }, prodDns.zones[1]];
-    const { r } = await runWithLookups(stackWith("prod", { dns: { zones } }));
+    const r = await run(stackWith("prod", { dns: { zones } }));
     expect(ofType(r, ZONE)).toEqual([]);
     for (const rec of ofType(r, R53)) expect(rec.inputs.zoneId).toBe("Z0ADOPTED123456789");
     expect(Object.keys(r.outputs.dnsNameServers as object)).toEqual(["example.net"]);
@@ -104,21 +91,20 @@ describe("adopted zones and zone ids", () => {
 
   it("uses a Cloudflare zone id as given, without a lookup", async () => {
     const zones = [prodDns.zones[0], { ...prodDns.zones[1], zoneId: HEX32 }];
-    const { r, lookups } = await runWithLookups(stackWith("prod", { dns: { zones } }));
-    expect(lookups).toEqual([]);
+    const r = await run(stackWith("prod", { dns: { zones } }));
+    expect(lookups(r)).toEqual([]);
     for (const rec of ofType(r, CF)) expect(rec.inputs.zoneId).toBe(HEX32);
     expect(Object.keys(r.outputs.dnsNameServers as object)).toEqual(["example.com"]);
   });
 
   it("looks a Cloudflare zone up within an account", async () => {
     const zones = [prodDns.zones[0], { ...prodDns.zones[1], accountId: HEX32 }];
-    const { lookups } = await runWithLookups(stackWith("prod", { dns: { zones } }));
-    expect(lookups).toEqual([{ filter: { name: "example.net", account: { id: HEX32 } } }]);
+    expect(lookups(await run(stackWith("prod", { dns: { zones } })))).toEqual([{ filter: { name: "example.net", account: { id: HEX32 } } }]);
   });
 
   it("keeps explicit TTLs on unproxied Cloudflare records and names wildcard records readably", async () => {
     const zones = [prodDns.zones[0], { ...prodDns.zones[1], records: [{ name: "@", type: "A", proxied: true }, { name: "www", type: "CNAME", target: "@", proxied: true }, { name: "*.preview", type: "A", ttl: 120 }] }];
-    const { r } = await runWithLookups(stackWith("prod", { dns: { zones } }));
+    const r = await run(stackWith("prod", { dns: { zones } }));
     const wildcard = one(r, CF, "dns-wildcard.preview.example.net");
     expect(wildcard.inputs).toMatchObject({ name: "*.preview.example.net", type: "A", ttl: 120, proxied: false });
   });
@@ -126,7 +112,7 @@ describe("adopted zones and zone ids", () => {
 
 describe("the Cloudflare token from config", () => {
   it("reaches the provider as a secret", async () => {
-    const { r } = await runWithLookups(stackWith("prod", {}, { "cloudflare:apiToken": "token-from-config" }));
+    const r = await run(stackWith("prod", {}, { "cloudflare:apiToken": "token-from-config" }));
     const provider = one(r, "pulumi:providers:cloudflare");
     expect(isSecretValue(provider.inputs.apiToken)).toBe(true);
     expect((provider.inputs.apiToken as { value: unknown }).value).toBe("token-from-config");

@@ -1,13 +1,13 @@
 // Mock-engine tests of the host layer's delivery: what goes over SSH (and how secret it is), in
 // which order, and how the registry container is published in each stack.
 import { beforeAll, describe, expect, it } from "vitest";
-import { isSecretValue, one, ofType, plain, run, type RunResult } from "../helpers/stack";
+import { isSecretValue, one, ofType, plain, run, section, sharedRun, stackWith, type RunResult } from "../helpers/stack";
 
 const CMD = "command:remote:Command";
 const runs: Record<string, RunResult> = {};
 beforeAll(async () => {
-  runs.dev = await run("dev");
-  runs.prod = await run("prod");
+  runs.dev = await sharedRun("dev");
+  runs.prod = await sharedRun("prod");
 });
 
 const urnOf = (r: RunResult, name: string): string => r.resources.find((x) => x.name === name)!.urn;
@@ -143,7 +143,6 @@ describe("a new certificate", () => {
   it("reloads nginx when TLS files change, and restarts the registry only where it serves TLS itself", async () => {
     const tlsApply = String(plain(one(runs.dev, CMD, "services-tls-apply").inputs.stdin));
     expect(tlsApply).toContain("nginx -t -q && systemctl reload nginx");
-    const { section, stackWith } = await import("../helpers/stack");
     const changedDev = await run(stackWith("dev", { tls: { ...section("dev", "tls"), validityDays: 200 } }));
     const env = (r: RunResult) => JSON.stringify(one(r, "docker:index/container:Container").inputs.envs);
     expect(env(changedDev)).not.toBe(env(runs.dev));

@@ -1,7 +1,7 @@
 // Stack outputs are an interface other tools read: this pins their names and which are
 // secret, so a rename or a leaked secret is a conscious, reviewed change.
 import { describe, expect, it } from "vitest";
-import { isSecretValue, run } from "../helpers/stack";
+import { isSecretValue, sharedRun, type ShippedStack } from "../helpers/stack";
 
 const SECRET = new Set(["hostSshPrivateKey", "hostDeployPrivateKey", "databasePassword", "registryPassword", "proxyBasicAuth"]);
 const PUBLIC = [
@@ -12,20 +12,20 @@ const PUBLIC = [
   "registryHost", "registryUrl", "registryUsername", "registryLoginCommand", "registryBucket", "auditLogGroups",
 ];
 
-describe.each(["dev", "prod"])("%s outputs", (stack) => {
+describe.each<ShippedStack>(["dev", "prod"])("%s outputs", (stack) => {
   it("reaches the registry the way the stack exposes it", async () => {
-    const r = await run(stack);
+    const r = await sharedRun(stack);
     if (stack === "dev") expect(r.outputs.registryHost).toBe(`${String(r.outputs.hostPublicIp)}:5000`);
     else expect(r.outputs.registryHost).toBe("docker.example.com");
   });
   it("has exactly the documented names, secrets marked secret", async () => {
-    const r = await run(stack);
+    const r = await sharedRun(stack);
     const names = Object.keys(r.outputs).sort();
     expect(names).toEqual([...PUBLIC, ...SECRET].sort());
     for (const n of names) expect(isSecretValue(r.outputs[n]), n).toBe(SECRET.has(n));
   });
   it("has camelCase names and ready-to-use values", async () => {
-    const r = await run(stack);
+    const r = await sharedRun(stack);
     for (const n of Object.keys(r.outputs)) expect(n).toMatch(/^[a-z][a-zA-Z0-9]*$/);
     expect(r.outputs.hostPublicIp).toMatch(/^203\.0\.113\.\d+$/);
     expect(r.outputs.sshCommand).toBe(`pulumi stack output hostSshPrivateKey --show-secrets -s ${stack} > berth-${stack}.pem && chmod 600 berth-${stack}.pem && ssh -i berth-${stack}.pem ubuntu@${String(r.outputs.hostPublicIp)}`);

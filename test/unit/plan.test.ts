@@ -1,20 +1,37 @@
-// The offline plan is an interface: `npm run plan -- <stack> [--json] [--out FILE]`. These run the real CLI.
-import { execFileSync, spawnSync } from "node:child_process";
+// The offline plan is an interface: `npm run plan -- <stack> [--json] [--out FILE]`. Most cases run
+// the CLI's main() in this process on the shared runs (test/helpers/sharedRuns.ts); the two that are
+// about processes (byte-identical output across processes through npm, an exit code) spawn it.
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
+import { main } from "../../cli/plan";
+import * as fakePki from "../../offline/fakePki";
+import { secretStrings, sharedRun, type ShippedStack } from "../helpers/stack";
 
 const ROOT = path.resolve(__dirname, "../..");
 const TSX = path.join(ROOT, "node_modules/.bin/tsx");
 
-function plan(...args: string[]) {
-  return spawnSync(TSX, ["cli/plan.ts", ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, PULUMI_CONFIG: "", PULUMI_CONFIG_SECRET_KEYS: "" } });
+/** Runs the CLI in this process; the shipped stacks come from the shared runs. */
+async function plan(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  const status = await main(args, {
+    stdout: (t) => { stdout += t; },
+    stderr: (t) => { stderr += t; },
+    run: async (file) => {
+      if (file.stack !== "dev" && file.stack !== "prod") throw new Error(`test plan(): no shared run of ${file.stack}`);
+      return sharedRun(file.stack);
+    },
+  });
+  return { status, stdout, stderr };
 }
 
 describe("npm run plan", () => {
-  it.each(["dev", "prod"])("--json prints exactly one document of the documented shape (%s)", (stack) => {
-    const res = plan(stack, "--json");
+  it.each(["dev", "prod"])("--json prints exactly one document of the documented shape (%s)", async (stack) => {
+    const res = await plan(stack, "--json");
     expect(res.status, res.stderr).toBe(0);
     const doc = JSON.parse(res.stdout) as Record<string, unknown>;
     expect(Object.keys(doc).sort()).toEqual(["outputs", "project", "resources", "stack"]);
@@ -38,23 +55,23 @@ describe("npm run plan", () => {
   });
 
   it("prints no secret value anywhere, component states included", async () => {
-    const { run, secretStrings } = await import("../helpers/stack");
-    for (const stack of ["dev", "prod"]) {
-      const secrets = secretStrings(await run(stack));
+    for (const stack of ["dev", "prod"] as ShippedStack[]) {
+      const secrets = secretStrings(await sharedRun(stack));
       expect(secrets.size).toBeGreaterThan(3);
-      const res = plan(stack, "--json");
+      const res = await plan(stack, "--json");
       for (const s of secrets) expect(res.stdout.includes(s), `a secret of ${stack} is printed`).toBe(false);
     }
   });
 
-  it("is byte-identical in two processes, keys and signatures included, and --out holds the plan alone", () => {
+  it("is byte-identical in two processes, keys and signatures included, and --out holds the plan alone", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "berth-plan-"));
     try {
       // The way the README shows it: through npm, whose banner goes to stdout, not into the file.
       const viaNpm = spawnSync("npm", ["run", "plan", "--", "prod", "--json", "--out", path.join(dir, "a.json")], { cwd: ROOT, encoding: "utf8" });
       expect(viaNpm.status, viaNpm.stderr).toBe(0);
       expect(viaNpm.stdout).toContain("> berth@");
-      const second = plan("prod", "--json");
+      // The shared run comes from a test worker, not from the npm process.
+      const second = await plan("prod", "--json");
       expect(second.status, second.stderr).toBe(0);
       const first = fs.readFileSync(path.join(dir, "a.json"), "utf8");
       expect(first.length).toBeGreaterThan(10_000);
@@ -66,10 +83,9 @@ describe("npm run plan", () => {
   });
 
   it("derives every key and signature from the resource's name and inputs, in any process", () => {
-    // RSA keys and ECDSA signatures are random by nature; the fake PKI must not be.
+    // RSA keys and ECDSA signatures are random by nature; the fake PKI must not be. The same
+    // script runs in a fresh process and in this one.
     const script = `
-      const pki = require("./offline/fakePki");
-      const { createHash } = require("node:crypto");
       const rsa = pki.realPrivateKey("origin-key", { algorithm: "RSA", rsaBits: 2048 });
       const ca = pki.realPrivateKey("ca-key", { algorithm: "ECDSA", ecdsaCurve: "P256" });
       const caCert = pki.realSelfSignedCert("ca-cert", { privateKeyPem: ca.privateKeyPem, isCaCertificate: true, validityPeriodHours: 24, allowedUses: ["cert_signing"], subject: { commonName: "ca" } });
@@ -78,11 +94,11 @@ describe("npm run plan", () => {
       const cert = pki.realLocallySignedCert("server-cert", { certRequestPem: csr.certRequestPem, caPrivateKeyPem: ca.privateKeyPem, caCertPem: caCert.certPem, validityPeriodHours: 24, allowedUses: ["server_auth"] });
       const origin = pki.realOriginCertificate("origin", { csr: pki.realCertRequest("origin-csr", { privateKeyPem: rsa.privateKeyPem }).certRequestPem, hostnames: ["a.test"], requestType: "origin-rsa", requestedValidity: 7 });
       const all = [rsa.privateKeyPem, caCert.certPem, csr.certRequestPem, cert.certPem, origin.certificate].join("");
-      process.stdout.write(createHash("sha256").update(all).digest("hex") + "\\n" + cert.certPem + caCert.certPem);
+      return createHash("sha256").update(all).digest("hex") + "\\n" + cert.certPem + caCert.certPem;
     `;
-    const runIt = () => spawnSync(TSX, ["-e", script], { cwd: ROOT, encoding: "utf8" });
-    const a = runIt();
-    const b = runIt();
+    const child = spawnSync(TSX, ["-e", `const pki = require("./offline/fakePki"); const { createHash } = require("node:crypto"); process.stdout.write((() => { ${script} })());`], { cwd: ROOT, encoding: "utf8" });
+    const a = { status: child.status, stderr: child.stderr, stdout: child.stdout };
+    const b = { stdout: (new Function("pki", "createHash", script) as (p: typeof fakePki, h: typeof createHash) => string)(fakePki, createHash) };
     expect(a.status, a.stderr).toBe(0);
     expect(a.stdout.split("\n")[0]).toMatch(/^[0-9a-f]{64}$/);
     expect(b.stdout).toBe(a.stdout);
@@ -100,8 +116,8 @@ describe("npm run plan", () => {
     }
   });
 
-  it("prints a readable tree by default", () => {
-    const res = plan("dev");
+  it("prints a readable tree by default", async () => {
+    const res = await plan("dev");
     expect(res.status, res.stderr).toBe(0);
     expect(res.stdout).toMatch(/^Plan for stack "dev" of project "berth"/);
     expect(res.stdout).toMatch(/\+ berth:network:Network {2}network\n {4}\+ aws:ec2\/vpc:Vpc {2}network-vpc/);
@@ -109,13 +125,17 @@ describe("npm run plan", () => {
     expect(res.stdout).toMatch(/Outputs:\n(.|\n)*hostSshPrivateKey: \[secret\]/);
   });
 
-  it("exits 2 with the validation message on invalid config, creating nothing", () => {
+  it("exits 2 with the validation message on invalid config, creating nothing", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "berth-plan-"));
     try {
       fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
       const dev = fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8").replace("adminCidrs: [198.51.100.0/24]", "adminCidrs: [0.0.0.0/0]");
       fs.writeFileSync(path.join(dir, "Pulumi.broken.yaml"), dev);
-      const res = plan("broken", "--stack-dir", dir);
+      // Validation comes first, so this runs the real engine path and stops before any resource.
+      let stdout = "";
+      let stderr = "";
+      const status = await main(["broken", "--stack-dir", dir], { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; } });
+      const res = { status, stdout, stderr };
       expect(res.status).toBe(2);
       expect(res.stderr).toContain('berth:firewall.adminCidrs[0] = "0.0.0.0/0": SSH and admin ports must not be open to the whole internet');
       expect(res.stdout).toBe("");
@@ -124,12 +144,19 @@ describe("npm run plan", () => {
     }
   });
 
-  it("explains a missing stack and bad usage", () => {
-    const missing = plan("staging");
+  it("explains a missing stack and bad usage", async () => {
+    const missing = await plan("staging");
     expect(missing.status).toBe(2);
     expect(missing.stderr).toMatch(/no stack file Pulumi\.staging\.yaml; known stacks: dev, prod/);
-    expect(plan().status).toBe(64);
-    expect(() => execFileSync(TSX, ["cli/plan.ts", "dev", "--yaml"], { cwd: ROOT, stdio: "pipe" })).toThrow();
-    expect(plan("dev", "--out").status).toBe(64);
+    expect((await plan()).status).toBe(64);
+    expect((await plan("dev", "--yaml")).status).toBe(64);
+    expect((await plan("dev", "--out")).status).toBe(64);
+  });
+
+  it("sets the process's exit code (a real process)", () => {
+    const res = spawnSync(TSX, ["cli/plan.ts", "dev", "--out"], { cwd: ROOT, encoding: "utf8" });
+    expect(res.status).toBe(64);
+    expect(res.stderr).toMatch(/^usage: npm run plan -- <stack>/);
+    expect(res.stdout).toBe("");
   });
 });

@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { configKeys, nestedConfigKeys, SECRET_KEYS } from "../../config";
-import { run } from "../helpers/stack";
+import { sharedRun, type ShippedStack } from "../helpers/stack";
 
 const ROOT = path.resolve(__dirname, "../..");
 const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
@@ -42,8 +42,8 @@ describe("README", () => {
     for (const key of SECRET_KEYS) expect(text).toContain(`| \`berth:${key}\` |`);
   });
 
-  it.each(["dev", "prod"])("documents exactly the outputs of the %s stack, with their secrecy", async (stack) => {
-    const r = await run(stack);
+  it.each<ShippedStack>(["dev", "prod"])("documents exactly the outputs of the %s stack, with their secrecy", async (stack) => {
+    const r = await sharedRun(stack);
     const text = sectionText("## Outputs reference");
     const rows = [...text.matchAll(/^\| `([a-zA-Z0-9]+)` \| (yes)? *\|/gm)].map((m) => ({ name: m[1], secret: m[2] === "yes" }));
     const documented = new Map(rows.map((x) => [x.name, x.secret]));
