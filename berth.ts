@@ -89,7 +89,7 @@ export function berth(options: BerthOptions = {}): BerthOutputs {
     vpcCidr: cfg.network.vpcCidr,
     publicSubnetCidrs: cfg.network.publicSubnetCidrs,
     databaseSubnetCidrs: cfg.network.databaseSubnetCidrs,
-    availabilityZones: cfg.network.availabilityZones as [string, string] | undefined,
+    availabilityZones: cfg.network.availabilityZones,
     ...(cfg.network.flowLogs ? { flowLogs: { retentionDays: cfg.network.flowLogRetentionDays } } : {}),
     naming,
   }, opts);

@@ -125,7 +125,7 @@ async function runOnce(options: RunOptions): Promise<RunResult> {
   try {
     await Promise.race([
       (async () => {
-        await pulumi.runtime.runInPulumiStack(async () => berth({ target: "offline" }));
+        await pulumi.runtime.runInPulumiStack(() => Promise.resolve(berth({ target: "offline" })));
         await waitForRPCs();
       })(),
       failed,

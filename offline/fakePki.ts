@@ -49,7 +49,7 @@ function deriveKey(seed: string, algorithm: string, inputs: Inputs): KeyObject {
     return createPrivateKey({ key: Buffer.concat([Buffer.from("302e020100300506032b657004220420", "hex"), d]), format: "der", type: "pkcs8" });
   }
   if (algorithm === "ECDSA") {
-    const curve = CURVES[String(inputs.ecdsaCurve ?? "P224")];
+    const curve = CURVES[typeof inputs.ecdsaCurve === "string" ? inputs.ecdsaCurve : "P224"];
     if (!curve) throw new Error(`fake cloud: ECDSA curve ${String(inputs.ecdsaCurve)} is not supported offline (use P224, P256 or P384)`);
     const d = createHash(curve.hash).update(seed).digest().subarray(0, curve.bytes);
     const ecdh = createECDH(curve.node);
@@ -209,7 +209,7 @@ function deterministicSignature(pem: string, signingKeyPem: string): string {
 /** State of a tls.PrivateKey: real PEM keys (the OpenSSH fields are left to the caller). */
 export function realPrivateKey(name: string, inputs: Inputs): { privateKeyPem: string; privateKeyPemPkcs8: string; publicKeyPem: string } {
   return cached("key", name, inputs, () => {
-    const algorithm = String(inputs.algorithm ?? "RSA");
+    const algorithm = typeof inputs.algorithm === "string" ? inputs.algorithm : "RSA";
     const key = deriveKey(`${name}:${JSON.stringify(inputs)}`, algorithm, inputs);
     // Like the tls provider: PKCS#1 for RSA, SEC1 for ECDSA, PKCS#8 for Ed25519.
     const privateKeyPem = algorithm === "RSA" ? key.export({ type: "pkcs1", format: "pem" }) : algorithm === "ECDSA" ? key.export({ type: "sec1", format: "pem" }) : key.export({ type: "pkcs8", format: "pem" });
@@ -238,7 +238,7 @@ function openssl(dir: string, args: string[]): string {
     return execFileSync("openssl", args, { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
   } catch (e) {
     const err = e as { stderr?: string; message: string };
-    throw new Error(`fake cloud: openssl ${args.join(" ")} failed: ${err.stderr ?? err.message}`);
+    throw new Error(`fake cloud: openssl ${args.join(" ")} failed: ${err.stderr ?? err.message}`, { cause: e });
   }
 }
 

@@ -47,6 +47,13 @@ export interface Ctx {
   arn(service: string, resource: string, regional?: boolean): string;
 }
 
+/** A string input, or `fallback` when unset; any other type is a bug the fake cloud reports. */
+function text(v: unknown, fallback: string): string {
+  if (v === undefined || v === null) return fallback;
+  if (typeof v !== "string") throw new Error(`expected a string input, got ${JSON.stringify(v)}`);
+  return v;
+}
+
 function unwrap(v: unknown): unknown {
   return isSecretValue(v) ? v.value : v;
 }
@@ -88,7 +95,7 @@ const HANDLERS: Record<string, Handler> = {
   "aws:ec2/securityGroup:SecurityGroup": (name, inputs, c) => {
     const id = `sg-${fakeHex(name)}`;
     // As the provider does: a name prefix gets a unique suffix, so a replacement has a new name.
-    const groupName = String(inputs.name ?? `${String(inputs.namePrefix ?? "terraform-")}${fakeHex(`${name}:${String(inputs.description)}`, 26)}`);
+    const groupName = text(inputs.name, `${text(inputs.namePrefix, "terraform-")}${fakeHex(`${name}:${text(inputs.description, "")}`, 26)}`);
     return { id, state: { arn: c.arn("ec2", `security-group/${id}`), name: groupName } };
   },
   "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": (name, _i, c) => {
@@ -100,7 +107,7 @@ const HANDLERS: Record<string, Handler> = {
     return { id, state: { arn: c.arn("ec2", `security-group-rule/${id}`), securityGroupRuleId: id } };
   },
   "aws:ec2/keyPair:KeyPair": (name, inputs, c) => {
-    const keyName = String(inputs.keyName ?? `${String(inputs.keyNamePrefix ?? "")}${fakeHex(name, 26)}`);
+    const keyName = text(inputs.keyName, `${text(inputs.keyNamePrefix, "")}${fakeHex(name, 26)}`);
     return { id: keyName, state: { keyName, arn: c.arn("ec2", `key-pair/${keyName}`), keyPairId: `key-${fakeHex(name)}`, fingerprint: fakeHex(`${name}-fp`, 32) } };
   },
   "aws:ec2/instance:Instance": (name, inputs, c) => {
@@ -128,15 +135,15 @@ const HANDLERS: Record<string, Handler> = {
     return { id, state: { allocationId: id, publicIp, publicDns: `ec2-${publicIp.replace(/\./g, "-")}.${c.region}.compute.amazonaws.com`, arn: c.arn("ec2", `elastic-ip/${id}`) } };
   },
   "aws:rds/subnetGroup:SubnetGroup": (name, inputs, c) => {
-    const n = String(inputs.name ?? name);
+    const n = text(inputs.name, name);
     return { id: n, state: { arn: c.arn("rds", `subgrp:${n}`), vpcId: `vpc-${fakeHex("vpc")}` } };
   },
   "aws:rds/parameterGroup:ParameterGroup": (name, inputs, c) => {
-    const n = String(inputs.name ?? `${String(inputs.namePrefix ?? "")}${fakeHex(name, 26)}`);
+    const n = text(inputs.name, `${text(inputs.namePrefix, "")}${fakeHex(name, 26)}`);
     return { id: n, state: { name: n, arn: c.arn("rds", `pg:${n}`) } };
   },
   "aws:rds/instance:Instance": (name, inputs, c) => {
-    const identifier = String(inputs.identifier ?? name);
+    const identifier = text(inputs.identifier, name);
     const port = Number(inputs.port ?? 3306);
     const address = `${identifier}.c${fakeHex(`${c.region}-rds`, 11)}.${c.region}.rds.amazonaws.com`;
     return {
@@ -242,7 +249,7 @@ const CALLS: Record<string, CallHandler> = {
   "cloudflare:index/getZone:getZone": (inputs) => {
     const filter = (inputs.filter as { name?: string; account?: { id?: string } } | undefined) ?? {};
     const name = filter.name ?? "example.org";
-    const id = String(inputs.zoneId ?? fakeHex(`cf-zone-${name}`, 32));
+    const id = text(inputs.zoneId, fakeHex(`cf-zone-${name}`, 32));
     const pick = (i: number): string => ["ada", "bob", "cruz", "dana", "eli", "fay"][parseInt(fakeHex(`${name}-ns${i}`, 2), 16) % 6];
     return {
       id, zoneId: id, name, status: "active", type: "full", paused: false,

@@ -6,7 +6,7 @@
 // same line, and a new password gives a new salt. The key must be a secret kept in the stack's
 // state (the components generate one): with a public key the salt would be a fast hash of the
 // password, letting anyone who holds the htpasswd line test guesses without paying bcrypt's cost.
-import { createHmac } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import * as bcrypt from "bcryptjs";
 import { bcryptPasswordProblem } from "../../lib/credentials";
 
@@ -26,6 +26,9 @@ export function deterministicBcryptSalt(username: string, password: string, salt
   return `$2b$${String(cost).padStart(2, "0")}$${bcrypt.encodeBase64(digest.subarray(0, 16), 16)}`;
 }
 
+/** Lines already computed in this process, by a hash of their inputs (see htpasswdEntry). */
+const lines = new Map<string, string>();
+
 /**
  * One htpasswd line, `username:$2y$10$...`, with a salt derived under `saltKey` (see above).
  * `$2y$` is what Apache's `htpasswd -B` writes; Apache, nginx (via crypt) and the registry accept it.
@@ -35,8 +38,16 @@ export function htpasswdEntry(username: string, password: string, saltKey: strin
   if (!/^[^:\s]{1,255}$/.test(username)) throw new Error(`htpasswd user name "${username}" must be non-empty, without ':' or whitespace`);
   const problem = bcryptPasswordProblem(password);
   if (problem !== undefined) throw new Error(`htpasswd password for "${username}" ${problem}`);
-  const hash = bcrypt.hashSync(password, deterministicBcryptSalt(username, password, saltKey, cost));
-  return `${username}:$2y$${hash.slice(4)}`;
+  // bcrypt is slow on purpose, and a program run (preview, plan, every mock-engine test) hashes the
+  // same inputs again; the line is a pure function of them, so one process computes it once.
+  const key = createHash("sha256").update(JSON.stringify([username, password, saltKey, cost])).digest("hex");
+  let line = lines.get(key);
+  if (line === undefined) {
+    const hash = bcrypt.hashSync(password, deterministicBcryptSalt(username, password, saltKey, cost));
+    line = `${username}:$2y$${hash.slice(4)}`;
+    lines.set(key, line);
+  }
+  return line;
 }
 
 /** An htpasswd file from its lines (one per user), newline-terminated. */

@@ -15,6 +15,11 @@ export interface OciImage {
   readonly layerSize: number;
 }
 
+/** The part of an image manifest (as `skopeo inspect --raw` prints it) the tests read. */
+export interface OciManifest {
+  readonly layers: readonly { readonly digest: string; readonly size: number }[];
+}
+
 function tarHeader(name: string, size: number): Buffer {
   const h = Buffer.alloc(512, 0);
   const put = (s: string, off: number, len: number): void => { h.write(s.slice(0, len), off, "ascii"); };

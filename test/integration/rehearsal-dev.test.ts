@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dockerCli } from "../../cli/local/docker";
 import { childPids, pidAlive, readPidFile, run, type RunResult } from "../../cli/local/procs";
 import { down, loadStackConfig, readState, type Endpoints, type RehearsalState } from "../../cli/local/rehearsal";
-import { writeOciImage } from "../helpers/oci";
+import { writeOciImage, type OciManifest } from "../helpers/oci";
 import { certDir, curl, requireBinaries, scratchDir, skopeo } from "../helpers/procs";
 
 requireBinaries("nginx", "docker-registry", "dockerd", "docker", "sshd", "skopeo", "openssl", "curl");
@@ -94,7 +94,7 @@ describe("npm run local -- up dev", () => {
     const ok = await skopeo(["copy", "--dest-creds", `${endpoints.username}:${password}`, "--dest-cert-dir", certs, `oci:${image.dir}:v1`, dest]);
     expect(ok.code, ok.stderr).toBe(0);
     const back = await skopeo(["inspect", "--raw", "--creds", `${endpoints.username}:${password}`, "--cert-dir", certs, dest]);
-    expect(JSON.parse(back.stdout).layers[0].digest).toBe(image.layerDigest);
+    expect((JSON.parse(back.stdout) as OciManifest).layers[0].digest).toBe(image.layerDigest);
   });
 });
 

@@ -13,7 +13,7 @@ import { down, readState, renderRehearsal, startRegistry, stopRegistry, up, type
 import type { HostFile } from "../../components/render/paths";
 import { appContext, NODE_BASE } from "../helpers/apps";
 import { ensureNodeImage } from "../../cli/local/docker";
-import { writeOciImage } from "../helpers/oci";
+import { writeOciImage, type OciManifest } from "../helpers/oci";
 import { certDir, curl, requireBinaries, scratchDir, skopeo } from "../helpers/procs";
 
 const bin = requireBinaries("nginx", "docker-registry", "dockerd", "docker", "sshd", "ssh", "skopeo", "openssl", "curl");
@@ -173,7 +173,7 @@ describe("registry through nginx", () => {
     await startRegistry(state);
     const r = await skopeo(["inspect", "--raw", "--creds", `ci:${password}`, "--cert-dir", certs, repo("v1")]);
     expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout).layers[0].digest).toBe(image.layerDigest);
+    expect((JSON.parse(r.stdout) as OciManifest).layers[0].digest).toBe(image.layerDigest);
   });
 
   it("keeps an upload in progress valid across a registry restart (a stable http.secret from the stack)", async () => {

@@ -3,15 +3,25 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { renderRegistryConfig, type RegistryConfigSpec } from "../../components/render/registry";
 
+/** The registry configuration as the tests read it back. */
+interface RegistryConfig {
+  version: number;
+  storage: { filesystem?: { rootdirectory: string }; s3?: Record<string, unknown>; redirect?: { disable: boolean }; delete: { enabled: boolean } };
+  auth: { htpasswd: { realm: string; path: string } };
+  http: { addr: string; headers: Record<string, string[]>; tls?: Record<string, string>; secret?: string };
+  health: { storagedriver: { enabled: boolean } };
+}
+const read = (yaml: string): RegistryConfig => parse(yaml) as RegistryConfig;
+
 const base: RegistryConfigSpec = { listenAddress: ":5000", storage: { kind: "filesystem", rootDirectory: "/var/lib/berth/registry" }, htpasswdPath: "/etc/berth/registry/htpasswd" };
 
 describe("renderRegistryConfig", () => {
-  const proxied = parse(renderRegistryConfig(base)) as Record<string, any>;
-  const direct = parse(renderRegistryConfig({ ...base, tls: { certificatePath: "/c.pem", keyPath: "/k.pem" } })) as Record<string, any>;
+  const proxied = read(renderRegistryConfig(base));
+  const direct = read(renderRegistryConfig({ ...base, tls: { certificatePath: "/c.pem", keyPath: "/k.pem" } }));
 
   it("is version 0.1 with filesystem storage at dataDir and deletes enabled", () => {
     expect(proxied.version).toBe(0.1);
-    expect(proxied.storage.filesystem.rootdirectory).toBe("/var/lib/berth/registry");
+    expect(proxied.storage.filesystem?.rootdirectory).toBe("/var/lib/berth/registry");
     expect(proxied.storage.delete.enabled).toBe(true);
   });
 
@@ -35,7 +45,7 @@ describe("renderRegistryConfig", () => {
 
   it("stores in S3 with the instance profile: no keys, ACL the bucket accepts, no redirects to S3", () => {
     const text = renderRegistryConfig({ ...base, storage: { kind: "s3", bucket: "berth-prod-registry-20260101abcdef", region: "ap-northeast-2" } });
-    const s3 = (parse(text) as Record<string, any>).storage;
+    const s3 = read(text).storage;
     expect(s3.filesystem).toBeUndefined();
     expect(s3.s3).toEqual({ region: "ap-northeast-2", bucket: "berth-prod-registry-20260101abcdef", encrypt: true, secure: true, objectacl: "bucket-owner-full-control" });
     expect(s3.redirect).toEqual({ disable: true });
@@ -48,7 +58,7 @@ describe("renderRegistryConfig", () => {
   });
 
   it("quotes paths so odd characters cannot break the YAML", () => {
-    const odd = parse(renderRegistryConfig({ ...base, storage: { kind: "filesystem", rootDirectory: "/data/a: b #c" } })) as Record<string, any>;
-    expect(odd.storage.filesystem.rootdirectory).toBe("/data/a: b #c");
+    const odd = read(renderRegistryConfig({ ...base, storage: { kind: "filesystem", rootDirectory: "/data/a: b #c" } }));
+    expect(odd.storage.filesystem?.rootdirectory).toBe("/data/a: b #c");
   });
 });

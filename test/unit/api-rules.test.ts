@@ -48,7 +48,10 @@ describe("EC2 security-group texts", () => {
     it("is in EC2's character set", () => {
       const texts: string[] = [];
       for (const res of r.resources.filter((x) => /^aws:(ec2\/securityGroup|vpc\/securityGroup(Ingress|Egress)Rule)/.test(x.type))) {
-        for (const k of ["description", "name", "namePrefix"]) if (typeof res.inputs[k] === "string") texts.push(res.inputs[k] as string);
+        for (const k of ["description", "name", "namePrefix"]) {
+          const v = res.inputs[k];
+          if (typeof v === "string") texts.push(v);
+        }
       }
       expect(texts.length).toBeGreaterThan(5);
       expect(texts.filter((t) => !EC2_TEXT.test(t) || t.length > 255)).toEqual([]);
@@ -85,7 +88,8 @@ describe("EC2 security-group texts", () => {
     // The fake cloud names prefixed groups as the provider does: prefix + unique suffix.
     const cloud = fakeCloud({ region: "ap-northeast-2" });
     const create = (description: string): string => {
-      const res = cloud.newResource({ type: "aws:ec2/securityGroup:SecurityGroup", name: "firewall-database-sg", inputs: { namePrefix: "berth-prod-database-", description }, custom: true } as pulumi.runtime.MockResourceArgs);
+      const args: pulumi.runtime.MockResourceArgs = { type: "aws:ec2/securityGroup:SecurityGroup", name: "firewall-database-sg", inputs: { namePrefix: "berth-prod-database-", description }, custom: true };
+      const res = cloud.newResource(args);
       return (res as unknown as { state: { name: string } }).state.name;
     };
     // The provider's own rule: EC2 cannot edit a group's description, so a change replaces the group.
@@ -241,7 +245,7 @@ describe("Cloudflare", () => {
 describe("reserved example names", () => {
   it.each([["example.com", true], ["docker.example.net", true], ["shop.example.org", true], ["app.test", true], ["x.invalid", true], ["localhost", true], ["a.localhost", true], ["example", true],
     ["example.co.kr", false], ["myexample.com", false], ["berth.dev", false], ["examples.com", false]])("%s reserved: %s", (name, reserved) => {
-    expect(isReservedName(name as string)).toBe(reserved);
+    expect(isReservedName(name)).toBe(reserved);
   });
 
   it("stop a real preview or update early, with one message naming every key to set", () => {

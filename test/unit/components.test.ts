@@ -115,7 +115,7 @@ describe.each(["dev", "prod"])("%s stack", (stack) => {
   describe("Database", () => {
     it("is MySQL 8 in the private subnets, encrypted, not public, utf8mb4", () => {
       const db = one(r(), "aws:rds/instance:Instance").inputs;
-      const dbConf = section(stack, "database") as Record<string, unknown>;
+      const dbConf = section(stack, "database");
       expect(db).toMatchObject({ engine: "mysql", engineVersion: "8.4", engineLifecycleSupport: "open-source-rds-extended-support-disabled", storageEncrypted: true, publiclyAccessible: false, storageType: "gp3", instanceClass: dbConf.instanceClass });
       const group = one(r(), "aws:rds/subnetGroup:SubnetGroup");
       const dbSubnetIds = ofType(r(), "aws:ec2/subnet:Subnet").filter((s) => s.name.includes("database")).map((s) => s.id);

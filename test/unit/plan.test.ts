@@ -2,13 +2,12 @@
 // the CLI's main() in this process on the shared runs (test/helpers/sharedRuns.ts); the two that are
 // about processes (byte-identical output across processes through npm, an exit code) spawn it.
 import { spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { main } from "../../cli/plan";
-import * as fakePki from "../../offline/fakePki";
+import { pkiFingerprint } from "../helpers/pkiFingerprint";
 import { secretStrings, sharedRun, type ShippedStack } from "../helpers/stack";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -84,21 +83,9 @@ describe("npm run plan", () => {
 
   it("derives every key and signature from the resource's name and inputs, in any process", () => {
     // RSA keys and ECDSA signatures are random by nature; the fake PKI must not be. The same
-    // script runs in a fresh process and in this one.
-    const script = `
-      const rsa = pki.realPrivateKey("origin-key", { algorithm: "RSA", rsaBits: 2048 });
-      const ca = pki.realPrivateKey("ca-key", { algorithm: "ECDSA", ecdsaCurve: "P256" });
-      const caCert = pki.realSelfSignedCert("ca-cert", { privateKeyPem: ca.privateKeyPem, isCaCertificate: true, validityPeriodHours: 24, allowedUses: ["cert_signing"], subject: { commonName: "ca" } });
-      const key = pki.realPrivateKey("server-key", { algorithm: "ECDSA", ecdsaCurve: "P256" });
-      const csr = pki.realCertRequest("server-csr", { privateKeyPem: key.privateKeyPem, dnsNames: ["a.test"], subject: { commonName: "a.test" } });
-      const cert = pki.realLocallySignedCert("server-cert", { certRequestPem: csr.certRequestPem, caPrivateKeyPem: ca.privateKeyPem, caCertPem: caCert.certPem, validityPeriodHours: 24, allowedUses: ["server_auth"] });
-      const origin = pki.realOriginCertificate("origin", { csr: pki.realCertRequest("origin-csr", { privateKeyPem: rsa.privateKeyPem }).certRequestPem, hostnames: ["a.test"], requestType: "origin-rsa", requestedValidity: 7 });
-      const all = [rsa.privateKeyPem, caCert.certPem, csr.certRequestPem, cert.certPem, origin.certificate].join("");
-      return createHash("sha256").update(all).digest("hex") + "\\n" + cert.certPem + caCert.certPem;
-    `;
-    const child = spawnSync(TSX, ["-e", `const pki = require("./offline/fakePki"); const { createHash } = require("node:crypto"); process.stdout.write((() => { ${script} })());`], { cwd: ROOT, encoding: "utf8" });
-    const a = { status: child.status, stderr: child.stderr, stdout: child.stdout };
-    const b = { stdout: (new Function("pki", "createHash", script) as (p: typeof fakePki, h: typeof createHash) => string)(fakePki, createHash) };
+    // function runs in a fresh process and in this one.
+    const a = spawnSync(TSX, ["-e", 'process.stdout.write(require("./test/helpers/pkiFingerprint").pkiFingerprint())'], { cwd: ROOT, encoding: "utf8" });
+    const b = { stdout: pkiFingerprint() };
     expect(a.status, a.stderr).toBe(0);
     expect(a.stdout.split("\n")[0]).toMatch(/^[0-9a-f]{64}$/);
     expect(b.stdout).toBe(a.stdout);
