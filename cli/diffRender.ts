@@ -31,7 +31,8 @@ export function formatValue(v: unknown): string {
     const lines = v.split("\n");
     return `${JSON.stringify(`${lines[0].slice(0, 60)}${lines[0].length > 60 ? "..." : ""}`)} (${lines.length} lines)`;
   }
-  const s = JSON.stringify(v) ?? String(v);
+  // JSON.stringify gives undefined only for functions and symbols, which no plan holds.
+  const s = JSON.stringify(v) ?? `(${typeof v})`;
   return s.length > 120 ? `${s.slice(0, 117)}...` : s;
 }
 

@@ -46,7 +46,7 @@ const WORLD = new Set(["0.0.0.0/0", "::/0"]);
 const PORT_NAMES: Record<number, string> = { 22: "SSH", 80: "HTTP", 443: "HTTPS", 2376: "Docker API", 3306: "MySQL", 5000: "registry" };
 
 function portText(p: Props): string {
-  const proto = String(p.ipProtocol ?? "tcp");
+  const proto = typeof p.ipProtocol === "string" ? p.ipProtocol : typeof p.ipProtocol === "number" ? String(p.ipProtocol) : "tcp";
   if (proto === "-1") return "all traffic";
   const from = Number(p.fromPort), to = Number(p.toPort);
   const ports = from === to ? `${from}` : `${from}-${to}`;

@@ -98,20 +98,25 @@ export interface ExpiryCheck {
 
 /** Checks tlsCertificateExpiry against `days` from `now`. An empty expiry is fine only when certbot renews on the host. */
 export function checkCertificateExpiry(values: OutputValues, now: Date, days: number): ExpiryCheck {
-  const expiry = values.tlsCertificateExpiry;
-  const renewal = String(values.tlsRenewal ?? "");
-  if (expiry === "" || expiry === undefined) {
+  const expiry = asText(values.tlsCertificateExpiry);
+  const renewal = asText(values.tlsRenewal);
+  if (expiry === "") {
     return renewal === "certbot"
       ? { ok: true, message: "no expiry at deploy time: certbot renews the certificate on the host (check the live endpoint for its date)" }
       : { ok: false, message: `tlsCertificateExpiry is empty, but tlsRenewal is "${renewal}": nothing renews this certificate automatically` };
   }
-  const at = new Date(String(expiry));
-  if (Number.isNaN(at.getTime())) return { ok: false, message: `tlsCertificateExpiry is not a date: ${String(expiry)}` };
+  const at = new Date(expiry);
+  if (Number.isNaN(at.getTime())) return { ok: false, message: `tlsCertificateExpiry is not a date: ${expiry}` };
   const left = (at.getTime() - now.getTime()) / 86_400_000;
   const how = renewal === "pulumi-up" ? "run `pulumi up` to re-issue it" : "replace it (tlsRenewal: manual)";
-  if (left < 0) return { ok: false, message: `the certificate expired on ${String(expiry)}: ${how}` };
-  if (left < days) return { ok: false, message: `the certificate expires on ${String(expiry)}, in ${Math.floor(left)} day(s) (< ${days}): ${how}` };
-  return { ok: true, message: `the certificate expires on ${String(expiry)}, in ${Math.floor(left)} day(s)` };
+  if (left < 0) return { ok: false, message: `the certificate expired on ${expiry}: ${how}` };
+  if (left < days) return { ok: false, message: `the certificate expires on ${expiry}, in ${Math.floor(left)} day(s) (< ${days}): ${how}` };
+  return { ok: true, message: `the certificate expires on ${expiry}, in ${Math.floor(left)} day(s)` };
+}
+
+/** An output value as text: a string as it is, "" when unset, anything else as JSON. */
+function asText(v: unknown): string {
+  return v === undefined || v === null ? "" : typeof v === "string" ? v : JSON.stringify(v);
 }
 
 const USAGE = `usage: npm run -s outputs -- <stack> [--format env|json|github] [--show-secrets] [--stdin] [--expires-within DAYS]

@@ -248,7 +248,7 @@ function outputChanges(before: Snapshot, after: Snapshot): PropertyChange[] {
 }
 
 function isSecure(v: unknown): boolean {
-  return !!v && typeof v === "object" && !Array.isArray(v) && Object.keys(v).length === 1 && "secure" in (v as object);
+  return !!v && typeof v === "object" && !Array.isArray(v) && Object.keys(v).length === 1 && "secure" in v;
 }
 
 function hasSecure(v: unknown): boolean {

@@ -9,6 +9,7 @@ import * as random from "@pulumi/random";
 import { nameTag } from "../lib/tags";
 import { NAME_LIMITS, physical, type Naming } from "../lib/naming";
 import { MYSQL_MAJOR_VERSIONS, mysqlMajor, type EngineLifecycle, type RdsLogExport } from "../lib/apiRules";
+import { tiedTo } from "./resourceErrors";
 
 export interface DatabaseArgs {
   readonly subnetIds: pulumi.Input<string>[];
@@ -65,7 +66,7 @@ export function logParameters(logExports: readonly RdsLogExport[], slowQuerySeco
 /** Parameter group family for an engine version: "8.4.3" -> "mysql8.4". */
 export function parameterFamily(engineVersion: string): string {
   const major = mysqlMajor(engineVersion);
-  if (major === undefined) throw new Error(`Database: RDS offers no MySQL ${engineVersion} (known: ${Object.keys(MYSQL_MAJOR_VERSIONS).join(", ")})`);
+  if (major === undefined) throw new Error(`RDS offers no MySQL ${engineVersion} (known: ${Object.keys(MYSQL_MAJOR_VERSIONS).join(", ")})`);
   return MYSQL_MAJOR_VERSIONS[major].parameterFamily;
 }
 
@@ -104,7 +105,7 @@ export class Database extends pulumi.ComponentResource {
     const params = new aws.rds.ParameterGroup(`${name}-params`, {
       // A prefix: a new engine family replaces the group create-before-delete under a new name.
       namePrefix: `${physical(args.naming, "db-params")}-`,
-      family: parameterFamily(args.engineVersion),
+      family: tiedTo(this, () => parameterFamily(args.engineVersion)),
       description: "Berth database: utf8mb4 everywhere",
       parameters: [
         ...utf8mb4,

@@ -9,6 +9,7 @@ import * as tls from "@pulumi/tls";
 import { hostCommand, type HostTarget } from "./remoteFiles";
 import { renderBundle } from "./render/bundle";
 import { renderDockerTlsDropIn, DOCKER_TLS_DIR } from "./render/dockerDaemon";
+import { tiedTo } from "./resourceErrors";
 
 export interface DockerHostArgs {
   readonly target: HostTarget;
@@ -60,7 +61,7 @@ export class DockerHost extends pulumi.ComponentResource {
     const clientKey = key("client");
     const client = sign("client", clientKey, { subject: { commonName: "berth-pulumi" } }, ["digital_signature", "key_encipherment", "client_auth"]);
 
-    const bundle = pulumi.all([ca.certPem, server.certPem, serverKey.privateKeyPem]).apply(([caPem, certPem, keyPem]) => renderBundle([
+    const bundle = pulumi.all([ca.certPem, server.certPem, serverKey.privateKeyPem]).apply(([caPem, certPem, keyPem]) => tiedTo(this, () => renderBundle([
       { path: `${DOCKER_TLS_DIR}/ca.pem`, mode: 0o644, content: caPem, usedBy: [] },
       { path: `${DOCKER_TLS_DIR}/server-cert.pem`, mode: 0o644, content: certPem, usedBy: [] },
       { path: `${DOCKER_TLS_DIR}/server-key.pem`, mode: 0o600, secret: true, content: keyPem, usedBy: [] },
@@ -74,7 +75,7 @@ export class DockerHost extends pulumi.ComponentResource {
         "systemctl restart docker",
         `for _ in $(seq 1 30); do docker info >/dev/null 2>&1 && break; sleep 1; done; docker info >/dev/null`,
       ],
-    }));
+    })));
 
     // cloud-init exits 2 for warnings ("degraded"); the bundle checks that Docker is really there.
     this.ready = hostCommand(`${name}-bootstrap`, args.target, {

@@ -8,6 +8,7 @@ import { nameTag } from "../lib/tags";
 import { physical, type Naming } from "../lib/naming";
 import type { HostIngressRule } from "../lib/firewallRules";
 import { ec2TextProblem } from "../lib/apiRules";
+import { resourceBug, resourceProblem } from "./resourceErrors";
 
 /**
  * `text` as an EC2 security-group description, or a ResourceError naming `what` when EC2 would
@@ -15,7 +16,7 @@ import { ec2TextProblem } from "../lib/apiRules";
  */
 export function ec2Description(text: string, what: string, resource: pulumi.Resource): string {
   const problem = ec2TextProblem(text);
-  if (problem) throw new pulumi.ResourceError(`${what}: the description ${JSON.stringify(text)} ${problem}`, resource);
+  if (problem) throw resourceProblem(`${what}: the description ${JSON.stringify(text)} ${problem}`, resource);
   return text;
 }
 
@@ -91,7 +92,7 @@ export class Firewall extends pulumi.ComponentResource {
       fromPort: this.databasePort,
       toPort: this.databasePort,
       cidrIpv4: pulumi.output(privateIp).apply((ip) => {
-        if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(ip)) throw new pulumi.ResourceError(`database client address "${ip}" is not an IPv4 address`, this);
+        if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(ip)) throw resourceBug(`database client address "${ip}" is not an IPv4 address`, this);
         return `${ip}/32`;
       }),
       description: ec2Description(description, `database ingress rule ${role}`, this),

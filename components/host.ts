@@ -7,6 +7,7 @@ import * as tls from "@pulumi/tls";
 import { nameTag } from "../lib/tags";
 import { physical, type Naming } from "../lib/naming";
 import { renderCloudInit } from "./render/cloudInit";
+import { tiedTo } from "./resourceErrors";
 
 export interface HostArgs {
   /** Subnet the host lives in (public). */
@@ -88,11 +89,11 @@ export class Host extends pulumi.ComponentResource {
         ],
       }, parent).id;
 
-    const userData = deployKey.publicKeyOpenssh.apply((pub) => renderCloudInit({
+    const userData = deployKey.publicKeyOpenssh.apply((pub) => tiedTo(this, () => renderCloudInit({
       deployUser: args.deployUser,
       deployAuthorizedKey: pub,
       sshPort: args.sshPort,
-    }));
+    })));
 
     const instance = new aws.ec2.Instance(`${name}-instance`, {
       ami,

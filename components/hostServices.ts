@@ -20,6 +20,7 @@ import { groupHostFiles, renderAcmePreflight, renderBundle, type FileGroups } fr
 import { htpasswdEntry } from "./render/htpasswd";
 import { hostDirectories, hostFiles, registryContainerSpec, type RegistryBucket, type TlsMaterial } from "./render/hostFiles";
 import type { HostFile } from "./render/paths";
+import { resourceBug, tiedTo } from "./resourceErrors";
 
 export interface CertbotPlan {
   /** The certbot command line (certonly --webroot ... --deploy-hook ...). */
@@ -98,7 +99,7 @@ export class HostServices extends pulumi.ComponentResource {
     this.extraHostLogins = pulumi.secret(pulumi.all(logins.map((l) => pulumi.all([l.hostname, l.username, l.password])))
       .apply((list) => Object.fromEntries(list.map(([hostname, username, password]) => [hostname, { username, password }]))));
     const authLines = pulumi.all([saltKey, pulumi.all(logins.map((l) => pulumi.all([l.hostname, l.username, l.password])))])
-      .apply(([key, list]) => Object.fromEntries(list.map(([hostname, username, password]) => [hostname, htpasswdEntry(username, password, key)])));
+      .apply(([key, list]) => tiedTo(this, () => Object.fromEntries(list.map(([hostname, username, password]) => [hostname, htpasswdEntry(username, password, key)]))));
 
     // letsencrypt: nginx needs a certificate before certbot can prove the names over HTTP, so a
     // self-signed one is written once; certbot's deploy hook replaces it with the real one.
@@ -124,14 +125,14 @@ export class HostServices extends pulumi.ComponentResource {
       certificate?.certPem, certificate?.keyPem, certificate?.caPem, registryCreds?.htpasswdLine, authLines, bucket, realIpRanges,
     ]).apply(([certPem, keyPem, caPem, htpasswdLine, extraHostAuth, registryBucket, ranges]) => {
       const material: TlsMaterial | undefined = certPem && keyPem ? { certPem, keyPem, ...(caPem ? { caPem } : {}) } : undefined;
-      return groupHostFiles(hostFiles({
+      return tiedTo(this, () => groupHostFiles(hostFiles({
         config,
         tls: material,
         registry: registryCreds && htpasswdLine ? { username: registryCreds.username, htpasswdLine } : undefined,
         extraHostAuth,
         ...(registryBucket ? { registryBucket } : {}),
         ...(args.realIp && ranges ? { realIp: { names: args.realIp.names, ranges } } : {}),
-      }));
+      })));
     });
 
     // `files` is secret as a whole (it is computed from keys and password hashes). The public groups
@@ -139,7 +140,8 @@ export class HostServices extends pulumi.ComponentResource {
     // shows the nginx and registry configuration diffs that reviewers need to see.
     const publicGroup = (pick: (g: FileGroups) => HostFile[]): pulumi.Output<HostFile[]> => pulumi.unsecret(files.apply((g) => {
       const list = pick(g);
-      if (list.some((f) => f.secret)) throw new Error("HostServices: a secret file in a public delivery");
+      // A Berth bug if it ever happens: keep the stack for the report.
+      if (list.some((f) => f.secret)) throw resourceBug("a secret file in a public delivery", this);
       return list;
     }));
 
@@ -195,7 +197,7 @@ export class HostServices extends pulumi.ComponentResource {
       }, parent);
       if (config.tls.mode === "letsencrypt" && args.certbot) {
         const certbot = args.certbot;
-        const script = renderBundle([{ path: certbot.hookPath, mode: 0o755, content: certbot.deployHook, usedBy: [] }], {
+        const script = tiedTo(this, () => renderBundle([{ path: certbot.hookPath, mode: 0o755, content: certbot.deployHook, usedBy: [] }], {
           label: `${name}-certbot`,
           mode: "install",
           after: [
@@ -203,7 +205,7 @@ export class HostServices extends pulumi.ComponentResource {
             ...renderAcmePreflight(certbot.names, `${args.naming.project}-${args.naming.stack}`),
             certbot.command,
           ],
-        });
+        }));
         hostCommand(`${name}-certbot`, target, { create: "sudo bash -s", stdin: script }, { parent: this, dependsOn: [proxy.applied, ...(args.certbotDependsOn ?? [])] });
       }
     }

@@ -8,6 +8,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { nameTag } from "../lib/tags";
 import { physical, type Naming } from "../lib/naming";
+import { resourceProblem } from "./resourceErrors";
 
 export interface NetworkArgs {
   /** VPC block, e.g. 10.20.0.0/16. */
@@ -84,7 +85,7 @@ export class Network extends pulumi.ComponentResource {
     const zones: pulumi.Output<string[]> = args.availabilityZones
       ? pulumi.output([...args.availabilityZones])
       : aws.getAvailabilityZonesOutput({ state: "available" }, parent).names.apply((names) => {
-        if (names.length < 2) throw new Error(`the region offers ${names.length} availability zone(s); Berth needs two (set berth:network.availabilityZones)`);
+        if (names.length < 2) throw resourceProblem(`the region offers ${names.length} availability zone(s); Berth needs two (set berth:network.availabilityZones)`, this);
         return names.slice(0, 2);
       });
     this.availabilityZones = zones;

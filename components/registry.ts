@@ -10,6 +10,7 @@ import * as random from "@pulumi/random";
 import { RemoteFiles, type HostTarget } from "./remoteFiles";
 import { filesDigest } from "./render/bundle";
 import { htpasswdEntry } from "./render/htpasswd";
+import { tiedTo } from "./resourceErrors";
 import type { RegistryContainerSpec } from "./render/hostFiles";
 import type { HostFile } from "./render/paths";
 
@@ -37,7 +38,7 @@ export function registryCredentials(name: string, args: RegistryCredentialsArgs,
   return {
     username: args.username,
     password: pulumi.secret(password),
-    htpasswdLine: pulumi.secret(pulumi.all([password, args.saltKey]).apply(([p, k]) => htpasswdEntry(args.username, p, k))),
+    htpasswdLine: pulumi.secret(pulumi.all([password, args.saltKey]).apply(([p, k]) => tiedTo(opts?.parent, () => htpasswdEntry(args.username, p, k)))),
   };
 }
 

@@ -5,6 +5,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { renderBundle, type BundleOptions } from "./render/bundle";
 import type { HostFile } from "./render/paths";
+import { tiedTo } from "./resourceErrors";
 
 export type Connection = command.types.input.remote.ConnectionArgs;
 
@@ -44,7 +45,7 @@ export class RemoteFiles extends pulumi.ComponentResource {
 
   constructor(name: string, args: RemoteFilesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("berth:host:RemoteFiles", name, {}, opts);
-    const script = pulumi.output(args.files).apply((files) => renderBundle(files, { ...args.bundle, label: name }));
+    const script = pulumi.output(args.files).apply((files) => tiedTo(this, () => renderBundle(files, { ...args.bundle, label: name })));
     // `sudo bash -s` reads the bundle from stdin; nothing about the files is in the command line.
     this.command = hostCommand(`${name}-apply`, args.target, {
       create: "sudo bash -s",

@@ -13,6 +13,7 @@ import { chainExpiry, servedNames, toIsoInstant, type TlsMode } from "../lib/cer
 import { letsEncryptPlan, renderCertbotCommand, renderDeployHook, type LetsEncryptPlan } from "./render/certbot";
 import { owningZone, planRecords } from "../lib/dnsPlan";
 import type { Naming } from "../lib/naming";
+import { resourceProblem } from "./resourceErrors";
 
 /** Lifetime of the self-signed CA: long, because every client that trusts it must be updated when it changes. */
 export const CA_VALIDITY_HOURS = 10 * 365 * 24;
@@ -149,7 +150,7 @@ export class Tls extends pulumi.ComponentResource {
       }
       case "cloudflare-origin": {
         const hostnames = [...(args.originHostnames ?? args.names)];
-        if (hostnames.length === 0) throw new Error("Tls: cloudflare-origin needs at least one hostname");
+        if (hostnames.length === 0) throw resourceProblem("mode cloudflare-origin needs at least one hostname (proxied Cloudflare records under berth:dns)", this);
         const rsa = args.originRequestType === "origin-rsa";
         const key = new tls.PrivateKey(`${name}-origin-key`, rsa ? { algorithm: "RSA", rsaBits: 2048 } : { algorithm: "ECDSA", ecdsaCurve: "P256" }, parent);
         const csr = new tls.CertRequest(`${name}-origin-csr`, {
@@ -170,7 +171,7 @@ export class Tls extends pulumi.ComponentResource {
       }
       case "provided": {
         if (args.providedCertificate === undefined || args.providedPrivateKey === undefined) {
-          throw new Error("Tls: mode provided needs providedCertificate and providedPrivateKey (config/ requires berth:tlsCertificate and berth:tlsPrivateKey)");
+          throw resourceProblem("mode provided needs the certificate and its key: set berth:tlsCertificate and berth:tlsPrivateKey (as secrets)", this);
         }
         // The certificate is public; only the key stays secret.
         this.certPem = pulumi.output(args.providedCertificate);
@@ -179,7 +180,7 @@ export class Tls extends pulumi.ComponentResource {
         break;
       }
       case "letsencrypt": {
-        if (!args.email) throw new Error("Tls: mode letsencrypt needs an e-mail (berth:tls.email)");
+        if (!args.email) throw resourceProblem("mode letsencrypt needs an ACME account e-mail: set berth:tls.email", this);
         this.letsEncrypt = letsEncryptPlan(args.names, args.email, args.staging ?? false);
         this.certbotCommand = renderCertbotCommand(this.letsEncrypt);
         this.certbotDeployHook = renderDeployHook();

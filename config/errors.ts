@@ -3,6 +3,7 @@
 // not a stack trace.
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { frameless } from "../lib/errors";
 import type { Problem } from "../lib/problems";
 import { RawSchema, unwrap } from "./schema";
 
@@ -16,6 +17,7 @@ export class ConfigError extends pulumi.RunError {
   constructor(readonly problems: readonly ConfigProblem[]) {
     super(`invalid Berth configuration:\n${problems.map(formatProblem).join("\n")}`);
     this.name = "ConfigError";
+    this.stack = frameless(this);
   }
 }
 

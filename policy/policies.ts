@@ -93,12 +93,17 @@ function num(v: unknown, fallback: number): number {
   return typeof v === "number" ? v : v === undefined || v === null || v === "" ? fallback : Number(v);
 }
 
+/** A property as text: strings as they are, numbers and booleans printed, `fallback` for anything else. */
+function str(v: unknown, fallback = ""): string {
+  return typeof v === "string" ? v : typeof v === "number" || typeof v === "boolean" ? String(v) : fallback;
+}
+
 function strings(v: unknown): string[] {
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : typeof v === "string" && v !== "" ? [v] : [];
 }
 
 function permission(p: Props, protocolKey: string, cidrKeys: string[]): IngressPermission {
-  const protocol = String(p[protocolKey] ?? "").toLowerCase();
+  const protocol = str(p[protocolKey]).toLowerCase();
   const all = protocol === "-1" || protocol === "all";
   return {
     protocol: all ? "all" : protocol === "6" ? "tcp" : protocol === "17" ? "udp" : protocol,
@@ -235,7 +240,7 @@ export const encryptedVolumes: ResourceValidationPolicy = {
     }
     if (((props.rootBlockDevice ?? {}) as Props).encrypted !== true) report("Root volume is not encrypted (rootBlockDevice.encrypted must be true).");
     for (const v of (Array.isArray(props.ebsBlockDevices) ? props.ebsBlockDevices : []) as Props[]) {
-      if (v.encrypted !== true) report(`EBS volume ${String(v.deviceName ?? "")} is not encrypted.`);
+      if (v.encrypted !== true) report(`EBS volume ${str(v.deviceName)} is not encrypted.`);
     }
   }),
 };
@@ -251,10 +256,10 @@ export const registryPortNotPublicInProd: ResourceValidationPolicy = {
     if (args.type === T.container) {
       // The image input is an image id (sha256:...), so know the registry by its port or its name.
       const ports = (Array.isArray(props.ports) ? props.ports : []) as Props[];
-      const isRegistry = /registry/.test(String(props.name ?? "")) || ports.some((p) => num(p.internal, 0) === cfg.registryPort);
+      const isRegistry = /registry/.test(str(props.name)) || ports.some((p) => num(p.internal, 0) === cfg.registryPort);
       if (!isRegistry) return;
       for (const p of ports) {
-        const ip = String(p.ip ?? "0.0.0.0");
+        const ip = str(p.ip, "0.0.0.0");
         if (ip !== "127.0.0.1" && ip !== "::1") report(`Registry container publishes port ${String(p.external ?? p.internal)} on ${ip}: bind it to 127.0.0.1 and reach it through nginx (berth:registry.expose: proxy).`);
       }
       return;
@@ -357,7 +362,7 @@ export const noPlaintextSecrets: StackValidationPolicy = {
     const known = new Set<string>();
     for (const r of resources) {
       for (const f of SECRET_FIELDS[r.type] ?? []) {
-        const v = r.props[f];
+        const v: unknown = r.props[f];
         if (typeof v === "string" && v.length >= 8 && r.type !== T.command) known.add(v);
       }
     }

@@ -10,14 +10,32 @@ import { policies } from "../../policy/policies";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const grpc = require("@grpc/grpc-js") as typeof import("@grpc/grpc-js");
+// The generated protobuf modules ship no types: the slices this test uses.
+type Callback = (e: Error | null, res: unknown) => void;
+interface AnalyzerClient {
+  getAnalyzerInfo(req: unknown, cb: Callback): void;
+  analyze(req: unknown, cb: Callback): void;
+  close(): void;
+}
+interface AnalyzeRequest {
+  setType(type: string): void;
+  setName(name: string): void;
+  setUrn(urn: string): void;
+  setProperties(props: unknown): void;
+  setOptions(options: unknown): void;
+}
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const services = require("@pulumi/pulumi/proto/analyzer_grpc_pb");
+const services = require("@pulumi/pulumi/proto/analyzer_grpc_pb") as { AnalyzerClient: new (address: string, credentials: unknown) => AnalyzerClient };
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const messages = require("@pulumi/pulumi/proto/analyzer_pb");
+const messages = require("@pulumi/pulumi/proto/analyzer_pb") as {
+  AnalyzeRequest: new () => AnalyzeRequest;
+  AnalyzerResourceOptions: new () => unknown;
+  EnforcementLevel: { readonly MANDATORY: number };
+};
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { Struct } = require("google-protobuf/google/protobuf/struct_pb.js");
+const { Struct } = require("google-protobuf/google/protobuf/struct_pb.js") as { Struct: { fromJavaScript(v: Record<string, unknown>): unknown } };
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { Empty } = require("google-protobuf/google/protobuf/empty_pb.js");
+const { Empty } = require("google-protobuf/google/protobuf/empty_pb.js") as { Empty: new () => unknown };
 
 const ROOT = path.resolve(__dirname, "../..");
 const PACK = path.join(ROOT, "policy");
@@ -25,7 +43,7 @@ const PACK = path.join(ROOT, "policy");
 interface Diagnostic { policy: string; level: number; message: string }
 
 let child: ChildProcess;
-let client: { getAnalyzerInfo: Function; analyze: Function; close(): void };
+let client: AnalyzerClient;
 
 beforeAll(async () => {
   child = spawn(path.join(ROOT, "node_modules/.bin/tsx"), ["index.ts"], { cwd: PACK, stdio: ["ignore", "pipe", "pipe"] });
@@ -50,7 +68,7 @@ afterAll(() => {
 });
 
 function call<T>(method: "getAnalyzerInfo" | "analyze", req: unknown): Promise<T> {
-  return new Promise((resolve, reject) => client[method](req, (e: Error | null, res: T) => (e ? reject(e) : resolve(res))));
+  return new Promise((resolve, reject) => client[method](req, (e, res) => (e ? reject(e) : resolve(res as T))));
 }
 
 async function analyze(stack: string, type: string, name: string, props: Record<string, unknown>): Promise<Diagnostic[]> {

@@ -4,12 +4,12 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import * as P from "../../policy/policies";
 import { runPolicies } from "../helpers/policyHarness";
-import { run, type RecordedResource, type RunResult } from "../helpers/stack";
+import { sharedRun, type RecordedResource, type RunResult } from "../helpers/stack";
 
 const runs: Record<string, RunResult> = {};
 beforeAll(async () => {
-  runs.dev = await run("dev");
-  runs.prod = await run("prod");
+  runs.dev = await sharedRun("dev");
+  runs.prod = await sharedRun("prod");
 });
 
 type Patch = Record<string, unknown>;

@@ -60,7 +60,7 @@ describe("EC2 security-group texts", () => {
       const before = toSnapshot(r);
       const after = JSON.parse(JSON.stringify(before)) as typeof before;
       const group = after.resources.find((x) => x.name === "firewall-database-sg")!;
-      (group.inputs as Record<string, unknown>).description = "Berth database: MySQL from the Berth host private IP only";
+      group.inputs.description = "Berth database: MySQL from the Berth host private IP only";
       const diff = diffSnapshots(before, after);
       const changed = diff.resources.filter((c) => c.type === "aws:ec2/securityGroup:SecurityGroup");
       expect(changed.map((c) => [c.name, c.action, c.deleteBeforeReplace ?? false])).toEqual([["firewall-database-sg", "replace", false]]);

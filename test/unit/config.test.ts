@@ -1,5 +1,6 @@
 // Table tests for config validation: each bad input names the key, shows the value and says
 // what is allowed, before any resource exists.
+import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../config";
 import { toRawConfigInput } from "../../offline/stackFile";
@@ -114,6 +115,12 @@ describe("validation errors name the key, the value and what is allowed", () => 
     ["retention schedule with a shell", { registry: { ...section("dev", "registry"), retention: { schedule: "daily; rm -rf /" } } }, /berth:registry\.retention\.schedule = "daily; rm -rf \/": must be a systemd calendar expression/],
   ])("%s", (_label, edits, expected) => {
     expect(problems("dev", edits)).toMatch(expected);
+  });
+
+  it("is a RunError without stack frames, which Pulumi would never print and would format slowly", () => {
+    const err = rejection(toRawConfigInput(stackWith("dev", { host: { instanceType: "big" } })));
+    expect(pulumi.RunError.isInstance(err)).toBe(true);
+    expect(err.stack).toBe(`ConfigError: ${err.message}`);
   });
 
   it("lists every problem at once", () => {

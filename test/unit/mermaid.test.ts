@@ -7,14 +7,14 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { DIAGRAM_STACKS, withDiagram } from "../../cli/docsDiagrams";
 import { renderMermaid } from "../../cli/mermaid";
 import { toPlanJson, type PlanJson } from "../../cli/plan";
-import { run } from "../helpers/stack";
+import { sharedRun } from "../helpers/stack";
 
 const ROOT = path.resolve(__dirname, "../..");
 const plans: Record<string, PlanJson> = {};
 const diagrams: Record<string, string> = {};
 beforeAll(async () => {
   for (const s of DIAGRAM_STACKS) {
-    plans[s] = toPlanJson(await run(s));
+    plans[s] = toPlanJson(await sharedRun(s));
     diagrams[s] = renderMermaid(plans[s]);
   }
 });

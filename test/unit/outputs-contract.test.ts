@@ -9,15 +9,15 @@ import { beforeAll, describe, expect, it } from "vitest";
 import {
   checkCertificateExpiry, envName, loadOutputsSchema, outputsValidator, plainOutputs, renderOutputs, secretOutputNames, type OutputValues,
 } from "../../cli/outputs";
-import { isSecretValue, run, type RunResult } from "../helpers/stack";
+import { isSecretValue, sharedRun, type RunResult } from "../helpers/stack";
 
 const ROOT = path.resolve(__dirname, "../..");
 const schema = loadOutputsSchema();
 const validate = outputsValidator(schema);
 const runs: Record<string, RunResult> = {};
 beforeAll(async () => {
-  runs.dev = await run("dev");
-  runs.prod = await run("prod");
+  runs.dev = await sharedRun("dev");
+  runs.prod = await sharedRun("prod");
 });
 
 describe.each(["dev", "prod"])("%s outputs against the contract", (stack) => {

