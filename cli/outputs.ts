@@ -124,7 +124,24 @@ const USAGE = `usage: npm run -s outputs -- <stack> [--format env|json|github] [
   e.g. pulumi stack output --json --show-secrets -s prod | npm run -s outputs -- prod --stdin --format github --show-secrets
 `;
 
-async function main(argv: string[]): Promise<number> {
+/** Where the CLI reads and writes (tests run it in their own process with these). */
+export interface OutputsIo {
+  readonly stdin: () => string;
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  /** The file GitHub Actions reads step outputs from ($GITHUB_OUTPUT), if any. */
+  readonly githubOutput: string | undefined;
+}
+
+const PROCESS_IO: OutputsIo = {
+  stdin: () => fs.readFileSync(0, "utf8"),
+  stdout: (t) => process.stdout.write(t),
+  stderr: (t) => process.stderr.write(t),
+  githubOutput: process.env.GITHUB_OUTPUT,
+};
+
+/** The whole CLI: arguments in, exit code out (0 done, 1 certificate expiring, 2 plan failed, 64 usage, 65 bad input). */
+export async function main(argv: readonly string[], io: OutputsIo = PROCESS_IO): Promise<number> {
   const args = [...argv];
   const take = (flag: string): string | undefined | null => {
     const i = args.indexOf(flag);
@@ -141,16 +158,16 @@ async function main(argv: string[]): Promise<number> {
   const bad = rest.filter((a) => a.startsWith("--"));
   const days = within === undefined ? undefined : Number(within);
   if (rest.length - bad.length !== 1 || bad.length > 0 || format === null || !["env", "json", "github"].includes(format) || within === null || (days !== undefined && !(days > 0))) {
-    process.stderr.write(USAGE);
+    io.stderr(USAGE);
     return 64;
   }
   const stack = rest[0];
   let values: OutputValues;
   if (fromStdin) {
     try {
-      values = JSON.parse(fs.readFileSync(0, "utf8")) as OutputValues;
+      values = JSON.parse(io.stdin()) as OutputValues;
     } catch (e) {
-      process.stderr.write(`outputs: standard input is not the JSON of \`pulumi stack output --json\`: ${(e as Error).message}\n`);
+      io.stderr(`outputs: standard input is not the JSON of \`pulumi stack output --json\`: ${(e as Error).message}\n`);
       return 65;
     }
   } else {
@@ -159,7 +176,7 @@ async function main(argv: string[]): Promise<number> {
     try {
       values = plainOutputs((await runStack(readStackFile(stack))).outputs);
     } catch (e) {
-      process.stderr.write(`outputs: the offline plan of ${stack} failed: ${(e as Error).message}\n`);
+      io.stderr(`outputs: the offline plan of ${stack} failed: ${(e as Error).message}\n`);
       return 2;
     }
   }
@@ -170,22 +187,22 @@ async function main(argv: string[]): Promise<number> {
   for (const n of redacted) delete values[n];
   const relevant = outputsValidator(schema)(values).filter((e) => !redacted.some((n) => e.endsWith(`property '${n}'`)));
   if (relevant.length > 0) {
-    process.stderr.write(`outputs of stack ${stack} break the contract in schema/outputs.schema.json:\n${relevant.map((e) => `  ${e}\n`).join("")}`);
+    io.stderr(`outputs of stack ${stack} break the contract in schema/outputs.schema.json:\n${relevant.map((e) => `  ${e}\n`).join("")}`);
     return 65;
   }
   if (days !== undefined) {
     const check = checkCertificateExpiry(values, new Date(), days);
-    process.stdout.write(`${stack}: ${check.message}\n`);
+    io.stdout(`${stack}: ${check.message}\n`);
     return check.ok ? 0 : 1;
   }
   const out = renderOutputs(values, secrets, format as OutputsFormat, showSecrets);
-  process.stdout.write(out.stdout);
+  io.stdout(out.stdout);
   if (out.githubOutput !== undefined) {
-    if (process.env.GITHUB_OUTPUT) fs.appendFileSync(process.env.GITHUB_OUTPUT, out.githubOutput);
-    else process.stdout.write(out.githubOutput);
+    if (io.githubOutput) fs.appendFileSync(io.githubOutput, out.githubOutput);
+    else io.stdout(out.githubOutput);
   }
   const left = [...new Set([...out.omitted, ...redacted])];
-  if (left.length > 0) process.stderr.write(`outputs: left out ${left.length} secret output(s) (${left.join(", ")}): ${redacted.length > 0 ? "the input had them redacted; pipe `pulumi stack output --json --show-secrets` and " : ""}pass --show-secrets to print them\n`);
+  if (left.length > 0) io.stderr(`outputs: left out ${left.length} secret output(s) (${left.join(", ")}): ${redacted.length > 0 ? "the input had them redacted; pipe `pulumi stack output --json --show-secrets` and " : ""}pass --show-secrets to print them\n`);
   return 0;
 }
 

@@ -7,7 +7,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
-  checkCertificateExpiry, envName, loadOutputsSchema, outputsValidator, plainOutputs, renderOutputs, secretOutputNames, type OutputValues,
+  checkCertificateExpiry, envName, loadOutputsSchema, main, outputsValidator, plainOutputs, renderOutputs, secretOutputNames, type OutputValues,
 } from "../../cli/outputs";
 import { isSecretValue, sharedRun, type RunResult } from "../helpers/stack";
 
@@ -94,13 +94,25 @@ describe("checkCertificateExpiry", () => {
 });
 
 describe("npm run outputs (the CLI)", () => {
-  const cli = (args: string[], input?: string, env: Record<string, string> = {}) =>
-    spawnSync(path.join(ROOT, "node_modules/.bin/tsx"), ["cli/outputs.ts", ...args], { cwd: ROOT, input, encoding: "utf8", env: { ...process.env, ...env } });
+  /** The CLI in this process, as the real process would run it with this stdin and $GITHUB_OUTPUT. */
+  const cli = async (args: string[], input?: string, githubOutput?: string): Promise<{ status: number; stdout: string; stderr: string }> => {
+    let stdout = "";
+    let stderr = "";
+    const status = await main(args, {
+      stdin: () => input ?? "",
+      stdout: (t) => { stdout += t; },
+      stderr: (t) => { stderr += t; },
+      githubOutput,
+    });
+    return { status, stdout, stderr };
+  };
 
-  it("reads `pulumi stack output --json --show-secrets` from stdin and writes $GITHUB_OUTPUT, masking secrets in the log", () => {
+  it("reads `pulumi stack output --json --show-secrets` from stdin and writes $GITHUB_OUTPUT, masking secrets in the log (a real process)", () => {
     const plain = plainOutputs(runs.prod.outputs);
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "berth-outputs-")), "github_output");
-    const r = cli(["prod", "--stdin", "--format", "github", "--show-secrets"], JSON.stringify(plain), { GITHUB_OUTPUT: file });
+    const r = spawnSync(path.join(ROOT, "node_modules/.bin/tsx"), ["cli/outputs.ts", "prod", "--stdin", "--format", "github", "--show-secrets"], {
+      cwd: ROOT, input: JSON.stringify(plain), encoding: "utf8", env: { ...process.env, GITHUB_OUTPUT: file },
+    });
     expect(r.status, r.stderr).toBe(0);
     const written = fs.readFileSync(file, "utf8");
     expect(written).toContain("registryHost=docker.example.com\n");
@@ -109,11 +121,11 @@ describe("npm run outputs (the CLI)", () => {
     expect(r.stdout).toContain(`::add-mask::${String(plain.registryPassword)}\n`);
   });
 
-  it("never prints a secret without --show-secrets, and takes redacted input as it is", () => {
+  it("never prints a secret without --show-secrets, and takes redacted input as it is", async () => {
     const plain = plainOutputs(runs.dev.outputs);
     const redacted = Object.fromEntries(Object.entries(plain).map(([k, v]) => [k, secretOutputNames(schema).has(k) ? "[secret]" : v]));
     for (const input of [plain, redacted]) {
-      const r = cli(["dev", "--stdin", "--format", "env"], JSON.stringify(input));
+      const r = await cli(["dev", "--stdin", "--format", "env"], JSON.stringify(input));
       expect(r.status, r.stderr).toBe(0);
       expect(r.stdout).toContain(`REGISTRY_HOST=${String(plain.registryHost)}\n`);
       for (const n of secretOutputNames(schema)) expect(r.stdout).not.toContain(envName(n));
@@ -128,8 +140,8 @@ describe("npm run outputs (the CLI)", () => {
     ["a bad day count", ["dev", "--expires-within", "soon"], undefined, 64, /^usage:/],
     ["input that is not JSON", ["dev", "--stdin"], "nope", 65, /is not the JSON of `pulumi stack output --json`/],
     ["input that breaks the contract", ["dev", "--stdin"], JSON.stringify({ vpcId: "vpc-1" }), 65, /break the contract[\s\S]*must have required property 'registryHost'/],
-  ])("refuses %s", (_w, args, input, status, stderr) => {
-    const r = cli(args, input);
+  ])("refuses %s", async (_w, args, input, status, stderr) => {
+    const r = await cli(args, input);
     expect(r.status).toBe(status);
     expect(r.stderr).toMatch(stderr);
   });

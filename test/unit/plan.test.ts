@@ -140,6 +140,17 @@ describe("npm run plan", () => {
     expect((await plan("dev", "--out")).status).toBe(64);
   });
 
+  it.each<[string, string[], number, RegExp]>([
+    ["an unknown ref", ["prod", "--diff", "no-such-branch"], 2, /^plan diff: --diff: "no-such-branch" is not a commit in this repository/],
+    ["a plan format with --diff", ["prod", "--diff", "main", "--format", "mermaid"], 64, /^usage: npm run plan/],
+    ["--diff without a ref", ["prod", "--diff"], 64, /^usage: npm run plan/],
+    ["a diff format without --diff", ["prod", "--format", "markdown"], 64, /^usage: npm run plan/],
+  ])("refuses %s", async (_w, args, status, stderr) => {
+    const r = await plan(...args);
+    expect(r.status).toBe(status);
+    expect(r.stderr).toMatch(stderr);
+  });
+
   it("sets the process's exit code (a real process)", () => {
     const res = spawnSync(TSX, ["cli/plan.ts", "dev", "--out"], { cwd: ROOT, encoding: "utf8" });
     expect(res.status).toBe(64);

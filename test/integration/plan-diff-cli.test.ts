@@ -1,6 +1,7 @@
 // `npm run plan -- <stack> --diff <ref>` end to end, in a throwaway git repository holding a copy
-// of this project: a commit, an edited stack file in the working tree, and the report. Also the
-// command-line refusals. (The comparison's cases are in plan-diff.test.ts.)
+// of this project: a commit, an edited stack file in the working tree, and the report, each diff
+// three real processes and git. (The comparison's cases are in test/unit/plan-diff.test.ts, the
+// command-line refusals in test/unit/plan.test.ts.)
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -61,16 +62,5 @@ describe("plan --diff", () => {
     expect(text).toMatch(/^Plan diff of stack "stage": main \([0-9a-f]{7}\) -> working tree$/m);
     expect(text).toMatch(/^\d+ to create, 0 to delete, 0 to replace, 0 to update, 0 unchanged;/m);
     expect(text).toContain("  +  aws:ec2/instance:Instance  host-instance  (create)");
-  });
-
-  it.each<[string, string[], number, RegExp]>([
-    ["an unknown ref", ["prod", "--diff", "no-such-branch"], 2, /^plan diff: --diff: "no-such-branch" is not a commit in this repository/],
-    ["a plan format with --diff", ["prod", "--diff", "main", "--format", "mermaid"], 64, /^usage: npm run plan/],
-    ["--diff without a ref", ["prod", "--diff"], 64, /^usage: npm run plan/],
-    ["a diff format without --diff", ["prod", "--format", "markdown"], 64, /^usage: npm run plan/],
-  ])("refuses %s", (_w, args, status, stderr) => {
-    const r = plan(args);
-    expect(r.status).toBe(status);
-    expect(r.stderr).toMatch(stderr);
   });
 });
