@@ -1,9 +1,14 @@
 // The README is an interface too: every config key and every stack output must be documented,
-// and the two set-up commands must stay at its top and match what CI runs.
+// and the two set-up commands must stay at its top and match what CI runs. The configuration
+// tables (key, type, default, dev, prod) are checked against the zod schema and the stack files,
+// so the documentation cannot drift from the code.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
 import { configKeys, nestedConfigKeys, SECRET_KEYS } from "../../config";
+import { SECTIONS, unwrap } from "../../config/schema";
+import { readStackFile } from "../../offline/stackFile";
 import { sharedRun, type ShippedStack } from "../helpers/stack";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -52,5 +57,132 @@ describe("README", () => {
     for (const [name, secret] of documented) {
       if (name in r.outputs) expect(isSecretValue(r.outputs[name]), `README secrecy of ${name}`).toBe(secret);
     }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The configuration tables against the schema and the stack files
+
+interface Row {
+  readonly key: string;
+  readonly type: string;
+  readonly default: string;
+  readonly dev: string;
+  readonly prod: string;
+}
+
+/** The `| key | type | default | dev | prod |` table under a heading (cells split on unescaped |). */
+function table(heading: string): Row[] {
+  const all = sectionText(heading).split("\n");
+  const start = all.findIndex((l) => l.startsWith("| key |"));
+  expect(start, `${heading}: no | key | type | default | dev | prod | table`).toBeGreaterThan(-1);
+  const end = all.findIndex((l, i) => i > start && !l.startsWith("|"));
+  const lines = all.slice(start, end === -1 ? all.length : end);
+  const cells = (l: string): string[] => l.slice(1, -1).split(/(?<!\\)\|/).map((c) => c.trim().replace(/\\\|/g, "|"));
+  expect(cells(lines[0]), `${heading}: columns`).toEqual(["key", "type", "default", "dev", "prod"]);
+  // The first line is the header, the second its |---| separator.
+  return lines.slice(2).map((l) => {
+    const [key, type, def, dev, prod] = cells(l);
+    return { key: key.replace(/^`|`$/g, ""), type, default: def, dev, prod };
+  });
+}
+
+/** How a value is written in a table: strings bare, lists as [a, b], all inside backticks. */
+function literal(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(literal).join(", ")}]`;
+  return typeof v === "string" ? v : JSON.stringify(v);
+}
+
+/** The fields of a section's object schema. */
+const shapeOf = (name: string): Record<string, z.ZodType> => (unwrap(SECTIONS[name as keyof typeof SECTIONS]) as z.ZodObject).shape;
+const isScalarOrList = (v: unknown): boolean => (Array.isArray(v) ? v.every((x) => typeof x !== "object" || x === null) : typeof v !== "object" || v === null);
+const ticked = (cell: string): string[] => [...cell.matchAll(/`([^`]+)`/g)].map((m) => m[1]);
+
+/** Problems of one value cell (a stack's column) against the value the stack file sets. */
+function valueCellProblems(what: string, cell: string, value: unknown): string[] {
+  if (value === undefined) return cell === "" ? [] : [`${what}: the stack file does not set it, so the cell must be empty (the default applies), not "${cell}"`];
+  if (cell === "") return [`${what}: the stack file sets ${JSON.stringify(value)}; the cell is empty`];
+  if (isScalarOrList(value)) return cell.startsWith(`\`${literal(value)}\``) ? [] : [`${what}: must start with \`${literal(value)}\`, not "${cell}"`];
+  // Lists of objects are described in words: every name and number the cell mentions must be in the value.
+  const json = JSON.stringify(value);
+  const mentioned = [...ticked(cell), ...(cell.replace(/`[^`]*`/g, "").match(/\b\d+\b/g) ?? [])];
+  return mentioned.filter((m) => !json.includes(m)).map((m) => `${what}: mentions ${m}, which the stack file does not hold`);
+}
+
+/** Problems of the type and default cells against the field's schema. */
+function schemaCellProblems(what: string, row: Row, field: z.ZodType): string[] {
+  const out: string[] = [];
+  const inner = unwrap(field);
+  const parsed = field.safeParse(undefined);
+  if (!parsed.success) {
+    if (!row.default.includes("(required)")) out.push(`${what}: required by the schema, so the default cell must say (required), not "${row.default}"`);
+  } else if (parsed.data !== undefined) {
+    if (!row.default.startsWith(`\`${literal(parsed.data)}\``)) out.push(`${what}: the schema's default is \`${literal(parsed.data)}\`; the cell says "${row.default}"`);
+  } else if (row.default === "" || row.default.startsWith("`")) {
+    out.push(`${what}: optional without a default, so the default cell must say what happens when it is unset, not "${row.default}"`);
+  }
+  if (inner instanceof z.ZodEnum) {
+    const options = (inner.options as readonly string[]).map(String);
+    if (JSON.stringify(ticked(row.type).sort()) !== JSON.stringify([...options].sort())) out.push(`${what}: the type must list exactly ${options.map((o) => `\`${o}\``).join(" | ")}, not "${row.type}"`);
+  } else if (inner instanceof z.ZodBoolean) {
+    if (!row.type.startsWith("boolean")) out.push(`${what}: a boolean, not "${row.type}"`);
+  } else if (inner instanceof z.ZodNumber) {
+    const [min, max] = [inner.minValue, inner.maxValue];
+    if (min === 1 && max === 65535) {
+      if (row.type !== "port") out.push(`${what}: a port (1-65535), so the type is "port", not "${row.type}"`);
+    } else if (!row.type.includes(`${String(min)}-${String(max)}`)) out.push(`${what}: the schema allows ${String(min)}-${String(max)}; the type says "${row.type}"`);
+  } else if (inner instanceof z.ZodUnion) {
+    const values = inner.options.map((o) => (o instanceof z.ZodLiteral ? String(o.value) : "?"));
+    if (!row.type.startsWith(values.join(", "))) out.push(`${what}: the schema allows ${values.join(", ")}; the type says "${row.type}"`);
+  } else if (inner instanceof z.ZodArray) {
+    const checks = (inner.def.checks ?? []).map((c) => c._zod.def as { check: string; length?: number });
+    const exactly = checks.find((c) => c.check === "length_equals")?.length;
+    const word = exactly === 2 ? "two" : exactly === undefined ? "list" : String(exactly);
+    if (!row.type.startsWith(word)) out.push(`${what}: ${exactly === undefined ? "a list" : `exactly ${exactly} items`}, so the type starts with "${word}", not "${row.type}"`);
+  } else if (/^(boolean|port|list|two)\b/.test(row.type)) {
+    out.push(`${what}: the schema holds a ${inner.constructor.name}, not "${row.type}"`);
+  }
+  return out;
+}
+
+describe("README configuration tables", () => {
+  const stacks = { dev: readStackFile("dev"), prod: readStackFile("prod") };
+  const sectionOf = (stack: "dev" | "prod", name: string): Record<string, unknown> => {
+    const raw = stacks[stack].config[`berth:${name}`];
+    return raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
+  };
+  const tabled = Object.keys(SECTIONS).filter((name) => unwrap(SECTIONS[name as keyof typeof SECTIONS]) instanceof z.ZodObject);
+
+  it.each(tabled)("berth:%s: one row per key, type and default from the schema, dev and prod from the stack files", (name) => {
+    const shape = shapeOf(name);
+    const heading = readme.includes(`### \`berth:${name}\` (required)`) ? `### \`berth:${name}\` (required)` : `### \`berth:${name}\``;
+    const rows = table(heading);
+    expect(rows.map((r) => r.key), "the rows are exactly the schema's keys, in its order").toEqual(Object.keys(shape));
+    const problems = rows.flatMap((row) => [
+      ...schemaCellProblems(`berth:${name}.${row.key}`, row, shape[row.key]),
+      ...valueCellProblems(`berth:${name}.${row.key} (dev)`, row.dev, sectionOf("dev", name)[row.key]),
+      ...valueCellProblems(`berth:${name}.${row.key} (prod)`, row.prod, sectionOf("prod", name)[row.key]),
+    ]);
+    expect(problems).toEqual([]);
+  });
+
+  it("aws:region: required, with each stack's region", () => {
+    const [row] = table("### `aws:region`");
+    expect(row.key).toBe("aws:region");
+    expect(row.default).toBe("(required)");
+    expect([...valueCellProblems("aws:region (dev)", row.dev, stacks.dev.config["aws:region"]), ...valueCellProblems("aws:region (prod)", row.prod, stacks.prod.config["aws:region"])]).toEqual([]);
+  });
+
+  it("catches drift: a wrong default, a stale dev value, a missing required mark, a wrong range", () => {
+    const field = shapeOf("host");
+    const row: Row = { key: "rootVolumeGiB", type: "8-16384", default: "`30`", dev: "`30`", prod: "`100`" };
+    expect(schemaCellProblems("x", row, field.rootVolumeGiB)).toEqual([]);
+    expect(schemaCellProblems("x", { ...row, default: "`20`" }, field.rootVolumeGiB)).toEqual([expect.stringContaining("the schema's default is `30`")]);
+    expect(schemaCellProblems("x", { ...row, type: "8-1000" }, field.rootVolumeGiB)).toEqual([expect.stringContaining("allows 8-16384")]);
+    expect(valueCellProblems("x", "`40`", 30)).toEqual([expect.stringContaining("must start with `30`")]);
+    expect(valueCellProblems("x", "`30`", undefined)).toEqual([expect.stringContaining("must be empty")]);
+    const fw = shapeOf("firewall");
+    expect(schemaCellProblems("x", { key: "adminCidrs", type: "list of CIDRs", default: "`[]`", dev: "", prod: "" }, fw.adminCidrs)).toEqual([expect.stringContaining("must say (required)")]);
+    expect(valueCellProblems("x", "443 and 9000 from anywhere", [{ port: 443 }, { port: 8000 }])).toEqual([expect.stringContaining("mentions 9000")]);
   });
 });
