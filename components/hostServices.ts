@@ -20,7 +20,7 @@ import { groupHostFiles, renderAcmePreflight, renderBundle, type FileGroups } fr
 import { htpasswdEntry } from "./render/htpasswd";
 import { hostDirectories, hostFiles, registryContainerSpec, type RegistryBucket, type TlsMaterial } from "./render/hostFiles";
 import type { HostFile } from "./render/paths";
-import { resourceBug, tiedTo } from "./resourceErrors";
+import { resourceBug, resourceProblem, tiedTo } from "./resourceErrors";
 
 export interface CertbotPlan {
   /** The certbot command line (certonly --webroot ... --deploy-hook ...). */
@@ -117,7 +117,7 @@ export class HostServices extends pulumi.ComponentResource {
     }
 
     if (config.registry.enabled && config.registry.storage === "s3" && !args.registryBucket) {
-      throw new pulumi.ResourceError("HostServices: registry storage is s3 but no bucket was given", this);
+      throw resourceProblem("registry storage is s3 but no bucket was given", this);
     }
     const bucket = args.registryBucket ? pulumi.output(args.registryBucket.bucket).apply((b): RegistryBucket => ({ bucket: b, region: args.registryBucket!.region })) : undefined;
     const realIpRanges = args.realIp ? pulumi.output(args.realIp.ranges) : undefined;

@@ -160,21 +160,21 @@ const HANDLERS: Record<string, Handler> = {
   },
   // Registry storage: S3 appends a unique suffix to the prefix (26 characters, as the provider does).
   "aws:s3/bucket:Bucket": (name, inputs, c) => {
-    const bucket = String(inputs.bucket ?? `${String(inputs.bucketPrefix ?? "terraform-")}${fakeHex(`${name}-bucket`, 26)}`);
+    const bucket = text(inputs.bucket, `${text(inputs.bucketPrefix, "terraform-")}${fakeHex(`${name}-bucket`, 26)}`);
     return { id: bucket, state: { bucket, arn: `arn:aws:s3:::${bucket}`, bucketDomainName: `${bucket}.s3.amazonaws.com`, bucketRegionalDomainName: `${bucket}.s3.${c.region}.amazonaws.com` } };
   },
   "aws:iam/role:Role": (name, inputs, c) => {
     // Pulumi auto-names: the logical name and a random suffix.
-    const roleName = String(inputs.name ?? `${name}-${fakeHex(`${name}-role`, 7)}`);
+    const roleName = text(inputs.name, `${name}-${fakeHex(`${name}-role`, 7)}`);
     return { id: roleName, state: { name: roleName, arn: c.arn("iam", `role/${roleName}`, false), uniqueId: `AROA${fakeHex(name, 17).toUpperCase()}` } };
   },
   "aws:iam/instanceProfile:InstanceProfile": (name, inputs, c) => {
-    const profileName = String(inputs.name ?? `${name}-${fakeHex(`${name}-profile`, 7)}`);
+    const profileName = text(inputs.name, `${name}-${fakeHex(`${name}-profile`, 7)}`);
     return { id: profileName, state: { name: profileName, arn: c.arn("iam", `instance-profile/${profileName}`, false), uniqueId: `AIPA${fakeHex(name, 17).toUpperCase()}` } };
   },
-  "aws:iam/rolePolicy:RolePolicy": (name, inputs) => ({ id: `${String(inputs.role)}:${String(inputs.name ?? name)}` }),
+  "aws:iam/rolePolicy:RolePolicy": (name, inputs) => ({ id: `${String(inputs.role)}:${text(inputs.name, name)}` }),
   "aws:cloudwatch/logGroup:LogGroup": (name, inputs, c) => {
-    const groupName = String(inputs.name ?? name);
+    const groupName = text(inputs.name, name);
     return { id: groupName, state: { name: groupName, arn: c.arn("logs", `log-group:${groupName}`) } };
   },
   "aws:ec2/flowLog:FlowLog": (name, _i, c) => {

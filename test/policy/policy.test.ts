@@ -53,7 +53,8 @@ describe.each(["dev", "prod"])("%s", (stack) => {
     const bucket = ofType(r(), "aws:s3/bucket:Bucket")[0];
     for (const p of ofType(r(), "aws:iam/rolePolicy:RolePolicy").filter((x) => x.name.startsWith("registry-storage"))) {
       const arn = String(bucket.state.arn);
-      expect(JSON.parse(String(p.inputs.policy)).Statement.map((x: { Action: string[]; Resource: string; Effect: string }) => [x.Effect, [...x.Action].sort(), x.Resource])).toEqual([
+      const policy = JSON.parse(String(p.inputs.policy)) as { Statement: Array<{ Action: string[]; Resource: string; Effect: string }> };
+      expect(policy.Statement.map((x) => [x.Effect, [...x.Action].sort(), x.Resource])).toEqual([
         ["Allow", [...REGISTRY_S3_BUCKET_ACTIONS].sort(), arn],
         ["Allow", [...REGISTRY_S3_OBJECT_ACTIONS].sort(), `${arn}/*`],
       ]);

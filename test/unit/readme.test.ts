@@ -127,10 +127,17 @@ function schemaCellProblems(what: string, row: Row, field: z.ZodType): string[] 
   } else if (inner instanceof z.ZodBoolean) {
     if (!row.type.startsWith("boolean")) out.push(`${what}: a boolean, not "${row.type}"`);
   } else if (inner instanceof z.ZodNumber) {
-    const [min, max] = [inner.minValue, inner.maxValue];
+    // A bound the schema does not set shows as the safe-integer limit (z.int()) or as infinity.
+    const bound = (v: number | null): number | undefined => (v === null || !Number.isFinite(v) || Math.abs(v) >= Number.MAX_SAFE_INTEGER ? undefined : v);
+    const [min, max] = [bound(inner.minValue), bound(inner.maxValue)];
     if (min === 1 && max === 65535) {
       if (row.type !== "port") out.push(`${what}: a port (1-65535), so the type is "port", not "${row.type}"`);
-    } else if (!row.type.includes(`${String(min)}-${String(max)}`)) out.push(`${what}: the schema allows ${String(min)}-${String(max)}; the type says "${row.type}"`);
+    } else if (min !== undefined && max !== undefined) {
+      if (!row.type.includes(`${min}-${max}`)) out.push(`${what}: the schema allows ${min}-${max}; the type says "${row.type}"`);
+    } else if (min !== undefined || max !== undefined) {
+      const only = String(min ?? max);
+      if (!new RegExp(`\\b${only}\\b`).test(row.type)) out.push(`${what}: the schema bounds it at ${only}; the type does not say so: "${row.type}"`);
+    }
   } else if (inner instanceof z.ZodUnion) {
     const values = inner.options.map((o) => (o instanceof z.ZodLiteral ? String(o.value) : "?"));
     if (!row.type.startsWith(values.join(", "))) out.push(`${what}: the schema allows ${values.join(", ")}; the type says "${row.type}"`);
