@@ -195,7 +195,7 @@ const RegistrySchema = z.strictObject({
 /** How the deploy command decides that a freshly started container serves. */
 const HealthSchema = z.strictObject({
   /** GET this path on the container's loopback port; any 2xx or 3xx answer counts. */
-  path: z.string().regex(/^\/[A-Za-z0-9._~\/?=&%+-]*$/, "must be a URL path like /healthz").default("/"),
+  path: z.string().regex(/^\/[A-Za-z0-9._~/?=&%+-]*$/, "must be a URL path like /healthz").default("/"),
   /** Pause between two probes. */
   intervalSeconds: z.number().min(0.1).max(60).default(0.5),
   /** One probe's limit. */

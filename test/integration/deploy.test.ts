@@ -55,10 +55,11 @@ const version = async (p: string): Promise<string> => {
   return (JSON.parse(r.body) as { version: string }).version;
 };
 const logLines = (): Array<Record<string, unknown>> => fs.readFileSync(path.join(dir, "var/log/berth/deploy.log"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
-const status = async (): Promise<{ live: { color: string; tag: string } | null; previous: { color: string; tag: string } | null; switch: string; maintenance: boolean; containers: Record<string, Record<string, { state: string }>> }> => {
+interface DeployStatus { live: { color: string; tag: string } | null; previous: { color: string; tag: string } | null; switch: string; maintenance: boolean; containers: Record<string, Record<string, { state: string }>> }
+const status = async (): Promise<DeployStatus> => {
   const r = await ssh("status web --json");
   expect(r.code, r.stderr).toBe(0);
-  return JSON.parse(r.stdout);
+  return JSON.parse(r.stdout) as DeployStatus;
 };
 const load = (): ReturnType<typeof startLoad> => startLoad({ url: endpoints.apps.web.url, ca, paths: ["/", "/api/items"] }, 32);
 const summary = (r: LoadResult): string => JSON.stringify({ ...r, samples: r.samples.slice(0, 5) });

@@ -87,15 +87,25 @@ function table(heading: string): Row[] {
   });
 }
 
-/** How a value is written in a table: strings bare, lists as [a, b], all inside backticks. */
+/**
+ * How a value is written in a table, as YAML's flow style: strings bare, lists as [a, b], mappings as
+ * { key: value } with strings quoted where YAML would need it.
+ */
 function literal(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(literal).join(", ")}]`;
+  if (v !== null && typeof v === "object") {
+    const inner = Object.entries(v).map(([k, x]) => `${k}: ${typeof x === "string" && !/^[\w.@/-]+$/.test(x) ? JSON.stringify(x) : literal(x)}`);
+    return `{ ${inner.join(", ")} }`;
+  }
   return typeof v === "string" ? v : JSON.stringify(v);
 }
 
 /** The fields of a section's object schema. */
 const shapeOf = (name: string): Record<string, z.ZodType> => (unwrap(SECTIONS[name as keyof typeof SECTIONS]) as z.ZodObject).shape;
-const isScalarOrList = (v: unknown): boolean => (Array.isArray(v) ? v.every((x) => typeof x !== "object" || x === null) : typeof v !== "object" || v === null);
+const isScalar = (v: unknown): boolean => typeof v !== "object" || v === null;
+/** Scalars, lists of scalars and mappings of scalars are written out; anything deeper is described in words. */
+const isScalarOrList = (v: unknown): boolean =>
+  isScalar(v) || (Array.isArray(v) ? v.every(isScalar) : Object.values(v as Record<string, unknown>).every(isScalar));
 const ticked = (cell: string): string[] => [...cell.matchAll(/`([^`]+)`/g)].map((m) => m[1]);
 
 /** Problems of one value cell (a stack's column) against the value the stack file sets. */
