@@ -1,52 +1,83 @@
 // Composition root: validated config in, providers and components wired together, stack
-// outputs out. No logic lives here: each decision belongs to config/ or a component.
-// (index.ts is only the entry point Pulumi loads; it exports this function.)
+// outputs out. Wiring only: each component's args come from its mapper in wiring/args.ts, the
+// output strings from wiring/outputs.ts, and every decision belongs to config/, lib/, a component
+// or a mapper. (index.ts is only the entry point Pulumi loads; it exports this function.)
 import * as aws from "@pulumi/aws";
-import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "./config";
 import { Database } from "./components/database";
 import { createCloudflareProvider, Dns } from "./components/dns";
 import { Firewall } from "./components/firewall";
-import { hostIngressRules } from "./lib/firewallRules";
 import { Host } from "./components/host";
 import { HostServices } from "./components/hostServices";
 import { Network } from "./components/network";
 import { RegistryStorage } from "./components/registryStorage";
-import { proxiedServedNames } from "./lib/dnsPlan";
-import { defaultTags } from "./lib/tags";
-import { Tls, tlsArgs } from "./components/tls";
+import { Tls } from "./components/tls";
+import {
+  awsProviderArgs, configOutputs, databaseArgs, dnsArgs, firewallArgs, hostArgs, hostServicesArgs, networkArgs, realIpNames,
+  registryLoginInput, registryStorageArgs, registryStorageEnabled, sshCommandInput, tlsArgs,
+} from "./wiring/args";
+import { cloudflareIpRanges } from "./wiring/lookups";
+import { auditLogGroups, registryLoginCommand, registryUrl, sshCommand } from "./wiring/outputs";
 
-/** Every stack output. Names are an interface: test/unit/outputs.test.ts pins them. */
+/**
+ * Every stack output. Names are an interface: test/unit/outputs.test.ts pins them and
+ * schema/outputs.schema.json is the contract. Secret ones say so; the rest are plain.
+ */
 export interface BerthOutputs {
+  /** Id of the stack's VPC, e.g. "vpc-0123456789abcdef0". */
   vpcId: pulumi.Output<string>;
+  /** The two availability zones the subnets are in, public and database subnets alike, e.g. ["ap-northeast-2a", "ap-northeast-2c"]. */
   availabilityZones: pulumi.Output<string[]>;
+  /** Ids of the two public subnets (the host is in the first), in availabilityZones order. */
   publicSubnetIds: pulumi.Output<string[]>;
+  /** Ids of the two private database subnets (no internet route), in availabilityZones order. */
   databaseSubnetIds: pulumi.Output<string[]>;
+  /** Id of the host's security group ("sg-..."). */
   hostSecurityGroupId: pulumi.Output<string>;
+  /** Id of the database's security group ("sg-..."): MySQL from the host's private IP only. */
   databaseSecurityGroupId: pulumi.Output<string>;
+  /** EC2 instance id of the host ("i-..."); changes when the host is replaced. */
   hostInstanceId: pulumi.Output<string>;
+  /** AMI the host runs ("ami-..."): the pinned one, or the image looked up when the host was made. */
   hostAmiId: pulumi.Output<string>;
+  /** The host's Elastic IP (IPv4, dotted); survives a host replacement. */
   hostPublicIp: pulumi.Output<string>;
+  /** The host's private IPv4 address in its subnet (the database admits it). */
   hostPrivateIp: pulumi.Output<string>;
+  /** Admin login of the host (the AMI's user, e.g. "ubuntu"), for SSH with hostSshPrivateKey. */
   hostSshUser: string;
+  /** Login CI deploys as (e.g. "deploy"), with hostDeployPrivateKey. */
   hostDeployUser: string;
+  /** OpenSSH private key of the admin user (secret), PEM text. */
   hostSshPrivateKey: pulumi.Output<string>;
+  /** OpenSSH public key of the admin user, one `ssh-ed25519 ...` (or `ssh-rsa ...`) line. */
   hostSshPublicKey: pulumi.Output<string>;
-  /** Private key of the deploy user, for CI (secret): it runs the deploy program only. */
+  /** OpenSSH private key of the deploy user, for CI (secret): it runs the deploy program only. */
   hostDeployPrivateKey: pulumi.Output<string>;
+  /**
+   * Shell line that saves the admin key from the stack to `<project>-<stack>.pem` and logs in:
+   * `pulumi stack output hostSshPrivateKey --show-secrets -s <stack> > <file> && chmod 600 <file> && ssh -i <file>[ -p <port>] <user>@<ip>`.
+   * Not secret: it tells how to fetch the key, it does not contain it.
+   */
   sshCommand: pulumi.Output<string>;
+  /** DNS name of the database instance (RDS endpoint address, without the port). */
   databaseEndpoint: pulumi.Output<string>;
+  /** MySQL port of the database (berth:database.port). */
   databasePort: pulumi.Output<number>;
+  /** Name of the database created in the instance (berth:database.name). */
   databaseName: pulumi.Output<string>;
+  /** Master user of the database (berth:database.username). */
   databaseUser: pulumi.Output<string>;
+  /** Master password of the database (secret): berth:databasePassword, or generated. */
   databasePassword: pulumi.Output<string>;
-  /** Name servers per domain to enter at the registrar (created Route53 zones, Cloudflare zones looked up by name). */
+  /** Name servers per domain to enter at the registrar (created Route53 zones, Cloudflare zones looked up by name); {} without such zones. */
   dnsNameServers: pulumi.Output<Record<string, string[]>>;
-  /** FQDN of every DNS record Berth manages. */
+  /** FQDN of every DNS record Berth manages, in config order; [] without berth:dns. */
   dnsRecords: string[];
+  /** How the served certificate is made: "self-signed", "cloudflare-origin", "provided" or "letsencrypt". */
   tlsMode: string;
-  /** Names the certificate covers. */
+  /** DNS names the certificate covers; [] when the stack serves no name (reached by IP). */
   tlsNames: string[];
   /** PEM of the self-signed CA clients must trust; "" in the other modes. */
   tlsCaCertificate: pulumi.Output<string>;
@@ -54,17 +85,25 @@ export interface BerthOutputs {
   tlsCertificateExpiry: pulumi.Output<string>;
   /** Who renews the served certificate: "pulumi-up", "certbot" or "manual". */
   tlsRenewal: string;
-  /** Where images are pushed: `<ip>:<port>` (direct) or the registry hostname (proxy). */
+  /** Where images are pushed: `<ip>:<port>` (direct) or the registry hostname (proxy); "" when the registry is disabled. */
   registryHost: pulumi.Output<string>;
+  /** `https://<registryHost>` ("https://" alone when the registry is disabled). */
   registryUrl: pulumi.Output<string>;
+  /** The registry's login (berth:registry.username); "" when the registry is disabled. */
   registryUsername: string;
+  /** The registry's password (secret): berth:registryPassword, or generated; "" when the registry is disabled. */
   registryPassword: pulumi.Output<string>;
+  /**
+   * Shell line that logs Docker in to the registry:
+   * `pulumi stack output registryPassword --show-secrets -s <stack> | docker login <registryHost> -u <registryUsername> --password-stdin`.
+   * Not secret: it reads the password from the stack when run.
+   */
   registryLoginCommand: pulumi.Output<string>;
-  /** Basic-auth logins of proxied extra hosts, by hostname (secret). */
+  /** Basic-auth logins of proxied extra hosts, by hostname, each `{ username, password }` (secret); {} when none asks for one. */
   proxyBasicAuth: pulumi.Output<Record<string, { username: string; password: string }>>;
-  /** The registry's S3 bucket (storage s3), or "" when images live on the host. */
+  /** Name of the registry's S3 bucket (storage s3), or "" when images live on the host or the registry is disabled. */
   registryBucket: pulumi.Output<string>;
-  /** CloudWatch Logs groups of the audit trail: VPC flow logs and the database's exported logs. */
+  /** CloudWatch Logs groups of the audit trail: the VPC flow logs' group (when on), then the database's exported logs' groups. */
   auditLogGroups: pulumi.Output<string[]>;
 }
 
@@ -77,106 +116,30 @@ export interface BerthOptions {
 export function berth(options: BerthOptions = {}): BerthOutputs {
   // Validate everything first: a bad key fails here, before any resource is registered.
   const cfg = loadConfig(options.target ?? "cloud");
-  const naming = { project: cfg.project, stack: cfg.stack };
 
-  const awsProvider = new aws.Provider("aws", {
-    region: cfg.region as aws.Region,
-    defaultTags: { tags: defaultTags(cfg) },
-  });
+  const awsProvider = new aws.Provider("aws", awsProviderArgs(cfg));
   const opts = { providers: [awsProvider] };
 
-  const network = new Network("network", {
-    vpcCidr: cfg.network.vpcCidr,
-    publicSubnetCidrs: cfg.network.publicSubnetCidrs,
-    databaseSubnetCidrs: cfg.network.databaseSubnetCidrs,
-    availabilityZones: cfg.network.availabilityZones,
-    ...(cfg.network.flowLogs ? { flowLogs: { retentionDays: cfg.network.flowLogRetentionDays } } : {}),
-    naming,
-  }, opts);
-
+  const network = new Network("network", networkArgs(cfg), opts);
   // Image data that outlives the host: created apart from it, so replacing the host never touches it.
-  const registryStorage = cfg.registry.enabled && cfg.registry.storage === "s3" ? new RegistryStorage("registry-storage", { naming }, opts) : undefined;
-
-  const firewall = new Firewall("firewall", {
-    vpcId: network.vpcId,
-    hostIngress: hostIngressRules(cfg),
-    databasePort: cfg.database.port,
-    naming,
-  }, opts);
-
-  const host = new Host("host", {
-    subnetId: network.publicSubnetIds[0],
-    securityGroupIds: [firewall.hostSecurityGroupId],
-    instanceType: cfg.host.instanceType,
-    rootVolumeGiB: cfg.host.rootVolumeGiB,
-    amiId: cfg.host.amiId,
-    amiOwner: cfg.host.amiOwner,
-    amiNamePattern: cfg.host.amiNamePattern,
-    sshUser: cfg.host.sshUser,
-    deployUser: cfg.host.deployUser,
-    sshPort: cfg.firewall.sshPort,
-    sshKeyAlgorithm: cfg.host.sshKeyAlgorithm,
-    ...(registryStorage ? { instanceProfileName: registryStorage.instanceProfileName } : {}),
-    naming,
-  }, opts);
+  const registryStorage = registryStorageEnabled(cfg) ? new RegistryStorage("registry-storage", registryStorageArgs(cfg), opts) : undefined;
+  const firewall = new Firewall("firewall", firewallArgs(cfg, { network }), opts);
+  const host = new Host("host", hostArgs(cfg, { network, firewall, registryStorage }), opts);
   firewall.admitDatabaseClient("host", host.privateIp, "MySQL from the Berth host private IP");
 
-  const cloudflareProvider = createCloudflareProvider("cloudflare", cfg.dns.zones);
+  const dnsInputs = dnsArgs(cfg, { host });
+  const cloudflareProvider = createCloudflareProvider("cloudflare", dnsInputs.zones);
   const dnsTlsOpts = { providers: cloudflareProvider ? [awsProvider, cloudflareProvider] : [awsProvider] };
-  const dns = new Dns("dns", { zones: cfg.dns.zones, hostIp: host.publicIp, naming }, dnsTlsOpts);
-  const tls = new Tls("tls", tlsArgs(cfg, host.publicIp), dnsTlsOpts);
-  // Names behind Cloudflare's proxy: nginx restores the client address only from Cloudflare's ranges.
-  const proxiedNames = cfg.proxy.enabled ? proxiedServedNames(cfg) : [];
-  const cloudflareRanges = cloudflareProvider && proxiedNames.length > 0
-    ? cloudflare.getIpRangesOutput({}, { provider: cloudflareProvider }).apply((r) => [...r.ipv4Cidrs, ...r.ipv6Cidrs])
-    : undefined;
+  const dns = new Dns("dns", dnsInputs, dnsTlsOpts);
+  const tls = new Tls("tls", tlsArgs(cfg, { host }), dnsTlsOpts);
+  // nginx restores the client address of proxied names only from Cloudflare's ranges.
+  const cloudflareRanges = cloudflareIpRanges(cloudflareProvider, realIpNames(cfg));
 
   // The host layer: services on the host, delivered over SSH and the Docker API.
-  const services = new HostServices("services", {
-    config: cfg,
-    naming,
-    // A new host takes a minute to boot: keep dialling (30 tries, 15 s each) rather than fail.
-    connection: { host: host.publicIp, user: cfg.host.sshUser, port: cfg.firewall.sshPort, privateKey: host.sshPrivateKey, dialErrorLimit: 30, perDialTimeout: 15 },
-    hostId: host.instanceId,
-    deployPublicKey: host.deployPublicKey,
-    publicIp: host.publicIp,
-    dockerApiPort: cfg.host.dockerApiPort,
-    certificate: tls.certPem && tls.keyPem ? { certPem: tls.certPem, keyPem: tls.keyPem, caPem: tls.caPem } : undefined,
-    certbot: tls.certbotCommand && tls.certbotDeployHook && tls.letsEncrypt
-      ? { command: tls.certbotCommand, deployHook: tls.certbotDeployHook, hookPath: tls.letsEncrypt.deployHookPath, names: tls.names }
-      : undefined,
-    registryPassword: cfg.secrets.registryPassword,
-    ...(registryStorage ? { registryBucket: { bucket: registryStorage.bucketName, region: cfg.region } } : {}),
-    ...(cloudflareRanges ? { realIp: { names: proxiedNames, ranges: cloudflareRanges } } : {}),
-    certbotDependsOn: [dns],
-  }, opts);
+  const services = new HostServices("services", hostServicesArgs(cfg, { host, tls, registryStorage, cloudflareRanges, dns }), opts);
 
-  const database = new Database("database", {
-    subnetIds: network.databaseSubnetIds,
-    securityGroupId: firewall.databaseSecurityGroupId,
-    engineVersion: cfg.database.engineVersion,
-    engineLifecycleSupport: cfg.database.engineLifecycleSupport,
-    instanceClass: cfg.database.instanceClass,
-    allocatedStorageGiB: cfg.database.allocatedStorageGiB,
-    maxAllocatedStorageGiB: cfg.database.maxAllocatedStorageGiB,
-    dbName: cfg.database.name,
-    username: cfg.database.username,
-    password: cfg.secrets.databasePassword,
-    port: cfg.database.port,
-    backupRetentionDays: cfg.database.backupRetentionDays,
-    backupWindow: cfg.database.backupWindow,
-    deletionProtection: cfg.database.deletionProtection,
-    skipFinalSnapshot: cfg.database.skipFinalSnapshot,
-    multiAz: cfg.database.multiAz,
-    applyImmediately: cfg.database.applyImmediately,
-    logExports: cfg.database.logExports,
-    logRetentionDays: cfg.database.logRetentionDays,
-    slowQuerySeconds: cfg.database.slowQuerySeconds,
-    naming,
-  }, opts);
+  const database = new Database("database", databaseArgs(cfg, { network, firewall }), opts);
 
-  const keyFile = `${cfg.project}-${cfg.stack}.pem`;
-  const sshPortFlag = cfg.firewall.sshPort === 22 ? "" : ` -p ${cfg.firewall.sshPort}`;
   return {
     vpcId: network.vpcId,
     availabilityZones: network.availabilityZones,
@@ -188,13 +151,11 @@ export function berth(options: BerthOptions = {}): BerthOutputs {
     hostAmiId: host.amiId,
     hostPublicIp: host.publicIp,
     hostPrivateIp: host.privateIp,
-    hostSshUser: cfg.host.sshUser,
-    hostDeployUser: cfg.host.deployUser,
+    ...configOutputs(cfg),
     hostSshPrivateKey: host.sshPrivateKey,
     hostSshPublicKey: host.sshPublicKey,
     hostDeployPrivateKey: host.deployPrivateKey,
-    // Not secret: it tells how to fetch the key, it does not contain it.
-    sshCommand: pulumi.interpolate`pulumi stack output hostSshPrivateKey --show-secrets -s ${cfg.stack} > ${keyFile} && chmod 600 ${keyFile} && ssh -i ${keyFile}${sshPortFlag} ${cfg.host.sshUser}@${host.publicIp}`,
+    sshCommand: host.publicIp.apply((ip) => sshCommand({ ...sshCommandInput(cfg), ip })),
     databaseEndpoint: database.address,
     databasePort: database.port,
     databaseName: database.dbName,
@@ -208,13 +169,12 @@ export function berth(options: BerthOptions = {}): BerthOutputs {
     tlsCertificateExpiry: tls.expiry,
     tlsRenewal: tls.renewal,
     registryHost: services.registryHost,
-    registryUrl: pulumi.interpolate`https://${services.registryHost}`,
+    registryUrl: services.registryHost.apply(registryUrl),
     registryUsername: services.registryUsername,
     registryPassword: services.registryPassword,
-    // Not secret: it reads the password from the stack when run.
-    registryLoginCommand: pulumi.interpolate`pulumi stack output registryPassword --show-secrets -s ${cfg.stack} | docker login ${services.registryHost} -u ${services.registryUsername} --password-stdin`,
+    registryLoginCommand: services.registryHost.apply((host) => registryLoginCommand({ ...registryLoginInput(cfg), host, username: services.registryUsername })),
     proxyBasicAuth: services.extraHostLogins,
     registryBucket: registryStorage ? registryStorage.bucketName : pulumi.output(""),
-    auditLogGroups: pulumi.all([network.flowLogGroup, database.logGroups]).apply(([flow, db]) => [...(flow ? [flow] : []), ...db]),
+    auditLogGroups: pulumi.all([network.flowLogGroup, database.logGroups]).apply(([flow, db]) => auditLogGroups(flow, db)),
   };
 }

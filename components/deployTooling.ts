@@ -16,7 +16,9 @@ import { HOST_PATHS, type HostFile } from "./render/paths";
 export const DEPLOY_PROGRAM = path.resolve(__dirname, "../host/berth-deploy");
 
 export interface DeployToolingArgs {
+  /** The host the files go to (SSH connection and instance id). */
   readonly target: HostTarget;
+  /** What the tooling is rendered from: the apps, the registry, the deploy user. */
   readonly config: DeployConfig;
   /** OpenSSH public key of the deploy user (the CI key). */
   readonly deployPublicKey: pulumi.Input<string>;

@@ -9,7 +9,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
-import type { Config } from "../config";
 import { DeployTooling } from "./deployTooling";
 import { DockerHost } from "./dockerHost";
 import type { Naming } from "../lib/naming";
@@ -18,23 +17,42 @@ import { Registry, registryCredentials } from "./registry";
 import { hostCommand, RemoteFiles, type Connection, type HostTarget } from "./remoteFiles";
 import { groupHostFiles, renderAcmePreflight, renderBundle, type FileGroups } from "./render/bundle";
 import { htpasswdEntry } from "./render/htpasswd";
-import { hostDirectories, hostFiles, registryContainerSpec, type RegistryBucket, type TlsMaterial } from "./render/hostFiles";
+import type { DeployConfig } from "./render/deploy";
+import { hostDirectories, hostFiles, registryContainerSpec, type HostLayerConfig, type RegistryBucket, type TlsMaterial } from "./render/hostFiles";
 import type { HostFile } from "./render/paths";
 import { resourceBug, resourceProblem, tiedTo } from "./resourceErrors";
+import type { CertificateFiles, ServedCertificate } from "./tls";
 
-export interface CertbotPlan {
-  /** The certbot command line (certonly --webroot ... --deploy-hook ...). */
-  readonly command: string;
-  /** Text of the deploy hook; installed at `hookPath`. */
-  readonly deployHook: string;
-  readonly hookPath: string;
-  /** Names the certificate covers (the bootstrap certificate covers the same). */
+/** The settings the host layer reads: what the host files and the deploy tooling are rendered from (Config satisfies it: see wiring/args.ts). */
+export interface HostServicesSettings extends HostLayerConfig, DeployConfig {
+  /** The registry (files, container, the deploy program's pulls and retention). */
+  readonly registry: HostLayerConfig["registry"] & DeployConfig["registry"];
+  /** nginx, and the apps the deploy program switches. */
+  readonly proxy: HostLayerConfig["proxy"];
+}
+
+/** The registry's S3 bucket, as HostServices receives it: its name is known once S3 has made it. */
+export interface RegistryBucketInput {
+  /** Bucket name (RegistryStorage.bucketName). */
+  readonly bucket: pulumi.Input<string>;
+  /** AWS region of the bucket (the stack's region). */
+  readonly region: string;
+}
+
+/** Names served through Cloudflare's proxy, and Cloudflare's ranges as read from Cloudflare. */
+export interface RealIpInput {
+  /** Served names whose DNS record Cloudflare proxies. */
   readonly names: readonly string[];
+  /** Cloudflare's IPv4 and IPv6 ranges: only connections from these may set the client address. */
+  readonly ranges: pulumi.Input<string[]>;
 }
 
 export interface HostServicesArgs {
-  readonly config: Pick<Config, "registry" | "proxy" | "tls" | "host">;
+  /** What runs on the host (berth:registry, berth:proxy, the TLS mode, the deploy user). */
+  readonly config: HostServicesSettings;
+  /** Project and stack: names the ACME preflight's marker. */
   readonly naming: Naming;
+  /** SSH connection to the host as the admin user, with its dial policy (see wiring/connection.ts). */
   readonly connection: pulumi.Input<Connection>;
   /**
    * The EC2 instance id. The Elastic IP (and so every connection) survives a host replacement,
@@ -45,31 +63,34 @@ export interface HostServicesArgs {
   readonly deployPublicKey: pulumi.Input<string>;
   /** The host's Elastic IP (Docker API address, registry address in direct mode). */
   readonly publicIp: pulumi.Output<string>;
+  /** The host's TLS-protected Docker API port (how the registry container is driven). */
   readonly dockerApiPort: number;
-  /** The served certificate, for every TLS mode but letsencrypt. */
-  readonly certificate?: { readonly certPem: pulumi.Output<string>; readonly keyPem: pulumi.Output<string>; readonly caPem?: pulumi.Output<string> };
-  /** letsencrypt: what certbot runs on the host. */
-  readonly certbot?: CertbotPlan;
-  /** berth:registryPassword, when set. */
+  /** The served certificate: files to put on the host, or certbot's plan (letsencrypt); must agree with `config.tls.mode`. */
+  readonly certificate: ServedCertificate;
+  /** berth:registryPassword (secret), when set; @default generated (see registryCredentials). */
   readonly registryPassword?: string;
-  /** The registry's bucket (storage: s3): its name is known once S3 has made it. */
-  readonly registryBucket?: { readonly bucket: pulumi.Input<string>; readonly region: string };
-  /** Served names behind Cloudflare's proxy and Cloudflare's address ranges (read from Cloudflare). */
-  readonly realIp?: { readonly names: readonly string[]; readonly ranges: pulumi.Input<string[]> };
+  /** The registry's bucket (storage: s3); required then. */
+  readonly registryBucket?: RegistryBucketInput;
+  /** Served names behind Cloudflare's proxy and Cloudflare's address ranges; unset = none proxied. */
+  readonly realIp?: RealIpInput;
   /** Must exist before certbot asks Let's Encrypt to connect (the DNS records). */
   readonly certbotDependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
+/** The basic-auth login of one proxied extra host. */
 export interface ExtraHostLogin {
+  /** The configured basicAuthUser. */
   readonly username: string;
+  /** Generated, 24 letters and digits (secret). */
   readonly password: string;
 }
 
 export class HostServices extends pulumi.ComponentResource {
   /** host:port (direct) or hostname (proxy) that `docker login` and image names use; "" when disabled. */
   public readonly registryHost: pulumi.Output<string>;
+  /** The registry's login (config); "" when the registry is disabled. */
   public readonly registryUsername: string;
-  /** Secret; "" when the registry is disabled. */
+  /** The registry's password (secret): berth:registryPassword or generated; "" when the registry is disabled. */
   public readonly registryPassword: pulumi.Output<string>;
   /** Basic-auth logins of extra hosts, by hostname (secret). */
   public readonly extraHostLogins: pulumi.Output<Record<string, ExtraHostLogin>>;
@@ -101,19 +122,27 @@ export class HostServices extends pulumi.ComponentResource {
     const authLines = pulumi.all([saltKey, pulumi.all(logins.map((l) => pulumi.all([l.hostname, l.username, l.password])))])
       .apply(([key, list]) => tiedTo(this, () => Object.fromEntries(list.map(([hostname, username, password]) => [hostname, htpasswdEntry(username, password, key)]))));
 
+    // The renderers decide by the mode whether certbot owns the served files: a certificate that
+    // says otherwise is a wiring bug.
+    if ((args.certificate.kind === "certbot") !== (config.tls.mode === "letsencrypt")) {
+      throw resourceBug(`tls.mode ${config.tls.mode} was handed a certificate of kind ${args.certificate.kind}`, this);
+    }
     // letsencrypt: nginx needs a certificate before certbot can prove the names over HTTP, so a
     // self-signed one is written once; certbot's deploy hook replaces it with the real one.
-    let certificate = args.certificate;
-    if (!certificate && config.tls.mode === "letsencrypt" && args.certbot) {
+    let certificate: Omit<CertificateFiles, "kind">;
+    if (args.certificate.kind === "certbot") {
+      const names = args.certificate.plan.names;
       const key = new tls.PrivateKey(`${name}-bootstrap-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, parent);
       const cert = new tls.SelfSignedCert(`${name}-bootstrap-cert`, {
         privateKeyPem: key.privateKeyPem,
-        dnsNames: [...args.certbot.names],
-        subject: { commonName: args.certbot.names[0], organization: "Berth bootstrap (replaced by Let's Encrypt)" },
+        dnsNames: [...names],
+        subject: { commonName: names[0], organization: "Berth bootstrap (replaced by Let's Encrypt)" },
         validityPeriodHours: 90 * 24,
         allowedUses: ["server_auth", "digital_signature", "key_encipherment"],
       }, parent);
       certificate = { certPem: cert.certPem, keyPem: pulumi.secret(key.privateKeyPem) };
+    } else {
+      certificate = args.certificate;
     }
 
     if (config.registry.enabled && config.registry.storage === "s3" && !args.registryBucket) {
@@ -122,7 +151,7 @@ export class HostServices extends pulumi.ComponentResource {
     const bucket = args.registryBucket ? pulumi.output(args.registryBucket.bucket).apply((b): RegistryBucket => ({ bucket: b, region: args.registryBucket!.region })) : undefined;
     const realIpRanges = args.realIp ? pulumi.output(args.realIp.ranges) : undefined;
     const files = pulumi.all([
-      certificate?.certPem, certificate?.keyPem, certificate?.caPem, registryCreds?.htpasswdLine, authLines, bucket, realIpRanges,
+      certificate.certPem, certificate.keyPem, certificate.caPem, registryCreds?.htpasswdLine, authLines, bucket, realIpRanges,
     ]).apply(([certPem, keyPem, caPem, htpasswdLine, extraHostAuth, registryBucket, ranges]) => {
       const material: TlsMaterial | undefined = certPem && keyPem ? { certPem, keyPem, ...(caPem ? { caPem } : {}) } : undefined;
       return tiedTo(this, () => groupHostFiles(hostFiles({
@@ -195,8 +224,8 @@ export class HostServices extends pulumi.ComponentResource {
         directories: hostDirectories({ ...config, registry: { ...config.registry, enabled: false } }),
         dependsOn: [provisioned, tlsFiles.command, deploy.applied],
       }, parent);
-      if (config.tls.mode === "letsencrypt" && args.certbot) {
-        const certbot = args.certbot;
+      if (args.certificate.kind === "certbot") {
+        const certbot = args.certificate.plan;
         const script = tiedTo(this, () => renderBundle([{ path: certbot.hookPath, mode: 0o755, content: certbot.deployHook, usedBy: [] }], {
           label: `${name}-certbot`,
           mode: "install",

@@ -13,6 +13,7 @@ import type { HostFile } from "./render/paths";
 export const APPLY_NGINX_SCRIPT = path.resolve(__dirname, "../host/apply-nginx.sh");
 
 export interface ProxyArgs {
+  /** The host nginx runs on (SSH connection and instance id). */
   readonly target: HostTarget;
   /** nginx configuration (public). */
   readonly configFiles: pulumi.Input<HostFile[]>;

@@ -15,6 +15,7 @@ import type { RegistryContainerSpec } from "./render/hostFiles";
 import type { HostFile } from "./render/paths";
 
 export interface RegistryCredentialsArgs {
+  /** The registry's login (berth:registry.username). */
   readonly username: string;
   /** From config (secret); @default generated, 32 characters, letters and digits. */
   readonly password?: pulumi.Input<string>;
@@ -22,8 +23,11 @@ export interface RegistryCredentialsArgs {
   readonly saltKey: pulumi.Input<string>;
 }
 
+/** The registry's login, its password and the matching htpasswd entry. */
 export interface RegistryCredentials {
+  /** The login, as given. */
   readonly username: string;
+  /** The password (secret): the one given, or the generated one. */
   readonly password: pulumi.Output<string>;
   /** `user:$2y$...`, secret. */
   readonly htpasswdLine: pulumi.Output<string>;
@@ -43,7 +47,9 @@ export function registryCredentials(name: string, args: RegistryCredentialsArgs,
 }
 
 export interface RegistryArgs {
+  /** The host the files go to (SSH connection and instance id). */
   readonly target: HostTarget;
+  /** Docker provider for the host's daemon (the TLS-protected Docker API: see DockerHost). */
   readonly dockerProvider: docker.Provider;
   /** How the container runs (image, mounts, publish address): registryContainerSpec(). */
   readonly container: RegistryContainerSpec;
@@ -65,6 +71,7 @@ export interface RegistryArgs {
 }
 
 export class Registry extends pulumi.ComponentResource {
+  /** Docker id of the running registry container. */
   public readonly containerId: pulumi.Output<string>;
 
   constructor(name: string, args: RegistryArgs, opts?: pulumi.ComponentResourceOptions) {

@@ -3,15 +3,14 @@
 //   cloudflare-origin  a key and CSR (@pulumi/tls) signed by Cloudflare's Origin CA
 //   provided           chain and key from config secrets (validated in config/, before any resource)
 //   letsencrypt        nothing in the cloud: certbot on the host obtains it (paths and command here)
-// Outputs are what the registry and nginx delivery consume: certPem (chain to serve), keyPem
-// (secret), caPem (self-signed only), expiry. Name choice and validation live in lib/certificates.ts.
+// What the host layer consumes is one value, `served`: the certificate files to put on the host, or
+// the plan certbot follows there. The outputs read caPem (self-signed only) and expiry. Name choice
+// and validation live in lib/certificates.ts; the args come from wiring/args.ts (tlsArgs).
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
-import type { Config } from "../config";
-import { chainExpiry, servedNames, toIsoInstant, type TlsMode } from "../lib/certificates";
-import { letsEncryptPlan, renderCertbotCommand, renderDeployHook, type LetsEncryptPlan } from "./render/certbot";
-import { owningZone, planRecords } from "../lib/dnsPlan";
+import { chainExpiry, toIsoInstant, type TlsMode } from "../lib/certificates";
+import { letsEncryptPlan, renderCertbotCommand, renderDeployHook } from "./render/certbot";
 import type { Naming } from "../lib/naming";
 import { resourceProblem } from "./resourceErrors";
 
@@ -25,6 +24,7 @@ export const CA_VALIDITY_HOURS = 10 * 365 * 24;
  *              certificate Pulumi does not renew by itself: `pulumi up --replace` it)
  */
 export type TlsRenewal = "pulumi-up" | "certbot" | "manual";
+/** Who renews the served certificate in each mode. */
 export const TLS_RENEWAL: Readonly<Record<TlsMode, TlsRenewal>> = {
   "self-signed": "pulumi-up",
   "cloudflare-origin": "manual",
@@ -33,6 +33,7 @@ export const TLS_RENEWAL: Readonly<Record<TlsMode, TlsRenewal>> = {
 };
 
 export interface TlsArgs {
+  /** How the certificate is made (see the modes above). */
   readonly mode: TlsMode;
   /** DNS names the certificate covers (see `servedNames`); may be empty (dev, reached by IP). */
   readonly names: readonly string[];
@@ -42,11 +43,11 @@ export interface TlsArgs {
   readonly validityDays: number;
   /** self-signed: `pulumi up` re-issues the server certificate once fewer days than this remain. */
   readonly minRemainingDays: number;
-  /** cloudflare-origin: names for the Origin CA certificate (proxied Cloudflare names). */
+  /** cloudflare-origin: names for the Origin CA certificate (proxied Cloudflare names). @default `names` */
   readonly originHostnames?: readonly string[];
-  /** cloudflare-origin: @default "origin-ecc" */
+  /** cloudflare-origin: key type, ECDSA P-256 (origin-ecc) or RSA 2048 (origin-rsa). @default "origin-ecc" */
   readonly originRequestType?: "origin-ecc" | "origin-rsa";
-  /** cloudflare-origin: lifetime in days (7, 30, 90, 365, 730, 1095, 5475). */
+  /** cloudflare-origin: lifetime in days (7, 30, 90, 365, 730, 1095, 5475). @default 5475 */
   readonly originValidityDays?: number;
   /** provided: PEM chain, server certificate first (already validated by config/). */
   readonly providedCertificate?: string;
@@ -56,54 +57,58 @@ export interface TlsArgs {
   readonly email?: string;
   /** letsencrypt: use the staging endpoint. @default false */
   readonly staging?: boolean;
+  /** Project and stack: the certificates' subject organization and CA name. */
   readonly naming: Naming;
 }
 
-/** The names an Origin CA certificate may carry: served names on proxied Cloudflare records, and extra names in Cloudflare zones. */
-export function originHostnames(cfg: Pick<Config, "dns" | "registry" | "proxy" | "tls">): string[] {
-  const proxied = new Set(planRecords(cfg.dns.zones).filter((r) => r.proxied).map((r) => r.fqdn));
-  return servedNames(cfg).filter((n) => proxied.has(n) || (cfg.tls.extraNames.includes(n) && owningZone(cfg.dns.zones, n)?.provider === "cloudflare"));
+/** What certbot runs on the host to obtain, and later renew, the served certificate (letsencrypt). */
+export interface CertbotPlan {
+  /** The certbot command line (certonly --webroot ... --deploy-hook ...). */
+  readonly command: string;
+  /** Text of the deploy hook script; installed at `hookPath`, mode 0755. */
+  readonly deployHook: string;
+  /** Absolute path of the deploy hook on the host (under /etc/letsencrypt/renewal-hooks). */
+  readonly hookPath: string;
+  /** Names the certificate covers (the bootstrap certificate covers the same), first = lineage name. */
+  readonly names: readonly string[];
 }
 
-/** TlsArgs from validated config, so the composition root stays free of decisions. */
-export function tlsArgs(cfg: Config, hostPublicIp: pulumi.Input<string>): TlsArgs {
-  return {
-    mode: cfg.tls.mode,
-    names: servedNames(cfg),
-    ipAddresses: cfg.tls.mode === "self-signed" ? [hostPublicIp] : [],
-    validityDays: cfg.tls.validityDays,
-    minRemainingDays: cfg.tls.minRemainingDays,
-    originHostnames: originHostnames(cfg),
-    originRequestType: cfg.tls.originRequestType,
-    originValidityDays: cfg.tls.originValidityDays,
-    providedCertificate: cfg.secrets.tlsCertificate,
-    providedPrivateKey: cfg.secrets.tlsPrivateKey,
-    email: cfg.tls.email,
-    staging: cfg.tls.staging,
-    naming: { project: cfg.project, stack: cfg.stack },
-  };
+/** The served certificate as files Berth puts on the host: every mode but letsencrypt. */
+export interface CertificateFiles {
+  /** Discriminant. */
+  readonly kind: "files";
+  /** PEM to serve (nginx ssl_certificate, registry certificate): server certificate first, then intermediates. */
+  readonly certPem: pulumi.Output<string>;
+  /** PEM private key of certPem (secret). */
+  readonly keyPem: pulumi.Output<string>;
+  /** PEM of the CA clients must trust (self-signed only); written next to the certificate for download. */
+  readonly caPem?: pulumi.Output<string>;
 }
+
+/** The served certificate obtained on the host by certbot (letsencrypt): nothing exists at deploy time. */
+export interface CertbotCertificate {
+  /** Discriminant. */
+  readonly kind: "certbot";
+  /** What certbot runs on the host. */
+  readonly plan: CertbotPlan;
+}
+
+/** What the host layer serves: the certificate files, or certbot's plan to obtain them on the host. */
+export type ServedCertificate = CertificateFiles | CertbotCertificate;
 
 export class Tls extends pulumi.ComponentResource {
+  /** How the certificate is made (the `tlsMode` output). */
   public readonly mode: TlsMode;
-  /** DNS names the certificate covers. */
+  /** DNS names the certificate covers, in servedNames order (the `tlsNames` output). */
   public readonly names: readonly string[];
-  /** PEM to serve (nginx ssl_certificate, registry certificate): server certificate first, then intermediates. Undefined for letsencrypt (see `letsEncrypt`). */
-  public readonly certPem?: pulumi.Output<string>;
-  /** PEM private key of certPem (secret). Undefined for letsencrypt. */
-  public readonly keyPem?: pulumi.Output<string>;
-  /** self-signed only: the CA certificate clients must trust. */
+  /** self-signed only: PEM of the CA certificate clients must trust (the `tlsCaCertificate` output); undefined in the other modes. */
   public readonly caPem?: pulumi.Output<string>;
   /** ISO 8601 UTC expiry of the certificate Berth holds (earliest in the chain), or "" when none exists at deploy time (letsencrypt). */
   public readonly expiry: pulumi.Output<string>;
   /** Who renews the certificate (see TLS_RENEWAL). */
   public readonly renewal: TlsRenewal;
-  /** letsencrypt only: where certbot writes the files and what it is asked for. */
-  public readonly letsEncrypt?: LetsEncryptPlan;
-  /** letsencrypt only: the certbot command line to run on the host (after nginx serves the webroot). */
-  public readonly certbotCommand?: string;
-  /** letsencrypt only: text of the deploy hook script (install at letsEncrypt.deployHookPath, mode 0755). */
-  public readonly certbotDeployHook?: string;
+  /** What the host serves: the certificate files (key secret), or certbot's plan (letsencrypt). */
+  public readonly served: ServedCertificate;
 
   constructor(name: string, args: TlsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("berth:tls:Tls", name, {}, opts);
@@ -141,9 +146,8 @@ export class Tls extends pulumi.ComponentResource {
           earlyRenewalHours: args.minRemainingDays * 24,
           setSubjectKeyId: true,
         }, parent);
-        this.certPem = cert.certPem;
-        this.keyPem = pulumi.secret(key.privateKeyPem);
         this.caPem = ca.certPem;
+        this.served = { kind: "files", certPem: cert.certPem, keyPem: pulumi.secret(key.privateKeyPem), caPem: this.caPem };
         // The CA lives far longer than the server certificate, so the server's date is the one to watch.
         this.expiry = cert.validityEndTime.apply(toIsoInstant);
         break;
@@ -164,8 +168,7 @@ export class Tls extends pulumi.ComponentResource {
           requestType: rsa ? "origin-rsa" : "origin-ecc",
           requestedValidity: args.originValidityDays ?? 5475,
         }, parent);
-        this.certPem = cert.certificate;
-        this.keyPem = pulumi.secret(key.privateKeyPem);
+        this.served = { kind: "files", certPem: cert.certificate, keyPem: pulumi.secret(key.privateKeyPem) };
         this.expiry = cert.expiresOn.apply(toIsoInstant);
         break;
       }
@@ -174,16 +177,14 @@ export class Tls extends pulumi.ComponentResource {
           throw resourceProblem("mode provided needs the certificate and its key: set berth:tlsCertificate and berth:tlsPrivateKey (as secrets)", this);
         }
         // The certificate is public; only the key stays secret.
-        this.certPem = pulumi.output(args.providedCertificate);
-        this.keyPem = pulumi.secret(args.providedPrivateKey);
+        this.served = { kind: "files", certPem: pulumi.output(args.providedCertificate), keyPem: pulumi.secret(args.providedPrivateKey) };
         this.expiry = pulumi.output(chainExpiry(args.providedCertificate));
         break;
       }
       case "letsencrypt": {
         if (!args.email) throw resourceProblem("mode letsencrypt needs an ACME account e-mail: set berth:tls.email", this);
-        this.letsEncrypt = letsEncryptPlan(args.names, args.email, args.staging ?? false);
-        this.certbotCommand = renderCertbotCommand(this.letsEncrypt);
-        this.certbotDeployHook = renderDeployHook();
+        const plan = letsEncryptPlan(args.names, args.email, args.staging ?? false);
+        this.served = { kind: "certbot", plan: { command: renderCertbotCommand(plan), deployHook: renderDeployHook(), hookPath: plan.deployHookPath, names: this.names } };
         // certbot obtains the certificate on the host after `pulumi up`, and renews it there every
         // 60 days or so: a date stored now would be wrong or stale, so the output stays empty and
         // the expiry check reads the live certificate instead (tlsRenewal says "certbot").

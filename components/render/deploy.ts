@@ -5,11 +5,18 @@
 //
 // Everything here is public except the registry credentials (renderRegistryAuth), which the
 // components deliver as a secret file readable by root only.
-import type { Config } from "../../config";
 import { HOST_PATHS, reroot, type HostFile } from "./paths";
+import type { AppSettings, HostUserSettings, RegistrySettings } from "./settings";
 
-/** The slice of Config the deploy tooling reads. */
-export type DeployConfig = Pick<Config, "proxy" | "registry" | "host">;
+/** The settings the deploy tooling is rendered from (Config satisfies it: see wiring/args.ts). */
+export interface DeployConfig {
+  /** The apps the deploy program switches (the rest of berth:proxy is nginx's). */
+  readonly proxy: { readonly apps: readonly AppSettings[] };
+  /** Where the program pulls from and how retention runs. */
+  readonly registry: Pick<RegistrySettings, "enabled" | "username" | "port" | "expose" | "storage" | "dataDir" | "retention">;
+  /** The deploy user the sudoers rule and forced-command key are for. */
+  readonly host: HostUserSettings;
+}
 
 /** Fixed behaviour of the deploy program (not configuration: safe values for every app). */
 export const DEPLOY_DEFAULTS = {
@@ -41,11 +48,13 @@ export interface DeployToolingOptions {
 
 /** Everything the tooling files are rendered from. */
 export interface DeployToolingInput {
+  /** The settings the files are rendered from. */
   readonly config: DeployConfig;
   /** Text of host/berth-deploy. */
   readonly program: string;
   /** OpenSSH public key of the deploy user (the CI key). */
   readonly deployPublicKey: string;
+  /** Layout; unset = the real host's. */
   readonly options?: DeployToolingOptions;
 }
 

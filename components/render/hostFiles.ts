@@ -4,14 +4,21 @@
 // container) and the local rehearsal (root <dir>, 127.0.0.1, free ports): only HostFilesOptions
 // differ, never the renderers. Pure: no Pulumi, no file system, no processes.
 import * as posix from "node:path/posix";
-import type { Config } from "../../config";
 import { htpasswdFile } from "./htpasswd";
 import { renderNginxFiles, type NginxSpec } from "./nginx";
 import { HOST_PATHS, reroot, type HostFile, type HostService } from "./paths";
 import { renderRegistryConfig } from "./registry";
+import type { ProxySettings, RegistrySettings, TlsSettings } from "./settings";
 
-/** The slice of Config the host layer reads. */
-export type HostLayerConfig = Pick<Config, "registry" | "proxy" | "tls">;
+/** The settings the host files are rendered from (Config satisfies it: see wiring/args.ts). */
+export interface HostLayerConfig {
+  /** The registry: its config file, htpasswd, container and nginx server block. Retention is the deploy tooling's. */
+  readonly registry: Omit<RegistrySettings, "retention">;
+  /** nginx: apps, extra hosts, HSTS and body size. */
+  readonly proxy: ProxySettings;
+  /** Only the mode: letsencrypt hands the served files to certbot. */
+  readonly tls: TlsSettings;
+}
 
 /** PEM material served by nginx (and by the registry in direct mode). */
 export interface TlsMaterial {
@@ -25,6 +32,7 @@ export interface TlsMaterial {
 
 /** The registry's single user. */
 export interface RegistryCredentials {
+  /** The registry's login; must be the configured `registry.username`. */
   readonly username: string;
   /** `username:$2y$...` as produced by htpasswdEntry (deterministic). */
   readonly htpasswdLine: string;
@@ -54,7 +62,9 @@ export interface HostFilesOptions {
 
 /** The registry's S3 bucket (storage: s3); known once the bucket exists. */
 export interface RegistryBucket {
+  /** Bucket name. */
   readonly bucket: string;
+  /** AWS region of the bucket (the stack's region). */
   readonly region: string;
 }
 
@@ -68,6 +78,7 @@ export interface RealIpSource {
 
 /** Everything `hostFiles` renders from. */
 export interface HostFilesInput {
+  /** The settings the files are rendered from. */
   readonly config: HostLayerConfig;
   /** Required when the registry stores its data in S3. */
   readonly registryBucket?: RegistryBucket;
@@ -82,12 +93,15 @@ export interface HostFilesInput {
   readonly registry?: RegistryCredentials;
   /** htpasswd line(s) per extra-host name that has basicAuthUser. */
   readonly extraHostAuth?: Readonly<Record<string, string>>;
+  /** Layout; unset = the real host's. */
   readonly options?: HostFilesOptions;
 }
 
 /** Paths of the served certificate and key on the host (before re-rooting). */
 export interface TlsFilePaths {
+  /** Served certificate chain. */
   readonly certificate: string;
+  /** Its private key. */
   readonly key: string;
   /** Where the client CA goes when one is given; unset for letsencrypt. */
   readonly ca?: string;
@@ -114,8 +128,11 @@ export function tlsFilePaths(config: HostLayerConfig): TlsFilePaths {
 
 /** A bind mount for the registry container. */
 export interface ContainerMount {
+  /** Directory on the host. */
   readonly hostPath: string;
+  /** Where it appears inside the container. */
   readonly containerPath: string;
+  /** Mounted read-only. */
   readonly readOnly: boolean;
 }
 

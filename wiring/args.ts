@@ -1,0 +1,231 @@
+// Each component's args from validated config, one mapper per component and all of one shape:
+// `xArgs(cfg, deps)`, where deps are the upstream components (or just the outputs of theirs that the
+// mapper reads). Pure: no resource is made here, so test/unit/wiring.test.ts checks every mapper on
+// plain values. berth.ts only calls these; every choice of a config value lives here.
+//
+// Components never import config/ (test/unit/architecture.test.ts): they declare the settings they
+// read, and the mappers below hand them the validated Config's sections. ConfigSatisfiesSettings
+// makes any drift between the schema's types and those settings a type error.
+import type * as aws from "@pulumi/aws";
+import type * as pulumi from "@pulumi/pulumi";
+import type { Config } from "../config";
+import type { DatabaseArgs } from "../components/database";
+import type { DnsArgs } from "../components/dns";
+import type { FirewallArgs } from "../components/firewall";
+import type { HostArgs } from "../components/host";
+import type { HostServicesArgs, HostServicesSettings } from "../components/hostServices";
+import type { NetworkArgs } from "../components/network";
+import type { RegistryStorageArgs } from "../components/registryStorage";
+import type { DeployConfig } from "../components/render/deploy";
+import type { HostLayerConfig } from "../components/render/hostFiles";
+import type { ServedCertificate, TlsArgs } from "../components/tls";
+import { servedNames } from "../lib/certificates";
+import { owningZone, planRecords, proxiedServedNames } from "../lib/dnsPlan";
+import { hostIngressRules } from "../lib/firewallRules";
+import type { Naming } from "../lib/naming";
+import { defaultTags } from "../lib/tags";
+import { hostConnection } from "./connection";
+import { sshKeyFile, type RegistryLoginInput, type SshCommandInput } from "./outputs";
+
+/** `Given` when it is assignable to `Wanted`; a type error otherwise. */
+type Satisfies<Wanted, Given extends Wanted> = Given;
+/** Compile-time only: the validated Config satisfies every settings interface the components declare. */
+export type ConfigSatisfiesSettings = [
+  Satisfies<HostLayerConfig, Config>,
+  Satisfies<DeployConfig, Config>,
+  Satisfies<HostServicesSettings, Config>,
+];
+
+/** Project and stack: every component's physical names. */
+export function naming(cfg: Config): Naming {
+  return { project: cfg.project, stack: cfg.stack };
+}
+
+/** The AWS provider: the stack's region, and the tags every AWS resource carries. */
+export function awsProviderArgs(cfg: Config): aws.ProviderArgs {
+  return { region: cfg.region, defaultTags: { tags: defaultTags(cfg) } };
+}
+
+export function networkArgs(cfg: Config): NetworkArgs {
+  return {
+    vpcCidr: cfg.network.vpcCidr,
+    publicSubnetCidrs: cfg.network.publicSubnetCidrs,
+    databaseSubnetCidrs: cfg.network.databaseSubnetCidrs,
+    availabilityZones: cfg.network.availabilityZones,
+    ...(cfg.network.flowLogs ? { flowLogs: { retentionDays: cfg.network.flowLogRetentionDays } } : {}),
+    naming: naming(cfg),
+  };
+}
+
+/** The registry keeps its images in the stack's own bucket (registry enabled, storage s3). */
+export function registryStorageEnabled(cfg: Config): boolean {
+  return cfg.registry.enabled && cfg.registry.storage === "s3";
+}
+
+export function registryStorageArgs(cfg: Config): RegistryStorageArgs {
+  return { naming: naming(cfg) };
+}
+
+export function firewallArgs(cfg: Config, deps: { readonly network: { readonly vpcId: pulumi.Input<string> } }): FirewallArgs {
+  return {
+    vpcId: deps.network.vpcId,
+    hostIngress: hostIngressRules(cfg),
+    databasePort: cfg.database.port,
+    naming: naming(cfg),
+  };
+}
+
+/** What the host is wired to: its subnet, its security group, and the registry's instance profile when there is a bucket. */
+export interface HostDeps {
+  /** The host goes in the first public subnet. */
+  readonly network: { readonly publicSubnetIds: readonly pulumi.Input<string>[] };
+  /** The host's security group. */
+  readonly firewall: { readonly hostSecurityGroupId: pulumi.Input<string> };
+  /** The registry's bucket and role; unset when the registry keeps no bucket. */
+  readonly registryStorage?: { readonly instanceProfileName: pulumi.Input<string> };
+}
+
+export function hostArgs(cfg: Config, deps: HostDeps): HostArgs {
+  return {
+    subnetId: deps.network.publicSubnetIds[0],
+    securityGroupIds: [deps.firewall.hostSecurityGroupId],
+    instanceType: cfg.host.instanceType,
+    rootVolumeGiB: cfg.host.rootVolumeGiB,
+    amiId: cfg.host.amiId,
+    amiOwner: cfg.host.amiOwner,
+    amiNamePattern: cfg.host.amiNamePattern,
+    sshUser: cfg.host.sshUser,
+    deployUser: cfg.host.deployUser,
+    sshPort: cfg.firewall.sshPort,
+    sshKeyAlgorithm: cfg.host.sshKeyAlgorithm,
+    ...(deps.registryStorage ? { instanceProfileName: deps.registryStorage.instanceProfileName } : {}),
+    naming: naming(cfg),
+  };
+}
+
+export function dnsArgs(cfg: Config, deps: { readonly host: { readonly publicIp: pulumi.Input<string> } }): DnsArgs {
+  return { zones: cfg.dns.zones, hostIp: deps.host.publicIp, naming: naming(cfg) };
+}
+
+/** The names an Origin CA certificate may carry: served names on proxied Cloudflare records, and extra names in Cloudflare zones. */
+export function originHostnames(cfg: Pick<Config, "dns" | "registry" | "proxy" | "tls">): string[] {
+  const proxied = new Set(planRecords(cfg.dns.zones).filter((r) => r.proxied).map((r) => r.fqdn));
+  return servedNames(cfg).filter((n) => proxied.has(n) || (cfg.tls.extraNames.includes(n) && owningZone(cfg.dns.zones, n)?.provider === "cloudflare"));
+}
+
+export function tlsArgs(cfg: Config, deps: { readonly host: { readonly publicIp: pulumi.Input<string> } }): TlsArgs {
+  return {
+    mode: cfg.tls.mode,
+    names: servedNames(cfg),
+    ipAddresses: cfg.tls.mode === "self-signed" ? [deps.host.publicIp] : [],
+    validityDays: cfg.tls.validityDays,
+    minRemainingDays: cfg.tls.minRemainingDays,
+    originHostnames: originHostnames(cfg),
+    originRequestType: cfg.tls.originRequestType,
+    originValidityDays: cfg.tls.originValidityDays,
+    providedCertificate: cfg.secrets.tlsCertificate,
+    providedPrivateKey: cfg.secrets.tlsPrivateKey,
+    email: cfg.tls.email,
+    staging: cfg.tls.staging,
+    naming: naming(cfg),
+  };
+}
+
+/** Served names behind Cloudflare's proxy, for which nginx restores the client address: none without the proxy. */
+export function realIpNames(cfg: Config): string[] {
+  return cfg.proxy.enabled ? proxiedServedNames(cfg) : [];
+}
+
+/** The sections of config the host layer reads. */
+export function hostServicesSettings(cfg: Config): HostServicesSettings {
+  return { registry: cfg.registry, proxy: cfg.proxy, tls: cfg.tls, host: cfg.host };
+}
+
+/** What the host layer is wired to. */
+export interface HostServicesDeps {
+  /** The host: its address, instance id and keys. */
+  readonly host: {
+    /** Elastic IP. */
+    readonly publicIp: pulumi.Output<string>;
+    /** EC2 instance id. */
+    readonly instanceId: pulumi.Output<string>;
+    /** Admin private key (secret). */
+    readonly sshPrivateKey: pulumi.Input<string>;
+    /** Deploy user's public key. */
+    readonly deployPublicKey: pulumi.Input<string>;
+  };
+  /** The served certificate. */
+  readonly tls: { readonly served: ServedCertificate };
+  /** The registry's bucket; unset when the registry keeps no bucket. */
+  readonly registryStorage?: { readonly bucketName: pulumi.Input<string> };
+  /** Cloudflare's ranges (wiring/lookups.ts); unset when no served name is proxied. */
+  readonly cloudflareRanges?: pulumi.Input<string[]>;
+  /** The DNS records certbot needs before it asks Let's Encrypt to connect. */
+  readonly dns: pulumi.Resource;
+}
+
+export function hostServicesArgs(cfg: Config, deps: HostServicesDeps): HostServicesArgs {
+  return {
+    config: hostServicesSettings(cfg),
+    naming: naming(cfg),
+    connection: hostConnection({ ip: deps.host.publicIp, user: cfg.host.sshUser, port: cfg.firewall.sshPort, privateKey: deps.host.sshPrivateKey }),
+    hostId: deps.host.instanceId,
+    deployPublicKey: deps.host.deployPublicKey,
+    publicIp: deps.host.publicIp,
+    dockerApiPort: cfg.host.dockerApiPort,
+    certificate: deps.tls.served,
+    registryPassword: cfg.secrets.registryPassword,
+    ...(deps.registryStorage ? { registryBucket: { bucket: deps.registryStorage.bucketName, region: cfg.region } } : {}),
+    ...(deps.cloudflareRanges ? { realIp: { names: realIpNames(cfg), ranges: deps.cloudflareRanges } } : {}),
+    certbotDependsOn: [deps.dns],
+  };
+}
+
+/** What the database is wired to: its private subnets and its security group. */
+export interface DatabaseDeps {
+  /** The database subnets (no internet route). */
+  readonly network: { readonly databaseSubnetIds: readonly pulumi.Input<string>[] };
+  /** The database's security group. */
+  readonly firewall: { readonly databaseSecurityGroupId: pulumi.Input<string> };
+}
+
+export function databaseArgs(cfg: Config, deps: DatabaseDeps): DatabaseArgs {
+  return {
+    subnetIds: [...deps.network.databaseSubnetIds],
+    securityGroupId: deps.firewall.databaseSecurityGroupId,
+    engineVersion: cfg.database.engineVersion,
+    engineLifecycleSupport: cfg.database.engineLifecycleSupport,
+    instanceClass: cfg.database.instanceClass,
+    allocatedStorageGiB: cfg.database.allocatedStorageGiB,
+    maxAllocatedStorageGiB: cfg.database.maxAllocatedStorageGiB,
+    dbName: cfg.database.name,
+    username: cfg.database.username,
+    password: cfg.secrets.databasePassword,
+    port: cfg.database.port,
+    backupRetentionDays: cfg.database.backupRetentionDays,
+    backupWindow: cfg.database.backupWindow,
+    deletionProtection: cfg.database.deletionProtection,
+    skipFinalSnapshot: cfg.database.skipFinalSnapshot,
+    multiAz: cfg.database.multiAz,
+    applyImmediately: cfg.database.applyImmediately,
+    logExports: cfg.database.logExports,
+    logRetentionDays: cfg.database.logRetentionDays,
+    slowQuerySeconds: cfg.database.slowQuerySeconds,
+    naming: naming(cfg),
+  };
+}
+
+/** Stack outputs that are config values as they are. */
+export function configOutputs(cfg: Config): { readonly hostSshUser: string; readonly hostDeployUser: string } {
+  return { hostSshUser: cfg.host.sshUser, hostDeployUser: cfg.host.deployUser };
+}
+
+/** sshCommand's input but the host's IP, known once the Elastic IP exists. */
+export function sshCommandInput(cfg: Config): Omit<SshCommandInput, "ip"> {
+  return { stack: cfg.stack, keyFile: sshKeyFile(cfg), port: cfg.firewall.sshPort, user: cfg.host.sshUser };
+}
+
+/** registryLoginCommand's input but the registry's host and login, which HostServices decides. */
+export function registryLoginInput(cfg: Config): Pick<RegistryLoginInput, "stack"> {
+  return { stack: cfg.stack };
+}

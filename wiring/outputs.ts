@@ -1,0 +1,56 @@
+// The stack outputs Berth builds rather than reads: command lines and URLs, as pure functions of
+// plain values. berth.ts applies them to the components' Outputs; test/unit/wiring.test.ts pins
+// the exact strings, since people paste them into a shell.
+
+/** File the admin's private key is saved to by `sshCommand`: `<project>-<stack>.pem`. */
+export function sshKeyFile(naming: { readonly project: string; readonly stack: string }): string {
+  return `${naming.project}-${naming.stack}.pem`;
+}
+
+/** What `sshCommand` needs. */
+export interface SshCommandInput {
+  /** The stack to read the key from. */
+  readonly stack: string;
+  /** Where the key is saved (see sshKeyFile). */
+  readonly keyFile: string;
+  /** sshd's port; 22 adds no -p flag. */
+  readonly port: number;
+  /** The AMI's admin login. */
+  readonly user: string;
+  /** The host's public IP. */
+  readonly ip: string;
+}
+
+/**
+ * The shell line that saves the admin key from the stack and logs in with it. Not secret: it tells
+ * how to fetch the key, it does not contain it.
+ */
+export function sshCommand(c: SshCommandInput): string {
+  const portFlag = c.port === 22 ? "" : ` -p ${c.port}`;
+  return `pulumi stack output hostSshPrivateKey --show-secrets -s ${c.stack} > ${c.keyFile} && chmod 600 ${c.keyFile} && ssh -i ${c.keyFile}${portFlag} ${c.user}@${c.ip}`;
+}
+
+/** What `registryLoginCommand` needs. */
+export interface RegistryLoginInput {
+  /** The stack to read the password from. */
+  readonly stack: string;
+  /** Where images are pushed: `<ip>:<port>` (direct) or the registry hostname (proxy). */
+  readonly host: string;
+  /** The registry's login. */
+  readonly username: string;
+}
+
+/** The shell line that logs Docker in to the registry. Not secret: it reads the password from the stack when run. */
+export function registryLoginCommand(c: RegistryLoginInput): string {
+  return `pulumi stack output registryPassword --show-secrets -s ${c.stack} | docker login ${c.host} -u ${c.username} --password-stdin`;
+}
+
+/** The registry's URL: `https://<host>` (so "https://" alone when the registry is disabled and the host is ""). */
+export function registryUrl(host: string): string {
+  return `https://${host}`;
+}
+
+/** The audit trail's CloudWatch Logs groups: the flow logs' group (when there is one, i.e. not ""), then the database's. */
+export function auditLogGroups(flowLogGroup: string | undefined, databaseLogGroups: readonly string[]): string[] {
+  return [...(flowLogGroup ? [flowLogGroup] : []), ...databaseLogGroups];
+}
