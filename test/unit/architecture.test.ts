@@ -3,7 +3,9 @@
 //   lib/                pure logic: node built-ins and other lib/ files only
 //   components/render/  pure renderers: no Pulumi, no file system, no processes
 //   config/             schema and validation: lib/ and the SDK adapter, never components/
-//   components/         resources: config types, lib/, renderers
+//   components/         resources: lib/, renderers, their own settings types; never config/
+//   wiring/             config -> component args, output strings: config/, components/, lib/
+//   berth.ts            composition root: wiring/ and the components it constructs
 //   offline/, cli/      tools around the program; the program never imports them
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -41,7 +43,7 @@ const under = (dir: string) => (f: string): boolean => f.startsWith(`${dir}/`);
 
 describe("module structure", () => {
   it("finds the layers", () => {
-    for (const dir of ["lib", "config", "components", "components/render", "offline", "cli", "sdk"]) {
+    for (const dir of ["lib", "config", "components", "components/render", "wiring", "offline", "cli", "sdk"]) {
       expect(files.filter(under(dir)).length, dir).toBeGreaterThan(0);
     }
   });
@@ -79,8 +81,23 @@ describe("module structure", () => {
     expect(bad).toEqual([]);
   });
 
-  it("keeps the program (index, berth, config, components, lib) free of the offline tools", () => {
-    const program = files.filter((f) => !f.includes("/") || ["config", "components", "lib", "sdk"].some((d) => under(d)(f)));
+  it("keeps components/ (renderers included) free of config/: they declare the settings they read", () => {
+    const bad = files.filter(under("components")).flatMap((f) => graph.get(f)!.filter((d) => under("config")(d)).map((d) => `${f} imports ${d}`));
+    expect(bad).toEqual([]);
+  });
+
+  it("keeps components/ below the wiring: they never import wiring/ or the composition root", () => {
+    const bad = files.filter(under("components")).flatMap((f) => local(graph.get(f)!).filter((d) => under("wiring")(d) || !d.includes("/")).map((d) => `${f} imports ${d}`));
+    expect(bad).toEqual([]);
+  });
+
+  it("lets wiring/ import config/, components/, lib/ and the SDK adapter only, never berth.ts", () => {
+    const bad = files.filter(under("wiring")).flatMap((f) => local(graph.get(f)!).filter((d) => !["wiring", "config", "components", "lib", "sdk"].some((dir) => under(dir)(d))).map((d) => `${f} imports ${d}`));
+    expect(bad).toEqual([]);
+  });
+
+  it("keeps the program (index, berth, config, components, wiring, lib) free of the offline tools", () => {
+    const program = files.filter((f) => !f.includes("/") || ["config", "components", "wiring", "lib", "sdk"].some((d) => under(d)(f)));
     const bad = program.flatMap((f) => local(graph.get(f)!).filter((d) => under("offline")(d) || under("cli")(d) || under("bench")(d)).map((d) => `${f} imports ${d}`));
     expect(bad).toEqual([]);
   });
