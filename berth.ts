@@ -9,7 +9,7 @@ import { Database } from "./components/database";
 import { createCloudflareProvider, Dns } from "./components/dns";
 import { Firewall } from "./components/firewall";
 import { Host } from "./components/host";
-import { HostServices } from "./components/hostServices";
+import { HostServices, type ExtraHostLogin } from "./components/hostServices";
 import { Network } from "./components/network";
 import { RegistryStorage } from "./components/registryStorage";
 import { Tls } from "./components/tls";
@@ -100,7 +100,7 @@ export interface BerthOutputs {
    */
   registryLoginCommand: pulumi.Output<string>;
   /** Basic-auth logins of proxied extra hosts, by hostname, each `{ username, password }` (secret); {} when none asks for one. */
-  proxyBasicAuth: pulumi.Output<Record<string, { username: string; password: string }>>;
+  proxyBasicAuth: pulumi.Output<Record<string, ExtraHostLogin>>;
   /** Name of the registry's S3 bucket (storage s3), or "" when images live on the host or the registry is disabled. */
   registryBucket: pulumi.Output<string>;
   /** CloudWatch Logs groups of the audit trail: the VPC flow logs' group (when on), then the database's exported logs' groups. */

@@ -46,6 +46,7 @@ export function awsProviderArgs(cfg: Config): aws.ProviderArgs {
   return { region: cfg.region, defaultTags: { tags: defaultTags(cfg) } };
 }
 
+/** The VPC and its subnets as config resolved them; flow logs only when berth:network.flowLogs is on. */
 export function networkArgs(cfg: Config): NetworkArgs {
   return {
     vpcCidr: cfg.network.vpcCidr,
@@ -62,11 +63,22 @@ export function registryStorageEnabled(cfg: Config): boolean {
   return cfg.registry.enabled && cfg.registry.storage === "s3";
 }
 
+/** The registry bucket: named after the stack. */
 export function registryStorageArgs(cfg: Config): RegistryStorageArgs {
   return { naming: naming(cfg) };
 }
 
-export function firewallArgs(cfg: Config, deps: { readonly network: { readonly vpcId: pulumi.Input<string> } }): FirewallArgs {
+/** What the firewall is wired to. */
+export interface FirewallDeps {
+  /** The network: its VPC id. */
+  readonly network: {
+    /** VPC id. */
+    readonly vpcId: pulumi.Input<string>;
+  };
+}
+
+/** The host's inbound rules (lib/firewallRules.ts) and the database port. */
+export function firewallArgs(cfg: Config, deps: FirewallDeps): FirewallArgs {
   return {
     vpcId: deps.network.vpcId,
     hostIngress: hostIngressRules(cfg),
@@ -78,13 +90,23 @@ export function firewallArgs(cfg: Config, deps: { readonly network: { readonly v
 /** What the host is wired to: its subnet, its security group, and the registry's instance profile when there is a bucket. */
 export interface HostDeps {
   /** The host goes in the first public subnet. */
-  readonly network: { readonly publicSubnetIds: readonly pulumi.Input<string>[] };
+  readonly network: {
+    /** Ids of the two public subnets. */
+    readonly publicSubnetIds: readonly pulumi.Input<string>[];
+  };
   /** The host's security group. */
-  readonly firewall: { readonly hostSecurityGroupId: pulumi.Input<string> };
+  readonly firewall: {
+    /** Its id. */
+    readonly hostSecurityGroupId: pulumi.Input<string>;
+  };
   /** The registry's bucket and role; unset when the registry keeps no bucket. */
-  readonly registryStorage?: { readonly instanceProfileName: pulumi.Input<string> };
+  readonly registryStorage?: {
+    /** Instance profile of the registry's role. */
+    readonly instanceProfileName: pulumi.Input<string>;
+  };
 }
 
+/** The EC2 host: size, image and users from berth:host, sshd on berth:firewall.sshPort, in the first public subnet. */
 export function hostArgs(cfg: Config, deps: HostDeps): HostArgs {
   return {
     subnetId: deps.network.publicSubnetIds[0],
@@ -103,7 +125,17 @@ export function hostArgs(cfg: Config, deps: HostDeps): HostArgs {
   };
 }
 
-export function dnsArgs(cfg: Config, deps: { readonly host: { readonly publicIp: pulumi.Input<string> } }): DnsArgs {
+/** The host, as DNS and TLS see it: its address. */
+export interface HostAddressDeps {
+  /** The host. */
+  readonly host: {
+    /** Its Elastic IP. */
+    readonly publicIp: pulumi.Input<string>;
+  };
+}
+
+/** The zones as validated, every A record pointing at the host's Elastic IP. */
+export function dnsArgs(cfg: Config, deps: HostAddressDeps): DnsArgs {
   return { zones: cfg.dns.zones, hostIp: deps.host.publicIp, naming: naming(cfg) };
 }
 
@@ -113,7 +145,8 @@ export function originHostnames(cfg: Pick<Config, "dns" | "registry" | "proxy" |
   return servedNames(cfg).filter((n) => proxied.has(n) || (cfg.tls.extraNames.includes(n) && owningZone(cfg.dns.zones, n)?.provider === "cloudflare"));
 }
 
-export function tlsArgs(cfg: Config, deps: { readonly host: { readonly publicIp: pulumi.Input<string> } }): TlsArgs {
+/** The certificate: served names, the host's IP (self-signed only), each mode's settings and the provided pair's secrets. */
+export function tlsArgs(cfg: Config, deps: HostAddressDeps): TlsArgs {
   return {
     mode: cfg.tls.mode,
     names: servedNames(cfg),
@@ -155,15 +188,22 @@ export interface HostServicesDeps {
     readonly deployPublicKey: pulumi.Input<string>;
   };
   /** The served certificate. */
-  readonly tls: { readonly served: ServedCertificate };
+  readonly tls: {
+    /** Files or certbot's plan. */
+    readonly served: ServedCertificate;
+  };
   /** The registry's bucket; unset when the registry keeps no bucket. */
-  readonly registryStorage?: { readonly bucketName: pulumi.Input<string> };
+  readonly registryStorage?: {
+    /** Bucket name. */
+    readonly bucketName: pulumi.Input<string>;
+  };
   /** Cloudflare's ranges (wiring/lookups.ts); unset when no served name is proxied. */
   readonly cloudflareRanges?: pulumi.Input<string[]>;
   /** The DNS records certbot needs before it asks Let's Encrypt to connect. */
   readonly dns: pulumi.Resource;
 }
 
+/** The host layer: config sections, the admin SSH connection, the served certificate, the bucket and Cloudflare's ranges when present. */
 export function hostServicesArgs(cfg: Config, deps: HostServicesDeps): HostServicesArgs {
   return {
     config: hostServicesSettings(cfg),
@@ -184,11 +224,18 @@ export function hostServicesArgs(cfg: Config, deps: HostServicesDeps): HostServi
 /** What the database is wired to: its private subnets and its security group. */
 export interface DatabaseDeps {
   /** The database subnets (no internet route). */
-  readonly network: { readonly databaseSubnetIds: readonly pulumi.Input<string>[] };
+  readonly network: {
+    /** Ids of the two database subnets. */
+    readonly databaseSubnetIds: readonly pulumi.Input<string>[];
+  };
   /** The database's security group. */
-  readonly firewall: { readonly databaseSecurityGroupId: pulumi.Input<string> };
+  readonly firewall: {
+    /** Its id. */
+    readonly databaseSecurityGroupId: pulumi.Input<string>;
+  };
 }
 
+/** The RDS instance from berth:database, with the berth:databasePassword secret when set. */
 export function databaseArgs(cfg: Config, deps: DatabaseDeps): DatabaseArgs {
   return {
     subnetIds: [...deps.network.databaseSubnetIds],
@@ -216,7 +263,15 @@ export function databaseArgs(cfg: Config, deps: DatabaseDeps): DatabaseArgs {
 }
 
 /** Stack outputs that are config values as they are. */
-export function configOutputs(cfg: Config): { readonly hostSshUser: string; readonly hostDeployUser: string } {
+export interface ConfigOutputs {
+  /** The host's admin login (berth:host.sshUser). */
+  readonly hostSshUser: string;
+  /** The login CI deploys as (berth:host.deployUser). */
+  readonly hostDeployUser: string;
+}
+
+/** The outputs config decides alone. */
+export function configOutputs(cfg: Config): ConfigOutputs {
   return { hostSshUser: cfg.host.sshUser, hostDeployUser: cfg.host.deployUser };
 }
 

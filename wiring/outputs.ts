@@ -1,9 +1,10 @@
 // The stack outputs Berth builds rather than reads: command lines and URLs, as pure functions of
 // plain values. berth.ts applies them to the components' Outputs; test/unit/wiring.test.ts pins
 // the exact strings, since people paste them into a shell.
+import type { Naming } from "../lib/naming";
 
 /** File the admin's private key is saved to by `sshCommand`: `<project>-<stack>.pem`. */
-export function sshKeyFile(naming: { readonly project: string; readonly stack: string }): string {
+export function sshKeyFile(naming: Naming): string {
   return `${naming.project}-${naming.stack}.pem`;
 }
 

@@ -11,7 +11,10 @@ import type { AppSettings, HostUserSettings, RegistrySettings } from "./settings
 /** The settings the deploy tooling is rendered from (Config satisfies it: see wiring/args.ts). */
 export interface DeployConfig {
   /** The apps the deploy program switches (the rest of berth:proxy is nginx's). */
-  readonly proxy: { readonly apps: readonly AppSettings[] };
+  readonly proxy: {
+    /** Blue/green apps, in config order. */
+    readonly apps: readonly AppSettings[];
+  };
   /** Where the program pulls from and how retention runs. */
   readonly registry: Pick<RegistrySettings, "enabled" | "username" | "port" | "expose" | "storage" | "dataDir" | "retention">;
   /** The deploy user the sudoers rule and forced-command key are for. */
