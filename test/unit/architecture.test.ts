@@ -96,6 +96,11 @@ describe("module structure", () => {
     expect(bad).toEqual([]);
   });
 
+  it("keeps berth.ts to wiring: its decisions come from wiring/, so it imports nothing from lib/", () => {
+    const bad = graph.get("berth.ts")!.filter((d) => under("lib")(d)).map((d) => `berth.ts imports ${d}`);
+    expect(bad).toEqual([]);
+  });
+
   it("keeps the program (index, berth, config, components, wiring, lib) free of the offline tools", () => {
     const program = files.filter((f) => !f.includes("/") || ["config", "components", "wiring", "lib", "sdk"].some((d) => under(d)(f)));
     const bad = program.flatMap((f) => local(graph.get(f)!).filter((d) => under("offline")(d) || under("cli")(d) || under("bench")(d)).map((d) => `${f} imports ${d}`));
