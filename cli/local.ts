@@ -4,6 +4,7 @@
 // Thin shell over cli/local/rehearsal.ts: parse arguments, print, set the exit code. The deploy
 // commands go over the rehearsal's SSH to the deploy program installed under <dir>: the same
 // program, the same forced command and sudo rule as on the host.
+import { shellJoin } from "../components/render/hostCommands";
 import { down, readState, runOverSsh, up } from "./local/rehearsal";
 
 const USAGE = `usage:
@@ -76,8 +77,8 @@ async function main(argv: readonly string[]): Promise<void> {
   } else if (args.command !== undefined && args.command in DEPLOY_COMMANDS) {
     if (!dir || args.positional.length !== DEPLOY_COMMANDS[args.command]) throw new Error(USAGE);
     // The request travels as one string, like `ssh deploy@host deploy web v2` from CI; the program
-    // on the other end splits and validates it.
-    const request = [args.command, ...args.positional, ...(args.flags.has("json") ? ["--json"] : [])].map(quote).join(" ");
+    // on the other end splits (shlex) and validates it; each word is quoted by the one rule in components/render/hostCommands.ts.
+    const request = shellJoin([args.command, ...args.positional, ...(args.flags.has("json") ? ["--json"] : [])]);
     const r = await runOverSsh(readState(dir), request);
     process.stdout.write(r.stdout);
     process.stderr.write(r.stderr);
@@ -85,11 +86,6 @@ async function main(argv: readonly string[]): Promise<void> {
   } else {
     throw new Error(USAGE);
   }
-}
-
-/** POSIX single quotes, so the remote side sees each argument as given (and validates it). */
-function quote(s: string): string {
-  return /^[A-Za-z0-9_.:/=-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 main(process.argv.slice(2)).catch((e: unknown) => {

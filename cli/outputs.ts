@@ -9,6 +9,9 @@ import * as path from "node:path";
 import Ajv2020 from "ajv/dist/2020";
 import addFormats from "ajv-formats";
 import { isSecretValue } from "../offline/mocks";
+// Values are written as shell words by the one quoting rule host commands use (bare when safe, else
+// single-quoted), so `. file` or `eval` reads them back exactly.
+import { shellQuote } from "../components/render/hostCommands";
 
 export type OutputsFormat = "env" | "json" | "github";
 export type OutputValues = Record<string, unknown>;
@@ -45,11 +48,6 @@ export function envName(name: string): string {
 
 const text = (v: unknown): string => (typeof v === "string" ? v : JSON.stringify(v));
 
-/** POSIX-shell word for a value: bare when safe, else single-quoted (so `. file` or `eval` reads it back exactly). */
-function shellWord(s: string): string {
-  return /^[A-Za-z0-9_./:@,+=-]*$/.test(s) && s !== "" ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
 export interface Rendered {
   /** What goes to stdout. */
   readonly stdout: string;
@@ -68,7 +66,7 @@ export function renderOutputs(values: OutputValues, secrets: ReadonlySet<string>
     case "json":
       return { stdout: `${JSON.stringify(Object.fromEntries(shown.map((n) => [n, values[n]])), null, 2)}\n`, omitted };
     case "env":
-      return { stdout: shown.map((n) => `${envName(n)}=${shellWord(text(values[n]))}\n`).join(""), omitted };
+      return { stdout: shown.map((n) => `${envName(n)}=${shellQuote(text(values[n]))}\n`).join(""), omitted };
     case "github": {
       // Masks: one per line of each secret, since the runner matches log lines one at a time.
       const masks = shown.filter((n) => secrets.has(n)).flatMap((n) => text(values[n]).split("\n").map((l) => l.trim()).filter((l) => l.length >= 4))

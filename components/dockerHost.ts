@@ -9,6 +9,7 @@ import * as tls from "@pulumi/tls";
 import { hostCommand, type HostTarget } from "./remoteFiles";
 import { renderBundle } from "./render/bundle";
 import { renderDockerTlsDropIn, DOCKER_TLS_DIR } from "./render/dockerDaemon";
+import { reloadSystemd, requireDocker, restartUnit, runAsRootAfterCloudInit, waitForDocker } from "./render/hostCommands";
 import { tiedTo } from "./resourceErrors";
 
 export interface DockerHostArgs {
@@ -70,16 +71,16 @@ export class DockerHost extends pulumi.ComponentResource {
       label: `${name}-tls`,
       mode: "install",
       after: [
-        "command -v dockerd >/dev/null || { echo 'berth: Docker is not installed (did cloud-init fail? see /var/log/cloud-init-output.log)' >&2; exit 1; }",
-        "systemctl daemon-reload",
-        "systemctl restart docker",
-        `for _ in $(seq 1 30); do docker info >/dev/null 2>&1 && break; sleep 1; done; docker info >/dev/null`,
+        requireDocker(),
+        reloadSystemd(),
+        restartUnit("docker"),
+        waitForDocker(),
       ],
     })));
 
     // cloud-init exits 2 for warnings ("degraded"); the bundle checks that Docker is really there.
     this.ready = hostCommand(`${name}-bootstrap`, args.target, {
-      create: "cloud-init status --wait >/dev/null 2>&1 || true; sudo bash -s",
+      create: runAsRootAfterCloudInit(),
       stdin: pulumi.secret(bundle),
     }, parent);
 

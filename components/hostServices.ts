@@ -16,6 +16,7 @@ import { Proxy } from "./proxy";
 import { Registry, registryCredentials } from "./registry";
 import { hostCommand, RemoteFiles, type Connection, type HostTarget } from "./remoteFiles";
 import { groupHostFiles, renderAcmePreflight, renderBundle, type FileGroups } from "./render/bundle";
+import { checkProvisioned, installCertbot, reloadNginxIfActive, runAsRootFromStdin } from "./render/hostCommands";
 import { htpasswdEntry } from "./render/htpasswd";
 import type { DeployConfig } from "./render/deploy";
 import { hostDirectories, hostFiles, registryContainerSpec, type HostLayerConfig, type RegistryBucket, type TlsMaterial } from "./render/hostFiles";
@@ -103,7 +104,7 @@ export class HostServices extends pulumi.ComponentResource {
     const target: HostTarget = { connection: args.connection, hostId: args.hostId };
     // cloud-init installs Docker and nginx; nothing is delivered before it has finished.
     const provisioned = hostCommand(`${name}-provisioned`, target, {
-      create: "cloud-init status --wait >/dev/null 2>&1 || true; command -v docker >/dev/null && test -x /usr/sbin/nginx || { echo 'berth: the host is not provisioned (see /var/log/cloud-init-output.log)' >&2; exit 1; }",
+      create: checkProvisioned(),
     }, parent);
 
     // Keys the bcrypt salts: secret, made once and kept in state, so htpasswd lines are stable.
@@ -181,7 +182,7 @@ export class HostServices extends pulumi.ComponentResource {
       bundle: {
         mode: "install",
         // A renewed or rotated certificate must be served now, not at the next nginx change.
-        after: ["if systemctl is-active --quiet nginx; then nginx -t -q && systemctl reload nginx; fi"],
+        after: [reloadNginxIfActive()],
       },
     }, { parent: this, dependsOn: [provisioned] });
 
@@ -230,12 +231,12 @@ export class HostServices extends pulumi.ComponentResource {
           label: `${name}-certbot`,
           mode: "install",
           after: [
-            "command -v certbot >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q certbot >/dev/null",
+            installCertbot(),
             ...renderAcmePreflight(certbot.names, `${args.naming.project}-${args.naming.stack}`),
             certbot.command,
           ],
         }));
-        hostCommand(`${name}-certbot`, target, { create: "sudo bash -s", stdin: script }, { parent: this, dependsOn: [proxy.applied, ...(args.certbotDependsOn ?? [])] });
+        hostCommand(`${name}-certbot`, target, { create: runAsRootFromStdin(), stdin: script }, { parent: this, dependsOn: [proxy.applied, ...(args.certbotDependsOn ?? [])] });
       }
     }
 

@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { RemoteFiles, type HostTarget } from "./remoteFiles";
 import { filesDigest } from "./render/bundle";
+import { makeDirectory } from "./render/hostCommands";
 import { htpasswdEntry } from "./render/htpasswd";
 import { tiedTo } from "./resourceErrors";
 import type { RegistryContainerSpec } from "./render/hostFiles";
@@ -83,7 +84,7 @@ export class Registry extends pulumi.ComponentResource {
       files: args.configFiles,
       secret: false,
       // The data directory must exist before Docker bind-mounts it (or Docker makes it root-only and empty).
-      bundle: { mode: "install", ...(args.dataDir !== undefined ? { after: [`install -d -m 0750 '${args.dataDir}'`] } : {}) },
+      bundle: { mode: "install", ...(args.dataDir !== undefined ? { after: [makeDirectory("0750", args.dataDir)] } : {}) },
     }, { parent: this, dependsOn: args.dependsOn });
     // The htpasswd file exists before the container starts: a registry that finds none invents a user.
     const secrets = new RemoteFiles(`${name}-secrets`, {

@@ -4,6 +4,7 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { renderBundle, type BundleOptions } from "./render/bundle";
+import { runAsRootFromStdin } from "./render/hostCommands";
 import type { HostFile } from "./render/paths";
 import { tiedTo } from "./resourceErrors";
 
@@ -48,7 +49,7 @@ export class RemoteFiles extends pulumi.ComponentResource {
     const script = pulumi.output(args.files).apply((files) => tiedTo(this, () => renderBundle(files, { ...args.bundle, label: name })));
     // `sudo bash -s` reads the bundle from stdin; nothing about the files is in the command line.
     this.command = hostCommand(`${name}-apply`, args.target, {
-      create: "sudo bash -s",
+      create: runAsRootFromStdin(),
       stdin: args.secret ? pulumi.secret(script) : script,
     }, { parent: this });
     this.registerOutputs({});

@@ -1,10 +1,12 @@
 // Pure renderer: a set of host files as one bash script ("bundle") that Pulumi pipes over SSH
 // into `sudo bash -s`. Contents travel in quoted here-documents (no expansion, readable in a
-// preview diff); each file is written beside its target and renamed into place. In `nginx`
+// preview diff); each file is written beside its target and renamed into place. Paths and
+// messages are always single-quoted (render/hostCommands.ts singleQuote). In `nginx`
 // mode the files are staged and handed to host/apply-nginx.sh, which tests the configuration
 // and reloads nginx only when it passes, restoring the previous files otherwise.
 import { createHash } from "node:crypto";
 import type { HostFile } from "./paths";
+import { failWith, makeDirectory, singleQuote } from "./hostCommands";
 import { HOST_PATHS } from "./paths";
 
 export interface BundleOptions {
@@ -25,10 +27,6 @@ export interface BundleOptions {
 }
 
 const SAFE_PATH = /^\/[A-Za-z0-9._/@+-]+$/;
-
-function q(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
 
 function heredoc(content: string): { delimiter: string; body: string } {
   const body = content.endsWith("\n") ? content : `${content}\n`;
@@ -71,28 +69,28 @@ export function renderBundle(files: readonly HostFile[], options: BundleOptions)
   ];
   for (const f of sorted) {
     const { delimiter, body } = heredoc(f.content);
-    const staged = `"$stage/files"${q(f.path)}`;
-    lines.push(`mkdir -p "$(dirname ${staged})"`, `cat > ${staged} <<'${delimiter}'`, body + delimiter);
+    const staged = `"$stage/files"${singleQuote(f.path)}`;
+    lines.push(`mkdir -p "$(dirname ${staged})"`, `cat > ${staged} <<${singleQuote(delimiter)}`, body + delimiter);
   }
   const manifest = heredoc(stageManifest(sorted));
-  lines.push(`cat > "$stage/manifest" <<'${manifest.delimiter}'`, manifest.body + manifest.delimiter);
+  lines.push(`cat > "$stage/manifest" <<${singleQuote(manifest.delimiter)}`, manifest.body + manifest.delimiter);
   // ...while what is installed gets ordinary directories (nginx workers must traverse them);
   // each file's own mode comes from the manifest.
   lines.push("umask 022");
   for (const d of options.directories ?? []) {
     if (!SAFE_PATH.test(d)) throw new Error(`bundle: unsafe directory ${d}`);
-    lines.push(`install -d -m 0755 ${q(d)}`);
+    lines.push(makeDirectory("0755", d));
   }
   if (options.mode === "nginx") {
     const { delimiter, body } = heredoc(options.applyScript!);
-    lines.push(`cat > "$stage/apply-nginx.sh" <<'${delimiter}'`, body + delimiter);
+    lines.push(`cat > "$stage/apply-nginx.sh" <<${singleQuote(delimiter)}`, body + delimiter);
     if (options.ownedDirs?.length) {
       for (const d of options.ownedDirs) {
         if (!SAFE_PATH.test(d)) throw new Error(`bundle: unsafe owned dir ${d}`);
-        lines.push(`echo ${q(d)} >> "$stage/owned-dirs"`);
+        lines.push(`echo ${singleQuote(d)} >> "$stage/owned-dirs"`);
       }
     }
-    lines.push(`bash "$stage/apply-nginx.sh" "$stage"${(options.nginxOptions ?? []).map((o) => ` ${q(o)}`).join("")}`);
+    lines.push(`bash "$stage/apply-nginx.sh" "$stage"${(options.nginxOptions ?? []).map((o) => ` ${singleQuote(o)}`).join("")}`);
   } else {
     lines.push(
       "while IFS=$'\\t' read -r mode group flags target; do",
@@ -104,7 +102,7 @@ export function renderBundle(files: readonly HostFile[], options: BundleOptions)
       "  mv -f \"$target.berth-new\" \"$target\"",
       "done < \"$stage/manifest\"",
       ...(options.after ?? []),
-      `echo ${q(`berth: ${options.label}: ${files.length} file(s) in place`)}`,
+      `echo ${singleQuote(`berth: ${options.label}: ${files.length} file(s) in place`)}`,
     );
   }
   return `${lines.join("\n")}\n`;
@@ -153,11 +151,11 @@ export function renderAcmePreflight(names: readonly string[], token: string): st
   if (!/^[A-Za-z0-9_-]+$/.test(token)) throw new Error(`acme preflight: bad token ${token}`);
   const dir = `${HOST_PATHS.acmeWebroot}/.well-known/acme-challenge`;
   return [
-    `install -d -m 0755 ${q(dir)}`,
-    `echo ${q(`berth-preflight-${token}`)} > ${q(`${dir}/berth-preflight`)}`,
+    makeDirectory("0755", dir),
+    `echo ${singleQuote(`berth-preflight-${token}`)} > ${singleQuote(`${dir}/berth-preflight`)}`,
     ...names.map((n) => {
       if (!/^[a-z0-9.-]+$/.test(n)) throw new Error(`acme preflight: bad name ${n}`);
-      return `curl -fsS --max-time 15 ${q(`http://${n}/.well-known/acme-challenge/berth-preflight`)} 2>/dev/null | grep -qx ${q(`berth-preflight-${token}`)} || { echo ${q(`berth: http://${n}/.well-known/acme-challenge/ does not reach this host yet, so Let's Encrypt could not either. If the zone is new, enter its name servers (pulumi stack output dnsNameServers) at your registrar, wait for DNS, then run pulumi up again.`)} >&2; exit 1; }`;
+      return `curl -fsS --max-time 15 ${singleQuote(`http://${n}/.well-known/acme-challenge/berth-preflight`)} 2>/dev/null | grep -qx ${singleQuote(`berth-preflight-${token}`)} || ${failWith(`berth: http://${n}/.well-known/acme-challenge/ does not reach this host yet, so Let's Encrypt could not either. If the zone is new, enter its name servers (pulumi stack output dnsNameServers) at your registrar, wait for DNS, then run pulumi up again.`)}`;
     }),
   ];
 }

@@ -1,6 +1,8 @@
 // Pure renderers for Let's Encrypt on the host: certbot's command line (webroot challenge through
 // nginx) and the deploy hook that copies each issued or renewed pair to /etc/berth/tls, tests nginx
-// and reloads it, or puts the previous pair back. Text in, text out.
+// and reloads it, or puts the previous pair back. Text in, text out; the quoting and the nginx reload
+// come from render/hostCommands.ts.
+import { reloadNginx, shellJoin, shellQuote } from "./hostCommands";
 import { HOST_PATHS } from "./paths";
 
 // ---------------------------------------------------------------------------------------------
@@ -46,11 +48,6 @@ export function letsEncryptPlan(names: readonly string[], email: string, staging
   };
 }
 
-/** POSIX shell single-quoting. */
-export function shellQuote(s: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`;
-}
-
 /**
  * The certbot command that obtains (or, on later runs, keeps or expands) the certificate.
  * `--cert-name` pins the lineage directory so the paths above never gain a "-0001" suffix;
@@ -69,7 +66,7 @@ export function renderCertbotCommand(plan: LetsEncryptPlan): string {
     "--deploy-hook", plan.deployHookPath,
     ...(plan.staging ? ["--staging"] : []),
   ];
-  return args.map(shellQuote).join(" ");
+  return shellJoin(args);
 }
 
 /**
@@ -100,10 +97,6 @@ if ! nginx -t -q; then
   echo 'berth: nginx rejected the new certificate; the previous one is back and still serving' >&2
   exit 1
 fi
-if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet nginx; then
-  systemctl reload nginx
-else
-  nginx -s reload
-fi
+${reloadNginx()}
 `;
 }

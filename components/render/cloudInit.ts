@@ -6,7 +6,9 @@
 // The deploy user is in no docker group (that would be root): its key is restricted to the deploy
 // program from the first boot on. The program, its sudo rule and the same key line are delivered
 // over SSH afterwards (components/deployTooling.ts), since user data never changes a running host.
+// The runcmd lines come from render/hostCommands.ts; the YAML quoting below is JSON, not shell.
 import { renderAuthorizedKeys } from "./deploy";
+import { addDockerAptRepository, aptInstall, aptUpdate, enableUnits, reloadSystemd, restartUnit } from "./hostCommands";
 import { HOST_PATHS } from "./paths";
 
 export interface CloudInitInput {
@@ -30,18 +32,15 @@ export function renderCloudInit(input: CloudInitInput): string {
     ...(input.sshPort !== 22 ? [`Port ${input.sshPort}`] : []),
   ];
   const runcmd = [
-    "install -m 0755 -d /etc/apt/keyrings",
-    "curl -fsSL https://download.docker.com/linux/ubuntu/gpg -o /etc/apt/keyrings/docker.asc",
-    "chmod a+r /etc/apt/keyrings/docker.asc",
-    `echo "deb [arch=$(dpkg --print-architecture) signed-by=/etc/apt/keyrings/docker.asc] https://download.docker.com/linux/ubuntu $(. /etc/os-release && echo $VERSION_CODENAME) stable" > /etc/apt/sources.list.d/docker.list`,
-    // First boot races apt-daily and unattended-upgrades for the dpkg lock: wait for it instead of failing.
-    "apt-get -o DPkg::Lock::Timeout=600 update",
-    "DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y docker-ce docker-ce-cli containerd.io docker-buildx-plugin",
-    "systemctl enable --now docker nginx unattended-upgrades",
+    ...addDockerAptRepository(),
+    // First boot races apt-daily and unattended-upgrades for the dpkg lock: aptUpdate/aptInstall wait for it instead of failing.
+    aptUpdate(),
+    aptInstall(["docker-ce", "docker-ce-cli", "containerd.io", "docker-buildx-plugin"]),
+    enableUnits(["docker", "nginx", "unattended-upgrades"], { now: true }),
     // Ubuntu 24.04 starts sshd through ssh.socket: a new Port only applies once the socket is rebuilt.
-    "systemctl daemon-reload",
-    "systemctl restart ssh.socket || true",
-    "systemctl restart ssh",
+    reloadSystemd(),
+    `${restartUnit("ssh.socket")} || true`,
+    restartUnit("ssh"),
   ];
   return [
     "#cloud-config",

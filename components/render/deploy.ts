@@ -4,7 +4,9 @@
 // units that restore the switch at boot and run registry retention on a timer.
 //
 // Everything here is public except the registry credentials (renderRegistryAuth), which the
-// components deliver as a secret file readable by root only.
+// components deliver as a secret file readable by root only. The shell lines that install it all
+// (deployToolingAfter) are composed from render/hostCommands.ts.
+import { enableUnits, installSudoersChecked, makeDirectories, reloadSystemd, removeFromGroup, shellJoin } from "./hostCommands";
 import { HOST_PATHS, reroot, type HostFile } from "./paths";
 import type { AppSettings, HostUserSettings, RegistrySettings } from "./settings";
 
@@ -238,14 +240,13 @@ export function deployToolingAfter(config: DeployConfig): string[] {
   const user = config.host.deployUser;
   if (!USER.test(user)) throw new Error(`deploy: bad user name ${user}`);
   return [
-    `install -d -m 0755 ${HOST_PATHS.deployStateDir} ${HOST_PATHS.maintenanceDir}`,
-    "install -d -m 0750 /var/log/berth",
-    `visudo -cqf ${HOST_PATHS.deploySudoersStaged} || { echo 'berth: the rendered sudoers rule failed visudo; /etc/sudoers.d is unchanged' >&2; exit 1; }`,
-    `install -m 0440 -o root -g root ${HOST_PATHS.deploySudoersStaged} ${HOST_PATHS.sudoers}`,
-    `if id -nG ${user} | tr ' ' '\\n' | grep -qx docker; then gpasswd -d ${user} docker >/dev/null; fi`,
-    "systemctl daemon-reload",
-    "systemctl enable berth-switch.service >/dev/null 2>&1",
-    `${HOST_PATHS.deployProgram} restore`,
-    ...(config.registry.enabled ? ["systemctl enable --now berth-registry-retention.timer >/dev/null 2>&1"] : []),
+    makeDirectories("0755", [HOST_PATHS.deployStateDir, HOST_PATHS.maintenanceDir]),
+    makeDirectories("0750", ["/var/log/berth"]),
+    ...installSudoersChecked(HOST_PATHS.deploySudoersStaged, HOST_PATHS.sudoers),
+    removeFromGroup(user, "docker"),
+    reloadSystemd(),
+    enableUnits(["berth-switch.service"], { quiet: true }),
+    shellJoin([HOST_PATHS.deployProgram, "restore"]),
+    ...(config.registry.enabled ? [enableUnits(["berth-registry-retention.timer"], { now: true, quiet: true })] : []),
   ];
 }

@@ -2,7 +2,8 @@
 // command line and deploy hook the host layer runs.
 import { describe, expect, it } from "vitest";
 import { certificateNameCovers, servedNames, toIsoInstant } from "../../lib/certificates";
-import { ACME_WEBROOT, CERTBOT_DEPLOY_HOOK_PATH, letsEncryptPlan, renderCertbotCommand, renderDeployHook, shellQuote } from "../../components/render/certbot";
+import { ACME_WEBROOT, CERTBOT_DEPLOY_HOOK_PATH, letsEncryptPlan, renderCertbotCommand, renderDeployHook } from "../../components/render/certbot";
+import { shellQuote } from "../../components/render/hostCommands";
 import { parseConfig } from "../../config";
 import { toRawConfigInput } from "../../offline/stackFile";
 import { stackWith } from "../helpers/stack";
