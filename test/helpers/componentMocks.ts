@@ -68,8 +68,8 @@ const RESOURCES: Record<string, FakeState> = {
   "aws:s3/bucket:Bucket": (n, i) => ({ id: `${String(i.bucketPrefix)}0001`, state: { bucket: `${String(i.bucketPrefix)}0001`, arn: `arn:aws:s3:::${String(i.bucketPrefix)}0001` } }),
   "aws:route53/zone:Zone": (_n, i) => ({ state: { zoneId: `Z-${String(i.name)}`, nameServers: [`ns-1.${String(i.name)}.example`, `ns-2.${String(i.name)}.example`] } }),
   "random:index/randomPassword:RandomPassword": (n) => ({ state: { result: `generated-${n}` } }),
-  "tls:index/privateKey:PrivateKey": (n) => ({
-    state: { publicKeyOpenssh: `ssh-ed25519 AAAAFAKE${n}\n`, privateKeyOpenssh: fakePem("OPENSSH PRIVATE KEY", n), privateKeyPem: fakePem("PRIVATE KEY", n) },
+  "tls:index/privateKey:PrivateKey": (n, i) => ({
+    state: { publicKeyOpenssh: `${fakePublicKey(n, i.algorithm === "RSA" ? "RSA" : "ED25519")}\n`, privateKeyOpenssh: fakePem("OPENSSH PRIVATE KEY", n), privateKeyPem: fakePem("PRIVATE KEY", n) },
   }),
   "tls:index/selfSignedCert:SelfSignedCert": (n) => ({ state: { certPem: fakePem("CERTIFICATE", n) } }),
   "tls:index/locallySignedCert:LocallySignedCert": (n) => ({ state: { certPem: fakePem("CERTIFICATE", n) } }),
@@ -158,14 +158,24 @@ export async function mockComponents(options: MockOptions = {}): Promise<Compone
   };
 }
 
-/** The value of an Output, through the public `apply`. Never resolves for an Output that fails: use `failure` then. */
-export function valueOf<T>(o: pulumi.Input<T>): Promise<T> {
-  return new Promise((resolve) => {
+/**
+ * The value of an Output, through the public `apply`. An Output that fails never calls its apply,
+ * so this gives up after `timeoutMs` (use `failure` to test a failure).
+ */
+export function valueOf<T>(o: pulumi.Input<T>, timeoutMs = 10_000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the Output did not resolve within ${timeoutMs} ms (did it fail?)`)), timeoutMs);
     pulumi.output(o).apply((v) => {
+      clearTimeout(timer);
       resolve(v as T);
       return v;
     });
   });
+}
+
+/** The fake OpenSSH public key line of the tls.PrivateKey named `name`. */
+export function fakePublicKey(name: string, algorithm: "ED25519" | "RSA" = "ED25519"): string {
+  return `${algorithm === "RSA" ? "ssh-rsa" : "ssh-ed25519"} AAAAFAKE${Buffer.from(name).toString("base64")}`;
 }
 
 /** Whether an Output is marked secret. */
