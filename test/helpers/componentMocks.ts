@@ -21,7 +21,7 @@ export interface Registered {
   readonly type: string;
   /** Logical name. */
   readonly name: string;
-  /** Inputs as the engine received them (Outputs resolved, secrets unwrapped). */
+  /** Inputs as the engine received them: Outputs resolved, secret values in Pulumi's secret marker (see `secretOf`). */
   readonly inputs: Record<string, any>;
   /** Logical name of the parent resource, or undefined for a resource with no parent. */
   readonly parent: string | undefined;
@@ -96,8 +96,6 @@ export interface ComponentMocks {
    * `transformations` option applies to the component and everything under it).
    */
   readonly opts: pulumi.ComponentResourceOptions;
-  /** Constructor props of every resource (Outputs unresolved), by logical name: to ask `pulumi.isSecret` of one. */
-  readonly props: Map<string, Record<string, unknown>>;
   /** Waits until every registration started so far has finished. */
   settle(): Promise<void>;
   /** The resources of one type (after `settle`). */
@@ -113,7 +111,6 @@ export interface ComponentMocks {
 export async function mockComponents(options: MockOptions = {}): Promise<ComponentMocks> {
   const resources: Registered[] = [];
   const invokes: Invoked[] = [];
-  const props = new Map<string, Record<string, unknown>>();
   const parents = new Map<string, string | undefined>();
   const names = new WeakMap<pulumi.Resource, string>();
   const answers = { ...RESOURCES, ...options.resources };
@@ -138,7 +135,6 @@ export async function mockComponents(options: MockOptions = {}): Promise<Compone
   const record: pulumi.ResourceTransformation = (a) => {
     names.set(a.resource, a.name);
     parents.set(`${a.type}::${a.name}`, a.opts.parent ? names.get(a.opts.parent) : undefined);
-    props.set(a.name, a.props as Record<string, unknown>);
     return undefined;
   };
 
@@ -146,7 +142,6 @@ export async function mockComponents(options: MockOptions = {}): Promise<Compone
   return {
     resources,
     invokes,
-    props,
     opts: { transformations: [record] },
     settle: () => pulumi.runtime.disconnect(),
     ofType,
@@ -176,6 +171,11 @@ export function valueOf<T>(o: pulumi.Input<T>, timeoutMs = 10_000): Promise<T> {
 /** The fake OpenSSH public key line of the tls.PrivateKey named `name`. */
 export function fakePublicKey(name: string, algorithm: "ED25519" | "RSA" = "ED25519"): string {
   return `${algorithm === "RSA" ? "ssh-rsa" : "ssh-ed25519"} AAAAFAKE${Buffer.from(name).toString("base64")}`;
+}
+
+/** A secret input value as the mock monitor receives it: Pulumi's wire marker around the value. */
+export function secretOf(value: unknown): Record<string, unknown> {
+  return { [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig, value };
 }
 
 /** Whether an Output is marked secret. */
