@@ -22,7 +22,7 @@ export interface Registered {
   /** Logical name. */
   readonly name: string;
   /** Inputs as the engine received them: Outputs resolved, secret values in Pulumi's secret marker (see `secretOf`). */
-  readonly inputs: Record<string, any>;
+  readonly inputs: Record<string, unknown>;
   /** Logical name of the parent resource, or undefined for a resource with no parent. */
   readonly parent: string | undefined;
   /** True for a provider-managed (custom) resource, false for a component. */
@@ -32,15 +32,15 @@ export interface Registered {
 /** One provider function call (invoke). */
 export interface Invoked {
   readonly token: string;
-  readonly inputs: Record<string, any>;
+  readonly inputs: Record<string, unknown>;
 }
 
 /** The answer of a fake resource: its id and the state it reports (merged over its inputs). */
-export type FakeState = (name: string, inputs: Record<string, any>) => { id?: string; state?: Record<string, unknown> };
+export type FakeState = (name: string, inputs: Record<string, unknown>) => { id?: string; state?: Record<string, unknown> };
 
 export interface MockOptions {
   /** Per-token replacement answers of invokes (token -> result). */
-  readonly invokes?: Record<string, (inputs: Record<string, any>) => Record<string, unknown>>;
+  readonly invokes?: Record<string, (inputs: Record<string, unknown>) => Record<string, unknown>>;
   /** Per-type replacement answers of resources (type token -> id and state). */
   readonly resources?: Record<string, FakeState>;
   /** Run as a preview. */
@@ -65,7 +65,7 @@ const RESOURCES: Record<string, FakeState> = {
   "aws:ec2/eip:Eip": () => ({ state: { publicIp: FAKE_PUBLIC_IP } }),
   "aws:rds/parameterGroup:ParameterGroup": (_n, i) => ({ state: { name: `${String(i.namePrefix)}0001` } }),
   "aws:rds/instance:Instance": (_n, i) => ({ state: { address: `${String(i.identifier)}.abcdefghijkl.${REGION}.rds.amazonaws.com` } }),
-  "aws:s3/bucket:Bucket": (n, i) => ({ id: `${String(i.bucketPrefix)}0001`, state: { bucket: `${String(i.bucketPrefix)}0001`, arn: `arn:aws:s3:::${String(i.bucketPrefix)}0001` } }),
+  "aws:s3/bucket:Bucket": (_n, i) => ({ id: `${String(i.bucketPrefix)}0001`, state: { bucket: `${String(i.bucketPrefix)}0001`, arn: `arn:aws:s3:::${String(i.bucketPrefix)}0001` } }),
   "aws:route53/zone:Zone": (_n, i) => ({ state: { zoneId: `Z-${String(i.name)}`, nameServers: [`ns-1.${String(i.name)}.example`, `ns-2.${String(i.name)}.example`] } }),
   "random:index/randomPassword:RandomPassword": (n) => ({ state: { result: `generated-${n}` } }),
   "tls:index/privateKey:PrivateKey": (n, i) => ({
@@ -77,7 +77,7 @@ const RESOURCES: Record<string, FakeState> = {
 };
 
 /** Plausible answers of the invokes those components make. */
-const INVOKES: Record<string, (inputs: Record<string, any>) => Record<string, unknown>> = {
+const INVOKES: Record<string, (inputs: Record<string, unknown>) => Record<string, unknown>> = {
   "aws:index/getAvailabilityZones:getAvailabilityZones": () => ({ names: FAKE_ZONES, zoneIds: FAKE_ZONES.map((_z, i) => `use1-az${i + 1}`), id: REGION }),
   "aws:ec2/getAmi:getAmi": () => ({ id: "ami-0fake0newest", name: "ubuntu-fake", architecture: "x86_64" }),
   "cloudflare:index/getZone:getZone": (i) => {
@@ -118,13 +118,13 @@ export async function mockComponents(options: MockOptions = {}): Promise<Compone
 
   await pulumi.runtime.setMocks({
     newResource(args) {
-      const inputs = args.inputs as Record<string, any>;
+      const inputs = args.inputs as Record<string, unknown>;
       resources.push({ type: args.type, name: args.name, inputs, parent: parents.get(`${args.type}::${args.name}`), custom: args.custom ?? true });
       const answer = answers[args.type]?.(args.name, inputs) ?? {};
       return { id: answer.id ?? `${args.name}-id`, state: { ...inputs, ...answer.state } };
     },
     call(args) {
-      const inputs = args.inputs as Record<string, any>;
+      const inputs = args.inputs as Record<string, unknown>;
       invokes.push({ token: args.token, inputs });
       const fn = calls[args.token];
       if (!fn) throw new Error(`unmocked invoke ${args.token}: add it to test/helpers/componentMocks.ts`);

@@ -31,7 +31,7 @@ describe("Network, minimal args", () => {
     expect(zones).toEqual(FAKE_ZONES.slice(0, 2));
 
     const subnets = m.ofType("aws:ec2/subnet:Subnet");
-    expect(subnets.map((s) => [s.name, s.inputs.cidrBlock, s.inputs.availabilityZone, s.inputs.tags.Tier])).toEqual([
+    expect(subnets.map((s) => [s.name, s.inputs.cidrBlock, s.inputs.availabilityZone, (s.inputs.tags as Record<string, string>).Tier])).toEqual([
       ["net-public-1", "10.20.1.0/24", "us-east-1a", "public"],
       ["net-public-2", "10.20.2.0/24", "us-east-1b", "public"],
       ["net-database-1", "10.20.11.0/24", "us-east-1a", "database"],
