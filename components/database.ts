@@ -12,36 +12,47 @@ import { MYSQL_MAJOR_VERSIONS, mysqlMajor, type EngineLifecycle, type RdsLogExpo
 import { tiedTo } from "./resourceErrors";
 
 export interface DatabaseArgs {
+  /** The two private database subnets (two AZs), for the DB subnet group. */
   readonly subnetIds: pulumi.Input<string>[];
+  /** The firewall's database security group, the instance's only group. */
   readonly securityGroupId: pulumi.Input<string>;
   /** RDS for MySQL version: a major version ("8.4") or an exact one ("8.4.3"). */
   readonly engineVersion: string;
   /** What RDS does at the end of standard support (see lib/apiRules.ts). */
   readonly engineLifecycleSupport: EngineLifecycle;
-  /** @default "db.t3.micro" */
+  /** RDS instance class, e.g. "db.t3.micro". */
   readonly instanceClass: string;
+  /** Storage allocated at creation, in GiB (gp3, encrypted). */
   readonly allocatedStorageGiB: number;
-  /** Storage autoscaling ceiling; undefined = off. */
+  /** Storage autoscaling ceiling in GiB; undefined = off. */
   readonly maxAllocatedStorageGiB?: number;
+  /** Name of the database RDS creates in the instance. */
   readonly dbName: string;
+  /** Master user name. */
   readonly username: string;
-  /** Master password; @default generated (32 characters). */
+  /** Master password (kept secret). Unset: the component generates a random 32-character one. */
   readonly password?: pulumi.Input<string>;
+  /** TCP port MySQL listens on. */
   readonly port: number;
+  /** Days RDS keeps automated backups (0 = none). */
   readonly backupRetentionDays: number;
+  /** Daily backup window, UTC "hh:mm-hh:mm"; unset = RDS picks one. */
   readonly backupWindow?: string;
-  /** @default true */
+  /** True: RDS refuses to delete the instance until this is turned off. */
   readonly deletionProtection: boolean;
-  /** @default false: a final snapshot is taken on delete */
+  /** True: delete without a final snapshot. False: a final snapshot `<project>-<stack>-db-final` is taken on delete. */
   readonly skipFinalSnapshot: boolean;
+  /** True: a standby in the other AZ (RDS Multi-AZ). */
   readonly multiAz: boolean;
+  /** True: changes apply at once; false: in the next maintenance window. */
   readonly applyImmediately: boolean;
   /** MySQL logs published to CloudWatch Logs; [] = none. */
   readonly logExports: readonly RdsLogExport[];
   /** Days CloudWatch Logs keeps them. */
   readonly logRetentionDays: number;
-  /** long_query_time: queries slower than this go to the slow query log. */
+  /** long_query_time, in seconds: queries slower than this go to the slow query log (when it is exported). */
   readonly slowQuerySeconds: number;
+  /** Project and stack: the instance identifier, group names and Name tags. */
   readonly naming: Naming;
 }
 
@@ -71,11 +82,17 @@ export function parameterFamily(engineVersion: string): string {
 }
 
 export class Database extends pulumi.ComponentResource {
+  /** The instance's DNS name (endpoint without the port), resolvable inside the VPC. */
   public readonly address: pulumi.Output<string>;
+  /** TCP port MySQL listens on. */
   public readonly port: pulumi.Output<number>;
+  /** Name of the database created in the instance. */
   public readonly dbName: pulumi.Output<string>;
+  /** Master user name. */
   public readonly username: pulumi.Output<string>;
+  /** Master password (secret): the given one or the generated one. */
   public readonly password: pulumi.Output<string>;
+  /** The RDS instance identifier, `<project>-<stack>-db`. */
   public readonly identifier: pulumi.Output<string>;
   /** CloudWatch Logs groups of the exported logs. */
   public readonly logGroups: pulumi.Output<string[]>;

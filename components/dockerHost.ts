@@ -13,16 +13,18 @@ import { reloadSystemd, requireDocker, restartUnit, runAsRootAfterCloudInit, wai
 import { tiedTo } from "./resourceErrors";
 
 export interface DockerHostArgs {
+  /** The host to bootstrap: the SSH connection and the instance underneath it. */
   readonly target: HostTarget;
   /** The host's public IP (SAN of the daemon certificate, provider address). */
   readonly publicIp: pulumi.Input<string>;
-  /** @default 2376 */
+  /** TCP port the Docker API listens on with mutual TLS (1-65535; open to admin CIDRs only). */
   readonly apiPort: number;
 }
 
 const DAY = 24;
 
 export class DockerHost extends pulumi.ComponentResource {
+  /** Docker provider for the host's API (tcp://publicIp:apiPort, client certificate; the key is a secret); it depends on `ready`. */
   public readonly provider: docker.Provider;
   /** Completes once cloud-init finished and the TLS API is up. */
   public readonly ready: command.remote.Command;

@@ -21,16 +21,20 @@ export function ec2Description(text: string, what: string, resource: pulumi.Reso
 }
 
 export interface FirewallArgs {
+  /** The VPC both security groups belong to. */
   readonly vpcId: pulumi.Input<string>;
   /** Resolved inbound rules of the host (see lib/firewallRules.ts). */
   readonly hostIngress: readonly HostIngressRule[];
-  /** MySQL port of the database. */
+  /** MySQL port of the database (TCP), the only port the database group admits. */
   readonly databasePort: number;
+  /** Project and stack: the groups' name prefixes and Name tags. */
   readonly naming: Naming;
 }
 
 export class Firewall extends pulumi.ComponentResource {
+  /** Id of the host's security group (sg-...): the inbound rules from `hostIngress`, all egress. */
   public readonly hostSecurityGroupId: pulumi.Output<string>;
+  /** Id of the database's security group (sg-...): MySQL from the clients `admitDatabaseClient` admits, nothing else. */
   public readonly databaseSecurityGroupId: pulumi.Output<string>;
   private readonly databaseSg: aws.ec2.SecurityGroup;
   private readonly databasePort: number;

@@ -12,28 +12,32 @@ import { tiedTo } from "./resourceErrors";
 export interface HostArgs {
   /** Subnet the host lives in (public). */
   readonly subnetId: pulumi.Input<string>;
+  /** Security groups of the instance (the firewall's host group). */
   readonly securityGroupIds: pulumi.Input<string>[];
-  /** @default "t3.xlarge" (4 vCPU / 16 GiB) */
+  /** EC2 instance type, e.g. "t3.xlarge"; a Graviton type (t4g, m7g, ...) selects an arm64 image. */
   readonly instanceType: string;
   /** Root volume size in GiB (gp3, encrypted). */
   readonly rootVolumeGiB: number;
   /** Pinned AMI; when absent the newest image matching `amiNamePattern` from `amiOwner` is used. */
   readonly amiId?: string;
-  /** @default "099720109477" (Canonical) */
+  /** AWS account that publishes the image the lookup picks, e.g. "099720109477" (Canonical). */
   readonly amiOwner: string;
+  /** Image name filter of the lookup (wildcards allowed), written for amd64; "amd64" becomes "arm64" on Graviton types. */
   readonly amiNamePattern: string;
   /** Login user of the AMI (Pulumi's SSH user). */
   readonly sshUser: string;
   /** Non-root user CI deploys as (no docker group; its key runs the deploy program only). */
   readonly deployUser: string;
+  /** TCP port sshd listens on; cloud-init moves sshd there when it is not 22. */
   readonly sshPort: number;
-  /** @default "ED25519" */
+  /** Algorithm of both SSH keys the component makes (RSA keys are 4096 bits). */
   readonly sshKeyAlgorithm: "ED25519" | "RSA";
   /**
    * Instance profile whose role the host's services use (the registry's S3 access); unset = none.
    * Attaching, changing or removing it updates the running instance: it never replaces the host.
    */
   readonly instanceProfileName?: pulumi.Input<string>;
+  /** Project and stack: the key pair's name prefix and the Name tags. */
   readonly naming: Naming;
 }
 
@@ -44,15 +48,21 @@ export function instanceArchitecture(instanceType: string): "arm64" | "x86_64" {
 }
 
 export class Host extends pulumi.ComponentResource {
+  /** The EC2 instance id (i-...); a new id means a new, bare host. */
   public readonly instanceId: pulumi.Output<string>;
+  /** The Elastic IP's address (IPv4): what DNS, SSH and the Docker API use; it survives a host replacement. */
   public readonly publicIp: pulumi.Output<string>;
+  /** The instance's private IPv4 address in its subnet (the database admits it as a /32). */
   public readonly privateIp: pulumi.Output<string>;
   /** OpenSSH private key of the admin (AMI) user, which has sudo (secret). */
   public readonly sshPrivateKey: pulumi.Output<string>;
+  /** OpenSSH public key line of the admin user (not secret). */
   public readonly sshPublicKey: pulumi.Output<string>;
   /** OpenSSH private key of the deploy user (secret), for CI: it runs the deploy program and nothing else. */
   public readonly deployPrivateKey: pulumi.Output<string>;
+  /** OpenSSH public key line of the deploy user (not secret), as cloud-init authorizes it. */
   public readonly deployPublicKey: pulumi.Output<string>;
+  /** The AMI the instance runs (ami-...), not what the lookup would pick today. */
   public readonly amiId: pulumi.Output<string>;
 
   constructor(name: string, args: HostArgs, opts?: pulumi.ComponentResourceOptions) {

@@ -18,12 +18,16 @@ export interface NetworkArgs {
   /** The two private (database) subnets, one per AZ; no route to the internet. */
   readonly databaseSubnetCidrs: readonly [string, string];
   /**
-   * Two distinct AZs of the provider's region.
-   * @default the first two zones the region reports as available
+   * Two distinct AZs of the provider's region, e.g. ["eu-west-1a", "eu-west-1b"]. Unset: the
+   * component looks up the region's zones and takes the first two it reports as available.
    */
   readonly availabilityZones?: readonly [string, string];
-  /** VPC flow logs to CloudWatch Logs, kept this many days; unset = no flow logs. */
-  readonly flowLogs?: { readonly retentionDays: number };
+  /** VPC flow logs to CloudWatch Logs; unset = no flow logs (no log group, role or flow log). */
+  readonly flowLogs?: {
+    /** Days CloudWatch Logs keeps the flow log records (a value CloudWatch Logs accepts as a retention). */
+    readonly retentionDays: number;
+  };
+  /** Project and stack: physical names and Name tags, and the flow-log group's name. */
   readonly naming: Naming;
 }
 
@@ -71,9 +75,13 @@ export function flowLogWritePolicy(logGroupArn: string): string {
 }
 
 export class Network extends pulumi.ComponentResource {
+  /** The VPC's id (vpc-...). */
   public readonly vpcId: pulumi.Output<string>;
+  /** The two AZs the subnets are in: the given ones, or the two the lookup picked. */
   public readonly availabilityZones: pulumi.Output<string[]>;
+  /** Ids of the two public (host) subnets, in the order of `publicSubnetCidrs` (one per AZ). */
   public readonly publicSubnetIds: pulumi.Output<string>[];
+  /** Ids of the two private (database) subnets, in the order of `databaseSubnetCidrs` (one per AZ). */
   public readonly databaseSubnetIds: pulumi.Output<string>[];
   /** The flow logs' CloudWatch Logs group, or "" without flow logs. */
   public readonly flowLogGroup: pulumi.Output<string>;

@@ -46,12 +46,14 @@ export function tlsOnlyBucketPolicy(bucketArn: string): string {
 }
 
 export interface RegistryStorageArgs {
+  /** Project and stack: the bucket's name prefix and the Name tags. */
   readonly naming: Naming;
 }
 
 export class RegistryStorage extends pulumi.ComponentResource {
   /** The bucket's name (S3 appends a unique suffix to `<project>-<stack>-registry-`). */
   public readonly bucketName: pulumi.Output<string>;
+  /** The bucket's ARN (arn:aws:s3:::name). */
   public readonly bucketArn: pulumi.Output<string>;
   /** Instance profile for the host: its role may use this bucket and nothing else. */
   public readonly instanceProfileName: pulumi.Output<string>;

@@ -16,7 +16,9 @@ export type Connection = command.types.input.remote.ConnectionArgs;
  * step that the host is new and bare, so it triggers each of them.
  */
 export interface HostTarget {
+  /** SSH connection to the host (address, user, port, private key): the command provider makes it a secret. */
   readonly connection: pulumi.Input<Connection>;
+  /** The EC2 instance id: a new id (a replaced host) re-runs every step. */
   readonly hostId: pulumi.Input<string>;
 }
 
@@ -33,8 +35,11 @@ export function hostCommand(name: string, target: HostTarget, args: { readonly c
 }
 
 export interface RemoteFilesArgs {
+  /** Where the files go: the SSH connection and the instance underneath it. */
   readonly target: HostTarget;
+  /** The files of this set (path, content, mode, group, secret); the bundle re-runs when any of them changes. */
   readonly files: pulumi.Input<HostFile[]>;
+  /** How the bundle writes them (install or nginx mode, directories, commands after); its label is the component's name. */
   readonly bundle: Omit<BundleOptions, "label">;
   /** The files hold keys or password hashes: the whole script is a secret. */
   readonly secret: boolean;
