@@ -68,7 +68,7 @@ export interface HostServicesArgs {
   readonly dockerApiPort: number;
   /** The served certificate: files to put on the host, or certbot's plan (letsencrypt); must agree with `config.tls.mode`. */
   readonly certificate: ServedCertificate;
-  /** berth:registryPassword (secret), when set; @default generated (see registryCredentials). */
+  /** berth:registryPassword (secret), when set; without it a password is generated (see registryCredentials). */
   readonly registryPassword?: string;
   /** The registry's bucket (storage: s3); required then. */
   readonly registryBucket?: RegistryBucketInput;

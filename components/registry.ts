@@ -18,7 +18,7 @@ import type { HostFile } from "./render/paths";
 export interface RegistryCredentialsArgs {
   /** The registry's login (berth:registry.username). */
   readonly username: string;
-  /** From config (secret); @default generated, 32 characters, letters and digits. */
+  /** From config (secret); without it a password of 32 letters and digits is generated and kept in state. */
   readonly password?: pulumi.Input<string>;
   /** Secret kept in state that keys the deterministic bcrypt salt (see render/htpasswd.ts). */
   readonly saltKey: pulumi.Input<string>;

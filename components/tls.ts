@@ -43,7 +43,7 @@ export interface TlsArgs {
   readonly validityDays: number;
   /** self-signed: `pulumi up` re-issues the server certificate once fewer days than this remain. */
   readonly minRemainingDays: number;
-  /** cloudflare-origin: names for the Origin CA certificate (proxied Cloudflare names). @default `names` */
+  /** cloudflare-origin: names for the Origin CA certificate (proxied Cloudflare names); without it the certificate covers `names`. */
   readonly originHostnames?: readonly string[];
   /** cloudflare-origin: key type, ECDSA P-256 (origin-ecc) or RSA 2048 (origin-rsa). @default "origin-ecc" */
   readonly originRequestType?: "origin-ecc" | "origin-rsa";

@@ -1,5 +1,5 @@
 // Every component argument and output is documented: each property of an exported interface (or
-// of an exported object type) in components/*.ts and berth.ts, and each public property of an
+// of an exported object type) in components/*.ts, components/render/settings.ts, wiring/*.ts and berth.ts, and each public property of an
 // exported class (a component's outputs), carries a JSDoc comment with text, not only tags.
 //
 // `@default` is kept honest with a heuristic: a default belongs on an argument only when the
@@ -19,7 +19,9 @@ const ROOT = path.resolve(__dirname, "../..");
 /** The files whose exported types are the components' contract. */
 function checkedFiles(): string[] {
   const components = fs.readdirSync(path.join(ROOT, "components")).filter((f) => f.endsWith(".ts")).map((f) => `components/${f}`);
-  return [...components.sort(), "berth.ts"];
+  // The settings the host layer reads are a contract of the same kind, and so are the wiring mappers' inputs.
+  const wiring = fs.readdirSync(path.join(ROOT, "wiring")).filter((f) => f.endsWith(".ts")).map((f) => `wiring/${f}`);
+  return [...components.sort(), "components/render/settings.ts", ...wiring.sort(), "berth.ts"];
 }
 
 const isExported = (node: ts.Node): boolean => ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
