@@ -1,7 +1,7 @@
 // The host commands (components/render/hostCommands.ts) as exact strings, the way Kamal's
 // test/commands/app_test.rb pins its commands: a changed character here is a changed resource input
-// (and a re-run step) on the host. Then the quoting rule: edge cases, a property checked against
-// real bash, and a guard that keeps command text and quoting helpers out of the other components.
+// (and a re-run step) on the host. Then the quoting rule: edge cases, a pure POSIX splitter and real bash
+// reading quoted strings back (fast-check), and a guard that keeps command text and quoting helpers out of the other components.
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -124,6 +124,55 @@ describe("quoting", () => {
     expect(singleQuote("it's")).toBe("'it'\\''s'");
     expect(shellJoin(["certbot", "certonly", "-d", "a.example.com", "--email", "o'neil@example.com"])).toBe("certbot certonly -d a.example.com --email 'o'\\''neil@example.com'");
     expect(shellJoin([])).toBe("");
+  });
+
+  // A tiny POSIX word splitter for what the rule emits: blanks separate words, '...' is literal,
+  // \x outside quotes is x, and any other character a shell treats specially is an error (it
+  // would mean the rule let one through bare).
+  const splitWords = (line: string): string[] => {
+    const words: string[] = [];
+    let word: string | undefined;
+    for (let i = 0; i < line.length; i++) {
+      const c = line[i];
+      if (c === " ") {
+        if (word !== undefined) words.push(word);
+        word = undefined;
+      } else if (c === "'") {
+        const end = line.indexOf("'", i + 1);
+        if (end < 0) throw new Error(`unterminated quote in ${JSON.stringify(line)}`);
+        word = (word ?? "") + line.slice(i + 1, end);
+        i = end;
+      } else if (c === "\\" && i + 1 < line.length) {
+        word = (word ?? "") + line[++i];
+      } else if (/[A-Za-z0-9_@%+=:,./-]/.test(c)) {
+        word = (word ?? "") + c;
+      } else {
+        throw new Error(`bare special character ${JSON.stringify(c)} in ${JSON.stringify(line)}`);
+      }
+    }
+    if (word !== undefined) words.push(word);
+    return words;
+  };
+
+  it("the test's POSIX splitter reads quoting as a shell does", () => {
+    expect(splitWords("a 'b c' 'd'\\''e'")).toEqual(["a", "b c", "d'e"]);
+    expect(splitWords("'' x")).toEqual(["", "x"]);
+    expect(() => splitWords("a $b")).toThrow(/bare special/);
+    expect(() => splitWords("'open")).toThrow(/unterminated/);
+  });
+
+  // Safe and special characters weighted in among arbitrary code points, so short all-safe words
+  // (left bare) and words with one special character (quoted) both come up often.
+  const anyText = fc.string({ unit: fc.oneof(fc.constantFrom(..."aZ09_@%+=:,./-"), fc.constantFrom(..."'\"\\$`\n\t !*?~#;&|<>(){}[]"), fc.string({ unit: "binary", minLength: 1, maxLength: 1 })), maxLength: 12 });
+
+  it("shellQuote, singleQuote and shellJoin round-trip through a POSIX splitter (pure, any string)", () => {
+    fc.assert(fc.property(anyText, (s) => {
+      expect(splitWords(shellQuote(s))).toEqual([s]);
+      expect(splitWords(singleQuote(s))).toEqual([s]);
+    }), { numRuns: 500 });
+    fc.assert(fc.property(fc.array(anyText, { maxLength: 6 }), (words) => {
+      expect(splitWords(shellJoin(words))).toEqual(words);
+    }), { numRuns: 500 });
   });
 
   // Shell-special characters weighted in among arbitrary code points (NUL cannot be in an argument).
