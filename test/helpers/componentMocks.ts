@@ -1,9 +1,9 @@
 // A harness for testing one component on its own under Pulumi's PUBLIC mock API
 // (`pulumi.runtime.setMocks`), the way pulumi-awsx and aws-cdk test their constructs: build the
 // component with chosen args, then look at the resources it registered and the outputs it exposes.
-// It does not use the offline engine (offline/) or sdk/internals.ts: no recorded URNs or resource
-// options, only what the public API shows (MockResourceArgs, and a `transformations` option that
-// sees each child's parent).
+// It does not use the offline engine (offline/) or sdk/internals.ts: no recorded URNs, only what
+// the public API shows (MockResourceArgs, and a `transformations` option that sees each child's
+// parent and the few resource options a test asks about: dependsOn, provider, deleteBeforeReplace).
 //
 // Sharing a worker with the offline engine (vitest.config.mts: isolate false): `setMocks` resets
 // the runtime's settings (monitor, project, stack, stack resource) every time it is called, and
@@ -27,6 +27,15 @@ export interface Registered {
   readonly parent: string | undefined;
   /** True for a provider-managed (custom) resource, false for a component. */
   readonly custom: boolean;
+  /**
+   * Logical names of the resources in its `dependsOn` option, in order; "?" for one these mocks did
+   * not see constructed (made without `opts`) or given as an Output.
+   */
+  readonly dependsOn: string[];
+  /** Logical name of its explicit `provider` option, if any. */
+  readonly provider: string | undefined;
+  /** Its `deleteBeforeReplace` option. */
+  readonly deleteBeforeReplace: boolean;
 }
 
 /** One provider function call (invoke). */
@@ -55,6 +64,13 @@ export const FAKE_ZONES = ["us-east-1a", "us-east-1b", "us-east-1c"];
 
 const fakePem = (label: string, name: string): string => `-----BEGIN ${label}-----\nFAKE-${name}\n-----END ${label}-----\n`;
 
+/** validityEndTime of every fake tls.LocallySignedCert (RFC 3339, as the tls provider reports it). */
+export const FAKE_SIGNED_CERT_END = "2027-01-01T00:00:00Z";
+/** validityEndTime of every fake tls.SelfSignedCert (a CA: later than the certificates it signs). */
+export const FAKE_SELF_SIGNED_CERT_END = "2036-01-01T00:00:00Z";
+/** expiresOn of every fake cloudflare.OriginCaCertificate, in Cloudflare's own format. */
+export const FAKE_ORIGIN_CERT_EXPIRES_ON = "2041-11-14 06:44:30 +0000 UTC";
+
 /** Plausible outputs of the resources the components in test/unit/components/ create. */
 const RESOURCES: Record<string, FakeState> = {
   "aws:cloudwatch/logGroup:LogGroup": (_n, i) => ({ state: { arn: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${String(i.name)}:*` } }),
@@ -71,9 +87,11 @@ const RESOURCES: Record<string, FakeState> = {
   "tls:index/privateKey:PrivateKey": (n, i) => ({
     state: { publicKeyOpenssh: `${fakePublicKey(n, i.algorithm === "RSA" ? "RSA" : "ED25519")}\n`, privateKeyOpenssh: fakePem("OPENSSH PRIVATE KEY", n), privateKeyPem: fakePem("PRIVATE KEY", n) },
   }),
-  "tls:index/selfSignedCert:SelfSignedCert": (n) => ({ state: { certPem: fakePem("CERTIFICATE", n) } }),
-  "tls:index/locallySignedCert:LocallySignedCert": (n) => ({ state: { certPem: fakePem("CERTIFICATE", n) } }),
+  "tls:index/selfSignedCert:SelfSignedCert": (n) => ({ state: { certPem: fakePem("CERTIFICATE", n), validityEndTime: FAKE_SELF_SIGNED_CERT_END } }),
+  "tls:index/locallySignedCert:LocallySignedCert": (n) => ({ state: { certPem: fakePem("CERTIFICATE", n), validityEndTime: FAKE_SIGNED_CERT_END } }),
   "tls:index/certRequest:CertRequest": (n) => ({ state: { certRequestPem: fakePem("CERTIFICATE REQUEST", n) } }),
+  "cloudflare:index/originCaCertificate:OriginCaCertificate": (n) => ({ state: { certificate: fakePem("CERTIFICATE", n), expiresOn: FAKE_ORIGIN_CERT_EXPIRES_ON } }),
+  "docker:index/remoteImage:RemoteImage": (_n, i) => ({ state: { imageId: `sha256:fake-${String(i.name)}` } }),
 };
 
 /** Plausible answers of the invokes those components make. */
@@ -112,6 +130,7 @@ export async function mockComponents(options: MockOptions = {}): Promise<Compone
   const resources: Registered[] = [];
   const invokes: Invoked[] = [];
   const parents = new Map<string, string | undefined>();
+  const recorded = new Map<string, Pick<Registered, "dependsOn" | "provider" | "deleteBeforeReplace">>();
   const names = new WeakMap<pulumi.Resource, string>();
   const answers = { ...RESOURCES, ...options.resources };
   const calls = { ...INVOKES, ...options.invokes };
@@ -119,7 +138,8 @@ export async function mockComponents(options: MockOptions = {}): Promise<Compone
   await pulumi.runtime.setMocks({
     newResource(args) {
       const inputs = args.inputs as Record<string, unknown>;
-      resources.push({ type: args.type, name: args.name, inputs, parent: parents.get(`${args.type}::${args.name}`), custom: args.custom ?? true });
+      const key = `${args.type}::${args.name}`;
+      resources.push({ type: args.type, name: args.name, inputs, parent: parents.get(key), custom: args.custom ?? true, ...(recorded.get(key) ?? { dependsOn: [], provider: undefined, deleteBeforeReplace: false }) });
       const answer = answers[args.type]?.(args.name, inputs) ?? {};
       return { id: answer.id ?? `${args.name}-id`, state: { ...inputs, ...answer.state } };
     },
@@ -132,9 +152,17 @@ export async function mockComponents(options: MockOptions = {}): Promise<Compone
     },
   }, "berth", "test", options.preview ?? false);
 
+  const nameOf = (r: unknown): string => (pulumi.Resource.isInstance(r) ? names.get(r) ?? "?" : "?");
   const record: pulumi.ResourceTransformation = (a) => {
     names.set(a.resource, a.name);
-    parents.set(`${a.type}::${a.name}`, a.opts.parent ? names.get(a.opts.parent) : undefined);
+    const key = `${a.type}::${a.name}`;
+    parents.set(key, a.opts.parent ? names.get(a.opts.parent) : undefined);
+    const deps = a.opts.dependsOn;
+    recorded.set(key, {
+      dependsOn: (deps === undefined ? [] : Array.isArray(deps) ? deps : [deps]).map(nameOf),
+      provider: a.opts.provider ? nameOf(a.opts.provider) : undefined,
+      deleteBeforeReplace: (a.opts as pulumi.CustomResourceOptions).deleteBeforeReplace ?? false,
+    });
     return undefined;
   };
 
