@@ -11,6 +11,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { RemoteFiles, type HostTarget } from "./remoteFiles";
 import { deployToolingAfter, deployToolingFiles, registryAddress, renderRegistryAuth, type DeployConfig } from "./render/deploy";
 import { HOST_PATHS, type HostFile } from "./render/paths";
+import { resourceProblem, tiedTo } from "./resourceErrors";
 
 /** The deploy program that runs on the host (also installed by the local rehearsal). */
 export const DEPLOY_PROGRAM = path.resolve(__dirname, "../host/berth-deploy");
@@ -35,15 +36,17 @@ export class DeployTooling extends pulumi.ComponentResource {
   constructor(name: string, args: DeployToolingArgs, opts?: pulumi.ComponentResourceOptions) {
     super("berth:deploy:DeployTooling", name, {}, opts);
     const { config } = args;
+    // The host pulls from the registry with this login: without it every deploy would fail at the pull.
+    if (config.registry.enabled && !args.registryPassword) throw resourceProblem("the registry is enabled but no registry password was given for the host's pulls", this);
     const auth = config.registry.enabled && args.registryPassword ? new RemoteFiles(`${name}-auth`, {
       target: args.target,
-      files: args.registryPassword.apply((password): HostFile[] => [{
+      files: args.registryPassword.apply((password): HostFile[] => tiedTo(this, () => [{
         path: HOST_PATHS.deployDockerConfig,
         mode: 0o600,
         secret: true,
         usedBy: [],
         content: renderRegistryAuth(registryAddress(config), config.registry.username, password),
-      }]),
+      }])),
       secret: true,
       bundle: { mode: "install" },
     }, { parent: this, dependsOn: args.dependsOn }) : undefined;
@@ -51,9 +54,9 @@ export class DeployTooling extends pulumi.ComponentResource {
     const program = fs.readFileSync(DEPLOY_PROGRAM, "utf8");
     const files = new RemoteFiles(`${name}-files`, {
       target: args.target,
-      files: pulumi.output(args.deployPublicKey).apply((key) => deployToolingFiles({ config, program, deployPublicKey: key })),
+      files: pulumi.output(args.deployPublicKey).apply((key) => tiedTo(this, () => deployToolingFiles({ config, program, deployPublicKey: key }))),
       secret: false,
-      bundle: { mode: "install", after: deployToolingAfter(config) },
+      bundle: { mode: "install", after: tiedTo(this, () => deployToolingAfter(config)) },
     }, { parent: this, dependsOn: [...args.dependsOn, ...(auth ? [auth.command] : [])] });
     this.applied = files.command;
     this.registerOutputs({});

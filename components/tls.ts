@@ -12,7 +12,7 @@ import * as tls from "@pulumi/tls";
 import { chainExpiry, toIsoInstant, type TlsMode } from "../lib/certificates";
 import { letsEncryptPlan, renderCertbotCommand, renderDeployHook } from "./render/certbot";
 import type { Naming } from "../lib/naming";
-import { resourceProblem } from "./resourceErrors";
+import { resourceProblem, tiedTo } from "./resourceErrors";
 
 /** Lifetime of the self-signed CA: long, because every client that trusts it must be updated when it changes. */
 export const CA_VALIDITY_HOURS = 10 * 365 * 24;
@@ -178,13 +178,17 @@ export class Tls extends pulumi.ComponentResource {
         }
         // The certificate is public; only the key stays secret.
         this.served = { kind: "files", certPem: pulumi.output(args.providedCertificate), keyPem: pulumi.secret(args.providedPrivateKey) };
-        this.expiry = pulumi.output(chainExpiry(args.providedCertificate));
+        const chain = args.providedCertificate;
+        this.expiry = pulumi.output(tiedTo(this, () => chainExpiry(chain)));
         break;
       }
       case "letsencrypt": {
         if (!args.email) throw resourceProblem("mode letsencrypt needs an ACME account e-mail: set berth:tls.email", this);
-        const plan = letsEncryptPlan(args.names, args.email, args.staging ?? false);
-        this.served = { kind: "certbot", plan: { command: renderCertbotCommand(plan), deployHook: renderDeployHook(), hookPath: plan.deployHookPath, names: this.names } };
+        const email = args.email;
+        this.served = tiedTo(this, () => {
+          const plan = letsEncryptPlan(args.names, email, args.staging ?? false);
+          return { kind: "certbot", plan: { command: renderCertbotCommand(plan), deployHook: renderDeployHook(), hookPath: plan.deployHookPath, names: this.names } };
+        });
         // certbot obtains the certificate on the host after `pulumi up`, and renews it there every
         // 60 days or so: a date stored now would be wrong or stale, so the output stays empty and
         // the expiry check reads the live certificate instead (tlsRenewal says "certbot").

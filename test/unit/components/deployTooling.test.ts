@@ -10,7 +10,7 @@ import { deployToolingAfter, deployToolingFiles, renderRegistryAuth, type Deploy
 import { enableUnits, installSudoersChecked } from "../../../components/render/hostCommands";
 import { HOST_PATHS } from "../../../components/render/paths";
 import type { AppSettings } from "../../../components/render/settings";
-import { mockComponents, secretOf, valueOf, type ComponentMocks } from "../../helpers/componentMocks";
+import { failure, mockComponents, secretOf, valueOf, type ComponentMocks } from "../../helpers/componentMocks";
 
 const target = { connection: { host: "203.0.113.10", user: "ubuntu", port: 22 }, hostId: "i-0host" };
 const DEPLOY_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFAKEdeploykey ci@berth";
@@ -103,5 +103,16 @@ describe("DeployTooling, registry enabled (full args)", () => {
   });
 });
 
-// DeployTooling has no guard of its own: config/ validates the deploy user, the apps and the
-// registry before the component exists (the renderers throw plain Errors for what it refuses).
+// config/ validates the deploy user, the apps and the registry before the component exists; what
+// still reaches it wrong is refused as a ResourceError of the component, never a bare Error.
+describe("DeployTooling guards", () => {
+  it("refuses an enabled registry without the password the host pulls with", async () => {
+    const err = await failure(() => new DeployTooling("dt", { target, config: enabled, deployPublicKey: DEPLOY_KEY, dependsOn: [] }, m.opts));
+    expect(err.message).toContain("the registry is enabled but no registry password was given");
+  });
+
+  it("ties a renderer's refusal to the component (a deploy key that is not a public key)", async () => {
+    const err = await failure(() => new DeployTooling("dt", { ...minimal, deployPublicKey: "-----BEGIN OPENSSH PRIVATE KEY-----" }, m.opts));
+    expect(err.message.length).toBeGreaterThan(0);
+  });
+});

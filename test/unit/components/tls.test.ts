@@ -225,6 +225,13 @@ describe("Tls guards", () => {
     }
   });
 
+  it("ties a renderer's refusal to the component: letsencrypt without a name, provided with a certificate that does not parse", async () => {
+    const le = await failure(() => new Tls("tls", { ...base, mode: "letsencrypt", names: [], email: "ops@example.com" }, m.opts));
+    expect(le.message).toContain("letsencrypt needs at least one served name");
+    const bad = await failure(() => new Tls("tls2", { ...base, mode: "provided", providedCertificate: "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n", providedPrivateKey: "k" }, m.opts));
+    expect(bad.message.length).toBeGreaterThan(0);
+  });
+
   it("refuses letsencrypt without an ACME e-mail", async () => {
     for (const email of [undefined, ""]) {
       const err = await failure(() => new Tls("tls", { ...base, mode: "letsencrypt", names: NAMES, email }, m.opts));
