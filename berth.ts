@@ -14,8 +14,20 @@ import { Network } from "./components/network";
 import { RegistryStorage } from "./components/registryStorage";
 import { Tls } from "./components/tls";
 import {
-  awsProviderArgs, configOutputs, databaseArgs, dnsArgs, firewallArgs, hostArgs, hostServicesArgs, networkArgs, realIpNames,
-  registryLoginInput, registryStorageArgs, registryStorageEnabled, sshCommandInput, tlsArgs,
+  awsProviderArgs,
+  configOutputs,
+  databaseArgs,
+  dnsArgs,
+  firewallArgs,
+  hostArgs,
+  hostServicesArgs,
+  networkArgs,
+  realIpNames,
+  registryLoginInput,
+  registryStorageArgs,
+  registryStorageEnabled,
+  sshCommandInput,
+  tlsArgs,
 } from "./wiring/args";
 import { cloudflareIpRanges } from "./wiring/lookups";
 import { auditLogGroups, registryLoginCommand, registryUrl, sshCommand } from "./wiring/outputs";
@@ -172,7 +184,9 @@ export function berth(options: BerthOptions = {}): BerthOutputs {
     registryUrl: services.registryHost.apply(registryUrl),
     registryUsername: services.registryUsername,
     registryPassword: services.registryPassword,
-    registryLoginCommand: services.registryHost.apply((host) => registryLoginCommand({ ...registryLoginInput(cfg), host, username: services.registryUsername })),
+    registryLoginCommand: services.registryHost.apply((host) =>
+      registryLoginCommand({ ...registryLoginInput(cfg), host, username: services.registryUsername }),
+    ),
     proxyBasicAuth: services.extraHostLogins,
     registryBucket: registryStorage ? registryStorage.bucketName : pulumi.output(""),
     auditLogGroups: pulumi.all([network.flowLogGroup, database.logGroups]).apply(([flow, db]) => auditLogGroups(flow, db)),

@@ -22,8 +22,18 @@ async function bench(stack: string): Promise<void> {
     for (let i = 0; i < runs; i++) {
       const image = await writeOciImage(path.join(dir, `image-${i}`), "v1", megabytes * 1024 * 1024);
       const t0 = process.hrtime.bigint();
-      const r = await skopeo(["copy", "--dest-creds", `${endpoints.username}:${password}`, "--dest-cert-dir", certs,
-        `oci:${image.dir}:v1`, `docker://${endpoints.registry}/bench/${stack}:run${i}`], 600_000);
+      const r = await skopeo(
+        [
+          "copy",
+          "--dest-creds",
+          `${endpoints.username}:${password}`,
+          "--dest-cert-dir",
+          certs,
+          `oci:${image.dir}:v1`,
+          `docker://${endpoints.registry}/bench/${stack}:run${i}`,
+        ],
+        600_000,
+      );
       const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
       if (r.code !== 0) throw new Error(`push failed: ${r.stderr}`);
       rates.push(megabytes / seconds);
@@ -32,7 +42,9 @@ async function bench(stack: string): Promise<void> {
     }
     rates.sort((a, b) => a - b);
     const via = stack === "prod" ? "through nginx" : "direct to the registry";
-    console.log(`push ${stack} (${via}): median ${rates[Math.floor(rates.length / 2)].toFixed(0)} MB/s, min ${rates[0].toFixed(0)} MB/s, ${megabytes} MB layer, ${runs} runs`);
+    console.log(
+      `push ${stack} (${via}): median ${rates[Math.floor(rates.length / 2)].toFixed(0)} MB/s, min ${rates[0].toFixed(0)} MB/s, ${megabytes} MB layer, ${runs} runs`,
+    );
   } finally {
     await down(dir).catch(() => undefined);
     fs.rmSync(dir, { recursive: true, force: true });
@@ -41,4 +53,7 @@ async function bench(stack: string): Promise<void> {
 
 (async () => {
   for (const stack of ["prod", "dev"]) await bench(stack);
-})().catch((e: unknown) => { console.error(e); process.exitCode = 1; });
+})().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});

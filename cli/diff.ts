@@ -30,12 +30,21 @@ function git(args: string[], cwd: string): string {
   return r.stdout.trim();
 }
 
-interface Child { code: number; stdout: string; stderr: string }
+interface Child {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 function runPlan(dir: string, args: string[], key: string): Promise<Child> {
   return new Promise((resolve, reject) => {
-    const child = spawn(path.join(PROJECT_DIR, "node_modules/.bin/tsx"), ["cli/plan.ts", ...args], { cwd: dir, env: { ...process.env, [DIGEST_KEY_ENV]: key }, stdio: ["ignore", "pipe", "pipe"] });
-    const out: Buffer[] = [], err: Buffer[] = [];
+    const child = spawn(path.join(PROJECT_DIR, "node_modules/.bin/tsx"), ["cli/plan.ts", ...args], {
+      cwd: dir,
+      env: { ...process.env, [DIGEST_KEY_ENV]: key },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const out: Buffer[] = [],
+      err: Buffer[] = [];
     child.stdout.on("data", (d: Buffer) => out.push(d));
     child.stderr.on("data", (d: Buffer) => err.push(d));
     child.on("error", reject);
@@ -81,10 +90,7 @@ export async function planDiff(req: DiffRequest, projectDir: string = PROJECT_DI
     if (!fs.existsSync(path.join(oldDir, "node_modules"))) fs.symlinkSync(path.join(projectDir, "node_modules"), path.join(oldDir, "node_modules"), "dir");
     // One key for both plans, drawn for this comparison only and never written anywhere.
     const key = randomBytes(32).toString("hex");
-    const [before, after] = await Promise.all([
-      snapshotAt(oldDir, req.stack, key, req.ref),
-      snapshotAt(projectDir, req.stack, key, "the working tree"),
-    ]);
+    const [before, after] = await Promise.all([snapshotAt(oldDir, req.stack, key, req.ref), snapshotAt(projectDir, req.stack, key, "the working tree")]);
     if (after.resources.length === 0) throw new DiffError(`stack ${req.stack} does not exist in the working tree`);
     const diff = diffSnapshots(before, after, stackConfig(oldDir, req.stack), stackConfig(projectDir, req.stack));
     return renderDiff(diff, { format: req.format, before: `${req.ref} (${commit.slice(0, 7)})`, after: "working tree" });

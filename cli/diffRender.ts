@@ -65,20 +65,29 @@ function patches(d: PlanDiff): string[] {
 
 function notes(d: PlanDiff): string[] {
   const out: string[] = [];
-  if (d.uncomparableSecrets > 0) out.push(`${d.uncomparableSecrets} secret value(s) could not be compared: the plan at the older revision carries no secret digests.`);
-  if (d.oldPlanWithoutOptions) out.push("The plan at the older revision records no resource options; replacements follow the providers' rules and the current options.");
+  if (d.uncomparableSecrets > 0)
+    out.push(`${d.uncomparableSecrets} secret value(s) could not be compared: the plan at the older revision carries no secret digests.`);
+  if (d.oldPlanWithoutOptions)
+    out.push("The plan at the older revision records no resource options; replacements follow the providers' rules and the current options.");
   return out;
 }
 
 export function renderText(d: PlanDiff, o: RenderOptions): string {
-  const lines: string[] = [`Plan diff of stack "${d.stack}": ${o.before} -> ${o.after}`, "(offline plans under the mock engine; replacements follow the providers' replace-on-change properties)", ""];
+  const lines: string[] = [
+    `Plan diff of stack "${d.stack}": ${o.before} -> ${o.after}`,
+    "(offline plans under the mock engine; replacements follow the providers' replace-on-change properties)",
+    "",
+  ];
   for (const x of d.dangers) lines.push(`!!! ${x.message}`);
   if (d.dangers.length) lines.push("");
   lines.push(summary(d));
   for (const n of notes(d)) lines.push(`note: ${n}`);
   if (d.config.length) {
     lines.push("", `Config (Pulumi.${d.stack}.yaml):`);
-    for (const c of d.config) lines.push(`  ${c.before === undefined ? "+" : c.after === undefined ? "-" : "~"} ${c.key}: ${c.secret ? `${SECRET} (changed)` : `${formatValue(c.before)} -> ${formatValue(c.after)}`}`);
+    for (const c of d.config)
+      lines.push(
+        `  ${c.before === undefined ? "+" : c.after === undefined ? "-" : "~"} ${c.key}: ${c.secret ? `${SECRET} (changed)` : `${formatValue(c.before)} -> ${formatValue(c.after)}`}`,
+      );
   }
   if (d.resources.length) {
     lines.push("", "Resources:");
@@ -104,7 +113,13 @@ const cell = (s: string): string => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
 const code = (s: string): string => `\`${s.replace(/`/g, "'")}\``;
 
 export function renderMarkdown(d: PlanDiff, o: RenderOptions): string {
-  const out: string[] = [commentMarker(d.stack), `### Plan diff: \`${d.stack}\``, "", `${cell(o.before)} → ${cell(o.after)} (offline plans, no credentials; replacements follow the providers' replace-on-change properties)`, ""];
+  const out: string[] = [
+    commentMarker(d.stack),
+    `### Plan diff: \`${d.stack}\``,
+    "",
+    `${cell(o.before)} → ${cell(o.after)} (offline plans, no credentials; replacements follow the providers' replace-on-change properties)`,
+    "",
+  ];
   if (d.dangers.length) {
     out.push("> [!CAUTION]");
     for (const x of d.dangers) out.push(`> **${cell(x.message)}**`);
@@ -114,7 +129,10 @@ export function renderMarkdown(d: PlanDiff, o: RenderOptions): string {
   for (const n of notes(d)) out.push(`> ${n}`, "");
   if (d.config.length) {
     out.push(`**Config** (\`Pulumi.${d.stack}.yaml\`)`, "", "| key | before | after |", "|---|---|---|");
-    for (const c of d.config) out.push(`| ${code(c.key)} | ${c.before === undefined ? "" : code(formatValue(c.before))} | ${c.after === undefined ? "" : code(c.secret ? `${SECRET} (changed)` : formatValue(c.after))} |`);
+    for (const c of d.config)
+      out.push(
+        `| ${code(c.key)} | ${c.before === undefined ? "" : code(formatValue(c.before))} | ${c.after === undefined ? "" : code(c.secret ? `${SECRET} (changed)` : formatValue(c.after))} |`,
+      );
     out.push("");
   }
   if (d.resources.length) {

@@ -15,7 +15,8 @@ const end = (stack: string): string => `<!-- /diagram:${stack} -->`;
 
 /** The README with the block of `stack` replaced by `diagram`; throws when the markers are missing. */
 export function withDiagram(readme: string, stack: string, diagram: string): string {
-  const a = readme.indexOf(begin(stack)), b = readme.indexOf(end(stack));
+  const a = readme.indexOf(begin(stack)),
+    b = readme.indexOf(end(stack));
   if (a < 0 || b < a) throw new Error(`README.md has no diagram block for ${stack}: add the lines\n${begin(stack)}\n${end(stack)}`);
   return `${readme.slice(0, a)}${begin(stack)}\n\`\`\`mermaid\n${diagram.trimEnd()}\n\`\`\`\n${readme.slice(b)}`;
 }
@@ -44,5 +45,13 @@ async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e: unknown) => { process.stderr.write(`${(e as Error).stack ?? String(e)}\n`); process.exitCode = 2; });
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
+      process.exitCode = 2;
+    },
+  );
 }

@@ -30,7 +30,10 @@ function parseArgs(argv: readonly string[]): Args {
     const a = argv[i];
     if (a.startsWith("--")) {
       const eq = a.indexOf("=");
-      if (eq < 0 && BOOLEAN_FLAGS.has(a.slice(2))) { flags.set(a.slice(2), "true"); continue; }
+      if (eq < 0 && BOOLEAN_FLAGS.has(a.slice(2))) {
+        flags.set(a.slice(2), "true");
+        continue;
+      }
       const [k, v] = eq >= 0 ? [a.slice(2, eq), a.slice(eq + 1)] : [a.slice(2), argv[++i]];
       if (v === undefined) throw new Error(`--${k} needs a value\n${USAGE}`);
       flags.set(k, v);
@@ -51,8 +54,13 @@ const DEPLOY_COMMANDS: Readonly<Record<string, number>> = { deploy: 2, rollback:
 
 async function main(argv: readonly string[]): Promise<void> {
   const args = parseArgs(argv);
-  const known = new Set(args.command === "up" ? ["dir", "http-port", "https-port", "registry-port", "ssh-port", "docker-host"]
-    : args.command === "status" ? ["dir", "json"] : ["dir"]);
+  const known = new Set(
+    args.command === "up"
+      ? ["dir", "http-port", "https-port", "registry-port", "ssh-port", "docker-host"]
+      : args.command === "status"
+        ? ["dir", "json"]
+        : ["dir"],
+  );
   for (const k of args.flags.keys()) if (!known.has(k)) throw new Error(`unknown option --${k}\n${USAGE}`);
   const dir = args.flags.get("dir");
   if (args.command === "up") {

@@ -8,7 +8,13 @@ import { nginxRoutes, type NginxSite } from "../lib/nginxRead";
 
 /** The part of the --json plan (plan.ts's PlanJson) the diagram reads. */
 export interface PlanJsonLike {
-  readonly resources: ReadonlyArray<{ readonly type: string; readonly name: string; readonly id: string | null; readonly inputs: unknown; readonly state: unknown }>;
+  readonly resources: ReadonlyArray<{
+    readonly type: string;
+    readonly name: string;
+    readonly id: string | null;
+    readonly inputs: unknown;
+    readonly state: unknown;
+  }>;
 }
 
 type Res = PlanJsonLike["resources"][number];
@@ -32,7 +38,11 @@ const T = {
 
 /** Text safe inside a quoted Mermaid label. */
 function label(s: string): string {
-  return `"${s.replace(/"/g, "#quot;").replace(/\|/g, "#124;").replace(/[<>]/g, (c) => (c === "<" ? "#lt;" : "#gt;")).replace(/\n/g, "<br>")}"`;
+  return `"${s
+    .replace(/"/g, "#quot;")
+    .replace(/\|/g, "#124;")
+    .replace(/[<>]/g, (c) => (c === "<" ? "#lt;" : "#gt;"))
+    .replace(/\n/g, "<br>")}"`;
 }
 
 /** A Mermaid id from any text. */
@@ -48,7 +58,8 @@ const PORT_NAMES: Record<number, string> = { 22: "SSH", 80: "HTTP", 443: "HTTPS"
 function portText(p: Props): string {
   const proto = typeof p.ipProtocol === "string" ? p.ipProtocol : typeof p.ipProtocol === "number" ? String(p.ipProtocol) : "tcp";
   if (proto === "-1") return "all traffic";
-  const from = Number(p.fromPort), to = Number(p.toPort);
+  const from = Number(p.fromPort),
+    to = Number(p.toPort);
   const ports = from === to ? `${from}` : `${from}-${to}`;
   return `${proto} ${ports}${from === to && PORT_NAMES[from] ? ` ${PORT_NAMES[from]}` : ""}`;
 }
@@ -71,7 +82,9 @@ export function renderMermaid(plan: PlanJsonLike): string {
   const hostSubnet = instance ? subnets.find((s) => s.id === props(instance).subnetId) : undefined;
 
   // Host files delivered over SSH: nginx sites and upstreams.
-  const files = of(T.command).flatMap((c) => (typeof (c.inputs as Props).stdin === "string" && isBundle((c.inputs as Props).stdin as string) ? bundleFiles((c.inputs as Props).stdin as string) : []));
+  const files = of(T.command).flatMap((c) =>
+    typeof (c.inputs as Props).stdin === "string" && isBundle((c.inputs as Props).stdin as string) ? bundleFiles((c.inputs as Props).stdin as string) : [],
+  );
   const routes = nginxRoutes(files.filter((f) => f.path.startsWith("/etc/nginx/")));
   const registry = of(T.container).find((c) => /registry/.test(str(props(c).name)));
   const registryImage = of(T.image).find((i) => /^registry:/.test(str(props(i).name)));
@@ -80,7 +93,10 @@ export function renderMermaid(plan: PlanJsonLike): string {
   // Outside the VPC: who connects, by source CIDR.
   const sources = new Map<string, string>();
   const source = (cidr: string): string => {
-    if (WORLD.has(cidr)) { sources.set("internet", `  internet((${label("Internet")}))`); return "internet"; }
+    if (WORLD.has(cidr)) {
+      sources.set("internet", `  internet((${label("Internet")}))`);
+      return "internet";
+    }
     const id = nid("net", cidr);
     sources.set(id, `  ${id}((${label(`admin ${cidr}`)}))`);
     return id;
@@ -91,7 +107,7 @@ export function renderMermaid(plan: PlanJsonLike): string {
   for (const rule of of(T.ingress)) {
     const p = props(rule);
     const cidr = str(p.cidrIpv4 || p.cidrIpv6);
-    const target = rule.inputs && (p.securityGroupId === dbSg?.id) ? "db" : p.securityGroupId === hostSg?.id ? "eip" : undefined;
+    const target = rule.inputs && p.securityGroupId === dbSg?.id ? "db" : p.securityGroupId === hostSg?.id ? "eip" : undefined;
     if (!target || !cidr) continue;
     const from = target === "db" ? "hostip" : source(cidr);
     const key = `${from} ${target}`;
@@ -105,8 +121,11 @@ export function renderMermaid(plan: PlanJsonLike): string {
   const zones = new Map<string, Array<{ r: Res; provider: string }>>();
   for (const x of records) {
     const name = str(props(x.r).name);
-    const zone = of(T.zone).map((z) => str(props(z).name)).filter((z) => name === z || name.endsWith(`.${z}`)).sort((a, b) => b.length - a.length)[0]
-      ?? name.split(".").slice(-2).join(".");
+    const zone =
+      of(T.zone)
+        .map((z) => str(props(z).name))
+        .filter((z) => name === z || name.endsWith(`.${z}`))
+        .sort((a, b) => b.length - a.length)[0] ?? name.split(".").slice(-2).join(".");
     const key = `${x.provider} ${zone}`;
     zones.set(key, [...(zones.get(key) ?? []), x]);
   }
@@ -141,7 +160,15 @@ export function renderMermaid(plan: PlanJsonLike): string {
       lines.push(`      subgraph host[${label(`EC2 host ${str(props(instance).instanceType)}`)}]`);
       lines.push(`        eip[${label(`Elastic IP ${eip ? str(props(eip).publicIp) : ""}`)}]`);
       lines.push(`        hostip[${label(`private IP ${ip}`)}]`);
-      renderHost(lines, edge, routes.sites, routes.upstreams, registry ? { ports: registryPorts, hostNetwork: props(registry).networkMode === "host", image: registryImage ? str(props(registryImage).name) : "registry" } : undefined);
+      renderHost(
+        lines,
+        edge,
+        routes.sites,
+        routes.upstreams,
+        registry
+          ? { ports: registryPorts, hostNetwork: props(registry).networkMode === "host", image: registryImage ? str(props(registryImage).name) : "registry" }
+          : undefined,
+      );
       lines.push("      end");
     } else {
       lines.push(`      ${nid("spare", s.name)}[${label("no resources")}]`);
@@ -163,8 +190,18 @@ export function renderMermaid(plan: PlanJsonLike): string {
   return `${[...lines, ...edges].join("\n")}\n`;
 }
 
-function renderHost(lines: string[], edge: (a: string, b: string, t?: string, dotted?: boolean) => void, sites: NginxSite[], upstreams: Record<string, string[]>, registry: { ports: Props[]; hostNetwork: boolean; image: string } | undefined): void {
-  const published = (registry?.ports ?? []).map((p) => ({ ip: str(p.ip || "0.0.0.0"), external: Number(p.external ?? p.internal), internal: Number(p.internal) }));
+function renderHost(
+  lines: string[],
+  edge: (a: string, b: string, t?: string, dotted?: boolean) => void,
+  sites: NginxSite[],
+  upstreams: Record<string, string[]>,
+  registry: { ports: Props[]; hostNetwork: boolean; image: string } | undefined,
+): void {
+  const published = (registry?.ports ?? []).map((p) => ({
+    ip: str(p.ip || "0.0.0.0"),
+    external: Number(p.external ?? p.internal),
+    internal: Number(p.internal),
+  }));
   const registryAddr = new Set(published.map((p) => `${p.ip}:${p.external}`));
   if (registry) {
     const where = registry.hostNetwork ? "host network" : published.map((p) => `${p.ip}:${p.external}`).join(", ");

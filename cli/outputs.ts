@@ -33,12 +33,22 @@ export function outputsValidator(schema: Record<string, unknown> = loadOutputsSc
   addFormats(ajv);
   ajv.addKeyword({ keyword: "x-secret", schemaType: "boolean" });
   const validate = ajv.compile(schema);
-  return (values) => (validate(values) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || "(outputs)"} ${e.message ?? "is invalid"}${e.params && "additionalProperty" in e.params ? `: ${String(e.params.additionalProperty)}` : ""}`));
+  return (values) =>
+    validate(values)
+      ? []
+      : (validate.errors ?? []).map(
+          (e) =>
+            `${e.instancePath || "(outputs)"} ${e.message ?? "is invalid"}${e.params && "additionalProperty" in e.params ? `: ${String(e.params.additionalProperty)}` : ""}`,
+        );
 }
 
 /** Names the schema marks secret. */
 export function secretOutputNames(schema: OutputsSchema = loadOutputsSchema()): Set<string> {
-  return new Set(Object.entries(schema.properties).filter(([, p]) => p["x-secret"]).map(([n]) => n));
+  return new Set(
+    Object.entries(schema.properties)
+      .filter(([, p]) => p["x-secret"])
+      .map(([n]) => n),
+  );
 }
 
 /** registryHost -> REGISTRY_HOST. */
@@ -58,7 +68,13 @@ export interface Rendered {
 }
 
 /** Renders the outputs; secret ones only with showSecrets. Pure: the caller does the I/O. */
-export function renderOutputs(values: OutputValues, secrets: ReadonlySet<string>, format: OutputsFormat, showSecrets: boolean, delimiterSeed = "BERTH"): Rendered {
+export function renderOutputs(
+  values: OutputValues,
+  secrets: ReadonlySet<string>,
+  format: OutputsFormat,
+  showSecrets: boolean,
+  delimiterSeed = "BERTH",
+): Rendered {
   const names = Object.keys(values).sort();
   const omitted = names.filter((n) => secrets.has(n) && !showSecrets);
   const shown = names.filter((n) => !omitted.includes(n));
@@ -69,7 +85,14 @@ export function renderOutputs(values: OutputValues, secrets: ReadonlySet<string>
       return { stdout: shown.map((n) => `${envName(n)}=${shellQuote(text(values[n]))}\n`).join(""), omitted };
     case "github": {
       // Masks: one per line of each secret, since the runner matches log lines one at a time.
-      const masks = shown.filter((n) => secrets.has(n)).flatMap((n) => text(values[n]).split("\n").map((l) => l.trim()).filter((l) => l.length >= 4))
+      const masks = shown
+        .filter((n) => secrets.has(n))
+        .flatMap((n) =>
+          text(values[n])
+            .split("\n")
+            .map((l) => l.trim())
+            .filter((l) => l.length >= 4),
+        )
         .map((l) => `::add-mask::${l}\n`);
       const lines = shown.map((n) => {
         const v = text(values[n]);
@@ -155,7 +178,14 @@ export async function main(argv: readonly string[], io: OutputsIo = PROCESS_IO):
   const rest = args.filter((a) => a !== "--show-secrets" && a !== "--stdin");
   const bad = rest.filter((a) => a.startsWith("--"));
   const days = within === undefined ? undefined : Number(within);
-  if (rest.length - bad.length !== 1 || bad.length > 0 || format === null || !["env", "json", "github"].includes(format) || within === null || (days !== undefined && !(days > 0))) {
+  if (
+    rest.length - bad.length !== 1 ||
+    bad.length > 0 ||
+    format === null ||
+    !["env", "json", "github"].includes(format) ||
+    within === null ||
+    (days !== undefined && !(days > 0))
+  ) {
     io.stderr(USAGE);
     return 64;
   }
@@ -200,10 +230,21 @@ export async function main(argv: readonly string[], io: OutputsIo = PROCESS_IO):
     else io.stdout(out.githubOutput);
   }
   const left = [...new Set([...out.omitted, ...redacted])];
-  if (left.length > 0) io.stderr(`outputs: left out ${left.length} secret output(s) (${left.join(", ")}): ${redacted.length > 0 ? "the input had them redacted; pipe `pulumi stack output --json --show-secrets` and " : ""}pass --show-secrets to print them\n`);
+  if (left.length > 0)
+    io.stderr(
+      `outputs: left out ${left.length} secret output(s) (${left.join(", ")}): ${redacted.length > 0 ? "the input had them redacted; pipe `pulumi stack output --json --show-secrets` and " : ""}pass --show-secrets to print them\n`,
+    );
   return 0;
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e: unknown) => { process.stderr.write(`${(e as Error).stack ?? String(e)}\n`); process.exitCode = 2; });
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
+      process.exitCode = 2;
+    },
+  );
 }

@@ -44,7 +44,18 @@ const KEY_FIELDS: Record<string, string[]> = {
   "aws:ec2/instance:Instance": ["instanceType", "ami", "privateIp", "metadataOptions", "rootBlockDevice"],
   "aws:ec2/eip:Eip": ["publicIp"],
   "aws:ec2/keyPair:KeyPair": ["keyName"],
-  "aws:rds/instance:Instance": ["identifier", "engineVersion", "instanceClass", "allocatedStorage", "storageEncrypted", "publiclyAccessible", "backupRetentionPeriod", "deletionProtection", "skipFinalSnapshot", "endpoint"],
+  "aws:rds/instance:Instance": [
+    "identifier",
+    "engineVersion",
+    "instanceClass",
+    "allocatedStorage",
+    "storageEncrypted",
+    "publiclyAccessible",
+    "backupRetentionPeriod",
+    "deletionProtection",
+    "skipFinalSnapshot",
+    "endpoint",
+  ],
   "aws:rds/parameterGroup:ParameterGroup": ["family"],
   "aws:route53/zone:Zone": ["name", "nameServers"],
   "aws:route53/record:Record": ["name", "type", "ttl", "records"],
@@ -129,9 +140,19 @@ export async function main(argv: readonly string[], io: PlanIo = PROCESS_IO): Pr
   const positional = args.filter((a) => !a.startsWith("--"));
   const unknown = args.filter((a) => a.startsWith("--") && a !== "--json");
   const format = formatArg ?? (json ? "json" : "text");
-  const missingValue = ["--stack-dir", "--out", "--diff", "--format"].some((f) => given.has(f) && ({ "--stack-dir": stackDir, "--out": out, "--diff": ref, "--format": formatArg } as Record<string, string | undefined>)[f] === undefined);
+  const missingValue = ["--stack-dir", "--out", "--diff", "--format"].some(
+    (f) =>
+      given.has(f) && ({ "--stack-dir": stackDir, "--out": out, "--diff": ref, "--format": formatArg } as Record<string, string | undefined>)[f] === undefined,
+  );
   const formats: readonly string[] = ref !== undefined ? DIFF_FORMATS : PLAN_FORMATS;
-  if (positional.length !== 1 || unknown.length > 0 || missingValue || !formats.includes(format) || (json && format !== "json") || (ref !== undefined && stackDir !== undefined)) {
+  if (
+    positional.length !== 1 ||
+    unknown.length > 0 ||
+    missingValue ||
+    !formats.includes(format) ||
+    (json && format !== "json") ||
+    (ref !== undefined && stackDir !== undefined)
+  ) {
     io.stderr(USAGE);
     return 64;
   }
@@ -163,7 +184,7 @@ export async function main(argv: readonly string[], io: PlanIo = PROCESS_IO): Pr
   } catch (e) {
     const err = e instanceof ConfigError ? e : findConfigError(e);
     const known = (e as { name?: string }).constructor?.name === "DiffError";
-    io.stderr(`${err ? err.message : known ? `plan diff: ${(e as Error).message}` : (e as Error).stack ?? String(e)}\n`);
+    io.stderr(`${err ? err.message : known ? `plan diff: ${(e as Error).message}` : ((e as Error).stack ?? String(e))}\n`);
     return 2;
   }
 }
@@ -182,7 +203,12 @@ function findConfigError(e: unknown): ConfigError | undefined {
 
 if (require.main === module) {
   main(process.argv.slice(2)).then(
-    (code) => { process.exitCode = code; },
-    (e: unknown) => { process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`); process.exitCode = 1; },
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.exitCode = 1;
+    },
   );
 }

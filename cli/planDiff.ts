@@ -78,7 +78,17 @@ export interface PlanDiff {
 const HOST = "aws:ec2/instance:Instance";
 const DATABASE = "aws:rds/instance:Instance";
 /** The database's engine and storage: changes here are flagged even when they update in place. */
-export const DATABASE_ENGINE_STORAGE = ["engine", "engineVersion", "allocatedStorage", "maxAllocatedStorage", "storageType", "storageEncrypted", "iops", "storageThroughput", "kmsKeyId"];
+export const DATABASE_ENGINE_STORAGE = [
+  "engine",
+  "engineVersion",
+  "allocatedStorage",
+  "maxAllocatedStorage",
+  "storageType",
+  "storageEncrypted",
+  "iops",
+  "storageThroughput",
+  "kmsKeyId",
+];
 
 /** Resources with a cloud effect (components and the stack only group them). */
 function counts(r: SnapshotResource): boolean {
@@ -101,7 +111,8 @@ export function leafChanges(before: unknown, after: unknown, path = ""): Array<{
     for (let i = 0; i < Math.max(before.length, after.length); i++) out.push(...leafChanges(before[i], after[i], childPath(path, i)));
     return out;
   }
-  const b = before as Record<string, unknown>, a = after as Record<string, unknown>;
+  const b = before as Record<string, unknown>,
+    a = after as Record<string, unknown>;
   for (const k of [...new Set([...Object.keys(b), ...Object.keys(a)])].sort()) out.push(...leafChanges(b[k], a[k], childPath(path, k)));
   return out;
 }
@@ -135,7 +146,12 @@ function leafStrings(v: unknown, path = "", out: Array<{ path: string; value: st
 }
 
 /** Compares two snapshots of one stack. `configBefore/After` are the stack files' config maps (secure values as `{ secure: ciphertext }`). */
-export function diffSnapshots(before: Snapshot, after: Snapshot, configBefore: Record<string, unknown> = {}, configAfter: Record<string, unknown> = {}): PlanDiff {
+export function diffSnapshots(
+  before: Snapshot,
+  after: Snapshot,
+  configBefore: Record<string, unknown> = {},
+  configAfter: Record<string, unknown> = {},
+): PlanDiff {
   const old = new Map(before.resources.filter(counts).map((r) => [r.urn, r]));
   const now = new Map(after.resources.filter(counts).map((r) => [r.urn, r]));
   const digests = before.digests && after.digests;
@@ -145,8 +161,16 @@ export function diffSnapshots(before: Snapshot, after: Snapshot, configBefore: R
     const changes: PropertyChange[] = [];
     const ignored: string[] = [];
     for (const c of leafChanges(o.inputs, n.inputs)) {
-      if (ignoredBy(c.path, n.options.ignoreChanges)) { ignored.push(c.path); continue; }
-      changes.push({ path: c.path, ...(c.before !== undefined ? { before: c.before } : {}), ...(c.after !== undefined ? { after: c.after } : {}), secret: c.before === SECRET || c.after === SECRET });
+      if (ignoredBy(c.path, n.options.ignoreChanges)) {
+        ignored.push(c.path);
+        continue;
+      }
+      changes.push({
+        path: c.path,
+        ...(c.before !== undefined ? { before: c.before } : {}),
+        ...(c.after !== undefined ? { after: c.after } : {}),
+        secret: c.before === SECRET || c.after === SECRET,
+      });
     }
     // Both sides "[secret]" show no leaf change: compare the digests.
     for (const path of [...new Set([...Object.keys(o.secretDigests), ...Object.keys(n.secretDigests)])]) {
@@ -156,7 +180,11 @@ export function diffSnapshots(before: Snapshot, after: Snapshot, configBefore: R
     }
     if (!digests) {
       // Counted, not listed: without digests on both sides nothing says these changed.
-      const oldSecrets = new Set(leafStrings(o.inputs).filter((x) => x.value === SECRET).map((x) => x.path));
+      const oldSecrets = new Set(
+        leafStrings(o.inputs)
+          .filter((x) => x.value === SECRET)
+          .map((x) => x.path),
+      );
       uncomparable += leafStrings(n.inputs).filter((l) => l.value === SECRET && oldSecrets.has(l.path)).length;
     }
     return { changes: changes.map((c) => (c.secret && c.secretChanged === undefined ? { ...c, secretChanged: true } : c)), ignored };
@@ -186,7 +214,11 @@ export function diffSnapshots(before: Snapshot, after: Snapshot, configBefore: R
   const replaced = new Set<string>();
   for (let grew = true; grew;) {
     grew = false;
-    for (const urn of results.keys()) if (!replaced.has(urn) && isReplaced(urn)) { replaced.add(urn); grew = true; }
+    for (const urn of results.keys())
+      if (!replaced.has(urn) && isReplaced(urn)) {
+        replaced.add(urn);
+        grew = true;
+      }
     for (const urn of replaced) {
       const src = results.get(urn)!;
       const volatile = providerAssigned(src.o);
@@ -206,14 +238,28 @@ export function diffSnapshots(before: Snapshot, after: Snapshot, configBefore: R
   const resources: ResourceChange[] = [];
   let unchanged = 0;
   for (const [urn, n] of now) {
-    if (!old.has(urn)) { resources.push({ action: "add", urn, type: n.type, name: n.name, changes: [] }); continue; }
+    if (!old.has(urn)) {
+      resources.push({ action: "add", urn, type: n.type, name: n.name, changes: [] });
+      continue;
+    }
     const r = results.get(urn)!;
     const changes = r.changes.map((c) => classify(r.n, c)).sort((a, b) => a.path.localeCompare(b.path));
-    if (changes.length === 0 && !replaced.has(urn)) { unchanged++; continue; }
+    if (changes.length === 0 && !replaced.has(urn)) {
+      unchanged++;
+      continue;
+    }
     const custom = REPLACE_RULES[n.type]?.custom?.(r.o.inputs, r.n.inputs);
     const withCustom = custom ? [...changes, { path: "(resource)", secret: false, replaces: `provider schema: ${custom}` }] : changes;
     const action: Action = replaced.has(urn) ? "replace" : "update";
-    resources.push({ action, urn, type: n.type, name: n.name, changes: withCustom, ...(action === "replace" && n.options.deleteBeforeReplace ? { deleteBeforeReplace: true } : {}), ...(r.ignored.length ? { ignored: r.ignored } : {}) });
+    resources.push({
+      action,
+      urn,
+      type: n.type,
+      name: n.name,
+      changes: withCustom,
+      ...(action === "replace" && n.options.deleteBeforeReplace ? { deleteBeforeReplace: true } : {}),
+      ...(r.ignored.length ? { ignored: r.ignored } : {}),
+    });
   }
   for (const [urn, o] of old) if (!now.has(urn)) resources.push({ action: "remove", urn, type: o.type, name: o.name, changes: [] });
   const order: Record<Action, number> = { replace: 0, remove: 1, add: 2, update: 3 };
@@ -235,14 +281,24 @@ export function diffSnapshots(before: Snapshot, after: Snapshot, configBefore: R
 function outputChanges(before: Snapshot, after: Snapshot): PropertyChange[] {
   const out: PropertyChange[] = [];
   for (const name of [...new Set([...Object.keys(before.outputs), ...Object.keys(after.outputs)])].sort()) {
-    const b = before.outputs[name], a = after.outputs[name];
+    const b = before.outputs[name],
+      a = after.outputs[name];
     if (b === SECRET && a === SECRET) {
       if (!(before.digests && after.digests)) continue;
-      const keys = [...new Set([...Object.keys(before.outputSecretDigests), ...Object.keys(after.outputSecretDigests)])].filter((k) => k === name || k.startsWith(`${name}.`) || k.startsWith(`${name}[`));
-      if (keys.some((k) => before.outputSecretDigests[k] !== after.outputSecretDigests[k])) out.push({ path: name, before: SECRET, after: SECRET, secret: true, secretChanged: true });
+      const keys = [...new Set([...Object.keys(before.outputSecretDigests), ...Object.keys(after.outputSecretDigests)])].filter(
+        (k) => k === name || k.startsWith(`${name}.`) || k.startsWith(`${name}[`),
+      );
+      if (keys.some((k) => before.outputSecretDigests[k] !== after.outputSecretDigests[k]))
+        out.push({ path: name, before: SECRET, after: SECRET, secret: true, secretChanged: true });
       continue;
     }
-    for (const c of leafChanges(b, a, name)) out.push({ path: c.path, ...(c.before !== undefined ? { before: c.before } : {}), ...(c.after !== undefined ? { after: c.after } : {}), secret: c.before === SECRET || c.after === SECRET });
+    for (const c of leafChanges(b, a, name))
+      out.push({
+        path: c.path,
+        ...(c.before !== undefined ? { before: c.before } : {}),
+        ...(c.after !== undefined ? { after: c.after } : {}),
+        secret: c.before === SECRET || c.after === SECRET,
+      });
   }
   return out;
 }
@@ -261,7 +317,8 @@ function hasSecure(v: unknown): boolean {
 function configChanges(before: Record<string, unknown>, after: Record<string, unknown>): ConfigChange[] {
   const out: ConfigChange[] = [];
   for (const key of [...new Set([...Object.keys(before), ...Object.keys(after)])].sort()) {
-    const b = before[key], a = after[key];
+    const b = before[key],
+      a = after[key];
     if (JSON.stringify(b) === JSON.stringify(a)) continue;
     // Ciphertext can change without the secret changing (re-encryption): say "secret", never show it.
     const secret = hasSecure(b) || hasSecure(a);
@@ -283,9 +340,11 @@ function hostTexts(r: SnapshotResource, ignoreChanges: readonly string[]): Map<s
 function fileChanges(results: Map<string, { o: SnapshotResource; n: SnapshotResource }>): FileChange[] {
   const out: FileChange[] = [];
   for (const { o, n } of results.values()) {
-    const b = hostTexts(o, n.options.ignoreChanges), a = hostTexts(n, n.options.ignoreChanges);
+    const b = hostTexts(o, n.options.ignoreChanges),
+      a = hostTexts(n, n.options.ignoreChanges);
     for (const path of [...new Set([...b.keys(), ...a.keys()])].sort()) {
-      const before = b.get(path) ?? "", after = a.get(path) ?? "";
+      const before = b.get(path) ?? "",
+        after = a.get(path) ?? "";
       if (before !== after) out.push({ resource: n.name, path, before, after });
     }
   }
@@ -295,17 +354,26 @@ function fileChanges(results: Map<string, { o: SnapshotResource; n: SnapshotReso
 function dangers(resources: readonly ResourceChange[]): Danger[] {
   const out: Danger[] = [];
   const why = (r: ResourceChange): string => {
-    const reasons = r.changes.filter((c) => c.replaces || c.becauseReplaced).map((c) => (c.becauseReplaced ? `${c.path} (from the replaced ${c.becauseReplaced})` : c.path));
+    const reasons = r.changes
+      .filter((c) => c.replaces || c.becauseReplaced)
+      .map((c) => (c.becauseReplaced ? `${c.path} (from the replaced ${c.becauseReplaced})` : c.path));
     return reasons.length ? `: ${[...new Set(reasons)].join(", ")}` : "";
   };
   for (const r of resources) {
-    if (r.type === HOST && r.action === "replace") out.push({ message: `REPLACES THE HOST ${r.name}${why(r)}. A new instance boots from scratch; everything on its disk (images in the registry's data directory) is lost.` });
+    if (r.type === HOST && r.action === "replace")
+      out.push({
+        message: `REPLACES THE HOST ${r.name}${why(r)}. A new instance boots from scratch; everything on its disk (images in the registry's data directory) is lost.`,
+      });
     if (r.type === HOST && r.action === "remove") out.push({ message: `DELETES THE HOST ${r.name}.` });
-    if (r.type === DATABASE && r.action === "replace") out.push({ message: `REPLACES THE DATABASE ${r.name}${why(r)}. The new instance starts empty: restore from a snapshot.` });
+    if (r.type === DATABASE && r.action === "replace")
+      out.push({ message: `REPLACES THE DATABASE ${r.name}${why(r)}. The new instance starts empty: restore from a snapshot.` });
     if (r.type === DATABASE && r.action === "remove") out.push({ message: `DELETES THE DATABASE ${r.name}.` });
     if (r.type === DATABASE && (r.action === "update" || r.action === "replace")) {
       const es = r.changes.filter((c) => DATABASE_ENGINE_STORAGE.some((p) => pathCovered(c.path, p)));
-      if (es.length) out.push({ message: `CHANGES THE DATABASE'S ENGINE OR STORAGE (${r.name}): ${es.map((c) => `${c.path} ${JSON.stringify(c.before)} -> ${JSON.stringify(c.after)}`).join(", ")}.` });
+      if (es.length)
+        out.push({
+          message: `CHANGES THE DATABASE'S ENGINE OR STORAGE (${r.name}): ${es.map((c) => `${c.path} ${JSON.stringify(c.before)} -> ${JSON.stringify(c.after)}`).join(", ")}.`,
+        });
     }
   }
   return out;

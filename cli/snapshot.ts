@@ -47,7 +47,11 @@ export interface Snapshot {
 /** JSON with object keys sorted, so equal values hash equally whatever their key order. */
 export function canonicalJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonicalJson).join(",")}]`;
-  if (v && typeof v === "object") return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`).join(",")}}`;
+  if (v && typeof v === "object")
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`)
+      .join(",")}}`;
   return JSON.stringify(v) ?? "null";
 }
 
@@ -66,7 +70,9 @@ export function childPath(parent: string, key: string | number): string {
 /** Keyed digest of every secret leaf under `v` (the outermost secret of a nested pair counts). */
 export function secretDigests(v: unknown, key: Buffer, path = "", out: Record<string, string> = {}): Record<string, string> {
   if (isSecretValue(v)) {
-    out[path] = createHmac("sha256", key).update(canonicalJson(deepUnwrap(v))).digest("hex");
+    out[path] = createHmac("sha256", key)
+      .update(canonicalJson(deepUnwrap(v)))
+      .digest("hex");
   } else if (Array.isArray(v)) {
     v.forEach((x, i) => secretDigests(x, key, childPath(path, i), out));
   } else if (v && typeof v === "object") {
@@ -83,10 +89,23 @@ export function digestKeyFromEnv(env: NodeJS.ProcessEnv = process.env): Buffer |
   return Buffer.from(hex, "hex");
 }
 
-const NO_OPTIONS: ResourceOptionsRecord = { ignoreChanges: [], protect: false, deleteBeforeReplace: false, replaceOnChanges: [], dependencies: [], propertyDependencies: {}, provider: "" };
+const NO_OPTIONS: ResourceOptionsRecord = {
+  ignoreChanges: [],
+  protect: false,
+  deleteBeforeReplace: false,
+  replaceOnChanges: [],
+  dependencies: [],
+  propertyDependencies: {},
+  provider: "",
+};
 
 /** A snapshot from an older revision's `--json` plan (before `--format snapshot` existed). */
-export function fromPlanJson(plan: { stack: string; project: string; resources: Array<Omit<SnapshotResource, "options" | "secretDigests">>; outputs: unknown }): Snapshot {
+export function fromPlanJson(plan: {
+  stack: string;
+  project: string;
+  resources: Array<Omit<SnapshotResource, "options" | "secretDigests">>;
+  outputs: unknown;
+}): Snapshot {
   return {
     format: "plan-json",
     stack: plan.stack,

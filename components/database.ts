@@ -101,77 +101,105 @@ export class Database extends pulumi.ComponentResource {
     super("berth:database:Database", name, {}, opts);
     const parent = { parent: this };
 
-    const password = args.password !== undefined
-      ? pulumi.secret(args.password)
-      : new random.RandomPassword(`${name}-password`, {
-        length: 32,
-        special: true,
-        overrideSpecial: "!#$%^&*()-_=+[]{}<>?",
-        minLower: 2, minUpper: 2, minNumeric: 2, minSpecial: 1,
-      }, parent).result;
+    const password =
+      args.password !== undefined
+        ? pulumi.secret(args.password)
+        : new random.RandomPassword(
+            `${name}-password`,
+            {
+              length: 32,
+              special: true,
+              overrideSpecial: "!#$%^&*()-_=+[]{}<>?",
+              minLower: 2,
+              minUpper: 2,
+              minNumeric: 2,
+              minSpecial: 1,
+            },
+            parent,
+          ).result;
 
-    const subnetGroup = new aws.rds.SubnetGroup(`${name}-subnets`, {
-      name: physical(args.naming, "db-subnets"),
-      description: "Berth database: the two private database subnets",
-      subnetIds: args.subnetIds,
-      tags: nameTag(physical(args.naming, "db-subnets")),
-    }, parent);
+    const subnetGroup = new aws.rds.SubnetGroup(
+      `${name}-subnets`,
+      {
+        name: physical(args.naming, "db-subnets"),
+        description: "Berth database: the two private database subnets",
+        subnetIds: args.subnetIds,
+        tags: nameTag(physical(args.naming, "db-subnets")),
+      },
+      parent,
+    );
 
-    const utf8mb4 = ["character_set_server", "character_set_client", "character_set_connection", "character_set_database", "character_set_results"]
-      .map((n) => ({ name: n, value: "utf8mb4", applyMethod: "immediate" }));
-    const params = new aws.rds.ParameterGroup(`${name}-params`, {
-      // A prefix: a new engine family replaces the group create-before-delete under a new name.
-      namePrefix: `${physical(args.naming, "db-params")}-`,
-      family: tiedTo(this, () => parameterFamily(args.engineVersion)),
-      description: "Berth database: utf8mb4 everywhere",
-      parameters: [
-        ...utf8mb4,
-        { name: "collation_server", value: "utf8mb4_0900_ai_ci", applyMethod: "immediate" },
-        { name: "collation_connection", value: "utf8mb4_0900_ai_ci", applyMethod: "immediate" },
-        ...logParameters(args.logExports, args.slowQuerySeconds),
-      ],
-      tags: nameTag(physical(args.naming, "db-params")),
-    }, parent);
+    const utf8mb4 = ["character_set_server", "character_set_client", "character_set_connection", "character_set_database", "character_set_results"].map(
+      (n) => ({ name: n, value: "utf8mb4", applyMethod: "immediate" }),
+    );
+    const params = new aws.rds.ParameterGroup(
+      `${name}-params`,
+      {
+        // A prefix: a new engine family replaces the group create-before-delete under a new name.
+        namePrefix: `${physical(args.naming, "db-params")}-`,
+        family: tiedTo(this, () => parameterFamily(args.engineVersion)),
+        description: "Berth database: utf8mb4 everywhere",
+        parameters: [
+          ...utf8mb4,
+          { name: "collation_server", value: "utf8mb4_0900_ai_ci", applyMethod: "immediate" },
+          { name: "collation_connection", value: "utf8mb4_0900_ai_ci", applyMethod: "immediate" },
+          ...logParameters(args.logExports, args.slowQuerySeconds),
+        ],
+        tags: nameTag(physical(args.naming, "db-params")),
+      },
+      parent,
+    );
 
     const identifier = physical(args.naming, "db", NAME_LIMITS.rdsIdentifier);
-    const logGroups = args.logExports.map((log) => new aws.cloudwatch.LogGroup(`${name}-log-${log}`, {
-      name: rdsLogGroupName(identifier, log),
-      retentionInDays: args.logRetentionDays,
-      tags: nameTag(physical(args.naming, `db-log-${log}`)),
-    }, parent));
-    const db = new aws.rds.Instance(`${name}-instance`, {
-      identifier,
-      engine: "mysql",
-      engineVersion: args.engineVersion,
-      // Explicit: RDS's own default enrolls the instance in paid Extended Support.
-      engineLifecycleSupport: args.engineLifecycleSupport,
-      instanceClass: args.instanceClass,
-      allocatedStorage: args.allocatedStorageGiB,
-      maxAllocatedStorage: args.maxAllocatedStorageGiB,
-      storageType: "gp3",
-      storageEncrypted: true,
-      dbName: args.dbName,
-      username: args.username,
-      password,
-      port: args.port,
-      dbSubnetGroupName: subnetGroup.name,
-      parameterGroupName: params.name,
-      vpcSecurityGroupIds: [args.securityGroupId],
-      publiclyAccessible: false,
-      multiAz: args.multiAz,
-      backupRetentionPeriod: args.backupRetentionDays,
-      backupWindow: args.backupWindow,
-      copyTagsToSnapshot: true,
-      deletionProtection: args.deletionProtection,
-      skipFinalSnapshot: args.skipFinalSnapshot,
-      finalSnapshotIdentifier: args.skipFinalSnapshot ? undefined : physical(args.naming, "db-final"),
-      autoMinorVersionUpgrade: true,
-      allowMajorVersionUpgrade: false,
-      applyImmediately: args.applyImmediately,
-      // Updated in place (ModifyDBInstance); never a reason to replace the database.
-      enabledCloudwatchLogsExports: [...args.logExports],
-      tags: nameTag(identifier),
-    }, { parent: this, dependsOn: logGroups });
+    const logGroups = args.logExports.map(
+      (log) =>
+        new aws.cloudwatch.LogGroup(
+          `${name}-log-${log}`,
+          {
+            name: rdsLogGroupName(identifier, log),
+            retentionInDays: args.logRetentionDays,
+            tags: nameTag(physical(args.naming, `db-log-${log}`)),
+          },
+          parent,
+        ),
+    );
+    const db = new aws.rds.Instance(
+      `${name}-instance`,
+      {
+        identifier,
+        engine: "mysql",
+        engineVersion: args.engineVersion,
+        // Explicit: RDS's own default enrolls the instance in paid Extended Support.
+        engineLifecycleSupport: args.engineLifecycleSupport,
+        instanceClass: args.instanceClass,
+        allocatedStorage: args.allocatedStorageGiB,
+        maxAllocatedStorage: args.maxAllocatedStorageGiB,
+        storageType: "gp3",
+        storageEncrypted: true,
+        dbName: args.dbName,
+        username: args.username,
+        password,
+        port: args.port,
+        dbSubnetGroupName: subnetGroup.name,
+        parameterGroupName: params.name,
+        vpcSecurityGroupIds: [args.securityGroupId],
+        publiclyAccessible: false,
+        multiAz: args.multiAz,
+        backupRetentionPeriod: args.backupRetentionDays,
+        backupWindow: args.backupWindow,
+        copyTagsToSnapshot: true,
+        deletionProtection: args.deletionProtection,
+        skipFinalSnapshot: args.skipFinalSnapshot,
+        finalSnapshotIdentifier: args.skipFinalSnapshot ? undefined : physical(args.naming, "db-final"),
+        autoMinorVersionUpgrade: true,
+        allowMajorVersionUpgrade: false,
+        applyImmediately: args.applyImmediately,
+        // Updated in place (ModifyDBInstance); never a reason to replace the database.
+        enabledCloudwatchLogsExports: [...args.logExports],
+        tags: nameTag(identifier),
+      },
+      { parent: this, dependsOn: logGroups },
+    );
 
     this.address = db.address;
     this.port = db.port;

@@ -37,27 +37,43 @@ export class DeployTooling extends pulumi.ComponentResource {
     super("berth:deploy:DeployTooling", name, {}, opts);
     const { config } = args;
     // The host pulls from the registry with this login: without it every deploy would fail at the pull.
-    if (config.registry.enabled && !args.registryPassword) throw resourceProblem("the registry is enabled but no registry password was given for the host's pulls", this);
-    const auth = config.registry.enabled && args.registryPassword ? new RemoteFiles(`${name}-auth`, {
-      target: args.target,
-      files: args.registryPassword.apply((password): HostFile[] => tiedTo(this, () => [{
-        path: HOST_PATHS.deployDockerConfig,
-        mode: 0o600,
-        secret: true,
-        usedBy: [],
-        content: renderRegistryAuth(registryAddress(config), config.registry.username, password),
-      }])),
-      secret: true,
-      bundle: { mode: "install" },
-    }, { parent: this, dependsOn: args.dependsOn }) : undefined;
+    if (config.registry.enabled && !args.registryPassword)
+      throw resourceProblem("the registry is enabled but no registry password was given for the host's pulls", this);
+    const auth =
+      config.registry.enabled && args.registryPassword
+        ? new RemoteFiles(
+            `${name}-auth`,
+            {
+              target: args.target,
+              files: args.registryPassword.apply((password): HostFile[] =>
+                tiedTo(this, () => [
+                  {
+                    path: HOST_PATHS.deployDockerConfig,
+                    mode: 0o600,
+                    secret: true,
+                    usedBy: [],
+                    content: renderRegistryAuth(registryAddress(config), config.registry.username, password),
+                  },
+                ]),
+              ),
+              secret: true,
+              bundle: { mode: "install" },
+            },
+            { parent: this, dependsOn: args.dependsOn },
+          )
+        : undefined;
 
     const program = fs.readFileSync(DEPLOY_PROGRAM, "utf8");
-    const files = new RemoteFiles(`${name}-files`, {
-      target: args.target,
-      files: pulumi.output(args.deployPublicKey).apply((key) => tiedTo(this, () => deployToolingFiles({ config, program, deployPublicKey: key }))),
-      secret: false,
-      bundle: { mode: "install", after: tiedTo(this, () => deployToolingAfter(config)) },
-    }, { parent: this, dependsOn: [...args.dependsOn, ...(auth ? [auth.command] : [])] });
+    const files = new RemoteFiles(
+      `${name}-files`,
+      {
+        target: args.target,
+        files: pulumi.output(args.deployPublicKey).apply((key) => tiedTo(this, () => deployToolingFiles({ config, program, deployPublicKey: key }))),
+        secret: false,
+        bundle: { mode: "install", after: tiedTo(this, () => deployToolingAfter(config)) },
+      },
+      { parent: this, dependsOn: [...args.dependsOn, ...(auth ? [auth.command] : [])] },
+    );
     this.applied = files.command;
     this.registerOutputs({});
   }

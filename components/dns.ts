@@ -26,7 +26,11 @@ export interface DnsArgs {
  * `cloudflare:apiToken` config secret when set, or else the CLOUDFLARE_API_TOKEN environment
  * variable, which the provider reads itself. Never a file: config/ refuses a plaintext token.
  */
-export function createCloudflareProvider(name: string, zones: readonly Pick<DnsZoneConfig, "provider">[], opts?: pulumi.CustomResourceOptions): cloudflare.Provider | undefined {
+export function createCloudflareProvider(
+  name: string,
+  zones: readonly Pick<DnsZoneConfig, "provider">[],
+  opts?: pulumi.CustomResourceOptions,
+): cloudflare.Provider | undefined {
   if (!zones.some((z) => z.provider === "cloudflare")) return undefined;
   const apiToken = new pulumi.Config("cloudflare").getSecret("apiToken");
   return new cloudflare.Provider(name, apiToken === undefined ? {} : { apiToken }, opts);
@@ -59,20 +63,27 @@ export class Dns extends pulumi.ComponentResource {
         if (zone.zoneId !== undefined) {
           zoneId = pulumi.output(zone.zoneId); // adopted: Berth manages only its records
         } else {
-          const created = new aws.route53.Zone(`${name}-zone-${zone.domain}`, {
-            name: zone.domain,
-            comment,
-            tags: nameTag(physical(args.naming, `zone-${zone.domain.replace(/\./g, "-")}`, 255)),
-          }, parent);
+          const created = new aws.route53.Zone(
+            `${name}-zone-${zone.domain}`,
+            {
+              name: zone.domain,
+              comment,
+              tags: nameTag(physical(args.naming, `zone-${zone.domain.replace(/\./g, "-")}`, 255)),
+            },
+            parent,
+          );
           zoneId = created.zoneId;
           nameServers.push(created.nameServers.apply((ns): [string, string[]] => [zone.domain, ns]));
         }
       } else if (zone.zoneId !== undefined) {
         zoneId = pulumi.output(zone.zoneId);
       } else {
-        const found = cloudflare.getZoneOutput({
-          filter: { name: zone.domain, ...(zone.accountId !== undefined ? { account: { id: zone.accountId } } : {}) },
-        }, parent);
+        const found = cloudflare.getZoneOutput(
+          {
+            filter: { name: zone.domain, ...(zone.accountId !== undefined ? { account: { id: zone.accountId } } : {}) },
+          },
+          parent,
+        );
         zoneId = found.id;
         nameServers.push(found.nameServers.apply((ns): [string, string[]] => [zone.domain, ns]));
       }
@@ -84,24 +95,32 @@ export class Dns extends pulumi.ComponentResource {
         const logical = `${name}-${recordRole(r.fqdn)}`;
         const recordOpts = { parent: this, deleteBeforeReplace: true };
         if (r.provider === "route53") {
-          new aws.route53.Record(logical, {
-            zoneId,
-            name: r.fqdn,
-            type: r.type,
-            ttl: r.ttl,
-            records: [r.type === "A" ? args.hostIp : r.target!],
-          }, recordOpts);
+          new aws.route53.Record(
+            logical,
+            {
+              zoneId,
+              name: r.fqdn,
+              type: r.type,
+              ttl: r.ttl,
+              records: [r.type === "A" ? args.hostIp : r.target!],
+            },
+            recordOpts,
+          );
         } else {
           // Cloudflare's v5 API stores full names; a relative name would diff on every preview.
-          new cloudflare.DnsRecord(logical, {
-            zoneId,
-            name: r.fqdn,
-            type: r.type,
-            content: r.type === "A" ? args.hostIp : r.target!,
-            ttl: r.ttl,
-            proxied: r.proxied,
-            comment,
-          }, recordOpts);
+          new cloudflare.DnsRecord(
+            logical,
+            {
+              zoneId,
+              name: r.fqdn,
+              type: r.type,
+              content: r.type === "A" ? args.hostIp : r.target!,
+              ttl: r.ttl,
+              proxied: r.proxied,
+              comment,
+            },
+            recordOpts,
+          );
         }
       }
     });

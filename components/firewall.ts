@@ -48,37 +48,53 @@ export class Firewall extends pulumi.ComponentResource {
 
     // Name prefixes, not fixed names: a description change replaces a group, and the replacement
     // is created (under a new generated name) before the old group is deleted.
-    const hostSg = new aws.ec2.SecurityGroup(`${name}-host-sg`, {
-      vpcId: args.vpcId,
-      namePrefix: `${physical(args.naming, "host")}-`,
-      description: ec2Description("Berth host: SSH and admin ports from admin networks, service ports as configured", "host security group", this),
-      tags: nameTag(physical(args.naming, "host")),
-    }, parent);
+    const hostSg = new aws.ec2.SecurityGroup(
+      `${name}-host-sg`,
+      {
+        vpcId: args.vpcId,
+        namePrefix: `${physical(args.naming, "host")}-`,
+        description: ec2Description("Berth host: SSH and admin ports from admin networks, service ports as configured", "host security group", this),
+        tags: nameTag(physical(args.naming, "host")),
+      },
+      parent,
+    );
     for (const rule of args.hostIngress) {
-      new aws.vpc.SecurityGroupIngressRule(`${name}-host-in-${rule.key}`, {
-        securityGroupId: hostSg.id,
-        ipProtocol: rule.protocol,
-        fromPort: rule.fromPort,
-        toPort: rule.toPort,
-        cidrIpv4: rule.cidr,
-        description: ec2Description(rule.description, `host ingress rule ${rule.key}`, this),
-      }, parent);
+      new aws.vpc.SecurityGroupIngressRule(
+        `${name}-host-in-${rule.key}`,
+        {
+          securityGroupId: hostSg.id,
+          ipProtocol: rule.protocol,
+          fromPort: rule.fromPort,
+          toPort: rule.toPort,
+          cidrIpv4: rule.cidr,
+          description: ec2Description(rule.description, `host ingress rule ${rule.key}`, this),
+        },
+        parent,
+      );
     }
-    new aws.vpc.SecurityGroupEgressRule(`${name}-host-out-all`, {
-      securityGroupId: hostSg.id,
-      ipProtocol: "-1",
-      cidrIpv4: "0.0.0.0/0",
-      description: ec2Description("All outbound (package updates, image pulls, the database)", "host egress rule", this),
-    }, parent);
+    new aws.vpc.SecurityGroupEgressRule(
+      `${name}-host-out-all`,
+      {
+        securityGroupId: hostSg.id,
+        ipProtocol: "-1",
+        cidrIpv4: "0.0.0.0/0",
+        description: ec2Description("All outbound (package updates, image pulls, the database)", "host egress rule", this),
+      },
+      parent,
+    );
 
     // No rules here: the only inbound rule is added by admitDatabaseClient once the host exists,
     // and the database needs no outbound traffic.
-    this.databaseSg = new aws.ec2.SecurityGroup(`${name}-database-sg`, {
-      vpcId: args.vpcId,
-      namePrefix: `${physical(args.naming, "database")}-`,
-      description: ec2Description("Berth database: MySQL from the host private IP only", "database security group", this),
-      tags: nameTag(physical(args.naming, "database")),
-    }, parent);
+    this.databaseSg = new aws.ec2.SecurityGroup(
+      `${name}-database-sg`,
+      {
+        vpcId: args.vpcId,
+        namePrefix: `${physical(args.naming, "database")}-`,
+        description: ec2Description("Berth database: MySQL from the host private IP only", "database security group", this),
+        tags: nameTag(physical(args.naming, "database")),
+      },
+      parent,
+    );
 
     this.hostSecurityGroupId = hostSg.id;
     this.databaseSecurityGroupId = this.databaseSg.id;
@@ -90,16 +106,20 @@ export class Firewall extends pulumi.ComponentResource {
    * so when the host is replaced the rule follows the new address in the same update.
    */
   admitDatabaseClient(role: string, privateIp: pulumi.Input<string>, description: string): aws.vpc.SecurityGroupIngressRule {
-    return new aws.vpc.SecurityGroupIngressRule(`${this.baseName}-database-in-${role}`, {
-      securityGroupId: this.databaseSg.id,
-      ipProtocol: "tcp",
-      fromPort: this.databasePort,
-      toPort: this.databasePort,
-      cidrIpv4: pulumi.output(privateIp).apply((ip) => {
-        if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(ip)) throw resourceBug(`database client address "${ip}" is not an IPv4 address`, this);
-        return `${ip}/32`;
-      }),
-      description: ec2Description(description, `database ingress rule ${role}`, this),
-    }, { parent: this });
+    return new aws.vpc.SecurityGroupIngressRule(
+      `${this.baseName}-database-in-${role}`,
+      {
+        securityGroupId: this.databaseSg.id,
+        ipProtocol: "tcp",
+        fromPort: this.databasePort,
+        toPort: this.databasePort,
+        cidrIpv4: pulumi.output(privateIp).apply((ip) => {
+          if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(ip)) throw resourceBug(`database client address "${ip}" is not an IPv4 address`, this);
+          return `${ip}/32`;
+        }),
+        description: ec2Description(description, `database ingress rule ${role}`, this),
+      },
+      { parent: this },
+    );
   }
 }

@@ -69,78 +69,105 @@ export class Host extends pulumi.ComponentResource {
     super("berth:host:Host", name, {}, opts);
     const parent = { parent: this };
 
-    const key = new tls.PrivateKey(`${name}-ssh-key`, {
-      algorithm: args.sshKeyAlgorithm,
-      ...(args.sshKeyAlgorithm === "RSA" ? { rsaBits: 4096 } : {}),
-    }, parent);
+    const key = new tls.PrivateKey(
+      `${name}-ssh-key`,
+      {
+        algorithm: args.sshKeyAlgorithm,
+        ...(args.sshKeyAlgorithm === "RSA" ? { rsaBits: 4096 } : {}),
+      },
+      parent,
+    );
     // CI gets its own key for the deploy user: the admin key logs in as a sudoer.
-    const deployKey = new tls.PrivateKey(`${name}-deploy-key`, {
-      algorithm: args.sshKeyAlgorithm,
-      ...(args.sshKeyAlgorithm === "RSA" ? { rsaBits: 4096 } : {}),
-    }, parent);
-    const keyPair = new aws.ec2.KeyPair(`${name}-key-pair`, {
-      // A prefix, not a fixed name: a new key (another algorithm) replaces the pair create-before-delete.
-      keyNamePrefix: `${physical(args.naming, "host-key")}-`,
-      publicKey: key.publicKeyOpenssh.apply((k) => k.trim()),
-      tags: nameTag(physical(args.naming, "host-key")),
-    }, parent);
+    const deployKey = new tls.PrivateKey(
+      `${name}-deploy-key`,
+      {
+        algorithm: args.sshKeyAlgorithm,
+        ...(args.sshKeyAlgorithm === "RSA" ? { rsaBits: 4096 } : {}),
+      },
+      parent,
+    );
+    const keyPair = new aws.ec2.KeyPair(
+      `${name}-key-pair`,
+      {
+        // A prefix, not a fixed name: a new key (another algorithm) replaces the pair create-before-delete.
+        keyNamePrefix: `${physical(args.naming, "host-key")}-`,
+        publicKey: key.publicKeyOpenssh.apply((k) => k.trim()),
+        tags: nameTag(physical(args.naming, "host-key")),
+      },
+      parent,
+    );
 
     const arch = instanceArchitecture(args.instanceType);
     const ami = args.amiId
       ? pulumi.output(args.amiId)
-      : aws.ec2.getAmiOutput({
-        owners: [args.amiOwner],
-        mostRecent: true,
-        filters: [
-          { name: "name", values: [arch === "arm64" ? args.amiNamePattern.replace("amd64", "arm64") : args.amiNamePattern] },
-          { name: "architecture", values: [arch] },
-          { name: "virtualization-type", values: ["hvm"] },
-          { name: "root-device-type", values: ["ebs"] },
-        ],
-      }, parent).id;
+      : aws.ec2.getAmiOutput(
+          {
+            owners: [args.amiOwner],
+            mostRecent: true,
+            filters: [
+              { name: "name", values: [arch === "arm64" ? args.amiNamePattern.replace("amd64", "arm64") : args.amiNamePattern] },
+              { name: "architecture", values: [arch] },
+              { name: "virtualization-type", values: ["hvm"] },
+              { name: "root-device-type", values: ["ebs"] },
+            ],
+          },
+          parent,
+        ).id;
 
-    const userData = deployKey.publicKeyOpenssh.apply((pub) => tiedTo(this, () => renderCloudInit({
-      deployUser: args.deployUser,
-      deployAuthorizedKey: pub,
-      sshPort: args.sshPort,
-    })));
+    const userData = deployKey.publicKeyOpenssh.apply((pub) =>
+      tiedTo(this, () =>
+        renderCloudInit({
+          deployUser: args.deployUser,
+          deployAuthorizedKey: pub,
+          sshPort: args.sshPort,
+        }),
+      ),
+    );
 
-    const instance = new aws.ec2.Instance(`${name}-instance`, {
-      ami,
-      instanceType: args.instanceType,
-      subnetId: args.subnetId,
-      vpcSecurityGroupIds: args.securityGroupIds,
-      keyName: keyPair.keyName,
-      associatePublicIpAddress: true,
-      ...(args.instanceProfileName !== undefined ? { iamInstanceProfile: args.instanceProfileName } : {}),
-      userData,
-      metadataOptions: {
-        httpEndpoint: "enabled",
-        httpTokens: "required", // IMDSv2 only
-        // 1 hop: containers on the host cannot reach the instance metadata service.
-        httpPutResponseHopLimit: 1,
+    const instance = new aws.ec2.Instance(
+      `${name}-instance`,
+      {
+        ami,
+        instanceType: args.instanceType,
+        subnetId: args.subnetId,
+        vpcSecurityGroupIds: args.securityGroupIds,
+        keyName: keyPair.keyName,
+        associatePublicIpAddress: true,
+        ...(args.instanceProfileName !== undefined ? { iamInstanceProfile: args.instanceProfileName } : {}),
+        userData,
+        metadataOptions: {
+          httpEndpoint: "enabled",
+          httpTokens: "required", // IMDSv2 only
+          // 1 hop: containers on the host cannot reach the instance metadata service.
+          httpPutResponseHopLimit: 1,
+        },
+        rootBlockDevice: {
+          volumeType: "gp3",
+          volumeSize: args.rootVolumeGiB,
+          encrypted: true,
+          deleteOnTermination: true,
+          tags: nameTag(physical(args.naming, "host-root")),
+        },
+        tags: nameTag(physical(args.naming, "host")),
       },
-      rootBlockDevice: {
-        volumeType: "gp3",
-        volumeSize: args.rootVolumeGiB,
-        encrypted: true,
-        deleteOnTermination: true,
-        tags: nameTag(physical(args.naming, "host-root")),
+      {
+        parent: this,
+        // A newer Ubuntu image must never replace a running host on the next `pulumi up`;
+        // pin berth:host.amiId (or replace deliberately) to move to a new image. User data only runs
+        // at first boot, and changing it would stop and start the host: new values apply to new hosts.
+        ignoreChanges: args.amiId ? ["userData"] : ["ami", "userData"],
       },
-      tags: nameTag(physical(args.naming, "host")),
-    }, {
-      parent: this,
-      // A newer Ubuntu image must never replace a running host on the next `pulumi up`;
-      // pin berth:host.amiId (or replace deliberately) to move to a new image. User data only runs
-      // at first boot, and changing it would stop and start the host: new values apply to new hosts.
-      ignoreChanges: args.amiId ? ["userData"] : ["ami", "userData"],
-    });
+    );
 
-    const eip = new aws.ec2.Eip(`${name}-eip`, {
-      domain: "vpc",
-      instance: instance.id,
-      tags: nameTag(physical(args.naming, "host-eip")),
-    }, parent);
+    const eip = new aws.ec2.Eip(
+      `${name}-eip`,
+      {
+        domain: "vpc",
+        instance: instance.id,
+        tags: nameTag(physical(args.naming, "host-eip")),
+      },
+      parent,
+    );
 
     this.instanceId = instance.id;
     // What the host runs, not what the lookup would pick today.

@@ -103,9 +103,14 @@ export class HostServices extends pulumi.ComponentResource {
 
     const target: HostTarget = { connection: args.connection, hostId: args.hostId };
     // cloud-init installs Docker and nginx; nothing is delivered before it has finished.
-    const provisioned = hostCommand(`${name}-provisioned`, target, {
-      create: checkProvisioned(),
-    }, parent);
+    const provisioned = hostCommand(
+      `${name}-provisioned`,
+      target,
+      {
+        create: checkProvisioned(),
+      },
+      parent,
+    );
 
     // Keys the bcrypt salts: secret, made once and kept in state, so htpasswd lines are stable.
     const saltKey = new random.RandomPassword(`${name}-htpasswd-salt-key`, { length: 32, special: false }, parent).result;
@@ -118,10 +123,16 @@ export class HostServices extends pulumi.ComponentResource {
       const password = new random.RandomPassword(`${name}-auth-${h.hostname.replace(/\./g, "-")}`, { length: 24, special: false }, parent).result;
       return { hostname: h.hostname, username: h.basicAuthUser!, password };
     });
-    this.extraHostLogins = pulumi.secret(pulumi.all(logins.map((l) => pulumi.all([l.hostname, l.username, l.password])))
-      .apply((list) => Object.fromEntries(list.map(([hostname, username, password]) => [hostname, { username, password }]))));
-    const authLines = pulumi.all([saltKey, pulumi.all(logins.map((l) => pulumi.all([l.hostname, l.username, l.password])))])
-      .apply(([key, list]) => tiedTo(this, () => Object.fromEntries(list.map(([hostname, username, password]) => [hostname, htpasswdEntry(username, password, key)]))));
+    this.extraHostLogins = pulumi.secret(
+      pulumi
+        .all(logins.map((l) => pulumi.all([l.hostname, l.username, l.password])))
+        .apply((list) => Object.fromEntries(list.map(([hostname, username, password]) => [hostname, { username, password }]))),
+    );
+    const authLines = pulumi
+      .all([saltKey, pulumi.all(logins.map((l) => pulumi.all([l.hostname, l.username, l.password])))])
+      .apply(([key, list]) =>
+        tiedTo(this, () => Object.fromEntries(list.map(([hostname, username, password]) => [hostname, htpasswdEntry(username, password, key)]))),
+      );
 
     // The renderers decide by the mode whether certbot owns the served files: a certificate that
     // says otherwise is a wiring bug.
@@ -134,13 +145,17 @@ export class HostServices extends pulumi.ComponentResource {
     if (args.certificate.kind === "certbot") {
       const names = args.certificate.plan.names;
       const key = new tls.PrivateKey(`${name}-bootstrap-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, parent);
-      const cert = new tls.SelfSignedCert(`${name}-bootstrap-cert`, {
-        privateKeyPem: key.privateKeyPem,
-        dnsNames: [...names],
-        subject: { commonName: names[0], organization: "Berth bootstrap (replaced by Let's Encrypt)" },
-        validityPeriodHours: 90 * 24,
-        allowedUses: ["server_auth", "digital_signature", "key_encipherment"],
-      }, parent);
+      const cert = new tls.SelfSignedCert(
+        `${name}-bootstrap-cert`,
+        {
+          privateKeyPem: key.privateKeyPem,
+          dnsNames: [...names],
+          subject: { commonName: names[0], organization: "Berth bootstrap (replaced by Let's Encrypt)" },
+          validityPeriodHours: 90 * 24,
+          allowedUses: ["server_auth", "digital_signature", "key_encipherment"],
+        },
+        parent,
+      );
       certificate = { certPem: cert.certPem, keyPem: pulumi.secret(key.privateKeyPem) };
     } else {
       certificate = args.certificate;
@@ -149,100 +164,135 @@ export class HostServices extends pulumi.ComponentResource {
     if (config.registry.enabled && config.registry.storage === "s3" && !args.registryBucket) {
       throw resourceProblem("registry storage is s3 but no bucket was given", this);
     }
-    const bucket = args.registryBucket ? pulumi.output(args.registryBucket.bucket).apply((b): RegistryBucket => ({ bucket: b, region: args.registryBucket!.region })) : undefined;
+    const bucket = args.registryBucket
+      ? pulumi.output(args.registryBucket.bucket).apply((b): RegistryBucket => ({ bucket: b, region: args.registryBucket!.region }))
+      : undefined;
     const realIpRanges = args.realIp ? pulumi.output(args.realIp.ranges) : undefined;
-    const files = pulumi.all([
-      certificate.certPem, certificate.keyPem, certificate.caPem, registryCreds?.htpasswdLine, authLines, bucket, realIpRanges,
-    ]).apply(([certPem, keyPem, caPem, htpasswdLine, extraHostAuth, registryBucket, ranges]) => {
-      const material: TlsMaterial | undefined = certPem && keyPem ? { certPem, keyPem, ...(caPem ? { caPem } : {}) } : undefined;
-      return tiedTo(this, () => groupHostFiles(hostFiles({
-        config,
-        tls: material,
-        registry: registryCreds && htpasswdLine ? { username: registryCreds.username, htpasswdLine } : undefined,
-        extraHostAuth,
-        ...(registryBucket ? { registryBucket } : {}),
-        ...(args.realIp && ranges ? { realIp: { names: args.realIp.names, ranges } } : {}),
-      })));
-    });
+    const files = pulumi
+      .all([certificate.certPem, certificate.keyPem, certificate.caPem, registryCreds?.htpasswdLine, authLines, bucket, realIpRanges])
+      .apply(([certPem, keyPem, caPem, htpasswdLine, extraHostAuth, registryBucket, ranges]) => {
+        const material: TlsMaterial | undefined = certPem && keyPem ? { certPem, keyPem, ...(caPem ? { caPem } : {}) } : undefined;
+        return tiedTo(this, () =>
+          groupHostFiles(
+            hostFiles({
+              config,
+              tls: material,
+              registry: registryCreds && htpasswdLine ? { username: registryCreds.username, htpasswdLine } : undefined,
+              extraHostAuth,
+              ...(registryBucket ? { registryBucket } : {}),
+              ...(args.realIp && ranges ? { realIp: { names: args.realIp.names, ranges } } : {}),
+            }),
+          ),
+        );
+      });
 
     // `files` is secret as a whole (it is computed from keys and password hashes). The public groups
     // hold none of them (groupHostFiles splits by `secret`), so they are unsecreted: a preview then
     // shows the nginx and registry configuration diffs that reviewers need to see.
-    const publicGroup = (pick: (g: FileGroups) => HostFile[]): pulumi.Output<HostFile[]> => pulumi.unsecret(files.apply((g) => {
-      const list = pick(g);
-      // A Berth bug if it ever happens: keep the stack for the report.
-      if (list.some((f) => f.secret)) throw resourceBug("a secret file in a public delivery", this);
-      return list;
-    }));
+    const publicGroup = (pick: (g: FileGroups) => HostFile[]): pulumi.Output<HostFile[]> =>
+      pulumi.unsecret(
+        files.apply((g) => {
+          const list = pick(g);
+          // A Berth bug if it ever happens: keep the stack for the report.
+          if (list.some((f) => f.secret)) throw resourceBug("a secret file in a public delivery", this);
+          return list;
+        }),
+      );
 
-    const tlsFiles = new RemoteFiles(`${name}-tls`, {
-      target,
-      files: files.apply((g) => g.tls),
-      secret: true,
-      bundle: {
-        mode: "install",
-        // A renewed or rotated certificate must be served now, not at the next nginx change.
-        after: [reloadNginxIfActive()],
+    const tlsFiles = new RemoteFiles(
+      `${name}-tls`,
+      {
+        target,
+        files: files.apply((g) => g.tls),
+        secret: true,
+        bundle: {
+          mode: "install",
+          // A renewed or rotated certificate must be served now, not at the next nginx change.
+          after: [reloadNginxIfActive()],
+        },
       },
-    }, { parent: this, dependsOn: [provisioned] });
+      { parent: this, dependsOn: [provisioned] },
+    );
 
     if (config.registry.enabled) {
-      const dockerHost = new DockerHost(`${name}-docker`, {
-        target,
-        publicIp: args.publicIp,
-        apiPort: args.dockerApiPort,
-      }, { parent: this, dependsOn: [provisioned] });
-      new Registry(`${name}-registry`, {
-        target,
-        dockerProvider: dockerHost.provider,
-        container: registryContainerSpec(config),
-        configFiles: publicGroup((g) => g.registryConfig),
-        secretFiles: files.apply((g) => g.registrySecrets),
-        // Direct mode serves TLS itself: a new certificate must restart it.
-        readsFiles: config.registry.expose === "direct" ? files.apply((g) => g.tls) : [],
-        ...(config.registry.storage === "filesystem" ? { dataDir: config.registry.dataDir } : {}),
-        // Made once and kept in state: a restart keeps uploads in progress valid.
-        httpSecret: new random.RandomPassword(`${name}-registry-http-secret`, { length: 48, special: false }, parent).result,
-        dependsOn: [dockerHost.ready, tlsFiles.command],
-      }, parent);
+      const dockerHost = new DockerHost(
+        `${name}-docker`,
+        {
+          target,
+          publicIp: args.publicIp,
+          apiPort: args.dockerApiPort,
+        },
+        { parent: this, dependsOn: [provisioned] },
+      );
+      new Registry(
+        `${name}-registry`,
+        {
+          target,
+          dockerProvider: dockerHost.provider,
+          container: registryContainerSpec(config),
+          configFiles: publicGroup((g) => g.registryConfig),
+          secretFiles: files.apply((g) => g.registrySecrets),
+          // Direct mode serves TLS itself: a new certificate must restart it.
+          readsFiles: config.registry.expose === "direct" ? files.apply((g) => g.tls) : [],
+          ...(config.registry.storage === "filesystem" ? { dataDir: config.registry.dataDir } : {}),
+          // Made once and kept in state: a restart keeps uploads in progress valid.
+          httpSecret: new random.RandomPassword(`${name}-registry-http-secret`, { length: 48, special: false }, parent).result,
+          dependsOn: [dockerHost.ready, tlsFiles.command],
+        },
+        parent,
+      );
     }
 
     // The deploy program and its switch come before nginx: nginx proxies to the live ports, which
     // only the switch's rules connect to a color.
-    const deploy = new DeployTooling(`${name}-deploy`, {
-      target,
-      config,
-      deployPublicKey: args.deployPublicKey,
-      registryPassword: registryCreds?.password,
-      dependsOn: [provisioned],
-    }, parent);
+    const deploy = new DeployTooling(
+      `${name}-deploy`,
+      {
+        target,
+        config,
+        deployPublicKey: args.deployPublicKey,
+        registryPassword: registryCreds?.password,
+        dependsOn: [provisioned],
+      },
+      parent,
+    );
 
     if (config.proxy.enabled) {
-      const proxy = new Proxy(`${name}-proxy`, {
-        target,
-        configFiles: publicGroup((g) => g.nginx),
-        secretFiles: authHosts.length > 0 ? files.apply((g) => g.nginxSecrets) : undefined,
-        directories: hostDirectories({ ...config, registry: { ...config.registry, enabled: false } }),
-        dependsOn: [provisioned, tlsFiles.command, deploy.applied],
-      }, parent);
+      const proxy = new Proxy(
+        `${name}-proxy`,
+        {
+          target,
+          configFiles: publicGroup((g) => g.nginx),
+          secretFiles: authHosts.length > 0 ? files.apply((g) => g.nginxSecrets) : undefined,
+          directories: hostDirectories({ ...config, registry: { ...config.registry, enabled: false } }),
+          dependsOn: [provisioned, tlsFiles.command, deploy.applied],
+        },
+        parent,
+      );
       if (args.certificate.kind === "certbot") {
         const certbot = args.certificate.plan;
-        const script = tiedTo(this, () => renderBundle([{ path: certbot.hookPath, mode: 0o755, content: certbot.deployHook, usedBy: [] }], {
-          label: `${name}-certbot`,
-          mode: "install",
-          after: [
-            installCertbot(),
-            ...renderAcmePreflight(certbot.names, `${args.naming.project}-${args.naming.stack}`),
-            certbot.command,
-          ],
-        }));
-        hostCommand(`${name}-certbot`, target, { create: runAsRootFromStdin(), stdin: script }, { parent: this, dependsOn: [proxy.applied, ...(args.certbotDependsOn ?? [])] });
+        const script = tiedTo(this, () =>
+          renderBundle([{ path: certbot.hookPath, mode: 0o755, content: certbot.deployHook, usedBy: [] }], {
+            label: `${name}-certbot`,
+            mode: "install",
+            after: [installCertbot(), ...renderAcmePreflight(certbot.names, `${args.naming.project}-${args.naming.stack}`), certbot.command],
+          }),
+        );
+        hostCommand(
+          `${name}-certbot`,
+          target,
+          { create: runAsRootFromStdin(), stdin: script },
+          { parent: this, dependsOn: [proxy.applied, ...(args.certbotDependsOn ?? [])] },
+        );
       }
     }
 
     const reg = config.registry;
-    this.registryHost = !reg.enabled ? pulumi.output("")
-      : reg.expose === "direct" ? pulumi.interpolate`${args.publicIp}:${reg.port}` : pulumi.output(reg.hostname ?? "");
+    this.registryHost = !reg.enabled
+      ? pulumi.output("")
+      : reg.expose === "direct"
+        ? pulumi.interpolate`${args.publicIp}:${reg.port}`
+        : pulumi.output(reg.hostname ?? "");
     this.registryUsername = reg.enabled ? reg.username : "";
     this.registryPassword = registryCreds ? registryCreds.password : pulumi.secret("");
     this.registerOutputs({ registryHost: this.registryHost });

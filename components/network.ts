@@ -49,15 +49,17 @@ function arnParts(arn: string): { region: string; account: string } {
 export function flowLogTrustPolicy(account: string, region: string): string {
   return JSON.stringify({
     Version: "2012-10-17",
-    Statement: [{
-      Effect: "Allow",
-      Principal: { Service: "vpc-flow-logs.amazonaws.com" },
-      Action: "sts:AssumeRole",
-      Condition: {
-        StringEquals: { "aws:SourceAccount": account },
-        ArnLike: { "aws:SourceArn": `arn:aws:ec2:${region}:${account}:vpc-flow-log/*` },
+    Statement: [
+      {
+        Effect: "Allow",
+        Principal: { Service: "vpc-flow-logs.amazonaws.com" },
+        Action: "sts:AssumeRole",
+        Condition: {
+          StringEquals: { "aws:SourceAccount": account },
+          ArnLike: { "aws:SourceArn": `arn:aws:ec2:${region}:${account}:vpc-flow-log/*` },
+        },
       },
-    }],
+    ],
   });
 }
 
@@ -66,11 +68,13 @@ export function flowLogWritePolicy(logGroupArn: string): string {
   const group = logGroupArn.replace(/:\*$/, "");
   return JSON.stringify({
     Version: "2012-10-17",
-    Statement: [{
-      Effect: "Allow",
-      Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-      Resource: [group, `${group}:log-stream:*`],
-    }],
+    Statement: [
+      {
+        Effect: "Allow",
+        Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+        Resource: [group, `${group}:log-stream:*`],
+      },
+    ],
   });
 }
 
@@ -93,51 +97,72 @@ export class Network extends pulumi.ComponentResource {
     const zones: pulumi.Output<string[]> = args.availabilityZones
       ? pulumi.output([...args.availabilityZones])
       : aws.getAvailabilityZonesOutput({ state: "available" }, parent).names.apply((names) => {
-        if (names.length < 2) throw resourceProblem(`the region offers ${names.length} availability zone(s); Berth needs two (set berth:network.availabilityZones)`, this);
-        return names.slice(0, 2);
-      });
+          if (names.length < 2)
+            throw resourceProblem(`the region offers ${names.length} availability zone(s); Berth needs two (set berth:network.availabilityZones)`, this);
+          return names.slice(0, 2);
+        });
     this.availabilityZones = zones;
 
-    const vpc = new aws.ec2.Vpc(`${name}-vpc`, {
-      cidrBlock: args.vpcCidr,
-      enableDnsSupport: true,
-      enableDnsHostnames: true,
-      tags: nameTag(physical(args.naming, "vpc")),
-    }, parent);
+    const vpc = new aws.ec2.Vpc(
+      `${name}-vpc`,
+      {
+        cidrBlock: args.vpcCidr,
+        enableDnsSupport: true,
+        enableDnsHostnames: true,
+        tags: nameTag(physical(args.naming, "vpc")),
+      },
+      parent,
+    );
     this.vpcId = vpc.id;
 
     // Adopt the default SG and leave it with no rules (CIS 5.4): nothing should rely on it.
-    new aws.ec2.DefaultSecurityGroup(`${name}-default-sg`, {
-      vpcId: vpc.id,
-      ingress: [],
-      egress: [],
-      tags: nameTag(physical(args.naming, "default-sg-unused")),
-    }, parent);
+    new aws.ec2.DefaultSecurityGroup(
+      `${name}-default-sg`,
+      {
+        vpcId: vpc.id,
+        ingress: [],
+        egress: [],
+        tags: nameTag(physical(args.naming, "default-sg-unused")),
+      },
+      parent,
+    );
 
     const igw = new aws.ec2.InternetGateway(`${name}-igw`, { vpcId: vpc.id, tags: nameTag(physical(args.naming, "igw")) }, parent);
-    const publicRoutes = new aws.ec2.RouteTable(`${name}-public-rt`, {
-      vpcId: vpc.id,
-      routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: igw.id }],
-      tags: nameTag(physical(args.naming, "public-rt")),
-    }, parent);
+    const publicRoutes = new aws.ec2.RouteTable(
+      `${name}-public-rt`,
+      {
+        vpcId: vpc.id,
+        routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: igw.id }],
+        tags: nameTag(physical(args.naming, "public-rt")),
+      },
+      parent,
+    );
     // Explicitly empty: the database subnets must not reach or be reached from the internet,
     // even if someone later adds routes to the VPC's main route table.
-    const databaseRoutes = new aws.ec2.RouteTable(`${name}-database-rt`, {
-      vpcId: vpc.id,
-      routes: [],
-      tags: nameTag(physical(args.naming, "database-rt")),
-    }, parent);
+    const databaseRoutes = new aws.ec2.RouteTable(
+      `${name}-database-rt`,
+      {
+        vpcId: vpc.id,
+        routes: [],
+        tags: nameTag(physical(args.naming, "database-rt")),
+      },
+      parent,
+    );
 
     const subnets = (role: "public" | "database", cidrs: readonly [string, string], table: aws.ec2.RouteTable): pulumi.Output<string>[] =>
       cidrs.map((cidr, i) => {
-        const subnet = new aws.ec2.Subnet(`${name}-${role}-${i + 1}`, {
-          vpcId: vpc.id,
-          cidrBlock: cidr,
-          availabilityZone: zones.apply((z) => z[i]),
-          // The host gets an Elastic IP; nothing should get a public address implicitly.
-          mapPublicIpOnLaunch: false,
-          tags: nameTag(physical(args.naming, `${role}-${i + 1}`), { Tier: role }),
-        }, parent);
+        const subnet = new aws.ec2.Subnet(
+          `${name}-${role}-${i + 1}`,
+          {
+            vpcId: vpc.id,
+            cidrBlock: cidr,
+            availabilityZone: zones.apply((z) => z[i]),
+            // The host gets an Elastic IP; nothing should get a public address implicitly.
+            mapPublicIpOnLaunch: false,
+            tags: nameTag(physical(args.naming, `${role}-${i + 1}`), { Tier: role }),
+          },
+          parent,
+        );
         new aws.ec2.RouteTableAssociation(`${name}-${role}-${i + 1}-rta`, { subnetId: subnet.id, routeTableId: table.id }, parent);
         return subnet.id;
       });
@@ -145,33 +170,49 @@ export class Network extends pulumi.ComponentResource {
     this.databaseSubnetIds = subnets("database", args.databaseSubnetCidrs, databaseRoutes);
 
     if (args.flowLogs) {
-      const group = new aws.cloudwatch.LogGroup(`${name}-flow-logs`, {
-        name: flowLogGroupName(args.naming),
-        retentionInDays: args.flowLogs.retentionDays,
-        tags: nameTag(physical(args.naming, "vpc-flow-logs")),
-      }, parent);
-      const role = new aws.iam.Role(`${name}-flow-logs-role`, {
-        description: "Berth: VPC Flow Logs writes the VPC's flow logs to CloudWatch Logs",
-        assumeRolePolicy: group.arn.apply((arn) => {
-          const { account, region } = arnParts(arn);
-          return flowLogTrustPolicy(account, region);
-        }),
-        tags: nameTag(physical(args.naming, "vpc-flow-logs")),
-      }, parent);
-      const policy = new aws.iam.RolePolicy(`${name}-flow-logs-policy`, {
-        role: role.id,
-        name: "write-flow-logs",
-        policy: group.arn.apply(flowLogWritePolicy),
-      }, parent);
-      new aws.ec2.FlowLog(`${name}-flow-log`, {
-        vpcId: vpc.id,
-        trafficType: "ALL",
-        logDestinationType: "cloud-watch-logs",
-        logDestination: group.arn,
-        iamRoleArn: role.arn,
-        maxAggregationInterval: 600,
-        tags: nameTag(physical(args.naming, "vpc-flow-log")),
-      }, { parent: this, dependsOn: [policy] });
+      const group = new aws.cloudwatch.LogGroup(
+        `${name}-flow-logs`,
+        {
+          name: flowLogGroupName(args.naming),
+          retentionInDays: args.flowLogs.retentionDays,
+          tags: nameTag(physical(args.naming, "vpc-flow-logs")),
+        },
+        parent,
+      );
+      const role = new aws.iam.Role(
+        `${name}-flow-logs-role`,
+        {
+          description: "Berth: VPC Flow Logs writes the VPC's flow logs to CloudWatch Logs",
+          assumeRolePolicy: group.arn.apply((arn) => {
+            const { account, region } = arnParts(arn);
+            return flowLogTrustPolicy(account, region);
+          }),
+          tags: nameTag(physical(args.naming, "vpc-flow-logs")),
+        },
+        parent,
+      );
+      const policy = new aws.iam.RolePolicy(
+        `${name}-flow-logs-policy`,
+        {
+          role: role.id,
+          name: "write-flow-logs",
+          policy: group.arn.apply(flowLogWritePolicy),
+        },
+        parent,
+      );
+      new aws.ec2.FlowLog(
+        `${name}-flow-log`,
+        {
+          vpcId: vpc.id,
+          trafficType: "ALL",
+          logDestinationType: "cloud-watch-logs",
+          logDestination: group.arn,
+          iamRoleArn: role.arn,
+          maxAggregationInterval: 600,
+          tags: nameTag(physical(args.naming, "vpc-flow-log")),
+        },
+        { parent: this, dependsOn: [policy] },
+      );
       this.flowLogGroup = group.name;
     } else {
       this.flowLogGroup = pulumi.output("");

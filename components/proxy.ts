@@ -31,25 +31,36 @@ export class Proxy extends pulumi.ComponentResource {
 
   constructor(name: string, args: ProxyArgs, opts?: pulumi.ComponentResourceOptions) {
     super("berth:proxy:Proxy", name, {}, opts);
-    const secrets = args.secretFiles === undefined ? undefined : new RemoteFiles(`${name}-auth`, {
-      target: args.target,
-      files: args.secretFiles,
-      secret: true,
-      bundle: { mode: "install" },
-    }, { parent: this, dependsOn: args.dependsOn });
-    const config = new RemoteFiles(`${name}-config`, {
-      target: args.target,
-      files: args.configFiles,
-      secret: false,
-      bundle: {
-        mode: "nginx",
-        applyScript: fs.readFileSync(APPLY_NGINX_SCRIPT, "utf8"),
-        directories: args.directories,
-        // Server blocks and snippets of apps that left the config must not linger. The auth dir is
-        // owned by the separate secret delivery above, so this one must not prune it.
-        ownedDirs: NGINX_OWNED_DIRS.filter((d) => d !== HOST_PATHS.nginxAuthDir),
+    const secrets =
+      args.secretFiles === undefined
+        ? undefined
+        : new RemoteFiles(
+            `${name}-auth`,
+            {
+              target: args.target,
+              files: args.secretFiles,
+              secret: true,
+              bundle: { mode: "install" },
+            },
+            { parent: this, dependsOn: args.dependsOn },
+          );
+    const config = new RemoteFiles(
+      `${name}-config`,
+      {
+        target: args.target,
+        files: args.configFiles,
+        secret: false,
+        bundle: {
+          mode: "nginx",
+          applyScript: fs.readFileSync(APPLY_NGINX_SCRIPT, "utf8"),
+          directories: args.directories,
+          // Server blocks and snippets of apps that left the config must not linger. The auth dir is
+          // owned by the separate secret delivery above, so this one must not prune it.
+          ownedDirs: NGINX_OWNED_DIRS.filter((d) => d !== HOST_PATHS.nginxAuthDir),
+        },
       },
-    }, { parent: this, dependsOn: [...args.dependsOn, ...(secrets ? [secrets.command] : [])] });
+      { parent: this, dependsOn: [...args.dependsOn, ...(secrets ? [secrets.command] : [])] },
+    );
     this.applied = config.command;
     this.registerOutputs({});
   }

@@ -36,10 +36,11 @@ export interface RegistryCredentials {
 
 /** Makes (or takes) the registry password and its stable htpasswd entry. */
 export function registryCredentials(name: string, args: RegistryCredentialsArgs, opts?: pulumi.CustomResourceOptions): RegistryCredentials {
-  const password = args.password !== undefined
-    ? pulumi.secret(args.password)
-    // Letters and digits only: the password goes through shells, URLs and CI variables unharmed.
-    : new random.RandomPassword(`${name}-password`, { length: 32, special: false, minLower: 4, minUpper: 4, minNumeric: 4 }, opts).result;
+  const password =
+    args.password !== undefined
+      ? pulumi.secret(args.password)
+      : // Letters and digits only: the password goes through shells, URLs and CI variables unharmed.
+        new random.RandomPassword(`${name}-password`, { length: 32, special: false, minLower: 4, minUpper: 4, minNumeric: 4 }, opts).result;
   return {
     username: args.username,
     password: pulumi.secret(password),
@@ -79,45 +80,61 @@ export class Registry extends pulumi.ComponentResource {
     super("berth:registry:Registry", name, {}, opts);
     const parent = { parent: this };
 
-    const config = new RemoteFiles(`${name}-config`, {
-      target: args.target,
-      files: args.configFiles,
-      secret: false,
-      // The data directory must exist before Docker bind-mounts it (or Docker makes it root-only and empty).
-      bundle: { mode: "install", ...(args.dataDir !== undefined ? { after: [makeDirectory("0750", args.dataDir)] } : {}) },
-    }, { parent: this, dependsOn: args.dependsOn });
+    const config = new RemoteFiles(
+      `${name}-config`,
+      {
+        target: args.target,
+        files: args.configFiles,
+        secret: false,
+        // The data directory must exist before Docker bind-mounts it (or Docker makes it root-only and empty).
+        bundle: { mode: "install", ...(args.dataDir !== undefined ? { after: [makeDirectory("0750", args.dataDir)] } : {}) },
+      },
+      { parent: this, dependsOn: args.dependsOn },
+    );
     // The htpasswd file exists before the container starts: a registry that finds none invents a user.
-    const secrets = new RemoteFiles(`${name}-secrets`, {
-      target: args.target,
-      files: args.secretFiles,
-      secret: true,
-      bundle: { mode: "install" },
-    }, { parent: this, dependsOn: args.dependsOn });
+    const secrets = new RemoteFiles(
+      `${name}-secrets`,
+      {
+        target: args.target,
+        files: args.secretFiles,
+        secret: true,
+        bundle: { mode: "install" },
+      },
+      { parent: this, dependsOn: args.dependsOn },
+    );
 
-    const image = new docker.RemoteImage(`${name}-image`, {
-      name: args.container.image,
-      keepLocally: true,
-    }, { ...parent, provider: args.dockerProvider });
+    const image = new docker.RemoteImage(
+      `${name}-image`,
+      {
+        name: args.container.image,
+        keepLocally: true,
+      },
+      { ...parent, provider: args.dockerProvider },
+    );
 
     const digest = pulumi.all([args.configFiles, args.secretFiles, args.readsFiles ?? []]).apply(([c, s, r]) => filesDigest([...c, ...s, ...r]));
-    const container = new docker.Container(`${name}-container`, {
-      name: "berth-registry",
-      image: image.imageId,
-      restart: "always",
-      command: [...args.container.command],
-      ...(args.container.network === "host"
-        ? { networkMode: "host" }
-        : { ports: [{ internal: args.container.port, external: args.container.port, ip: args.container.publishIp }] }),
-      volumes: args.container.mounts.map((m) => ({ hostPath: m.hostPath, containerPath: m.containerPath, readOnly: m.readOnly })),
-      // Changing a file changes this value, which replaces (restarts) the container with the new files.
-      envs: [
-        pulumi.interpolate`BERTH_FILES_SHA256=${digest}`,
-        pulumi.interpolate`BERTH_HOST=${args.target.hostId}`,
-        pulumi.secret(pulumi.interpolate`REGISTRY_HTTP_SECRET=${args.httpSecret}`),
-      ],
-      logDriver: "json-file",
-      logOpts: { "max-size": "10m", "max-file": "3" },
-    }, { ...parent, provider: args.dockerProvider, dependsOn: [config.command, secrets.command], deleteBeforeReplace: true });
+    const container = new docker.Container(
+      `${name}-container`,
+      {
+        name: "berth-registry",
+        image: image.imageId,
+        restart: "always",
+        command: [...args.container.command],
+        ...(args.container.network === "host"
+          ? { networkMode: "host" }
+          : { ports: [{ internal: args.container.port, external: args.container.port, ip: args.container.publishIp }] }),
+        volumes: args.container.mounts.map((m) => ({ hostPath: m.hostPath, containerPath: m.containerPath, readOnly: m.readOnly })),
+        // Changing a file changes this value, which replaces (restarts) the container with the new files.
+        envs: [
+          pulumi.interpolate`BERTH_FILES_SHA256=${digest}`,
+          pulumi.interpolate`BERTH_HOST=${args.target.hostId}`,
+          pulumi.secret(pulumi.interpolate`REGISTRY_HTTP_SECRET=${args.httpSecret}`),
+        ],
+        logDriver: "json-file",
+        logOpts: { "max-size": "10m", "max-file": "3" },
+      },
+      { ...parent, provider: args.dockerProvider, dependsOn: [config.command, secrets.command], deleteBeforeReplace: true },
+    );
 
     this.containerId = container.id;
     this.registerOutputs({ containerId: this.containerId });

@@ -14,7 +14,13 @@ import { nameTag } from "../lib/tags";
  * the resource they apply to. Source: distribution docs, storage-drivers/s3.md, "S3 permission scopes".
  */
 export const REGISTRY_S3_BUCKET_ACTIONS = ["s3:ListBucket", "s3:GetBucketLocation", "s3:ListBucketMultipartUploads"] as const;
-export const REGISTRY_S3_OBJECT_ACTIONS = ["s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"] as const;
+export const REGISTRY_S3_OBJECT_ACTIONS = [
+  "s3:PutObject",
+  "s3:GetObject",
+  "s3:DeleteObject",
+  "s3:ListMultipartUploadParts",
+  "s3:AbortMultipartUpload",
+] as const;
 
 /** Days after which S3 aborts a multipart upload that never completed (the registry purges its own uploads after 7 days too). */
 export const ABORT_INCOMPLETE_UPLOADS_DAYS = 7;
@@ -34,14 +40,16 @@ export function registryS3Policy(bucketArn: string): string {
 export function tlsOnlyBucketPolicy(bucketArn: string): string {
   return JSON.stringify({
     Version: "2012-10-17",
-    Statement: [{
-      Sid: "DenyPlainHttp",
-      Effect: "Deny",
-      Principal: "*",
-      Action: "s3:*",
-      Resource: [bucketArn, `${bucketArn}/*`],
-      Condition: { Bool: { "aws:SecureTransport": "false" } },
-    }],
+    Statement: [
+      {
+        Sid: "DenyPlainHttp",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:*",
+        Resource: [bucketArn, `${bucketArn}/*`],
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      },
+    ],
   });
 }
 
@@ -63,62 +71,96 @@ export class RegistryStorage extends pulumi.ComponentResource {
     const parent = { parent: this };
     const physicalName = physical(args.naming, "registry");
 
-    const bucket = new aws.s3.Bucket(`${name}-bucket`, {
-      bucketPrefix: registryBucketPrefix(args.naming),
-      // A bucket holding images is never emptied by a `pulumi destroy`: S3 then refuses to delete it.
-      forceDestroy: false,
-      tags: nameTag(physicalName),
-    }, parent);
+    const bucket = new aws.s3.Bucket(
+      `${name}-bucket`,
+      {
+        bucketPrefix: registryBucketPrefix(args.naming),
+        // A bucket holding images is never emptied by a `pulumi destroy`: S3 then refuses to delete it.
+        forceDestroy: false,
+        tags: nameTag(physicalName),
+      },
+      parent,
+    );
     const bucketRef = { bucket: bucket.id };
     // ACLs off: the bucket owner owns every object, and only IAM decides who reads it.
     const ownership = new aws.s3.BucketOwnershipControls(`${name}-ownership`, { ...bucketRef, rule: { objectOwnership: "BucketOwnerEnforced" } }, parent);
-    const publicAccess = new aws.s3.BucketPublicAccessBlock(`${name}-public-access`, {
-      ...bucketRef,
-      blockPublicAcls: true,
-      blockPublicPolicy: true,
-      ignorePublicAcls: true,
-      restrictPublicBuckets: true,
-    }, parent);
+    const publicAccess = new aws.s3.BucketPublicAccessBlock(
+      `${name}-public-access`,
+      {
+        ...bucketRef,
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+      },
+      parent,
+    );
     // SSE-S3 (AWS-managed keys): the role then needs no KMS permission (see the README's security section).
-    new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-encryption`, {
-      ...bucketRef,
-      rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
-    }, parent);
-    new aws.s3.BucketLifecycleConfiguration(`${name}-lifecycle`, {
-      ...bucketRef,
-      rules: [{
-        id: "abort-incomplete-multipart-uploads",
-        status: "Enabled",
-        // An empty filter: the rule covers the whole bucket.
-        filter: {},
-        abortIncompleteMultipartUpload: { daysAfterInitiation: ABORT_INCOMPLETE_UPLOADS_DAYS },
-      }],
-    }, parent);
+    new aws.s3.BucketServerSideEncryptionConfiguration(
+      `${name}-encryption`,
+      {
+        ...bucketRef,
+        rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+      },
+      parent,
+    );
+    new aws.s3.BucketLifecycleConfiguration(
+      `${name}-lifecycle`,
+      {
+        ...bucketRef,
+        rules: [
+          {
+            id: "abort-incomplete-multipart-uploads",
+            status: "Enabled",
+            // An empty filter: the rule covers the whole bucket.
+            filter: {},
+            abortIncompleteMultipartUpload: { daysAfterInitiation: ABORT_INCOMPLETE_UPLOADS_DAYS },
+          },
+        ],
+      },
+      parent,
+    );
     // After the public access block, so S3 checks the policy against it (a Deny is never "public" anyway).
-    new aws.s3.BucketPolicy(`${name}-tls-only`, {
-      ...bucketRef,
-      policy: bucket.arn.apply(tlsOnlyBucketPolicy),
-    }, { parent: this, dependsOn: [publicAccess, ownership] });
+    new aws.s3.BucketPolicy(
+      `${name}-tls-only`,
+      {
+        ...bucketRef,
+        policy: bucket.arn.apply(tlsOnlyBucketPolicy),
+      },
+      { parent: this, dependsOn: [publicAccess, ownership] },
+    );
 
     // Role and profile names are left to Pulumi's auto-naming (logical name + suffix): IAM's
     // 38-character name prefixes would otherwise limit the project and stack names further.
-    const role = new aws.iam.Role(`${name}-host-role`, {
-      description: "Berth host: the registry's access to its S3 bucket",
-      assumeRolePolicy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
-      }),
-      tags: nameTag(physical(args.naming, "host-role")),
-    }, parent);
-    new aws.iam.RolePolicy(`${name}-host-policy`, {
-      role: role.id,
-      name: "registry-bucket",
-      policy: bucket.arn.apply(registryS3Policy),
-    }, parent);
-    const profile = new aws.iam.InstanceProfile(`${name}-host-profile`, {
-      role: role.name,
-      tags: nameTag(physical(args.naming, "host-profile")),
-    }, parent);
+    const role = new aws.iam.Role(
+      `${name}-host-role`,
+      {
+        description: "Berth host: the registry's access to its S3 bucket",
+        assumeRolePolicy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+        }),
+        tags: nameTag(physical(args.naming, "host-role")),
+      },
+      parent,
+    );
+    new aws.iam.RolePolicy(
+      `${name}-host-policy`,
+      {
+        role: role.id,
+        name: "registry-bucket",
+        policy: bucket.arn.apply(registryS3Policy),
+      },
+      parent,
+    );
+    const profile = new aws.iam.InstanceProfile(
+      `${name}-host-profile`,
+      {
+        role: role.name,
+        tags: nameTag(physical(args.naming, "host-profile")),
+      },
+      parent,
+    );
 
     this.bucketName = bucket.bucket;
     this.bucketArn = bucket.arn;

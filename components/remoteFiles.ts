@@ -23,15 +23,24 @@ export interface HostTarget {
 }
 
 /** A command run on the host as `create`, re-run when the host is replaced. */
-export function hostCommand(name: string, target: HostTarget, args: { readonly create: string; readonly stdin?: pulumi.Input<string> }, opts: pulumi.CustomResourceOptions): command.remote.Command {
-  return new command.remote.Command(name, {
-    connection: target.connection,
-    create: args.create,
-    stdin: args.stdin,
-    triggers: [target.hostId],
-    // The scripts print only status lines; never their input.
-    logging: "stdoutAndStderr",
-  }, opts);
+export function hostCommand(
+  name: string,
+  target: HostTarget,
+  args: { readonly create: string; readonly stdin?: pulumi.Input<string> },
+  opts: pulumi.CustomResourceOptions,
+): command.remote.Command {
+  return new command.remote.Command(
+    name,
+    {
+      connection: target.connection,
+      create: args.create,
+      stdin: args.stdin,
+      triggers: [target.hostId],
+      // The scripts print only status lines; never their input.
+      logging: "stdoutAndStderr",
+    },
+    opts,
+  );
 }
 
 export interface RemoteFilesArgs {
@@ -53,10 +62,15 @@ export class RemoteFiles extends pulumi.ComponentResource {
     super("berth:host:RemoteFiles", name, {}, opts);
     const script = pulumi.output(args.files).apply((files) => tiedTo(this, () => renderBundle(files, { ...args.bundle, label: name })));
     // `sudo bash -s` reads the bundle from stdin; nothing about the files is in the command line.
-    this.command = hostCommand(`${name}-apply`, args.target, {
-      create: runAsRootFromStdin(),
-      stdin: args.secret ? pulumi.secret(script) : script,
-    }, { parent: this });
+    this.command = hostCommand(
+      `${name}-apply`,
+      args.target,
+      {
+        create: runAsRootFromStdin(),
+        stdin: args.secret ? pulumi.secret(script) : script,
+      },
+      { parent: this },
+    );
     this.registerOutputs({});
   }
 }

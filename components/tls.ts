@@ -116,36 +116,51 @@ export class Tls extends pulumi.ComponentResource {
     this.mode = args.mode;
     this.renewal = TLS_RENEWAL[args.mode];
     this.names = [...args.names];
-    const subject = (cn: string): { commonName: string; organization: string } => ({ commonName: cn.slice(0, 64), organization: `Berth ${args.naming.project}-${args.naming.stack}` });
+    const subject = (cn: string): { commonName: string; organization: string } => ({
+      commonName: cn.slice(0, 64),
+      organization: `Berth ${args.naming.project}-${args.naming.stack}`,
+    });
 
     switch (args.mode) {
       case "self-signed": {
         const caKey = new tls.PrivateKey(`${name}-ca-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, parent);
-        const ca = new tls.SelfSignedCert(`${name}-ca`, {
-          privateKeyPem: caKey.privateKeyPem,
-          isCaCertificate: true,
-          allowedUses: ["cert_signing", "crl_signing", "digital_signature"],
-          validityPeriodHours: CA_VALIDITY_HOURS,
-          subject: subject(`${args.naming.project}-${args.naming.stack} CA`),
-          setSubjectKeyId: true,
-        }, parent);
+        const ca = new tls.SelfSignedCert(
+          `${name}-ca`,
+          {
+            privateKeyPem: caKey.privateKeyPem,
+            isCaCertificate: true,
+            allowedUses: ["cert_signing", "crl_signing", "digital_signature"],
+            validityPeriodHours: CA_VALIDITY_HOURS,
+            subject: subject(`${args.naming.project}-${args.naming.stack} CA`),
+            setSubjectKeyId: true,
+          },
+          parent,
+        );
         const key = new tls.PrivateKey(`${name}-server-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, parent);
-        const csr = new tls.CertRequest(`${name}-server-csr`, {
-          privateKeyPem: key.privateKeyPem,
-          subject: subject(args.names[0] ?? `${args.naming.project}-${args.naming.stack} host`),
-          dnsNames: [...args.names],
-          ipAddresses: args.ipAddresses ?? [],
-        }, parent);
-        const cert = new tls.LocallySignedCert(`${name}-server-cert`, {
-          certRequestPem: csr.certRequestPem,
-          caPrivateKeyPem: caKey.privateKeyPem,
-          caCertPem: ca.certPem,
-          allowedUses: ["server_auth", "digital_signature", "key_encipherment"],
-          validityPeriodHours: args.validityDays * 24,
-          // `pulumi up` replaces the certificate once it is this close to expiry.
-          earlyRenewalHours: args.minRemainingDays * 24,
-          setSubjectKeyId: true,
-        }, parent);
+        const csr = new tls.CertRequest(
+          `${name}-server-csr`,
+          {
+            privateKeyPem: key.privateKeyPem,
+            subject: subject(args.names[0] ?? `${args.naming.project}-${args.naming.stack} host`),
+            dnsNames: [...args.names],
+            ipAddresses: args.ipAddresses ?? [],
+          },
+          parent,
+        );
+        const cert = new tls.LocallySignedCert(
+          `${name}-server-cert`,
+          {
+            certRequestPem: csr.certRequestPem,
+            caPrivateKeyPem: caKey.privateKeyPem,
+            caCertPem: ca.certPem,
+            allowedUses: ["server_auth", "digital_signature", "key_encipherment"],
+            validityPeriodHours: args.validityDays * 24,
+            // `pulumi up` replaces the certificate once it is this close to expiry.
+            earlyRenewalHours: args.minRemainingDays * 24,
+            setSubjectKeyId: true,
+          },
+          parent,
+        );
         this.caPem = ca.certPem;
         this.served = { kind: "files", certPem: cert.certPem, keyPem: pulumi.secret(key.privateKeyPem), caPem: this.caPem };
         // The CA lives far longer than the server certificate, so the server's date is the one to watch.
@@ -154,20 +169,29 @@ export class Tls extends pulumi.ComponentResource {
       }
       case "cloudflare-origin": {
         const hostnames = [...(args.originHostnames ?? args.names)];
-        if (hostnames.length === 0) throw resourceProblem("mode cloudflare-origin needs at least one hostname (proxied Cloudflare records under berth:dns)", this);
+        if (hostnames.length === 0)
+          throw resourceProblem("mode cloudflare-origin needs at least one hostname (proxied Cloudflare records under berth:dns)", this);
         const rsa = args.originRequestType === "origin-rsa";
         const key = new tls.PrivateKey(`${name}-origin-key`, rsa ? { algorithm: "RSA", rsaBits: 2048 } : { algorithm: "ECDSA", ecdsaCurve: "P256" }, parent);
-        const csr = new tls.CertRequest(`${name}-origin-csr`, {
-          privateKeyPem: key.privateKeyPem,
-          subject: subject(hostnames[0]),
-          dnsNames: hostnames,
-        }, parent);
-        const cert = new cloudflare.OriginCaCertificate(`${name}-origin-cert`, {
-          csr: csr.certRequestPem,
-          hostnames,
-          requestType: rsa ? "origin-rsa" : "origin-ecc",
-          requestedValidity: args.originValidityDays ?? 5475,
-        }, parent);
+        const csr = new tls.CertRequest(
+          `${name}-origin-csr`,
+          {
+            privateKeyPem: key.privateKeyPem,
+            subject: subject(hostnames[0]),
+            dnsNames: hostnames,
+          },
+          parent,
+        );
+        const cert = new cloudflare.OriginCaCertificate(
+          `${name}-origin-cert`,
+          {
+            csr: csr.certRequestPem,
+            hostnames,
+            requestType: rsa ? "origin-rsa" : "origin-ecc",
+            requestedValidity: args.originValidityDays ?? 5475,
+          },
+          parent,
+        );
         this.served = { kind: "files", certPem: cert.certificate, keyPem: pulumi.secret(key.privateKeyPem) };
         this.expiry = cert.expiresOn.apply(toIsoInstant);
         break;
@@ -187,7 +211,10 @@ export class Tls extends pulumi.ComponentResource {
         const email = args.email;
         this.served = tiedTo(this, () => {
           const plan = letsEncryptPlan(args.names, email, args.staging ?? false);
-          return { kind: "certbot", plan: { command: renderCertbotCommand(plan), deployHook: renderDeployHook(), hookPath: plan.deployHookPath, names: this.names } };
+          return {
+            kind: "certbot",
+            plan: { command: renderCertbotCommand(plan), deployHook: renderDeployHook(), hookPath: plan.deployHookPath, names: this.names },
+          };
         });
         // certbot obtains the certificate on the host after `pulumi up`, and renews it there every
         // 60 days or so: a date stored now would be wrong or stale, so the output stays empty and

@@ -73,7 +73,6 @@ function knownKeysAt(path: readonly PropertyKey[]): string[] {
   return schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
 }
 
-
 export function zodProblems(error: z.ZodError, raw: unknown): ConfigProblem[] {
   const out: ConfigProblem[] = [];
   for (const issue of error.issues) {
@@ -93,10 +92,13 @@ export function zodProblems(error: z.ZodError, raw: unknown): ConfigProblem[] {
     if (issue.code === "invalid_type" && valueAt(raw, issue.path) === undefined) message = "is required";
     else if (issue.code === "too_small" || issue.code === "too_big") {
       const bound = issue.code === "too_small" ? issue.minimum : issue.maximum;
-      const cmp = issue.code === "too_small" ? (issue.inclusive === false ? ">" : ">=") : (issue.inclusive === false ? "<" : "<=");
-      message = issue.origin === "array" ? `must have ${issue.exact ? "exactly" : issue.code === "too_small" ? "at least" : "at most"} ${String(bound)} item(s)`
-        : issue.origin === "string" ? `must be ${issue.code === "too_small" ? "at least" : "at most"} ${String(bound)} characters`
-        : `must be ${cmp} ${String(bound)}`;
+      const cmp = issue.code === "too_small" ? (issue.inclusive === false ? ">" : ">=") : issue.inclusive === false ? "<" : "<=";
+      message =
+        issue.origin === "array"
+          ? `must have ${issue.exact ? "exactly" : issue.code === "too_small" ? "at least" : "at most"} ${String(bound)} item(s)`
+          : issue.origin === "string"
+            ? `must be ${issue.code === "too_small" ? "at least" : "at most"} ${String(bound)} characters`
+            : `must be ${cmp} ${String(bound)}`;
     }
     out.push({ key: keyOf(issue.path), value: valueAt(raw, issue.path), message });
   }

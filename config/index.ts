@@ -26,7 +26,9 @@ const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 /** Pure: validates and resolves a stack's configuration. Throws ConfigError listing every problem. */
 export function parseConfig(input: RawConfigInput): Config {
   const problems: ConfigProblem[] = [];
-  const add = (p: ConfigProblem): void => { problems.push(p); };
+  const add = (p: ConfigProblem): void => {
+    problems.push(p);
+  };
   if (!input.region || !REGION.test(input.region)) {
     add({ key: "aws:region", value: input.region, message: "must be an AWS region like ap-northeast-2" });
   }
@@ -48,7 +50,11 @@ export function parseConfig(input: RawConfigInput): Config {
       continue;
     }
     const allowed = [...Object.keys(SECTIONS), ...SECRET_KEYS];
-    add({ key: `berth:${key}`, value: input.secretKeys.has(key) ? "(hidden)" : text, message: `unknown key${suggest(key, allowed)}; allowed: ${allowed.join(", ")}` });
+    add({
+      key: `berth:${key}`,
+      value: input.secretKeys.has(key) ? "(hidden)" : text,
+      message: `unknown key${suggest(key, allowed)}; allowed: ${allowed.join(", ")}`,
+    });
   }
   const parsed = RawSchema.safeParse(sectionValues);
   if (!parsed.success) {
@@ -64,7 +70,11 @@ export function parseConfig(input: RawConfigInput): Config {
   if ((input.target ?? "cloud") === "cloud") validateRealNames(raw, add);
   validateTlsSecrets(raw, input, secrets, add);
   if (input.cloudflareApiToken === "plain") {
-    add({ key: "cloudflare:apiToken", value: "(hidden)", message: "must be stored encrypted: pulumi config set --secret cloudflare:apiToken <token> (or export CLOUDFLARE_API_TOKEN instead)" });
+    add({
+      key: "cloudflare:apiToken",
+      value: "(hidden)",
+      message: "must be stored encrypted: pulumi config set --secret cloudflare:apiToken <token> (or export CLOUDFLARE_API_TOKEN instead)",
+    });
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return {

@@ -2,7 +2,16 @@
 // typed Config that validation produces. Cross-field rules live in ./validate/, errors in ./errors.ts.
 import { z } from "zod";
 import { parseCidr } from "../lib/cidr";
-import { backupWindowProblem, ec2TextProblem, ENGINE_LIFECYCLE, logRetentionProblem, MYSQL_MAJOR_VERSIONS, mysqlMajor, RDS_MYSQL_LOG_EXPORTS, tagValueProblem } from "../lib/apiRules";
+import {
+  backupWindowProblem,
+  ec2TextProblem,
+  ENGINE_LIFECYCLE,
+  logRetentionProblem,
+  MYSQL_MAJOR_VERSIONS,
+  mysqlMajor,
+  RDS_MYSQL_LOG_EXPORTS,
+  tagValueProblem,
+} from "../lib/apiRules";
 import { certificateNameProblem, domainNameProblem, isRelativeRecordName } from "../lib/dnsNames";
 import { appNameProblem, nginxSizeProblem } from "../lib/proxyRules";
 
@@ -14,22 +23,28 @@ export const DB_INSTANCE_CLASS = /^db\.(?:[a-z]+\d+[a-z0-9-]*)\.(?:micro|small|m
 export const AMI_ID = /^ami-[0-9a-f]{8,17}$/;
 const port = z.number().int().min(1).max(65535);
 /** A string checked by one of lib/'s rules (`problem` says why a value is refused, or undefined). */
-const ruled = (problem: (s: string) => string | undefined): z.ZodString => z.string().superRefine((s, ctx) => {
-  const why = problem(s);
-  if (why !== undefined) ctx.addIssue({ code: "custom", message: why });
-});
+const ruled = (problem: (s: string) => string | undefined): z.ZodString =>
+  z.string().superRefine((s, ctx) => {
+    const why = problem(s);
+    if (why !== undefined) ctx.addIssue({ code: "custom", message: why });
+  });
 /** A Linux user name (useradd's portable rule). */
-const unixUser = z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, "must be a Linux user name: lower-case letters, digits, _ or -, starting with a letter or _ (32 at most)");
+const unixUser = z
+  .string()
+  .regex(/^[a-z_][a-z0-9_-]{0,31}$/, "must be a Linux user name: lower-case letters, digits, _ or -, starting with a letter or _ (32 at most)");
 /** A basic-auth login (registry, extra hosts): safe in an htpasswd line and in a docker login. */
 const loginName = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "must be 1-64 letters, digits, . _ or -");
 const cidrString = z.string().refine((s) => parseCidr(s) !== undefined, {
   message: "must be an IPv4 CIDR like 10.0.0.0/16 with the host bits clear",
 });
 /** CloudWatch Logs retention in days: only the values the API accepts (lib/apiRules.ts). */
-const logRetentionDays = z.number().int().superRefine((d, ctx) => {
-  const problem = logRetentionProblem(d);
-  if (problem) ctx.addIssue({ code: "custom", message: problem });
-});
+const logRetentionDays = z
+  .number()
+  .int()
+  .superRefine((d, ctx) => {
+    const problem = logRetentionProblem(d);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
 
 // ---------------------------------------------------------------------------------------------
 // Sections. Every field: type, default where sensible, one line of why.
@@ -38,7 +53,10 @@ const NetworkSchema = z.strictObject({
   /** VPC block. Each stack gets its own VPC; give dev and prod different blocks so they can be peered later. */
   vpcCidr: cidrString.default("10.0.0.0/16"),
   /** Two AZs for the two public subnets; default: the first two the region reports. */
-  availabilityZones: z.array(z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/, "must be an AZ name like ap-northeast-2a")).length(2).optional(),
+  availabilityZones: z
+    .array(z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/, "must be an AZ name like ap-northeast-2a"))
+    .length(2)
+    .optional(),
   /** Public subnets (host); default: the first two /(vpc+4) blocks of the VPC. */
   publicSubnetCidrs: z.array(cidrString).length(2).optional(),
   /** Private subnets for the database (no internet route); default: the third and fourth /(vpc+4) blocks. */
@@ -74,7 +92,10 @@ const HostSchema = z.strictObject({
   rootVolumeGiB: z.number().int().min(8).max(16384).default(30),
   /** Pin an AMI; without it the newest Ubuntu LTS from `amiOwner` is looked up (and later releases never replace the host). */
   amiId: z.string().regex(AMI_ID, "must look like ami-0123456789abcdef0").optional(),
-  amiOwner: z.string().regex(/^\d{12}$/, "must be a 12-digit AWS account id").default("099720109477"),
+  amiOwner: z
+    .string()
+    .regex(/^\d{12}$/, "must be a 12-digit AWS account id")
+    .default("099720109477"),
   amiNamePattern: z.string().min(1).default("ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*"),
   /** Login user of the AMI, used by Pulumi for SSH. */
   sshUser: unixUser.default("ubuntu"),
@@ -87,7 +108,13 @@ const HostSchema = z.strictObject({
 
 const DatabaseSchema = z.strictObject({
   /** RDS for MySQL major version (8.4 LTS, or 8.0) or an exact minor version such as 8.4.3. */
-  engineVersion: z.string().refine((v) => mysqlMajor(v) !== undefined, `must be an RDS for MySQL version: ${Object.keys(MYSQL_MAJOR_VERSIONS).join(" or ")}, or an exact one like 8.4.3`).default("8.4"),
+  engineVersion: z
+    .string()
+    .refine(
+      (v) => mysqlMajor(v) !== undefined,
+      `must be an RDS for MySQL version: ${Object.keys(MYSQL_MAJOR_VERSIONS).join(" or ")}, or an exact one like 8.4.3`,
+    )
+    .default("8.4"),
   /**
    * What RDS does at the end of standard support: upgrade the major version automatically
    * (extended support disabled, no extra charge) or keep it running in paid Extended Support.
@@ -97,9 +124,15 @@ const DatabaseSchema = z.strictObject({
   allocatedStorageGiB: z.number().int().min(20).max(65536).default(20),
   /** Storage autoscaling ceiling; unset = off. */
   maxAllocatedStorageGiB: z.number().int().min(21).max(65536).optional(),
-  name: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, "must start with a letter and hold letters, digits or _ (64 at most)").default("berth"),
-  username: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,15}$/, "must start with a letter and hold letters, digits or _ (16 at most)")
-    .refine((u) => !["rdsadmin", "root", "mysql", "admin_"].includes(u.toLowerCase()), "is reserved by RDS").default("berth"),
+  name: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, "must start with a letter and hold letters, digits or _ (64 at most)")
+    .default("berth"),
+  username: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9_]{0,15}$/, "must start with a letter and hold letters, digits or _ (16 at most)")
+    .refine((u) => !["rdsadmin", "root", "mysql", "admin_"].includes(u.toLowerCase()), "is reserved by RDS")
+    .default("berth"),
   port: port.default(3306),
   backupRetentionDays: z.number().int().min(0).max(35).default(7),
   backupWindow: ruled(backupWindowProblem).optional(),
@@ -108,7 +141,10 @@ const DatabaseSchema = z.strictObject({
   multiAz: z.boolean().default(false),
   applyImmediately: z.boolean().default(false),
   /** MySQL logs RDS publishes to CloudWatch Logs (slowquery and general switch the log on in the parameter group). */
-  logExports: z.array(z.enum(RDS_MYSQL_LOG_EXPORTS)).refine((l) => new Set(l).size === l.length, "must not list a log twice").default(["error", "slowquery"]),
+  logExports: z
+    .array(z.enum(RDS_MYSQL_LOG_EXPORTS))
+    .refine((l) => new Set(l).size === l.length, "must not list a log twice")
+    .default(["error", "slowquery"]),
   /** Days CloudWatch Logs keeps the exported database logs. */
   logRetentionDays: logRetentionDays.default(30),
   /** A query slower than this lands in the slow query log (long_query_time). */
@@ -117,7 +153,7 @@ const DatabaseSchema = z.strictObject({
 
 const DnsRecordSchema = z.strictObject({
   /** Relative to the zone: "@" is the apex, "www", "docker", ... */
-  name: z.string().refine(isRelativeRecordName, "must be \"@\" or DNS labels (a-z, 0-9, -; 63 characters each)"),
+  name: z.string().refine(isRelativeRecordName, 'must be "@" or DNS labels (a-z, 0-9, -; 63 characters each)'),
   /** A = the host's Elastic IP. CNAME = another record of this config. */
   type: z.enum(["A", "CNAME"]),
   /** For CNAME: the name of another record in this zone ("host", "@") or the FQDN of one in another zone. */
@@ -156,7 +192,9 @@ const TlsSchema = z.strictObject({
   /** Cloudflare Origin CA key type: origin-ecc (ECDSA P-256) or origin-rsa (RSA 2048). */
   originRequestType: z.enum(["origin-ecc", "origin-rsa"]).default("origin-ecc"),
   /** Cloudflare Origin CA lifetime in days (7, 30, 90, 365, 730, 1095 or 5475). */
-  originValidityDays: z.union([7, 30, 90, 365, 730, 1095, 5475].map((n) => z.literal(n)) as unknown as [z.ZodLiteral<number>, z.ZodLiteral<number>]).default(5475),
+  originValidityDays: z
+    .union([7, 30, 90, 365, 730, 1095, 5475].map((n) => z.literal(n)) as unknown as [z.ZodLiteral<number>, z.ZodLiteral<number>])
+    .default(5475),
   /** Let's Encrypt account e-mail. */
   email: z.string().email().optional(),
   /** Let's Encrypt staging endpoint (for trying without rate limits). */
@@ -166,7 +204,10 @@ const TlsSchema = z.strictObject({
 const RegistrySchema = z.strictObject({
   enabled: z.boolean().default(true),
   /** Exact image; tags like "2" or "latest" are refused so a pull never changes what runs. */
-  image: z.string().regex(/^registry:\d+\.\d+\.\d+(@sha256:[0-9a-f]{64})?$/, "must be an exact registry image like registry:3.0.0").default("registry:3.0.0"),
+  image: z
+    .string()
+    .regex(/^registry:\d+\.\d+\.\d+(@sha256:[0-9a-f]{64})?$/, "must be an exact registry image like registry:3.0.0")
+    .default("registry:3.0.0"),
   username: loginName.default("berth"),
   port: port.default(5000),
   /** direct: clients reach https://<ip>:<port> (dev). proxy: 127.0.0.1 only, served by nginx as `hostname` (prod). */
@@ -182,20 +223,31 @@ const RegistrySchema = z.strictObject({
    */
   storage: z.enum(["s3", "filesystem"]).default("s3"),
   /** Host directory for image data (storage: filesystem); survives container replacement. */
-  dataDir: z.string().regex(/^\/[A-Za-z0-9._/-]+$/, "must be an absolute path").default("/var/lib/berth/registry"),
+  dataDir: z
+    .string()
+    .regex(/^\/[A-Za-z0-9._/-]+$/, "must be an absolute path")
+    .default("/var/lib/berth/registry"),
   /** Old tags are deleted by a timer on the host (never those of a live or previous deploy). */
-  retention: z.strictObject({
-    /** Newest tags kept per repository. */
-    keep: z.number().int().min(1).max(1000).default(10),
-    /** systemd OnCalendar expression for the run. */
-    schedule: z.string().regex(/^[A-Za-z0-9 *:,/.~-]{1,64}$/, "must be a systemd calendar expression like \"daily\" or \"Sun *-*-* 04:00:00\"").default("Sun *-*-* 04:00:00"),
-  }).prefault({}),
+  retention: z
+    .strictObject({
+      /** Newest tags kept per repository. */
+      keep: z.number().int().min(1).max(1000).default(10),
+      /** systemd OnCalendar expression for the run. */
+      schedule: z
+        .string()
+        .regex(/^[A-Za-z0-9 *:,/.~-]{1,64}$/, 'must be a systemd calendar expression like "daily" or "Sun *-*-* 04:00:00"')
+        .default("Sun *-*-* 04:00:00"),
+    })
+    .prefault({}),
 });
 
 /** How the deploy command decides that a freshly started container serves. */
 const HealthSchema = z.strictObject({
   /** GET this path on the container's loopback port; any 2xx or 3xx answer counts. */
-  path: z.string().regex(/^\/[A-Za-z0-9._~/?=&%+-]*$/, "must be a URL path like /healthz").default("/"),
+  path: z
+    .string()
+    .regex(/^\/[A-Za-z0-9._~/?=&%+-]*$/, "must be a URL path like /healthz")
+    .default("/"),
   /** Pause between two probes. */
   intervalSeconds: z.number().min(0.1).max(60).default(0.5),
   /** One probe's limit. */
@@ -217,10 +269,20 @@ const UpstreamSchema = z.strictObject({
   /** Port the container listens on inside. */
   containerPort: port.default(80),
   /** Repository in the stack's registry; default `<app>-frontend` / `<app>-backend`. */
-  repository: z.string().regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/, "must be a registry repository name like shop-frontend (lower-case, digits, . _ - /)").max(128).optional(),
+  repository: z
+    .string()
+    .regex(
+      /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/,
+      "must be a registry repository name like shop-frontend (lower-case, digits, . _ - /)",
+    )
+    .max(128)
+    .optional(),
   health: HealthSchema.prefault({}),
   /** Absolute path of an env file on the host (`docker run --env-file`); you put it there, Berth never reads it. */
-  envFile: z.string().regex(/^\/[A-Za-z0-9._/@+-]+$/, "must be an absolute host path like /etc/berth/env/shop.env").optional(),
+  envFile: z
+    .string()
+    .regex(/^\/[A-Za-z0-9._/@+-]+$/, "must be an absolute host path like /etc/berth/env/shop.env")
+    .optional(),
   /** `docker run -v` specs: `/host/path:/container/path[:ro]` or `volume-name:/container/path[:ro]`. */
   volumes: z.array(z.string().regex(VOLUME, "must be HOST_PATH:CONTAINER_PATH[:ro|:rw] or VOLUME_NAME:CONTAINER_PATH[:ro|:rw]")).default([]),
 });
@@ -233,7 +295,10 @@ const AppSchema = z.strictObject({
   frontend: UpstreamSchema,
   /** Serves `pathPrefix` (default /api). */
   backend: UpstreamSchema.optional(),
-  backendPath: z.string().regex(/^\/[A-Za-z0-9._~-]+$/, "must be a path like /api").default("/api"),
+  backendPath: z
+    .string()
+    .regex(/^\/[A-Za-z0-9._~-]+$/, "must be a path like /api")
+    .default("/api"),
   /** Color that is live when the host is first set up; afterwards the deploy command owns it. */
   initialColor: z.enum(["blue", "green"]).default("blue"),
   /** Docker restart policy of the app's containers (the live color comes back after a reboot). */
@@ -243,7 +308,9 @@ const AppSchema = z.strictObject({
 const ExtraHostSchema = z.strictObject({
   hostname: ruled(domainNameProblem),
   /** Where nginx forwards, e.g. http://127.0.0.1:8080 (Jenkins) */
-  upstream: z.string().regex(/^https?:\/\/(127\.0\.0\.1|localhost|\[::1\]):\d{1,5}(\/.*)?$/, "must be an http(s) URL on the host's loopback, like http://127.0.0.1:8080"),
+  upstream: z
+    .string()
+    .regex(/^https?:\/\/(127\.0\.0\.1|localhost|\[::1\]):\d{1,5}(\/.*)?$/, "must be an http(s) URL on the host's loopback, like http://127.0.0.1:8080"),
   /** Ask for a password (generated, exported as a secret) before forwarding. */
   basicAuthUser: loginName.optional(),
   websockets: z.boolean().default(true),
@@ -269,10 +336,7 @@ const ProxySchema = z.strictObject({
 });
 
 // Keys are checked in crossValidate (zod reports a bad record key without saying why).
-const TagsSchema = z.record(
-  z.string(),
-  ruled(tagValueProblem),
-);
+const TagsSchema = z.record(z.string(), ruled(tagValueProblem));
 
 /** Object-valued keys under `berth:` and their schemas. */
 export const SECTIONS = {

@@ -19,7 +19,8 @@ export function ec2TextProblem(text: string): string | undefined {
   if (text.length === 0) return "must not be empty";
   if (text.length > EC2_TEXT_MAX) return `is ${text.length} characters; EC2 allows at most ${EC2_TEXT_MAX}`;
   const bad = [...new Set([...text].filter((c) => !EC2_TEXT.test(c)))];
-  if (bad.length > 0) return `contains ${bad.map((c) => JSON.stringify(c)).join(", ")}, which EC2 refuses in security-group texts; allowed: ${EC2_TEXT_ALLOWED}`;
+  if (bad.length > 0)
+    return `contains ${bad.map((c) => JSON.stringify(c)).join(", ")}, which EC2 refuses in security-group texts; allowed: ${EC2_TEXT_ALLOWED}`;
   return undefined;
 }
 
@@ -143,8 +144,10 @@ export const S3_BUCKET_PREFIX_MAX = 37;
 /** Why `name` cannot be an S3 bucket name (or, with `prefix`, a bucket name prefix), or undefined. */
 export function s3BucketNameProblem(name: string, prefix = false): string | undefined {
   const max = prefix ? S3_BUCKET_PREFIX_MAX : S3_BUCKET_MAX;
-  if (name.length < (prefix ? 1 : 3) || name.length > max) return `is ${name.length} characters; S3 bucket ${prefix ? "name prefixes are 1" : "names are 3"}-${max} characters`;
-  if (!/^[a-z0-9-]+$/.test(name)) return "may hold only lower-case letters, digits and hyphens (S3 allows dots too, but they break the registry's HTTPS to the bucket)";
+  if (name.length < (prefix ? 1 : 3) || name.length > max)
+    return `is ${name.length} characters; S3 bucket ${prefix ? "name prefixes are 1" : "names are 3"}-${max} characters`;
+  if (!/^[a-z0-9-]+$/.test(name))
+    return "may hold only lower-case letters, digits and hyphens (S3 allows dots too, but they break the registry's HTTPS to the bucket)";
   if (!/^[a-z0-9]/.test(name) || (!prefix && !/[a-z0-9]$/.test(name))) return "must start and end with a letter or digit";
   if (/^(xn--|sthree-|amzn-s3-demo-)/.test(name)) return "must not start with xn--, sthree- or amzn-s3-demo- (reserved by S3)";
   if (!prefix && /(-s3alias|--ol-s3|--x-s3)$/.test(name)) return "must not end with -s3alias, --ol-s3 or --x-s3 (reserved by S3)";
@@ -176,4 +179,3 @@ export type RdsLogExport = (typeof RDS_MYSQL_LOG_EXPORTS)[number];
  * Source: hstspreload.org, submission requirements.
  */
 export const HSTS_PRELOAD_MIN_MAX_AGE = 31536000;
-

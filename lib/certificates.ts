@@ -19,7 +19,11 @@ export const TLS_PRIVATE_KEY_KEY = "berth:tlsPrivateKey";
 /** The config slices that decide the served names (Config or its raw, validated shape). */
 export interface ServedNamesInput {
   readonly registry: { readonly enabled: boolean; readonly expose: "direct" | "proxy"; readonly hostname?: string };
-  readonly proxy: { readonly enabled: boolean; readonly apps: ReadonlyArray<{ readonly hostnames: readonly string[] }>; readonly extraHosts: ReadonlyArray<{ readonly hostname: string }> };
+  readonly proxy: {
+    readonly enabled: boolean;
+    readonly apps: ReadonlyArray<{ readonly hostnames: readonly string[] }>;
+    readonly extraHosts: ReadonlyArray<{ readonly hostname: string }>;
+  };
   readonly tls: { readonly extraNames: readonly string[] };
 }
 
@@ -32,7 +36,9 @@ export interface ServedNamesInput {
  */
 export function servedNames(cfg: ServedNamesInput): string[] {
   const out: string[] = [];
-  const add = (n: string): void => { if (!out.includes(n)) out.push(n); };
+  const add = (n: string): void => {
+    if (!out.includes(n)) out.push(n);
+  };
   if (cfg.proxy.enabled) {
     for (const app of cfg.proxy.apps) app.hostnames.forEach(add);
     for (const h of cfg.proxy.extraHosts) add(h.hostname);
@@ -66,7 +72,7 @@ export function subjectAltNames(cert: X509Certificate): { dns: string[]; ip: str
   for (const part of (cert.subjectAltName ?? "").split(/, (?=[A-Za-z ]+:)/)) {
     const m = /^([A-Za-z ]+):(.*)$/.exec(part.trim());
     if (!m) continue;
-    const value = m[2].startsWith("\"") ? JSON.parse(m[2]) as string : m[2];
+    const value = m[2].startsWith('"') ? (JSON.parse(m[2]) as string) : m[2];
     if (m[1] === "DNS") dns.push(value);
     else if (m[1] === "IP Address") ip.push(value);
   }
@@ -122,7 +128,9 @@ const DAY_MS = 86_400_000;
  */
 export function validateProvidedTls(input: ProvidedTlsInput): Problem[] {
   const problems: Problem[] = [];
-  const certProblem = (message: string, value: unknown = "(hidden)"): void => { problems.push({ key: TLS_CERTIFICATE_KEY, value, message }); };
+  const certProblem = (message: string, value: unknown = "(hidden)"): void => {
+    problems.push({ key: TLS_CERTIFICATE_KEY, value, message });
+  };
   let chain: X509Certificate[];
   try {
     chain = parseCertificateChain(input.certificatePem);
@@ -131,7 +139,7 @@ export function validateProvidedTls(input: ProvidedTlsInput): Problem[] {
     return problems;
   }
   if (chain.length === 0) {
-    certProblem("holds no \"-----BEGIN CERTIFICATE-----\" block; give the PEM chain, server certificate first");
+    certProblem('holds no "-----BEGIN CERTIFICATE-----" block; give the PEM chain, server certificate first');
     return problems;
   }
   let key: KeyObject | undefined;
@@ -152,13 +160,18 @@ export function validateProvidedTls(input: ProvidedTlsInput): Problem[] {
   if (leaf.ca) certProblem(`the first certificate (${subject}) is a CA certificate; put the server certificate first, then the intermediates`);
   for (let i = 0; i + 1 < chain.length; i++) {
     if (!chain[i].checkIssued(chain[i + 1]) || !chain[i].verify(chain[i + 1].publicKey)) {
-      certProblem(`certificate ${i + 1} of the chain (${chain[i].subject.replace(/\n/g, ", ")}) is not signed by certificate ${i + 2} (${chain[i + 1].subject.replace(/\n/g, ", ")}); order the chain server first, then each issuer`);
+      certProblem(
+        `certificate ${i + 1} of the chain (${chain[i].subject.replace(/\n/g, ", ")}) is not signed by certificate ${i + 2} (${chain[i + 1].subject.replace(/\n/g, ", ")}); order the chain server first, then each issuer`,
+      );
     }
   }
   const sans = subjectAltNames(leaf).dns;
   const missing = input.names.filter((n) => !sans.some((p) => certificateNameCovers(p, n)));
   if (missing.length > 0) {
-    certProblem(`does not cover ${missing.join(", ")} (served by this stack); the certificate names ${sans.length ? sans.join(", ") : "no DNS names (no subjectAltName)"}`, missing);
+    certProblem(
+      `does not cover ${missing.join(", ")} (served by this stack); the certificate names ${sans.length ? sans.join(", ") : "no DNS names (no subjectAltName)"}`,
+      missing,
+    );
   }
   const now = input.now.getTime();
   chain.forEach((c, i) => {

@@ -45,8 +45,7 @@ export function formatCidr(c: Cidr): string {
 
 /** True when `inner` lies wholly inside `outer`. */
 export function contains(outer: Cidr, inner: Cidr): boolean {
-  return inner.prefix >= outer.prefix && inner.base >= outer.base &&
-    inner.base + blockSize(inner.prefix) <= outer.base + blockSize(outer.prefix);
+  return inner.prefix >= outer.prefix && inner.base >= outer.base && inner.base + blockSize(inner.prefix) <= outer.base + blockSize(outer.prefix);
 }
 
 export function overlaps(a: Cidr, b: Cidr): boolean {

@@ -73,17 +73,19 @@ export interface PlannedRecord {
 
 /** Every record of every zone, in config order. Assumes validated config. */
 export function planRecords(zones: readonly DnsZoneConfig[]): PlannedRecord[] {
-  return zones.flatMap((zone, zoneIndex) => zone.records.map((r, recordIndex): PlannedRecord => ({
-    zoneIndex,
-    recordIndex,
-    provider: zone.provider,
-    domain: zone.domain,
-    fqdn: recordFqdn(zone.domain, r.name),
-    type: r.type,
-    ...(r.type === "CNAME" && r.target ? { target: resolveTarget(zone, r.target) } : {}),
-    ttl: effectiveTtl(zone, r),
-    proxied: zone.provider === "cloudflare" && r.proxied === true,
-  })));
+  return zones.flatMap((zone, zoneIndex) =>
+    zone.records.map((r, recordIndex): PlannedRecord => ({
+      zoneIndex,
+      recordIndex,
+      provider: zone.provider,
+      domain: zone.domain,
+      fqdn: recordFqdn(zone.domain, r.name),
+      type: r.type,
+      ...(r.type === "CNAME" && r.target ? { target: resolveTarget(zone, r.target) } : {}),
+      ttl: effectiveTtl(zone, r),
+      proxied: zone.provider === "cloudflare" && r.proxied === true,
+    })),
+  );
 }
 
 /**

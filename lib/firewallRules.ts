@@ -19,7 +19,13 @@ export interface HostIngressInput {
   readonly firewall: {
     readonly adminCidrs: readonly string[];
     readonly sshPort: number;
-    readonly ingress: ReadonlyArray<{ readonly port: number; readonly toPort?: number; readonly protocol: "tcp" | "udp"; readonly from: "anywhere" | "admin"; readonly description: string }>;
+    readonly ingress: ReadonlyArray<{
+      readonly port: number;
+      readonly toPort?: number;
+      readonly protocol: "tcp" | "udp";
+      readonly from: "anywhere" | "admin";
+      readonly description: string;
+    }>;
   };
   readonly host: { readonly dockerApiPort: number };
   readonly registry: { readonly enabled: boolean; readonly expose: "direct" | "proxy"; readonly port: number; readonly allowFrom: "anywhere" | "admin" };
@@ -32,17 +38,31 @@ export function hostIngressRules(cfg: HostIngressInput): HostIngressRule[] {
   ];
   if (cfg.registry.enabled) {
     // Pulumi drives Docker on the host through the TLS-protected API port (client certificates).
-    wanted.push({ protocol: "tcp", fromPort: cfg.host.dockerApiPort, toPort: cfg.host.dockerApiPort, cidrs: admin, description: "Docker API (mutual TLS) from admin networks" });
+    wanted.push({
+      protocol: "tcp",
+      fromPort: cfg.host.dockerApiPort,
+      toPort: cfg.host.dockerApiPort,
+      cidrs: admin,
+      description: "Docker API (mutual TLS) from admin networks",
+    });
     if (cfg.registry.expose === "direct") {
       wanted.push({
-        protocol: "tcp", fromPort: cfg.registry.port, toPort: cfg.registry.port,
+        protocol: "tcp",
+        fromPort: cfg.registry.port,
+        toPort: cfg.registry.port,
         cidrs: cfg.registry.allowFrom === "anywhere" ? [ANYWHERE] : admin,
         description: "Docker registry (TLS + basic auth)",
       });
     }
   }
   for (const r of cfg.firewall.ingress) {
-    wanted.push({ protocol: r.protocol, fromPort: r.port, toPort: r.toPort ?? r.port, cidrs: r.from === "anywhere" ? [ANYWHERE] : admin, description: r.description });
+    wanted.push({
+      protocol: r.protocol,
+      fromPort: r.port,
+      toPort: r.toPort ?? r.port,
+      cidrs: r.from === "anywhere" ? [ANYWHERE] : admin,
+      description: r.description,
+    });
   }
   const out: HostIngressRule[] = [];
   const seen = new Set<string>();

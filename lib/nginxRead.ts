@@ -11,7 +11,10 @@ export interface NginxBlock {
 }
 
 function stripComments(text: string): string {
-  return text.split("\n").map((l) => l.replace(/#.*$/, "")).join("\n");
+  return text
+    .split("\n")
+    .map((l) => l.replace(/#.*$/, ""))
+    .join("\n");
 }
 
 /** Every block (at any depth) whose head matches `head`. Comments are stripped first. */
@@ -44,7 +47,10 @@ export function directives(body: string): string[] {
     prev = flat;
     flat = flat.replace(/[^{};]*\{[^{}]*\}/g, ";");
   }
-  return flat.split(";").map((s) => s.replace(/\s+/g, " ").trim()).filter((s) => s !== "");
+  return flat
+    .split(";")
+    .map((s) => s.replace(/\s+/g, " ").trim())
+    .filter((s) => s !== "");
 }
 
 /** A location and where it sends requests. */

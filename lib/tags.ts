@@ -2,7 +2,11 @@
 // provider's default tags, so every taggable resource carries them; components add only Name.
 
 /** Default tags for the AWS provider: Project, Stack, ManagedBy, then the stack's own extras. */
-export function defaultTags(cfg: { readonly project: string; readonly stack: string; readonly tags: Readonly<Record<string, string>> }): Record<string, string> {
+export function defaultTags(cfg: {
+  readonly project: string;
+  readonly stack: string;
+  readonly tags: Readonly<Record<string, string>>;
+}): Record<string, string> {
   return { ...cfg.tags, Project: cfg.project, Stack: cfg.stack, ManagedBy: "pulumi" };
 }
 

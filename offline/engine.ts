@@ -38,11 +38,21 @@ export interface ResourceOptionsRecord {
   readonly provider: string;
 }
 
-const NO_OPTIONS: ResourceOptionsRecord = { ignoreChanges: [], protect: false, deleteBeforeReplace: false, replaceOnChanges: [], dependencies: [], propertyDependencies: {}, provider: "" };
+const NO_OPTIONS: ResourceOptionsRecord = {
+  ignoreChanges: [],
+  protect: false,
+  deleteBeforeReplace: false,
+  replaceOnChanges: [],
+  dependencies: [],
+  propertyDependencies: {},
+  provider: "",
+};
 
 function recordOptions(req: RegisterRequest): ResourceOptionsRecord {
   const propertyDependencies: Record<string, string[]> = {};
-  req.getPropertydependenciesMap().forEach((v, k) => { propertyDependencies[k] = v.getUrnsList(); });
+  req.getPropertydependenciesMap().forEach((v, k) => {
+    propertyDependencies[k] = v.getUrnsList();
+  });
   return {
     ignoreChanges: req.getIgnorechangesList(),
     protect: req.getProtect(),
@@ -76,7 +86,10 @@ let running: Promise<unknown> = Promise.resolve();
 
 /** Runs the program once. Throws whatever the program throws (e.g. a ConfigError). */
 export function runStack(options: RunOptions): Promise<RunResult> {
-  const next = running.then(() => runFast(options), () => runFast(options));
+  const next = running.then(
+    () => runFast(options),
+    () => runFast(options),
+  );
   running = next.catch(() => undefined);
   return next;
 }
@@ -179,7 +192,6 @@ async function runOnce(options: RunOptions): Promise<RunResult> {
   }
   return { project: options.project, stack: options.stack, resources, outputs, invokes: [...cloud.invokes] };
 }
-
 
 /** deserializeProperties(keepSecrets) yields Pulumi's secret objects; turn them back into the wire marker. */
 function reSecret(v: unknown): unknown {

@@ -56,7 +56,10 @@ function deriveKey(seed: string, algorithm: string, inputs: Inputs): KeyObject {
     ecdh.setPrivateKey(d);
     const pub = ecdh.getPublicKey();
     const n = curve.bytes;
-    return createPrivateKey({ key: { kty: "EC", crv: curve.jwk, d: b64url(d), x: b64url(pub.subarray(1, 1 + n)), y: b64url(pub.subarray(1 + n)) }, format: "jwk" });
+    return createPrivateKey({
+      key: { kty: "EC", crv: curve.jwk, d: b64url(d), x: b64url(pub.subarray(1, 1 + n)), y: b64url(pub.subarray(1 + n)) },
+      format: "jwk",
+    });
   }
   if (algorithm === "RSA") return seededRsaKey(seed, Number(inputs.rsaBits ?? 2048));
   throw new Error(`fake cloud: unknown key algorithm ${algorithm}`);
@@ -97,7 +100,10 @@ function probablyPrime(n: bigint, next: (k: number) => Buffer): boolean {
   for (const p of SMALL_PRIMES) if (n % p === 0n) return n === p;
   let d = n - 1n;
   let r = 0;
-  while ((d & 1n) === 0n) { d >>= 1n; r++; }
+  while ((d & 1n) === 0n) {
+    d >>= 1n;
+    r++;
+  }
   const bytes = (n.toString(16).length + 1) >> 1;
   for (let round = 0; round < 24; round++) {
     const a = 2n + (BigInt(`0x${next(bytes).toString("hex")}`) % (n - 3n));
@@ -212,7 +218,12 @@ export function realPrivateKey(name: string, inputs: Inputs): { privateKeyPem: s
     const algorithm = typeof inputs.algorithm === "string" ? inputs.algorithm : "RSA";
     const key = deriveKey(`${name}:${JSON.stringify(inputs)}`, algorithm, inputs);
     // Like the tls provider: PKCS#1 for RSA, SEC1 for ECDSA, PKCS#8 for Ed25519.
-    const privateKeyPem = algorithm === "RSA" ? key.export({ type: "pkcs1", format: "pem" }) : algorithm === "ECDSA" ? key.export({ type: "sec1", format: "pem" }) : key.export({ type: "pkcs8", format: "pem" });
+    const privateKeyPem =
+      algorithm === "RSA"
+        ? key.export({ type: "pkcs1", format: "pem" })
+        : algorithm === "ECDSA"
+          ? key.export({ type: "sec1", format: "pem" })
+          : key.export({ type: "pkcs8", format: "pem" });
     return {
       privateKeyPem: String(privateKeyPem),
       privateKeyPemPkcs8: String(key.export({ type: "pkcs8", format: "pem" })),
@@ -242,26 +253,56 @@ function openssl(dir: string, args: string[]): string {
   }
 }
 
-interface Subject { commonName?: string; organization?: string; organizationalUnit?: string; country?: string; province?: string; locality?: string }
+interface Subject {
+  commonName?: string;
+  organization?: string;
+  organizationalUnit?: string;
+  country?: string;
+  province?: string;
+  locality?: string;
+}
 
 function subjectArg(s: Subject | undefined): string {
-  const parts: Array<[string, string | undefined]> = [["C", s?.country], ["ST", s?.province], ["L", s?.locality], ["O", s?.organization], ["OU", s?.organizationalUnit], ["CN", s?.commonName]];
-  const text = parts.filter(([, v]) => v).map(([k, v]) => `/${k}=${String(v).replace(/([/\\])/g, "\\$1")}`).join("");
+  const parts: Array<[string, string | undefined]> = [
+    ["C", s?.country],
+    ["ST", s?.province],
+    ["L", s?.locality],
+    ["O", s?.organization],
+    ["OU", s?.organizationalUnit],
+    ["CN", s?.commonName],
+  ];
+  const text = parts
+    .filter(([, v]) => v)
+    .map(([k, v]) => `/${k}=${String(v).replace(/([/\\])/g, "\\$1")}`)
+    .join("");
   return text || "/";
 }
 
 const KEY_USAGE: Record<string, string> = {
-  digital_signature: "digitalSignature", content_commitment: "nonRepudiation", key_encipherment: "keyEncipherment",
-  data_encipherment: "dataEncipherment", key_agreement: "keyAgreement", cert_signing: "keyCertSign", crl_signing: "cRLSign",
-  encipher_only: "encipherOnly", decipher_only: "decipherOnly",
+  digital_signature: "digitalSignature",
+  content_commitment: "nonRepudiation",
+  key_encipherment: "keyEncipherment",
+  data_encipherment: "dataEncipherment",
+  key_agreement: "keyAgreement",
+  cert_signing: "keyCertSign",
+  crl_signing: "cRLSign",
+  encipher_only: "encipherOnly",
+  decipher_only: "decipherOnly",
 };
 const EXT_KEY_USAGE: Record<string, string> = {
-  server_auth: "serverAuth", client_auth: "clientAuth", code_signing: "codeSigning", email_protection: "emailProtection",
-  timestamping: "timeStamping", ocsp_signing: "OCSPSigning",
+  server_auth: "serverAuth",
+  client_auth: "clientAuth",
+  code_signing: "codeSigning",
+  email_protection: "emailProtection",
+  timestamping: "timeStamping",
+  ocsp_signing: "OCSPSigning",
 };
 
 function sanLine(dnsNames: unknown, ipAddresses: unknown): string | undefined {
-  const names = [...((dnsNames as string[] | undefined) ?? []).map((n) => `DNS:${n}`), ...((ipAddresses as string[] | undefined) ?? []).map((ip) => `IP:${ip}`)];
+  const names = [
+    ...((dnsNames as string[] | undefined) ?? []).map((n) => `DNS:${n}`),
+    ...((ipAddresses as string[] | undefined) ?? []).map((ip) => `IP:${ip}`),
+  ];
   return names.length ? `subjectAltName = ${names.join(",")}` : undefined;
 }
 
@@ -303,7 +344,10 @@ commonName = optional
 `;
 
 function asn1Time(ms: number): string {
-  return new Date(ms).toISOString().replace(/[-:T]/g, "").replace(/\.\d{3}Z$/, "Z");
+  return new Date(ms)
+    .toISOString()
+    .replace(/[-:T]/g, "")
+    .replace(/\.\d{3}Z$/, "Z");
 }
 function rfc3339(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
@@ -332,13 +376,35 @@ function sign(req: SignRequest): { certPem: string; start: number; end: number }
     fs.writeFileSync(path.join(dir, "ca.cnf"), req.copyRequestExtensions ? CA_CONFIG : CA_CONFIG.replace("copy_extensions = COPY", "copy_extensions = none"));
     fs.writeFileSync(path.join(dir, "index.txt"), "");
     // Positive serial derived from the seed.
-    fs.writeFileSync(path.join(dir, "serial"), `${(parseInt(createHash("sha256").update(req.seed).digest("hex").slice(0, 1), 16) & 7).toString(16)}${createHash("sha256").update(req.seed).digest("hex").slice(1, 32)}\n`);
+    fs.writeFileSync(
+      path.join(dir, "serial"),
+      `${(parseInt(createHash("sha256").update(req.seed).digest("hex").slice(0, 1), 16) & 7).toString(16)}${createHash("sha256").update(req.seed).digest("hex").slice(1, 32)}\n`,
+    );
     fs.writeFileSync(path.join(dir, "ca.key"), req.caKeyPem, { mode: 0o600 });
     fs.writeFileSync(path.join(dir, "req.csr"), req.csrPem);
     fs.writeFileSync(path.join(dir, "ext.cnf"), req.extensions);
     const start = startOfToday();
     const end = start + req.hours * 3_600_000;
-    const args = ["ca", "-batch", "-config", "ca.cnf", "-keyfile", "ca.key", "-in", "req.csr", "-startdate", asn1Time(start), "-enddate", asn1Time(end), "-extfile", "ext.cnf", "-notext", "-preserveDN", "-out", "cert.pem"];
+    const args = [
+      "ca",
+      "-batch",
+      "-config",
+      "ca.cnf",
+      "-keyfile",
+      "ca.key",
+      "-in",
+      "req.csr",
+      "-startdate",
+      asn1Time(start),
+      "-enddate",
+      asn1Time(end),
+      "-extfile",
+      "ext.cnf",
+      "-notext",
+      "-preserveDN",
+      "-out",
+      "cert.pem",
+    ];
     if (req.caCertPem) {
       fs.writeFileSync(path.join(dir, "ca.crt"), req.caCertPem);
       args.push("-cert", "ca.crt");
@@ -353,7 +419,17 @@ function sign(req: SignRequest): { certPem: string; start: number; end: number }
 function makeCsr(keyPem: string, subject: Subject | undefined, san: string | undefined): string {
   return withDir((dir) => {
     fs.writeFileSync(path.join(dir, "key.pem"), keyPem, { mode: 0o600 });
-    openssl(dir, ["req", "-new", "-key", "key.pem", "-subj", subjectArg(subject), ...(san ? ["-addext", san.replace(/^subjectAltName = /, "subjectAltName=")] : []), "-out", "req.csr"]);
+    openssl(dir, [
+      "req",
+      "-new",
+      "-key",
+      "key.pem",
+      "-subj",
+      subjectArg(subject),
+      ...(san ? ["-addext", san.replace(/^subjectAltName = /, "subjectAltName=")] : []),
+      "-out",
+      "req.csr",
+    ]);
     return deterministicSignature(fs.readFileSync(path.join(dir, "req.csr"), "utf8"), keyPem);
   });
 }
@@ -368,8 +444,12 @@ export function realSelfSignedCert(name: string, inputs: Inputs): Record<string,
     const keyPem = String(inputs.privateKeyPem);
     const csr = makeCsr(keyPem, inputs.subject as Subject | undefined, undefined);
     const { certPem, start, end } = sign({
-      seed: `${name}:${JSON.stringify(inputs)}`, csrPem: csr, caKeyPem: keyPem, hours: Number(inputs.validityPeriodHours),
-      extensions: extensions(inputs, sanLine(inputs.dnsNames, inputs.ipAddresses)), copyRequestExtensions: false,
+      seed: `${name}:${JSON.stringify(inputs)}`,
+      csrPem: csr,
+      caKeyPem: keyPem,
+      hours: Number(inputs.validityPeriodHours),
+      extensions: extensions(inputs, sanLine(inputs.dnsNames, inputs.ipAddresses)),
+      copyRequestExtensions: false,
     });
     return certState(certPem, start, end);
   });
@@ -386,8 +466,13 @@ export function realCertRequest(name: string, inputs: Inputs): Record<string, un
 export function realLocallySignedCert(name: string, inputs: Inputs): Record<string, unknown> {
   return cached("locally-signed", name, inputs, () => {
     const { certPem, start, end } = sign({
-      seed: `${name}:${JSON.stringify(inputs)}`, csrPem: String(inputs.certRequestPem), caKeyPem: String(inputs.caPrivateKeyPem), caCertPem: String(inputs.caCertPem),
-      hours: Number(inputs.validityPeriodHours), extensions: extensions(inputs), copyRequestExtensions: true,
+      seed: `${name}:${JSON.stringify(inputs)}`,
+      csrPem: String(inputs.certRequestPem),
+      caKeyPem: String(inputs.caPrivateKeyPem),
+      caCertPem: String(inputs.caCertPem),
+      hours: Number(inputs.validityPeriodHours),
+      extensions: extensions(inputs),
+      copyRequestExtensions: true,
     });
     return certState(certPem, start, end);
   });
@@ -399,7 +484,14 @@ function fakeOriginCa(): { keyPem: string; certPem: string } {
     const keyPem = realPrivateKey("fake-cloudflare-origin-ca", { algorithm: "ECDSA", ecdsaCurve: "P256" }).privateKeyPem;
     const inputs = { isCaCertificate: true, allowedUses: ["cert_signing", "crl_signing", "digital_signature"] };
     const csr = makeCsr(keyPem, { commonName: "Fake Cloudflare Origin CA (Berth offline plan)", organization: "Berth" }, undefined);
-    const { certPem } = sign({ seed: "fake-cloudflare-origin-ca", csrPem: csr, caKeyPem: keyPem, hours: 20 * 365 * 24, extensions: extensions(inputs), copyRequestExtensions: false });
+    const { certPem } = sign({
+      seed: "fake-cloudflare-origin-ca",
+      csrPem: csr,
+      caKeyPem: keyPem,
+      hours: 20 * 365 * 24,
+      extensions: extensions(inputs),
+      copyRequestExtensions: false,
+    });
     return { keyPem, certPem };
   });
 }
@@ -415,7 +507,11 @@ export function realOriginCertificate(name: string, inputs: Inputs): Record<stri
     const ca = fakeOriginCa();
     const days = Number(inputs.requestedValidity ?? 5475);
     const { certPem, end } = sign({
-      seed: `${name}:${JSON.stringify(inputs)}`, csrPem: String(inputs.csr), caKeyPem: ca.keyPem, caCertPem: ca.certPem, hours: days * 24,
+      seed: `${name}:${JSON.stringify(inputs)}`,
+      csrPem: String(inputs.csr),
+      caKeyPem: ca.keyPem,
+      caCertPem: ca.certPem,
+      hours: days * 24,
       extensions: extensions({ allowedUses: ["digital_signature", "key_encipherment", "server_auth", "client_auth"] }, sanLine(inputs.hostnames, [])),
       copyRequestExtensions: false,
     });

@@ -72,7 +72,15 @@ function fakePem(kind: string, seed: string): string {
 const HANDLERS: Record<string, Handler> = {
   "aws:ec2/vpc:Vpc": (name, _i, c) => {
     const id = `vpc-${fakeHex(name)}`;
-    return { id, state: { arn: c.arn("ec2", `vpc/${id}`), defaultSecurityGroupId: `sg-${fakeHex(`${name}-default`)}`, mainRouteTableId: `rtb-${fakeHex(`${name}-main`)}`, ownerId: c.account } };
+    return {
+      id,
+      state: {
+        arn: c.arn("ec2", `vpc/${id}`),
+        defaultSecurityGroupId: `sg-${fakeHex(`${name}-default`)}`,
+        mainRouteTableId: `rtb-${fakeHex(`${name}-main`)}`,
+        ownerId: c.account,
+      },
+    };
   },
   "aws:ec2/subnet:Subnet": (name, inputs, c) => {
     const id = `subnet-${fakeHex(name)}`;
@@ -108,7 +116,10 @@ const HANDLERS: Record<string, Handler> = {
   },
   "aws:ec2/keyPair:KeyPair": (name, inputs, c) => {
     const keyName = text(inputs.keyName, `${text(inputs.keyNamePrefix, "")}${fakeHex(name, 26)}`);
-    return { id: keyName, state: { keyName, arn: c.arn("ec2", `key-pair/${keyName}`), keyPairId: `key-${fakeHex(name)}`, fingerprint: fakeHex(`${name}-fp`, 32) } };
+    return {
+      id: keyName,
+      state: { keyName, arn: c.arn("ec2", `key-pair/${keyName}`), keyPairId: `key-${fakeHex(name)}`, fingerprint: fakeHex(`${name}-fp`, 32) },
+    };
   },
   "aws:ec2/instance:Instance": (name, inputs, c) => {
     const id = `i-${fakeHex(name)}`;
@@ -132,7 +143,15 @@ const HANDLERS: Record<string, Handler> = {
   "aws:ec2/eip:Eip": (name, _i, c) => {
     const id = `eipalloc-${fakeHex(name)}`;
     const publicIp = fakePublicIp(name);
-    return { id, state: { allocationId: id, publicIp, publicDns: `ec2-${publicIp.replace(/\./g, "-")}.${c.region}.compute.amazonaws.com`, arn: c.arn("ec2", `elastic-ip/${id}`) } };
+    return {
+      id,
+      state: {
+        allocationId: id,
+        publicIp,
+        publicDns: `ec2-${publicIp.replace(/\./g, "-")}.${c.region}.compute.amazonaws.com`,
+        arn: c.arn("ec2", `elastic-ip/${id}`),
+      },
+    };
   },
   "aws:rds/subnetGroup:SubnetGroup": (name, inputs, c) => {
     const n = text(inputs.name, name);
@@ -161,7 +180,15 @@ const HANDLERS: Record<string, Handler> = {
   // Registry storage: S3 appends a unique suffix to the prefix (26 characters, as the provider does).
   "aws:s3/bucket:Bucket": (name, inputs, c) => {
     const bucket = text(inputs.bucket, `${text(inputs.bucketPrefix, "terraform-")}${fakeHex(`${name}-bucket`, 26)}`);
-    return { id: bucket, state: { bucket, arn: `arn:aws:s3:::${bucket}`, bucketDomainName: `${bucket}.s3.amazonaws.com`, bucketRegionalDomainName: `${bucket}.s3.${c.region}.amazonaws.com` } };
+    return {
+      id: bucket,
+      state: {
+        bucket,
+        arn: `arn:aws:s3:::${bucket}`,
+        bucketDomainName: `${bucket}.s3.amazonaws.com`,
+        bucketRegionalDomainName: `${bucket}.s3.${c.region}.amazonaws.com`,
+      },
+    };
   },
   "aws:iam/role:Role": (name, inputs, c) => {
     // Pulumi auto-names: the logical name and a random suffix.
@@ -170,7 +197,10 @@ const HANDLERS: Record<string, Handler> = {
   },
   "aws:iam/instanceProfile:InstanceProfile": (name, inputs, c) => {
     const profileName = text(inputs.name, `${name}-${fakeHex(`${name}-profile`, 7)}`);
-    return { id: profileName, state: { name: profileName, arn: c.arn("iam", `instance-profile/${profileName}`, false), uniqueId: `AIPA${fakeHex(name, 17).toUpperCase()}` } };
+    return {
+      id: profileName,
+      state: { name: profileName, arn: c.arn("iam", `instance-profile/${profileName}`, false), uniqueId: `AIPA${fakeHex(name, 17).toUpperCase()}` },
+    };
   },
   "aws:iam/rolePolicy:RolePolicy": (name, inputs) => ({ id: `${String(inputs.role)}:${text(inputs.name, name)}` }),
   "aws:cloudwatch/logGroup:LogGroup": (name, inputs, c) => {
@@ -186,11 +216,17 @@ const HANDLERS: Record<string, Handler> = {
     const ns = [0, 1, 2, 3].map((i) => `ns-${parseInt(fakeHex(`${name}${i}`, 3), 16) % 2048}.awsdns-${10 + i}.${["com", "net", "org", "co.uk"][i]}`);
     return { id, state: { zoneId: id, nameServers: ns, arn: `arn:aws:route53:::hostedzone/${id}`, name: inputs.name } };
   },
-  "aws:route53/record:Record": (_name, inputs) => ({ id: `${String(inputs.zoneId)}_${String(inputs.name)}_${String(inputs.type)}`, state: { fqdn: inputs.name } }),
+  "aws:route53/record:Record": (_name, inputs) => ({
+    id: `${String(inputs.zoneId)}_${String(inputs.name)}_${String(inputs.type)}`,
+    state: { fqdn: inputs.name },
+  }),
   // Host layer: what the Docker and command providers report after they ran.
   "docker:index/remoteImage:RemoteImage": (_name, inputs) => {
     const digest = fakeHex(`${String(inputs.name)}-digest`, 64);
-    return { id: `sha256:${digest}${String(inputs.name)}`, state: { imageId: `sha256:${digest}`, repoDigest: `${String(inputs.name).split(":")[0]}@sha256:${digest}` } };
+    return {
+      id: `sha256:${digest}${String(inputs.name)}`,
+      state: { imageId: `sha256:${digest}`, repoDigest: `${String(inputs.name).split(":")[0]}@sha256:${digest}` },
+    };
   },
   "docker:index/container:Container": (name) => ({ id: fakeHex(`${name}-container`, 64), state: { exitCode: null, network_data: [] } }),
   "command:remote:Command": (name) => ({ id: `${name}-${fakeHex(name, 8)}`, state: { stdout: "", stderr: "" } }),
@@ -218,11 +254,15 @@ const HANDLERS: Record<string, Handler> = {
   // the chain Berth asks for); placeholders otherwise, so the plan still runs anywhere.
   "tls:index/selfSignedCert:SelfSignedCert": (name, inputs) => ({
     id: fakeHex(name, 38),
-    state: opensslAvailable() ? realSelfSignedCert(name, inputs) : { certPem: fakePem("CERTIFICATE", name), validityStartTime: "2026-01-01T00:00:00Z", validityEndTime: fakeValidityEnd(inputs) },
+    state: opensslAvailable()
+      ? realSelfSignedCert(name, inputs)
+      : { certPem: fakePem("CERTIFICATE", name), validityStartTime: "2026-01-01T00:00:00Z", validityEndTime: fakeValidityEnd(inputs) },
   }),
   "tls:index/locallySignedCert:LocallySignedCert": (name, inputs) => ({
     id: fakeHex(name, 38),
-    state: opensslAvailable() ? realLocallySignedCert(name, inputs) : { certPem: fakePem("CERTIFICATE", name), validityStartTime: "2026-01-01T00:00:00Z", validityEndTime: fakeValidityEnd(inputs) },
+    state: opensslAvailable()
+      ? realLocallySignedCert(name, inputs)
+      : { certPem: fakePem("CERTIFICATE", name), validityStartTime: "2026-01-01T00:00:00Z", validityEndTime: fakeValidityEnd(inputs) },
   }),
   "tls:index/certRequest:CertRequest": (name, inputs) => ({
     id: fakeHex(name, 38),
@@ -252,28 +292,63 @@ const CALLS: Record<string, CallHandler> = {
     const id = text(inputs.zoneId, fakeHex(`cf-zone-${name}`, 32));
     const pick = (i: number): string => ["ada", "bob", "cruz", "dana", "eli", "fay"][parseInt(fakeHex(`${name}-ns${i}`, 2), 16) % 6];
     return {
-      id, zoneId: id, name, status: "active", type: "full", paused: false,
+      id,
+      zoneId: id,
+      name,
+      status: "active",
+      type: "full",
+      paused: false,
       account: { id: filter.account?.id ?? fakeHex("cf-account", 32), name: "Berth offline plan" },
       nameServers: [`${pick(0)}.ns.cloudflare.com`, `${pick(1) === pick(0) ? "gus" : pick(1)}.ns.cloudflare.com`],
-      originalNameServers: [], vanityNameServers: [], permissions: [],
+      originalNameServers: [],
+      vanityNameServers: [],
+      permissions: [],
     };
   },
   // Cloudflare's published ranges (as listed on 2026-11-01); the plan only needs plausible CIDRs.
   "cloudflare:index/getIpRanges:getIpRanges": () => ({
     etag: fakeHex("cf-ip-ranges", 32),
-    ipv4Cidrs: ["173.245.48.0/20", "103.21.244.0/22", "103.22.200.0/22", "103.31.4.0/22", "141.101.64.0/18", "108.162.192.0/18", "190.93.240.0/20", "188.114.96.0/20", "197.234.240.0/22", "198.41.128.0/17", "162.158.0.0/15", "104.16.0.0/13", "104.24.0.0/14", "172.64.0.0/13", "131.0.72.0/22"],
+    ipv4Cidrs: [
+      "173.245.48.0/20",
+      "103.21.244.0/22",
+      "103.22.200.0/22",
+      "103.31.4.0/22",
+      "141.101.64.0/18",
+      "108.162.192.0/18",
+      "190.93.240.0/20",
+      "188.114.96.0/20",
+      "197.234.240.0/22",
+      "198.41.128.0/17",
+      "162.158.0.0/15",
+      "104.16.0.0/13",
+      "104.24.0.0/14",
+      "172.64.0.0/13",
+      "131.0.72.0/22",
+    ],
     ipv6Cidrs: ["2400:cb00::/32", "2606:4700::/32", "2803:f800::/32", "2405:b500::/32", "2405:8100::/32", "2a06:98c0::/29", "2c0f:f248::/32"],
     jdcloudCidrs: [],
   }),
   "aws:index/getAvailabilityZones:getAvailabilityZones": (_i, c) => {
     const letters = ["a", "b", "c", "d"];
-    return { names: letters.map((l) => `${c.region}${l}`), zoneIds: letters.map((_, i) => `${c.region.replace(/-/g, "").slice(0, 4)}-az${i + 1}`), id: c.region, state: "available" };
+    return {
+      names: letters.map((l) => `${c.region}${l}`),
+      zoneIds: letters.map((_, i) => `${c.region.replace(/-/g, "").slice(0, 4)}-az${i + 1}`),
+      id: c.region,
+      state: "available",
+    };
   },
   "aws:ec2/getAmi:getAmi": (inputs) => {
     const filters = (inputs.filters as Array<{ name: string; values: string[] }> | undefined) ?? [];
     const pattern = filters.find((f) => f.name === "name")?.values[0] ?? "image-*";
     const amiName = pattern.replace("*", "20261101");
-    return { id: `ami-${fakeHex(amiName)}`, imageId: `ami-${fakeHex(amiName)}`, name: amiName, architecture: "x86_64", ownerId: (inputs.owners as string[] | undefined)?.[0], rootDeviceName: "/dev/sda1" };
+    return {
+      id: `ami-${fakeHex(amiName)}`,
+      imageId: `ami-${fakeHex(amiName)}`,
+      name: amiName,
+      architecture: "x86_64",
+      ownerId: (inputs.owners as string[] | undefined)?.[0],
+      rootDeviceName: "/dev/sda1",
+    };
   },
 };
 
@@ -322,7 +397,9 @@ export function fakeCloud(options: FakeCloudOptions): FakeCloud {
       const handler = handlers[args.type];
       let out: { id: string; state?: State };
       try {
-        out = handler ? handler(args.name, Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, unwrap(v)])), ctx) : { id: `${args.name}-${fakeHex(args.type, 8)}` };
+        out = handler
+          ? handler(args.name, Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, unwrap(v)])), ctx)
+          : { id: `${args.name}-${fakeHex(args.type, 8)}` };
       } catch (e) {
         return fail(`fake cloud: ${args.type} ${args.name}: ${(e as Error).message}`);
       }

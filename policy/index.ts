@@ -5,7 +5,8 @@ import { PolicyPack } from "@pulumi/policy";
 import { policies } from "./policies";
 
 new PolicyPack("berth", {
-  description: "Berth's guardrails: admin ports and the database never open to the world, encryption, IMDSv2, backups and deletion protection in prod, no public registry port, no proxied registry name, no plaintext secrets.",
+  description:
+    "Berth's guardrails: admin ports and the database never open to the world, encryption, IMDSv2, backups and deletion protection in prod, no public registry port, no proxied registry name, no plaintext secrets.",
   enforcementLevel: "mandatory",
   policies: [...policies],
 });

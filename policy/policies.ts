@@ -9,7 +9,12 @@
 // values a provider assigns later are unknown; reading one makes the SDK skip that check with an
 // advisory note, so the checks that need them (private IPs) run again at `pulumi up`.
 import type {
-  PolicyResource, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy,
+  PolicyResource,
+  ReportViolation,
+  ResourceValidationArgs,
+  ResourceValidationPolicy,
+  StackValidationArgs,
+  StackValidationPolicy,
 } from "@pulumi/policy";
 import { bundleFiles, isBundle } from "../lib/hostBundle";
 import { nginxRoutes } from "../lib/nginxRead";
@@ -111,32 +116,46 @@ function permission(p: Props, protocolKey: string, cidrKeys: string[]): IngressP
     toPort: all ? 65535 : num(p.toPort, 65535),
     cidrs: cidrKeys.flatMap((k) => strings(p[k])),
     description: typeof p.description === "string" ? p.description : "",
-    otherSource: strings(p.referencedSecurityGroupId).length + strings(p.sourceSecurityGroupId).length + strings(p.prefixListId).length
-      + strings(p.prefixListIds).length + strings(p.securityGroups).length > 0 || p.self === true,
+    otherSource:
+      strings(p.referencedSecurityGroupId).length +
+        strings(p.sourceSecurityGroupId).length +
+        strings(p.prefixListId).length +
+        strings(p.prefixListIds).length +
+        strings(p.securityGroups).length >
+        0 || p.self === true,
   };
 }
 
 /** The ingress permissions a resource opens (standalone rules and inline `ingress` blocks). */
 export function ingressPermissions(type: string, p: Props): IngressPermission[] {
   switch (type) {
-    case T.ingressRule: return [permission(p, "ipProtocol", ["cidrIpv4", "cidrIpv6"])];
-    case T.sgRule: return p.type === "ingress" ? [permission(p, "protocol", ["cidrBlocks", "ipv6CidrBlocks"])] : [];
+    case T.ingressRule:
+      return [permission(p, "ipProtocol", ["cidrIpv4", "cidrIpv6"])];
+    case T.sgRule:
+      return p.type === "ingress" ? [permission(p, "protocol", ["cidrBlocks", "ipv6CidrBlocks"])] : [];
     case T.securityGroup:
     case T.defaultSecurityGroup:
       return (Array.isArray(p.ingress) ? (p.ingress as Props[]) : []).map((r) => permission(r, "protocol", ["cidrBlocks", "ipv6CidrBlocks"]));
-    default: return [];
+    default:
+      return [];
   }
 }
 
 /** Every rule a resource holds, ingress or egress (for the description check). */
 function allPermissions(type: string, p: Props): IngressPermission[] {
   switch (type) {
-    case T.egressRule: return [permission(p, "ipProtocol", ["cidrIpv4", "cidrIpv6"])];
-    case T.sgRule: return [permission(p, "protocol", ["cidrBlocks", "ipv6CidrBlocks"])];
+    case T.egressRule:
+      return [permission(p, "ipProtocol", ["cidrIpv4", "cidrIpv6"])];
+    case T.sgRule:
+      return [permission(p, "protocol", ["cidrBlocks", "ipv6CidrBlocks"])];
     case T.securityGroup:
     case T.defaultSecurityGroup:
-      return [...ingressPermissions(type, p), ...(Array.isArray(p.egress) ? (p.egress as Props[]) : []).map((r) => permission(r, "protocol", ["cidrBlocks", "ipv6CidrBlocks"]))];
-    default: return ingressPermissions(type, p);
+      return [
+        ...ingressPermissions(type, p),
+        ...(Array.isArray(p.egress) ? (p.egress as Props[]) : []).map((r) => permission(r, "protocol", ["cidrBlocks", "ipv6CidrBlocks"])),
+      ];
+    default:
+      return ingressPermissions(type, p);
   }
 }
 
@@ -164,7 +183,9 @@ export const noAdminPortsFromWorld: ResourceValidationPolicy = {
           continue;
         }
         for (const port of cfg.adminPorts.filter((p) => covers(r, p))) {
-          report(`Port ${port} (${ADMIN_PORT_NAMES[port] ?? "admin port"}) is open to ${cidr}. It must be reachable from the admin networks only (berth:firewall.adminCidrs).`);
+          report(
+            `Port ${port} (${ADMIN_PORT_NAMES[port] ?? "admin port"}) is open to ${cidr}. It must be reachable from the admin networks only (berth:firewall.adminCidrs).`,
+          );
         }
       }
     }
@@ -178,7 +199,9 @@ export const securityGroupRulesDescribed: ResourceValidationPolicy = {
   validateResource: forTypes([T.ingressRule, T.egressRule, T.sgRule, T.securityGroup, T.defaultSecurityGroup], (props, args, report) => {
     for (const r of allPermissions(args.type, props)) {
       if (r.description.trim().length < 6) {
-        report(`Rule ${r.protocol} ${r.fromPort}-${r.toPort} has no description (or one under 6 characters): say what the rule is for, e.g. "SSH from admin networks".`);
+        report(
+          `Rule ${r.protocol} ${r.fromPort}-${r.toPort} has no description (or one under 6 characters): say what the rule is for, e.g. "SSH from admin networks".`,
+        );
       }
     }
   }),
@@ -189,7 +212,8 @@ export const databaseEncryptedAndPrivate: ResourceValidationPolicy = {
   description: "The database's storage is encrypted and it is never publicly accessible.",
   enforcementLevel: "mandatory",
   validateResource: forTypes([T.database], (props, _args, report) => {
-    if (props.storageEncrypted !== true) report("Database storage is not encrypted (storageEncrypted must be true; it cannot be turned on later without a new instance).");
+    if (props.storageEncrypted !== true)
+      report("Database storage is not encrypted (storageEncrypted must be true; it cannot be turned on later without a new instance).");
     if (props.publiclyAccessible === true) report("Database is publicly accessible: it must only be reachable inside the VPC, from the host.");
   }),
 };
@@ -215,7 +239,8 @@ export const databaseDeletionProtection: ResourceValidationPolicy = {
   validateResource: forTypes([T.database], (props, args, report) => {
     if (!isProduction(args.urn, config(args))) return;
     if (props.deletionProtection !== true) report("Production database without deletion protection (berth:database.deletionProtection must be true).");
-    if (props.skipFinalSnapshot === true) report("Production database would be deleted without a final snapshot (berth:database.skipFinalSnapshot must be false).");
+    if (props.skipFinalSnapshot === true)
+      report("Production database would be deleted without a final snapshot (berth:database.skipFinalSnapshot must be false).");
   }),
 };
 
@@ -225,7 +250,8 @@ export const instanceImdsv2: ResourceValidationPolicy = {
   enforcementLevel: "mandatory",
   validateResource: forTypes([T.instance], (props, _args, report) => {
     const md = (props.metadataOptions ?? {}) as Props;
-    if (md.httpTokens !== "required") report(`Instance metadata accepts IMDSv1 (metadataOptions.httpTokens is ${JSON.stringify(md.httpTokens ?? "unset")}, must be "required").`);
+    if (md.httpTokens !== "required")
+      report(`Instance metadata accepts IMDSv1 (metadataOptions.httpTokens is ${JSON.stringify(md.httpTokens ?? "unset")}, must be "required").`);
   }),
 };
 
@@ -247,7 +273,8 @@ export const encryptedVolumes: ResourceValidationPolicy = {
 
 export const registryPortNotPublicInProd: ResourceValidationPolicy = {
   name: "berth-registry-port-not-public-in-prod",
-  description: "On production stacks the registry's own port is neither open to the world nor published on a public address: images go through nginx's TLS name.",
+  description:
+    "On production stacks the registry's own port is neither open to the world nor published on a public address: images go through nginx's TLS name.",
   enforcementLevel: "mandatory",
   configSchema: CONFIG_SCHEMA,
   validateResource: forTypes([T.ingressRule, T.sgRule, T.securityGroup, T.defaultSecurityGroup, T.container], (props, args, report) => {
@@ -260,13 +287,17 @@ export const registryPortNotPublicInProd: ResourceValidationPolicy = {
       if (!isRegistry) return;
       for (const p of ports) {
         const ip = str(p.ip, "0.0.0.0");
-        if (ip !== "127.0.0.1" && ip !== "::1") report(`Registry container publishes port ${String(p.external ?? p.internal)} on ${ip}: bind it to 127.0.0.1 and reach it through nginx (berth:registry.expose: proxy).`);
+        if (ip !== "127.0.0.1" && ip !== "::1")
+          report(
+            `Registry container publishes port ${String(p.external ?? p.internal)} on ${ip}: bind it to 127.0.0.1 and reach it through nginx (berth:registry.expose: proxy).`,
+          );
       }
       return;
     }
     for (const r of ingressPermissions(args.type, props)) {
       for (const cidr of r.cidrs.filter((c) => WORLD.has(c))) {
-        if (covers(r, cfg.registryPort)) report(`Registry port ${cfg.registryPort} is open to ${cidr} on a production stack: push through nginx (https://<registry hostname>) instead.`);
+        if (covers(r, cfg.registryPort))
+          report(`Registry port ${cfg.registryPort} is open to ${cidr} on a production stack: push through nginx (https://<registry hostname>) instead.`);
       }
     }
   }),
@@ -291,7 +322,8 @@ const fqdn = (n: string): string => n.replace(/\.$/, "").toLowerCase();
 
 export const registryNameNotProxied: StackValidationPolicy = {
   name: "berth-registry-name-not-cloudflare-proxied",
-  description: "The registry's name, and every name it resolves through, is never a proxied Cloudflare record (Cloudflare's proxy caps request bodies at 100 MB, which breaks image pushes).",
+  description:
+    "The registry's name, and every name it resolves through, is never a proxied Cloudflare record (Cloudflare's proxy caps request bodies at 100 MB, which breaks image pushes).",
   enforcementLevel: "mandatory",
   configSchema: CONFIG_SCHEMA,
   validateStack: (args: StackValidationArgs, report: ReportViolation) => {
@@ -305,10 +337,18 @@ export const registryNameNotProxied: StackValidationPolicy = {
       if (r.type === T.cloudflareRecord && r.props.type === "CNAME") cname.set(fqdn(String(r.props.name)), fqdn(String(r.props.content ?? "")));
     }
     const path = new Set<string>();
-    for (let n of names) for (let hops = 0; n && !path.has(n) && hops < 16; hops++) { path.add(n); n = cname.get(n) ?? ""; }
+    for (let n of names)
+      for (let hops = 0; n && !path.has(n) && hops < 16; hops++) {
+        path.add(n);
+        n = cname.get(n) ?? "";
+      }
     for (const r of args.resources.filter((x) => x.type === T.cloudflareRecord && x.props.proxied === true)) {
       const name = fqdn(String(r.props.name));
-      if (path.has(name)) report(`Cloudflare record ${name} is proxied, but the registry (${names.join(", ")}) resolves through it: Cloudflare's proxy caps request bodies at 100 MB. Set proxied: false.`, r.urn);
+      if (path.has(name))
+        report(
+          `Cloudflare record ${name} is proxied, but the registry (${names.join(", ")}) resolves through it: Cloudflare's proxy caps request bodies at 100 MB. Set proxied: false.`,
+          r.urn,
+        );
     }
   },
 };
@@ -354,7 +394,8 @@ function walkStrings(v: unknown, path: string, visit: (path: string, s: string) 
 
 export const noPlaintextSecrets: StackValidationPolicy = {
   name: "berth-no-plaintext-secrets",
-  description: "Keys, passwords and password hashes appear only in fields Pulumi keeps secret, never in user data, tags, command lines, container settings or DNS records.",
+  description:
+    "Keys, passwords and password hashes appear only in fields Pulumi keeps secret, never in user data, tags, command lines, container settings or DNS records.",
   enforcementLevel: "mandatory",
   validateStack: (args: StackValidationArgs, report: ReportViolation) => {
     // Stack outputs and component outputs are not resource inputs (outputs have their own contract).
@@ -371,9 +412,16 @@ export const noPlaintextSecrets: StackValidationPolicy = {
       for (const [field, value] of Object.entries(r.props)) {
         if (allowed.has(field)) continue;
         walkStrings(value, field, (path, s) => {
-          for (const p of CREDENTIAL_PATTERNS) if (p.re.test(s)) report(`${r.name}: ${path} holds ${p.what} in plain text. Deliver it over a secret channel (a secret command stdin), never in ${path}.`, r.urn);
+          for (const p of CREDENTIAL_PATTERNS)
+            if (p.re.test(s))
+              report(`${r.name}: ${path} holds ${p.what} in plain text. Deliver it over a secret channel (a secret command stdin), never in ${path}.`, r.urn);
           const secretEnv = r.type === "docker:index/container:Container" && /^envs\[\d+\]$/.test(path) && SECRET_ENV_NAMES.some((n) => s.startsWith(`${n}=`));
-          if (!secretEnv) for (const k of known) if (s.includes(k)) { report(`${r.name}: ${path} contains the value of a generated secret in plain text.`, r.urn); break; }
+          if (!secretEnv)
+            for (const k of known)
+              if (s.includes(k)) {
+                report(`${r.name}: ${path} contains the value of a generated secret in plain text.`, r.urn);
+                break;
+              }
         });
       }
     }
@@ -387,16 +435,24 @@ export const databaseFromHostOnly: StackValidationPolicy = {
   validateStack: (args: StackValidationArgs, report: ReportViolation) => {
     const hostIps = new Set(args.resources.filter((r) => r.type === T.instance).map((r) => `${String(r.props.privateIp)}/32`));
     const dependsOn = (r: PolicyResource, prop: string, target: PolicyResource): boolean =>
-      (r.propertyDependencies[prop] ?? []).some((d) => d.urn === target.urn) || (target.props.id !== undefined && strings(r.props[prop]).includes(String(target.props.id)));
+      (r.propertyDependencies[prop] ?? []).some((d) => d.urn === target.urn) ||
+      (target.props.id !== undefined && strings(r.props[prop]).includes(String(target.props.id)));
     for (const db of args.resources.filter((r) => r.type === T.database)) {
       const groups = args.resources.filter((r) => (r.type === T.securityGroup || r.type === T.defaultSecurityGroup) && dependsOn(db, "vpcSecurityGroupIds", r));
       if (groups.length === 0) report(`Database ${db.name} has no security group of this stack: its network access is not under review.`, db.urn);
       for (const sg of groups) {
-        for (const r of ingressPermissions(sg.type, sg.props)) report(`Database security group ${sg.name} has an inline ingress rule (${r.protocol} ${r.fromPort}); admit the host with a separate /32 rule only.`, sg.urn);
+        for (const r of ingressPermissions(sg.type, sg.props))
+          report(
+            `Database security group ${sg.name} has an inline ingress rule (${r.protocol} ${r.fromPort}); admit the host with a separate /32 rule only.`,
+            sg.urn,
+          );
         for (const rule of args.resources.filter((r) => (r.type === T.ingressRule || r.type === T.sgRule) && dependsOn(r, "securityGroupId", sg))) {
           for (const p of ingressPermissions(rule.type, rule.props)) {
-            if (p.otherSource) report(`${rule.name} admits another security group or prefix list to the database; only the host's private IP /32 may connect.`, rule.urn);
-            for (const c of p.cidrs) if (!hostIps.has(c)) report(`${rule.name} admits ${c} to the database; only the host's private IP (${[...hostIps].join(", ") || "none"}) may connect.`, rule.urn);
+            if (p.otherSource)
+              report(`${rule.name} admits another security group or prefix list to the database; only the host's private IP /32 may connect.`, rule.urn);
+            for (const c of p.cidrs)
+              if (!hostIps.has(c))
+                report(`${rule.name} admits ${c} to the database; only the host's private IP (${[...hostIps].join(", ") || "none"}) may connect.`, rule.urn);
           }
         }
       }

@@ -12,7 +12,8 @@
 /** True when the running stack stores `key` (namespace:key) as a secret. */
 export function isConfigSecret(key: string): boolean {
   const runtimeConfig = require("@pulumi/pulumi/runtime/config") as { isConfigSecret?: (k: string) => boolean };
-  if (typeof runtimeConfig.isConfigSecret !== "function") throw new Error("@pulumi/pulumi no longer exposes runtime/config.isConfigSecret; update sdk/internals.ts");
+  if (typeof runtimeConfig.isConfigSecret !== "function")
+    throw new Error("@pulumi/pulumi no longer exposes runtime/config.isConfigSecret; update sdk/internals.ts");
   return runtimeConfig.isConfigSecret(key);
 }
 
@@ -32,7 +33,9 @@ export interface RegisterRequest {
   getPropertydependenciesMap(): { forEach(cb: (value: { getUrnsList(): string[] }, key: string) => void): void };
   getObject(): unknown;
 }
-interface RegisterResponse { getUrn(): string }
+interface RegisterResponse {
+  getUrn(): string;
+}
 
 /** The slice of the mock monitor the offline engine uses. */
 export interface MockMonitorLike {
@@ -53,10 +56,11 @@ export function mockMonitor(): MockMonitorLike {
 /** Calls `record(urn, request)` for every resource the monitor registers successfully. */
 export function onRegister(monitor: MockMonitorLike, record: (urn: string, req: RegisterRequest) => void): void {
   const original = monitor.registerResource.bind(monitor);
-  monitor.registerResource = (req, cb) => original(req, (err, res) => {
-    if (!err && res) record(res.getUrn(), req);
-    cb(err, res);
-  });
+  monitor.registerResource = (req, cb) =>
+    original(req, (err, res) => {
+      if (!err && res) record(res.getUrn(), req);
+      cb(err, res);
+    });
 }
 
 /** Waits for every outstanding resource RPC of the program (a no-op where the SDK has no such hook). */
@@ -70,6 +74,7 @@ export function deserializeInputs(obj: unknown): Record<string, unknown> {
   // 3.248 takes (struct, keepUnknowns) and always keeps secrets as Pulumi's secret objects, which
   // the offline plan relies on (test/unit/sdk-internals.test.ts checks it).
   const rpc = require("@pulumi/pulumi/runtime/rpc") as { deserializeProperties?: (o: unknown, keepUnknowns?: boolean) => Record<string, unknown> };
-  if (typeof rpc.deserializeProperties !== "function") throw new Error("@pulumi/pulumi no longer exposes runtime/rpc.deserializeProperties; update sdk/internals.ts");
+  if (typeof rpc.deserializeProperties !== "function")
+    throw new Error("@pulumi/pulumi no longer exposes runtime/rpc.deserializeProperties; update sdk/internals.ts");
   return rpc.deserializeProperties(obj, true);
 }

@@ -30,11 +30,7 @@ import { sshKeyFile, type RegistryLoginInput, type SshCommandInput } from "./out
 /** `Given` when it is assignable to `Wanted`; a type error otherwise. */
 type Satisfies<Wanted, Given extends Wanted> = Given;
 /** Compile-time only: the validated Config satisfies every settings interface the components declare. */
-export type ConfigSatisfiesSettings = [
-  Satisfies<HostLayerConfig, Config>,
-  Satisfies<DeployConfig, Config>,
-  Satisfies<HostServicesSettings, Config>,
-];
+export type ConfigSatisfiesSettings = [Satisfies<HostLayerConfig, Config>, Satisfies<DeployConfig, Config>, Satisfies<HostServicesSettings, Config>];
 
 /** Project and stack: every component's physical names. */
 export function naming(cfg: Config): Naming {
@@ -141,7 +137,11 @@ export function dnsArgs(cfg: Config, deps: HostAddressDeps): DnsArgs {
 
 /** The names an Origin CA certificate may carry: served names on proxied Cloudflare records, and extra names in Cloudflare zones. */
 export function originHostnames(cfg: Pick<Config, "dns" | "registry" | "proxy" | "tls">): string[] {
-  const proxied = new Set(planRecords(cfg.dns.zones).filter((r) => r.proxied).map((r) => r.fqdn));
+  const proxied = new Set(
+    planRecords(cfg.dns.zones)
+      .filter((r) => r.proxied)
+      .map((r) => r.fqdn),
+  );
   return servedNames(cfg).filter((n) => proxied.has(n) || (cfg.tls.extraNames.includes(n) && owningZone(cfg.dns.zones, n)?.provider === "cloudflare"));
 }
 

@@ -25,17 +25,24 @@ export interface PrivateDockerd {
 }
 
 /** The `docker` client against one daemon, never a shell. */
-export function dockerCli(host: string): (args: readonly string[], opts?: { readonly input?: string; readonly timeoutMs?: number; readonly env?: NodeJS.ProcessEnv }) => Promise<RunResult> {
+export function dockerCli(
+  host: string,
+): (args: readonly string[], opts?: { readonly input?: string; readonly timeoutMs?: number; readonly env?: NodeJS.ProcessEnv }) => Promise<RunResult> {
   const bin = requireBinary("docker");
-  return (args, opts = {}) => run(bin, args, {
-    env: { ...process.env, DOCKER_HOST: host, DOCKER_BUILDKIT: "0", ...(opts.env ?? {}) },
-    input: opts.input,
-    timeoutMs: opts.timeoutMs ?? 300_000,
-  });
+  return (args, opts = {}) =>
+    run(bin, args, {
+      env: { ...process.env, DOCKER_HOST: host, DOCKER_BUILDKIT: "0", ...(opts.env ?? {}) },
+      input: opts.input,
+      timeoutMs: opts.timeoutMs ?? 300_000,
+    });
 }
 
 /** Throws with the command's output when it fails. */
-export async function dockerOk(host: string, args: readonly string[], opts: { readonly input?: string; readonly env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
+export async function dockerOk(
+  host: string,
+  args: readonly string[],
+  opts: { readonly input?: string; readonly env?: NodeJS.ProcessEnv } = {},
+): Promise<RunResult> {
   const r = await dockerCli(host)(args, opts);
   if (r.code !== 0) throw new Error(`docker ${args.slice(0, 3).join(" ")} failed (exit ${r.code}): ${(r.stderr || r.stdout).trim()}`);
   return r;
@@ -94,16 +101,28 @@ export async function startPrivateDockerd(dataRoot: string, logFile: string): Pr
     const daemonJson = path.join(dataRoot, "daemon.json");
     fs.writeFileSync(daemonJson, "{}\n");
     const log = fs.openSync(logFile, "a");
-    const child = spawn(dockerd, [
-      "--config-file", daemonJson,
-      "--data-root", path.join(dataRoot, "data"),
-      "--exec-root", execRoot,
-      "--pidfile", d.pidFile,
-      "-H", d.host,
-      "--bridge", bridge,
-      // The machine's firewall is not ours: no nat or filter rules; loopback ports use docker-proxy.
-      "--iptables=false", "--ip-masq=false", "--ip-forward=false",
-    ], { detached: true, stdio: ["ignore", log, log] });
+    const child = spawn(
+      dockerd,
+      [
+        "--config-file",
+        daemonJson,
+        "--data-root",
+        path.join(dataRoot, "data"),
+        "--exec-root",
+        execRoot,
+        "--pidfile",
+        d.pidFile,
+        "-H",
+        d.host,
+        "--bridge",
+        bridge,
+        // The machine's firewall is not ours: no nat or filter rules; loopback ports use docker-proxy.
+        "--iptables=false",
+        "--ip-masq=false",
+        "--ip-forward=false",
+      ],
+      { detached: true, stdio: ["ignore", log, log] },
+    );
     fs.closeSync(log);
     child.unref();
     const cli = dockerCli(d.host);

@@ -59,22 +59,35 @@ export interface RunResult {
 }
 
 /** Runs a command to completion without a shell; never throws on a non-zero exit. */
-export function run(file: string, args: readonly string[], opts: { readonly env?: NodeJS.ProcessEnv; readonly input?: string; readonly timeoutMs?: number } = {}): Promise<RunResult> {
+export function run(
+  file: string,
+  args: readonly string[],
+  opts: { readonly env?: NodeJS.ProcessEnv; readonly input?: string; readonly timeoutMs?: number } = {},
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = execFile(file, [...args], { env: opts.env ?? process.env, maxBuffer: 64 * 1024 * 1024, timeout: opts.timeoutMs ?? 120_000, encoding: "utf8" }, (err, stdout, stderr) => {
-      if (err && typeof (err as NodeJS.ErrnoException).code === "string") {
-        reject(new Error(`could not run ${file}: ${err.message}`));
-        return;
-      }
-      const code = err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
+    const child = execFile(
+      file,
+      [...args],
+      { env: opts.env ?? process.env, maxBuffer: 64 * 1024 * 1024, timeout: opts.timeoutMs ?? 120_000, encoding: "utf8" },
+      (err, stdout, stderr) => {
+        if (err && typeof (err as NodeJS.ErrnoException).code === "string") {
+          reject(new Error(`could not run ${file}: ${err.message}`));
+          return;
+        }
+        const code = err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
     if (opts.input !== undefined) child.stdin?.end(opts.input);
   });
 }
 
 /** Like run, but throws with the command's output when it fails. */
-export async function runOk(file: string, args: readonly string[], opts: { readonly env?: NodeJS.ProcessEnv; readonly input?: string; readonly timeoutMs?: number } = {}): Promise<RunResult> {
+export async function runOk(
+  file: string,
+  args: readonly string[],
+  opts: { readonly env?: NodeJS.ProcessEnv; readonly input?: string; readonly timeoutMs?: number } = {},
+): Promise<RunResult> {
   const r = await run(file, args, opts);
   if (r.code !== 0) throw new Error(`${path.basename(file)} ${args.join(" ")} failed (exit ${r.code}):\n${r.stderr}${r.stdout}`);
   return r;
@@ -85,8 +98,13 @@ export function assertPortFree(port: number, what: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.once("error", (e: NodeJS.ErrnoException) => {
-      reject(new Error(e.code === "EADDRINUSE" ? `port ${port} on 127.0.0.1 is in use (${what}); pick another or omit it for a free one`
-        : `cannot bind 127.0.0.1:${port} (${what}): ${e.message}`));
+      reject(
+        new Error(
+          e.code === "EADDRINUSE"
+            ? `port ${port} on 127.0.0.1 is in use (${what}); pick another or omit it for a free one`
+            : `cannot bind 127.0.0.1:${port} (${what}): ${e.message}`,
+        ),
+      );
     });
     srv.listen(port, "127.0.0.1", () => srv.close(() => resolve()));
   });

@@ -175,7 +175,11 @@ export function withAppPorts(config: Config, ports: Readonly<Record<string, numb
     ...config,
     proxy: {
       ...config.proxy,
-      apps: config.proxy.apps.map((a) => ({ ...a, frontend: move(a.name, "frontend", a.frontend), ...(a.backend ? { backend: move(a.name, "backend", a.backend) } : {}) })),
+      apps: config.proxy.apps.map((a) => ({
+        ...a,
+        frontend: move(a.name, "frontend", a.frontend),
+        ...(a.backend ? { backend: move(a.name, "backend", a.backend) } : {}),
+      })),
     },
   };
 }
@@ -229,8 +233,21 @@ export async function startRegistry(state: RehearsalState): Promise<void> {
     const envFile = path.join(state.dir, "rehearsal", "registry.env");
     const secret = secretFile(path.join(state.dir, "rehearsal", "registry-http-secret"), randomPassword);
     fs.writeFileSync(envFile, `REGISTRY_HTTP_SECRET=${secret}\n`, { mode: 0o600 });
-    await dockerOk(state.dockerHost, ["run", "-d", "--name", state.registryContainer, "--restart", "unless-stopped", "--env-file", envFile,
-      "-p", `127.0.0.1:${state.registryPort}:${state.registryPort}`, ...mounts, spec.image, state.registryConfig]);
+    await dockerOk(state.dockerHost, [
+      "run",
+      "-d",
+      "--name",
+      state.registryContainer,
+      "--restart",
+      "unless-stopped",
+      "--env-file",
+      envFile,
+      "-p",
+      `127.0.0.1:${state.registryPort}:${state.registryPort}`,
+      ...mounts,
+      spec.image,
+      state.registryConfig,
+    ]);
   }
   const ca = state.registryMode === "direct" ? fs.readFileSync(path.join(state.dir, "rehearsal", "tls", "ca.crt"), "utf8") : undefined;
   const url = `${state.registryMode === "direct" ? "https" : "http"}://127.0.0.1:${state.registryPort}/v2/`;
@@ -306,7 +323,9 @@ export async function renderRehearsal(state: RehearsalState, projectDir?: string
     config,
     tls,
     ...(proxied.length > 0 ? { realIp: { names: proxied, ranges: state.cloudflareRanges } } : {}),
-    ...(config.registry.enabled ? { registry: { username: config.registry.username, htpasswdLine: htpasswdEntry(config.registry.username, password, saltKey) } } : {}),
+    ...(config.registry.enabled
+      ? { registry: { username: config.registry.username, htpasswdLine: htpasswdEntry(config.registry.username, password, saltKey) } }
+      : {}),
     extraHostAuth,
     options,
   });
@@ -325,10 +344,17 @@ export async function renderRehearsal(state: RehearsalState, projectDir?: string
         registryContainer: state.registryContainer,
       },
     }),
-    ...(config.registry.enabled ? [{
-      path: reroot(dir, HOST_PATHS.deployDockerConfig), mode: 0o600, secret: true, usedBy: [],
-      content: renderRegistryAuth(`127.0.0.1:${state.registryPort}`, config.registry.username, password),
-    } satisfies HostFile] : []),
+    ...(config.registry.enabled
+      ? [
+          {
+            path: reroot(dir, HOST_PATHS.deployDockerConfig),
+            mode: 0o600,
+            secret: true,
+            usedBy: [],
+            content: renderRegistryAuth(`127.0.0.1:${state.registryPort}`, config.registry.username, password),
+          } satisfies HostFile,
+        ]
+      : []),
   ];
   for (const d of hostDirectories(config, options)) fs.mkdirSync(d, { recursive: true });
   return {
@@ -355,7 +381,24 @@ export async function runOverSsh(state: RehearsalState, request: string): Promis
 export async function up(opts: UpOptions): Promise<Endpoints> {
   const log = opts.log ?? ((): void => undefined);
   if (process.getuid?.() !== 0) throw new Error("the rehearsal needs root: it starts dockerd and sshd, adds a user and iptables rules");
-  for (const bin of ["nginx", "docker", "dockerd", "openssl", "bash", "iptables", "iptables-restore", "sshd", "ssh", "ssh-keygen", "sudo", "visudo", "python3", "useradd", "ss"]) requireBinary(bin);
+  for (const bin of [
+    "nginx",
+    "docker",
+    "dockerd",
+    "openssl",
+    "bash",
+    "iptables",
+    "iptables-restore",
+    "sshd",
+    "ssh",
+    "ssh-keygen",
+    "sudo",
+    "visudo",
+    "python3",
+    "useradd",
+    "ss",
+  ])
+    requireBinary(bin);
   const config = loadStackConfig(opts.stack, opts.projectDir);
   fs.mkdirSync(path.resolve(opts.dir), { recursive: true });
   const dir = fs.realpathSync(path.resolve(opts.dir));
@@ -363,12 +406,19 @@ export async function up(opts: UpOptions): Promise<Endpoints> {
   if (fs.existsSync(STATE(dir))) {
     const prev = readState(dir);
     if (prev.stack !== opts.stack) throw new Error(`${dir} holds a rehearsal of stack ${prev.stack}; use another --dir for ${opts.stack}`);
-    const running = [readPidFile(prev.nginx.pidFile), prev.dockerd ? readPidFile(prev.dockerd.pidFile) : undefined, readPidFile(prev.ssh.pidFile)]
-      .filter((p): p is number => p !== undefined && pidAlive(p));
-    if (running.length > 0) throw new Error(`a rehearsal already runs in ${dir} (pids ${running.join(", ")}); stop it with: npm run local -- down --dir ${dir}`);
+    const running = [readPidFile(prev.nginx.pidFile), prev.dockerd ? readPidFile(prev.dockerd.pidFile) : undefined, readPidFile(prev.ssh.pidFile)].filter(
+      (p): p is number => p !== undefined && pidAlive(p),
+    );
+    if (running.length > 0)
+      throw new Error(`a rehearsal already runs in ${dir} (pids ${running.join(", ")}); stop it with: npm run local -- down --dir ${dir}`);
   }
 
-  const ports: Array<[number | undefined, string]> = [[opts.httpPort, "--http-port"], [opts.httpsPort, "--https-port"], [opts.registryPort, "--registry-port"], [opts.sshPort, "--ssh-port"]];
+  const ports: Array<[number | undefined, string]> = [
+    [opts.httpPort, "--http-port"],
+    [opts.httpsPort, "--https-port"],
+    [opts.registryPort, "--registry-port"],
+    [opts.sshPort, "--ssh-port"],
+  ];
   const given = ports.filter(([p]) => p !== undefined).map(([p]) => p);
   if (new Set(given).size !== given.length) throw new Error(`--http-port, --https-port, --registry-port and --ssh-port must differ (got ${given.join(", ")})`);
   for (const [p, what] of ports) if (p !== undefined) await assertPortFree(p, what);
@@ -377,7 +427,10 @@ export async function up(opts: UpOptions): Promise<Endpoints> {
     if (p !== undefined) return p;
     for (;;) {
       const f = await freePort();
-      if (!chosen.includes(f) && !given.includes(f)) { chosen.push(f); return f; }
+      if (!chosen.includes(f) && !given.includes(f)) {
+        chosen.push(f);
+        return f;
+      }
     }
   };
   const httpPort = await pick(opts.httpPort);
@@ -424,8 +477,9 @@ export async function up(opts: UpOptions): Promise<Endpoints> {
       args: ["-p", `${dir}/`, "-c", r(HOST_PATHS.nginxConf), "-e", nginxErrorLog],
       pidFile: r(HOST_PATHS.nginxPid),
     },
-    basicAuthPasswordFiles: Object.fromEntries(config.proxy.extraHosts.filter((h) => h.basicAuthUser !== undefined)
-      .map((h) => [h.hostname, path.join(dir, "rehearsal", "basic-auth", h.hostname)])),
+    basicAuthPasswordFiles: Object.fromEntries(
+      config.proxy.extraHosts.filter((h) => h.basicAuthUser !== undefined).map((h) => [h.hostname, path.join(dir, "rehearsal", "basic-auth", h.hostname)]),
+    ),
     appPorts,
     chain: `BR${id.toUpperCase()}`,
     namePrefix: `berth-${id}`,

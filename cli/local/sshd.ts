@@ -29,7 +29,10 @@ export async function ensureKeys(dir: string): Promise<{ keyFile: string; public
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const keyFile = path.join(dir, "deploy_key");
   const hostKey = path.join(dir, "host_key");
-  for (const [f, comment] of [[keyFile, "berth-rehearsal-deploy"], [hostKey, "berth-rehearsal-host"]] as const) {
+  for (const [f, comment] of [
+    [keyFile, "berth-rehearsal-deploy"],
+    [hostKey, "berth-rehearsal-host"],
+  ] as const) {
     if (!fs.existsSync(f)) await runOk(keygen, ["-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", f]);
   }
   return { keyFile, publicKey: fs.readFileSync(`${keyFile}.pub`, "utf8").trim(), hostKey };
@@ -70,7 +73,10 @@ export async function installSudoers(text: string, target: string): Promise<void
 
 async function portOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const s = net.connect(port, "127.0.0.1", () => { s.destroy(); resolve(true); });
+    const s = net.connect(port, "127.0.0.1", () => {
+      s.destroy();
+      resolve(true);
+    });
     s.on("error", () => resolve(false));
   });
 }
@@ -80,15 +86,39 @@ export async function startSshd(access: SshAccess, hostKey: string): Promise<voi
   const sshd = requireBinary("sshd");
   fs.mkdirSync("/run/sshd", { recursive: true, mode: 0o755 }); // privilege separation directory
   fs.mkdirSync(path.dirname(access.log), { recursive: true });
-  const child = spawn(sshd, [
-    "-f", "/dev/null", "-h", hostKey, "-p", String(access.port), "-E", access.log,
-    "-o", "ListenAddress=127.0.0.1", "-o", `PidFile=${access.pidFile}`,
-    "-o", "PasswordAuthentication=no", "-o", "KbdInteractiveAuthentication=no", "-o", "UsePAM=no",
-    "-o", "PermitRootLogin=no", "-o", `AllowUsers=${access.user}`, "-o", "AuthorizedKeysFile=.ssh/authorized_keys",
-  ], { stdio: "ignore" });
+  const child = spawn(
+    sshd,
+    [
+      "-f",
+      "/dev/null",
+      "-h",
+      hostKey,
+      "-p",
+      String(access.port),
+      "-E",
+      access.log,
+      "-o",
+      "ListenAddress=127.0.0.1",
+      "-o",
+      `PidFile=${access.pidFile}`,
+      "-o",
+      "PasswordAuthentication=no",
+      "-o",
+      "KbdInteractiveAuthentication=no",
+      "-o",
+      "UsePAM=no",
+      "-o",
+      "PermitRootLogin=no",
+      "-o",
+      `AllowUsers=${access.user}`,
+      "-o",
+      "AuthorizedKeysFile=.ssh/authorized_keys",
+    ],
+    { stdio: "ignore" },
+  );
   const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
   if (code !== 0) throw new Error(`sshd exited with ${code}; see ${access.log}`);
-  const ok = await waitFor(async () => readPidFile(access.pidFile) !== undefined && await portOpen(access.port), 10_000);
+  const ok = await waitFor(async () => readPidFile(access.pidFile) !== undefined && (await portOpen(access.port)), 10_000);
   if (!ok) throw new Error(`sshd did not listen on 127.0.0.1:${access.port}; see ${access.log}`);
   const hostPub = fs.readFileSync(`${hostKey}.pub`, "utf8").trim().split(" ").slice(0, 2).join(" ");
   fs.writeFileSync(access.knownHostsFile, `[127.0.0.1]:${access.port} ${hostPub}\n`);
@@ -97,9 +127,22 @@ export async function startSshd(access: SshAccess, hostKey: string): Promise<voi
 /** The ssh command line for the deploy user (no user config, known host pinned, key only). */
 export function sshArgs(access: Pick<SshAccess, "port" | "user" | "keyFile" | "knownHostsFile">): string[] {
   return [
-    "-F", "/dev/null", "-p", String(access.port), "-i", access.keyFile,
-    "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes",
-    "-o", `UserKnownHostsFile=${access.knownHostsFile}`, "-o", "ConnectTimeout=10",
+    "-F",
+    "/dev/null",
+    "-p",
+    String(access.port),
+    "-i",
+    access.keyFile,
+    "-o",
+    "IdentitiesOnly=yes",
+    "-o",
+    "BatchMode=yes",
+    "-o",
+    "StrictHostKeyChecking=yes",
+    "-o",
+    `UserKnownHostsFile=${access.knownHostsFile}`,
+    "-o",
+    "ConnectTimeout=10",
     `${access.user}@127.0.0.1`,
   ];
 }

@@ -31,18 +31,54 @@ export async function ensureRehearsalTls(dir: string, names: readonly string[], 
   const f = (n: string): string => path.join(dir, n);
   if (![f("ca.crt"), f("server.crt"), f("server.key")].every((p) => fs.existsSync(p))) {
     const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
-    await runOk(openssl, ["req", "-x509", ...ec, "-keyout", f("ca.key"), "-out", f("ca.crt"), "-days", String(validityDays), "-sha256",
-      "-subj", "/CN=Berth local rehearsal CA", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"]);
+    await runOk(openssl, [
+      "req",
+      "-x509",
+      ...ec,
+      "-keyout",
+      f("ca.key"),
+      "-out",
+      f("ca.crt"),
+      "-days",
+      String(validityDays),
+      "-sha256",
+      "-subj",
+      "/CN=Berth local rehearsal CA",
+      "-addext",
+      "basicConstraints=critical,CA:TRUE",
+      "-addext",
+      "keyUsage=critical,keyCertSign,cRLSign",
+    ]);
     await runOk(openssl, ["req", "-new", ...ec, "-keyout", f("server.key"), "-out", f("server.csr"), "-subj", `/CN=${names[0] ?? "localhost"}`]);
-    fs.writeFileSync(f("server.ext"), [
-      `subjectAltName=${rehearsalSans(names)}`,
-      "basicConstraints=critical,CA:FALSE",
-      "keyUsage=critical,digitalSignature",
-      "extendedKeyUsage=serverAuth",
-      "",
-    ].join("\n"));
-    await runOk(openssl, ["x509", "-req", "-in", f("server.csr"), "-CA", f("ca.crt"), "-CAkey", f("ca.key"), "-set_serial", `0x${randomBytes(8).toString("hex")}`,
-      "-days", String(validityDays), "-sha256", "-extfile", f("server.ext"), "-out", f("server.crt")]);
+    fs.writeFileSync(
+      f("server.ext"),
+      [
+        `subjectAltName=${rehearsalSans(names)}`,
+        "basicConstraints=critical,CA:FALSE",
+        "keyUsage=critical,digitalSignature",
+        "extendedKeyUsage=serverAuth",
+        "",
+      ].join("\n"),
+    );
+    await runOk(openssl, [
+      "x509",
+      "-req",
+      "-in",
+      f("server.csr"),
+      "-CA",
+      f("ca.crt"),
+      "-CAkey",
+      f("ca.key"),
+      "-set_serial",
+      `0x${randomBytes(8).toString("hex")}`,
+      "-days",
+      String(validityDays),
+      "-sha256",
+      "-extfile",
+      f("server.ext"),
+      "-out",
+      f("server.crt"),
+    ]);
     fs.chmodSync(f("ca.key"), 0o600);
     fs.chmodSync(f("server.key"), 0o600);
   }

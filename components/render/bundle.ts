@@ -65,7 +65,7 @@ export function renderBundle(files: readonly HostFile[], options: BundleOptions)
     "umask 077",
     "stage=$(mktemp -d /tmp/berth-stage.XXXXXX)",
     "trap 'rm -rf \"$stage\"' EXIT",
-    "mkdir -p \"$stage/files\"",
+    'mkdir -p "$stage/files"',
   ];
   for (const f of sorted) {
     const { delimiter, body } = heredoc(f.content);
@@ -94,13 +94,13 @@ export function renderBundle(files: readonly HostFile[], options: BundleOptions)
   } else {
     lines.push(
       "while IFS=$'\\t' read -r mode group flags target; do",
-      "  if [ \"$flags\" = create-only ] && [ -e \"$target\" ]; then continue; fi",
-      "  mkdir -p \"$(dirname \"$target\")\"",
-      "  cp \"$stage/files$target\" \"$target.berth-new\"",
-      "  chmod \"$mode\" \"$target.berth-new\"",
-      "  if [ \"$group\" != - ]; then chgrp \"$group\" \"$target.berth-new\"; fi",
-      "  mv -f \"$target.berth-new\" \"$target\"",
-      "done < \"$stage/manifest\"",
+      '  if [ "$flags" = create-only ] && [ -e "$target" ]; then continue; fi',
+      '  mkdir -p "$(dirname "$target")"',
+      '  cp "$stage/files$target" "$target.berth-new"',
+      '  chmod "$mode" "$target.berth-new"',
+      '  if [ "$group" != - ]; then chgrp "$group" "$target.berth-new"; fi',
+      '  mv -f "$target.berth-new" "$target"',
+      'done < "$stage/manifest"',
       ...(options.after ?? []),
       `echo ${singleQuote(`berth: ${options.label}: ${files.length} file(s) in place`)}`,
     );

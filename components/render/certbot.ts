@@ -56,14 +56,23 @@ export function letsEncryptPlan(names: readonly string[], email: string, staging
  */
 export function renderCertbotCommand(plan: LetsEncryptPlan): string {
   const args = [
-    "certbot", "certonly",
-    "--webroot", "-w", plan.webroot,
-    "--cert-name", plan.certName,
+    "certbot",
+    "certonly",
+    "--webroot",
+    "-w",
+    plan.webroot,
+    "--cert-name",
+    plan.certName,
     ...plan.names.flatMap((n) => ["-d", n]),
-    "--email", plan.email,
-    "--agree-tos", "--no-eff-email", "--non-interactive",
-    "--keep-until-expiring", "--expand",
-    "--deploy-hook", plan.deployHookPath,
+    "--email",
+    plan.email,
+    "--agree-tos",
+    "--no-eff-email",
+    "--non-interactive",
+    "--keep-until-expiring",
+    "--expand",
+    "--deploy-hook",
+    plan.deployHookPath,
     ...(plan.staging ? ["--staging"] : []),
   ];
   return shellJoin(args);
@@ -75,7 +84,9 @@ export function renderCertbotCommand(plan: LetsEncryptPlan): string {
  * there, tests nginx, and reloads; if the test fails the previous pair is put back, keeps
  * serving, and the hook fails (certbot reports it). Paths are arguments so tests can re-root them.
  */
-export function renderDeployHook(targets: { readonly certPath: string; readonly keyPath: string } = { certPath: HOST_PATHS.tlsCertificate, keyPath: HOST_PATHS.tlsPrivateKey }): string {
+export function renderDeployHook(
+  targets: { readonly certPath: string; readonly keyPath: string } = { certPath: HOST_PATHS.tlsCertificate, keyPath: HOST_PATHS.tlsPrivateKey },
+): string {
   const crt = shellQuote(targets.certPath);
   const key = shellQuote(targets.keyPath);
   return `#!/bin/sh

@@ -84,23 +84,25 @@ export function renderAppsFile(config: DeployConfig, options: DeployToolingOptio
     parts: (["frontend", "backend"] as const).flatMap((role) => {
       const p = app[role];
       if (!p) return [];
-      return [{
-        role,
-        repository: p.repository ?? `${app.name}-${role}`,
-        livePort: p.livePort,
-        bluePort: p.bluePort,
-        greenPort: p.greenPort,
-        containerPort: p.containerPort,
-        health: {
-          path: p.health.path,
-          intervalSeconds: p.health.intervalSeconds,
-          timeoutSeconds: p.health.timeoutSeconds,
-          successes: p.health.successes,
-          deadlineSeconds: p.health.deadlineSeconds,
+      return [
+        {
+          role,
+          repository: p.repository ?? `${app.name}-${role}`,
+          livePort: p.livePort,
+          bluePort: p.bluePort,
+          greenPort: p.greenPort,
+          containerPort: p.containerPort,
+          health: {
+            path: p.health.path,
+            intervalSeconds: p.health.intervalSeconds,
+            timeoutSeconds: p.health.timeoutSeconds,
+            successes: p.health.successes,
+            deadlineSeconds: p.health.deadlineSeconds,
+          },
+          envFile: p.envFile ?? null,
+          volumes: [...p.volumes],
         },
-        envFile: p.envFile ?? null,
-        volumes: [...p.volumes],
-      }];
+      ];
     }),
   }));
   const file = {
@@ -134,7 +136,7 @@ export function renderSudoers(deployUser: string, programPath: string): string {
     "# Managed by Berth (components/render/deploy.ts). Checked with visudo before it is installed.",
     `# ${deployUser} reaches Docker and the switch only through the deploy program's user commands.`,
     `Cmnd_Alias BERTH_DEPLOY = ${commands}`,
-    "Defaults!BERTH_DEPLOY env_keep += \"BERTH_VIA\"",
+    'Defaults!BERTH_DEPLOY env_keep += "BERTH_VIA"',
     `${deployUser} ALL=(root) NOPASSWD: BERTH_DEPLOY`,
     "",
   ].join("\n");
@@ -143,7 +145,8 @@ export function renderSudoers(deployUser: string, programPath: string): string {
 /** authorized_keys of the deploy user: the key runs the deploy program and nothing else. */
 export function renderAuthorizedKeys(publicKey: string, programPath: string): string {
   const key = publicKey.trim();
-  if (/PRIVATE KEY/.test(key) || !/^ssh-(ed25519|rsa) [A-Za-z0-9+/=]+( [^\n"]*)?$/.test(key)) throw new Error("deploy: the deploy key must be one OpenSSH public key line");
+  if (/PRIVATE KEY/.test(key) || !/^ssh-(ed25519|rsa) [A-Za-z0-9+/=]+( [^\n"]*)?$/.test(key))
+    throw new Error("deploy: the deploy key must be one OpenSSH public key line");
   if (!SUDOERS_SAFE_PATH.test(programPath)) throw new Error(`deploy: bad program path ${programPath}`);
   return [
     "# Managed by Berth: this key runs the deploy program only (no shell, no forwarding, no pty).",

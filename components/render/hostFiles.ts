@@ -109,7 +109,6 @@ export interface TlsFilePaths {
   readonly certbotManaged: boolean;
 }
 
-
 /**
  * Where the served certificate and key live. Always /etc/berth/tls/server.{crt,key}, so nginx and
  * the registry never depend on the TLS mode. letsencrypt: certbot keeps its own lineage under
@@ -159,9 +158,7 @@ export interface RegistryContainerSpec {
 /** Container settings matching `hostFiles` on the real host. */
 export function registryContainerSpec(config: HostLayerConfig): RegistryContainerSpec {
   const reg = config.registry;
-  const mounts: ContainerMount[] = [
-    { hostPath: HOST_PATHS.registryConfigDir, containerPath: HOST_PATHS.registryConfigDir, readOnly: true },
-  ];
+  const mounts: ContainerMount[] = [{ hostPath: HOST_PATHS.registryConfigDir, containerPath: HOST_PATHS.registryConfigDir, readOnly: true }];
   if (reg.storage === "filesystem") mounts.push({ hostPath: reg.dataDir, containerPath: reg.dataDir, readOnly: false });
   if (reg.expose === "direct") {
     mounts.push({ hostPath: HOST_PATHS.tlsDir, containerPath: HOST_PATHS.tlsDir, readOnly: true });
@@ -234,7 +231,13 @@ export function nginxSpec(input: HostFilesInput): NginxSpec {
       const line = input.extraHostAuth?.[h.hostname];
       if (line === undefined) throw new Error(`extra host ${h.hostname} has basicAuthUser but no htpasswd entry was given`);
       if (!line.startsWith(`${h.basicAuthUser}:`)) throw new Error(`htpasswd entry for ${h.hostname} must be for user ${h.basicAuthUser}`);
-      return { hostname: h.hostname, upstream: h.upstream, websockets: h.websockets, basicAuthHtpasswd: htpasswdFile([line]), passAuthorization: h.passAuthorization };
+      return {
+        hostname: h.hostname,
+        upstream: h.upstream,
+        websockets: h.websockets,
+        basicAuthHtpasswd: htpasswdFile([line]),
+        passAuthorization: h.passAuthorization,
+      };
     }),
     ...(reg.enabled && reg.expose === "proxy" && reg.hostname
       ? { registry: { hostnames: [reg.hostname, ...(o.registryExtraServerNames ?? [])], upstream: `127.0.0.1:${o.registryPort ?? reg.port}` } }
@@ -258,7 +261,8 @@ export function hostFiles(input: HostFilesInput): HostFile[] {
   if (reg.enabled) {
     if (!input.registry) throw new Error("the registry is enabled but no credentials were given");
     if (input.registry.username !== reg.username) throw new Error(`registry credentials are for "${input.registry.username}", config says "${reg.username}"`);
-    if (!input.registry.htpasswdLine.startsWith(`${reg.username}:$2`)) throw new Error("the registry htpasswd entry must be a bcrypt line for the configured user");
+    if (!input.registry.htpasswdLine.startsWith(`${reg.username}:$2`))
+      throw new Error("the registry htpasswd entry must be a bcrypt line for the configured user");
     if (reg.storage === "s3" && !input.registryBucket) throw new Error("registry storage is s3 but no bucket was given");
     files.push({
       path: r(HOST_PATHS.registryConfig),
@@ -266,9 +270,10 @@ export function hostFiles(input: HostFilesInput): HostFile[] {
       usedBy: ["registry"],
       content: renderRegistryConfig({
         listenAddress: o.registryListenAddress ?? registryListenAddress(config),
-        storage: reg.storage === "s3"
-          ? { kind: "s3", bucket: input.registryBucket!.bucket, region: input.registryBucket!.region }
-          : { kind: "filesystem", rootDirectory: r(reg.dataDir) },
+        storage:
+          reg.storage === "s3"
+            ? { kind: "s3", bucket: input.registryBucket!.bucket, region: input.registryBucket!.region }
+            : { kind: "filesystem", rootDirectory: r(reg.dataDir) },
         htpasswdPath: r(HOST_PATHS.registryHtpasswd),
         ...(reg.expose === "direct" ? { tls: { certificatePath: r(tlsPaths.certificate), keyPath: r(tlsPaths.key) } } : {}),
       }),
@@ -280,7 +285,10 @@ export function hostFiles(input: HostFilesInput): HostFile[] {
     if (input.tls) {
       // For letsencrypt these are a bootstrap: written only when absent, then certbot's hook owns them.
       const once = tlsPaths.certbotManaged ? { createOnly: true } : {};
-      const usedBy: HostService[] = [...(config.proxy.enabled ? ["nginx" as const] : []), ...(reg.enabled && reg.expose === "direct" ? ["registry" as const] : [])];
+      const usedBy: HostService[] = [
+        ...(config.proxy.enabled ? ["nginx" as const] : []),
+        ...(reg.enabled && reg.expose === "direct" ? ["registry" as const] : []),
+      ];
       files.push({ path: r(tlsPaths.certificate), mode: 0o644, usedBy, content: ensureNewline(input.tls.certPem), ...once });
       files.push({ path: r(tlsPaths.key), mode: 0o600, secret: true, usedBy, content: ensureNewline(input.tls.keyPem), ...once });
       // For clients to download; no service reads it.

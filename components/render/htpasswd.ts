@@ -13,7 +13,6 @@ import { bcryptPasswordProblem } from "../../lib/credentials";
 /** bcrypt work factor. 10 is the registry's and Apache's default; lower is refused. */
 export const HTPASSWD_BCRYPT_COST = 10;
 
-
 /**
  * Salt for `htpasswdEntry`: the first 16 bytes of HMAC-SHA256(saltKey, username NUL password), in
  * bcrypt's base64. The NUL keeps ("ab", "c") and ("a", "bc") apart.
@@ -40,7 +39,9 @@ export function htpasswdEntry(username: string, password: string, saltKey: strin
   if (problem !== undefined) throw new Error(`htpasswd password for "${username}" ${problem}`);
   // bcrypt is slow on purpose, and a program run (preview, plan, every mock-engine test) hashes the
   // same inputs again; the line is a pure function of them, so one process computes it once.
-  const key = createHash("sha256").update(JSON.stringify([username, password, saltKey, cost])).digest("hex");
+  const key = createHash("sha256")
+    .update(JSON.stringify([username, password, saltKey, cost]))
+    .digest("hex");
   let line = lines.get(key);
   if (line === undefined) {
     const hash = bcrypt.hashSync(password, deterministicBcryptSalt(username, password, saltKey, cost));

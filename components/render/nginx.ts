@@ -165,8 +165,11 @@ function file(path: string, lines: readonly string[], extra: Partial<HostFile> =
 
 /** The Strict-Transport-Security value. */
 export function hstsValue(spec: Pick<NginxSpec, "hstsMaxAgeSeconds" | "hstsIncludeSubdomains" | "hstsPreload">): string {
-  if (spec.hstsPreload && (!spec.hstsIncludeSubdomains || spec.hstsMaxAgeSeconds < 31536000)) throw new Error("nginx: HSTS preload needs includeSubDomains and a max-age of at least a year");
-  return [`max-age=${spec.hstsMaxAgeSeconds}`, ...(spec.hstsIncludeSubdomains ? ["includeSubDomains"] : []), ...(spec.hstsPreload ? ["preload"] : [])].join("; ");
+  if (spec.hstsPreload && (!spec.hstsIncludeSubdomains || spec.hstsMaxAgeSeconds < 31536000))
+    throw new Error("nginx: HSTS preload needs includeSubDomains and a max-age of at least a year");
+  return [`max-age=${spec.hstsMaxAgeSeconds}`, ...(spec.hstsIncludeSubdomains ? ["includeSubDomains"] : []), ...(spec.hstsPreload ? ["preload"] : [])].join(
+    "; ",
+  );
 }
 
 const IPV4_CIDR = /^(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\/(?:3[0-2]|[12]?\d)$/;
@@ -200,117 +203,128 @@ export function renderNginxFiles(spec: NginxSpec): HostFile[] {
 
   files.push(file(spec.paths.mainConfig, renderMain(spec)));
 
-  files.push(file(snippet("security-headers.conf"), [
-    HEADER,
-    "# Security headers for HTTPS responses. `always` adds them to error responses too. nginx drops",
-    "# inherited add_header lines in any block that has its own, so every location includes this file.",
-    `add_header Strict-Transport-Security "${hstsValue(spec)}" always;`,
-    'add_header X-Content-Type-Options "nosniff" always;',
-    'add_header X-Frame-Options "SAMEORIGIN" always;',
-    'add_header Referrer-Policy "strict-origin-when-cross-origin" always;',
-  ]));
-  files.push(file(snippet("proxy.conf"), [
-    HEADER,
-    "# Forwarding headers for every proxied location (Host and X-Forwarded-Host are set beside each",
-    "# include: a name the server block serves, never the client's text).",
-    "proxy_http_version 1.1;",
-    "# The client's address as nginx knows it (restored from CF-Connecting-IP only on connections from",
-    "# Cloudflare's ranges): one address. Whatever X-Forwarded-For the client sent is dropped, so an",
-    "# app may trust this header, and only this one value.",
-    "proxy_set_header X-Real-IP $remote_addr;",
-    "proxy_set_header X-Forwarded-For $remote_addr;",
-    "proxy_set_header X-Forwarded-Proto $scheme;",
-    "# RFC 7239's Forwarded would pass on whatever the client claimed: remove it.",
-    'proxy_set_header Forwarded "";',
-  ]));
+  files.push(
+    file(snippet("security-headers.conf"), [
+      HEADER,
+      "# Security headers for HTTPS responses. `always` adds them to error responses too. nginx drops",
+      "# inherited add_header lines in any block that has its own, so every location includes this file.",
+      `add_header Strict-Transport-Security "${hstsValue(spec)}" always;`,
+      'add_header X-Content-Type-Options "nosniff" always;',
+      'add_header X-Frame-Options "SAMEORIGIN" always;',
+      'add_header Referrer-Policy "strict-origin-when-cross-origin" always;',
+    ]),
+  );
+  files.push(
+    file(snippet("proxy.conf"), [
+      HEADER,
+      "# Forwarding headers for every proxied location (Host and X-Forwarded-Host are set beside each",
+      "# include: a name the server block serves, never the client's text).",
+      "proxy_http_version 1.1;",
+      "# The client's address as nginx knows it (restored from CF-Connecting-IP only on connections from",
+      "# Cloudflare's ranges): one address. Whatever X-Forwarded-For the client sent is dropped, so an",
+      "# app may trust this header, and only this one value.",
+      "proxy_set_header X-Real-IP $remote_addr;",
+      "proxy_set_header X-Forwarded-For $remote_addr;",
+      "proxy_set_header X-Forwarded-Proto $scheme;",
+      "# RFC 7239's Forwarded would pass on whatever the client claimed: remove it.",
+      'proxy_set_header Forwarded "";',
+    ]),
+  );
   if (spec.realIp && spec.realIp.names.length > 0) {
     const bad = spec.realIp.ranges.filter((r) => !IPV4_CIDR.test(r) && !IPV6_CIDR.test(r));
-    if (spec.realIp.ranges.length === 0 || bad.length > 0) throw new Error(`nginx: Cloudflare's ranges must be CIDRs (got ${JSON.stringify(bad.length > 0 ? bad : spec.realIp.ranges)})`);
-    files.push(file(snippet("cloudflare-real-ip.conf"), [
-      HEADER,
-      "# This server's names are proxied by Cloudflare: every request arrives from Cloudflare, and the",
-      "# client's address is in CF-Connecting-IP. nginx takes it from there (into $remote_addr) only",
-      "# when the connection comes from one of Cloudflare's ranges (read from Cloudflare's API), so a",
-      "# client that reaches the host directly cannot choose its address.",
-      ...spec.realIp.ranges.map((r) => `set_real_ip_from ${r};`),
-      "real_ip_header CF-Connecting-IP;",
-    ]));
+    if (spec.realIp.ranges.length === 0 || bad.length > 0)
+      throw new Error(`nginx: Cloudflare's ranges must be CIDRs (got ${JSON.stringify(bad.length > 0 ? bad : spec.realIp.ranges)})`);
+    files.push(
+      file(snippet("cloudflare-real-ip.conf"), [
+        HEADER,
+        "# This server's names are proxied by Cloudflare: every request arrives from Cloudflare, and the",
+        "# client's address is in CF-Connecting-IP. nginx takes it from there (into $remote_addr) only",
+        "# when the connection comes from one of Cloudflare's ranges (read from Cloudflare's API), so a",
+        "# client that reaches the host directly cannot choose its address.",
+        ...spec.realIp.ranges.map((r) => `set_real_ip_from ${r};`),
+        "real_ip_header CF-Connecting-IP;",
+      ]),
+    );
   }
-  files.push(file(snippet("websocket.conf"), [
-    HEADER,
-    "# WebSocket upgrades; $connection_upgrade is mapped in nginx.conf.",
-    "proxy_set_header Upgrade $http_upgrade;",
-    "proxy_set_header Connection $connection_upgrade;",
-    "proxy_read_timeout 1h;",
-  ]));
+  files.push(
+    file(snippet("websocket.conf"), [
+      HEADER,
+      "# WebSocket upgrades; $connection_upgrade is mapped in nginx.conf.",
+      "proxy_set_header Upgrade $http_upgrade;",
+      "proxy_set_header Connection $connection_upgrade;",
+      "proxy_read_timeout 1h;",
+    ]),
+  );
 
   // Port 80: certbot's webroot challenge, everything else to HTTPS.
   const httpsPortSuffix = spec.httpsPort === 443 ? "" : `:${spec.httpsPort}`;
-  files.push(file(posix.join(dir, "sites", "00-http.conf"), [
-    HEADER,
-    "# Port 80 answers ACME HTTP-01 challenges and redirects everything else to HTTPS.",
-    ...block("server", [
-      `listen ${listen(spec.httpPort)} default_server;`,
-      "server_name _;",
-      "",
-      ...block("location ^~ /.well-known/acme-challenge/", [
-        `root ${spec.paths.acmeWebroot};`,
-        "default_type text/plain;",
-        "try_files $uri =404;",
+  files.push(
+    file(posix.join(dir, "sites", "00-http.conf"), [
+      HEADER,
+      "# Port 80 answers ACME HTTP-01 challenges and redirects everything else to HTTPS.",
+      ...block("server", [
+        `listen ${listen(spec.httpPort)} default_server;`,
+        "server_name _;",
+        "",
+        ...block("location ^~ /.well-known/acme-challenge/", [`root ${spec.paths.acmeWebroot};`, "default_type text/plain;", "try_files $uri =404;"]),
+        "",
+        ...block("location /", [`return 301 https://$host${httpsPortSuffix}$request_uri;`]),
       ]),
-      "",
-      ...block("location /", [`return 301 https://$host${httpsPortSuffix}$request_uri;`]),
     ]),
-  ]));
+  );
 
   const catchAll = spec.apps.find((a) => a.hostnames.length === 0);
   if (!catchAll) {
-    files.push(file(posix.join(dir, "sites", "10-default.conf"), [
-      HEADER,
-      "# HTTPS for names this host does not serve: refuse the TLS handshake (an unrecognized_name alert),",
-      "# so no certificate (and no list of served names) is shown; a request that still gets here",
-      "# (a served name in SNI, another in Host) is closed without an answer.",
-      ...block("server", [https(true), "server_name _;", "ssl_reject_handshake on;", "return 444;"]),
-    ]));
+    files.push(
+      file(posix.join(dir, "sites", "10-default.conf"), [
+        HEADER,
+        "# HTTPS for names this host does not serve: refuse the TLS handshake (an unrecognized_name alert),",
+        "# so no certificate (and no list of served names) is shown; a request that still gets here",
+        "# (a served name in SNI, another in Host) is closed without an answer.",
+        ...block("server", [https(true), "server_name _;", "ssl_reject_handshake on;", "return 444;"]),
+      ]),
+    );
   }
 
   if (spec.registry) {
-    files.push(file(posix.join(dir, "sites", "20-registry.conf"), [
-      HEADER,
-      "# The registry listens on loopback in plain HTTP; nginx terminates TLS for it.",
-      ...block("upstream berth_registry", [`server ${spec.registry.upstream};`]),
-      "",
-      "# Clients need Docker-Distribution-Api-Version on every answer, including nginx's own errors.",
-      "# The registry sends it itself; add it only when the upstream did not, so it is never doubled.",
-      ...block("map $upstream_http_docker_distribution_api_version $berth_registry_api_version", ['"" "registry/2.0";']),
-      "",
-      ...block("server", [
-        https(false),
-        `server_name ${spec.registry.hostnames.join(" ")};`,
-        securityHeaders,
+    files.push(
+      file(posix.join(dir, "sites", "20-registry.conf"), [
+        HEADER,
+        "# The registry listens on loopback in plain HTTP; nginx terminates TLS for it.",
+        ...block("upstream berth_registry", [`server ${spec.registry.upstream};`]),
         "",
-        "# Image layers are large: no size limit, no spooling to disk, generous timeouts.",
-        "client_max_body_size 0;",
-        "chunked_transfer_encoding on;",
+        "# Clients need Docker-Distribution-Api-Version on every answer, including nginx's own errors.",
+        "# The registry sends it itself; add it only when the upstream did not, so it is never doubled.",
+        ...block("map $upstream_http_docker_distribution_api_version $berth_registry_api_version", ['"" "registry/2.0";']),
         "",
-        ...block("location /", [
+        ...block("server", [
+          https(false),
+          `server_name ${spec.registry.hostnames.join(" ")};`,
           securityHeaders,
-          "add_header Docker-Distribution-Api-Version $berth_registry_api_version always;",
-          proxyHeaders,
-          "# The registry writes absolute upload URLs (Location) from these: with the port clients use",
-          "# when it is not 443 (the rehearsal), so the next request of a push comes back here.",
-          ...hostHeaders(spec.httpsPort === 443 ? "$host" : `$host:${spec.httpsPort}`),
-          "# The registry sends this header too (for direct mode); nginx's copy above is the one that counts.",
-          "proxy_hide_header X-Content-Type-Options;",
-          "proxy_pass http://berth_registry;",
-          "proxy_request_buffering off;",
-          "proxy_buffering off;",
-          "proxy_connect_timeout 10s;",
-          "proxy_send_timeout 900s;",
-          "proxy_read_timeout 900s;",
+          "",
+          "# Image layers are large: no size limit, no spooling to disk, generous timeouts.",
+          "client_max_body_size 0;",
+          "chunked_transfer_encoding on;",
+          "",
+          ...block("location /", [
+            securityHeaders,
+            "add_header Docker-Distribution-Api-Version $berth_registry_api_version always;",
+            proxyHeaders,
+            "# The registry writes absolute upload URLs (Location) from these: with the port clients use",
+            "# when it is not 443 (the rehearsal), so the next request of a push comes back here.",
+            ...hostHeaders(spec.httpsPort === 443 ? "$host" : `$host:${spec.httpsPort}`),
+            "# The registry sends this header too (for direct mode); nginx's copy above is the one that counts.",
+            "proxy_hide_header X-Content-Type-Options;",
+            "proxy_pass http://berth_registry;",
+            "proxy_request_buffering off;",
+            "proxy_buffering off;",
+            "proxy_connect_timeout 10s;",
+            "proxy_send_timeout 900s;",
+            "proxy_read_timeout 900s;",
+          ]),
         ]),
       ]),
-    ]));
+    );
   }
 
   for (const app of spec.apps) {
@@ -325,49 +339,51 @@ export function renderNginxFiles(spec: NginxSpec): HostFile[] {
         `keepalive_time ${UPSTREAM_KEEPALIVE.timeSeconds}s;`,
       ]),
     ];
-    const locations: string[] = [
-      ...block("location /", [...appProxy, `proxy_pass http://${upstreamName(app.name, "frontend")};`]),
-    ];
+    const locations: string[] = [...block("location /", [...appProxy, `proxy_pass http://${upstreamName(app.name, "frontend")};`])];
     if (app.backend) {
       // A regex location so "/api" and "/api/..." go to the back end but "/apiary" does not.
       const prefix = app.backendPath.replace(/[.]/g, "\\.");
       locations.push("", ...block(`location ~ ^${prefix}(?:/|$)`, [...appProxy, `proxy_pass http://${upstreamName(app.name, "backend")};`]));
     }
     const flag = maintenanceFlagPath(spec.paths.maintenanceDir, app.name);
-    files.push(file(posix.join(dir, "sites", `30-app-${app.name}.conf`), [
-      HEADER,
-      `# App "${app.name}": / to the front end${app.backend ? `, ${app.backendPath} to the back end` : ""}.`,
-      "# Upstream connections are reused for at most 1 s, so a blue/green switch drains by itself.",
-      ...upstream("frontend", app.frontend),
-      ...(app.backend ? ["", ...upstream("backend", app.backend)] : []),
-      "",
-      ...block("server", [
-        https(isDefault),
-        `server_name ${isDefault ? "_" : app.hostnames.join(" ")};`,
-        ...realIp(app.hostnames),
-        securityHeaders,
-        `client_max_body_size ${spec.clientMaxBodySize};`,
+    files.push(
+      file(posix.join(dir, "sites", `30-app-${app.name}.conf`), [
+        HEADER,
+        `# App "${app.name}": / to the front end${app.backend ? `, ${app.backendPath} to the back end` : ""}.`,
+        "# Upstream connections are reused for at most 1 s, so a blue/green switch drains by itself.",
+        ...upstream("frontend", app.frontend),
+        ...(app.backend ? ["", ...upstream("backend", app.backend)] : []),
         "",
-        ...(isDefault ? [
-          "# Reached by IP: any name here is one this host does not serve, and the app must not see it",
-          "# as its own (links, redirects, password-reset mails built from Host). 421 Misdirected Request.",
-          ...block('if ($host !~ "^[0-9.]+$|^\\[[0-9a-f:.]+\\]$")', ["return 421;"]),
-          "",
-        ] : []),
-        `# Maintenance: \`berth-deploy maintenance ${app.name} on\` creates the flag; nginx tests it on every`,
-        "# request, so no reload is needed and the app keeps running behind it.",
-        ...block(`if (-f ${flag})`, ["return 503;"]),
-        "error_page 503 @berth_maintenance;",
-        ...block("location @berth_maintenance", [
+        ...block("server", [
+          https(isDefault),
+          `server_name ${isDefault ? "_" : app.hostnames.join(" ")};`,
+          ...realIp(app.hostnames),
           securityHeaders,
-          `add_header Retry-After ${MAINTENANCE_RETRY_AFTER_SECONDS} always;`,
-          "default_type text/plain;",
-          `return 503 "${app.name} is down for maintenance; please retry in a few minutes.\\n";`,
+          `client_max_body_size ${spec.clientMaxBodySize};`,
+          "",
+          ...(isDefault
+            ? [
+                "# Reached by IP: any name here is one this host does not serve, and the app must not see it",
+                "# as its own (links, redirects, password-reset mails built from Host). 421 Misdirected Request.",
+                ...block('if ($host !~ "^[0-9.]+$|^\\[[0-9a-f:.]+\\]$")', ["return 421;"]),
+                "",
+              ]
+            : []),
+          `# Maintenance: \`berth-deploy maintenance ${app.name} on\` creates the flag; nginx tests it on every`,
+          "# request, so no reload is needed and the app keeps running behind it.",
+          ...block(`if (-f ${flag})`, ["return 503;"]),
+          "error_page 503 @berth_maintenance;",
+          ...block("location @berth_maintenance", [
+            securityHeaders,
+            `add_header Retry-After ${MAINTENANCE_RETRY_AFTER_SECONDS} always;`,
+            "default_type text/plain;",
+            `return 503 "${app.name} is down for maintenance; please retry in a few minutes.\\n";`,
+          ]),
+          "",
+          ...locations,
         ]),
-        "",
-        ...locations,
       ]),
-    ]));
+    );
   }
 
   for (const host of spec.extraHosts) {
@@ -376,29 +392,31 @@ export function renderNginxFiles(spec: NginxSpec): HostFile[] {
       // Workers check passwords at request time, so their group must read the file.
       files.push({ path: authFile, content: host.basicAuthHtpasswd, mode: 0o640, secret: true, usedBy: ["nginx"], ...(spec.user ? { group: spec.user } : {}) });
     }
-    files.push(file(posix.join(dir, "sites", `40-host-${host.hostname}.conf`), [
-      HEADER,
-      `# ${host.hostname} forwards to ${host.upstream}${host.basicAuthHtpasswd !== undefined ? " after basic auth" : ""}.`,
-      ...block("server", [
-        https(false),
-        `server_name ${host.hostname};`,
-        ...realIp([host.hostname]),
-        securityHeaders,
-        `client_max_body_size ${spec.clientMaxBodySize};`,
-        "",
-        ...block("location /", [
+    files.push(
+      file(posix.join(dir, "sites", `40-host-${host.hostname}.conf`), [
+        HEADER,
+        `# ${host.hostname} forwards to ${host.upstream}${host.basicAuthHtpasswd !== undefined ? " after basic auth" : ""}.`,
+        ...block("server", [
+          https(false),
+          `server_name ${host.hostname};`,
+          ...realIp([host.hostname]),
           securityHeaders,
-          ...(host.basicAuthHtpasswd !== undefined ? [`auth_basic ${JSON.stringify(host.hostname)};`, `auth_basic_user_file ${authFile};`] : []),
-          proxyHeaders,
-          ...hostHeaders("$host"),
-          ...(host.basicAuthHtpasswd !== undefined && !host.passAuthorization
-            ? ["# The client's Authorization header holds the proxy password: the upstream never gets it.", 'proxy_set_header Authorization "";']
-            : []),
-          ...(host.websockets ? [websocket] : []),
-          `proxy_pass ${host.upstream};`,
+          `client_max_body_size ${spec.clientMaxBodySize};`,
+          "",
+          ...block("location /", [
+            securityHeaders,
+            ...(host.basicAuthHtpasswd !== undefined ? [`auth_basic ${JSON.stringify(host.hostname)};`, `auth_basic_user_file ${authFile};`] : []),
+            proxyHeaders,
+            ...hostHeaders("$host"),
+            ...(host.basicAuthHtpasswd !== undefined && !host.passAuthorization
+              ? ["# The client's Authorization header holds the proxy password: the upstream never gets it.", 'proxy_set_header Authorization "";']
+              : []),
+            ...(host.websockets ? [websocket] : []),
+            `proxy_pass ${host.upstream};`,
+          ]),
         ]),
       ]),
-    ]));
+    );
   }
   return files;
 }
@@ -445,7 +463,7 @@ function renderMain(spec: NginxSpec): string[] {
       `ssl_certificate_key ${spec.keyPath};`,
       "",
       "# WebSocket upgrades pass through; other requests send no Connection header, so app upstreams",
-      "# can keep their connections alive (\"close\" here would turn upstream keepalive off).",
+      '# can keep their connections alive ("close" here would turn upstream keepalive off).',
       ...block("map $http_upgrade $connection_upgrade", ["default upgrade;", '"" "";']),
       "",
       `include ${posix.join(p.berthDir, "sites", "*.conf")};`,

@@ -92,12 +92,7 @@ export function renderRegistryConfig(spec: RegistryConfigSpec): string {
     "    X-Content-Type-Options: [nosniff]",
   ];
   if (spec.tls) {
-    lines.push(
-      "  tls:",
-      `    certificate: ${quote(spec.tls.certificatePath)}`,
-      `    key: ${quote(spec.tls.keyPath)}`,
-      "    minimumtls: tls1.2",
-    );
+    lines.push("  tls:", `    certificate: ${quote(spec.tls.certificatePath)}`, `    key: ${quote(spec.tls.keyPath)}`, "    minimumtls: tls1.2");
   }
   lines.push(
     "auth:",

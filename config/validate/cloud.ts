@@ -38,7 +38,12 @@ export function validateCloud(raw: Raw, region: string, now: Date | undefined, a
   }
   if (net.availabilityZones) {
     const [a, b] = net.availabilityZones;
-    if (a === b) add({ key: "berth:network.availabilityZones", value: net.availabilityZones, message: "both subnets are in the same AZ; give two different zones so one AZ outage does not take everything" });
+    if (a === b)
+      add({
+        key: "berth:network.availabilityZones",
+        value: net.availabilityZones,
+        message: "both subnets are in the same AZ; give two different zones so one AZ outage does not take everything",
+      });
     net.availabilityZones.forEach((az, i) => {
       if (!az.startsWith(region) || !/^[a-z]$/.test(az.slice(region.length))) {
         add({ key: `berth:network.availabilityZones[${i}]`, value: az, message: `is not a zone of region ${region} (expected ${region}a, ${region}b, ...)` });
@@ -50,16 +55,28 @@ export function validateCloud(raw: Raw, region: string, now: Date | undefined, a
   fw.adminCidrs.forEach((c, i) => {
     const p = parseCidr(c);
     if (p && p.prefix === 0) {
-      add({ key: `berth:firewall.adminCidrs[${i}]`, value: c, message: "SSH and admin ports must not be open to the whole internet; list your office/VPN networks (e.g. 198.51.100.0/24)" });
+      add({
+        key: `berth:firewall.adminCidrs[${i}]`,
+        value: c,
+        message: "SSH and admin ports must not be open to the whole internet; list your office/VPN networks (e.g. 198.51.100.0/24)",
+      });
     }
   });
-  const adminOnly = new Map<number, string>([[fw.sshPort, "SSH"], [raw.database.port, "MySQL"], [raw.host.dockerApiPort, "the Docker API"]]);
+  const adminOnly = new Map<number, string>([
+    [fw.sshPort, "SSH"],
+    [raw.database.port, "MySQL"],
+    [raw.host.dockerApiPort, "the Docker API"],
+  ]);
   fw.ingress.forEach((r, i) => {
     const to = r.toPort ?? r.port;
     if (to < r.port) add({ key: `berth:firewall.ingress[${i}].toPort`, value: to, message: `must be >= port (${r.port})` });
     for (const [p, what] of adminOnly) {
       if (r.from === "anywhere" && p >= r.port && p <= to) {
-        add({ key: `berth:firewall.ingress[${i}]`, value: { port: r.port, toPort: to, from: r.from }, message: `opens ${what} (port ${p}) to 0.0.0.0/0; use from: admin` });
+        add({
+          key: `berth:firewall.ingress[${i}]`,
+          value: { port: r.port, toPort: to, from: r.from },
+          message: `opens ${what} (port ${p}) to 0.0.0.0/0; use from: admin`,
+        });
       }
     }
   });
@@ -69,13 +86,21 @@ export function validateCloud(raw: Raw, region: string, now: Date | undefined, a
   }
   const db = raw.database;
   if (db.maxAllocatedStorageGiB !== undefined && db.maxAllocatedStorageGiB < minMaxAllocatedStorage(db.allocatedStorageGiB)) {
-    add({ key: "berth:database.maxAllocatedStorageGiB", value: db.maxAllocatedStorageGiB, message: `RDS needs the autoscaling ceiling at least 10% above allocatedStorageGiB (${db.allocatedStorageGiB}), so ${minMaxAllocatedStorage(db.allocatedStorageGiB)} or more; or leave it unset (no autoscaling)` });
+    add({
+      key: "berth:database.maxAllocatedStorageGiB",
+      value: db.maxAllocatedStorageGiB,
+      message: `RDS needs the autoscaling ceiling at least 10% above allocatedStorageGiB (${db.allocatedStorageGiB}), so ${minMaxAllocatedStorage(db.allocatedStorageGiB)} or more; or leave it unset (no autoscaling)`,
+    });
   }
   const major = mysqlMajor(db.engineVersion);
   if (major !== undefined && db.engineLifecycleSupport === "open-source-rds-extended-support-disabled") {
     const end = MYSQL_MAJOR_VERSIONS[major].endOfStandardSupport;
     if ((now ?? new Date()).toISOString().slice(0, 10) > end) {
-      add({ key: "berth:database.engineVersion", value: db.engineVersion, message: `MySQL ${major} left RDS standard support on ${end}, and RDS refuses to create it with engineLifecycleSupport open-source-rds-extended-support-disabled; use 8.4, or set berth:database.engineLifecycleSupport to open-source-rds-extended-support (paid Extended Support)` });
+      add({
+        key: "berth:database.engineVersion",
+        value: db.engineVersion,
+        message: `MySQL ${major} left RDS standard support on ${end}, and RDS refuses to create it with engineLifecycleSupport open-source-rds-extended-support-disabled; use 8.4, or set berth:database.engineLifecycleSupport to open-source-rds-extended-support (paid Extended Support)`,
+      });
     }
   }
   for (const k of Object.keys(raw.tags)) {
@@ -84,9 +109,12 @@ export function validateCloud(raw: Raw, region: string, now: Date | undefined, a
   }
   const userTags = Object.keys(raw.tags).filter((k) => !["Project", "Stack", "ManagedBy", "Name", "Tier"].includes(k));
   if (userTags.length > TAGS_PER_RESOURCE - 5) {
-    add({ key: "berth:tags", value: userTags.length, message: `AWS allows ${TAGS_PER_RESOURCE} tags per resource and Berth sets up to 5 itself (Project, Stack, ManagedBy, Name, Tier): give at most ${TAGS_PER_RESOURCE - 5}` });
+    add({
+      key: "berth:tags",
+      value: userTags.length,
+      message: `AWS allows ${TAGS_PER_RESOURCE} tags per resource and Berth sets up to 5 itself (Project, Stack, ManagedBy, Name, Tier): give at most ${TAGS_PER_RESOURCE - 5}`,
+    });
   }
-
 
   return { ...net, publicSubnetCidrs: publicCidrs, databaseSubnetCidrs: dbCidrs } as Config["network"];
 }

@@ -19,16 +19,30 @@ export function validateDns(raw: Raw, add: (p: ConfigProblem) => void): void {
     zonesSeen.set(zone.domain, zi);
     if (zone.zoneId !== undefined) {
       if (zone.provider === "route53" && !ROUTE53_ZONE_ID.test(zone.zoneId)) {
-        add({ key: `${base}.zoneId`, value: zone.zoneId, message: "must be a Route53 hosted zone id like Z0123456789ABCDEFGHIJ (without the /hostedzone/ prefix)" });
+        add({
+          key: `${base}.zoneId`,
+          value: zone.zoneId,
+          message: "must be a Route53 hosted zone id like Z0123456789ABCDEFGHIJ (without the /hostedzone/ prefix)",
+        });
       }
       if (zone.provider === "cloudflare" && !CLOUDFLARE_ID.test(zone.zoneId)) {
-        add({ key: `${base}.zoneId`, value: zone.zoneId, message: "must be a Cloudflare zone id: 32 lower-case hex characters (the zone's Overview page, API section)" });
+        add({
+          key: `${base}.zoneId`,
+          value: zone.zoneId,
+          message: "must be a Cloudflare zone id: 32 lower-case hex characters (the zone's Overview page, API section)",
+        });
       }
     }
     if (zone.accountId !== undefined) {
       if (zone.provider !== "cloudflare") add({ key: `${base}.accountId`, value: zone.accountId, message: "only Cloudflare zones take an accountId" });
-      else if (zone.zoneId !== undefined) add({ key: `${base}.accountId`, value: zone.accountId, message: "is used only to look the zone up by name; with zoneId set it has no effect, so remove one of them" });
-      else if (!CLOUDFLARE_ID.test(zone.accountId)) add({ key: `${base}.accountId`, value: zone.accountId, message: "must be a Cloudflare account id: 32 lower-case hex characters" });
+      else if (zone.zoneId !== undefined)
+        add({
+          key: `${base}.accountId`,
+          value: zone.accountId,
+          message: "is used only to look the zone up by name; with zoneId set it has no effect, so remove one of them",
+        });
+      else if (!CLOUDFLARE_ID.test(zone.accountId))
+        add({ key: `${base}.accountId`, value: zone.accountId, message: "must be a Cloudflare account id: 32 lower-case hex characters" });
     }
   });
 
@@ -42,7 +56,11 @@ export function validateDns(raw: Raw, add: (p: ConfigProblem) => void): void {
       if (fqdn.length > 253) add({ key: `${base}.name`, value: r.name, message: `${fqdn} is ${fqdn.length} characters; a DNS name has at most 253` });
       const owner = owningZone(zones, fqdn);
       if (owner && owner.domain !== zone.domain) {
-        add({ key: `${base}.name`, value: r.name, message: `${fqdn} lies inside zone ${owner.domain} (berth:dns.zones[${zones.indexOf(owner)}], ${owner.provider}), which answers for it; define the record there` });
+        add({
+          key: `${base}.name`,
+          value: r.name,
+          message: `${fqdn} lies inside zone ${owner.domain} (berth:dns.zones[${zones.indexOf(owner)}], ${owner.provider}), which answers for it; define the record there`,
+        });
       }
       const prev = seen.get(fqdn);
       if (prev) {
@@ -50,26 +68,35 @@ export function validateDns(raw: Raw, add: (p: ConfigProblem) => void): void {
         add({
           key: `${base}.name`,
           value: r.name,
-          message: prev.zi === zi
-            ? `${fqdn} is already defined at ${prev.key}; a name must point one way only`
-            : `${fqdn} is already defined at ${prev.key} (${other.provider} zone ${other.domain}); a name must point one way only, from one provider`,
+          message:
+            prev.zi === zi
+              ? `${fqdn} is already defined at ${prev.key}; a name must point one way only`
+              : `${fqdn} is already defined at ${prev.key} (${other.provider} zone ${other.domain}); a name must point one way only, from one provider`,
         });
       } else seen.set(fqdn, { key: base, zi });
       if (r.type === "CNAME") {
-        if (r.name === "@") add({ key: `${base}.name`, value: r.name, message: "a CNAME cannot sit at the zone apex; use type A for \"@\"" });
-        if (!r.target) add({ key: `${base}.target`, value: r.target, message: "a CNAME needs a target: the name of another record (e.g. \"host\")" });
+        if (r.name === "@") add({ key: `${base}.name`, value: r.name, message: 'a CNAME cannot sit at the zone apex; use type A for "@"' });
+        if (!r.target) add({ key: `${base}.target`, value: r.target, message: 'a CNAME needs a target: the name of another record (e.g. "host")' });
         else {
           const resolved = resolveTarget(zone, r.target);
           const target = byFqdn.get(resolved);
           if (!target) {
-            add({ key: `${base}.target`, value: r.target, message: `no record named "${r.target}" is defined in berth:dns (neither in zone ${zone.domain} nor as an FQDN); define it, or point at one that is` });
+            add({
+              key: `${base}.target`,
+              value: r.target,
+              message: `no record named "${r.target}" is defined in berth:dns (neither in zone ${zone.domain} nor as an FQDN); define it, or point at one that is`,
+            });
           } else if (resolved === fqdn) {
             add({ key: `${base}.target`, value: r.target, message: "a CNAME cannot point at itself" });
           } else {
             const chain = resolutionChain(planned, fqdn);
             const last = chain[chain.length - 1];
             if (last.type === "CNAME" && last.target !== undefined && byFqdn.get(last.target) === chain[0]) {
-              add({ key: `${base}.target`, value: r.target, message: `CNAME loop: ${[...chain.map((c) => c.fqdn), fqdn].join(" -> ")}; one of them must be an A record` });
+              add({
+                key: `${base}.target`,
+                value: r.target,
+                message: `CNAME loop: ${[...chain.map((c) => c.fqdn), fqdn].join(" -> ")}; one of them must be an A record`,
+              });
             }
           }
         }
@@ -80,8 +107,14 @@ export function validateDns(raw: Raw, add: (p: ConfigProblem) => void): void {
         add({ key: `${base}.proxied`, value: r.proxied, message: "only Cloudflare records can be proxied" });
       }
       if (zone.provider === "cloudflare" && r.ttl !== undefined && r.ttl !== CLOUDFLARE_AUTO_TTL) {
-        if (r.proxied) add({ key: `${base}.ttl`, value: r.ttl, message: `proxied Cloudflare records always use automatic TTL (${CLOUDFLARE_AUTO_TTL}); remove ttl, or set proxied: false` });
-        else if (r.ttl < CLOUDFLARE_MIN_TTL) add({ key: `${base}.ttl`, value: r.ttl, message: `Cloudflare accepts ${CLOUDFLARE_AUTO_TTL} (automatic) or ${CLOUDFLARE_MIN_TTL}-86400 seconds` });
+        if (r.proxied)
+          add({
+            key: `${base}.ttl`,
+            value: r.ttl,
+            message: `proxied Cloudflare records always use automatic TTL (${CLOUDFLARE_AUTO_TTL}); remove ttl, or set proxied: false`,
+          });
+        else if (r.ttl < CLOUDFLARE_MIN_TTL)
+          add({ key: `${base}.ttl`, value: r.ttl, message: `Cloudflare accepts ${CLOUDFLARE_AUTO_TTL} (automatic) or ${CLOUDFLARE_MIN_TTL}-86400 seconds` });
       }
     });
   });
@@ -96,9 +129,10 @@ export function validateDns(raw: Raw, add: (p: ConfigProblem) => void): void {
       add({
         key: `berth:dns.zones[${p.zoneIndex}].records[${p.recordIndex}].proxied`,
         value: true,
-        message: p.fqdn === reg.hostname
-          ? `${p.fqdn} serves the registry (berth:registry.hostname); Cloudflare's proxy caps uploads at 100 MB, so image pushes would fail. Set proxied: false`
-          : `the registry name ${reg.hostname} resolves through this proxied record (${chain.map((c) => c.fqdn).join(" -> ")}), so pushes would pass Cloudflare's proxy and its 100 MB upload cap; point the registry name at an unproxied record`,
+        message:
+          p.fqdn === reg.hostname
+            ? `${p.fqdn} serves the registry (berth:registry.hostname); Cloudflare's proxy caps uploads at 100 MB, so image pushes would fail. Set proxied: false`
+            : `the registry name ${reg.hostname} resolves through this proxied record (${chain.map((c) => c.fqdn).join(" -> ")}), so pushes would pass Cloudflare's proxy and its 100 MB upload cap; point the registry name at an unproxied record`,
       });
     }
   }

@@ -19,14 +19,27 @@ export function validateNameLengths(input: RawConfigInput, raw: Raw, add: (p: Co
   if (raw.registry.enabled && raw.registry.storage === "s3") {
     const prefix = registryBucketPrefix(input);
     const problem = s3BucketNameProblem(prefix, true);
-    if (problem) add({ key: "(stack name)", value: input.stack, message: `the registry bucket name prefix "${prefix}" ${problem} (shorten or change the project or stack name)` });
+    if (problem)
+      add({
+        key: "(stack name)",
+        value: input.stack,
+        message: `the registry bucket name prefix "${prefix}" ${problem} (shorten or change the project or stack name)`,
+      });
   }
   const comment = recordComment(input.project, input.stack);
   if (raw.dns.zones.some((z) => z.provider === "cloudflare") && comment.length > CLOUDFLARE_COMMENT_MAX) {
-    add({ key: "(stack name)", value: input.stack, message: `the Cloudflare record comment "${comment}" is ${comment.length} characters; Cloudflare's Free plan allows ${CLOUDFLARE_COMMENT_MAX} (shorten the project or stack name)` });
+    add({
+      key: "(stack name)",
+      value: input.stack,
+      message: `the Cloudflare record comment "${comment}" is ${comment.length} characters; Cloudflare's Free plan allows ${CLOUDFLARE_COMMENT_MAX} (shorten the project or stack name)`,
+    });
   }
   if (raw.dns.zones.some((z) => z.provider === "route53" && z.zoneId === undefined) && comment.length > ROUTE53_COMMENT_MAX) {
-    add({ key: "(stack name)", value: input.stack, message: `the Route53 zone comment is ${comment.length} characters; Route53 allows ${ROUTE53_COMMENT_MAX} (shorten the project or stack name)` });
+    add({
+      key: "(stack name)",
+      value: input.stack,
+      message: `the Route53 zone comment is ${comment.length} characters; Route53 allows ${ROUTE53_COMMENT_MAX} (shorten the project or stack name)`,
+    });
   }
 }
 
@@ -37,11 +50,21 @@ export function validateNameLengths(input: RawConfigInput, raw: Raw, add: (p: Co
  */
 export function validateRealNames(raw: Raw, add: (p: ConfigProblem) => void): void {
   const found: string[] = [];
-  raw.dns.zones.forEach((z, i) => { if (isReservedName(z.domain)) found.push(`berth:dns.zones[${i}].domain (${z.domain})`); });
+  raw.dns.zones.forEach((z, i) => {
+    if (isReservedName(z.domain)) found.push(`berth:dns.zones[${i}].domain (${z.domain})`);
+  });
   if (raw.registry.hostname !== undefined && isReservedName(raw.registry.hostname)) found.push(`berth:registry.hostname (${raw.registry.hostname})`);
-  raw.proxy.apps.forEach((a, i) => a.hostnames.forEach((h, j) => { if (isReservedName(h)) found.push(`berth:proxy.apps[${i}].hostnames[${j}] (${h})`); }));
-  raw.proxy.extraHosts.forEach((h, i) => { if (isReservedName(h.hostname)) found.push(`berth:proxy.extraHosts[${i}].hostname (${h.hostname})`); });
-  raw.tls.extraNames.forEach((n, i) => { if (isReservedName(n.replace(/^\*\./, ""))) found.push(`berth:tls.extraNames[${i}] (${n})`); });
+  raw.proxy.apps.forEach((a, i) =>
+    a.hostnames.forEach((h, j) => {
+      if (isReservedName(h)) found.push(`berth:proxy.apps[${i}].hostnames[${j}] (${h})`);
+    }),
+  );
+  raw.proxy.extraHosts.forEach((h, i) => {
+    if (isReservedName(h.hostname)) found.push(`berth:proxy.extraHosts[${i}].hostname (${h.hostname})`);
+  });
+  raw.tls.extraNames.forEach((n, i) => {
+    if (isReservedName(n.replace(/^\*\./, ""))) found.push(`berth:tls.extraNames[${i}] (${n})`);
+  });
   const email = raw.tls.email;
   if (raw.tls.mode === "letsencrypt" && email !== undefined && isReservedName(email.split("@").pop() ?? "")) found.push(`berth:tls.email (${email})`);
   if (found.length > 0) {

@@ -21,15 +21,24 @@ export function validateSecrets(secrets: Partial<Record<SecretKey, string>>, add
  * chain and key are checked against the served names and `now` before any resource exists.
  */
 export function validateTlsSecrets(raw: Raw, input: RawConfigInput, secrets: Partial<Record<SecretKey, string>>, add: (p: ConfigProblem) => void): void {
-  const keys = [["tlsCertificate", "pulumi config set --secret berth:tlsCertificate < fullchain.pem"], ["tlsPrivateKey", "pulumi config set --secret berth:tlsPrivateKey < privkey.pem"]] as const;
+  const keys = [
+    ["tlsCertificate", "pulumi config set --secret berth:tlsCertificate < fullchain.pem"],
+    ["tlsPrivateKey", "pulumi config set --secret berth:tlsPrivateKey < privkey.pem"],
+  ] as const;
   if (raw.tls.mode !== "provided") {
     for (const [k] of keys) {
-      if (input.values[k] !== undefined) add({ key: `berth:${k}`, value: "(hidden)", message: `is set but berth:tls.mode is ${raw.tls.mode}, which ignores it; remove it (pulumi config rm berth:${k}) or set mode: provided` });
+      if (input.values[k] !== undefined)
+        add({
+          key: `berth:${k}`,
+          value: "(hidden)",
+          message: `is set but berth:tls.mode is ${raw.tls.mode}, which ignores it; remove it (pulumi config rm berth:${k}) or set mode: provided`,
+        });
     }
     return;
   }
   for (const [k, how] of keys) {
-    if (input.values[k] === undefined || input.values[k] === "") add({ key: `berth:${k}`, value: undefined, message: `is required for berth:tls.mode provided: ${how}` });
+    if (input.values[k] === undefined || input.values[k] === "")
+      add({ key: `berth:${k}`, value: undefined, message: `is required for berth:tls.mode provided: ${how}` });
   }
   if (secrets.tlsCertificate === undefined || secrets.tlsPrivateKey === undefined) return;
   for (const p of validateProvidedTls({
@@ -38,5 +47,6 @@ export function validateTlsSecrets(raw: Raw, input: RawConfigInput, secrets: Par
     names: servedNames(raw),
     minRemainingDays: raw.tls.minRemainingDays,
     now: input.now ?? new Date(),
-  })) add(p);
+  }))
+    add(p);
 }

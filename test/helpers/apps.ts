@@ -38,14 +38,17 @@ export function appContext(version: string, part: string, mode: "ok" | "unhealth
   const dir = scratchDir("app-context");
   fs.writeFileSync(path.join(dir, "server.js"), SERVER_JS);
   fs.writeFileSync(path.join(dir, "version.txt"), `${part} ${version} ${"x".repeat(4096)}\n`);
-  fs.writeFileSync(path.join(dir, "Dockerfile"), [
-    `FROM ${NODE_BASE}`,
-    "COPY server.js /app/server.js",
-    "COPY version.txt /app/version.txt",
-    `ENV APP_VERSION=${version} APP_PART=${part} APP_MODE=${mode}`,
-    'CMD ["/app/server.js"]',
-    "",
-  ].join("\n"));
+  fs.writeFileSync(
+    path.join(dir, "Dockerfile"),
+    [
+      `FROM ${NODE_BASE}`,
+      "COPY server.js /app/server.js",
+      "COPY version.txt /app/version.txt",
+      `ENV APP_VERSION=${version} APP_PART=${part} APP_MODE=${mode}`,
+      'CMD ["/app/server.js"]',
+      "",
+    ].join("\n"),
+  );
   return dir;
 }
 
@@ -53,7 +56,10 @@ export function appContext(version: string, part: string, mode: "ok" | "unhealth
 export class Pusher {
   readonly configDir = scratchDir("docker-config");
 
-  constructor(readonly dockerHost: string, readonly registry: string) {}
+  constructor(
+    readonly dockerHost: string,
+    readonly registry: string,
+  ) {}
 
   async login(user: string, password: string): Promise<void> {
     await dockerOk(this.dockerHost, ["--config", this.configDir, "login", this.registry, "-u", user, "--password-stdin"], { input: password });

@@ -81,16 +81,27 @@ const RESOURCES: Record<string, FakeState> = {
   "aws:ec2/eip:Eip": () => ({ state: { publicIp: FAKE_PUBLIC_IP } }),
   "aws:rds/parameterGroup:ParameterGroup": (_n, i) => ({ state: { name: `${String(i.namePrefix)}0001` } }),
   "aws:rds/instance:Instance": (_n, i) => ({ state: { address: `${String(i.identifier)}.abcdefghijkl.${REGION}.rds.amazonaws.com` } }),
-  "aws:s3/bucket:Bucket": (_n, i) => ({ id: `${String(i.bucketPrefix)}0001`, state: { bucket: `${String(i.bucketPrefix)}0001`, arn: `arn:aws:s3:::${String(i.bucketPrefix)}0001` } }),
-  "aws:route53/zone:Zone": (_n, i) => ({ state: { zoneId: `Z-${String(i.name)}`, nameServers: [`ns-1.${String(i.name)}.example`, `ns-2.${String(i.name)}.example`] } }),
+  "aws:s3/bucket:Bucket": (_n, i) => ({
+    id: `${String(i.bucketPrefix)}0001`,
+    state: { bucket: `${String(i.bucketPrefix)}0001`, arn: `arn:aws:s3:::${String(i.bucketPrefix)}0001` },
+  }),
+  "aws:route53/zone:Zone": (_n, i) => ({
+    state: { zoneId: `Z-${String(i.name)}`, nameServers: [`ns-1.${String(i.name)}.example`, `ns-2.${String(i.name)}.example`] },
+  }),
   "random:index/randomPassword:RandomPassword": (n) => ({ state: { result: `generated-${n}` } }),
   "tls:index/privateKey:PrivateKey": (n, i) => ({
-    state: { publicKeyOpenssh: `${fakePublicKey(n, i.algorithm === "RSA" ? "RSA" : "ED25519")}\n`, privateKeyOpenssh: fakePem("OPENSSH PRIVATE KEY", n), privateKeyPem: fakePem("PRIVATE KEY", n) },
+    state: {
+      publicKeyOpenssh: `${fakePublicKey(n, i.algorithm === "RSA" ? "RSA" : "ED25519")}\n`,
+      privateKeyOpenssh: fakePem("OPENSSH PRIVATE KEY", n),
+      privateKeyPem: fakePem("PRIVATE KEY", n),
+    },
   }),
   "tls:index/selfSignedCert:SelfSignedCert": (n) => ({ state: { certPem: fakePem("CERTIFICATE", n), validityEndTime: FAKE_SELF_SIGNED_CERT_END } }),
   "tls:index/locallySignedCert:LocallySignedCert": (n) => ({ state: { certPem: fakePem("CERTIFICATE", n), validityEndTime: FAKE_SIGNED_CERT_END } }),
   "tls:index/certRequest:CertRequest": (n) => ({ state: { certRequestPem: fakePem("CERTIFICATE REQUEST", n) } }),
-  "cloudflare:index/originCaCertificate:OriginCaCertificate": (n) => ({ state: { certificate: fakePem("CERTIFICATE", n), expiresOn: FAKE_ORIGIN_CERT_EXPIRES_ON } }),
+  "cloudflare:index/originCaCertificate:OriginCaCertificate": (n) => ({
+    state: { certificate: fakePem("CERTIFICATE", n), expiresOn: FAKE_ORIGIN_CERT_EXPIRES_ON },
+  }),
   "docker:index/remoteImage:RemoteImage": (_n, i) => ({ state: { imageId: `sha256:fake-${String(i.name)}` } }),
 };
 
@@ -135,24 +146,36 @@ export async function mockComponents(options: MockOptions = {}): Promise<Compone
   const answers = { ...RESOURCES, ...options.resources };
   const calls = { ...INVOKES, ...options.invokes };
 
-  await pulumi.runtime.setMocks({
-    newResource(args) {
-      const inputs = args.inputs as Record<string, unknown>;
-      const key = `${args.type}::${args.name}`;
-      resources.push({ type: args.type, name: args.name, inputs, parent: parents.get(key), custom: args.custom ?? true, ...(recorded.get(key) ?? { dependsOn: [], provider: undefined, deleteBeforeReplace: false }) });
-      const answer = answers[args.type]?.(args.name, inputs) ?? {};
-      return { id: answer.id ?? `${args.name}-id`, state: { ...inputs, ...answer.state } };
+  await pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        const inputs = args.inputs as Record<string, unknown>;
+        const key = `${args.type}::${args.name}`;
+        resources.push({
+          type: args.type,
+          name: args.name,
+          inputs,
+          parent: parents.get(key),
+          custom: args.custom ?? true,
+          ...(recorded.get(key) ?? { dependsOn: [], provider: undefined, deleteBeforeReplace: false }),
+        });
+        const answer = answers[args.type]?.(args.name, inputs) ?? {};
+        return { id: answer.id ?? `${args.name}-id`, state: { ...inputs, ...answer.state } };
+      },
+      call(args) {
+        const inputs = args.inputs as Record<string, unknown>;
+        invokes.push({ token: args.token, inputs });
+        const fn = calls[args.token];
+        if (!fn) throw new Error(`unmocked invoke ${args.token}: add it to test/helpers/componentMocks.ts`);
+        return fn(inputs);
+      },
     },
-    call(args) {
-      const inputs = args.inputs as Record<string, unknown>;
-      invokes.push({ token: args.token, inputs });
-      const fn = calls[args.token];
-      if (!fn) throw new Error(`unmocked invoke ${args.token}: add it to test/helpers/componentMocks.ts`);
-      return fn(inputs);
-    },
-  }, "berth", "test", options.preview ?? false);
+    "berth",
+    "test",
+    options.preview ?? false,
+  );
 
-  const nameOf = (r: unknown): string => (pulumi.Resource.isInstance(r) ? names.get(r) ?? "?" : "?");
+  const nameOf = (r: unknown): string => (pulumi.Resource.isInstance(r) ? (names.get(r) ?? "?") : "?");
   const record: pulumi.ResourceTransformation = (a) => {
     names.set(a.resource, a.name);
     const key = `${a.type}::${a.name}`;
@@ -175,7 +198,10 @@ export async function mockComponents(options: MockOptions = {}): Promise<Compone
     ofType,
     one(type, name) {
       const found = ofType(type).filter((r) => name === undefined || r.name === name);
-      expect(found.map((r) => r.name), `exactly one ${type}${name ? ` named ${name}` : ""}`).toHaveLength(1);
+      expect(
+        found.map((r) => r.name),
+        `exactly one ${type}${name ? ` named ${name}` : ""}`,
+      ).toHaveLength(1);
       return found[0];
     },
   };
@@ -228,7 +254,12 @@ export async function failure(build: () => unknown, timeoutMs = 5_000): Promise<
     let err: unknown;
     try {
       build();
-      err = await Promise.race([raised, new Promise((resolve) => { timer = setTimeout(() => resolve(new Error(`nothing was raised within ${timeoutMs} ms`)), timeoutMs); })]);
+      err = await Promise.race([
+        raised,
+        new Promise((resolve) => {
+          timer = setTimeout(() => resolve(new Error(`nothing was raised within ${timeoutMs} ms`)), timeoutMs);
+        }),
+      ]);
     } catch (e) {
       err = e;
     }

@@ -69,44 +69,48 @@ export function startLoad(target: LoadTarget, connections = 32, timeoutMs = 60_0
     while (!stopped) {
       const p = target.paths[i++ % target.paths.length];
       await new Promise<void>((resolve) => {
-        const req = mod.request({
-          host: u.hostname,
-          port: u.port,
-          path: p,
-          method,
-          agent,
-          headers: {
-            ...(target.host ? { host: target.host } : {}),
-            ...(method === "POST" ? { "content-type": "application/json", "content-length": body.length } : {}),
+        const req = mod.request(
+          {
+            host: u.hostname,
+            port: u.port,
+            path: p,
+            method,
+            agent,
+            headers: {
+              ...(target.host ? { host: target.host } : {}),
+              ...(method === "POST" ? { "content-type": "application/json", "content-length": body.length } : {}),
+            },
+            timeout: timeoutMs,
           },
-          timeout: timeoutMs,
-        }, (res) => {
-          const chunks: Buffer[] = [];
-          res.on("data", (c: Buffer) => chunks.push(c));
-          res.on("end", () => {
-            requests++;
-            if (method === "GET") get++; else post++;
-            if (res.statusCode === 200) {
-              ok++;
-              try {
-                const v = String((JSON.parse(Buffer.concat(chunks).toString()) as { version?: unknown }).version);
-                versions[v] = (versions[v] ?? 0) + 1;
-              } catch {
-                versions["(not json)"] = (versions["(not json)"] ?? 0) + 1;
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on("data", (c: Buffer) => chunks.push(c));
+            res.on("end", () => {
+              requests++;
+              if (method === "GET") get++;
+              else post++;
+              if (res.statusCode === 200) {
+                ok++;
+                try {
+                  const v = String((JSON.parse(Buffer.concat(chunks).toString()) as { version?: unknown }).version);
+                  versions[v] = (versions[v] ?? 0) + 1;
+                } catch {
+                  versions["(not json)"] = (versions["(not json)"] ?? 0) + 1;
+                }
+              } else {
+                badStatus[String(res.statusCode)] = (badStatus[String(res.statusCode)] ?? 0) + 1;
+                note(`HTTP ${res.statusCode}`, method, p);
               }
-            } else {
-              badStatus[String(res.statusCode)] = (badStatus[String(res.statusCode)] ?? 0) + 1;
-              note(`HTTP ${res.statusCode}`, method, p);
-            }
-            resolve();
-          });
-          res.on("error", (e: NodeJS.ErrnoException) => {
-            requests++;
-            errors[e.code ?? e.message] = (errors[e.code ?? e.message] ?? 0) + 1;
-            note(e.code ?? e.message, method, p);
-            resolve();
-          });
-        });
+              resolve();
+            });
+            res.on("error", (e: NodeJS.ErrnoException) => {
+              requests++;
+              errors[e.code ?? e.message] = (errors[e.code ?? e.message] ?? 0) + 1;
+              note(e.code ?? e.message, method, p);
+              resolve();
+            });
+          },
+        );
         req.on("timeout", () => req.destroy(Object.assign(new Error("timeout"), { code: "TIMEOUT" })));
         req.on("error", (e: NodeJS.ErrnoException) => {
           requests++;
@@ -114,16 +118,14 @@ export function startLoad(target: LoadTarget, connections = 32, timeoutMs = 60_0
           note(e.code ?? e.message, method, p);
           resolve();
         });
-        if (method === "POST") req.end(body); else req.end();
+        if (method === "POST") req.end(body);
+        else req.end();
       });
     }
     agent.destroy();
   };
 
-  const workers = [
-    ...Array.from({ length: connections }, (_, n) => worker("GET", n)),
-    ...Array.from({ length: connections }, (_, n) => worker("POST", n)),
-  ];
+  const workers = [...Array.from({ length: connections }, (_, n) => worker("GET", n)), ...Array.from({ length: connections }, (_, n) => worker("POST", n))];
   return {
     count: () => requests,
     async stop(): Promise<LoadResult> {

@@ -22,7 +22,9 @@ export interface OciManifest {
 
 function tarHeader(name: string, size: number): Buffer {
   const h = Buffer.alloc(512, 0);
-  const put = (s: string, off: number, len: number): void => { h.write(s.slice(0, len), off, "ascii"); };
+  const put = (s: string, off: number, len: number): void => {
+    h.write(s.slice(0, len), off, "ascii");
+  };
   const octal = (n: number, len: number): string => `${n.toString(8).padStart(len - 1, "0")}\0`;
   put(name, 0, 100);
   put(octal(0o644, 8), 100, 8);
@@ -54,20 +56,29 @@ export async function writeOciImage(dir: string, tag: string, payloadBytes: numb
   const layerHash = createHash("sha256");
   const diffHash = createHash("sha256");
   let layerSize = 0;
-  gz.on("data", (c: Buffer) => { layerHash.update(c); layerSize += c.length; });
-  gz.pipe(out);
-  const write = (b: Buffer): Promise<void> => new Promise((resolve) => {
-    diffHash.update(b);
-    if (gz.write(b)) resolve(); else gz.once("drain", () => resolve());
+  gz.on("data", (c: Buffer) => {
+    layerHash.update(c);
+    layerSize += c.length;
   });
+  gz.pipe(out);
+  const write = (b: Buffer): Promise<void> =>
+    new Promise((resolve) => {
+      diffHash.update(b);
+      if (gz.write(b)) resolve();
+      else gz.once("drain", () => resolve());
+    });
   await write(tarHeader("payload.bin", payloadBytes));
   for (let left = payloadBytes; left > 0;) {
     const n = Math.min(left, 4 * 1024 * 1024);
     await write(randomBytes(n));
     left -= n;
   }
-  await write(Buffer.alloc((512 - (payloadBytes % 512)) % 512 + 1024, 0));
-  await new Promise<void>((resolve, reject) => { out.on("finish", resolve); out.on("error", reject); gz.end(); });
+  await write(Buffer.alloc(((512 - (payloadBytes % 512)) % 512) + 1024, 0));
+  await new Promise<void>((resolve, reject) => {
+    out.on("finish", resolve);
+    out.on("error", reject);
+    gz.end();
+  });
   const layerDigest = layerHash.digest("hex");
   fs.renameSync(tmp, path.join(blobs, layerDigest));
 
@@ -90,14 +101,19 @@ export async function writeOciImage(dir: string, tag: string, payloadBytes: numb
     layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", digest: `sha256:${layerDigest}`, size: layerSize }],
   });
   fs.writeFileSync(path.join(dir, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
-  fs.writeFileSync(path.join(dir, "index.json"), JSON.stringify({
-    schemaVersion: 2,
-    manifests: [{
-      mediaType: "application/vnd.oci.image.manifest.v1+json",
-      digest: `sha256:${manifest.digest}`,
-      size: manifest.size,
-      annotations: { "org.opencontainers.image.ref.name": tag },
-    }],
-  }));
+  fs.writeFileSync(
+    path.join(dir, "index.json"),
+    JSON.stringify({
+      schemaVersion: 2,
+      manifests: [
+        {
+          mediaType: "application/vnd.oci.image.manifest.v1+json",
+          digest: `sha256:${manifest.digest}`,
+          size: manifest.size,
+          annotations: { "org.opencontainers.image.ref.name": tag },
+        },
+      ],
+    }),
+  );
   return { dir, tag, manifestDigest: `sha256:${manifest.digest}`, layerDigest: `sha256:${layerDigest}`, layerSize };
 }

@@ -3,7 +3,13 @@
 // outputs; secrets unwrapped to plain values (as @pulumi/policy's analyzer does), configuration
 // defaults taken from each policy's configSchema. @pulumi/policy has no test harness of its own.
 import type {
-  EnforcementLevel, PolicyResource, PolicyResourceOptions, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy,
+  EnforcementLevel,
+  PolicyResource,
+  PolicyResourceOptions,
+  ResourceValidationArgs,
+  ResourceValidationPolicy,
+  StackValidationArgs,
+  StackValidationPolicy,
 } from "@pulumi/policy";
 import { isSecretValue, type RecordedResource, type RunResult } from "./stack";
 
@@ -55,7 +61,13 @@ function policyResources(resources: readonly RecordedResource[]): PolicyResource
   for (const r of resources) {
     const props = unwrapSecrets(r.state) as Record<string, unknown>;
     out.set(r.urn, {
-      type: r.type, props, urn: r.urn, name: r.name, opts: options(r), dependencies: [], propertyDependencies: {},
+      type: r.type,
+      props,
+      urn: r.urn,
+      name: r.name,
+      opts: options(r),
+      dependencies: [],
+      propertyDependencies: {},
       isType: (cls) => typeOf(cls) === r.type,
       asType: ((cls: unknown) => (typeOf(cls) === r.type ? props : undefined)) as PolicyResource["asType"],
     });
@@ -78,24 +90,36 @@ export interface PolicyRun {
 }
 
 /** Every violation the policies report over the run (resources as recorded, or as given). */
-export async function runPolicies(policies: readonly AnyPolicy[], run: Pick<RunResult, "resources">, config: Record<string, unknown> = {}): Promise<Violation[]> {
+export async function runPolicies(
+  policies: readonly AnyPolicy[],
+  run: Pick<RunResult, "resources">,
+  config: Record<string, unknown> = {},
+): Promise<Violation[]> {
   return (await evaluatePolicies(policies, run, config)).violations;
 }
 
 /** runPolicies, also telling which policies found something to check. */
-export async function evaluatePolicies(policies: readonly AnyPolicy[], run: Pick<RunResult, "resources">, config: Record<string, unknown> = {}): Promise<PolicyRun> {
+export async function evaluatePolicies(
+  policies: readonly AnyPolicy[],
+  run: Pick<RunResult, "resources">,
+  config: Record<string, unknown> = {},
+): Promise<PolicyRun> {
   const found: Violation[] = [];
   const applied: Record<string, number> = {};
   for (const p of policies) {
     const level = p.enforcementLevel ?? "advisory";
     const getConfig = <T extends object>(): T => configOf(p, config) as T;
-    const notApplicable = (reason?: string): never => { throw new NotApplicable(reason); };
+    const notApplicable = (reason?: string): never => {
+      throw new NotApplicable(reason);
+    };
     if ("validateStack" in p) {
       const resources = policyResources(run.resources);
       const args: StackValidationArgs = { resources, stackTags: new Map(), getConfig, notApplicable };
       const stackUrn = run.resources.find((r) => r.type === "pulumi:pulumi:Stack")?.urn ?? "";
       try {
-        await p.validateStack(args, (message, urn) => found.push({ policy: p.name, level, urn: urn ?? stackUrn, name: resources.find((r) => r.urn === urn)?.name ?? "(stack)", message }));
+        await p.validateStack(args, (message, urn) =>
+          found.push({ policy: p.name, level, urn: urn ?? stackUrn, name: resources.find((r) => r.urn === urn)?.name ?? "(stack)", message }),
+        );
         applied[p.name] = 1;
       } catch (e) {
         if (!(e instanceof NotApplicable)) throw e;
@@ -106,7 +130,14 @@ export async function evaluatePolicies(policies: readonly AnyPolicy[], run: Pick
     for (const r of run.resources) {
       const props = unwrapSecrets(r.inputs) as Record<string, unknown>;
       const args: ResourceValidationArgs = {
-        type: r.type, props, urn: r.urn, name: r.name, opts: options(r), stackTags: new Map(), getConfig, notApplicable,
+        type: r.type,
+        props,
+        urn: r.urn,
+        name: r.name,
+        opts: options(r),
+        stackTags: new Map(),
+        getConfig,
+        notApplicable,
         isType: (cls) => typeOf(cls) === r.type,
         asType: ((cls: unknown) => (typeOf(cls) === r.type ? props : undefined)) as ResourceValidationArgs["asType"],
       };

@@ -78,10 +78,14 @@ export function walk(v: unknown, path: string, visit: (path: string, value: unkn
  */
 export function secretStrings(r: RunResult): Set<string> {
   const out = new Set<string>();
-  const collect = (v: unknown): void => walk(v, "", (_p, value) => {
-    if (isSecretValue(value) && typeof value.value === "string" && value.value.length >= 8) out.add(value.value);
-  });
-  for (const res of r.resources) { collect(res.inputs); collect(res.state); }
+  const collect = (v: unknown): void =>
+    walk(v, "", (_p, value) => {
+      if (isSecretValue(value) && typeof value.value === "string" && value.value.length >= 8) out.add(value.value);
+    });
+  for (const res of r.resources) {
+    collect(res.inputs);
+    collect(res.state);
+  }
   collect(r.outputs);
   return out;
 }

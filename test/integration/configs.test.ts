@@ -15,7 +15,9 @@ import { fixtureInput, SHIPPED_STACKS, stackConfig } from "../helpers/renderFixt
 
 const bin = requireBinaries("nginx", "htpasswd", "openssl", "shellcheck");
 const dirs: string[] = [];
-afterAll(() => { for (const d of dirs) fs.rmSync(d, { recursive: true, force: true }); });
+afterAll(() => {
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
 
 describe.each(SHIPPED_STACKS)("nginx -t: %s", (stack) => {
   it("accepts the rendered configuration", async () => {

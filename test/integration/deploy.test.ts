@@ -54,8 +54,19 @@ const version = async (p: string): Promise<string> => {
   expect(r.status, r.body).toBe(200);
   return (JSON.parse(r.body) as { version: string }).version;
 };
-const logLines = (): Array<Record<string, unknown>> => fs.readFileSync(path.join(dir, "var/log/berth/deploy.log"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
-interface DeployStatus { live: { color: string; tag: string } | null; previous: { color: string; tag: string } | null; switch: string; maintenance: boolean; containers: Record<string, Record<string, { state: string }>> }
+const logLines = (): Array<Record<string, unknown>> =>
+  fs
+    .readFileSync(path.join(dir, "var/log/berth/deploy.log"), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+interface DeployStatus {
+  live: { color: string; tag: string } | null;
+  previous: { color: string; tag: string } | null;
+  switch: string;
+  maintenance: boolean;
+  containers: Record<string, Record<string, { state: string }>>;
+}
 const status = async (): Promise<DeployStatus> => {
   const r = await ssh("status web --json");
   expect(r.code, r.stderr).toBe(0);
@@ -218,7 +229,11 @@ describe("maintenance", () => {
     expect(off.code, off.stderr).toBe(0);
     expect(await version("/")).toBe("v5");
     expect(fs.readFileSync(state.nginx.pidFile, "utf8").trim()).toBe(nginxPid);
-    expect(logLines().slice(-2).map((l) => l.mode)).toEqual(["on", "off"]);
+    expect(
+      logLines()
+        .slice(-2)
+        .map((l) => l.mode),
+    ).toEqual(["on", "off"]);
   });
 });
 
@@ -236,7 +251,12 @@ describe("the deploy key can deploy and nothing else", () => {
     const r = await ssh(request);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
-    expect(r.stderr.trim().split("\n").filter((l) => l.startsWith("berth-deploy"))).toHaveLength(1);
+    expect(
+      r.stderr
+        .trim()
+        .split("\n")
+        .filter((l) => l.startsWith("berth-deploy")),
+    ).toHaveLength(1);
   });
 
   it("the deploy user is in no docker group, cannot reach the engine, and sudo allows only the four commands", async () => {
@@ -257,7 +277,9 @@ describe("the deploy key can deploy and nothing else", () => {
   });
 
   it("logs who deployed, from where, what, the result and the durations", () => {
-    const ok = logLines().filter((l) => l.action === "deploy" && l.result === "ok").at(-1)!;
+    const ok = logLines()
+      .filter((l) => l.action === "deploy" && l.result === "ok")
+      .at(-1)!;
     expect(ok).toMatchObject({ app: "web", who: state.ssh.user, via: "ssh 127.0.0.1" });
     expect(Object.keys(ok.durations as object)).toEqual(expect.arrayContaining(["pull", "start", "health", "switch", "drain", "stop", "total", "deploy"]));
   });
@@ -290,7 +312,13 @@ describe("registry retention", () => {
     expect(Number(last.freedBytes)).toBeGreaterThan(0);
     expect(Number(last.blobsDeleted)).toBeGreaterThan(0);
     const tagsOf = async (repo: string): Promise<string[]> => {
-      const t = await curl(["--cacert", endpoints.caFile, "-u", `${endpoints.username}:${fs.readFileSync(endpoints.passwordFile, "utf8").trim()}`, `https://${endpoints.registry}/v2/${repo}/tags/list`]);
+      const t = await curl([
+        "--cacert",
+        endpoints.caFile,
+        "-u",
+        `${endpoints.username}:${fs.readFileSync(endpoints.passwordFile, "utf8").trim()}`,
+        `https://${endpoints.registry}/v2/${repo}/tags/list`,
+      ]);
       return ((JSON.parse(t.body) as { tags: string[] | null }).tags ?? []).sort();
     };
     // Pushed last: crash, then unhealthy before it, then v11; plus what is live and previous.
@@ -334,7 +362,12 @@ describe("env file and volumes", () => {
       expect(await version("/")).toBe("from-env-file");
       expect(await version("/api/x")).toBe("v11");
       const s = await status();
-      const mounts = await dockerCli(endpoints.dockerHost)(["inspect", "--format", "{{range .Mounts}}{{.Name}}:{{.Destination}} {{end}}", `${state.namePrefix}-web-frontend-${s.live!.color}`]);
+      const mounts = await dockerCli(endpoints.dockerHost)([
+        "inspect",
+        "--format",
+        "{{range .Mounts}}{{.Name}}:{{.Destination}} {{end}}",
+        `${state.namePrefix}-web-frontend-${s.live!.color}`,
+      ]);
       expect(mounts.stdout.trim()).toBe(`${state.namePrefix}-data:/data`);
     } finally {
       fs.writeFileSync(appsFile, original);

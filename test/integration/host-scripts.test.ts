@@ -48,7 +48,11 @@ describe.each(["dev", "prod"])("%s", (stack) => {
 
   it("runs only user-data commands that shellcheck passes", () => {
     const userData = String(one(runs[stack], "aws:ec2/instance:Instance").inputs.userData);
-    const runcmd = userData.split("\nruncmd:\n")[1].split("\n").filter((l) => l.startsWith("  - ")).map((l) => JSON.parse(l.slice(4)) as string);
+    const runcmd = userData
+      .split("\nruncmd:\n")[1]
+      .split("\n")
+      .filter((l) => l.startsWith("  - "))
+      .map((l) => JSON.parse(l.slice(4)) as string);
     expect(runcmd.length).toBeGreaterThan(5);
     shellcheck(`${stack}-runcmd`, `#!/bin/sh\n${runcmd.join("\n")}\n`, "sh");
   });
@@ -92,7 +96,9 @@ describe("deploy tooling", () => {
     const r = check(bin.visudo, ["-cf", file]);
     expect(r.status, r.out).toBe(0);
     expect(text).toMatch(/^deploy ALL=\(root\) NOPASSWD: BERTH_DEPLOY$/m);
-    expect(text.match(/\/usr\/local\/lib\/berth\/berth-deploy \w+ \*/g)).toEqual(["deploy", "rollback", "status", "maintenance"].map((c) => `/usr/local/lib/berth/berth-deploy ${c} *`));
+    expect(text.match(/\/usr\/local\/lib\/berth\/berth-deploy \w+ \*/g)).toEqual(
+      ["deploy", "rollback", "status", "maintenance"].map((c) => `/usr/local/lib/berth/berth-deploy ${c} *`),
+    );
   });
 
   it("visudo would catch a broken rule (the check can fail)", () => {

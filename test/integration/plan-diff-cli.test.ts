@@ -17,13 +17,19 @@ const plan = (args: string[]) => spawnSync(path.join(ROOT, "node_modules/.bin/ts
 
 beforeAll(() => {
   repo = fs.mkdtempSync(path.join(os.tmpdir(), "berth-diff-repo-"));
-  const files = sh("git", ["ls-files", "--cached", "--others", "--exclude-standard"], ROOT).stdout.split("\n").filter((f) => f && fs.existsSync(path.join(ROOT, f)));
+  const files = sh("git", ["ls-files", "--cached", "--others", "--exclude-standard"], ROOT)
+    .stdout.split("\n")
+    .filter((f) => f && fs.existsSync(path.join(ROOT, f)));
   for (const f of files) {
     fs.mkdirSync(path.dirname(path.join(repo, f)), { recursive: true });
     fs.copyFileSync(path.join(ROOT, f), path.join(repo, f));
   }
   fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(repo, "node_modules"), "dir");
-  for (const args of [["init", "-q", "-b", "main"], ["add", "-A"], ["-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "base"]]) {
+  for (const args of [
+    ["init", "-q", "-b", "main"],
+    ["add", "-A"],
+    ["-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "base"],
+  ]) {
     const r = sh("git", args);
     if (r.status !== 0) throw new Error(r.stderr);
   }
@@ -48,9 +54,11 @@ describe("plan --diff", () => {
     expect(md.split("\n")[0]).toBe("<!-- berth-plan-diff stack=prod -->");
     expect(md).toMatch(/^main \([0-9a-f]{7}\) → working tree/m);
     expect(md).toContain("> **REPLACES THE DATABASE database-instance: dbName.");
-    expect(md).toMatch(/\| REPLACE \| `database-instance` \| `aws:rds\/instance:Instance` \| `dbName: "berth" -> "shop" {2}\[forces replacement: provider schema\]` \|/);
+    expect(md).toMatch(
+      /\| REPLACE \| `database-instance` \| `aws:rds\/instance:Instance` \| `dbName: "berth" -> "shop" {2}\[forces replacement: provider schema\]` \|/,
+    );
     expect(md).toContain("| `berth:database` |");
-    expect(md).toContain('```diff\n--- a/etc/nginx/berth/snippets/security-headers.conf');
+    expect(md).toContain("```diff\n--- a/etc/nginx/berth/snippets/security-headers.conf");
     expect(md).toContain('+add_header Strict-Transport-Security "max-age=600" always;');
     expect(md).not.toMatch(/cannot be compared|could not be compared/);
   });

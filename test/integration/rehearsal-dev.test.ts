@@ -11,7 +11,8 @@ import { certDir, curl, requireBinaries, scratchDir, skopeo } from "../helpers/p
 
 requireBinaries("nginx", "docker-registry", "dockerd", "docker", "sshd", "skopeo", "openssl", "curl");
 const ROOT = path.resolve(__dirname, "..", "..");
-const cli = (...args: string[]): Promise<RunResult> => run(path.join(ROOT, "node_modules", ".bin", "tsx"), [path.join(ROOT, "cli", "local.ts"), ...args], { timeoutMs: 60_000 });
+const cli = (...args: string[]): Promise<RunResult> =>
+  run(path.join(ROOT, "node_modules", ".bin", "tsx"), [path.join(ROOT, "cli", "local.ts"), ...args], { timeoutMs: 60_000 });
 
 const dir = scratchDir("rehearsal-dev");
 const scratch = scratchDir("dev-images");

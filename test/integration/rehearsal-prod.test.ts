@@ -9,7 +9,17 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { APPLY_NGINX_SCRIPT, applyNginxFiles } from "../../cli/local/files";
 import { renderBundle } from "../../components/render/bundle";
 import { pidAlive, readPidFile, run } from "../../cli/local/procs";
-import { down, readState, renderRehearsal, startRegistry, stopRegistry, up, type Endpoints, type RehearsalRender, type RehearsalState } from "../../cli/local/rehearsal";
+import {
+  down,
+  readState,
+  renderRehearsal,
+  startRegistry,
+  stopRegistry,
+  up,
+  type Endpoints,
+  type RehearsalRender,
+  type RehearsalState,
+} from "../../cli/local/rehearsal";
 import type { HostFile } from "../../components/render/paths";
 import { appContext, NODE_BASE } from "../helpers/apps";
 import { ensureNodeImage } from "../../cli/local/docker";
@@ -96,10 +106,23 @@ describe("port 80", () => {
 
 describe("TLS", () => {
   const handshake = (version: string): Promise<{ code: number; out: string }> =>
-    run(bin.openssl, ["s_client", "-connect", `127.0.0.1:${state.httpsPort}`, "-servername", "docker.example.com", `-${version}`,
-      // SECLEVEL=0 lets this client offer old versions, so a refusal comes from the server.
-      "-cipher", "DEFAULT:@SECLEVEL=0", "-CAfile", endpoints.caFile], { input: "", timeoutMs: 10_000 })
-      .then((r) => ({ code: r.code, out: r.stdout + r.stderr }));
+    run(
+      bin.openssl,
+      [
+        "s_client",
+        "-connect",
+        `127.0.0.1:${state.httpsPort}`,
+        "-servername",
+        "docker.example.com",
+        `-${version}`,
+        // SECLEVEL=0 lets this client offer old versions, so a refusal comes from the server.
+        "-cipher",
+        "DEFAULT:@SECLEVEL=0",
+        "-CAfile",
+        endpoints.caFile,
+      ],
+      { input: "", timeoutMs: 10_000 },
+    ).then((r) => ({ code: r.code, out: r.stdout + r.stderr }));
 
   it.each(["tls1", "tls1_1"])("refuses %s with a protocol-version alert", async (v) => {
     const r = await handshake(v);
@@ -188,7 +211,16 @@ describe("registry through nginx", () => {
     await startRegistry(state);
     const body = "resumed after a restart\n";
     const digest = `sha256:${createHash("sha256").update(body).digest("hex")}`;
-    const done = await curl([...auth, "-X", "PUT", "-H", "Content-Type: application/octet-stream", "--data-binary", body, `${location}${location.includes("?") ? "&" : "?"}digest=${encodeURIComponent(digest)}`]);
+    const done = await curl([
+      ...auth,
+      "-X",
+      "PUT",
+      "-H",
+      "Content-Type: application/octet-stream",
+      "--data-binary",
+      body,
+      `${location}${location.includes("?") ? "&" : "?"}digest=${encodeURIComponent(digest)}`,
+    ]);
     expect(done.status, done.body).toBe(201);
     expect(done.headers["docker-content-digest"]).toEqual([digest]);
     // The secret reached the registry through its environment, not through the (public) config file.
@@ -238,8 +270,9 @@ describe("nginx delivery", () => {
   it("rejects a new broken file, removes it and keeps serving with nginx's message", async () => {
     const before = masterPid();
     const broken: HostFile = { path: path.join(sites(), "99-broken.conf"), content: "server {\n    bogus_directive on;\n}\n", mode: 0o644, usedBy: ["nginx"] };
-    await expect(applyNginxFiles([...rendered.nginxFiles, broken], rendered.ownedDirs, state.nginx))
-      .rejects.toThrow(/unknown directive "bogus_directive"[\s\S]*test failed|nginx -t rejected[\s\S]*unknown directive "bogus_directive"/);
+    await expect(applyNginxFiles([...rendered.nginxFiles, broken], rendered.ownedDirs, state.nginx)).rejects.toThrow(
+      /unknown directive "bogus_directive"[\s\S]*test failed|nginx -t rejected[\s\S]*unknown directive "bogus_directive"/,
+    );
     expect(fs.existsSync(broken.path)).toBe(false);
     expect(masterPid()).toBe(before);
     await stillServing();
@@ -249,7 +282,10 @@ describe("nginx delivery", () => {
     const target = path.join(sites(), "00-http.conf");
     const old = fs.readFileSync(target, "utf8");
     const files = rendered.nginxFiles.map((f) => (f.path === target ? { ...f, content: "server { listen nonsense; }\n" } : f));
-    const err = await applyNginxFiles(files, rendered.ownedDirs, state.nginx).then(() => undefined, (e: Error) => e);
+    const err = await applyNginxFiles(files, rendered.ownedDirs, state.nginx).then(
+      () => undefined,
+      (e: Error) => e,
+    );
     expect(err?.message).toContain("previous files are back in place");
     expect(err?.message).toMatch(/nginx: \[emerg\]/);
     expect(fs.readFileSync(target, "utf8")).toBe(old);
@@ -269,10 +305,17 @@ describe("nginx delivery", () => {
 
   it("the generated delivery script applies the same files, and fails with nginx's message on a bad one", async () => {
     const env = { ...process.env, BERTH_NGINX: requireBinaries("nginx").nginx, BERTH_NGINX_PID: state.nginx.pidFile };
-    const deliver = (files: readonly HostFile[]): ReturnType<typeof run> => run("bash", ["-s"], {
-      env,
-      input: renderBundle(files, { label: "nginx", mode: "nginx", ownedDirs: rendered.ownedDirs, applyScript: fs.readFileSync(APPLY_NGINX_SCRIPT, "utf8"), nginxOptions: state.nginx.args }),
-    });
+    const deliver = (files: readonly HostFile[]): ReturnType<typeof run> =>
+      run("bash", ["-s"], {
+        env,
+        input: renderBundle(files, {
+          label: "nginx",
+          mode: "nginx",
+          ownedDirs: rendered.ownedDirs,
+          applyScript: fs.readFileSync(APPLY_NGINX_SCRIPT, "utf8"),
+          nginxOptions: state.nginx.args,
+        }),
+      });
     const ok = await deliver(rendered.nginxFiles);
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toContain("nginx reloaded");
@@ -341,7 +384,20 @@ describe("the CI examples' script (examples/ci/berth-deploy.sh), run for real", 
   }, 300_000);
 
   it("refuses a bad tag before building anything", async () => {
-    const r = await run("bash", [SCRIPT], { env: { PATH: process.env.PATH, BERTH_REGISTRY: "r", BERTH_REGISTRY_USER: "u", BERTH_REGISTRY_PASSWORD: "p", BERTH_SSH_HOST: "h", BERTH_SSH_USER: "u", BERTH_SSH_KEY_FILE: "k", APP: "shop", TAG: "v1;id", FRONTEND_CONTEXT: "." } });
+    const r = await run("bash", [SCRIPT], {
+      env: {
+        PATH: process.env.PATH,
+        BERTH_REGISTRY: "r",
+        BERTH_REGISTRY_USER: "u",
+        BERTH_REGISTRY_PASSWORD: "p",
+        BERTH_SSH_HOST: "h",
+        BERTH_SSH_USER: "u",
+        BERTH_SSH_KEY_FILE: "k",
+        APP: "shop",
+        TAG: "v1;id",
+        FRONTEND_CONTEXT: ".",
+      },
+    });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("TAG 'v1;id' is not a valid image tag");
   });

@@ -35,8 +35,7 @@ beforeAll(async () => {
   const jenkins = await freePort();
   // The shipped prod stack with the extra host's port moved to a free one (other tests may hold 8088).
   fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), path.join(project, "Pulumi.yaml"));
-  const prod = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.prod.yaml"), "utf8")
-    .replace("http://127.0.0.1:8088", `http://127.0.0.1:${jenkins}`);
+  const prod = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.prod.yaml"), "utf8").replace("http://127.0.0.1:8088", `http://127.0.0.1:${jenkins}`);
   expect(prod).toContain(`http://127.0.0.1:${jenkins}`);
   fs.writeFileSync(path.join(project, "Pulumi.prod.yaml"), prod);
   try {
@@ -125,8 +124,10 @@ describe("extra host behind basic auth", () => {
 });
 
 describe("TLS for names the host does not serve", () => {
-  const handshake = (args: readonly string[]) => run(bin.openssl, ["s_client", "-connect", `127.0.0.1:${state.httpsPort}`, ...args, "-CAfile", endpoints.caFile], { input: "", timeoutMs: 10_000 })
-    .then((r) => ({ code: r.code, out: r.stdout + r.stderr }));
+  const handshake = (args: readonly string[]) =>
+    run(bin.openssl, ["s_client", "-connect", `127.0.0.1:${state.httpsPort}`, ...args, "-CAfile", endpoints.caFile], { input: "", timeoutMs: 10_000 }).then(
+      (r) => ({ code: r.code, out: r.stdout + r.stderr }),
+    );
 
   it("refuses the handshake with an unrecognized_name alert and shows no certificate", async () => {
     for (const args of [["-servername", "unknown.example.org"], ["-noservername"]]) {
@@ -144,10 +145,13 @@ describe("TLS for names the host does not serve", () => {
     expect(r.out).toContain("Verify return code: 0 (ok)");
   });
 
-  it.each(["AES128-GCM-SHA256", "ECDHE-ECDSA-AES128-SHA256", "ECDHE-ECDSA-AES128-SHA"])("refuses the TLS 1.2 suite %s (no forward secrecy or no AEAD)", async (cipher) => {
-    const r = await handshake(["-servername", "example.com", "-tls1_2", "-cipher", `${cipher}:@SECLEVEL=0`]);
-    expect(r.code).not.toBe(0);
-  });
+  it.each(["AES128-GCM-SHA256", "ECDHE-ECDSA-AES128-SHA256", "ECDHE-ECDSA-AES128-SHA"])(
+    "refuses the TLS 1.2 suite %s (no forward secrecy or no AEAD)",
+    async (cipher) => {
+      const r = await handshake(["-servername", "example.com", "-tls1_2", "-cipher", `${cipher}:@SECLEVEL=0`]);
+      expect(r.code).not.toBe(0);
+    },
+  );
 
   it("takes an ECDHE AEAD suite under TLS 1.2 and offers HSTS for two years", async () => {
     const r = await handshake(["-servername", "example.com", "-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256"]);

@@ -77,13 +77,20 @@ describe("self-signed (dev): clients connect by IP", async () => {
 
   it("completes a TLS handshake that a client verifies by IP with only ca.crt (what Docker and curl do)", async () => {
     const port = 20000 + Math.floor(Math.random() * 20000);
-    const server = spawn(openssl, ["s_server", "-accept", `127.0.0.1:${port}`, "-cert", "server.crt", "-key", "server.key", "-www", "-quiet"], { cwd: d, stdio: "ignore" });
+    const server = spawn(openssl, ["s_server", "-accept", `127.0.0.1:${port}`, "-cert", "server.crt", "-key", "server.key", "-www", "-quiet"], {
+      cwd: d,
+      stdio: "ignore",
+    });
     procs.push(server);
     let out = "";
     let status: number | null = null;
     for (let i = 0; i < 50; i++) {
       await new Promise((res) => setTimeout(res, 100));
-      const c = spawnSync(openssl, ["s_client", "-connect", `127.0.0.1:${port}`, "-CAfile", "ca.crt", "-verify_ip", ip, "-verify_return_error", "-brief"], { cwd: d, encoding: "utf8", input: "" });
+      const c = spawnSync(openssl, ["s_client", "-connect", `127.0.0.1:${port}`, "-CAfile", "ca.crt", "-verify_ip", ip, "-verify_return_error", "-brief"], {
+        cwd: d,
+        encoding: "utf8",
+        input: "",
+      });
       out = `${c.stdout}${c.stderr}`;
       status = c.status;
       if (!/Connection refused|connect:errno/i.test(out)) break;
@@ -108,7 +115,9 @@ describe("self-signed with names (prod shape)", async () => {
 
 describe("cloudflare-origin", async () => {
   const prodProxy = section("prod", "proxy") as { apps: unknown[] };
-  const r = await run(stackWith("prod", { registry: { enabled: false }, proxy: { enabled: true, apps: [prodProxy.apps[1]] }, tls: { mode: "cloudflare-origin" } }));
+  const r = await run(
+    stackWith("prod", { registry: { enabled: false }, proxy: { enabled: true, apps: [prodProxy.apps[1]] }, tls: { mode: "cloudflare-origin" } }),
+  );
   const d = dir("tls-origin");
   fs.writeFileSync(path.join(d, "origin-ca.crt"), fakeOriginCaCertPem());
   fs.writeFileSync(path.join(d, "origin.crt"), String(one(r, "cloudflare:index/originCaCertificate:OriginCaCertificate").state.certificate));
@@ -123,28 +132,102 @@ describe("cloudflare-origin", async () => {
 
 describe("provided: certificates made by openssl", () => {
   const d = dir("tls-provided");
-  const caConfig = "[ca]\ndefault_ca=x\n[x]\ndatabase=index.txt\nnew_certs_dir=.\nserial=serial\ndefault_md=sha256\npolicy=p\nunique_subject=no\ncopy_extensions=none\n[p]\ncommonName=supplied\norganizationName=optional\n";
+  const caConfig =
+    "[ca]\ndefault_ca=x\n[x]\ndatabase=index.txt\nnew_certs_dir=.\nserial=serial\ndefault_md=sha256\npolicy=p\nunique_subject=no\ncopy_extensions=none\n[p]\ncommonName=supplied\norganizationName=optional\n";
   fs.writeFileSync(path.join(d, "ca.cnf"), caConfig);
   let serial = 0x1000;
   /** Issues a leaf for `names` signed by the intermediate, valid between the given instants. */
   const issue = (base: string, names: string[], from: string, to: string, key = "leaf.key"): string => {
     fs.writeFileSync(path.join(d, "index.txt"), "");
     fs.writeFileSync(path.join(d, "serial"), `${(serial++).toString(16)}\n`);
-    fs.writeFileSync(path.join(d, `${base}.ext`), `basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=${names.map((n) => `DNS:${n}`).join(",")}\n`);
+    fs.writeFileSync(
+      path.join(d, `${base}.ext`),
+      `basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=${names.map((n) => `DNS:${n}`).join(",")}\n`,
+    );
     ssl(["req", "-new", "-key", key, "-subj", `/CN=${names[0]}`, "-out", `${base}.csr`], d);
-    ssl(["ca", "-batch", "-config", "ca.cnf", "-cert", "int.crt", "-keyfile", "int.key", "-in", `${base}.csr`, "-startdate", from, "-enddate", to, "-extfile", `${base}.ext`, "-notext", "-out", `${base}.crt`], d);
+    ssl(
+      [
+        "ca",
+        "-batch",
+        "-config",
+        "ca.cnf",
+        "-cert",
+        "int.crt",
+        "-keyfile",
+        "int.key",
+        "-in",
+        `${base}.csr`,
+        "-startdate",
+        from,
+        "-enddate",
+        to,
+        "-extfile",
+        `${base}.ext`,
+        "-notext",
+        "-out",
+        `${base}.crt`,
+      ],
+      d,
+    );
     return fs.readFileSync(path.join(d, `${base}.crt`), "utf8");
   };
   // Root -> intermediate -> leaves, and a second, unrelated key.
-  ssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "root.key", "-subj", "/CN=Test Root", "-days", "3650", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign", "-out", "root.crt"], d);
-  ssl(["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "int.key", "-subj", "/CN=Test Intermediate", "-out", "int.csr"], d);
+  ssl(
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-nodes",
+      "-keyout",
+      "root.key",
+      "-subj",
+      "/CN=Test Root",
+      "-days",
+      "3650",
+      "-addext",
+      "basicConstraints=critical,CA:TRUE",
+      "-addext",
+      "keyUsage=critical,keyCertSign,cRLSign",
+      "-out",
+      "root.crt",
+    ],
+    d,
+  );
+  ssl(
+    [
+      "req",
+      "-new",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-nodes",
+      "-keyout",
+      "int.key",
+      "-subj",
+      "/CN=Test Intermediate",
+      "-out",
+      "int.csr",
+    ],
+    d,
+  );
   fs.writeFileSync(path.join(d, "int.ext"), "basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\n");
-  ssl(["x509", "-req", "-in", "int.csr", "-CA", "root.crt", "-CAkey", "root.key", "-CAcreateserial", "-days", "3650", "-extfile", "int.ext", "-out", "int.crt"], d);
+  ssl(
+    ["x509", "-req", "-in", "int.csr", "-CA", "root.crt", "-CAkey", "root.key", "-CAcreateserial", "-days", "3650", "-extfile", "int.ext", "-out", "int.crt"],
+    d,
+  );
   ssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "leaf.key"], d);
   ssl(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", "other.key"], d);
   const read = (f: string): string => fs.readFileSync(path.join(d, f), "utf8");
   const now = new Date();
-  const stamp = (days: number): string => new Date(now.getTime() + days * 86_400_000).toISOString().replace(/[-:T]/g, "").replace(/\.\d{3}Z$/, "Z");
+  const stamp = (days: number): string =>
+    new Date(now.getTime() + days * 86_400_000)
+      .toISOString()
+      .replace(/[-:T]/g, "")
+      .replace(/\.\d{3}Z$/, "Z");
   const names = ["example.com", "www.example.com", "docker.example.com"];
   const good = issue("good", ["example.com", "*.example.com"], stamp(-1), stamp(90)) + read("int.crt");
   const base = { privateKeyPem: read("leaf.key"), names, minRemainingDays: 30, now };
@@ -156,34 +239,54 @@ describe("provided: certificates made by openssl", () => {
   });
 
   it("rejects a key that belongs to another certificate", () => {
-    expect(validateProvidedTls({ ...base, certificatePem: good, privateKeyPem: read("other.key") })).toEqual([{
-      key: "berth:tlsPrivateKey", value: "(hidden)", message: expect.stringMatching(/^does not match the certificate in berth:tlsCertificate \(CN=example\.com, public key sha256:[0-9a-f]{16}\); set the key that belongs to it/),
-    }]);
+    expect(validateProvidedTls({ ...base, certificatePem: good, privateKeyPem: read("other.key") })).toEqual([
+      {
+        key: "berth:tlsPrivateKey",
+        value: "(hidden)",
+        message: expect.stringMatching(
+          /^does not match the certificate in berth:tlsCertificate \(CN=example\.com, public key sha256:[0-9a-f]{16}\); set the key that belongs to it/,
+        ),
+      },
+    ]);
   });
 
   it("rejects a certificate that misses a served name", () => {
     const narrow = issue("narrow", ["example.com", "www.example.com"], stamp(-1), stamp(90)) + read("int.crt");
-    expect(validateProvidedTls({ ...base, certificatePem: narrow })).toEqual([{
-      key: "berth:tlsCertificate", value: ["docker.example.com"], message: "does not cover docker.example.com (served by this stack); the certificate names example.com, www.example.com",
-    }]);
+    expect(validateProvidedTls({ ...base, certificatePem: narrow })).toEqual([
+      {
+        key: "berth:tlsCertificate",
+        value: ["docker.example.com"],
+        message: "does not cover docker.example.com (served by this stack); the certificate names example.com, www.example.com",
+      },
+    ]);
   });
 
   it("rejects an expired certificate, and one that expires within minRemainingDays", () => {
     const expired = issue("expired", ["example.com", "*.example.com"], stamp(-100), stamp(-10)) + read("int.crt");
     expect(sslFails(["verify", "-CAfile", "root.crt", "-untrusted", "int.crt", "expired.crt"], d)).toMatch(/certificate has expired/);
-    expect(validateProvidedTls({ ...base, certificatePem: expired })).toEqual([{
-      key: "berth:tlsCertificate", value: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/), message: expect.stringMatching(/^the server certificate \(CN=example\.com\) expired on \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ; renew it$/),
-    }]);
+    expect(validateProvidedTls({ ...base, certificatePem: expired })).toEqual([
+      {
+        key: "berth:tlsCertificate",
+        value: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
+        message: expect.stringMatching(/^the server certificate \(CN=example\.com\) expired on \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ; renew it$/),
+      },
+    ]);
     const soon = issue("soon", ["example.com", "*.example.com"], stamp(-1), stamp(10)) + read("int.crt");
-    expect(validateProvidedTls({ ...base, certificatePem: soon })[0].message).toMatch(/expires on .*, in (9|10) day\(s\), within berth:tls\.minRemainingDays \(30\); renew it first$/);
+    expect(validateProvidedTls({ ...base, certificatePem: soon })[0].message).toMatch(
+      /expires on .*, in (9|10) day\(s\), within berth:tls\.minRemainingDays \(30\); renew it first$/,
+    );
     expect(validateProvidedTls({ ...base, certificatePem: soon, minRemainingDays: 5 })).toEqual([]);
   });
 
   it("rejects a chain in the wrong order", () => {
     const reversed = read("int.crt") + read("good.crt");
     const messages = validateProvidedTls({ ...base, certificatePem: reversed }).map((p) => p.message);
-    expect(messages).toContainEqual(expect.stringMatching(/^the first certificate \(CN=Test Intermediate\) is a CA certificate; put the server certificate first/));
-    expect(messages).toContainEqual(expect.stringMatching(/^certificate 1 of the chain \(CN=Test Intermediate\) is not signed by certificate 2 \(CN=example\.com\)/));
+    expect(messages).toContainEqual(
+      expect.stringMatching(/^the first certificate \(CN=Test Intermediate\) is a CA certificate; put the server certificate first/),
+    );
+    expect(messages).toContainEqual(
+      expect.stringMatching(/^certificate 1 of the chain \(CN=Test Intermediate\) is not signed by certificate 2 \(CN=example\.com\)/),
+    );
   });
 
   it("stops the stack before any resource, naming the key", async () => {

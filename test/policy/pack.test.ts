@@ -40,7 +40,11 @@ const { Empty } = require("google-protobuf/google/protobuf/empty_pb.js") as { Em
 const ROOT = path.resolve(__dirname, "../..");
 const PACK = path.join(ROOT, "policy");
 
-interface Diagnostic { policy: string; level: number; message: string }
+interface Diagnostic {
+  policy: string;
+  level: number;
+  message: string;
+}
 
 let child: ChildProcess;
 let client: AnalyzerClient;
@@ -48,7 +52,9 @@ let client: AnalyzerClient;
 beforeAll(async () => {
   child = spawn(path.join(ROOT, "node_modules/.bin/tsx"), ["index.ts"], { cwd: PACK, stdio: ["ignore", "pipe", "pipe"] });
   let err = "";
-  child.stderr!.on("data", (d: Buffer) => { err += d.toString(); });
+  child.stderr!.on("data", (d: Buffer) => {
+    err += d.toString();
+  });
   const port = await new Promise<string>((resolve, reject) => {
     let out = "";
     child.stdout!.on("data", (d: Buffer) => {
@@ -93,11 +99,25 @@ describe("policy pack over gRPC", () => {
 
   it("rejects an SSH rule open to the world, mandatory", async () => {
     const d = await analyze("dev", RULE, "ssh-world", { ipProtocol: "tcp", fromPort: 22, toPort: 22, cidrIpv4: "0.0.0.0/0", description: "SSH from anywhere" });
-    expect(d).toEqual([{ policy: "berth-no-admin-ports-from-world", level: messages.EnforcementLevel.MANDATORY, message: expect.stringMatching(/Port 22 \(SSH\) is open to 0\.0\.0\.0\/0/) }]);
+    expect(d).toEqual([
+      {
+        policy: "berth-no-admin-ports-from-world",
+        level: messages.EnforcementLevel.MANDATORY,
+        message: expect.stringMatching(/Port 22 \(SSH\) is open to 0\.0\.0\.0\/0/),
+      },
+    ]);
   });
 
   it("passes an SSH rule from the admin network, and applies prod-only rules by the stack in the URN", async () => {
-    expect(await analyze("prod", RULE, "ssh-admin", { ipProtocol: "tcp", fromPort: 22, toPort: 22, cidrIpv4: "198.51.100.0/24", description: "SSH from admin networks" })).toEqual([]);
+    expect(
+      await analyze("prod", RULE, "ssh-admin", {
+        ipProtocol: "tcp",
+        fromPort: 22,
+        toPort: 22,
+        cidrIpv4: "198.51.100.0/24",
+        description: "SSH from admin networks",
+      }),
+    ).toEqual([]);
     const db = { storageEncrypted: true, publiclyAccessible: false, backupRetentionPeriod: 14, deletionProtection: false, skipFinalSnapshot: false };
     expect(await analyze("dev", "aws:rds/instance:Instance", "db", db)).toEqual([]);
     expect((await analyze("prod", "aws:rds/instance:Instance", "db", db)).map((d) => d.policy)).toEqual(["berth-database-deletion-protection"]);
@@ -105,13 +125,20 @@ describe("policy pack over gRPC", () => {
 });
 
 describe("policy pack install", () => {
-  const pkg = JSON.parse(fs.readFileSync(path.join(PACK, "package.json"), "utf8")) as { version: string; dependencies: Record<string, string>; devDependencies: Record<string, string> };
-  const lock = JSON.parse(fs.readFileSync(path.join(PACK, "package-lock.json"), "utf8")) as { packages: Record<string, { dependencies?: Record<string, string>; devDependencies?: Record<string, string>; version?: string }> };
+  const pkg = JSON.parse(fs.readFileSync(path.join(PACK, "package.json"), "utf8")) as {
+    version: string;
+    dependencies: Record<string, string>;
+    devDependencies: Record<string, string>;
+  };
+  const lock = JSON.parse(fs.readFileSync(path.join(PACK, "package-lock.json"), "utf8")) as {
+    packages: Record<string, { dependencies?: Record<string, string>; devDependencies?: Record<string, string>; version?: string }>;
+  };
 
   it("has a lock file that matches package.json, so `npm ci` works in policy/", () => {
     expect(lock.packages[""].dependencies).toEqual(pkg.dependencies);
     expect(lock.packages[""].devDependencies).toEqual(pkg.devDependencies);
-    for (const name of [...Object.keys(pkg.dependencies), ...Object.keys(pkg.devDependencies)]) expect(lock.packages[`node_modules/${name}`]?.version, name).toBeTruthy();
+    for (const name of [...Object.keys(pkg.dependencies), ...Object.keys(pkg.devDependencies)])
+      expect(lock.packages[`node_modules/${name}`]?.version, name).toBeTruthy();
   });
 
   it("pins the same @pulumi/policy major as the root, whose copy the tests use", () => {

@@ -31,8 +31,14 @@ function added(r: RunResult, like: string, type: string, name: string, inputs: P
 
 const ingress = (r: RunResult, name: string, inputs: Patch): RunResult => {
   const sg = r.resources.find((x) => x.name === "firewall-host-sg")!;
-  return added(r, "firewall-host-sg", P.T.ingressRule, name, { securityGroupId: sg.id, description: "bad rule for the test", ...inputs },
-    { options: { ...sg.options, propertyDependencies: { securityGroupId: [sg.urn] } } });
+  return added(
+    r,
+    "firewall-host-sg",
+    P.T.ingressRule,
+    name,
+    { securityGroupId: sg.id, description: "bad rule for the test", ...inputs },
+    { options: { ...sg.options, propertyDependencies: { securityGroupId: [sg.urn] } } },
+  );
 };
 const PEM_KEY = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIBadKeyMaterialForTheTest\n-----END EC PRIVATE KEY-----\n";
 const BCRYPT = `$2y$10$${"a".repeat(53)}`;
@@ -47,32 +53,175 @@ interface Row {
 }
 
 const ROWS: Row[] = [
-  { policy: P.noAdminPortsFromWorld, stack: "dev", case: "SSH rule open to 0.0.0.0/0", bad: (r) => ingress(r, "bad-ssh", { ipProtocol: "tcp", fromPort: 22, toPort: 22, cidrIpv4: "0.0.0.0/0" }), fires: /Port 22 \(SSH\) is open to 0\.0\.0\.0\/0/ },
-  { policy: P.noAdminPortsFromWorld, stack: "prod", case: "port range over MySQL from ::/0", bad: (r) => ingress(r, "bad-range", { ipProtocol: "tcp", fromPort: 3000, toPort: 4000, cidrIpv6: "::/0" }), fires: /Port 3306 \(MySQL\) is open to ::\/0/ },
-  { policy: P.noAdminPortsFromWorld, stack: "prod", case: "all traffic from the world", bad: (r) => ingress(r, "bad-all", { ipProtocol: "-1", cidrIpv4: "0.0.0.0/0" }), fires: /admits all traffic from 0\.0\.0\.0\/0/ },
-  { policy: P.noAdminPortsFromWorld, stack: "dev", case: "inline Docker API rule on a security group", bad: (r) => patched(r, "firewall-host-sg", { ingress: [{ protocol: "tcp", fromPort: 2376, toPort: 2376, cidrBlocks: ["0.0.0.0/0"], description: "docker api" }] }), fires: /Port 2376 \(the Docker API\) is open/ },
-  { policy: P.databaseFromHostOnly, stack: "prod", case: "database rule for the whole subnet", bad: (r) => patched(r, "firewall-database-in-host", { cidrIpv4: "10.30.0.0/24" }), fires: /admits 10\.30\.0\.0\/24 to the database; only the host's private IP \(10\.30\.\d+\.\d+\/32\)/ },
-  { policy: P.databaseFromHostOnly, stack: "dev", case: "another security group as source", bad: (r) => patched(r, "firewall-database-in-host", { referencedSecurityGroupId: "sg-0123" }), fires: /admits another security group/ },
-  { policy: P.databaseEncryptedAndPrivate, stack: "dev", case: "unencrypted storage", bad: (r) => patched(r, "database-instance", { storageEncrypted: false }), fires: /storage is not encrypted/ },
-  { policy: P.databaseEncryptedAndPrivate, stack: "prod", case: "publicly accessible", bad: (r) => patched(r, "database-instance", { publiclyAccessible: true }), fires: /publicly accessible/ },
-  { policy: P.databaseBackups, stack: "prod", case: "3 days on prod", bad: (r) => patched(r, "database-instance", { backupRetentionPeriod: 3 }), fires: /keeps 3 day\(s\) of backups; this stack needs at least 7/ },
-  { policy: P.databaseBackups, stack: "dev", case: "no backups on dev", bad: (r) => patched(r, "database-instance", { backupRetentionPeriod: 0 }), fires: /needs at least 1/ },
-  { policy: P.databaseDeletionProtection, stack: "prod", case: "prod without deletion protection", bad: (r) => patched(r, "database-instance", { deletionProtection: false }), fires: /without deletion protection/ },
-  { policy: P.databaseDeletionProtection, stack: "prod", case: "prod skipping the final snapshot", bad: (r) => patched(r, "database-instance", { skipFinalSnapshot: true }), fires: /without a final snapshot/ },
-  { policy: P.databaseDeletionProtection, stack: "dev", case: "dev may tear down freely", bad: (r) => patched(r, "database-instance", { deletionProtection: false, skipFinalSnapshot: true }), fires: null },
-  { policy: P.instanceImdsv2, stack: "dev", case: "IMDSv1 allowed", bad: (r) => patched(r, "host-instance", { metadataOptions: { httpTokens: "optional" } }), fires: /accepts IMDSv1/ },
-  { policy: P.encryptedVolumes, stack: "prod", case: "plain root volume", bad: (r) => patched(r, "host-instance", { rootBlockDevice: { encrypted: false, volumeSize: 100 } }), fires: /Root volume is not encrypted/ },
-  { policy: P.encryptedVolumes, stack: "dev", case: "plain data volume", bad: (r) => patched(r, "host-instance", { ebsBlockDevices: [{ deviceName: "/dev/sdf", encrypted: false }] }), fires: /EBS volume \/dev\/sdf is not encrypted/ },
-  { policy: P.securityGroupRulesDescribed, stack: "dev", case: "rule without a description", bad: (r) => ingress(r, "bad-undescribed", { ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv4: "0.0.0.0/0", description: "" }), fires: /has no description/ },
-  { policy: P.registryPortNotPublicInProd, stack: "prod", case: "registry port open to the world", bad: (r) => ingress(r, "bad-registry", { ipProtocol: "tcp", fromPort: 5000, toPort: 5000, cidrIpv4: "0.0.0.0/0" }), fires: /Registry port 5000 is open to 0\.0\.0\.0\/0/ },
-  { policy: P.registryPortNotPublicInProd, stack: "prod", case: "registry container on all addresses", bad: (r) => patched(r, "services-registry-container", { ports: [{ internal: 5000, external: 5000, ip: "0.0.0.0" }] }), fires: /publishes port 5000 on 0\.0\.0\.0/ },
-  { policy: P.registryPortNotPublicInProd, stack: "dev", case: "dev publishes the registry directly", bad: (r) => r, fires: null },
-  { policy: P.registryNameNotProxied, stack: "prod", case: "proxied Cloudflare record for the registry name", bad: (r) => added(r, "dns-www.example.net", P.T.cloudflareRecord, "dns-docker-cf", { name: "docker.example.com", type: "A", content: "203.0.113.5", proxied: true }), fires: /Cloudflare record docker\.example\.com is proxied, but the registry \(docker\.example\.com\)/ },
-  { policy: P.registryNameNotProxied, stack: "prod", case: "proxied record the registry name resolves through", bad: (r) => added(r, "dns-www.example.net", P.T.cloudflareRecord, "dns-host-cf", { name: "host.example.com", type: "A", content: "203.0.113.5", proxied: true }), fires: /Cloudflare record host\.example\.com is proxied/ },
-  { policy: P.noPlaintextSecrets, stack: "dev", case: "private key in user data", bad: (r) => patched(r, "host-instance", { userData: `#cloud-config\nwrite_files:\n- content: |\n${PEM_KEY}` }), fires: /host-instance: userData holds a private key in plain text/ },
-  { policy: P.noPlaintextSecrets, stack: "prod", case: "password hash in a container's environment", bad: (r) => patched(r, "services-registry-container", { envs: [`HTPASSWD=ci:${BCRYPT}`] }), fires: /envs\[0\] holds a bcrypt password hash/ },
   {
-    policy: P.noPlaintextSecrets, stack: "prod", case: "a generated secret in a container env other than the secret channel",
+    policy: P.noAdminPortsFromWorld,
+    stack: "dev",
+    case: "SSH rule open to 0.0.0.0/0",
+    bad: (r) => ingress(r, "bad-ssh", { ipProtocol: "tcp", fromPort: 22, toPort: 22, cidrIpv4: "0.0.0.0/0" }),
+    fires: /Port 22 \(SSH\) is open to 0\.0\.0\.0\/0/,
+  },
+  {
+    policy: P.noAdminPortsFromWorld,
+    stack: "prod",
+    case: "port range over MySQL from ::/0",
+    bad: (r) => ingress(r, "bad-range", { ipProtocol: "tcp", fromPort: 3000, toPort: 4000, cidrIpv6: "::/0" }),
+    fires: /Port 3306 \(MySQL\) is open to ::\/0/,
+  },
+  {
+    policy: P.noAdminPortsFromWorld,
+    stack: "prod",
+    case: "all traffic from the world",
+    bad: (r) => ingress(r, "bad-all", { ipProtocol: "-1", cidrIpv4: "0.0.0.0/0" }),
+    fires: /admits all traffic from 0\.0\.0\.0\/0/,
+  },
+  {
+    policy: P.noAdminPortsFromWorld,
+    stack: "dev",
+    case: "inline Docker API rule on a security group",
+    bad: (r) =>
+      patched(r, "firewall-host-sg", { ingress: [{ protocol: "tcp", fromPort: 2376, toPort: 2376, cidrBlocks: ["0.0.0.0/0"], description: "docker api" }] }),
+    fires: /Port 2376 \(the Docker API\) is open/,
+  },
+  {
+    policy: P.databaseFromHostOnly,
+    stack: "prod",
+    case: "database rule for the whole subnet",
+    bad: (r) => patched(r, "firewall-database-in-host", { cidrIpv4: "10.30.0.0/24" }),
+    fires: /admits 10\.30\.0\.0\/24 to the database; only the host's private IP \(10\.30\.\d+\.\d+\/32\)/,
+  },
+  {
+    policy: P.databaseFromHostOnly,
+    stack: "dev",
+    case: "another security group as source",
+    bad: (r) => patched(r, "firewall-database-in-host", { referencedSecurityGroupId: "sg-0123" }),
+    fires: /admits another security group/,
+  },
+  {
+    policy: P.databaseEncryptedAndPrivate,
+    stack: "dev",
+    case: "unencrypted storage",
+    bad: (r) => patched(r, "database-instance", { storageEncrypted: false }),
+    fires: /storage is not encrypted/,
+  },
+  {
+    policy: P.databaseEncryptedAndPrivate,
+    stack: "prod",
+    case: "publicly accessible",
+    bad: (r) => patched(r, "database-instance", { publiclyAccessible: true }),
+    fires: /publicly accessible/,
+  },
+  {
+    policy: P.databaseBackups,
+    stack: "prod",
+    case: "3 days on prod",
+    bad: (r) => patched(r, "database-instance", { backupRetentionPeriod: 3 }),
+    fires: /keeps 3 day\(s\) of backups; this stack needs at least 7/,
+  },
+  {
+    policy: P.databaseBackups,
+    stack: "dev",
+    case: "no backups on dev",
+    bad: (r) => patched(r, "database-instance", { backupRetentionPeriod: 0 }),
+    fires: /needs at least 1/,
+  },
+  {
+    policy: P.databaseDeletionProtection,
+    stack: "prod",
+    case: "prod without deletion protection",
+    bad: (r) => patched(r, "database-instance", { deletionProtection: false }),
+    fires: /without deletion protection/,
+  },
+  {
+    policy: P.databaseDeletionProtection,
+    stack: "prod",
+    case: "prod skipping the final snapshot",
+    bad: (r) => patched(r, "database-instance", { skipFinalSnapshot: true }),
+    fires: /without a final snapshot/,
+  },
+  {
+    policy: P.databaseDeletionProtection,
+    stack: "dev",
+    case: "dev may tear down freely",
+    bad: (r) => patched(r, "database-instance", { deletionProtection: false, skipFinalSnapshot: true }),
+    fires: null,
+  },
+  {
+    policy: P.instanceImdsv2,
+    stack: "dev",
+    case: "IMDSv1 allowed",
+    bad: (r) => patched(r, "host-instance", { metadataOptions: { httpTokens: "optional" } }),
+    fires: /accepts IMDSv1/,
+  },
+  {
+    policy: P.encryptedVolumes,
+    stack: "prod",
+    case: "plain root volume",
+    bad: (r) => patched(r, "host-instance", { rootBlockDevice: { encrypted: false, volumeSize: 100 } }),
+    fires: /Root volume is not encrypted/,
+  },
+  {
+    policy: P.encryptedVolumes,
+    stack: "dev",
+    case: "plain data volume",
+    bad: (r) => patched(r, "host-instance", { ebsBlockDevices: [{ deviceName: "/dev/sdf", encrypted: false }] }),
+    fires: /EBS volume \/dev\/sdf is not encrypted/,
+  },
+  {
+    policy: P.securityGroupRulesDescribed,
+    stack: "dev",
+    case: "rule without a description",
+    bad: (r) => ingress(r, "bad-undescribed", { ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv4: "0.0.0.0/0", description: "" }),
+    fires: /has no description/,
+  },
+  {
+    policy: P.registryPortNotPublicInProd,
+    stack: "prod",
+    case: "registry port open to the world",
+    bad: (r) => ingress(r, "bad-registry", { ipProtocol: "tcp", fromPort: 5000, toPort: 5000, cidrIpv4: "0.0.0.0/0" }),
+    fires: /Registry port 5000 is open to 0\.0\.0\.0\/0/,
+  },
+  {
+    policy: P.registryPortNotPublicInProd,
+    stack: "prod",
+    case: "registry container on all addresses",
+    bad: (r) => patched(r, "services-registry-container", { ports: [{ internal: 5000, external: 5000, ip: "0.0.0.0" }] }),
+    fires: /publishes port 5000 on 0\.0\.0\.0/,
+  },
+  { policy: P.registryPortNotPublicInProd, stack: "dev", case: "dev publishes the registry directly", bad: (r) => r, fires: null },
+  {
+    policy: P.registryNameNotProxied,
+    stack: "prod",
+    case: "proxied Cloudflare record for the registry name",
+    bad: (r) =>
+      added(r, "dns-www.example.net", P.T.cloudflareRecord, "dns-docker-cf", { name: "docker.example.com", type: "A", content: "203.0.113.5", proxied: true }),
+    fires: /Cloudflare record docker\.example\.com is proxied, but the registry \(docker\.example\.com\)/,
+  },
+  {
+    policy: P.registryNameNotProxied,
+    stack: "prod",
+    case: "proxied record the registry name resolves through",
+    bad: (r) =>
+      added(r, "dns-www.example.net", P.T.cloudflareRecord, "dns-host-cf", { name: "host.example.com", type: "A", content: "203.0.113.5", proxied: true }),
+    fires: /Cloudflare record host\.example\.com is proxied/,
+  },
+  {
+    policy: P.noPlaintextSecrets,
+    stack: "dev",
+    case: "private key in user data",
+    bad: (r) => patched(r, "host-instance", { userData: `#cloud-config\nwrite_files:\n- content: |\n${PEM_KEY}` }),
+    fires: /host-instance: userData holds a private key in plain text/,
+  },
+  {
+    policy: P.noPlaintextSecrets,
+    stack: "prod",
+    case: "password hash in a container's environment",
+    bad: (r) => patched(r, "services-registry-container", { envs: [`HTPASSWD=ci:${BCRYPT}`] }),
+    fires: /envs\[0\] holds a bcrypt password hash/,
+  },
+  {
+    policy: P.noPlaintextSecrets,
+    stack: "prod",
+    case: "a generated secret in a container env other than the secret channel",
     bad: (r) => {
       const pw = r.resources.find((x) => x.name === "services-registry-password")!;
       return patched(r, "services-registry-container", { envs: [`REGISTRY_HTTP_SECRET=x`, `DEBUG_PASSWORD=${(pw.state.result as { value: string }).value}`] });
@@ -80,7 +229,9 @@ const ROWS: Row[] = [
     fires: /services-registry-container: envs\[1\] contains the value of a generated secret/,
   },
   {
-    policy: P.noPlaintextSecrets, stack: "prod", case: "a generated password on a command line",
+    policy: P.noPlaintextSecrets,
+    stack: "prod",
+    case: "a generated password on a command line",
     bad: (r) => {
       const pw = r.resources.find((x) => x.name === "services-registry-password")!;
       const value = (pw.state.result as { value: string }).value;
@@ -95,7 +246,11 @@ describe("each policy fires on a bad resource", () => {
     const policy = P.policies.find((p) => p.name === row.policy.name)!;
     const found = await runPolicies([policy], row.bad(runs[stack]));
     if (row.fires === null) expect(found).toEqual([]);
-    else expect(found.map((v) => v.message), JSON.stringify(found)).toEqual([expect.stringMatching(row.fires)]);
+    else
+      expect(
+        found.map((v) => v.message),
+        JSON.stringify(found),
+      ).toEqual([expect.stringMatching(row.fires)]);
   });
 
   it("has a firing row for every policy", () => {

@@ -34,13 +34,21 @@ describe.each(["dev", "prod"])("%s", (stack) => {
     for (const b of buckets) {
       expect(b.inputs.forceDestroy, b.name).toBe(false);
       expect(b.inputs.acl, b.name).toBeUndefined();
-      expect(of("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", b).map((x) => x.inputs)).toEqual([expect.objectContaining({ blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true })]);
+      expect(of("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", b).map((x) => x.inputs)).toEqual([
+        expect.objectContaining({ blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }),
+      ]);
       expect(of("aws:s3/bucketOwnershipControls:BucketOwnershipControls", b).map((x) => x.inputs.rule)).toEqual([{ objectOwnership: "BucketOwnerEnforced" }]);
       const sse = of("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", b);
       expect(sse).toHaveLength(1);
-      expect((sse[0].inputs.rules as Array<{ applyServerSideEncryptionByDefault: { sseAlgorithm: string } }>)[0].applyServerSideEncryptionByDefault.sseAlgorithm).toMatch(/^(AES256|aws:kms)$/);
+      expect(
+        (sse[0].inputs.rules as Array<{ applyServerSideEncryptionByDefault: { sseAlgorithm: string } }>)[0].applyServerSideEncryptionByDefault.sseAlgorithm,
+      ).toMatch(/^(AES256|aws:kms)$/);
       const lifecycle = of("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", b);
-      expect((lifecycle[0].inputs.rules as Array<{ status: string; abortIncompleteMultipartUpload?: { daysAfterInitiation: number } }>).some((x) => x.status === "Enabled" && (x.abortIncompleteMultipartUpload?.daysAfterInitiation ?? 0) > 0)).toBe(true);
+      expect(
+        (lifecycle[0].inputs.rules as Array<{ status: string; abortIncompleteMultipartUpload?: { daysAfterInitiation: number } }>).some(
+          (x) => x.status === "Enabled" && (x.abortIncompleteMultipartUpload?.daysAfterInitiation ?? 0) > 0,
+        ),
+      ).toBe(true);
       const policy = JSON.parse(String(of("aws:s3/bucketPolicy:BucketPolicy", b)[0].inputs.policy)) as { Statement: Array<Record<string, unknown>> };
       expect(policy.Statement).toContainEqual(expect.objectContaining({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } }));
     }
@@ -60,7 +68,9 @@ describe.each(["dev", "prod"])("%s", (stack) => {
       ]);
     }
     for (const role of ofType(r(), "aws:iam/role:Role")) {
-      const trust = JSON.parse(String(role.inputs.assumeRolePolicy)) as { Statement: Array<{ Principal: { Service: string }; Condition?: Record<string, Record<string, string>> }> };
+      const trust = JSON.parse(String(role.inputs.assumeRolePolicy)) as {
+        Statement: Array<{ Principal: { Service: string }; Condition?: Record<string, Record<string, string>> }>;
+      };
       for (const st of trust.Statement) {
         expect(st.Principal.Service, role.name).toMatch(/^(ec2|vpc-flow-logs)\.amazonaws\.com$/);
         // A service that acts for many accounts (flow logs) is held to this one.
@@ -71,7 +81,8 @@ describe.each(["dev", "prod"])("%s", (stack) => {
 
   it("keeps an audit trail: flow logs and database logs to CloudWatch Logs with a retention (prod by default)", () => {
     const groups = ofType(r(), "aws:cloudwatch/logGroup:LogGroup");
-    for (const g of groups) expect(LOG_RETENTION_DAYS, `${g.name} keeps logs forever or for a period CloudWatch refuses`).toContain(Number(g.inputs.retentionInDays));
+    for (const g of groups)
+      expect(LOG_RETENTION_DAYS, `${g.name} keeps logs forever or for a period CloudWatch refuses`).toContain(Number(g.inputs.retentionInDays));
     const flow = ofType(r(), "aws:ec2/flowLog:FlowLog");
     const db = ofType(r(), "aws:rds/instance:Instance")[0];
     if (stack === "prod") {
@@ -79,15 +90,22 @@ describe.each(["dev", "prod"])("%s", (stack) => {
       expect(flow[0].inputs).toMatchObject({ trafficType: "ALL", logDestinationType: "cloud-watch-logs", vpcId: ofType(r(), "aws:ec2/vpc:Vpc")[0].id });
       expect(groups.map((g) => g.state.arn)).toContain(flow[0].inputs.logDestination);
       const role = ofType(r(), "aws:iam/role:Role").find((x) => x.state.arn === flow[0].inputs.iamRoleArn)!;
-      const policy = JSON.parse(String(ofType(r(), "aws:iam/rolePolicy:RolePolicy").find((p) => p.inputs.role === role.id)!.inputs.policy)) as { Statement: Array<{ Action: string[]; Resource: string[] }> };
+      const policy = JSON.parse(String(ofType(r(), "aws:iam/rolePolicy:RolePolicy").find((p) => p.inputs.role === role.id)!.inputs.policy)) as {
+        Statement: Array<{ Action: string[]; Resource: string[] }>;
+      };
       for (const st of policy.Statement) {
         for (const a of st.Action) expect(a).toMatch(/^logs:(CreateLogStream|PutLogEvents|DescribeLogStreams)$/);
         for (const res of st.Resource) expect(res.startsWith(String(flow[0].inputs.logDestination))).toBe(true);
       }
       expect(db.inputs.enabledCloudwatchLogsExports).toEqual(["error", "slowquery"]);
       for (const log of ["error", "slowquery"]) expect(groups.map((g) => g.inputs.name)).toContain(`/aws/rds/instance/berth-prod-db/${log}`);
-      const params = (ofType(r(), "aws:rds/parameterGroup:ParameterGroup")[0].inputs.parameters as Array<{ name: string; value: string }>);
-      expect(params).toEqual(expect.arrayContaining([expect.objectContaining({ name: "slow_query_log", value: "1" }), expect.objectContaining({ name: "log_output", value: "FILE" })]));
+      const params = ofType(r(), "aws:rds/parameterGroup:ParameterGroup")[0].inputs.parameters as Array<{ name: string; value: string }>;
+      expect(params).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ name: "slow_query_log", value: "1" }),
+          expect.objectContaining({ name: "log_output", value: "FILE" }),
+        ]),
+      );
     } else {
       expect(flow).toEqual([]);
       expect(db.inputs.enabledCloudwatchLogsExports).toEqual([]);
@@ -96,13 +114,17 @@ describe.each(["dev", "prod"])("%s", (stack) => {
 
   it("keeps every credential a secret, in inputs, state and outputs", () => {
     const leaks: string[] = [];
-    const check = (where: string, v: unknown) => walk(v, where, (path, value, inside) => {
-      const field = path.split(".").pop() ?? "";
-      if (!inside && SENSITIVE_FIELD.test(field) && typeof value === "string" && value.length > 0 && !/Fingerprint|Name$|Arn$|KmsKeyId$/.test(field)) {
-        leaks.push(`${path} is sensitive but not secret`);
-      }
-    });
-    for (const res of r().resources) { check(`${res.name}.inputs`, res.inputs); check(`${res.name}.state`, res.state); }
+    const check = (where: string, v: unknown) =>
+      walk(v, where, (path, value, inside) => {
+        const field = path.split(".").pop() ?? "";
+        if (!inside && SENSITIVE_FIELD.test(field) && typeof value === "string" && value.length > 0 && !/Fingerprint|Name$|Arn$|KmsKeyId$/.test(field)) {
+          leaks.push(`${path} is sensitive but not secret`);
+        }
+      });
+    for (const res of r().resources) {
+      check(`${res.name}.inputs`, res.inputs);
+      check(`${res.name}.state`, res.state);
+    }
     check("outputs", r().outputs);
     expect(leaks).toEqual([]);
   });
@@ -111,11 +133,15 @@ describe.each(["dev", "prod"])("%s", (stack) => {
     const secrets = secretStrings(r());
     expect(secrets.size).toBeGreaterThan(0);
     const leaks: string[] = [];
-    const scan = (where: string, v: unknown) => walk(v, where, (path, value, inside) => {
-      if (inside || typeof value !== "string") return;
-      for (const s of secrets) if (value.includes(s)) leaks.push(`${path} contains a secret value`);
-    });
-    for (const res of r().resources) { scan(`${res.name}.inputs`, res.inputs); scan(`${res.name}.state`, res.state); }
+    const scan = (where: string, v: unknown) =>
+      walk(v, where, (path, value, inside) => {
+        if (inside || typeof value !== "string") return;
+        for (const s of secrets) if (value.includes(s)) leaks.push(`${path} contains a secret value`);
+      });
+    for (const res of r().resources) {
+      scan(`${res.name}.inputs`, res.inputs);
+      scan(`${res.name}.state`, res.state);
+    }
     scan("outputs", r().outputs);
     expect(leaks).toEqual([]);
   });

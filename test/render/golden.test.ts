@@ -12,18 +12,25 @@ const update = process.env.UPDATE_GOLDEN === "1";
 
 /** One line per file: what is not in the content (mode, flags, services). */
 function manifest(files: readonly HostFile[]): string {
-  return files.map((f) => [
-    `0${f.mode.toString(8)}`,
-    f.group ?? "-",
-    [f.secret ? "secret" : "", f.createOnly ? "create-only" : ""].filter(Boolean).join(",") || "-",
-    f.usedBy.join(",") || "-",
-    f.path,
-  ].join("\t")).join("\n") + "\n";
+  return (
+    files
+      .map((f) =>
+        [
+          `0${f.mode.toString(8)}`,
+          f.group ?? "-",
+          [f.secret ? "secret" : "", f.createOnly ? "create-only" : ""].filter(Boolean).join(",") || "-",
+          f.usedBy.join(",") || "-",
+          f.path,
+        ].join("\t"),
+      )
+      .join("\n") + "\n"
+  );
 }
 
 function listFiles(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir, { recursive: true, withFileTypes: true })
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((e) => e.isFile())
     .map((e) => path.relative(dir, path.join(e.parentPath, e.name)));
 }
@@ -31,7 +38,10 @@ function listFiles(dir: string): string[] {
 describe.each(SHIPPED_STACKS)("golden host files: %s", (stack) => {
   const files = [...stackFiles(stack), ...stackDeployFiles(stack)];
   const dir = path.join(GOLDEN, stack);
-  const expected = new Map<string, string>([["MANIFEST.tsv", manifest(files)], ...files.map((f) => [path.join("root", f.path), f.content] as [string, string])]);
+  const expected = new Map<string, string>([
+    ["MANIFEST.tsv", manifest(files)],
+    ...files.map((f) => [path.join("root", f.path), f.content] as [string, string]),
+  ]);
 
   if (update) {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -12,7 +12,9 @@ const devConfig = stackConfig("dev");
 describe("hostFiles on the real host", () => {
   it("marks every key and password hash secret, and only those", () => {
     for (const stack of ["dev", "prod"]) {
-      const secret = stackFiles(stack).filter((f) => f.secret).map((f) => f.path);
+      const secret = stackFiles(stack)
+        .filter((f) => f.secret)
+        .map((f) => f.path);
       for (const p of secret) expect(p).toMatch(/(\.key|privkey\.pem|htpasswd)$/);
       for (const f of stackFiles(stack)) if (/(\.key|privkey\.pem|htpasswd)$/.test(f.path)) expect(f.secret, f.path).toBe(true);
     }
@@ -69,7 +71,16 @@ describe("hostFiles on the real host", () => {
 
 describe("hostFiles for the rehearsal", () => {
   const root = "/tmp/rehearsal-x";
-  const files = stackFiles("prod", { root, listenAddress: "127.0.0.1", httpPort: 8080, httpsPort: 8443, registryPort: 5999, registryListenAddress: "127.0.0.1:5999", nginxUser: null, nginxTempUnderRoot: true });
+  const files = stackFiles("prod", {
+    root,
+    listenAddress: "127.0.0.1",
+    httpPort: 8080,
+    httpsPort: 8443,
+    registryPort: 5999,
+    registryListenAddress: "127.0.0.1:5999",
+    nginxUser: null,
+    nginxTempUnderRoot: true,
+  });
 
   it("moves every file under root", () => {
     for (const f of files) expect(f.path.startsWith(`${root}/`), f.path).toBe(true);
@@ -90,7 +101,9 @@ describe("hostFiles for the rehearsal", () => {
     const reg = parse(fileAt(files, reroot(root, HOST_PATHS.registryConfig)).content) as { http: { addr: string }; storage: { s3: { bucket: string } } };
     expect(reg.http.addr).toBe("127.0.0.1:5999");
     expect(reg.storage.s3.bucket).toBe(FIXED_BUCKET);
-    const devReg = parse(fileAt(stackFiles("dev", { root }), reroot(root, HOST_PATHS.registryConfig)).content) as { storage: { filesystem: { rootdirectory: string } } };
+    const devReg = parse(fileAt(stackFiles("dev", { root }), reroot(root, HOST_PATHS.registryConfig)).content) as {
+      storage: { filesystem: { rootdirectory: string } };
+    };
     expect(devReg.storage.filesystem.rootdirectory).toBe(`${root}/var/lib/berth/registry`);
   });
 

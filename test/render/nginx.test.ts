@@ -1,7 +1,15 @@
 // Properties of the nginx files that matter for safety and for the deploy tooling, checked on the
 // shipped stacks' renders (fixed fake material) and on small hand-made specs.
 import { describe, expect, it } from "vitest";
-import { hstsValue, MAINTENANCE_RETRY_AFTER_SECONDS, maintenanceFlagPath, renderNginxFiles, TLS_CIPHERS, upstreamName, type NginxSpec } from "../../components/render/nginx";
+import {
+  hstsValue,
+  MAINTENANCE_RETRY_AFTER_SECONDS,
+  maintenanceFlagPath,
+  renderNginxFiles,
+  TLS_CIPHERS,
+  upstreamName,
+  type NginxSpec,
+} from "../../components/render/nginx";
 import { hostFiles } from "../../components/render/hostFiles";
 import { directives, findBlocks } from "../helpers/nginxText";
 import { FIXED_CLOUDFLARE_RANGES, fileAt, fixtureInput, stackConfig, stackFiles } from "../helpers/renderFixtures";
@@ -26,7 +34,10 @@ describe("main nginx.conf", () => {
   ])("http has %s", (line) => expect(http).toContain(line));
 
   it("offers only forward-secret AEAD suites for TLS 1.2", () => {
-    const ciphers = http.find((d) => d.startsWith("ssl_ciphers "))!.slice("ssl_ciphers ".length).split(":");
+    const ciphers = http
+      .find((d) => d.startsWith("ssl_ciphers "))!
+      .slice("ssl_ciphers ".length)
+      .split(":");
     for (const c of ciphers) expect(c).toMatch(/^ECDHE-(ECDSA|RSA)-(AES\d+-GCM-SHA\d+|CHACHA20-POLY1305)$/);
   });
 
@@ -71,7 +82,8 @@ describe("HTTPS servers", () => {
   const sites = [...prod, ...dev].filter((f) => f.path.includes("/sites/") && !f.path.endsWith("00-http.conf"));
 
   it.each(sites.map((f) => [f.path, f.content]))("%s: every server listens with ssl and http2", (_p, text) => {
-    for (const s of findBlocks(text, /^server$/)) expect(directives(s.body).find((d) => d.startsWith("listen "))).toMatch(/^listen \S*443 ssl http2( default_server)?$/);
+    for (const s of findBlocks(text, /^server$/))
+      expect(directives(s.body).find((d) => d.startsWith("listen "))).toMatch(/^listen \S*443 ssl http2( default_server)?$/);
   });
 
   it.each(sites.map((f) => [f.path, f.content]))("%s: every location repeats the security headers", (_p, text) => {
@@ -100,7 +112,12 @@ describe("HTTPS servers", () => {
   });
 
   it("closes unknown names when no app is the catch-all (prod)", () => {
-    expect(directives(findBlocks(site(prod, "10-default.conf"), /^server$/)[0].body)).toEqual(["listen 443 ssl http2 default_server", "server_name _", "ssl_reject_handshake on", "return 444"]);
+    expect(directives(findBlocks(site(prod, "10-default.conf"), /^server$/)[0].body)).toEqual([
+      "listen 443 ssl http2 default_server",
+      "server_name _",
+      "ssl_reject_handshake on",
+      "return 444",
+    ]);
   });
 
   it("makes the app without hostnames the default server (dev, reached by IP)", () => {
@@ -123,7 +140,9 @@ describe("registry server (prod)", () => {
 
   it("has no body limit and streams uploads with long timeouts", () => {
     expect(directives(server.body)).toContain("client_max_body_size 0");
-    expect(directives(loc.body)).toEqual(expect.arrayContaining(["proxy_request_buffering off", "proxy_buffering off", "proxy_read_timeout 900s", "proxy_send_timeout 900s"]));
+    expect(directives(loc.body)).toEqual(
+      expect.arrayContaining(["proxy_request_buffering off", "proxy_buffering off", "proxy_read_timeout 900s", "proxy_send_timeout 900s"]),
+    );
   });
 
   it("sends the API version header on every response, errors included", () => {
@@ -132,7 +151,9 @@ describe("registry server (prod)", () => {
   });
 
   it("forwards a name it serves (never the client's Host text) and the scheme", () => {
-    expect(directives(loc.body)).toEqual(expect.arrayContaining(["include /etc/nginx/berth/snippets/proxy.conf", "proxy_set_header Host $host", "proxy_set_header X-Forwarded-Host $host"]));
+    expect(directives(loc.body)).toEqual(
+      expect.arrayContaining(["include /etc/nginx/berth/snippets/proxy.conf", "proxy_set_header Host $host", "proxy_set_header X-Forwarded-Host $host"]),
+    );
     expect(text).not.toContain("$http_host");
   });
 
@@ -159,18 +180,34 @@ describe("forwarded headers", () => {
   const proxy = directives(fileAt(prod, "/etc/nginx/berth/snippets/proxy.conf").content);
 
   it("sends one client address in X-Forwarded-For (nginx's own view), never the client's list", () => {
-    expect(proxy).toEqual(expect.arrayContaining(["proxy_set_header X-Real-IP $remote_addr", "proxy_set_header X-Forwarded-For $remote_addr", "proxy_set_header X-Forwarded-Proto $scheme", 'proxy_set_header Forwarded ""']));
+    expect(proxy).toEqual(
+      expect.arrayContaining([
+        "proxy_set_header X-Real-IP $remote_addr",
+        "proxy_set_header X-Forwarded-For $remote_addr",
+        "proxy_set_header X-Forwarded-Proto $scheme",
+        'proxy_set_header Forwarded ""',
+      ]),
+    );
     for (const f of [...prod, ...dev]) expect(f.content, f.path).not.toMatch(/\$proxy_add_x_forwarded_for|\$http_host/);
   });
 
-  it.each([...prod, ...dev].filter((f) => f.path.includes("/sites/")).map((f) => [f.path, f.content]))("%s: every proxied location sets Host and X-Forwarded-Host exactly once", (_p, text) => {
-    for (const loc of findBlocks(text, /^location /)) {
-      const d = directives(loc.body);
-      if (!d.some((x) => x.startsWith("proxy_pass"))) continue;
-      expect(d.filter((x) => x.startsWith("proxy_set_header Host ")), loc.head).toHaveLength(1);
-      expect(d.filter((x) => x.startsWith("proxy_set_header X-Forwarded-Host ")), loc.head).toHaveLength(1);
-    }
-  });
+  it.each([...prod, ...dev].filter((f) => f.path.includes("/sites/")).map((f) => [f.path, f.content]))(
+    "%s: every proxied location sets Host and X-Forwarded-Host exactly once",
+    (_p, text) => {
+      for (const loc of findBlocks(text, /^location /)) {
+        const d = directives(loc.body);
+        if (!d.some((x) => x.startsWith("proxy_pass"))) continue;
+        expect(
+          d.filter((x) => x.startsWith("proxy_set_header Host ")),
+          loc.head,
+        ).toHaveLength(1);
+        expect(
+          d.filter((x) => x.startsWith("proxy_set_header X-Forwarded-Host ")),
+          loc.head,
+        ).toHaveLength(1);
+      }
+    },
+  );
 
   it("answers 421 in the catch-all server (reached by IP) for any name, before the app sees it", () => {
     const server = findBlocks(site(dev, "30-app-web.conf"), /^server$/)[0];
@@ -203,10 +240,27 @@ describe("forwarded headers", () => {
 describe("TLS policy (Mozilla intermediate or stricter)", () => {
   const http = directives(findBlocks(fileAt(prod, "/etc/nginx/nginx.conf").content, /^http$/)[0].body);
   it("pins curves and leaves the suite choice to the client", () => {
-    expect(http).toEqual(expect.arrayContaining(["ssl_ecdh_curve X25519:prime256v1:secp384r1", "ssl_prefer_server_ciphers off", "ssl_session_tickets off", "ssl_session_timeout 1d"]));
+    expect(http).toEqual(
+      expect.arrayContaining([
+        "ssl_ecdh_curve X25519:prime256v1:secp384r1",
+        "ssl_prefer_server_ciphers off",
+        "ssl_session_tickets off",
+        "ssl_session_timeout 1d",
+      ]),
+    );
   });
   it("offers a subset of Mozilla's intermediate TLS 1.2 suites", () => {
-    const mozillaIntermediate = ["ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE-RSA-CHACHA20-POLY1305", "DHE-RSA-AES128-GCM-SHA256", "DHE-RSA-AES256-GCM-SHA384", "DHE-RSA-CHACHA20-POLY1305"];
+    const mozillaIntermediate = [
+      "ECDHE-ECDSA-AES128-GCM-SHA256",
+      "ECDHE-RSA-AES128-GCM-SHA256",
+      "ECDHE-ECDSA-AES256-GCM-SHA384",
+      "ECDHE-RSA-AES256-GCM-SHA384",
+      "ECDHE-ECDSA-CHACHA20-POLY1305",
+      "ECDHE-RSA-CHACHA20-POLY1305",
+      "DHE-RSA-AES128-GCM-SHA256",
+      "DHE-RSA-AES256-GCM-SHA384",
+      "DHE-RSA-CHACHA20-POLY1305",
+    ];
     for (const c of TLS_CIPHERS.split(":")) expect(mozillaIntermediate).toContain(c);
   });
 });
@@ -229,7 +283,12 @@ describe("apps and blue/green upstreams", () => {
 
   it("points each upstream at the part's fixed live port with bounded keepalive", () => {
     const text = site(prod, "30-app-shop.conf");
-    expect(directives(findBlocks(text, /^upstream berth_shop_frontend$/)[0].body)).toEqual(["server 127.0.0.1:3000", "keepalive 32", "keepalive_timeout 1s", "keepalive_time 1s"]);
+    expect(directives(findBlocks(text, /^upstream berth_shop_frontend$/)[0].body)).toEqual([
+      "server 127.0.0.1:3000",
+      "keepalive 32",
+      "keepalive_timeout 1s",
+      "keepalive_time 1s",
+    ]);
     expect(directives(findBlocks(text, /^upstream berth_shop_backend$/)[0].body)[0]).toBe("server 127.0.0.1:8080");
     expect(prod.some((f) => f.path.includes("/live/"))).toBe(false);
   });
@@ -262,7 +321,9 @@ describe("extra hosts", () => {
   const loc = directives(findBlocks(text, /^location \/$/)[0].body);
 
   it("asks for a password from a group-readable, secret htpasswd file", () => {
-    expect(loc).toEqual(expect.arrayContaining(['auth_basic "jenkins.example.com"', "auth_basic_user_file /etc/nginx/berth/auth/jenkins.example.com.htpasswd"]));
+    expect(loc).toEqual(
+      expect.arrayContaining(['auth_basic "jenkins.example.com"', "auth_basic_user_file /etc/nginx/berth/auth/jenkins.example.com.htpasswd"]),
+    );
     const auth = fileAt(prod, "/etc/nginx/berth/auth/jenkins.example.com.htpasswd");
     expect(auth).toMatchObject({ secret: true, mode: 0o640, group: "www-data" });
     expect(auth.content).toMatch(/^admin:\$2y\$10\$/);
@@ -284,10 +345,22 @@ describe("extra hosts", () => {
 describe("renderNginxFiles validation", () => {
   const spec: NginxSpec = {
     paths: { mainConfig: "/n/nginx.conf", berthDir: "/n/berth", pidFile: "/p", logDir: "/l", acmeWebroot: "/w", mimeTypes: "/m", maintenanceDir: "/d" },
-    httpPort: 80, httpsPort: 443, certificatePath: "/c", keyPath: "/k", hstsMaxAgeSeconds: 0, clientMaxBodySize: "1m",
-    apps: [], extraHosts: [],
+    httpPort: 80,
+    httpsPort: 443,
+    certificatePath: "/c",
+    keyPath: "/k",
+    hstsMaxAgeSeconds: 0,
+    clientMaxBodySize: "1m",
+    apps: [],
+    extraHosts: [],
   };
-  const app = { name: "a", hostnames: [] as string[], frontend: { bluePort: 1, greenPort: 2, livePort: 3 }, backendPath: "/api", initialColor: "blue" as const };
+  const app = {
+    name: "a",
+    hostnames: [] as string[],
+    frontend: { bluePort: 1, greenPort: 2, livePort: 3 },
+    backendPath: "/api",
+    initialColor: "blue" as const,
+  };
   const configApp = { name: "a", frontend: { bluePort: 1, greenPort: 2, livePort: 3 } };
 
   it("refuses two catch-all apps", () => {
@@ -295,18 +368,38 @@ describe("renderNginxFiles validation", () => {
   });
 
   it("refuses a name served twice", () => {
-    expect(() => renderNginxFiles({ ...spec, apps: [{ ...app, hostnames: ["x.example.com"] }], extraHosts: [{ hostname: "x.example.com", upstream: "http://127.0.0.1:1", websockets: false }] }))
-      .toThrow("nginx: x.example.com is already served by app a (again by an extra host)");
+    expect(() =>
+      renderNginxFiles({
+        ...spec,
+        apps: [{ ...app, hostnames: ["x.example.com"] }],
+        extraHosts: [{ hostname: "x.example.com", upstream: "http://127.0.0.1:1", websockets: false }],
+      }),
+    ).toThrow("nginx: x.example.com is already served by app a (again by an extra host)");
   });
 
   // One rule, one wording: what config reports for a key is what the renderer refuses with.
   it.each<[string, Partial<NginxSpec>, string, Record<string, unknown>]>([
     ["app name", { apps: [{ ...app, name: "Web" }] }, "berth:proxy.apps[0].name", { apps: [{ ...configApp, name: "Web" }] }],
     ["app name length", { apps: [{ ...app, name: "a".repeat(32) }] }, "berth:proxy.apps[0].name", { apps: [{ ...configApp, name: "a".repeat(32) }] }],
-    ["app hostname", { apps: [{ ...app, hostnames: ["Shop.example.com"] }] }, "berth:proxy.apps[0].hostnames[0]", { apps: [{ ...configApp, hostnames: ["Shop.example.com"] }] }],
-    ["extra host", { extraHosts: [{ hostname: "jenkins", upstream: "http://127.0.0.1:1", websockets: false }] }, "berth:proxy.extraHosts[0].hostname", { extraHosts: [{ hostname: "jenkins", upstream: "http://127.0.0.1:1" }] }],
+    [
+      "app hostname",
+      { apps: [{ ...app, hostnames: ["Shop.example.com"] }] },
+      "berth:proxy.apps[0].hostnames[0]",
+      { apps: [{ ...configApp, hostnames: ["Shop.example.com"] }] },
+    ],
+    [
+      "extra host",
+      { extraHosts: [{ hostname: "jenkins", upstream: "http://127.0.0.1:1", websockets: false }] },
+      "berth:proxy.extraHosts[0].hostname",
+      { extraHosts: [{ hostname: "jenkins", upstream: "http://127.0.0.1:1" }] },
+    ],
     ["body size", { clientMaxBodySize: "10MB" }, "berth:proxy.clientMaxBodySize", { clientMaxBodySize: "10MB" }],
-    ["two catch-alls", { apps: [app, { ...app, name: "b" }] }, "berth:proxy.apps", { apps: [configApp, { ...configApp, name: "b", frontend: { bluePort: 4, greenPort: 5, livePort: 6 } }] }],
+    [
+      "two catch-alls",
+      { apps: [app, { ...app, name: "b" }] },
+      "berth:proxy.apps",
+      { apps: [configApp, { ...configApp, name: "b", frontend: { bluePort: 4, greenPort: 5, livePort: 6 } }] },
+    ],
   ])("refuses a bad %s with the words config uses", (_what, edit, key, proxy) => {
     const problem = rejection(toRawConfigInput(stackWith("dev", { proxy: { ...section("dev", "proxy"), ...proxy } }))).problems.find((p) => p.key === key);
     expect(problem, `config reports ${key}`).toBeDefined();
@@ -314,7 +407,9 @@ describe("renderNginxFiles validation", () => {
   });
 
   it("lets the registry block answer for the rehearsal's loopback names", () => {
-    expect(() => renderNginxFiles({ ...spec, registry: { hostnames: ["docker.example.com", "127.0.0.1", "localhost"], upstream: "127.0.0.1:5000" } })).not.toThrow();
+    expect(() =>
+      renderNginxFiles({ ...spec, registry: { hostnames: ["docker.example.com", "127.0.0.1", "localhost"], upstream: "127.0.0.1:5000" } }),
+    ).not.toThrow();
     expect(() => renderNginxFiles({ ...spec, registry: { hostnames: ["docker.example.com;"], upstream: "127.0.0.1:5000" } })).toThrow(/registry hostname/);
   });
 

@@ -13,7 +13,11 @@ interface RegistryConfig {
 }
 const read = (yaml: string): RegistryConfig => parse(yaml) as RegistryConfig;
 
-const base: RegistryConfigSpec = { listenAddress: ":5000", storage: { kind: "filesystem", rootDirectory: "/var/lib/berth/registry" }, htpasswdPath: "/etc/berth/registry/htpasswd" };
+const base: RegistryConfigSpec = {
+  listenAddress: ":5000",
+  storage: { kind: "filesystem", rootDirectory: "/var/lib/berth/registry" },
+  htpasswdPath: "/etc/berth/registry/htpasswd",
+};
 
 describe("renderRegistryConfig", () => {
   const proxied = read(renderRegistryConfig(base));
@@ -47,7 +51,13 @@ describe("renderRegistryConfig", () => {
     const text = renderRegistryConfig({ ...base, storage: { kind: "s3", bucket: "berth-prod-registry-20260101abcdef", region: "ap-northeast-2" } });
     const s3 = read(text).storage;
     expect(s3.filesystem).toBeUndefined();
-    expect(s3.s3).toEqual({ region: "ap-northeast-2", bucket: "berth-prod-registry-20260101abcdef", encrypt: true, secure: true, objectacl: "bucket-owner-full-control" });
+    expect(s3.s3).toEqual({
+      region: "ap-northeast-2",
+      bucket: "berth-prod-registry-20260101abcdef",
+      encrypt: true,
+      secure: true,
+      objectacl: "bucket-owner-full-control",
+    });
     expect(s3.redirect).toEqual({ disable: true });
     expect(text).not.toMatch(/accesskey|secretkey|secret:/);
     expect(() => renderRegistryConfig({ ...base, storage: { kind: "s3", bucket: "bad\nname", region: "x" } })).toThrow(/bucket name/);

@@ -9,7 +9,9 @@ import { renderAcmePreflight } from "../../components/render/bundle";
 import { HOST_PATHS } from "../../components/render/paths";
 
 const dirs: string[] = [];
-afterEach(() => { for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true }); });
+afterEach(() => {
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
 
 function runPreflight(names: string[], reachable: string[]) {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "berth-preflight-"));
@@ -18,11 +20,15 @@ function runPreflight(names: string[], reachable: string[]) {
   fs.mkdirSync(bin);
   // curl stand-in: serves the token file from the (re-rooted) webroot for reachable names only.
   const webroot = path.join(root, "webroot");
-  fs.writeFileSync(path.join(bin, "curl"), `#!/bin/sh
+  fs.writeFileSync(
+    path.join(bin, "curl"),
+    `#!/bin/sh
 url=""; for a in "$@"; do url=$a; done
 host=$(echo "$url" | sed -E 's#^http://([^/]+)/.*#\\1#')
 case " ${reachable.join(" ")} " in *" $host "*) cat '${webroot}/.well-known/acme-challenge/berth-preflight';; *) exit 7;; esac
-`, { mode: 0o755 });
+`,
+    { mode: 0o755 },
+  );
   const script = ["set -eu", ...renderAcmePreflight(names, "berth-prod")].join("\n").split(HOST_PATHS.acmeWebroot).join(webroot);
   return spawnSync("bash", ["-c", script], { encoding: "utf8", env: { PATH: `${bin}:/usr/bin:/bin` } });
 }

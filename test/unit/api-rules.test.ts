@@ -9,7 +9,19 @@ import { ec2Description } from "../../components/firewall";
 import { replaceReason } from "../../cli/replaceRules";
 import { diffSnapshots } from "../../cli/planDiff";
 import { toSnapshot } from "../../cli/snapshot";
-import { backupWindowProblem, EC2_TEXT, ec2TextProblem, isReservedName, logRetentionProblem, minMaxAllocatedStorage, mysqlMajor, rdsPasswordProblems, s3BucketNameProblem, tagKeyProblem, tagValueProblem } from "../../lib/apiRules";
+import {
+  backupWindowProblem,
+  EC2_TEXT,
+  ec2TextProblem,
+  isReservedName,
+  logRetentionProblem,
+  minMaxAllocatedStorage,
+  mysqlMajor,
+  rdsPasswordProblems,
+  s3BucketNameProblem,
+  tagKeyProblem,
+  tagValueProblem,
+} from "../../lib/apiRules";
 import { ofType, rejection, section, sharedRun, stackWith, type ShippedStack, type RunResult } from "../helpers/stack";
 
 const devFw = section("dev", "firewall");
@@ -20,31 +32,38 @@ const problems = (stack: string, edits: Record<string, unknown>, extra: Partial<
 describe("EC2 security-group texts", () => {
   it("allow EC2's character set and nothing else", () => {
     expect(ec2TextProblem("SSH from admin networks (office); port 22 & more: [ok] {x} !$*#,@+=")).toBeUndefined();
-    expect(ec2TextProblem("the host's IP")).toMatch(/contains "'", which EC2 refuses in security-group texts; allowed: letters, digits, spaces and \._-:\/\(\)#,@\[\]\+=&;\{\}!\$\*/);
+    expect(ec2TextProblem("the host's IP")).toMatch(
+      /contains "'", which EC2 refuses in security-group texts; allowed: letters, digits, spaces and \._-:\/\(\)#,@\[\]\+=&;\{\}!\$\*/,
+    );
     expect(ec2TextProblem("café")).toMatch(/contains "é"/);
     expect(ec2TextProblem("x".repeat(256))).toMatch(/is 256 characters; EC2 allows at most 255/);
     expect(ec2TextProblem("")).toMatch(/must not be empty/);
   });
 
   it("refuses a user-typed rule description EC2 would refuse, naming the key", () => {
-    const ingress = [{ port: 8000, from: "anywhere", description: "Berth's API \"gateway\"" }];
+    const ingress = [{ port: 8000, from: "anywhere", description: 'Berth\'s API "gateway"' }];
     expect(problems("dev", { firewall: { ...devFw, ingress } })).toMatch(
       /berth:firewall\.ingress\[0\]\.description = "Berth's API \\"gateway\\"": contains "'", "\\"", which EC2 refuses/,
     );
-    expect(problems("dev", { firewall: { ...devFw, ingress: [{ port: 8000, from: "anywhere", description: "d".repeat(300) }] } }))
-      .toMatch(/berth:firewall\.ingress\[0\]\.description = "d+": is 300 characters; EC2 allows at most 255/);
+    expect(problems("dev", { firewall: { ...devFw, ingress: [{ port: 8000, from: "anywhere", description: "d".repeat(300) }] } })).toMatch(
+      /berth:firewall\.ingress\[0\]\.description = "d+": is 300 characters; EC2 allows at most 255/,
+    );
   });
 
   it("guards Berth's own texts too, as an error tied to the resource", () => {
     const resource = { urn: pulumi.output("urn:pulumi:dev::berth::berth:firewall:Firewall::firewall") } as unknown as pulumi.Resource;
     expect(() => ec2Description("MySQL from the host's private IP", "database ingress rule host", resource)).toThrow(pulumi.ResourceError);
-    expect(() => ec2Description("MySQL from the host's private IP", "database ingress rule host", resource)).toThrow(/database ingress rule host: the description "MySQL from the host's private IP" contains "'"/);
+    expect(() => ec2Description("MySQL from the host's private IP", "database ingress rule host", resource)).toThrow(
+      /database ingress rule host: the description "MySQL from the host's private IP" contains "'"/,
+    );
     expect(ec2Description("MySQL from the host private IP", "x", resource)).toBe("MySQL from the host private IP");
   });
 
   describe.each<ShippedStack>(["dev", "prod"])("every group name and description the %s stack sends", (stack) => {
     let r: RunResult;
-    beforeAll(async () => { r = await sharedRun(stack); });
+    beforeAll(async () => {
+      r = await sharedRun(stack);
+    });
     it("is in EC2's character set", () => {
       const texts: string[] = [];
       for (const res of r.resources.filter((x) => /^aws:(ec2\/securityGroup|vpc\/securityGroup(Ingress|Egress)Rule)/.test(x.type))) {
@@ -76,7 +95,9 @@ describe("EC2 security-group texts", () => {
       // Create-before-delete is Pulumi's default; nothing may turn it off for a group.
       expect(groups.every((g) => !g.options.deleteBeforeReplace)).toBe(true);
       // Everything that uses a group refers to it by id, which a replacement updates in place.
-      const byName = r.resources.filter((x) => x.type !== "aws:ec2/securityGroup:SecurityGroup" && JSON.stringify(x.inputs).match(/berth-(dev|prod)-(host|database)-[0-9a-f]{26}/));
+      const byName = r.resources.filter(
+        (x) => x.type !== "aws:ec2/securityGroup:SecurityGroup" && JSON.stringify(x.inputs).match(/berth-(dev|prod)-(host|database)-[0-9a-f]{26}/),
+      );
       expect(byName).toEqual([]);
       const dbGroupId = String(groups[1].id);
       const users = r.resources.filter((x) => JSON.stringify(x.inputs).includes(dbGroupId));
@@ -88,7 +109,12 @@ describe("EC2 security-group texts", () => {
     // The fake cloud names prefixed groups as the provider does: prefix + unique suffix.
     const cloud = fakeCloud({ region: "ap-northeast-2" });
     const create = (description: string): string => {
-      const args: pulumi.runtime.MockResourceArgs = { type: "aws:ec2/securityGroup:SecurityGroup", name: "firewall-database-sg", inputs: { namePrefix: "berth-prod-database-", description }, custom: true };
+      const args: pulumi.runtime.MockResourceArgs = {
+        type: "aws:ec2/securityGroup:SecurityGroup",
+        name: "firewall-database-sg",
+        inputs: { namePrefix: "berth-prod-database-", description },
+        custom: true,
+      };
       const res = cloud.newResource(args);
       return (res as unknown as { state: { name: string } }).state.name;
     };
@@ -135,14 +161,23 @@ describe("RDS for MySQL", () => {
     expect(cfg.database.engineLifecycleSupport).toBe("open-source-rds-extended-support-disabled");
   });
 
-  it.each([["8.4", "8.4"], ["8.4.3", "8.4"], ["8.0", "8.0"], ["8.0.39", "8.0"], ["8.1", undefined], ["8.3.0", undefined], ["9.0", undefined], ["5.7", undefined]])(
-    "knows whether RDS offers %s", (version, major) => {
-      expect(mysqlMajor(version)).toBe(major);
-    },
-  );
+  it.each([
+    ["8.4", "8.4"],
+    ["8.4.3", "8.4"],
+    ["8.0", "8.0"],
+    ["8.0.39", "8.0"],
+    ["8.1", undefined],
+    ["8.3.0", undefined],
+    ["9.0", undefined],
+    ["5.7", undefined],
+  ])("knows whether RDS offers %s", (version, major) => {
+    expect(mysqlMajor(version)).toBe(major);
+  });
 
   it.each(["8.1", "8.2", "8.3.0"])("refuses %s, which RDS never offered", (v) => {
-    expect(problems("dev", { database: { engineVersion: v } })).toMatch(new RegExp(`berth:database\\.engineVersion = "${v.replace(/\./g, "\\.")}": must be an RDS for MySQL version: 8\\.0 or 8\\.4`));
+    expect(problems("dev", { database: { engineVersion: v } })).toMatch(
+      new RegExp(`berth:database\\.engineVersion = "${v.replace(/\./g, "\\.")}": must be an RDS for MySQL version: 8\\.0 or 8\\.4`),
+    );
   });
 
   it("refuses 8.0 after its standard support ended unless Extended Support is chosen on purpose", () => {
@@ -150,12 +185,16 @@ describe("RDS for MySQL", () => {
     expect(problems("dev", { database: { engineVersion: "8.0" } }, { now: after })).toMatch(
       /berth:database\.engineVersion = "8\.0": MySQL 8\.0 left RDS standard support on 2026-07-31, and RDS refuses to create it with engineLifecycleSupport open-source-rds-extended-support-disabled/,
     );
-    expect(() => parseConfig({ ...input("dev", { database: { engineVersion: "8.0", engineLifecycleSupport: "open-source-rds-extended-support" } }), now: after })).not.toThrow();
+    expect(() =>
+      parseConfig({ ...input("dev", { database: { engineVersion: "8.0", engineLifecycleSupport: "open-source-rds-extended-support" } }), now: after }),
+    ).not.toThrow();
     expect(() => parseConfig({ ...input("dev", { database: { engineVersion: "8.0" } }), now: new Date("2026-07-01T00:00:00Z") })).not.toThrow();
   });
 
   it("refuses an unknown lifecycle value", () => {
-    expect(problems("dev", { database: { engineLifecycleSupport: "extended" } })).toMatch(/berth:database\.engineLifecycleSupport = "extended": Invalid option: expected one of "open-source-rds-extended-support-disabled"\|"open-source-rds-extended-support"/);
+    expect(problems("dev", { database: { engineLifecycleSupport: "extended" } })).toMatch(
+      /berth:database\.engineLifecycleSupport = "extended": Invalid option: expected one of "open-source-rds-extended-support-disabled"\|"open-source-rds-extended-support"/,
+    );
   });
 
   it("needs the storage autoscaling ceiling at least 10% above the allocated storage", () => {
@@ -206,9 +245,19 @@ describe("tags", () => {
 
 describe("S3 bucket names", () => {
   it.each<[string, boolean]>([
-    ["berth-prod-registry-20260101abcdef0123456789", true], ["abc", true], ["ab", false], ["a".repeat(64), false],
-    ["Berth-prod", false], ["berth.prod", false], ["-berth", false], ["berth-", false], ["xn--berth", false], ["sthree-x", false],
-    ["berth-s3alias", false], ["berth--ol-s3", false], ["berth_prod", false],
+    ["berth-prod-registry-20260101abcdef0123456789", true],
+    ["abc", true],
+    ["ab", false],
+    ["a".repeat(64), false],
+    ["Berth-prod", false],
+    ["berth.prod", false],
+    ["-berth", false],
+    ["berth-", false],
+    ["xn--berth", false],
+    ["sthree-x", false],
+    ["berth-s3alias", false],
+    ["berth--ol-s3", false],
+    ["berth_prod", false],
   ])("%s: %s", (name, ok) => expect(s3BucketNameProblem(name) === undefined).toBe(ok));
 
   it("checks the prefix S3 appends 26 characters to (37 at most, may end with a hyphen)", () => {
@@ -217,20 +266,37 @@ describe("S3 bucket names", () => {
   });
 
   it("refuses a project or stack name that makes the registry bucket prefix invalid, naming it", () => {
-    expect(problems("prod", {}, { stack: "Production_EU" })).toMatch(/registry bucket name prefix "berth-production_eu-registry-" may hold only lower-case letters, digits and hyphens/);
-    expect(problems("prod", {}, { stack: "a-very-long-production-stack" })).toMatch(/registry bucket name prefix ".*" is 4\d characters; S3 bucket name prefixes are 1-37 characters/);
+    expect(problems("prod", {}, { stack: "Production_EU" })).toMatch(
+      /registry bucket name prefix "berth-production_eu-registry-" may hold only lower-case letters, digits and hyphens/,
+    );
+    expect(problems("prod", {}, { stack: "a-very-long-production-stack" })).toMatch(
+      /registry bucket name prefix ".*" is 4\d characters; S3 bucket name prefixes are 1-37 characters/,
+    );
     // dev keeps images on the host: no bucket, no rule.
     expect(() => parseConfig({ ...input("dev"), stack: "a-very-long-production-stack" })).not.toThrow();
   });
 });
 
 describe("CloudWatch Logs retention", () => {
-  it.each([[1, true], [30, true], [90, true], [3653, true], [0, false], [2, false], [365 * 2, false], [731, true]])("%s days: %s", (d, ok) => {
+  it.each([
+    [1, true],
+    [30, true],
+    [90, true],
+    [3653, true],
+    [0, false],
+    [2, false],
+    [365 * 2, false],
+    [731, true],
+  ])("%s days: %s", (d, ok) => {
     expect(logRetentionProblem(d) === undefined).toBe(ok);
   });
   it("refuses a retention CloudWatch refuses, naming the key and the allowed values", () => {
-    expect(problems("prod", { network: { ...section("prod", "network"), flowLogRetentionDays: 100 } })).toMatch(/berth:network\.flowLogRetentionDays = 100: CloudWatch Logs keeps logs for one of 1, 3, 5, 7, 14, 30, 60, 90/);
-    expect(problems("prod", { database: { ...section("prod", "database"), logRetentionDays: 0 } })).toMatch(/berth:database\.logRetentionDays = 0: CloudWatch Logs keeps logs for one of/);
+    expect(problems("prod", { network: { ...section("prod", "network"), flowLogRetentionDays: 100 } })).toMatch(
+      /berth:network\.flowLogRetentionDays = 100: CloudWatch Logs keeps logs for one of 1, 3, 5, 7, 14, 30, 60, 90/,
+    );
+    expect(problems("prod", { database: { ...section("prod", "database"), logRetentionDays: 0 } })).toMatch(
+      /berth:database\.logRetentionDays = 0: CloudWatch Logs keeps logs for one of/,
+    );
   });
 });
 
@@ -243,8 +309,20 @@ describe("Cloudflare", () => {
 });
 
 describe("reserved example names", () => {
-  it.each([["example.com", true], ["docker.example.net", true], ["shop.example.org", true], ["app.test", true], ["x.invalid", true], ["localhost", true], ["a.localhost", true], ["example", true],
-    ["example.co.kr", false], ["myexample.com", false], ["berth.dev", false], ["examples.com", false]])("%s reserved: %s", (name, reserved) => {
+  it.each([
+    ["example.com", true],
+    ["docker.example.net", true],
+    ["shop.example.org", true],
+    ["app.test", true],
+    ["x.invalid", true],
+    ["localhost", true],
+    ["a.localhost", true],
+    ["example", true],
+    ["example.co.kr", false],
+    ["myexample.com", false],
+    ["berth.dev", false],
+    ["examples.com", false],
+  ])("%s reserved: %s", (name, reserved) => {
     expect(isReservedName(name)).toBe(reserved);
   });
 
@@ -252,9 +330,16 @@ describe("reserved example names", () => {
     const msg = rejection({ ...input("prod"), target: "cloud" }).message;
     expect(msg.split("\n").filter((l) => l.startsWith("  - "))).toHaveLength(1);
     expect(msg).toMatch(/\(reserved example names\) = 9: these keys hold reserved example names, which Route53, Cloudflare and Let's Encrypt refuse/);
-    for (const key of ["berth:dns.zones[0].domain (example.com)", "berth:dns.zones[1].domain (example.net)", "berth:registry.hostname (docker.example.com)",
-      "berth:proxy.apps[0].hostnames[0] (example.com)", "berth:proxy.apps[1].hostnames[1] (www.example.net)", "berth:proxy.extraHosts[0].hostname (jenkins.example.com)",
-      "berth:tls.email (ops@example.com)"]) expect(msg).toContain(key);
+    for (const key of [
+      "berth:dns.zones[0].domain (example.com)",
+      "berth:dns.zones[1].domain (example.net)",
+      "berth:registry.hostname (docker.example.com)",
+      "berth:proxy.apps[0].hostnames[0] (example.com)",
+      "berth:proxy.apps[1].hostnames[1] (www.example.net)",
+      "berth:proxy.extraHosts[0].hostname (jenkins.example.com)",
+      "berth:tls.email (ops@example.com)",
+    ])
+      expect(msg).toContain(key);
   });
 
   it("pass the offline plan, which shows the shape with them", () => {
@@ -267,7 +352,9 @@ describe("reserved example names", () => {
   });
 
   it("a real domain passes the cloud check", () => {
-    const prod = JSON.stringify(stackWith("prod").config).replace(/example\.com/g, "berth-shop.co.kr").replace(/example\.net/g, "berth-landing.kr");
+    const prod = JSON.stringify(stackWith("prod").config)
+      .replace(/example\.com/g, "berth-shop.co.kr")
+      .replace(/example\.net/g, "berth-landing.kr");
     const file = { ...stackWith("prod"), config: JSON.parse(prod) as Record<string, string> };
     expect(() => parseConfig({ ...toRawConfigInput(file), target: "cloud" })).not.toThrow();
   });

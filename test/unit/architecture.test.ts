@@ -26,8 +26,9 @@ function sourceFiles(dir = ROOT): string[] {
 /** Every module a file imports (relative ones resolved to repository paths). */
 function importsOf(file: string): string[] {
   const text = fs.readFileSync(path.join(ROOT, file), "utf8");
-  const specs = [...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?\sfrom\s+"([^"]+)"|import\(\s*"([^"]+)"\s*\)|require\(\s*"([^"]+)"\s*\)/g)]
-    .map((m) => m[1] ?? m[2] ?? m[3]);
+  const specs = [...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?\sfrom\s+"([^"]+)"|import\(\s*"([^"]+)"\s*\)|require\(\s*"([^"]+)"\s*\)/g)].map(
+    (m) => m[1] ?? m[2] ?? m[3],
+  );
   return specs.map((s) => {
     if (!s.startsWith(".")) return s;
     const base = path.normalize(path.join(path.dirname(file), s));
@@ -39,7 +40,10 @@ function importsOf(file: string): string[] {
 const files = sourceFiles();
 const graph = new Map(files.map((f) => [f, importsOf(f)]));
 const local = (deps: string[]): string[] => deps.filter((d) => graph.has(d));
-const under = (dir: string) => (f: string): boolean => f.startsWith(`${dir}/`);
+const under =
+  (dir: string) =>
+  (f: string): boolean =>
+    f.startsWith(`${dir}/`);
 
 describe("module structure", () => {
   it("finds the layers", () => {
@@ -66,49 +70,90 @@ describe("module structure", () => {
   });
 
   it("keeps lib/ pure: node built-ins and lib/ only", () => {
-    const bad = files.filter(under("lib")).flatMap((f) => graph.get(f)!.filter((d) => !(d.startsWith("node:") || under("lib")(d))).map((d) => `${f} imports ${d}`));
+    const bad = files.filter(under("lib")).flatMap((f) =>
+      graph
+        .get(f)!
+        .filter((d) => !(d.startsWith("node:") || under("lib")(d)))
+        .map((d) => `${f} imports ${d}`),
+    );
     expect(bad).toEqual([]);
   });
 
   it("keeps the renderers pure: no Pulumi, no file system, no processes", () => {
     const impure = /^(@pulumi\/|node:(fs|child_process|net|http|https)$)/;
-    const bad = files.filter(under("components/render")).flatMap((f) => graph.get(f)!.filter((d) => impure.test(d) || under("components")(d) && !under("components/render")(d)).map((d) => `${f} imports ${d}`));
+    const bad = files.filter(under("components/render")).flatMap((f) =>
+      graph
+        .get(f)!
+        .filter((d) => impure.test(d) || (under("components")(d) && !under("components/render")(d)))
+        .map((d) => `${f} imports ${d}`),
+    );
     expect(bad).toEqual([]);
   });
 
   it("lets config/ import lib/ and the SDK adapter, never components/", () => {
-    const bad = files.filter(under("config")).flatMap((f) => local(graph.get(f)!).filter((d) => !(under("config")(d) || under("lib")(d) || under("sdk")(d))).map((d) => `${f} imports ${d}`));
+    const bad = files.filter(under("config")).flatMap((f) =>
+      local(graph.get(f)!)
+        .filter((d) => !(under("config")(d) || under("lib")(d) || under("sdk")(d)))
+        .map((d) => `${f} imports ${d}`),
+    );
     expect(bad).toEqual([]);
   });
 
   it("keeps components/ (renderers included) free of config/: they declare the settings they read", () => {
-    const bad = files.filter(under("components")).flatMap((f) => graph.get(f)!.filter((d) => under("config")(d)).map((d) => `${f} imports ${d}`));
+    const bad = files.filter(under("components")).flatMap((f) =>
+      graph
+        .get(f)!
+        .filter((d) => under("config")(d))
+        .map((d) => `${f} imports ${d}`),
+    );
     expect(bad).toEqual([]);
   });
 
   it("keeps components/ below the wiring: they never import wiring/ or the composition root", () => {
-    const bad = files.filter(under("components")).flatMap((f) => local(graph.get(f)!).filter((d) => under("wiring")(d) || !d.includes("/")).map((d) => `${f} imports ${d}`));
+    const bad = files.filter(under("components")).flatMap((f) =>
+      local(graph.get(f)!)
+        .filter((d) => under("wiring")(d) || !d.includes("/"))
+        .map((d) => `${f} imports ${d}`),
+    );
     expect(bad).toEqual([]);
   });
 
   it("lets wiring/ import config/, components/, lib/ and the SDK adapter only, never berth.ts", () => {
-    const bad = files.filter(under("wiring")).flatMap((f) => local(graph.get(f)!).filter((d) => !["wiring", "config", "components", "lib", "sdk"].some((dir) => under(dir)(d))).map((d) => `${f} imports ${d}`));
+    const bad = files.filter(under("wiring")).flatMap((f) =>
+      local(graph.get(f)!)
+        .filter((d) => !["wiring", "config", "components", "lib", "sdk"].some((dir) => under(dir)(d)))
+        .map((d) => `${f} imports ${d}`),
+    );
     expect(bad).toEqual([]);
   });
 
   it("keeps berth.ts to wiring: its decisions come from wiring/, so it imports nothing from lib/", () => {
-    const bad = graph.get("berth.ts")!.filter((d) => under("lib")(d)).map((d) => `berth.ts imports ${d}`);
+    const bad = graph
+      .get("berth.ts")!
+      .filter((d) => under("lib")(d))
+      .map((d) => `berth.ts imports ${d}`);
     expect(bad).toEqual([]);
   });
 
   it("keeps the program (index, berth, config, components, wiring, lib) free of the offline tools", () => {
     const program = files.filter((f) => !f.includes("/") || ["config", "components", "wiring", "lib", "sdk"].some((d) => under(d)(f)));
-    const bad = program.flatMap((f) => local(graph.get(f)!).filter((d) => under("offline")(d) || under("cli")(d) || under("bench")(d)).map((d) => `${f} imports ${d}`));
+    const bad = program.flatMap((f) =>
+      local(graph.get(f)!)
+        .filter((d) => under("offline")(d) || under("cli")(d) || under("bench")(d))
+        .map((d) => `${f} imports ${d}`),
+    );
     expect(bad).toEqual([]);
   });
 
   it("touches @pulumi/pulumi internals only through sdk/internals.ts", () => {
-    const bad = files.filter((f) => f !== "sdk/internals.ts").flatMap((f) => graph.get(f)!.filter((d) => /^@pulumi\/pulumi\/./.test(d)).map((d) => `${f} imports ${d}`));
+    const bad = files
+      .filter((f) => f !== "sdk/internals.ts")
+      .flatMap((f) =>
+        graph
+          .get(f)!
+          .filter((d) => /^@pulumi\/pulumi\/./.test(d))
+          .map((d) => `${f} imports ${d}`),
+      );
     expect(bad).toEqual([]);
   });
 });

@@ -5,7 +5,17 @@ import { run, section, sharedRun, stackWith, type RunResult } from "../helpers/s
 
 const NEVER = ["host-instance", "host-eip", "host-key-pair", "database-instance", "database-params", "database-subnets", "network-vpc"];
 /** The registry's data and the host role: untouched by anything on the host. */
-const STORAGE = ["registry-storage-bucket", "registry-storage-ownership", "registry-storage-public-access", "registry-storage-encryption", "registry-storage-lifecycle", "registry-storage-tls-only", "registry-storage-host-role", "registry-storage-host-policy", "registry-storage-host-profile"];
+const STORAGE = [
+  "registry-storage-bucket",
+  "registry-storage-ownership",
+  "registry-storage-public-access",
+  "registry-storage-encryption",
+  "registry-storage-lifecycle",
+  "registry-storage-tls-only",
+  "registry-storage-host-role",
+  "registry-storage-host-policy",
+  "registry-storage-host-profile",
+];
 
 /**
  * aws_instance arguments that force a new instance (ForceNew in terraform-provider-aws'
@@ -13,7 +23,27 @@ const STORAGE = ["registry-storage-bucket", "registry-storage-ownership", "regis
  * for a change that must leave the host running. iam_instance_profile is not among them
  * (the provider associates or replaces the profile on the running instance).
  */
-const INSTANCE_FORCE_NEW = ["ami", "associatePublicIpAddress", "availabilityZone", "ebsOptimized", "hibernation", "hostId", "ipv6AddressCount", "ipv6Addresses", "keyName", "launchTemplate", "placementGroup", "privateIp", "subnetId", "tenancy", "ephemeralBlockDevices", "ebsBlockDevices", "cpuOptions", "networkInterfaces", "securityGroups"];
+const INSTANCE_FORCE_NEW = [
+  "ami",
+  "associatePublicIpAddress",
+  "availabilityZone",
+  "ebsOptimized",
+  "hibernation",
+  "hostId",
+  "ipv6AddressCount",
+  "ipv6Addresses",
+  "keyName",
+  "launchTemplate",
+  "placementGroup",
+  "privateIp",
+  "subnetId",
+  "tenancy",
+  "ephemeralBlockDevices",
+  "ebsBlockDevices",
+  "cpuOptions",
+  "networkInterfaces",
+  "securityGroups",
+];
 
 function inputsOf(r: RunResult, name: string): Record<string, unknown> {
   return r.resources.find((x) => x.name === name)!.inputs;
@@ -27,7 +57,10 @@ function changed(a: RunResult, b: RunResult): string[] {
   const before = new Map(a.resources.map((r) => [r.urn, JSON.stringify(r.inputs)]));
   const after = new Map(b.resources.map((r) => [r.urn, JSON.stringify(r.inputs)]));
   const urns = new Set([...before.keys(), ...after.keys()]);
-  return [...urns].filter((u) => before.get(u) !== after.get(u)).map((u) => u.split("::").pop()!).sort();
+  return [...urns]
+    .filter((u) => before.get(u) !== after.get(u))
+    .map((u) => u.split("::").pop()!)
+    .sort();
 }
 
 let prod: RunResult;
@@ -46,7 +79,10 @@ describe("changing one host-layer setting", () => {
 
   it("a new app re-delivers nginx (and its certificate names), nothing in the cloud but the names", async () => {
     const proxy = section("prod", "proxy") as { apps: unknown[] };
-    proxy.apps = [...proxy.apps, { name: "docs", hostnames: ["www.example.com"].map(() => "admin.example.com"), frontend: { livePort: 4000, bluePort: 4001, greenPort: 4002 } }];
+    proxy.apps = [
+      ...proxy.apps,
+      { name: "docs", hostnames: ["www.example.com"].map(() => "admin.example.com"), frontend: { livePort: 4000, bluePort: 4001, greenPort: 4002 } },
+    ];
     const diff = changed(prod, await run(stackWith("prod", { proxy })));
     expect(diff).toContain("services-proxy-config-apply");
     // The deploy program learns the new app (apps file, switch rules); its login does not change.
@@ -78,7 +114,12 @@ describe("changing one host-layer setting", () => {
     proxy.apps[0] = {
       ...proxy.apps[0],
       restart: "always",
-      frontend: { ...(proxy.apps[0].frontend as object), health: { path: "/healthz", deadlineSeconds: 30 }, envFile: "/etc/berth/env/shop.env", volumes: ["shop-data:/data"] },
+      frontend: {
+        ...(proxy.apps[0].frontend as object),
+        health: { path: "/healthz", deadlineSeconds: 30 },
+        envFile: "/etc/berth/env/shop.env",
+        volumes: ["shop-data:/data"],
+      },
     };
     const diff = changed(prod, await run(stackWith("prod", { proxy })));
     expect(diff).toEqual(["services-deploy-files-apply"]);
@@ -92,7 +133,12 @@ describe("changing one host-layer setting", () => {
 
   it("the database and the host stay put when every host-layer section changes at once", async () => {
     const registry = { ...section("prod", "registry"), image: "registry:3.1.1", username: "pusher" };
-    const proxy = { ...section("prod", "proxy"), hstsMaxAgeSeconds: 0, hstsIncludeSubdomains: true, extraHosts: [{ hostname: "jenkins.example.com", upstream: "http://127.0.0.1:8088", basicAuthUser: "admin", passAuthorization: true }] };
+    const proxy = {
+      ...section("prod", "proxy"),
+      hstsMaxAgeSeconds: 0,
+      hstsIncludeSubdomains: true,
+      extraHosts: [{ hostname: "jenkins.example.com", upstream: "http://127.0.0.1:8088", basicAuthUser: "admin", passAuthorization: true }],
+    };
     const diff = changed(prod, await run(stackWith("prod", { registry, proxy })));
     for (const n of [...NEVER, ...STORAGE]) expect(diff).not.toContain(n);
     expect(diff.length).toBeGreaterThan(0);

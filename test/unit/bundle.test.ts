@@ -9,7 +9,9 @@ import { filesDigest, groupHostFiles, renderBundle, stageManifest } from "../../
 import type { HostFile } from "../../components/render/paths";
 
 const dirs: string[] = [];
-afterEach(() => { for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true }); });
+afterEach(() => {
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
 
 function scratch(): string {
   const d = fs.mkdtempSync(path.join(os.tmpdir(), "berth-bundle-"));
@@ -68,8 +70,10 @@ describe("install bundles", () => {
 describe("grouping", () => {
   it("gives each file to exactly one delivery and changes only that group's digest", () => {
     const files = [
-      f("/etc/nginx/nginx.conf", "n"), f("/etc/nginx/berth/auth/j.htpasswd", "h", { secret: true }),
-      f("/etc/berth/registry/config.yml", "c"), f("/etc/berth/registry/htpasswd", "p", { secret: true }),
+      f("/etc/nginx/nginx.conf", "n"),
+      f("/etc/nginx/berth/auth/j.htpasswd", "h", { secret: true }),
+      f("/etc/berth/registry/config.yml", "c"),
+      f("/etc/berth/registry/htpasswd", "p", { secret: true }),
       f("/etc/berth/tls/server.crt", "t"),
     ];
     const g = groupHostFiles(files);
@@ -90,12 +94,14 @@ describe("manifest and directories", () => {
       f("/etc/nginx/berth/live/web.conf", "upstream x {}\n", { createOnly: true }),
       f("/etc/nginx/berth/auth/a.htpasswd", "a:$2y$10$x\n", { mode: 0o640, group: "www-data", secret: true }),
     ];
-    expect(stageManifest(files)).toBe([
-      "0644\t-\t-\t/etc/nginx/nginx.conf",
-      "0644\t-\tcreate-only\t/etc/nginx/berth/live/web.conf",
-      "0640\twww-data\t-\t/etc/nginx/berth/auth/a.htpasswd",
-      "",
-    ].join("\n"));
+    expect(stageManifest(files)).toBe(
+      [
+        "0644\t-\t-\t/etc/nginx/nginx.conf",
+        "0644\t-\tcreate-only\t/etc/nginx/berth/live/web.conf",
+        "0640\twww-data\t-\t/etc/nginx/berth/auth/a.htpasswd",
+        "",
+      ].join("\n"),
+    );
     expect(() => stageManifest([f("/a\tb", "x")])).toThrow(/unsafe path/);
     expect(() => stageManifest([f("/a'b", "x")])).toThrow(/unsafe path/);
   });

@@ -8,7 +8,9 @@ describe("parseCidr", () => {
     ["192.0.2.10/32", "192.0.2.10/32"],
   ])("accepts %s", (text, expected) => expect(formatCidr(parseCidr(text)!)).toBe(expected));
   it.each(["10.0.0.0", "10.0.0.0/33", "10.0.0.256/24", "10.0.1.5/24", "a.b.c.d/8", "10.0.0.0/-1", "010.0.0.0/8", " 10.0.0.0/8", "10.0.0/8"])(
-    "rejects %s", (text) => expect(parseCidr(text)).toBeUndefined());
+    "rejects %s",
+    (text) => expect(parseCidr(text)).toBeUndefined(),
+  );
 });
 
 describe("set relations", () => {

@@ -33,7 +33,9 @@ describe.each(["dev", "prod"])("%s stack", (stack) => {
       const rt = one(r(), "aws:ec2/routeTable:RouteTable", "network-public-rt");
       expect(rt.inputs.routes).toEqual([{ cidrBlock: "0.0.0.0/0", gatewayId: igw.id }]);
       const assocs = ofType(r(), "aws:ec2/routeTableAssociation:RouteTableAssociation").filter((a) => a.inputs.routeTableId === rt.id);
-      const publicIds = ofType(r(), "aws:ec2/subnet:Subnet").filter((s) => s.name.includes("public")).map((s) => s.id);
+      const publicIds = ofType(r(), "aws:ec2/subnet:Subnet")
+        .filter((s) => s.name.includes("public"))
+        .map((s) => s.id);
       expect(assocs.map((a) => a.inputs.subnetId).sort()).toEqual([...publicIds].sort());
     });
     it("keeps the database subnets off the internet", () => {
@@ -77,7 +79,11 @@ describe.each(["dev", "prod"])("%s stack", (stack) => {
     it("requires IMDSv2 and encrypts a gp3 root volume sized from config", () => {
       const host = one(r(), "aws:ec2/instance:Instance").inputs as Record<string, Record<string, unknown>>;
       expect(host.metadataOptions).toMatchObject({ httpTokens: "required", httpEndpoint: "enabled", httpPutResponseHopLimit: 1 });
-      expect(host.rootBlockDevice).toMatchObject({ volumeType: "gp3", encrypted: true, volumeSize: (section(stack, "host") as { rootVolumeGiB: number }).rootVolumeGiB });
+      expect(host.rootBlockDevice).toMatchObject({
+        volumeType: "gp3",
+        encrypted: true,
+        volumeSize: (section(stack, "host") as { rootVolumeGiB: number }).rootVolumeGiB,
+      });
     });
     it("registers the stack's own public key as the key pair and attaches an Elastic IP", () => {
       const key = one(r(), "tls:index/privateKey:PrivateKey", "host-ssh-key");
@@ -105,7 +111,17 @@ describe.each(["dev", "prod"])("%s stack", (stack) => {
     it("renders user data with Docker, nginx, the deploy user and SSH hardening, and no secret", () => {
       const userData = String(one(r(), "aws:ec2/instance:Instance").inputs.userData);
       expect(userData.startsWith("#cloud-config\n")).toBe(true);
-      for (const needle of ["docker-ce", "nginx", "name: \"deploy\"", "restrict,command=\\\"/usr/local/lib/berth/berth-deploy --ssh\\\" ssh-ed25519 ", "PermitRootLogin no", "PasswordAuthentication no", "ssh_pwauth: false", "unattended-upgrades", "Unattended-Upgrade \"1\""]) {
+      for (const needle of [
+        "docker-ce",
+        "nginx",
+        'name: "deploy"',
+        'restrict,command=\\"/usr/local/lib/berth/berth-deploy --ssh\\" ssh-ed25519 ',
+        "PermitRootLogin no",
+        "PasswordAuthentication no",
+        "ssh_pwauth: false",
+        "unattended-upgrades",
+        'Unattended-Upgrade "1"',
+      ]) {
         expect(userData).toContain(needle);
       }
       expect(userData).not.toMatch(/PRIVATE KEY|password:/i);
@@ -116,9 +132,19 @@ describe.each(["dev", "prod"])("%s stack", (stack) => {
     it("is MySQL 8 in the private subnets, encrypted, not public, utf8mb4", () => {
       const db = one(r(), "aws:rds/instance:Instance").inputs;
       const dbConf = section(stack, "database");
-      expect(db).toMatchObject({ engine: "mysql", engineVersion: "8.4", engineLifecycleSupport: "open-source-rds-extended-support-disabled", storageEncrypted: true, publiclyAccessible: false, storageType: "gp3", instanceClass: dbConf.instanceClass });
+      expect(db).toMatchObject({
+        engine: "mysql",
+        engineVersion: "8.4",
+        engineLifecycleSupport: "open-source-rds-extended-support-disabled",
+        storageEncrypted: true,
+        publiclyAccessible: false,
+        storageType: "gp3",
+        instanceClass: dbConf.instanceClass,
+      });
       const group = one(r(), "aws:rds/subnetGroup:SubnetGroup");
-      const dbSubnetIds = ofType(r(), "aws:ec2/subnet:Subnet").filter((s) => s.name.includes("database")).map((s) => s.id);
+      const dbSubnetIds = ofType(r(), "aws:ec2/subnet:Subnet")
+        .filter((s) => s.name.includes("database"))
+        .map((s) => s.id);
       expect(group.inputs.subnetIds).toEqual(dbSubnetIds);
       expect(db.dbSubnetGroupName).toBe(group.inputs.name);
       const params = one(r(), "aws:rds/parameterGroup:ParameterGroup").inputs as { family: string; parameters: Array<{ name: string; value: string }> };
@@ -174,7 +200,9 @@ describe("options", () => {
     const net = section("dev", "network");
     delete net.availabilityZones;
     const r = await run(stackWith("dev", { network: net }));
-    const azs = ofType(r, "aws:ec2/subnet:Subnet").filter((s) => s.name.includes("public")).map((s) => s.inputs.availabilityZone);
+    const azs = ofType(r, "aws:ec2/subnet:Subnet")
+      .filter((s) => s.name.includes("public"))
+      .map((s) => s.inputs.availabilityZone);
     expect(azs).toEqual(["ap-northeast-2a", "ap-northeast-2b"]);
   });
   it("uses a configured database password, as a secret", async () => {

@@ -8,7 +8,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { renderDeployHook } from "../../components/render/certbot";
 
 const dirs: string[] = [];
-afterEach(() => { for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true }); });
+afterEach(() => {
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
 
 function setup(nginxTestExit: number) {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "berth-hook-"));

@@ -1,13 +1,38 @@
 // The pure DNS helpers behind validation and the Dns component.
 import { describe, expect, it } from "vitest";
 import {
-  effectiveTtl, owningZone, planRecords, pointsAtHost, proxiedNames, recordComment, recordFqdn, recordRole, resolutionChain, resolveTarget,
+  effectiveTtl,
+  owningZone,
+  planRecords,
+  pointsAtHost,
+  proxiedNames,
+  recordComment,
+  recordFqdn,
+  recordRole,
+  resolutionChain,
+  resolveTarget,
   type DnsZoneConfig,
 } from "../../lib/dnsPlan";
 
 const zones: DnsZoneConfig[] = [
-  { domain: "example.com", provider: "route53", records: [{ name: "host", type: "A", ttl: 60 }, { name: "www", type: "CNAME", target: "host" }, { name: "*.apps", type: "A" }] },
-  { domain: "example.net", provider: "cloudflare", records: [{ name: "@", type: "A", proxied: true, ttl: 300 }, { name: "www", type: "CNAME", target: "@", proxied: true }, { name: "docker", type: "CNAME", target: "host.example.com." }] },
+  {
+    domain: "example.com",
+    provider: "route53",
+    records: [
+      { name: "host", type: "A", ttl: 60 },
+      { name: "www", type: "CNAME", target: "host" },
+      { name: "*.apps", type: "A" },
+    ],
+  },
+  {
+    domain: "example.net",
+    provider: "cloudflare",
+    records: [
+      { name: "@", type: "A", proxied: true, ttl: 300 },
+      { name: "www", type: "CNAME", target: "@", proxied: true },
+      { name: "docker", type: "CNAME", target: "host.example.com." },
+    ],
+  },
 ];
 
 describe("dnsPlan", () => {

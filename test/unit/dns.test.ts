@@ -19,21 +19,27 @@ describe("prod (Route53 example.com created, Cloudflare example.net looked up)",
 
   it("creates the Route53 zone with a comment naming project and stack", () => {
     const zone = one(r, ZONE, "dns-zone-example.com");
-    expect(zone.inputs).toMatchObject({ name: "example.com", comment: "Managed by Pulumi: project berth, stack prod. Edit Pulumi.prod.yaml, not here.", tags: { Name: "berth-prod-zone-example-com" } });
+    expect(zone.inputs).toMatchObject({
+      name: "example.com",
+      comment: "Managed by Pulumi: project berth, stack prod. Edit Pulumi.prod.yaml, not here.",
+      tags: { Name: "berth-prod-zone-example-com" },
+    });
     expect(one(r, "berth:dns:Dns").urn).toBe(zone.parent);
   });
 
   it("points A records at the Elastic IP and CNAMEs at the host's FQDN, with the configured TTLs", () => {
     const zoneId = one(r, ZONE).id;
     const rows = ofType(r, R53).map((x) => [x.name, x.inputs.name, x.inputs.type, x.inputs.ttl, x.inputs.records, x.inputs.zoneId]);
-    expect(rows).toEqual(expect.arrayContaining([
-      ["dns-host.example.com", "host.example.com", "A", 300, [ip], zoneId],
-      ["dns-example.com", "example.com", "A", 300, [ip], zoneId],
-      ["dns-www.example.com", "www.example.com", "CNAME", 300, ["host.example.com"], zoneId],
-      ["dns-admin.example.com", "admin.example.com", "CNAME", 300, ["host.example.com"], zoneId],
-      ["dns-docker.example.com", "docker.example.com", "CNAME", 60, ["host.example.com"], zoneId],
-      ["dns-jenkins.example.com", "jenkins.example.com", "CNAME", 300, ["host.example.com"], zoneId],
-    ]));
+    expect(rows).toEqual(
+      expect.arrayContaining([
+        ["dns-host.example.com", "host.example.com", "A", 300, [ip], zoneId],
+        ["dns-example.com", "example.com", "A", 300, [ip], zoneId],
+        ["dns-www.example.com", "www.example.com", "CNAME", 300, ["host.example.com"], zoneId],
+        ["dns-admin.example.com", "admin.example.com", "CNAME", 300, ["host.example.com"], zoneId],
+        ["dns-docker.example.com", "docker.example.com", "CNAME", 60, ["host.example.com"], zoneId],
+        ["dns-jenkins.example.com", "jenkins.example.com", "CNAME", 300, ["host.example.com"], zoneId],
+      ]),
+    );
     expect(rows).toHaveLength(6);
     for (const rec of ofType(r, R53)) expect(rec.options.deleteBeforeReplace, rec.name).toBe(true);
   });
@@ -42,10 +48,19 @@ describe("prod (Route53 example.com created, Cloudflare example.net looked up)",
     expect(lookups(r)).toEqual([{ filter: { name: "example.net" } }]);
     const records = ofType(r, CF);
     expect(records).toHaveLength(2);
-    expect(records.map((x) => x.inputs)).toEqual(expect.arrayContaining([
-      expect.objectContaining({ name: "example.net", type: "A", content: ip, proxied: true, ttl: 1, comment: "Managed by Pulumi: project berth, stack prod. Edit Pulumi.prod.yaml, not here." }),
-      expect.objectContaining({ name: "www.example.net", type: "CNAME", content: "example.net", proxied: true, ttl: 1 }),
-    ]));
+    expect(records.map((x) => x.inputs)).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          name: "example.net",
+          type: "A",
+          content: ip,
+          proxied: true,
+          ttl: 1,
+          comment: "Managed by Pulumi: project berth, stack prod. Edit Pulumi.prod.yaml, not here.",
+        }),
+        expect.objectContaining({ name: "www.example.net", type: "CNAME", content: "example.net", proxied: true, ttl: 1 }),
+      ]),
+    );
     const zoneIds = new Set(records.map((x) => x.inputs.zoneId));
     expect(zoneIds.size).toBe(1);
     expect([...zoneIds][0]).toMatch(/^[0-9a-f]{32}$/);
@@ -63,7 +78,16 @@ describe("prod (Route53 example.com created, Cloudflare example.net looked up)",
     expect(ns["example.com"]).toEqual(one(r, ZONE).state.nameServers);
     expect(ns["example.com"]).toHaveLength(4);
     for (const n of ns["example.net"]) expect(n).toMatch(/\.ns\.cloudflare\.com$/);
-    expect(r.outputs.dnsRecords).toEqual(["host.example.com", "example.com", "www.example.com", "admin.example.com", "docker.example.com", "jenkins.example.com", "example.net", "www.example.net"]);
+    expect(r.outputs.dnsRecords).toEqual([
+      "host.example.com",
+      "example.com",
+      "www.example.com",
+      "admin.example.com",
+      "docker.example.com",
+      "jenkins.example.com",
+      "example.net",
+      "www.example.net",
+    ]);
   });
 });
 
@@ -103,7 +127,17 @@ describe("adopted zones and zone ids", () => {
   });
 
   it("keeps explicit TTLs on unproxied Cloudflare records and names wildcard records readably", async () => {
-    const zones = [prodDns.zones[0], { ...prodDns.zones[1], records: [{ name: "@", type: "A", proxied: true }, { name: "www", type: "CNAME", target: "@", proxied: true }, { name: "*.preview", type: "A", ttl: 120 }] }];
+    const zones = [
+      prodDns.zones[0],
+      {
+        ...prodDns.zones[1],
+        records: [
+          { name: "@", type: "A", proxied: true },
+          { name: "www", type: "CNAME", target: "@", proxied: true },
+          { name: "*.preview", type: "A", ttl: 120 },
+        ],
+      },
+    ];
     const r = await run(stackWith("prod", { dns: { zones } }));
     const wildcard = one(r, CF, "dns-wildcard.preview.example.net");
     expect(wildcard.inputs).toMatchObject({ name: "*.preview.example.net", type: "A", ttl: 120, proxied: false });

@@ -18,9 +18,15 @@ const ROOT = path.resolve(__dirname, "../..");
 
 /** The files whose exported types are the components' contract. */
 function checkedFiles(): string[] {
-  const components = fs.readdirSync(path.join(ROOT, "components")).filter((f) => f.endsWith(".ts")).map((f) => `components/${f}`);
+  const components = fs
+    .readdirSync(path.join(ROOT, "components"))
+    .filter((f) => f.endsWith(".ts"))
+    .map((f) => `components/${f}`);
   // The settings the host layer reads are a contract of the same kind, and so are the wiring mappers' inputs.
-  const wiring = fs.readdirSync(path.join(ROOT, "wiring")).filter((f) => f.endsWith(".ts")).map((f) => `wiring/${f}`);
+  const wiring = fs
+    .readdirSync(path.join(ROOT, "wiring"))
+    .filter((f) => f.endsWith(".ts"))
+    .map((f) => `wiring/${f}`);
   return [...components.sort(), "components/render/settings.ts", ...wiring.sort(), "berth.ts"];
 }
 
@@ -57,8 +63,10 @@ function docProblems(file: string, text: string): string[] {
     for (const tag of jsDocs(member).flatMap((d) => d.tags ?? [])) {
       if (tag.tagName.text !== "default") continue;
       const value = commentText(tag.comment).trim().split(/\s/)[0] ?? "";
-      if (!LITERAL.test(value)) problems.push(`${where(member)} ${name}: @default ${JSON.stringify(value)} is not a code literal (describe a computed default in prose)`);
-      else if (!code.includes(value)) problems.push(`${where(member)} ${name}: @default ${value} appears nowhere in the file's code (a config default belongs to the schema)`);
+      if (!LITERAL.test(value))
+        problems.push(`${where(member)} ${name}: @default ${JSON.stringify(value)} is not a code literal (describe a computed default in prose)`);
+      else if (!code.includes(value))
+        problems.push(`${where(member)} ${name}: @default ${value} appears nowhere in the file's code (a config default belongs to the schema)`);
     }
   };
   /** Members of an object type, and of object types written directly as a member's type. */
@@ -108,7 +116,7 @@ describe("documentation coverage", () => {
       "  public readonly out: string;",
       "  public readonly bare: string;",
       "  private readonly hidden: string;",
-      "  constructor(args: FooArgs) { this.out = args.a; this.bare = String(args.d ?? 9090); this.hidden = \"\"; }",
+      '  constructor(args: FooArgs) { this.out = args.a; this.bare = String(args.d ?? 9090); this.hidden = ""; }',
       "}",
     ].join("\n");
     expect(docProblems("x.ts", source)).toEqual([
@@ -120,9 +128,14 @@ describe("documentation coverage", () => {
       "x.ts:19 Foo.bare: no doc comment",
     ]);
     // Applied in code, the default passes; prose does not pass as a default.
-    expect(docProblems("y.ts", "export interface A {\n  /**\n   * Port.\n   * @default 8080\n   */\n  readonly p?: number;\n}\nexport const p = (a: A) => a.p ?? 8080;\n")).toEqual([]);
+    expect(
+      docProblems(
+        "y.ts",
+        "export interface A {\n  /**\n   * Port.\n   * @default 8080\n   */\n  readonly p?: number;\n}\nexport const p = (a: A) => a.p ?? 8080;\n",
+      ),
+    ).toEqual([]);
     expect(docProblems("z.ts", "export interface A {\n  /**\n   * Zones.\n   * @default the first two\n   */\n  readonly z?: string[];\n}\n")).toEqual([
-      "z.ts:6 A.z: @default \"the\" is not a code literal (describe a computed default in prose)",
+      'z.ts:6 A.z: @default "the" is not a code literal (describe a computed default in prose)',
     ]);
   });
 

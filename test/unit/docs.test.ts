@@ -45,19 +45,49 @@ describe("docs/ARCHITECTURE.md", () => {
   const text = fs.readFileSync(path.join(ROOT, ARCHITECTURE), "utf8");
 
   it("names only repository paths that exist", () => {
-    const paths = [...new Set(codeSpans(text).map(repositoryPath).filter((p): p is string => p !== undefined))];
+    const paths = [
+      ...new Set(
+        codeSpans(text)
+          .map(repositoryPath)
+          .filter((p): p is string => p !== undefined),
+      ),
+    ];
     expect(paths.length).toBeGreaterThan(30);
     const missing = paths.filter((p) => !fs.existsSync(path.join(ROOT, p)));
     expect(missing).toEqual([]);
   });
 
   it("tells paths from other code spans", () => {
-    const paths = ["lib/", "components/render/nginx.ts", "Pulumi.dev.yaml", ".ci/run", ".github/workflows/ci.yml", "host/berth-deploy", "test/render/golden/", "config.yml"];
+    const paths = [
+      "lib/",
+      "components/render/nginx.ts",
+      "Pulumi.dev.yaml",
+      ".ci/run",
+      ".github/workflows/ci.yml",
+      "host/berth-deploy",
+      "test/render/golden/",
+      "config.yml",
+    ];
     for (const p of paths) expect(repositoryPath(p), p).toBe(p.replace(/\/$/, ""));
     const others = [
-      "pulumi up", "npm run plan", "/etc/berth/tls", "/usr/local/lib/berth/berth-deploy", "@pulumi/pulumi", "~3.248.0", "--diff",
-      "berth:host.amiId", "Pulumi.<stack>.yaml", "registry:X.Y.Z", "UPDATE_GOLDEN=1 npx vitest run test/render", "{ kind: \"files\" }",
-      "https://example.com/a", "sudo bash -s", "shellQuote", "z.strictObject", "userData", "BERTH_PLAN_DIGEST_KEY",
+      "pulumi up",
+      "npm run plan",
+      "/etc/berth/tls",
+      "/usr/local/lib/berth/berth-deploy",
+      "@pulumi/pulumi",
+      "~3.248.0",
+      "--diff",
+      "berth:host.amiId",
+      "Pulumi.<stack>.yaml",
+      "registry:X.Y.Z",
+      "UPDATE_GOLDEN=1 npx vitest run test/render",
+      '{ kind: "files" }',
+      "https://example.com/a",
+      "sudo bash -s",
+      "shellQuote",
+      "z.strictObject",
+      "userData",
+      "BERTH_PLAN_DIGEST_KEY",
     ];
     for (const o of others) expect(repositoryPath(o), o).toBeUndefined();
   });

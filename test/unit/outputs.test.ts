@@ -5,11 +5,37 @@ import { isSecretValue, sharedRun, type ShippedStack } from "../helpers/stack";
 
 const SECRET = new Set(["hostSshPrivateKey", "hostDeployPrivateKey", "databasePassword", "registryPassword", "proxyBasicAuth"]);
 const PUBLIC = [
-  "vpcId", "availabilityZones", "publicSubnetIds", "databaseSubnetIds", "hostSecurityGroupId", "databaseSecurityGroupId",
-  "hostInstanceId", "hostAmiId", "hostPublicIp", "hostPrivateIp", "hostSshUser", "hostDeployUser", "hostSshPublicKey", "sshCommand",
-  "databaseEndpoint", "databasePort", "databaseName", "databaseUser",
-  "dnsNameServers", "dnsRecords", "tlsMode", "tlsNames", "tlsCaCertificate", "tlsCertificateExpiry", "tlsRenewal",
-  "registryHost", "registryUrl", "registryUsername", "registryLoginCommand", "registryBucket", "auditLogGroups",
+  "vpcId",
+  "availabilityZones",
+  "publicSubnetIds",
+  "databaseSubnetIds",
+  "hostSecurityGroupId",
+  "databaseSecurityGroupId",
+  "hostInstanceId",
+  "hostAmiId",
+  "hostPublicIp",
+  "hostPrivateIp",
+  "hostSshUser",
+  "hostDeployUser",
+  "hostSshPublicKey",
+  "sshCommand",
+  "databaseEndpoint",
+  "databasePort",
+  "databaseName",
+  "databaseUser",
+  "dnsNameServers",
+  "dnsRecords",
+  "tlsMode",
+  "tlsNames",
+  "tlsCaCertificate",
+  "tlsCertificateExpiry",
+  "tlsRenewal",
+  "registryHost",
+  "registryUrl",
+  "registryUsername",
+  "registryLoginCommand",
+  "registryBucket",
+  "auditLogGroups",
 ];
 
 describe.each<ShippedStack>(["dev", "prod"])("%s outputs", (stack) => {
@@ -28,15 +54,23 @@ describe.each<ShippedStack>(["dev", "prod"])("%s outputs", (stack) => {
     const r = await sharedRun(stack);
     for (const n of Object.keys(r.outputs)) expect(n).toMatch(/^[a-z][a-zA-Z0-9]*$/);
     expect(r.outputs.hostPublicIp).toMatch(/^203\.0\.113\.\d+$/);
-    expect(r.outputs.sshCommand).toBe(`pulumi stack output hostSshPrivateKey --show-secrets -s ${stack} > berth-${stack}.pem && chmod 600 berth-${stack}.pem && ssh -i berth-${stack}.pem ubuntu@${String(r.outputs.hostPublicIp)}`);
-    expect(r.outputs.registryLoginCommand).toBe(`pulumi stack output registryPassword --show-secrets -s ${stack} | docker login ${String(r.outputs.registryHost)} -u ci --password-stdin`);
+    expect(r.outputs.sshCommand).toBe(
+      `pulumi stack output hostSshPrivateKey --show-secrets -s ${stack} > berth-${stack}.pem && chmod 600 berth-${stack}.pem && ssh -i berth-${stack}.pem ubuntu@${String(r.outputs.hostPublicIp)}`,
+    );
+    expect(r.outputs.registryLoginCommand).toBe(
+      `pulumi stack output registryPassword --show-secrets -s ${stack} | docker login ${String(r.outputs.registryHost)} -u ci --password-stdin`,
+    );
     expect(r.outputs.registryUrl).toBe(`https://${String(r.outputs.registryHost)}`);
     if (stack === "dev") {
       expect(r.outputs.registryBucket).toBe("");
       expect(r.outputs.auditLogGroups).toEqual([]);
     } else {
       expect(r.outputs.registryBucket).toMatch(/^berth-prod-registry-[0-9a-f]{26}$/);
-      expect(r.outputs.auditLogGroups).toEqual(["/berth/prod/vpc-flow-logs", "/aws/rds/instance/berth-prod-db/error", "/aws/rds/instance/berth-prod-db/slowquery"]);
+      expect(r.outputs.auditLogGroups).toEqual([
+        "/berth/prod/vpc-flow-logs",
+        "/aws/rds/instance/berth-prod-db/error",
+        "/aws/rds/instance/berth-prod-db/slowquery",
+      ]);
     }
     expect(r.outputs.databaseEndpoint).toMatch(new RegExp(`^berth-${stack}-db\\..*\\.ap-northeast-2\\.rds\\.amazonaws\\.com$`));
   });

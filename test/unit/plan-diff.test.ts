@@ -31,7 +31,9 @@ const change = (d: PlanDiff, name: string, path: string) => d.resources.find((r)
 
 const CASES: Case[] = [
   {
-    name: "nothing changed", stack: "prod", edits: () => ({}),
+    name: "nothing changed",
+    stack: "prod",
+    edits: () => ({}),
     check: (d, text) => {
       expect(d.resources).toEqual([]);
       expect(d.dangers).toEqual([]);
@@ -39,7 +41,8 @@ const CASES: Case[] = [
     },
   },
   {
-    name: "a pinned AMI replaces the host, and the instance id moves every host step", stack: "dev",
+    name: "a pinned AMI replaces the host, and the instance id moves every host step",
+    stack: "dev",
     edits: () => ({ host: { ...section("dev", "host"), amiId: "ami-0123456789abcdef0" } }),
     check: (d, text) => {
       expect(action(d, "host-instance")).toBe("replace");
@@ -56,7 +59,8 @@ const CASES: Case[] = [
     },
   },
   {
-    name: "a bigger instance type updates the host in place, with a note that it restarts", stack: "dev",
+    name: "a bigger instance type updates the host in place, with a note that it restarts",
+    stack: "dev",
     edits: () => ({ host: { ...section("dev", "host"), instanceType: "m6i.xlarge" } }),
     check: (d) => {
       expect(action(d, "host-instance")).toBe("update");
@@ -65,7 +69,8 @@ const CASES: Case[] = [
     },
   },
   {
-    name: "a new SSH port changes user data, which ignoreChanges keeps off the running host", stack: "dev",
+    name: "a new SSH port changes user data, which ignoreChanges keeps off the running host",
+    stack: "dev",
     edits: () => ({ firewall: { ...section("dev", "firewall"), sshPort: 2222 } }),
     check: (d) => {
       expect(action(d, "host-instance")).toBeUndefined();
@@ -75,7 +80,8 @@ const CASES: Case[] = [
     },
   },
   {
-    name: "a renamed database replaces it; more storage is flagged as a storage change", stack: "prod",
+    name: "a renamed database replaces it; more storage is flagged as a storage change",
+    stack: "prod",
     edits: () => ({ database: { ...section("prod", "database"), name: "shop", allocatedStorageGiB: 80 } }),
     check: (d) => {
       expect(action(d, "database-instance")).toBe("replace");
@@ -86,15 +92,19 @@ const CASES: Case[] = [
     },
   },
   {
-    name: "an engine version change updates the database in place but is flagged", stack: "prod",
+    name: "an engine version change updates the database in place but is flagged",
+    stack: "prod",
     edits: () => ({ database: { ...section("prod", "database"), engineVersion: "8.4.3" } }),
     check: (d) => {
       expect(action(d, "database-instance")).toBe("update");
-      expect(d.dangers.map((x) => x.message)).toEqual([expect.stringMatching(/^CHANGES THE DATABASE'S ENGINE OR STORAGE \(database-instance\): engineVersion "8\.4" -> "8\.4\.3"/)]);
+      expect(d.dangers.map((x) => x.message)).toEqual([
+        expect.stringMatching(/^CHANGES THE DATABASE'S ENGINE OR STORAGE \(database-instance\): engineVersion "8\.4" -> "8\.4\.3"/),
+      ]);
     },
   },
   {
-    name: "an nginx setting re-runs the nginx delivery only, with the changed line as a unified diff", stack: "prod",
+    name: "an nginx setting re-runs the nginx delivery only, with the changed line as a unified diff",
+    stack: "prod",
     edits: () => ({ proxy: { ...section("prod", "proxy"), hstsMaxAgeSeconds: 600 } }),
     check: (d, text) => {
       expect(d.resources.map((r) => `${r.action} ${r.name}`)).toEqual(["update services-proxy-config-apply"]);
@@ -103,8 +113,10 @@ const CASES: Case[] = [
     },
   },
   {
-    name: "a new registry password shows as a changed secret, never as a value", stack: "dev",
-    edits: () => ({}), secrets: { registryPassword: "correct-horse-battery-staple" },
+    name: "a new registry password shows as a changed secret, never as a value",
+    stack: "dev",
+    edits: () => ({}),
+    secrets: { registryPassword: "correct-horse-battery-staple" },
     check: (d, text) => {
       expect(change(d, "services-registry-secrets-apply", "stdin")).toMatchObject({ secret: true, secretChanged: true, before: "[secret]", after: "[secret]" });
       expect(d.outputs).toContainEqual(expect.objectContaining({ path: "registryPassword", secret: true, secretChanged: true }));
@@ -113,7 +125,8 @@ const CASES: Case[] = [
     },
   },
   {
-    name: "another admin network adds its rules", stack: "prod",
+    name: "another admin network adds its rules",
+    stack: "prod",
     edits: () => ({ firewall: { ...section("prod", "firewall"), adminCidrs: ["198.51.100.0/24", "192.0.2.10/32", "203.0.113.64/28"] } }),
     check: (d) => {
       expect(d.resources.filter((r) => r.action !== "add")).toEqual([]);
@@ -143,7 +156,9 @@ describe.each(CASES.map((c) => [c.name, c] as const))("%s", (_n, c) => {
 describe("secret digests", () => {
   it("are keyed: equal values equal under one key, unrelated under another, never the value itself", () => {
     const v = { x: { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value: "hunter22" } };
-    const a = secretDigests(v, KEY), b = secretDigests(v, KEY), c = secretDigests(v, randomBytes(32));
+    const a = secretDigests(v, KEY),
+      b = secretDigests(v, KEY),
+      c = secretDigests(v, randomBytes(32));
     expect(a).toEqual(b);
     expect(a.x).not.toBe(c.x);
     expect(a.x).toMatch(/^[0-9a-f]{64}$/);

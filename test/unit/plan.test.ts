@@ -18,8 +18,12 @@ async function plan(...args: string[]): Promise<{ status: number; stdout: string
   let stdout = "";
   let stderr = "";
   const status = await main(args, {
-    stdout: (t) => { stdout += t; },
-    stderr: (t) => { stderr += t; },
+    stdout: (t) => {
+      stdout += t;
+    },
+    stderr: (t) => {
+      stderr += t;
+    },
     run: async (file) => {
       if (file.stack !== "dev" && file.stack !== "prod") throw new Error(`test plan(): no shared run of ${file.stack}`);
       return sharedRun(file.stack);
@@ -121,7 +125,14 @@ describe("npm run plan", () => {
       // Validation comes first, so this runs the real engine path and stops before any resource.
       let stdout = "";
       let stderr = "";
-      const status = await main(["broken", "--stack-dir", dir], { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; } });
+      const status = await main(["broken", "--stack-dir", dir], {
+        stdout: (t) => {
+          stdout += t;
+        },
+        stderr: (t) => {
+          stderr += t;
+        },
+      });
       const res = { status, stdout, stderr };
       expect(res.status).toBe(2);
       expect(res.stderr).toContain('berth:firewall.adminCidrs[0] = "0.0.0.0/0": SSH and admin ports must not be open to the whole internet');

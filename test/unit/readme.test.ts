@@ -78,7 +78,11 @@ function table(heading: string): Row[] {
   expect(start, `${heading}: no | key | type | default | dev | prod | table`).toBeGreaterThan(-1);
   const end = all.findIndex((l, i) => i > start && !l.startsWith("|"));
   const lines = all.slice(start, end === -1 ? all.length : end);
-  const cells = (l: string): string[] => l.slice(1, -1).split(/(?<!\\)\|/).map((c) => c.trim().replace(/\\\|/g, "|"));
+  const cells = (l: string): string[] =>
+    l
+      .slice(1, -1)
+      .split(/(?<!\\)\|/)
+      .map((c) => c.trim().replace(/\\\|/g, "|"));
   expect(cells(lines[0]), `${heading}: columns`).toEqual(["key", "type", "default", "dev", "prod"]);
   // The first line is the header, the second its |---| separator.
   return lines.slice(2).map((l) => {
@@ -110,7 +114,8 @@ const ticked = (cell: string): string[] => [...cell.matchAll(/`([^`]+)`/g)].map(
 
 /** Problems of one value cell (a stack's column) against the value the stack file sets. */
 function valueCellProblems(what: string, cell: string, value: unknown): string[] {
-  if (value === undefined) return cell === "" ? [] : [`${what}: the stack file does not set it, so the cell must be empty (the default applies), not "${cell}"`];
+  if (value === undefined)
+    return cell === "" ? [] : [`${what}: the stack file does not set it, so the cell must be empty (the default applies), not "${cell}"`];
   if (cell === "") return [`${what}: the stack file sets ${JSON.stringify(value)}; the cell is empty`];
   if (isScalarOrList(value)) return cell.startsWith(`\`${literal(value)}\``) ? [] : [`${what}: must start with \`${literal(value)}\`, not "${cell}"`];
   // Lists of objects are described in words: every name and number the cell mentions must be in the value.
@@ -127,13 +132,15 @@ function schemaCellProblems(what: string, row: Row, field: z.ZodType): string[] 
   if (!parsed.success) {
     if (!row.default.includes("(required)")) out.push(`${what}: required by the schema, so the default cell must say (required), not "${row.default}"`);
   } else if (parsed.data !== undefined) {
-    if (!row.default.startsWith(`\`${literal(parsed.data)}\``)) out.push(`${what}: the schema's default is \`${literal(parsed.data)}\`; the cell says "${row.default}"`);
+    if (!row.default.startsWith(`\`${literal(parsed.data)}\``))
+      out.push(`${what}: the schema's default is \`${literal(parsed.data)}\`; the cell says "${row.default}"`);
   } else if (row.default === "" || row.default.startsWith("`")) {
     out.push(`${what}: optional without a default, so the default cell must say what happens when it is unset, not "${row.default}"`);
   }
   if (inner instanceof z.ZodEnum) {
     const options = (inner.options as readonly string[]).map(String);
-    if (JSON.stringify(ticked(row.type).sort()) !== JSON.stringify([...options].sort())) out.push(`${what}: the type must list exactly ${options.map((o) => `\`${o}\``).join(" | ")}, not "${row.type}"`);
+    if (JSON.stringify(ticked(row.type).sort()) !== JSON.stringify([...options].sort()))
+      out.push(`${what}: the type must list exactly ${options.map((o) => `\`${o}\``).join(" | ")}, not "${row.type}"`);
   } else if (inner instanceof z.ZodBoolean) {
     if (!row.type.startsWith("boolean")) out.push(`${what}: a boolean, not "${row.type}"`);
   } else if (inner instanceof z.ZodNumber) {
@@ -155,7 +162,8 @@ function schemaCellProblems(what: string, row: Row, field: z.ZodType): string[] 
     const checks = (inner.def.checks ?? []).map((c) => c._zod.def as { check: string; length?: number });
     const exactly = checks.find((c) => c.check === "length_equals")?.length;
     const word = exactly === 2 ? "two" : exactly === undefined ? "list" : String(exactly);
-    if (!row.type.startsWith(word)) out.push(`${what}: ${exactly === undefined ? "a list" : `exactly ${exactly} items`}, so the type starts with "${word}", not "${row.type}"`);
+    if (!row.type.startsWith(word))
+      out.push(`${what}: ${exactly === undefined ? "a list" : `exactly ${exactly} items`}, so the type starts with "${word}", not "${row.type}"`);
   } else if (/^(boolean|port|list|two)\b/.test(row.type)) {
     out.push(`${what}: the schema holds a ${inner.constructor.name}, not "${row.type}"`);
   }
@@ -174,7 +182,10 @@ describe("README configuration tables", () => {
     const shape = shapeOf(name);
     const heading = readme.includes(`### \`berth:${name}\` (required)`) ? `### \`berth:${name}\` (required)` : `### \`berth:${name}\``;
     const rows = table(heading);
-    expect(rows.map((r) => r.key), "the rows are exactly the schema's keys, in its order").toEqual(Object.keys(shape));
+    expect(
+      rows.map((r) => r.key),
+      "the rows are exactly the schema's keys, in its order",
+    ).toEqual(Object.keys(shape));
     const problems = rows.flatMap((row) => [
       ...schemaCellProblems(`berth:${name}.${row.key}`, row, shape[row.key]),
       ...valueCellProblems(`berth:${name}.${row.key} (dev)`, row.dev, sectionOf("dev", name)[row.key]),
@@ -187,7 +198,10 @@ describe("README configuration tables", () => {
     const [row] = table("### `aws:region`");
     expect(row.key).toBe("aws:region");
     expect(row.default).toBe("(required)");
-    expect([...valueCellProblems("aws:region (dev)", row.dev, stacks.dev.config["aws:region"]), ...valueCellProblems("aws:region (prod)", row.prod, stacks.prod.config["aws:region"])]).toEqual([]);
+    expect([
+      ...valueCellProblems("aws:region (dev)", row.dev, stacks.dev.config["aws:region"]),
+      ...valueCellProblems("aws:region (prod)", row.prod, stacks.prod.config["aws:region"]),
+    ]).toEqual([]);
   });
 
   it("catches drift: a wrong default, a stale dev value, a missing required mark, a wrong range", () => {
@@ -199,7 +213,9 @@ describe("README configuration tables", () => {
     expect(valueCellProblems("x", "`40`", 30)).toEqual([expect.stringContaining("must start with `30`")]);
     expect(valueCellProblems("x", "`30`", undefined)).toEqual([expect.stringContaining("must be empty")]);
     const fw = shapeOf("firewall");
-    expect(schemaCellProblems("x", { key: "adminCidrs", type: "list of CIDRs", default: "`[]`", dev: "", prod: "" }, fw.adminCidrs)).toEqual([expect.stringContaining("must say (required)")]);
+    expect(schemaCellProblems("x", { key: "adminCidrs", type: "list of CIDRs", default: "`[]`", dev: "", prod: "" }, fw.adminCidrs)).toEqual([
+      expect.stringContaining("must say (required)"),
+    ]);
     expect(valueCellProblems("x", "443 and 9000 from anywhere", [{ port: 443 }, { port: 8000 }])).toEqual([expect.stringContaining("mentions 9000")]);
   });
 });

@@ -8,7 +8,10 @@ import { run, section, sharedRun, stackWith, type RunResult } from "../helpers/s
 /** Every leaf path of a value: a.b, a[0].c. */
 function leaves(v: unknown, path = ""): string[] {
   if (Array.isArray(v)) return v.length ? v.flatMap((x, i) => leaves(x, `${path}[${i}]`)) : [path];
-  if (v && typeof v === "object") { const e = Object.entries(v); return e.length ? e.flatMap(([k, x]) => leaves(x, path ? `${path}.${k}` : k)) : [path]; }
+  if (v && typeof v === "object") {
+    const e = Object.entries(v);
+    return e.length ? e.flatMap(([k, x]) => leaves(x, path ? `${path}.${k}` : k)) : [path];
+  }
   return [path];
 }
 
@@ -16,7 +19,17 @@ const VARIANTS: Array<[string, () => Promise<RunResult>]> = [
   ["dev", () => sharedRun("dev")],
   ["prod", () => sharedRun("prod")],
   // Every served name a proxied Cloudflare record, as Cloudflare's Origin CA requires (as in tls.test.ts).
-  ["prod with cloudflare-origin TLS", () => run(stackWith("prod", { registry: { enabled: false }, proxy: { enabled: true, apps: [(section("prod", "proxy") as { apps: unknown[] }).apps[1]] }, tls: { mode: "cloudflare-origin" } }))],
+  [
+    "prod with cloudflare-origin TLS",
+    () =>
+      run(
+        stackWith("prod", {
+          registry: { enabled: false },
+          proxy: { enabled: true, apps: [(section("prod", "proxy") as { apps: unknown[] }).apps[1]] },
+          tls: { mode: "cloudflare-origin" },
+        }),
+      ),
+  ],
 ];
 
 describe.each(VARIANTS)("%s", (_n, load) => {
@@ -24,7 +37,10 @@ describe.each(VARIANTS)("%s", (_n, load) => {
     const r = await load();
     const missing: string[] = [];
     for (const res of r.resources.filter((x) => x.custom && !x.type.startsWith("pulumi:providers:"))) {
-      if (!REPLACE_RULES[res.type]) { missing.push(`${res.type} (no rule)`); continue; }
+      if (!REPLACE_RULES[res.type]) {
+        missing.push(`${res.type} (no rule)`);
+        continue;
+      }
       for (const leaf of leaves(res.inputs)) if (!classified(res.type, leaf)) missing.push(`${res.type} ${leaf}`);
     }
     expect([...new Set(missing)]).toEqual([]);
@@ -32,7 +48,11 @@ describe.each(VARIANTS)("%s", (_n, load) => {
   it("agrees with the replaceOnChanges the SDKs send", async () => {
     const r = await load();
     for (const res of r.resources.filter((x) => x.options.replaceOnChanges.length > 0)) {
-      for (const p of res.options.replaceOnChanges) expect(REPLACE_RULES[res.type]?.replace.some((x) => pathCovered(p, x)), `${res.type} ${p}`).toBe(true);
+      for (const p of res.options.replaceOnChanges)
+        expect(
+          REPLACE_RULES[res.type]?.replace.some((x) => pathCovered(p, x)),
+          `${res.type} ${p}`,
+        ).toBe(true);
     }
   });
 });

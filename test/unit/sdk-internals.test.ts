@@ -21,7 +21,9 @@ class Thing extends pulumi.CustomResource {
 describe("sdk/internals.ts", () => {
   it("is pinned to the SDK range its header says it was checked against, and that range is installed", () => {
     const range = (readJson(path.join(ROOT, "package.json")).dependencies as Record<string, string>)["@pulumi/pulumi"];
-    const header = /Checked against @pulumi\/pulumi (\d+\.\d+)\.x; package\.json pins `([^`]+)`/.exec(fs.readFileSync(path.join(ROOT, "sdk/internals.ts"), "utf8"));
+    const header = /Checked against @pulumi\/pulumi (\d+\.\d+)\.x; package\.json pins `([^`]+)`/.exec(
+      fs.readFileSync(path.join(ROOT, "sdk/internals.ts"), "utf8"),
+    );
     expect(header, "the adapter's header names the checked version and the pin").not.toBeNull();
     expect(range).toBe(header![2]);
     // A tilde range: patch releases only, so a minor SDK update is a deliberate edit of package.json.
@@ -51,10 +53,15 @@ describe("sdk/internals.ts", () => {
   });
 
   it("records registrations from the mock monitor, with inputs deserialized and secrets kept", async () => {
-    await pulumi.runtime.setMocks({
-      newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs }),
-      call: () => ({}),
-    }, "berthsdktest", "unit", true);
+    await pulumi.runtime.setMocks(
+      {
+        newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs }),
+        call: () => ({}),
+      },
+      "berthsdktest",
+      "unit",
+      true,
+    );
     const monitor = mockMonitor();
     expect(monitor.getRegisteredResources()).toBeInstanceOf(Map);
     const seen: { urn: string; type: string; inputs: Record<string, unknown> }[] = [];

@@ -37,18 +37,30 @@ describe("toIsoInstant", () => {
 
 describe("servedNames", () => {
   it("lists app, extra-host, registry and extra names once, in that order (prod)", () => {
-    const cfg = parseConfig(toRawConfigInput(stackWith("prod", { tls: { mode: "letsencrypt", email: "ops@example.com", extraNames: ["example.com", "status.example.com"] } })));
-    expect(servedNames(cfg)).toEqual(["example.com", "www.example.com", "example.net", "www.example.net", "jenkins.example.com", "docker.example.com", "status.example.com"]);
+    const cfg = parseConfig(
+      toRawConfigInput(stackWith("prod", { tls: { mode: "letsencrypt", email: "ops@example.com", extraNames: ["example.com", "status.example.com"] } })),
+    );
+    expect(servedNames(cfg)).toEqual([
+      "example.com",
+      "www.example.com",
+      "example.net",
+      "www.example.net",
+      "jenkins.example.com",
+      "docker.example.com",
+      "status.example.com",
+    ]);
   });
   it("is empty for dev, which is reached by IP", () => {
     expect(servedNames(parseConfig(toRawConfigInput(stackWith("dev"))))).toEqual([]);
   });
   it("leaves out the registry in direct mode and apps when the proxy is off", () => {
-    expect(servedNames({
-      registry: { enabled: true, expose: "direct", hostname: "docker.example.com" },
-      proxy: { enabled: false, apps: [{ hostnames: ["a.example.com"] }], extraHosts: [{ hostname: "b.example.com" }] },
-      tls: { extraNames: ["c.example.com"] },
-    })).toEqual(["c.example.com"]);
+    expect(
+      servedNames({
+        registry: { enabled: true, expose: "direct", hostname: "docker.example.com" },
+        proxy: { enabled: false, apps: [{ hostnames: ["a.example.com"] }], extraHosts: [{ hostname: "b.example.com" }] },
+        tls: { extraNames: ["c.example.com"] },
+      }),
+    ).toEqual(["c.example.com"]);
   });
 });
 
@@ -71,9 +83,9 @@ describe("Let's Encrypt", () => {
   });
   it("renders the certbot command: webroot, pinned lineage, every name, non-interactive, deploy hook", () => {
     expect(renderCertbotCommand(plan)).toBe(
-      "certbot certonly --webroot -w /var/www/berth-acme --cert-name docker.example.com -d docker.example.com -d example.com"
-      + " --email ops@example.com --agree-tos --no-eff-email --non-interactive --keep-until-expiring --expand"
-      + " --deploy-hook /etc/letsencrypt/renewal-hooks/berth-reload-nginx.sh",
+      "certbot certonly --webroot -w /var/www/berth-acme --cert-name docker.example.com -d docker.example.com -d example.com" +
+        " --email ops@example.com --agree-tos --no-eff-email --non-interactive --keep-until-expiring --expand" +
+        " --deploy-hook /etc/letsencrypt/renewal-hooks/berth-reload-nginx.sh",
     );
     expect(renderCertbotCommand({ ...plan, staging: true, email: "o'brien@example.com" })).toMatch(/ --email 'o'\\''brien@example\.com' .* --staging$/);
   });

@@ -40,7 +40,11 @@ describe.each<[string, Record<string, unknown>, string[]]>([
     expect(csr.inputs.dnsNames).toEqual(names);
     expect(isSecretValue(csr.inputs.privateKeyPem)).toBe(true);
     const cert = one(r, SIGNED, "tls-server-cert");
-    expect(cert.inputs).toMatchObject({ allowedUses: ["server_auth", "digital_signature", "key_encipherment"], validityPeriodHours: 365 * 24, earlyRenewalHours: 30 * 24 });
+    expect(cert.inputs).toMatchObject({
+      allowedUses: ["server_auth", "digital_signature", "key_encipherment"],
+      validityPeriodHours: 365 * 24,
+      earlyRenewalHours: 30 * 24,
+    });
     expect(isSecretValue(cert.inputs.caPrivateKeyPem)).toBe(true);
     expect(cert.inputs.caCertPem).toBe(one(r, SELF, "tls-ca").state.certPem);
   });
@@ -56,7 +60,10 @@ describe.each<[string, Record<string, unknown>, string[]]>([
   it("keeps every private key secret", () => {
     for (const k of ofType(r, KEY)) expect(isSecretValue(k.state.privateKeyPem), k.name).toBe(true);
     const own = tlsResources(r).filter((x) => x.type === KEY);
-    expect(own.map((k) => [k.name, k.inputs.algorithm, k.inputs.ecdsaCurve])).toEqual([["tls-ca-key", "ECDSA", "P256"], ["tls-server-key", "ECDSA", "P256"]]);
+    expect(own.map((k) => [k.name, k.inputs.algorithm, k.inputs.ecdsaCurve])).toEqual([
+      ["tls-ca-key", "ECDSA", "P256"],
+      ["tls-server-key", "ECDSA", "P256"],
+    ]);
   });
 });
 
@@ -70,7 +77,11 @@ describe("cloudflare-origin", () => {
 
   it("signs an ECDSA key's request for the proxied names with Cloudflare's Origin CA", async () => {
     const r = await run(stackWith("prod", edits({ extraNames: ["*.example.net"] })));
-    expect(tlsResources(r).map((x) => x.type).sort()).toEqual([ORIGIN, CSR, KEY].sort());
+    expect(
+      tlsResources(r)
+        .map((x) => x.type)
+        .sort(),
+    ).toEqual([ORIGIN, CSR, KEY].sort());
     const origin = one(r, ORIGIN, "tls-origin-cert");
     expect(origin.inputs).toMatchObject({ hostnames: ["example.net", "www.example.net", "*.example.net"], requestType: "origin-ecc", requestedValidity: 5475 });
     expect(origin.inputs.csr).toBe(one(r, CSR).state.certRequestPem);
@@ -93,9 +104,16 @@ describe("cloudflare-origin", () => {
 
 describe("provided", () => {
   const key = realPrivateKey("provided-test-key", { algorithm: "ECDSA", ecdsaCurve: "P256" }).privateKeyPem;
-  const cert = (names: string[], hours = 24 * 90) => String(realSelfSignedCert("provided-test-cert", {
-    privateKeyPem: key, subject: { commonName: names[0] }, dnsNames: names, allowedUses: ["server_auth", "digital_signature"], validityPeriodHours: hours,
-  }).certPem);
+  const cert = (names: string[], hours = 24 * 90) =>
+    String(
+      realSelfSignedCert("provided-test-cert", {
+        privateKeyPem: key,
+        subject: { commonName: names[0] },
+        dnsNames: names,
+        allowedUses: ["server_auth", "digital_signature"],
+        validityPeriodHours: hours,
+      }).certPem,
+    );
 
   it("passes a certificate that covers every served name, and creates no certificate resources", async () => {
     const pem = cert(["example.com", "*.example.com", "example.net", "*.example.net"]);
@@ -111,8 +129,20 @@ describe("provided", () => {
     const attempt = run(stackWith("prod", { tls: { mode: "provided" } }, { tlsCertificate: pem, tlsPrivateKey: key }));
     await expect(attempt).rejects.toBeInstanceOf(ConfigError);
     const err = (await attempt.catch((e: unknown) => e)) as ConfigError;
-    expect(err.problems).toContainEqual({ key: "berth:tlsCertificate", value: ["example.net", "www.example.net"], message: expect.stringMatching(/^does not cover example\.net, www\.example\.net \(served by this stack\); the certificate names example\.com, \*\.example\.com$/) });
-    expect(err.problems).toContainEqual({ key: "berth:tlsCertificate", value: expect.any(String), message: expect.stringMatching(/^the server certificate \(.*\) expires on .*, in [89] day\(s\), within berth:tls\.minRemainingDays \(30\); renew it first$/) });
+    expect(err.problems).toContainEqual({
+      key: "berth:tlsCertificate",
+      value: ["example.net", "www.example.net"],
+      message: expect.stringMatching(
+        /^does not cover example\.net, www\.example\.net \(served by this stack\); the certificate names example\.com, \*\.example\.com$/,
+      ),
+    });
+    expect(err.problems).toContainEqual({
+      key: "berth:tlsCertificate",
+      value: expect.any(String),
+      message: expect.stringMatching(
+        /^the server certificate \(.*\) expires on .*, in [89] day\(s\), within berth:tls\.minRemainingDays \(30\); renew it first$/,
+      ),
+    });
     expect(err.message).not.toContain("PRIVATE KEY");
   });
 });

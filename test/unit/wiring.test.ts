@@ -8,14 +8,30 @@ import { realPrivateKey, realSelfSignedCert } from "../../offline/fakePki";
 import { toRawConfigInput } from "../../offline/stackFile";
 import type { ServedCertificate } from "../../components/tls";
 import {
-  awsProviderArgs, configOutputs, databaseArgs, dnsArgs, firewallArgs, hostArgs, hostServicesArgs, hostServicesSettings, naming, networkArgs,
-  originHostnames, realIpNames, registryLoginInput, registryStorageArgs, registryStorageEnabled, sshCommandInput, tlsArgs,
+  awsProviderArgs,
+  configOutputs,
+  databaseArgs,
+  dnsArgs,
+  firewallArgs,
+  hostArgs,
+  hostServicesArgs,
+  hostServicesSettings,
+  naming,
+  networkArgs,
+  originHostnames,
+  realIpNames,
+  registryLoginInput,
+  registryStorageArgs,
+  registryStorageEnabled,
+  sshCommandInput,
+  tlsArgs,
 } from "../../wiring/args";
 import { hostConnection, SSH_DIAL_POLICY } from "../../wiring/connection";
 import { auditLogGroups, registryLoginCommand, registryUrl, sshCommand, sshKeyFile } from "../../wiring/outputs";
 import { section, stackWith } from "../helpers/stack";
 
-const config = (stack: string, edits: Record<string, unknown> = {}, secrets: Record<string, string> = {}): Config => parseConfig(toRawConfigInput(stackWith(stack, edits, secrets)));
+const config = (stack: string, edits: Record<string, unknown> = {}, secrets: Record<string, string> = {}): Config =>
+  parseConfig(toRawConfigInput(stackWith(stack, edits, secrets)));
 const dev = config("dev");
 const prod = config("prod");
 const PROD_NAMES = ["example.com", "www.example.com", "example.net", "www.example.net", "jenkins.example.com", "docker.example.com"];
@@ -24,7 +40,12 @@ const IP = "203.0.113.10";
 const network = { vpcId: "vpc-1", publicSubnetIds: ["subnet-a", "subnet-b"], databaseSubnetIds: ["subnet-c", "subnet-d"] };
 const firewall = { hostSecurityGroupId: "sg-host", databaseSecurityGroupId: "sg-db" };
 const rule = (port: number, cidr: string, description: string) => ({
-  key: `tcp-${port}-${cidr.replace(/[./]/g, "-")}`, protocol: "tcp", fromPort: port, toPort: port, cidr, description,
+  key: `tcp-${port}-${cidr.replace(/[./]/g, "-")}`,
+  protocol: "tcp",
+  fromPort: port,
+  toPort: port,
+  cidr,
+  description,
 });
 
 describe("naming and the AWS provider", () => {
@@ -104,16 +125,36 @@ describe("firewallArgs", () => {
 });
 
 describe("hostArgs", () => {
-  const ubuntu = { amiOwner: "099720109477", amiNamePattern: "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*", sshUser: "ubuntu", deployUser: "deploy", sshKeyAlgorithm: "ED25519" };
+  const ubuntu = {
+    amiOwner: "099720109477",
+    amiNamePattern: "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*",
+    sshUser: "ubuntu",
+    deployUser: "deploy",
+    sshKeyAlgorithm: "ED25519",
+  };
   it("dev: the first public subnet, the host's group, no instance profile", () => {
     const args = hostArgs(dev, { network, firewall });
-    expect(args).toEqual({ subnetId: "subnet-a", securityGroupIds: ["sg-host"], instanceType: "t3.xlarge", rootVolumeGiB: 30, ...ubuntu, sshPort: 22, naming: { project: "berth", stack: "dev" } });
+    expect(args).toEqual({
+      subnetId: "subnet-a",
+      securityGroupIds: ["sg-host"],
+      instanceType: "t3.xlarge",
+      rootVolumeGiB: 30,
+      ...ubuntu,
+      sshPort: 22,
+      naming: { project: "berth", stack: "dev" },
+    });
     expect(args).not.toHaveProperty("instanceProfileName");
   });
   it("prod: the registry bucket's instance profile", () => {
     expect(hostArgs(prod, { network, firewall, registryStorage: { instanceProfileName: "berth-prod-registry" } })).toEqual({
-      subnetId: "subnet-a", securityGroupIds: ["sg-host"], instanceType: "m6i.xlarge", rootVolumeGiB: 100, ...ubuntu, sshPort: 22,
-      instanceProfileName: "berth-prod-registry", naming: { project: "berth", stack: "prod" },
+      subnetId: "subnet-a",
+      securityGroupIds: ["sg-host"],
+      instanceType: "m6i.xlarge",
+      rootVolumeGiB: 100,
+      ...ubuntu,
+      sshPort: 22,
+      instanceProfileName: "berth-prod-registry",
+      naming: { project: "berth", stack: "prod" },
     });
   });
   it("a pinned AMI and a non-22 SSH port", () => {
@@ -134,11 +175,23 @@ describe("dnsArgs", () => {
 describe("tlsArgs", () => {
   const common = { validityDays: 365, minRemainingDays: 30, originRequestType: "origin-ecc", originValidityDays: 5475, staging: false };
   it("self-signed (dev): no names, the host's IP in the certificate", () => {
-    expect(tlsArgs(dev, { host: { publicIp: IP } })).toEqual({ mode: "self-signed", names: [], ipAddresses: [IP], originHostnames: [], ...common, naming: { project: "berth", stack: "dev" } });
+    expect(tlsArgs(dev, { host: { publicIp: IP } })).toEqual({
+      mode: "self-signed",
+      names: [],
+      ipAddresses: [IP],
+      originHostnames: [],
+      ...common,
+      naming: { project: "berth", stack: "dev" },
+    });
   });
   it("letsencrypt (prod): every served name, the account e-mail, no IP", () => {
     expect(tlsArgs(prod, { host: { publicIp: IP } })).toEqual({
-      mode: "letsencrypt", names: PROD_NAMES, ipAddresses: [], originHostnames: ["example.net", "www.example.net"], ...common, email: "ops@example.com",
+      mode: "letsencrypt",
+      names: PROD_NAMES,
+      ipAddresses: [],
+      originHostnames: ["example.net", "www.example.net"],
+      ...common,
+      email: "ops@example.com",
       naming: { project: "berth", stack: "prod" },
     });
   });
@@ -151,19 +204,35 @@ describe("tlsArgs", () => {
     });
     expect(originHostnames(cfg)).toEqual(["example.net", "www.example.net", "*.example.net"]);
     expect(tlsArgs(cfg, { host: { publicIp: IP } })).toEqual({
-      ...common, mode: "cloudflare-origin", names: ["example.net", "www.example.net", "*.example.net"], ipAddresses: [],
-      originHostnames: ["example.net", "www.example.net", "*.example.net"], originRequestType: "origin-rsa", originValidityDays: 365,
+      ...common,
+      mode: "cloudflare-origin",
+      names: ["example.net", "www.example.net", "*.example.net"],
+      ipAddresses: [],
+      originHostnames: ["example.net", "www.example.net", "*.example.net"],
+      originRequestType: "origin-rsa",
+      originValidityDays: 365,
       naming: { project: "berth", stack: "prod" },
     });
   });
   it("provided: the certificate and key from the secrets", () => {
     const key = realPrivateKey("wiring-test-key", { algorithm: "ECDSA", ecdsaCurve: "P256" }).privateKeyPem;
-    const cert = String(realSelfSignedCert("wiring-test-cert", {
-      privateKeyPem: key, subject: { commonName: "berth dev" }, allowedUses: ["server_auth", "digital_signature"], validityPeriodHours: 24 * 90,
-    }).certPem);
+    const cert = String(
+      realSelfSignedCert("wiring-test-cert", {
+        privateKeyPem: key,
+        subject: { commonName: "berth dev" },
+        allowedUses: ["server_auth", "digital_signature"],
+        validityPeriodHours: 24 * 90,
+      }).certPem,
+    );
     const cfg = config("dev", { tls: { mode: "provided" } }, { tlsCertificate: cert, tlsPrivateKey: key });
     expect(tlsArgs(cfg, { host: { publicIp: IP } })).toEqual({
-      mode: "provided", names: [], ipAddresses: [], originHostnames: [], ...common, providedCertificate: cert, providedPrivateKey: key,
+      mode: "provided",
+      names: [],
+      ipAddresses: [],
+      originHostnames: [],
+      ...common,
+      providedCertificate: cert,
+      providedPrivateKey: key,
       naming: { project: "berth", stack: "dev" },
     });
   });
@@ -185,14 +254,24 @@ describe("realIpNames", () => {
 describe("the SSH connection", () => {
   it("keeps dialling a booting host: 30 tries of 15 s", () => {
     expect(SSH_DIAL_POLICY).toEqual({ dialErrorLimit: 30, perDialTimeout: 15 });
-    expect(hostConnection({ ip: IP, user: "ubuntu", port: 22, privateKey: "KEY" })).toEqual({ host: IP, user: "ubuntu", port: 22, privateKey: "KEY", dialErrorLimit: 30, perDialTimeout: 15 });
+    expect(hostConnection({ ip: IP, user: "ubuntu", port: 22, privateKey: "KEY" })).toEqual({
+      host: IP,
+      user: "ubuntu",
+      port: 22,
+      privateKey: "KEY",
+      dialErrorLimit: 30,
+      perDialTimeout: 15,
+    });
   });
 });
 
 describe("hostServicesArgs", () => {
   const host = { publicIp: pulumi.output(IP), instanceId: pulumi.output("i-1"), sshPrivateKey: "ADMIN KEY", deployPublicKey: "ssh-ed25519 AAAA deploy" };
   const files: ServedCertificate = { kind: "files", certPem: pulumi.output("CERT"), keyPem: pulumi.secret("KEY") };
-  const certbot: ServedCertificate = { kind: "certbot", plan: { command: "certbot certonly", deployHook: "#!/bin/sh", hookPath: "/etc/letsencrypt/renewal-hooks/x.sh", names: PROD_NAMES } };
+  const certbot: ServedCertificate = {
+    kind: "certbot",
+    plan: { command: "certbot certonly", deployHook: "#!/bin/sh", hookPath: "/etc/letsencrypt/renewal-hooks/x.sh", names: PROD_NAMES },
+  };
   const dns = {} as pulumi.Resource;
 
   it("dev: the config sections, the admin connection, the certificate files, no bucket, no proxied names", () => {
@@ -215,7 +294,13 @@ describe("hostServicesArgs", () => {
 
   it("prod: certbot's plan, the registry bucket in the stack's region, Cloudflare's ranges for the proxied names", () => {
     const ranges = pulumi.output(["173.245.48.0/20"]);
-    const args = hostServicesArgs(prod, { host, tls: { served: certbot }, registryStorage: { bucketName: "berth-prod-registry-1" }, cloudflareRanges: ranges, dns });
+    const args = hostServicesArgs(prod, {
+      host,
+      tls: { served: certbot },
+      registryStorage: { bucketName: "berth-prod-registry-1" },
+      cloudflareRanges: ranges,
+      dns,
+    });
     expect(args.certificate).toBe(certbot);
     expect(args.registryBucket).toEqual({ bucket: "berth-prod-registry-1", region: "ap-northeast-2" });
     expect(args.realIp).toEqual({ names: ["example.net", "www.example.net"], ranges });
@@ -240,19 +325,49 @@ describe("hostServicesArgs", () => {
 describe("databaseArgs", () => {
   it("dev: the cheap, disposable instance", () => {
     expect(databaseArgs(dev, { network, firewall })).toEqual({
-      subnetIds: ["subnet-c", "subnet-d"], securityGroupId: "sg-db", engineVersion: "8.4", engineLifecycleSupport: "open-source-rds-extended-support-disabled",
-      instanceClass: "db.t3.micro", allocatedStorageGiB: 20, dbName: "berth", username: "berth", port: 3306, backupRetentionDays: 1, deletionProtection: false,
-      skipFinalSnapshot: true, multiAz: false, applyImmediately: true, logExports: [], logRetentionDays: 30, slowQuerySeconds: 2,
+      subnetIds: ["subnet-c", "subnet-d"],
+      securityGroupId: "sg-db",
+      engineVersion: "8.4",
+      engineLifecycleSupport: "open-source-rds-extended-support-disabled",
+      instanceClass: "db.t3.micro",
+      allocatedStorageGiB: 20,
+      dbName: "berth",
+      username: "berth",
+      port: 3306,
+      backupRetentionDays: 1,
+      deletionProtection: false,
+      skipFinalSnapshot: true,
+      multiAz: false,
+      applyImmediately: true,
+      logExports: [],
+      logRetentionDays: 30,
+      slowQuerySeconds: 2,
       naming: { project: "berth", stack: "dev" },
     });
   });
   it("prod: protected, autoscaling storage, logs exported; the password secret when set", () => {
     const cfg = config("prod", {}, { databasePassword: "a-long-database-password-1" });
     expect(databaseArgs(cfg, { network, firewall })).toEqual({
-      subnetIds: ["subnet-c", "subnet-d"], securityGroupId: "sg-db", engineVersion: "8.4", engineLifecycleSupport: "open-source-rds-extended-support-disabled",
-      instanceClass: "db.m6g.large", allocatedStorageGiB: 50, maxAllocatedStorageGiB: 200, dbName: "berth", username: "berth", password: "a-long-database-password-1",
-      port: 3306, backupRetentionDays: 14, deletionProtection: true, skipFinalSnapshot: false, multiAz: false, applyImmediately: false,
-      logExports: ["error", "slowquery"], logRetentionDays: 30, slowQuerySeconds: 2, naming: { project: "berth", stack: "prod" },
+      subnetIds: ["subnet-c", "subnet-d"],
+      securityGroupId: "sg-db",
+      engineVersion: "8.4",
+      engineLifecycleSupport: "open-source-rds-extended-support-disabled",
+      instanceClass: "db.m6g.large",
+      allocatedStorageGiB: 50,
+      maxAllocatedStorageGiB: 200,
+      dbName: "berth",
+      username: "berth",
+      password: "a-long-database-password-1",
+      port: 3306,
+      backupRetentionDays: 14,
+      deletionProtection: true,
+      skipFinalSnapshot: false,
+      multiAz: false,
+      applyImmediately: false,
+      logExports: ["error", "slowquery"],
+      logRetentionDays: 30,
+      slowQuerySeconds: 2,
+      naming: { project: "berth", stack: "prod" },
     });
   });
 });
@@ -264,26 +379,33 @@ describe("outputs", () => {
 
   it("sshCommand: saves the key from the stack, then logs in; -p only off port 22", () => {
     expect(sshKeyFile({ project: "berth", stack: "dev" })).toBe("berth-dev.pem");
-    expect(sshCommand({ ...sshCommandInput(dev), ip: IP }))
-      .toBe("pulumi stack output hostSshPrivateKey --show-secrets -s dev > berth-dev.pem && chmod 600 berth-dev.pem && ssh -i berth-dev.pem ubuntu@203.0.113.10");
+    expect(sshCommand({ ...sshCommandInput(dev), ip: IP })).toBe(
+      "pulumi stack output hostSshPrivateKey --show-secrets -s dev > berth-dev.pem && chmod 600 berth-dev.pem && ssh -i berth-dev.pem ubuntu@203.0.113.10",
+    );
     const custom = config("prod", { firewall: { ...section("prod", "firewall"), sshPort: 2222 }, host: { sshUser: "admin" } });
-    expect(sshCommand({ ...sshCommandInput(custom), ip: IP }))
-      .toBe("pulumi stack output hostSshPrivateKey --show-secrets -s prod > berth-prod.pem && chmod 600 berth-prod.pem && ssh -i berth-prod.pem -p 2222 admin@203.0.113.10");
+    expect(sshCommand({ ...sshCommandInput(custom), ip: IP })).toBe(
+      "pulumi stack output hostSshPrivateKey --show-secrets -s prod > berth-prod.pem && chmod 600 berth-prod.pem && ssh -i berth-prod.pem -p 2222 admin@203.0.113.10",
+    );
   });
 
   it("registryLoginCommand and registryUrl: direct (ip:port) and proxy (hostname)", () => {
-    expect(registryLoginCommand({ ...registryLoginInput(dev), host: `${IP}:5000`, username: "ci" }))
-      .toBe("pulumi stack output registryPassword --show-secrets -s dev | docker login 203.0.113.10:5000 -u ci --password-stdin");
-    expect(registryLoginCommand({ ...registryLoginInput(prod), host: "docker.example.com", username: "ci" }))
-      .toBe("pulumi stack output registryPassword --show-secrets -s prod | docker login docker.example.com -u ci --password-stdin");
+    expect(registryLoginCommand({ ...registryLoginInput(dev), host: `${IP}:5000`, username: "ci" })).toBe(
+      "pulumi stack output registryPassword --show-secrets -s dev | docker login 203.0.113.10:5000 -u ci --password-stdin",
+    );
+    expect(registryLoginCommand({ ...registryLoginInput(prod), host: "docker.example.com", username: "ci" })).toBe(
+      "pulumi stack output registryPassword --show-secrets -s prod | docker login docker.example.com -u ci --password-stdin",
+    );
     expect(registryUrl("docker.example.com")).toBe("https://docker.example.com");
     expect(registryUrl(`${IP}:5000`)).toBe("https://203.0.113.10:5000");
     expect(registryUrl("")).toBe("https://");
   });
 
   it("auditLogGroups: the flow logs' group when there is one, then the database's", () => {
-    expect(auditLogGroups("/berth/prod/flow-logs", ["/aws/rds/instance/x/error", "/aws/rds/instance/x/slowquery"]))
-      .toEqual(["/berth/prod/flow-logs", "/aws/rds/instance/x/error", "/aws/rds/instance/x/slowquery"]);
+    expect(auditLogGroups("/berth/prod/flow-logs", ["/aws/rds/instance/x/error", "/aws/rds/instance/x/slowquery"])).toEqual([
+      "/berth/prod/flow-logs",
+      "/aws/rds/instance/x/error",
+      "/aws/rds/instance/x/slowquery",
+    ]);
     expect(auditLogGroups("", ["/aws/rds/instance/x/error"])).toEqual(["/aws/rds/instance/x/error"]);
     expect(auditLogGroups(undefined, [])).toEqual([]);
   });

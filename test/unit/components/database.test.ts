@@ -54,17 +54,36 @@ describe("Database, minimal args", () => {
   it("creates a private, encrypted MySQL instance with a generated password and no log exports", async () => {
     const db = new Database("db", minimal, m.opts);
     const [address, port, dbName, username, password, identifier, logGroups] = await Promise.all([
-      valueOf(db.address), valueOf(db.port), valueOf(db.dbName), valueOf(db.username), valueOf(db.password), valueOf(db.identifier), valueOf(db.logGroups),
+      valueOf(db.address),
+      valueOf(db.port),
+      valueOf(db.dbName),
+      valueOf(db.username),
+      valueOf(db.password),
+      valueOf(db.identifier),
+      valueOf(db.logGroups),
     ]);
     await m.settle();
 
-    expect(m.one("random:index/randomPassword:RandomPassword").inputs).toMatchObject({ length: 32, special: true, minLower: 2, minUpper: 2, minNumeric: 2, minSpecial: 1 });
+    expect(m.one("random:index/randomPassword:RandomPassword").inputs).toMatchObject({
+      length: 32,
+      special: true,
+      minLower: 2,
+      minUpper: 2,
+      minNumeric: 2,
+      minSpecial: 1,
+    });
     expect(m.one("aws:rds/subnetGroup:SubnetGroup").inputs).toMatchObject({ name: "berth-test-db-subnets", subnetIds: ["subnet-a", "subnet-b"] });
     const params = m.one(PARAMS).inputs;
     expect(params).toMatchObject({ namePrefix: "berth-test-db-params-", family: "mysql8.4" });
     // utf8mb4 only: no log parameter without log exports.
     expect((params.parameters as Array<{ name: string }>).map((p) => p.name)).toEqual([
-      "character_set_server", "character_set_client", "character_set_connection", "character_set_database", "character_set_results", "collation_server", "collation_connection",
+      "character_set_server",
+      "character_set_client",
+      "character_set_connection",
+      "character_set_database",
+      "character_set_results",
+      "collation_server",
+      "collation_connection",
     ]);
     const i = m.one(INSTANCE).inputs;
     expect(i).toMatchObject({

@@ -27,7 +27,13 @@ const web: AppSettings = {
   restart: "unless-stopped",
 };
 const registry: DeployConfig["registry"] = {
-  enabled: false, username: "ci", port: 5000, expose: "direct", storage: "filesystem", dataDir: "/var/lib/berth/registry", retention: { keep: 10, schedule: "Sun *-*-* 04:00:00" },
+  enabled: false,
+  username: "ci",
+  port: 5000,
+  expose: "direct",
+  storage: "filesystem",
+  dataDir: "/var/lib/berth/registry",
+  retention: { keep: 10, schedule: "Sun *-*-* 04:00:00" },
 };
 const disabled: DeployConfig = { proxy: { apps: [] }, registry, host: { deployUser: "deploy" } };
 const enabled: DeployConfig = { proxy: { apps: [web] }, registry: { ...registry, enabled: true, port: 5050 }, host: { deployUser: "ci-deploy" } };
@@ -54,7 +60,10 @@ describe("DeployTooling, registry disabled (minimal args)", () => {
     expect(m.ofType(COMMAND).map((c) => c.name)).toEqual(["dt-files-apply"]);
     const files = deployToolingFiles({ config: disabled, program: PROGRAM, deployPublicKey: DEPLOY_KEY });
     expect(files.map((f) => f.path)).toEqual([
-      HOST_PATHS.deployProgram, HOST_PATHS.deployApps, HOST_PATHS.deploySudoersStaged, "/home/deploy/.ssh/authorized_keys",
+      HOST_PATHS.deployProgram,
+      HOST_PATHS.deployApps,
+      HOST_PATHS.deploySudoersStaged,
+      "/home/deploy/.ssh/authorized_keys",
       "/etc/systemd/system/berth-switch.service",
     ]);
     const after = deployToolingAfter(disabled);
@@ -81,11 +90,18 @@ describe("DeployTooling, registry disabled (minimal args)", () => {
 describe("DeployTooling, registry enabled (full args)", () => {
   it("delivers the registry login as a secret, root-only file first, then the tooling with the retention timer", async () => {
     const ready = new pulumi.ComponentResource("test:index:Ready", "ready", {}, m.opts);
-    const dt = new DeployTooling("dt", { target, config: enabled, deployPublicKey: pulumi.output(DEPLOY_KEY), registryPassword: pulumi.secret(PASSWORD), dependsOn: [ready] }, m.opts);
+    const dt = new DeployTooling(
+      "dt",
+      { target, config: enabled, deployPublicKey: pulumi.output(DEPLOY_KEY), registryPassword: pulumi.secret(PASSWORD), dependsOn: [ready] },
+      m.opts,
+    );
     const applied = await valueOf((dt.applied as pulumi.CustomResource).urn);
     await m.settle();
 
-    expect(m.ofType(REMOTE_FILES).map((r) => [r.name, r.parent, r.dependsOn])).toEqual([["dt-auth", "dt", ["ready"]], ["dt-files", "dt", ["ready", "dt-auth-apply"]]]);
+    expect(m.ofType(REMOTE_FILES).map((r) => [r.name, r.parent, r.dependsOn])).toEqual([
+      ["dt-auth", "dt", ["ready"]],
+      ["dt-files", "dt", ["ready", "dt-auth-apply"]],
+    ]);
     const login = { path: HOST_PATHS.deployDockerConfig, mode: 0o600, secret: true, usedBy: [], content: renderRegistryAuth("127.0.0.1:5050", "ci", PASSWORD) };
     expect(m.one(COMMAND, "dt-auth-apply").inputs.stdin).toEqual(secretOf(renderBundle([login], { mode: "install", label: "dt-auth" })));
     expect(login.content).toContain(Buffer.from(`ci:${PASSWORD}`).toString("base64"));
@@ -93,7 +109,9 @@ describe("DeployTooling, registry enabled (full args)", () => {
     const after = deployToolingAfter(enabled);
     expect(after).toContain(RETENTION);
     const stdin = m.one(COMMAND, "dt-files-apply").inputs.stdin;
-    expect(stdin).toBe(renderBundle(deployToolingFiles({ config: enabled, program: PROGRAM, deployPublicKey: DEPLOY_KEY }), { mode: "install", after, label: "dt-files" }));
+    expect(stdin).toBe(
+      renderBundle(deployToolingFiles({ config: enabled, program: PROGRAM, deployPublicKey: DEPLOY_KEY }), { mode: "install", after, label: "dt-files" }),
+    );
     expect(stdin).toContain("/home/ci-deploy/.ssh/authorized_keys");
     expect(stdin).toContain('"name": "web"');
     expect(stdin).toContain("'/etc/systemd/system/berth-registry-retention.timer'");

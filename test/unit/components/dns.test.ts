@@ -10,7 +10,14 @@ const COMMENT = "Managed by Pulumi: project berth, stack test. Edit Pulumi.test.
 // DnsArgs has no optional member: minimal is no zone at all, full is one zone of each kind.
 const minimal: DnsArgs = { zones: [], hostIp: "203.0.113.10", naming };
 const zones: DnsZoneConfig[] = [
-  { domain: "created.example", provider: "route53", records: [{ name: "@", type: "A" }, { name: "www", type: "CNAME", target: "@", ttl: 60 }] },
+  {
+    domain: "created.example",
+    provider: "route53",
+    records: [
+      { name: "@", type: "A" },
+      { name: "www", type: "CNAME", target: "@", ttl: 60 },
+    ],
+  },
   { domain: "adopted.example", provider: "route53", zoneId: "Z-ADOPTED", records: [{ name: "registry", type: "A", ttl: 120 }] },
   { domain: "cf-id.example", provider: "cloudflare", zoneId: "cf-given", records: [{ name: "app", type: "A", proxied: true, ttl: 600 }] },
   { domain: "cf-lookup.example", provider: "cloudflare", accountId: "acct-1", records: [{ name: "*", type: "CNAME", target: "app.cf-id.example.", ttl: 300 }] },
@@ -47,7 +54,12 @@ describe("Dns, full args", () => {
     expect(m.one(R53_ZONE).inputs).toMatchObject({ name: "created.example", comment: COMMENT, tags: { Name: "berth-test-zone-created-example" } });
     // Cloudflare: only the zone without an id is looked up, within its account.
     expect(m.invokes).toEqual([{ token: "cloudflare:index/getZone:getZone", inputs: { filter: { name: "cf-lookup.example", account: { id: "acct-1" } } } }]);
-    expect(ids).toEqual({ "created.example": "Z-created.example", "adopted.example": "Z-ADOPTED", "cf-id.example": "cf-given", "cf-lookup.example": "cf-zone-cf-lookup.example" });
+    expect(ids).toEqual({
+      "created.example": "Z-created.example",
+      "adopted.example": "Z-ADOPTED",
+      "cf-id.example": "cf-given",
+      "cf-lookup.example": "cf-zone-cf-lookup.example",
+    });
     // Name servers only for the zones Berth created or looked up by name.
     expect(ns).toEqual({
       "created.example": ["ns-1.created.example.example", "ns-2.created.example.example"],
@@ -64,7 +76,15 @@ describe("Dns, full args", () => {
     // Proxied Cloudflare records get the automatic TTL; every Cloudflare record carries the comment.
     expect(byName(CF_RECORD)).toEqual({
       "dns-app.cf-id.example": { zoneId: "cf-given", name: "app.cf-id.example", type: "A", content: "203.0.113.10", ttl: 1, proxied: true, comment: COMMENT },
-      "dns-wildcard.cf-lookup.example": { zoneId: "cf-zone-cf-lookup.example", name: "*.cf-lookup.example", type: "CNAME", content: "app.cf-id.example", ttl: 300, proxied: false, comment: COMMENT },
+      "dns-wildcard.cf-lookup.example": {
+        zoneId: "cf-zone-cf-lookup.example",
+        name: "*.cf-lookup.example",
+        type: "CNAME",
+        content: "app.cf-id.example",
+        ttl: 300,
+        proxied: false,
+        comment: COMMENT,
+      },
     });
     expect(dns.recordNames).toEqual(["created.example", "www.created.example", "registry.adopted.example", "app.cf-id.example", "*.cf-lookup.example"]);
     expect(dns.records.map((r) => r.proxied)).toEqual([false, false, false, true, false]);

@@ -26,12 +26,24 @@ describe("DockerHost, minimal args", () => {
       ["docker-server-key", { algorithm: "ECDSA", ecdsaCurve: "P256" }],
       ["docker-client-key", { algorithm: "ECDSA", ecdsaCurve: "P256" }],
     ]);
-    expect(m.one("tls:index/selfSignedCert:SelfSignedCert").inputs).toMatchObject({ isCaCertificate: true, validityPeriodHours: 10 * 365 * DAY, allowedUses: ["cert_signing", "crl_signing", "digital_signature"] });
+    expect(m.one("tls:index/selfSignedCert:SelfSignedCert").inputs).toMatchObject({
+      isCaCertificate: true,
+      validityPeriodHours: 10 * 365 * DAY,
+      allowedUses: ["cert_signing", "crl_signing", "digital_signature"],
+    });
     const csr = Object.fromEntries(m.ofType("tls:index/certRequest:CertRequest").map((c) => [c.name, c.inputs]));
-    expect(csr["docker-server-csr"]).toMatchObject({ subject: { commonName: "berth-docker-api" }, ipAddresses: ["203.0.113.10", "127.0.0.1"], dnsNames: ["localhost"] });
+    expect(csr["docker-server-csr"]).toMatchObject({
+      subject: { commonName: "berth-docker-api" },
+      ipAddresses: ["203.0.113.10", "127.0.0.1"],
+      dnsNames: ["localhost"],
+    });
     expect(csr["docker-client-csr"]).toMatchObject({ subject: { commonName: "berth-pulumi" } });
     const certs = Object.fromEntries(m.ofType("tls:index/locallySignedCert:LocallySignedCert").map((c) => [c.name, c.inputs]));
-    expect(certs["docker-server-cert"]).toMatchObject({ validityPeriodHours: 3 * 365 * DAY, earlyRenewalHours: 30 * DAY, allowedUses: ["digital_signature", "key_encipherment", "server_auth"] });
+    expect(certs["docker-server-cert"]).toMatchObject({
+      validityPeriodHours: 3 * 365 * DAY,
+      earlyRenewalHours: 30 * DAY,
+      allowedUses: ["digital_signature", "key_encipherment", "server_auth"],
+    });
     expect(certs["docker-client-cert"].allowedUses).toEqual(["digital_signature", "key_encipherment", "client_auth"]);
 
     const boot = m.one("command:remote:Command", "docker-bootstrap");
@@ -42,7 +54,12 @@ describe("DockerHost, minimal args", () => {
 
     const provider = m.one("pulumi:providers:docker", "docker-provider");
     expect(provider.parent).toBe("docker");
-    expect(provider.inputs).toMatchObject({ host: "tcp://203.0.113.10:2376", caMaterial: ca, certMaterial: expect.stringContaining("FAKE-docker-client-cert"), disableDockerDaemonCheck: "true" });
+    expect(provider.inputs).toMatchObject({
+      host: "tcp://203.0.113.10:2376",
+      caMaterial: ca,
+      certMaterial: expect.stringContaining("FAKE-docker-client-cert"),
+      disableDockerDaemonCheck: "true",
+    });
     expect(ca).toContain("FAKE-docker-ca");
   });
 });

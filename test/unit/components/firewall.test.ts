@@ -5,9 +5,23 @@ import type { HostIngressRule } from "../../../lib/firewallRules";
 import { failure, mockComponents, valueOf, type ComponentMocks } from "../../helpers/componentMocks";
 
 const naming = { project: "berth", stack: "test" };
-const ssh: HostIngressRule = { key: "tcp-22-198-51-100-0-24", protocol: "tcp", fromPort: 22, toPort: 22, cidr: "198.51.100.0/24", description: "SSH from admin" };
+const ssh: HostIngressRule = {
+  key: "tcp-22-198-51-100-0-24",
+  protocol: "tcp",
+  fromPort: 22,
+  toPort: 22,
+  cidr: "198.51.100.0/24",
+  description: "SSH from admin",
+};
 const https: HostIngressRule = { key: "tcp-443-0-0-0-0-0", protocol: "tcp", fromPort: 443, toPort: 443, cidr: "0.0.0.0/0", description: "HTTPS" };
-const dnsRange: HostIngressRule = { key: "udp-5000-5010-10-0-0-0-8", protocol: "udp", fromPort: 5000, toPort: 5010, cidr: "10.0.0.0/8", description: "A UDP range" };
+const dnsRange: HostIngressRule = {
+  key: "udp-5000-5010-10-0-0-0-8",
+  protocol: "udp",
+  fromPort: 5000,
+  toPort: 5010,
+  cidr: "10.0.0.0/8",
+  description: "A UDP range",
+};
 // FirewallArgs has no optional member: minimal is no inbound rule at all, full is several.
 const minimal: FirewallArgs = { vpcId: "vpc-1", hostIngress: [], databasePort: 3306, naming };
 const full: FirewallArgs = { ...minimal, hostIngress: [ssh, https, dnsRange], databasePort: 3307 };
@@ -30,7 +44,11 @@ describe("Firewall, minimal args", () => {
     expect(host).toBe("fw-host-sg-id");
     expect(db).toBe("fw-database-sg-id");
     expect(m.one(SG, "fw-host-sg").inputs).toMatchObject({ vpcId: "vpc-1", namePrefix: "berth-test-host-", tags: { Name: "berth-test-host" } });
-    expect(m.one(SG, "fw-database-sg").inputs).toMatchObject({ vpcId: "vpc-1", namePrefix: "berth-test-database-", description: "Berth database: MySQL from the host private IP only" });
+    expect(m.one(SG, "fw-database-sg").inputs).toMatchObject({
+      vpcId: "vpc-1",
+      namePrefix: "berth-test-database-",
+      description: "Berth database: MySQL from the host private IP only",
+    });
     expect(m.ofType(INGRESS)).toEqual([]);
     expect(m.one(EGRESS).inputs).toMatchObject({ securityGroupId: "fw-host-sg-id", ipProtocol: "-1", cidrIpv4: "0.0.0.0/0" });
     expect(m.ofType(SG).every((r) => r.parent === "fw")).toBe(true);
@@ -51,7 +69,14 @@ describe("Firewall, full args", () => {
     ]);
     const db = m.one(INGRESS, "fw-database-in-host");
     expect(db.parent).toBe("fw");
-    expect(db.inputs).toMatchObject({ securityGroupId: "fw-database-sg-id", ipProtocol: "tcp", fromPort: 3307, toPort: 3307, cidrIpv4: "10.20.1.10/32", description: "MySQL from the host" });
+    expect(db.inputs).toMatchObject({
+      securityGroupId: "fw-database-sg-id",
+      ipProtocol: "tcp",
+      fromPort: 3307,
+      toPort: 3307,
+      cidrIpv4: "10.20.1.10/32",
+      description: "MySQL from the host",
+    });
   });
 });
 

@@ -17,7 +17,14 @@ const minimal: HostArgs = {
   sshKeyAlgorithm: "ED25519",
   naming,
 };
-const full: HostArgs = { ...minimal, instanceType: "t4g.medium", amiId: "ami-0pinned", sshPort: 2222, sshKeyAlgorithm: "RSA", instanceProfileName: "host-profile" };
+const full: HostArgs = {
+  ...minimal,
+  instanceType: "t4g.medium",
+  amiId: "ami-0pinned",
+  sshPort: 2222,
+  sshKeyAlgorithm: "RSA",
+  instanceProfileName: "host-profile",
+};
 
 const INSTANCE = "aws:ec2/instance:Instance";
 const KEY = "tls:index/privateKey:PrivateKey";
@@ -31,24 +38,35 @@ describe("Host, minimal args", () => {
   it("looks up the newest AMI, and creates keys, a key pair, an IMDSv2-only instance and an Elastic IP", async () => {
     const host = new Host("host", minimal, m.opts);
     const [instanceId, publicIp, privateIp, amiId, sshPub, deployPub, sshKey] = await Promise.all([
-      valueOf(host.instanceId), valueOf(host.publicIp), valueOf(host.privateIp), valueOf(host.amiId), valueOf(host.sshPublicKey), valueOf(host.deployPublicKey), valueOf(host.sshPrivateKey),
+      valueOf(host.instanceId),
+      valueOf(host.publicIp),
+      valueOf(host.privateIp),
+      valueOf(host.amiId),
+      valueOf(host.sshPublicKey),
+      valueOf(host.deployPublicKey),
+      valueOf(host.sshPrivateKey),
     ]);
     await m.settle();
 
-    expect(m.invokes).toEqual([{
-      token: "aws:ec2/getAmi:getAmi",
-      inputs: {
-        owners: ["099720109477"],
-        mostRecent: true,
-        filters: [
-          { name: "name", values: [minimal.amiNamePattern] },
-          { name: "architecture", values: ["x86_64"] },
-          { name: "virtualization-type", values: ["hvm"] },
-          { name: "root-device-type", values: ["ebs"] },
-        ],
+    expect(m.invokes).toEqual([
+      {
+        token: "aws:ec2/getAmi:getAmi",
+        inputs: {
+          owners: ["099720109477"],
+          mostRecent: true,
+          filters: [
+            { name: "name", values: [minimal.amiNamePattern] },
+            { name: "architecture", values: ["x86_64"] },
+            { name: "virtualization-type", values: ["hvm"] },
+            { name: "root-device-type", values: ["ebs"] },
+          ],
+        },
       },
-    }]);
-    expect(m.ofType(KEY).map((k) => [k.name, k.inputs])).toEqual([["host-ssh-key", { algorithm: "ED25519" }], ["host-deploy-key", { algorithm: "ED25519" }]]);
+    ]);
+    expect(m.ofType(KEY).map((k) => [k.name, k.inputs])).toEqual([
+      ["host-ssh-key", { algorithm: "ED25519" }],
+      ["host-deploy-key", { algorithm: "ED25519" }],
+    ]);
     expect(m.one("aws:ec2/keyPair:KeyPair").inputs).toMatchObject({ keyNamePrefix: "berth-test-host-key-", publicKey: fakePublicKey("host-ssh-key") });
 
     const i = m.one(INSTANCE).inputs;
@@ -92,7 +110,10 @@ describe("Host, full args", () => {
 
     expect(m.invokes).toEqual([]);
     expect(amiId).toBe("ami-0pinned");
-    expect(m.ofType(KEY).map((k) => k.inputs)).toEqual([{ algorithm: "RSA", rsaBits: 4096 }, { algorithm: "RSA", rsaBits: 4096 }]);
+    expect(m.ofType(KEY).map((k) => k.inputs)).toEqual([
+      { algorithm: "RSA", rsaBits: 4096 },
+      { algorithm: "RSA", rsaBits: 4096 },
+    ]);
     const i = m.one(INSTANCE).inputs;
     expect(i).toMatchObject({ ami: "ami-0pinned", instanceType: "t4g.medium", iamInstanceProfile: "host-profile" });
     // sshd moves to the given port (22 needs no line).
@@ -112,7 +133,9 @@ describe("Host, full args", () => {
 
 describe("Host guards", () => {
   it("refuses to put a private key into user data", async () => {
-    const leaky = await mockComponents({ resources: { [KEY]: (n) => ({ state: { publicKeyOpenssh: `-----BEGIN OPENSSH PRIVATE KEY-----\n${n}\n`, privateKeyOpenssh: "x" } }) } });
+    const leaky = await mockComponents({
+      resources: { [KEY]: (n) => ({ state: { publicKeyOpenssh: `-----BEGIN OPENSSH PRIVATE KEY-----\n${n}\n`, privateKeyOpenssh: "x" } }) },
+    });
     const err = await failure(() => new Host("host", minimal, leaky.opts));
     expect(err.message).toContain("cloud-init: refusing to put a private key into user data");
   });

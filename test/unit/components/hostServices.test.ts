@@ -17,7 +17,8 @@ import { hostServicesArgs, type HostServicesDeps } from "../../../wiring/args";
 import { failure, isSecret, mockComponents, secretOf, valueOf, type ComponentMocks, type Registered } from "../../helpers/componentMocks";
 import { section, stackWith } from "../../helpers/stack";
 
-const config = (stack: string, edits: Record<string, unknown> = {}, secrets: Record<string, string> = {}): Config => parseConfig(toRawConfigInput(stackWith(stack, edits, secrets)));
+const config = (stack: string, edits: Record<string, unknown> = {}, secrets: Record<string, string> = {}): Config =>
+  parseConfig(toRawConfigInput(stackWith(stack, edits, secrets)));
 // Minimal: nothing but the TLS files and the deploy tooling (registry and nginx both off).
 const bare = config("dev", { registry: { ...section("dev", "registry"), enabled: false }, proxy: { enabled: false } });
 // dev as shipped: the registry direct on :5000 with images on the host, nginx without basic auth.
@@ -63,10 +64,17 @@ function deps(served: ServedCertificate, extra: Partial<HostServicesDeps> = {}):
 const prodDeps = (): HostServicesDeps => deps(certbot(prod), { registryStorage: { bucketName: pulumi.output(BUCKET) }, cloudflareRanges: RANGES });
 
 /** The resources HostServices made (not the test's own stand-in), as "type name", sorted. */
-const made = (): string[] => m.resources.filter((r) => r.name !== "records").map((r) => `${r.type} ${r.name}`).sort();
+const made = (): string[] =>
+  m.resources
+    .filter((r) => r.name !== "records")
+    .map((r) => `${r.type} ${r.name}`)
+    .sort();
 const named = (name: string): Registered => {
   const found = m.resources.filter((r) => r.name === name);
-  expect(found.map((r) => r.name), name).toHaveLength(1);
+  expect(
+    found.map((r) => r.name),
+    name,
+  ).toHaveLength(1);
   return found[0];
 };
 const stdinOf = (name: string): unknown => m.one(CMD, name).inputs.stdin;
@@ -133,7 +141,8 @@ describe("HostServices, dev as shipped: registry direct, nginx without basic aut
 
     // The certificate, its key and the CA, as a secret; nginx reloads if it runs.
     const tls = secretStdin("services-tls-apply");
-    for (const text of [CERT, KEY, CA, "/etc/berth/tls/server.crt", "/etc/berth/tls/server.key", "/etc/berth/tls/ca.crt", reloadNginxIfActive()]) expect(tls).toContain(text);
+    for (const text of [CERT, KEY, CA, "/etc/berth/tls/server.crt", "/etc/berth/tls/server.key", "/etc/berth/tls/ca.crt", reloadNginxIfActive()])
+      expect(tls).toContain(text);
 
     expect(host).toBe(`${IP}:5000`);
     expect([hs.registryUsername, password]).toEqual(["ci", "generated-services-registry-password"]);
@@ -163,19 +172,44 @@ describe("HostServices, full: prod with the registry behind nginx in S3, basic a
     const [host, password, logins] = await Promise.all([valueOf(hs.registryHost), valueOf(hs.registryPassword), valueOf(hs.extraHostLogins)]);
     await m.settle();
 
-    const commands = m.ofType(CMD).map((c) => c.name).sort();
+    const commands = m
+      .ofType(CMD)
+      .map((c) => c.name)
+      .sort();
     expect(commands).toEqual([
-      "services-certbot", "services-deploy-auth-apply", "services-deploy-files-apply", "services-docker-bootstrap", "services-provisioned",
-      "services-proxy-auth-apply", "services-proxy-config-apply", "services-registry-config-apply", "services-registry-secrets-apply", "services-tls-apply",
+      "services-certbot",
+      "services-deploy-auth-apply",
+      "services-deploy-files-apply",
+      "services-docker-bootstrap",
+      "services-provisioned",
+      "services-proxy-auth-apply",
+      "services-proxy-config-apply",
+      "services-registry-config-apply",
+      "services-registry-secrets-apply",
+      "services-tls-apply",
     ]);
-    expect(m.ofType("random:index/randomPassword:RandomPassword").map((r) => r.name).sort()).toEqual([
+    expect(
+      m
+        .ofType("random:index/randomPassword:RandomPassword")
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual([
       // (No registry password: it is given.)
-      "services-auth-jenkins-example-com", "services-htpasswd-salt-key", "services-registry-http-secret",
+      "services-auth-jenkins-example-com",
+      "services-htpasswd-salt-key",
+      "services-registry-http-secret",
     ]);
     expect(m.one("docker:index/remoteImage:RemoteImage").inputs.name).toBe(prod.registry.image);
 
     // Keys and password hashes travel as secrets; the configurations in the clear.
-    for (const name of ["services-tls-apply", "services-registry-secrets-apply", "services-deploy-auth-apply", "services-proxy-auth-apply", "services-docker-bootstrap"]) secretStdin(name);
+    for (const name of [
+      "services-tls-apply",
+      "services-registry-secrets-apply",
+      "services-deploy-auth-apply",
+      "services-proxy-auth-apply",
+      "services-docker-bootstrap",
+    ])
+      secretStdin(name);
     for (const name of ["services-registry-config-apply", "services-deploy-files-apply", "services-proxy-config-apply", "services-certbot"]) {
       expect(publicStdin(name), name).not.toMatch(/PRIVATE KEY|\$2y\$/);
     }
@@ -191,7 +225,12 @@ describe("HostServices, full: prod with the registry behind nginx in S3, basic a
     expect(dependsOn("services-deploy-files")).toEqual(["services-provisioned", "services-deploy-auth-apply"]);
     // nginx after the switch exists (deploy tooling) and the TLS files are in place; auth files first.
     expect(dependsOn("services-proxy-auth")).toEqual(["services-provisioned", "services-tls-apply", "services-deploy-files-apply"]);
-    expect(dependsOn("services-proxy-config")).toEqual(["services-provisioned", "services-tls-apply", "services-deploy-files-apply", "services-proxy-auth-apply"]);
+    expect(dependsOn("services-proxy-config")).toEqual([
+      "services-provisioned",
+      "services-tls-apply",
+      "services-deploy-files-apply",
+      "services-proxy-auth-apply",
+    ]);
     // certbot once nginx serves the challenge and the DNS records exist.
     expect(dependsOn("services-certbot")).toEqual(["services-proxy-config-apply", "records"]);
 
@@ -223,7 +262,10 @@ describe("HostServices, full: prod with the registry behind nginx in S3, basic a
     // letsencrypt: a self-signed bootstrap pair for the served names, until certbot replaces it.
     const names = servedNames(prod);
     expect(m.one("tls:index/selfSignedCert:SelfSignedCert", "services-bootstrap-cert").inputs).toMatchObject({
-      dnsNames: names, subject: { commonName: names[0] }, validityPeriodHours: 90 * 24, allowedUses: ["server_auth", "digital_signature", "key_encipherment"],
+      dnsNames: names,
+      subject: { commonName: names[0] },
+      validityPeriodHours: 90 * 24,
+      allowedUses: ["server_auth", "digital_signature", "key_encipherment"],
     });
     const tls = secretStdin("services-tls-apply");
     expect(tls).toContain("FAKE-services-bootstrap-cert");

@@ -20,11 +20,22 @@ beforeEach(async () => {
 describe("Network, minimal args", () => {
   it("builds the VPC, its subnets in the region's first two zones, and no flow logs", async () => {
     const net = new Network("net", minimal, m.opts);
-    const [vpcId, zones, pub, db, flow] = await Promise.all([valueOf(net.vpcId), valueOf(net.availabilityZones), valueOf(net.publicSubnetIds), valueOf(net.databaseSubnetIds), valueOf(net.flowLogGroup)]);
+    const [vpcId, zones, pub, db, flow] = await Promise.all([
+      valueOf(net.vpcId),
+      valueOf(net.availabilityZones),
+      valueOf(net.publicSubnetIds),
+      valueOf(net.databaseSubnetIds),
+      valueOf(net.flowLogGroup),
+    ]);
     await m.settle();
 
     expect(m.one("berth:network:Network", "net").parent).toBeUndefined();
-    expect(m.one("aws:ec2/vpc:Vpc").inputs).toMatchObject({ cidrBlock: "10.20.0.0/16", enableDnsSupport: true, enableDnsHostnames: true, tags: { Name: "berth-test-vpc" } });
+    expect(m.one("aws:ec2/vpc:Vpc").inputs).toMatchObject({
+      cidrBlock: "10.20.0.0/16",
+      enableDnsSupport: true,
+      enableDnsHostnames: true,
+      tags: { Name: "berth-test-vpc" },
+    });
     expect(vpcId).toBe("net-vpc-id");
     // Zones come from the lookup (available ones only): the first two.
     expect(m.invokes).toEqual([{ token: "aws:index/getAvailabilityZones:getAvailabilityZones", inputs: { state: "available" } }]);
@@ -44,12 +55,18 @@ describe("Network, minimal args", () => {
     expect(m.one("aws:ec2/routeTable:RouteTable", "net-public-rt").inputs.routes).toEqual([{ cidrBlock: "0.0.0.0/0", gatewayId: "net-igw-id" }]);
     expect(m.one("aws:ec2/routeTable:RouteTable", "net-database-rt").inputs.routes).toEqual([]);
     const assoc = Object.fromEntries(m.ofType("aws:ec2/routeTableAssociation:RouteTableAssociation").map((a) => [a.inputs.subnetId, a.inputs.routeTableId]));
-    expect(assoc).toEqual({ "net-public-1-id": "net-public-rt-id", "net-public-2-id": "net-public-rt-id", "net-database-1-id": "net-database-rt-id", "net-database-2-id": "net-database-rt-id" });
+    expect(assoc).toEqual({
+      "net-public-1-id": "net-public-rt-id",
+      "net-public-2-id": "net-public-rt-id",
+      "net-database-1-id": "net-database-rt-id",
+      "net-database-2-id": "net-database-rt-id",
+    });
     expect(m.one("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup").inputs).toMatchObject({ vpcId: "net-vpc-id", ingress: [], egress: [] });
 
     // No flow logs unless asked.
     expect(flow).toBe("");
-    for (const t of ["aws:cloudwatch/logGroup:LogGroup", "aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy", "aws:ec2/flowLog:FlowLog"]) expect(m.ofType(t), t).toEqual([]);
+    for (const t of ["aws:cloudwatch/logGroup:LogGroup", "aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy", "aws:ec2/flowLog:FlowLog"])
+      expect(m.ofType(t), t).toEqual([]);
     // Every resource is the component's child.
     expect(m.resources.filter((r) => r.custom).every((r) => r.parent === "net")).toBe(true);
   });
@@ -69,12 +86,21 @@ describe("Network, full args", () => {
     expect(group.inputs).toMatchObject({ name: "/berth/test/vpc-flow-logs", retentionInDays: 90 });
     expect(flow).toBe(flowLogGroupName(naming));
     const log = m.one("aws:ec2/flowLog:FlowLog").inputs;
-    expect(log).toMatchObject({ vpcId: "net-vpc-id", trafficType: "ALL", logDestinationType: "cloud-watch-logs", iamRoleArn: "arn:aws:iam::123456789012:role/net-flow-logs-role-0001", maxAggregationInterval: 600 });
+    expect(log).toMatchObject({
+      vpcId: "net-vpc-id",
+      trafficType: "ALL",
+      logDestinationType: "cloud-watch-logs",
+      iamRoleArn: "arn:aws:iam::123456789012:role/net-flow-logs-role-0001",
+      maxAggregationInterval: 600,
+    });
     expect(log.logDestination).toBe("arn:aws:logs:us-east-1:123456789012:log-group:/berth/test/vpc-flow-logs:*");
     // The role trusts VPC Flow Logs of this account only; its policy writes to this group only.
     const trust = JSON.parse(m.one("aws:iam/role:Role").inputs.assumeRolePolicy as string) as { Statement: Array<{ Principal: unknown; Condition: unknown }> };
     expect(trust.Statement[0].Principal).toEqual({ Service: "vpc-flow-logs.amazonaws.com" });
-    expect(trust.Statement[0].Condition).toEqual({ StringEquals: { "aws:SourceAccount": "123456789012" }, ArnLike: { "aws:SourceArn": "arn:aws:ec2:us-east-1:123456789012:vpc-flow-log/*" } });
+    expect(trust.Statement[0].Condition).toEqual({
+      StringEquals: { "aws:SourceAccount": "123456789012" },
+      ArnLike: { "aws:SourceArn": "arn:aws:ec2:us-east-1:123456789012:vpc-flow-log/*" },
+    });
     const policy = m.one("aws:iam/rolePolicy:RolePolicy").inputs;
     expect(policy.role).toBe("net-flow-logs-role-id");
     expect((JSON.parse(policy.policy as string) as { Statement: Array<{ Resource: unknown }> }).Statement[0].Resource).toEqual([
@@ -86,7 +112,9 @@ describe("Network, full args", () => {
 
 describe("Network guards", () => {
   it("refuses a region with fewer than two zones", async () => {
-    const m1 = await mockComponents({ invokes: { "aws:index/getAvailabilityZones:getAvailabilityZones": () => ({ names: ["us-east-1a"], zoneIds: ["use1-az1"], id: "us-east-1" }) } });
+    const m1 = await mockComponents({
+      invokes: { "aws:index/getAvailabilityZones:getAvailabilityZones": () => ({ names: ["us-east-1a"], zoneIds: ["use1-az1"], id: "us-east-1" }) },
+    });
     const err = await failure(() => new Network("net", minimal, m1.opts));
     expect(err.message).toContain("the region offers 1 availability zone(s); Berth needs two (set berth:network.availabilityZones)");
   });

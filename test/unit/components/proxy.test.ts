@@ -11,9 +11,21 @@ import type { HostFile } from "../../../components/render/paths";
 import { failure, mockComponents, secretOf, valueOf, type ComponentMocks } from "../../helpers/componentMocks";
 
 const target = { connection: { host: "203.0.113.10", user: "ubuntu", port: 22 }, hostId: "i-0host" };
-const nginxConf: HostFile = { path: "/etc/nginx/nginx.conf", content: "events {}\nhttp { include /etc/nginx/berth/sites/*.conf; }\n", mode: 0o644, usedBy: ["nginx"] };
+const nginxConf: HostFile = {
+  path: "/etc/nginx/nginx.conf",
+  content: "events {}\nhttp { include /etc/nginx/berth/sites/*.conf; }\n",
+  mode: 0o644,
+  usedBy: ["nginx"],
+};
 const site: HostFile = { path: "/etc/nginx/berth/sites/web.conf", content: "server { listen 443 ssl; }\n", mode: 0o644, usedBy: ["nginx"] };
-const auth: HostFile = { path: "/etc/nginx/berth/auth/jenkins.example.com", content: "admin:$2y$10$abcdefghijklmnopqrstuv\n", mode: 0o640, group: "www-data", secret: true, usedBy: ["nginx"] };
+const auth: HostFile = {
+  path: "/etc/nginx/berth/auth/jenkins.example.com",
+  content: "admin:$2y$10$abcdefghijklmnopqrstuv\n",
+  mode: 0o640,
+  group: "www-data",
+  secret: true,
+  usedBy: ["nginx"],
+};
 const DIRECTORIES = ["/var/www/berth-acme", "/var/log/nginx", "/var/lib/berth/deploy/maintenance", "/run"];
 // The sites and snippets dirs are pruned of stale files; the auth dir belongs to the secret delivery.
 const OWNED = ["/etc/nginx/berth/sites", "/etc/nginx/berth/snippets"];
@@ -57,10 +69,15 @@ describe("Proxy, full args", () => {
     const applied = await valueOf((p.applied as pulumi.CustomResource).urn);
     await m.settle();
 
-    expect(m.ofType(REMOTE_FILES).map((r) => [r.name, r.dependsOn])).toEqual([["proxy-auth", ["ready"]], ["proxy-config", ["ready", "proxy-auth-apply"]]]);
+    expect(m.ofType(REMOTE_FILES).map((r) => [r.name, r.dependsOn])).toEqual([
+      ["proxy-auth", ["ready"]],
+      ["proxy-config", ["ready", "proxy-auth-apply"]],
+    ]);
     expect(m.one(COMMAND, "proxy-auth-apply").inputs.stdin).toEqual(secretOf(renderBundle([auth], { mode: "install", label: "proxy-auth" })));
     const config = m.one(COMMAND, "proxy-config-apply").inputs.stdin;
-    expect(config).toBe(renderBundle([nginxConf, site], { mode: "nginx", applyScript: APPLY, directories: DIRECTORIES, ownedDirs: OWNED, label: "proxy-config" }));
+    expect(config).toBe(
+      renderBundle([nginxConf, site], { mode: "nginx", applyScript: APPLY, directories: DIRECTORIES, ownedDirs: OWNED, label: "proxy-config" }),
+    );
     for (const d of DIRECTORIES) expect(config).toContain(makeDirectory("0755", d));
     // The password hash stays out of the public delivery.
     expect(config).not.toContain("$2y$");

@@ -15,19 +15,41 @@ import type { HostFile } from "../../../components/render/paths";
 import { failure, isSecret, mockComponents, secretOf, valueOf, type ComponentMocks } from "../../helpers/componentMocks";
 
 const target = { connection: { host: "203.0.113.10", user: "ubuntu", port: 22 }, hostId: "i-0host" };
-const configFile: HostFile = { path: "/etc/berth/registry/config.yml", content: "version: 0.1\nhttp:\n  addr: 127.0.0.1:5000\n", mode: 0o644, usedBy: ["registry"] };
-const htpasswd: HostFile = { path: "/etc/berth/registry/htpasswd", content: "ci:$2y$10$abcdefghijklmnopqrstuv\n", mode: 0o640, secret: true, usedBy: ["registry"] };
+const configFile: HostFile = {
+  path: "/etc/berth/registry/config.yml",
+  content: "version: 0.1\nhttp:\n  addr: 127.0.0.1:5000\n",
+  mode: 0o644,
+  usedBy: ["registry"],
+};
+const htpasswd: HostFile = {
+  path: "/etc/berth/registry/htpasswd",
+  content: "ci:$2y$10$abcdefghijklmnopqrstuv\n",
+  mode: 0o640,
+  secret: true,
+  usedBy: ["registry"],
+};
 const tlsCert: HostFile = { path: "/etc/berth/tls/server.crt", content: "-----BEGIN CERTIFICATE-----\nx\n", mode: 0o644, usedBy: ["nginx", "registry"] };
 const CONFIG_MOUNT = { hostPath: "/etc/berth/registry", containerPath: "/etc/berth/registry", readOnly: true };
 const DATA_DIR = "/var/lib/berth/registry";
 const HTTP_SECRET = "http-secret-0123456789";
 
 // The host network and no data directory (storage s3, behind nginx).
-const s3Container: RegistryContainerSpec = { image: "registry:3.0.0", command: ["/etc/berth/registry/config.yml"], mounts: [CONFIG_MOUNT], network: "host", publishIp: "127.0.0.1", port: 5000 };
+const s3Container: RegistryContainerSpec = {
+  image: "registry:3.0.0",
+  command: ["/etc/berth/registry/config.yml"],
+  mounts: [CONFIG_MOUNT],
+  network: "host",
+  publishIp: "127.0.0.1",
+  port: 5000,
+};
 // Docker's bridge, published on every address, images and TLS from host directories (storage filesystem, direct).
 const directContainer: RegistryContainerSpec = {
   ...s3Container,
-  mounts: [CONFIG_MOUNT, { hostPath: DATA_DIR, containerPath: DATA_DIR, readOnly: false }, { hostPath: "/etc/berth/tls", containerPath: "/etc/berth/tls", readOnly: true }],
+  mounts: [
+    CONFIG_MOUNT,
+    { hostPath: DATA_DIR, containerPath: DATA_DIR, readOnly: false },
+    { hostPath: "/etc/berth/tls", containerPath: "/etc/berth/tls", readOnly: true },
+  ],
   network: "bridge",
   publishIp: "0.0.0.0",
 };
@@ -48,7 +70,13 @@ beforeEach(async () => {
 
 // readsFiles and dataDir are the optional members: minimal sets neither and depends on nothing.
 const minimal = (): RegistryArgs => ({
-  target, dockerProvider: provider, container: s3Container, configFiles: [configFile], secretFiles: [htpasswd], httpSecret: pulumi.secret(HTTP_SECRET), dependsOn: [],
+  target,
+  dockerProvider: provider,
+  container: s3Container,
+  configFiles: [configFile],
+  secretFiles: [htpasswd],
+  httpSecret: pulumi.secret(HTTP_SECRET),
+  dependsOn: [],
 });
 
 describe("Registry, minimal args", () => {
@@ -57,7 +85,10 @@ describe("Registry, minimal args", () => {
     const id = await valueOf(reg.containerId);
     await m.settle();
 
-    expect(m.ofType(REMOTE_FILES).map((r) => [r.name, r.parent, r.dependsOn])).toEqual([["reg-config", "reg", []], ["reg-secrets", "reg", []]]);
+    expect(m.ofType(REMOTE_FILES).map((r) => [r.name, r.parent, r.dependsOn])).toEqual([
+      ["reg-config", "reg", []],
+      ["reg-secrets", "reg", []],
+    ]);
     // The configuration travels in the clear (a preview shows its diff), the htpasswd as a secret.
     expect(m.one(COMMAND, "reg-config-apply").inputs.stdin).toBe(renderBundle([configFile], { mode: "install", label: "reg-config" }));
     expect(m.one(COMMAND, "reg-secrets-apply").inputs.stdin).toEqual(secretOf(renderBundle([htpasswd], { mode: "install", label: "reg-secrets" })));
@@ -80,7 +111,9 @@ describe("Registry, minimal args", () => {
     });
     // The upload secret is an environment variable, and a secret; the digest restarts the
     // container when a file changes, the host id when the host is new.
-    expect(c.inputs.envs).toEqual(secretOf([`BERTH_FILES_SHA256=${filesDigest([configFile, htpasswd])}`, "BERTH_HOST=i-0host", `REGISTRY_HTTP_SECRET=${HTTP_SECRET}`]));
+    expect(c.inputs.envs).toEqual(
+      secretOf([`BERTH_FILES_SHA256=${filesDigest([configFile, htpasswd])}`, "BERTH_HOST=i-0host", `REGISTRY_HTTP_SECRET=${HTTP_SECRET}`]),
+    );
     expect(JSON.stringify(m.one(COMMAND, "reg-config-apply").inputs)).not.toContain(HTTP_SECRET);
     // Both deliveries first; the fixed container name is free again only once the old one is gone.
     expect([c.parent, c.provider, c.dependsOn, c.deleteBeforeReplace]).toEqual(["reg", "docker", ["reg-config-apply", "reg-secrets-apply"], true]);
@@ -96,8 +129,13 @@ describe("Registry, full args", () => {
     new Registry("reg", { ...minimal(), container: directContainer, readsFiles: [tlsCert], dataDir: DATA_DIR, dependsOn: [ready] }, m.opts);
     await m.settle();
 
-    expect(m.ofType(REMOTE_FILES).map((r) => [r.name, r.dependsOn])).toEqual([["reg-config", ["ready"]], ["reg-secrets", ["ready"]]]);
-    expect(m.one(COMMAND, "reg-config-apply").inputs.stdin).toBe(renderBundle([configFile], { mode: "install", after: [makeDirectory("0750", DATA_DIR)], label: "reg-config" }));
+    expect(m.ofType(REMOTE_FILES).map((r) => [r.name, r.dependsOn])).toEqual([
+      ["reg-config", ["ready"]],
+      ["reg-secrets", ["ready"]],
+    ]);
+    expect(m.one(COMMAND, "reg-config-apply").inputs.stdin).toBe(
+      renderBundle([configFile], { mode: "install", after: [makeDirectory("0750", DATA_DIR)], label: "reg-config" }),
+    );
     // The file read elsewhere is not delivered here.
     expect(String((m.one(COMMAND, "reg-secrets-apply").inputs.stdin as { value: string }).value)).not.toContain(tlsCert.path);
 
@@ -141,7 +179,12 @@ describe("registryCredentials", () => {
     const first = registryCredentials("reg", { username: "ci", password: given, saltKey: SALT_KEY });
     const second = registryCredentials("reg", { username: "ci", password: pulumi.secret(given), saltKey: SALT_KEY });
     const otherKey = registryCredentials("reg", { username: "ci", password: given, saltKey: `${SALT_KEY}-other` });
-    const [password, a, b, c] = await Promise.all([valueOf(first.password), valueOf(first.htpasswdLine), valueOf(second.htpasswdLine), valueOf(otherKey.htpasswdLine)]);
+    const [password, a, b, c] = await Promise.all([
+      valueOf(first.password),
+      valueOf(first.htpasswdLine),
+      valueOf(second.htpasswdLine),
+      valueOf(otherKey.htpasswdLine),
+    ]);
     await m.settle();
 
     expect(m.ofType(PASSWORD)).toEqual([]);
@@ -155,7 +198,9 @@ describe("registryCredentials", () => {
 
   it("refuses a user name that cannot be in an htpasswd file, tied to the owner", async () => {
     const owner = new pulumi.ComponentResource("test:index:Owner", "owner", {}, m.opts);
-    const err = await failure(() => registryCredentials("reg", { username: "c:i", password: "Given0Password0Of0Config", saltKey: SALT_KEY }, { parent: owner }));
+    const err = await failure(() =>
+      registryCredentials("reg", { username: "c:i", password: "Given0Password0Of0Config", saltKey: SALT_KEY }, { parent: owner }),
+    );
     expect(err.message).toContain('htpasswd user name "c:i" must be non-empty');
     expect(err.resource).toBe(owner);
   });

@@ -1,6 +1,12 @@
 // RegistryStorage on its own (public mock API): a private, encrypted, TLS-only bucket and a host role limited to it.
 import { beforeEach, describe, expect, it } from "vitest";
-import { ABORT_INCOMPLETE_UPLOADS_DAYS, REGISTRY_S3_BUCKET_ACTIONS, REGISTRY_S3_OBJECT_ACTIONS, RegistryStorage, type RegistryStorageArgs } from "../../../components/registryStorage";
+import {
+  ABORT_INCOMPLETE_UPLOADS_DAYS,
+  REGISTRY_S3_BUCKET_ACTIONS,
+  REGISTRY_S3_OBJECT_ACTIONS,
+  RegistryStorage,
+  type RegistryStorageArgs,
+} from "../../../components/registryStorage";
 import { mockComponents, valueOf, type ComponentMocks } from "../../helpers/componentMocks";
 
 // RegistryStorageArgs has one member, and it is required: minimal and full args are the same.
@@ -8,7 +14,9 @@ const args: RegistryStorageArgs = { naming: { project: "berth", stack: "test" } 
 const BUCKET = "berth-test-registry-0001";
 const ARN = `arn:aws:s3:::${BUCKET}`;
 
-interface Policy { Statement: Array<Record<string, unknown>> }
+interface Policy {
+  Statement: Array<Record<string, unknown>>;
+}
 
 let m: ComponentMocks;
 beforeEach(async () => {
@@ -21,15 +29,44 @@ describe("RegistryStorage, minimal (= full) args", () => {
     const [bucketName, bucketArn, profile] = await Promise.all([valueOf(s.bucketName), valueOf(s.bucketArn), valueOf(s.instanceProfileName)]);
     await m.settle();
 
-    expect(m.one("aws:s3/bucket:Bucket").inputs).toMatchObject({ bucketPrefix: "berth-test-registry-", forceDestroy: false, tags: { Name: "berth-test-registry" } });
-    expect(m.one("aws:s3/bucketOwnershipControls:BucketOwnershipControls").inputs).toEqual({ bucket: BUCKET, rule: { objectOwnership: "BucketOwnerEnforced" } });
-    expect(m.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs).toEqual({ bucket: BUCKET, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
-    expect(m.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").inputs.rules).toEqual([{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }]);
+    expect(m.one("aws:s3/bucket:Bucket").inputs).toMatchObject({
+      bucketPrefix: "berth-test-registry-",
+      forceDestroy: false,
+      tags: { Name: "berth-test-registry" },
+    });
+    expect(m.one("aws:s3/bucketOwnershipControls:BucketOwnershipControls").inputs).toEqual({
+      bucket: BUCKET,
+      rule: { objectOwnership: "BucketOwnerEnforced" },
+    });
+    expect(m.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs).toEqual({
+      bucket: BUCKET,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    expect(m.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").inputs.rules).toEqual([
+      { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } },
+    ]);
     expect(m.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs.rules).toEqual([
-      { id: "abort-incomplete-multipart-uploads", status: "Enabled", filter: {}, abortIncompleteMultipartUpload: { daysAfterInitiation: ABORT_INCOMPLETE_UPLOADS_DAYS } },
+      {
+        id: "abort-incomplete-multipart-uploads",
+        status: "Enabled",
+        filter: {},
+        abortIncompleteMultipartUpload: { daysAfterInitiation: ABORT_INCOMPLETE_UPLOADS_DAYS },
+      },
     ]);
     const tlsOnly = JSON.parse(m.one("aws:s3/bucketPolicy:BucketPolicy").inputs.policy as string) as Policy;
-    expect(tlsOnly.Statement).toEqual([{ Sid: "DenyPlainHttp", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: [ARN, `${ARN}/*`], Condition: { Bool: { "aws:SecureTransport": "false" } } }]);
+    expect(tlsOnly.Statement).toEqual([
+      {
+        Sid: "DenyPlainHttp",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:*",
+        Resource: [ARN, `${ARN}/*`],
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      },
+    ]);
 
     const trust = JSON.parse(m.one("aws:iam/role:Role").inputs.assumeRolePolicy as string) as Policy;
     expect(trust.Statement).toEqual([{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }]);

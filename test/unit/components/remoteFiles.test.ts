@@ -13,7 +13,14 @@ const minimal: RemoteFilesArgs = { target, files: [file], bundle: { mode: "insta
 const full: RemoteFilesArgs = {
   target,
   files: [file, key],
-  bundle: { mode: "nginx", applyScript: "#!/bin/sh\necho apply\n", nginxOptions: ["-p", "/tmp/x"], ownedDirs: ["/etc/berth"], directories: ["/var/lib/berth"], after: ["true"] },
+  bundle: {
+    mode: "nginx",
+    applyScript: "#!/bin/sh\necho apply\n",
+    nginxOptions: ["-p", "/tmp/x"],
+    ownedDirs: ["/etc/berth"],
+    directories: ["/var/lib/berth"],
+    after: ["true"],
+  },
   secret: true,
 };
 

@@ -33,7 +33,14 @@ const files = (t: Tls): CertificateFiles => {
 /** A real PEM certificate (the provided mode parses its dates), valid for `days` from the fake PKI's fixed start. */
 function realCert(name: string, days: number): { cert: string; key: string } {
   const key = realPrivateKey(`${name}-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }).privateKeyPem;
-  const cert = String(realSelfSignedCert(name, { privateKeyPem: key, subject: { commonName: name }, allowedUses: ["server_auth", "digital_signature"], validityPeriodHours: days * DAY }).certPem);
+  const cert = String(
+    realSelfSignedCert(name, {
+      privateKeyPem: key,
+      subject: { commonName: name },
+      allowedUses: ["server_auth", "digital_signature"],
+      validityPeriodHours: days * DAY,
+    }).certPem,
+  );
   return { cert, key };
 }
 
@@ -50,7 +57,12 @@ describe("Tls self-signed", () => {
     await m.settle();
 
     expect(registered(m)).toEqual([
-      "berth:tls:Tls tls", `${CSR} tls-server-csr`, `${SIGNED} tls-server-cert`, `${KEY} tls-ca-key`, `${KEY} tls-server-key`, `${SELF} tls-ca`,
+      "berth:tls:Tls tls",
+      `${CSR} tls-server-csr`,
+      `${SIGNED} tls-server-cert`,
+      `${KEY} tls-ca-key`,
+      `${KEY} tls-server-key`,
+      `${SELF} tls-ca`,
     ]);
     expect(m.resources.filter((r) => r.custom).every((r) => r.parent === "tls")).toBe(true);
     expect(m.one(KEY, "tls-ca-key").inputs).toEqual({ algorithm: "ECDSA", ecdsaCurve: "P256" });
@@ -63,7 +75,10 @@ describe("Tls self-signed", () => {
       subject: { commonName: "berth-test CA", organization: ORG },
       setSubjectKeyId: true,
     });
-    expect(m.one(CSR).inputs).toMatchObject({ privateKeyPem: secretOf(expect.stringContaining("FAKE-tls-server-key")), subject: { commonName: "berth-test host", organization: ORG } });
+    expect(m.one(CSR).inputs).toMatchObject({
+      privateKeyPem: secretOf(expect.stringContaining("FAKE-tls-server-key")),
+      subject: { commonName: "berth-test host", organization: ORG },
+    });
     // (The mock monitor drops empty lists: no names and no addresses reach the request.)
     expect(m.one(CSR).inputs.dnsNames ?? []).toEqual([]);
     expect(m.one(CSR).inputs.ipAddresses ?? []).toEqual([]);
@@ -113,7 +128,12 @@ describe("Tls cloudflare-origin", () => {
     expect(registered(m)).toEqual(["berth:tls:Tls tls", `${ORIGIN} tls-origin-cert`, `${CSR} tls-origin-csr`, `${KEY} tls-origin-key`]);
     expect(m.one(KEY).inputs).toEqual({ algorithm: "ECDSA", ecdsaCurve: "P256" });
     expect(m.one(CSR).inputs).toMatchObject({ subject: { commonName: "example.net", organization: ORG }, dnsNames: ["example.net"] });
-    expect(m.one(ORIGIN).inputs).toEqual({ csr: expect.stringContaining("FAKE-tls-origin-csr"), hostnames: ["example.net"], requestType: "origin-ecc", requestedValidity: 5475 });
+    expect(m.one(ORIGIN).inputs).toEqual({
+      csr: expect.stringContaining("FAKE-tls-origin-csr"),
+      hostnames: ["example.net"],
+      requestType: "origin-ecc",
+      requestedValidity: 5475,
+    });
     expect(cert).toContain("FAKE-tls-origin-cert");
     expect(key).toContain("FAKE-tls-origin-key");
     expect(await isSecret(f.keyPem)).toBe(true);
@@ -126,7 +146,18 @@ describe("Tls cloudflare-origin", () => {
 
   it("full: the given Origin hostnames, an RSA key and the given lifetime", async () => {
     const hostnames = ["example.net", "*.example.net"];
-    const t = new Tls("tls", { ...base, mode: "cloudflare-origin", names: ["example.net", "www.example.net", "example.com"], originHostnames: hostnames, originRequestType: "origin-rsa", originValidityDays: 365 }, m.opts);
+    const t = new Tls(
+      "tls",
+      {
+        ...base,
+        mode: "cloudflare-origin",
+        names: ["example.net", "www.example.net", "example.com"],
+        originHostnames: hostnames,
+        originRequestType: "origin-rsa",
+        originValidityDays: 365,
+      },
+      m.opts,
+    );
     await valueOf(t.expiry);
     await m.settle();
     expect(m.one(KEY).inputs).toEqual({ algorithm: "RSA", rsaBits: 2048 });
@@ -159,10 +190,20 @@ describe("Tls provided", () => {
     const leaf = realCert("provided-chain-leaf", 90);
     const intermediate = realCert("provided-chain-intermediate", 30);
     const chain = leaf.cert + intermediate.cert;
-    const t = new Tls("tls", {
-      ...base, mode: "provided", names: NAMES, ipAddresses: [IP], originHostnames: NAMES, email: "ops@example.com",
-      providedCertificate: chain, providedPrivateKey: leaf.key,
-    }, m.opts);
+    const t = new Tls(
+      "tls",
+      {
+        ...base,
+        mode: "provided",
+        names: NAMES,
+        ipAddresses: [IP],
+        originHostnames: NAMES,
+        email: "ops@example.com",
+        providedCertificate: chain,
+        providedPrivateKey: leaf.key,
+      },
+      m.opts,
+    );
     const [certPem, expiry] = await Promise.all([valueOf(files(t).certPem), valueOf(t.expiry)]);
     await m.settle();
     expect(registered(m)).toEqual(["berth:tls:Tls tls"]);
@@ -228,7 +269,14 @@ describe("Tls guards", () => {
   it("ties a renderer's refusal to the component: letsencrypt without a name, provided with a certificate that does not parse", async () => {
     const le = await failure(() => new Tls("tls", { ...base, mode: "letsencrypt", names: [], email: "ops@example.com" }, m.opts));
     expect(le.message).toContain("letsencrypt needs at least one served name");
-    const bad = await failure(() => new Tls("tls2", { ...base, mode: "provided", providedCertificate: "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n", providedPrivateKey: "k" }, m.opts));
+    const bad = await failure(
+      () =>
+        new Tls(
+          "tls2",
+          { ...base, mode: "provided", providedCertificate: "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n", providedPrivateKey: "k" },
+          m.opts,
+        ),
+    );
     expect(bad.message.length).toBeGreaterThan(0);
   });
 
