@@ -70,7 +70,10 @@ describe("npm run plan", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "berth-plan-"));
     try {
       // The way the README shows it: through npm, whose banner goes to stdout, not into the file.
-      const viaNpm = spawnSync("npm", ["run", "plan", "--", "prod", "--json", "--out", path.join(dir, "a.json")], { cwd: ROOT, encoding: "utf8" });
+      // npm passes its log level to child npm runs (npm_config_loglevel): under `npm run -s` the banner
+      // would vanish, so the child gets npm's default level, as a user's shell has.
+      const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.toLowerCase() !== "npm_config_loglevel"));
+      const viaNpm = spawnSync("npm", ["run", "plan", "--", "prod", "--json", "--out", path.join(dir, "a.json")], { cwd: ROOT, encoding: "utf8", env });
       expect(viaNpm.status, viaNpm.stderr).toBe(0);
       expect(viaNpm.stdout).toContain("> berth@");
       // The shared run comes from a test worker, not from the npm process.
