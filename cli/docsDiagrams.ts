@@ -7,6 +7,7 @@ import { renderMermaid } from "./mermaid";
 import { toPlanJson } from "./plan";
 import { runStack } from "../offline/engine";
 import { PROJECT_DIR, readStackFile } from "../offline/stackFile";
+import { runAsProgram } from "./entry";
 
 export const DIAGRAM_STACKS = ["dev", "prod"] as const;
 
@@ -44,14 +45,4 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (e: unknown) => {
-      process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
-      process.exitCode = 2;
-    },
-  );
-}
+if (require.main === module) runAsProgram(main, 2);

@@ -12,6 +12,7 @@ import { isSecretValue } from "../offline/mocks";
 // Values are written as shell words by the one quoting rule host commands use (bare when safe, else
 // single-quoted), so `. file` or `eval` reads them back exactly.
 import { shellQuote } from "../components/render/hostCommands";
+import { runAsProgram } from "./entry";
 
 export type OutputsFormat = "env" | "json" | "github";
 export type OutputValues = Record<string, unknown>;
@@ -237,14 +238,4 @@ export async function main(argv: readonly string[], io: OutputsIo = PROCESS_IO):
   return 0;
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (e: unknown) => {
-      process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
-      process.exitCode = 2;
-    },
-  );
-}
+if (require.main === module) runAsProgram(main, 2);

@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import { ConfigError } from "../config";
 import { redactSecrets, runStack, type RunResult } from "../offline/engine";
 import { PROJECT_DIR, readStackFile, type StackFile } from "../offline/stackFile";
+import { runAsProgram } from "./entry";
 
 export interface PlanJson {
   stack: string;
@@ -201,14 +202,4 @@ function findConfigError(e: unknown): ConfigError | undefined {
   return undefined;
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (e: unknown) => {
-      process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-      process.exitCode = 1;
-    },
-  );
-}
+if (require.main === module) runAsProgram(main, 1);

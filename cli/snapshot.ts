@@ -12,7 +12,7 @@
 // key the snapshot carries no digests, so it stays byte-identical across runs like the plan.
 import { createHmac } from "node:crypto";
 import type { ResourceOptionsRecord, RunResult } from "../offline/engine";
-import { redactSecrets } from "../offline/engine";
+import { NO_OPTIONS, redactSecrets } from "../offline/engine";
 import { isSecretValue } from "../offline/mocks";
 
 export const DIGEST_KEY_ENV = "BERTH_PLAN_DIGEST_KEY";
@@ -88,16 +88,6 @@ export function digestKeyFromEnv(env: NodeJS.ProcessEnv = process.env): Buffer |
   if (!/^[0-9a-f]{64}$/.test(hex)) throw new Error(`${DIGEST_KEY_ENV} must be 64 hex characters (32 random bytes)`);
   return Buffer.from(hex, "hex");
 }
-
-const NO_OPTIONS: ResourceOptionsRecord = {
-  ignoreChanges: [],
-  protect: false,
-  deleteBeforeReplace: false,
-  replaceOnChanges: [],
-  dependencies: [],
-  propertyDependencies: {},
-  provider: "",
-};
 
 /** A snapshot from an older revision's `--json` plan (before `--format snapshot` existed). */
 export function fromPlanJson(plan: {

@@ -38,7 +38,8 @@ export interface ResourceOptionsRecord {
   readonly provider: string;
 }
 
-const NO_OPTIONS: ResourceOptionsRecord = {
+/** The options of a resource registered with none: what the SDK's defaults amount to. */
+export const NO_OPTIONS: ResourceOptionsRecord = {
   ignoreChanges: [],
   protect: false,
   deleteBeforeReplace: false,
