@@ -1,6 +1,7 @@
 // Small blast radius: a host-layer setting changes only the resources that serve it, and
 // never the EC2 instance, its Elastic IP or the database.
 import { beforeAll, describe, expect, it } from "vitest";
+import { REPLACE_RULES } from "../../cli/replaceRules";
 import { run, section, sharedRun, stackWith, type RunResult } from "../helpers/stack";
 
 const NEVER = ["host-instance", "host-eip", "host-key-pair", "database-instance", "database-params", "database-subnets", "network-vpc"];
@@ -18,32 +19,13 @@ const STORAGE = [
 ];
 
 /**
- * aws_instance arguments that force a new instance (ForceNew in terraform-provider-aws'
- * internal/service/ec2/ec2_instance.go, which the Pulumi AWS provider bridges): none may change
- * for a change that must leave the host running. iam_instance_profile is not among them
- * (the provider associates or replaces the profile on the running instance).
+ * aws_instance arguments that force a new instance: the replace rules the plan diff uses
+ * (cli/replaceRules.ts, read from terraform-provider-aws' ec2_instance.go, which the Pulumi AWS
+ * provider bridges). None may change for a change that must leave the host running.
+ * iam_instance_profile is not among them (the provider associates or replaces the profile on the
+ * running instance).
  */
-const INSTANCE_FORCE_NEW = [
-  "ami",
-  "associatePublicIpAddress",
-  "availabilityZone",
-  "ebsOptimized",
-  "hibernation",
-  "hostId",
-  "ipv6AddressCount",
-  "ipv6Addresses",
-  "keyName",
-  "launchTemplate",
-  "placementGroup",
-  "privateIp",
-  "subnetId",
-  "tenancy",
-  "ephemeralBlockDevices",
-  "ebsBlockDevices",
-  "cpuOptions",
-  "networkInterfaces",
-  "securityGroups",
-];
+const INSTANCE_FORCE_NEW = REPLACE_RULES["aws:ec2/instance:Instance"].replace;
 
 function inputsOf(r: RunResult, name: string): Record<string, unknown> {
   return r.resources.find((x) => x.name === name)!.inputs;
