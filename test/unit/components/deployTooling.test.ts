@@ -131,6 +131,6 @@ describe("DeployTooling guards", () => {
 
   it("ties a renderer's refusal to the component (a deploy key that is not a public key)", async () => {
     const err = await failure(() => new DeployTooling("dt", { ...minimal, deployPublicKey: "-----BEGIN OPENSSH PRIVATE KEY-----" }, m.opts));
-    expect(err.message.length).toBeGreaterThan(0);
+    expect(err.message).toContain("deploy: the deploy key must be one OpenSSH public key line");
   });
 });

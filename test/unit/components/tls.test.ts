@@ -277,7 +277,9 @@ describe("Tls guards", () => {
           m.opts,
         ),
     );
-    expect(bad.message.length).toBeGreaterThan(0);
+    expect(bad.message).toContain("bad base64 decode");
+    const none = await failure(() => new Tls("tls3", { ...base, mode: "provided", providedCertificate: "not a pem", providedPrivateKey: "k" }, m.opts));
+    expect(none.message).toContain("no certificate in PEM text");
   });
 
   it("refuses letsencrypt without an ACME e-mail", async () => {
