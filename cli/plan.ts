@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import { ConfigError } from "../config";
 import { redactSecrets, runStack, type RunResult } from "../offline/engine";
-import { PROJECT_DIR, readStackFile, type StackFile } from "../offline/stackFile";
+import { PROJECT_DIR, readStackFile, StackFileError, type StackFile } from "../offline/stackFile";
 import { runAsProgram } from "./entry";
 
 export interface PlanJson {
@@ -184,8 +184,16 @@ export async function main(argv: readonly string[], io: PlanIo = PROCESS_IO): Pr
     return 0;
   } catch (e) {
     const err = e instanceof ConfigError ? e : findConfigError(e);
-    const known = (e as { name?: string }).constructor?.name === "DiffError";
-    io.stderr(`${err ? err.message : known ? `plan diff: ${(e as Error).message}` : ((e as Error).stack ?? String(e))}\n`);
+    // Errors meant for the user print as their message; anything else is a Berth bug, with its stack.
+    const diffError = (e as { name?: string }).constructor?.name === "DiffError";
+    const text = err
+      ? err.message
+      : diffError
+        ? `plan diff: ${(e as Error).message}`
+        : e instanceof StackFileError
+          ? `plan: ${e.message}`
+          : ((e as Error).stack ?? String(e));
+    io.stderr(`${text}\n`);
     return 2;
   }
 }

@@ -21,8 +21,11 @@ export const UNDECRYPTABLE_SECRET = "offline-placeholder-secret";
 /** The directory holding Pulumi.yaml (the repository root). */
 export const PROJECT_DIR = path.resolve(__dirname, "..");
 
+/** A stack that cannot be read: a bad name or no stack file. The message is for the user as it stands. */
+export class StackFileError extends Error {}
+
 export function readStackFile(stack: string, dir: string = PROJECT_DIR): StackFile {
-  if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw new Error(`stack name "${stack}" may hold only letters, digits, _, . and -`);
+  if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw new StackFileError(`stack name "${stack}" may hold only letters, digits, _, . and -`);
   const projectDoc = parse(fs.readFileSync(path.join(dir, "Pulumi.yaml"), "utf8")) as { name?: string };
   const file = path.join(dir, `Pulumi.${stack}.yaml`);
   if (!fs.existsSync(file)) {
@@ -30,7 +33,7 @@ export function readStackFile(stack: string, dir: string = PROJECT_DIR): StackFi
       .readdirSync(dir)
       .filter((f) => /^Pulumi\..+\.yaml$/.test(f))
       .map((f) => f.slice(7, -5));
-    throw new Error(`no stack file ${path.basename(file)}; known stacks: ${known.join(", ") || "(none)"}`);
+    throw new StackFileError(`no stack file ${path.basename(file)}; known stacks: ${known.join(", ") || "(none)"}`);
   }
   const doc = (parse(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
   const project = projectDoc.name ?? "berth";

@@ -149,6 +149,9 @@ describe("npm run plan", () => {
     const missing = await plan("staging");
     expect(missing.status).toBe(2);
     expect(missing.stderr).toMatch(/no stack file Pulumi\.staging\.yaml; known stacks: dev, prod/);
+    // A user's mistake, not a Berth bug: the message alone, no stack frames.
+    expect(missing.stderr).toBe("plan: no stack file Pulumi.staging.yaml; known stacks: dev, prod\n");
+    expect((await plan("../etc")).stderr).toBe('plan: stack name "../etc" may hold only letters, digits, _, . and -\n');
     expect((await plan()).status).toBe(64);
     expect((await plan("dev", "--yaml")).status).toBe(64);
     expect((await plan("dev", "--out")).status).toBe(64);
