@@ -1,6 +1,7 @@
 // The stack outputs Berth builds rather than reads: command lines and URLs, as pure functions of
-// plain values. berth.ts applies them to the components' Outputs; test/unit/wiring.test.ts pins
+// plain values, every word quoted by the one shell rule (components/render/hostCommands.ts). berth.ts applies them to the components' Outputs; test/unit/wiring.test.ts pins
 // the exact strings, since people paste them into a shell.
+import { shellJoin, shellQuote } from "../components/render/hostCommands";
 import type { Naming } from "../lib/naming";
 
 /** File the admin's private key is saved to by `sshCommand`: `<project>-<stack>.pem`. */
@@ -27,8 +28,9 @@ export interface SshCommandInput {
  * how to fetch the key, it does not contain it.
  */
 export function sshCommand(c: SshCommandInput): string {
-  const portFlag = c.port === 22 ? "" : ` -p ${c.port}`;
-  return `pulumi stack output hostSshPrivateKey --show-secrets -s ${c.stack} > ${c.keyFile} && chmod 600 ${c.keyFile} && ssh -i ${c.keyFile}${portFlag} ${c.user}@${c.ip}`;
+  const key = shellQuote(c.keyFile);
+  const ssh = shellJoin(["ssh", "-i", c.keyFile, ...(c.port === 22 ? [] : ["-p", String(c.port)]), `${c.user}@${c.ip}`]);
+  return `${shellJoin(["pulumi", "stack", "output", "hostSshPrivateKey", "--show-secrets", "-s", c.stack])} > ${key} && chmod 600 ${key} && ${ssh}`;
 }
 
 /** What `registryLoginCommand` needs. */
@@ -43,7 +45,7 @@ export interface RegistryLoginInput {
 
 /** The shell line that logs Docker in to the registry. Not secret: it reads the password from the stack when run. */
 export function registryLoginCommand(c: RegistryLoginInput): string {
-  return `pulumi stack output registryPassword --show-secrets -s ${c.stack} | docker login ${c.host} -u ${c.username} --password-stdin`;
+  return `${shellJoin(["pulumi", "stack", "output", "registryPassword", "--show-secrets", "-s", c.stack])} | ${shellJoin(["docker", "login", c.host, "-u", c.username, "--password-stdin"])}`;
 }
 
 /** The registry's URL: `https://<host>` (so "https://" alone when the registry is disabled and the host is ""). */

@@ -385,6 +385,9 @@ describe("outputs", () => {
     const custom = config("prod", { firewall: { ...section("prod", "firewall"), sshPort: 2222 }, host: { sshUser: "admin" } });
     expect(sshCommand({ ...sshCommandInput(custom), ip: IP })).toBe(
       "pulumi stack output hostSshPrivateKey --show-secrets -s prod > berth-prod.pem && chmod 600 berth-prod.pem && ssh -i berth-prod.pem -p 2222 admin@203.0.113.10",
+    ); // Every word goes through the one shell quoting rule, so a key file with a space stays one word.
+    expect(sshCommand({ stack: "dev", keyFile: "my key.pem", port: 22, user: "ubuntu", ip: IP })).toBe(
+      "pulumi stack output hostSshPrivateKey --show-secrets -s dev > 'my key.pem' && chmod 600 'my key.pem' && ssh -i 'my key.pem' ubuntu@203.0.113.10",
     );
   });
 
