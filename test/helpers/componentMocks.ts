@@ -61,6 +61,8 @@ export const ACCOUNT = "123456789012";
 export const FAKE_PUBLIC_IP = "203.0.113.10";
 export const FAKE_PRIVATE_IP = "10.20.1.10";
 export const FAKE_ZONES = ["us-east-1a", "us-east-1b", "us-east-1c"];
+/** Where host-side steps run in the component tests: the admin login at the fake Elastic IP, and a fake instance id. */
+export const FAKE_TARGET = { connection: { host: FAKE_PUBLIC_IP, user: "ubuntu", port: 22 }, hostId: "i-0host" };
 
 const fakePem = (label: string, name: string): string => `-----BEGIN ${label}-----\nFAKE-${name}\n-----END ${label}-----\n`;
 

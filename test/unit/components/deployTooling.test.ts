@@ -10,9 +10,9 @@ import { deployToolingAfter, deployToolingFiles, renderRegistryAuth, type Deploy
 import { enableUnits, installSudoersChecked } from "../../../components/render/hostCommands";
 import { HOST_PATHS } from "../../../components/render/paths";
 import type { AppSettings } from "../../../components/render/settings";
-import { failure, mockComponents, secretOf, valueOf, type ComponentMocks } from "../../helpers/componentMocks";
+import { FAKE_TARGET, failure, mockComponents, secretOf, valueOf, type ComponentMocks } from "../../helpers/componentMocks";
 
-const target = { connection: { host: "203.0.113.10", user: "ubuntu", port: 22 }, hostId: "i-0host" };
+const target = FAKE_TARGET;
 const DEPLOY_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFAKEdeploykey ci@berth";
 const PASSWORD = "Registry0Password0123";
 const PROGRAM = fs.readFileSync(DEPLOY_PROGRAM, "utf8");

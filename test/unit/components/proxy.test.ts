@@ -8,9 +8,9 @@ import { APPLY_NGINX_SCRIPT, Proxy, type ProxyArgs } from "../../../components/p
 import { renderBundle } from "../../../components/render/bundle";
 import { makeDirectory } from "../../../components/render/hostCommands";
 import type { HostFile } from "../../../components/render/paths";
-import { failure, mockComponents, secretOf, valueOf, type ComponentMocks } from "../../helpers/componentMocks";
+import { FAKE_TARGET, failure, mockComponents, secretOf, valueOf, type ComponentMocks } from "../../helpers/componentMocks";
 
-const target = { connection: { host: "203.0.113.10", user: "ubuntu", port: 22 }, hostId: "i-0host" };
+const target = FAKE_TARGET;
 const nginxConf: HostFile = {
   path: "/etc/nginx/nginx.conf",
   content: "events {}\nhttp { include /etc/nginx/berth/sites/*.conf; }\n",

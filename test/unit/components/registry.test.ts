@@ -12,9 +12,9 @@ import { makeDirectory } from "../../../components/render/hostCommands";
 import type { RegistryContainerSpec } from "../../../components/render/hostFiles";
 import { htpasswdEntry } from "../../../components/render/htpasswd";
 import type { HostFile } from "../../../components/render/paths";
-import { failure, isSecret, mockComponents, secretOf, valueOf, type ComponentMocks } from "../../helpers/componentMocks";
+import { FAKE_TARGET, failure, isSecret, mockComponents, secretOf, valueOf, type ComponentMocks } from "../../helpers/componentMocks";
 
-const target = { connection: { host: "203.0.113.10", user: "ubuntu", port: 22 }, hostId: "i-0host" };
+const target = FAKE_TARGET;
 const configFile: HostFile = {
   path: "/etc/berth/registry/config.yml",
   content: "version: 0.1\nhttp:\n  addr: 127.0.0.1:5000\n",

@@ -3,9 +3,9 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { RemoteFiles, type RemoteFilesArgs } from "../../../components/remoteFiles";
 import { renderBundle } from "../../../components/render/bundle";
 import type { HostFile } from "../../../components/render/paths";
-import { failure, mockComponents, secretOf, type ComponentMocks } from "../../helpers/componentMocks";
+import { FAKE_TARGET, failure, mockComponents, secretOf, type ComponentMocks } from "../../helpers/componentMocks";
 
-const target = { connection: { host: "203.0.113.10", user: "ubuntu", port: 22 }, hostId: "i-0host" };
+const target = FAKE_TARGET;
 const file: HostFile = { path: "/etc/berth/a.conf", content: "a = 1\n", mode: 0o644, usedBy: [] };
 const key: HostFile = { path: "/etc/berth/key.pem", content: "-----BEGIN PRIVATE KEY-----\nx\n", mode: 0o600, group: "berth", secret: true, usedBy: ["nginx"] };
 // Only optional inputs are inside `bundle` (BundleOptions): minimal sets none of them.
