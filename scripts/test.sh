@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The one test command (README, .ci/run): install what the tests need, then run each layer and say
-# how long it took: typecheck, lint, format (Prettier), unit (mock engine, renderers, policy), integration (real
+# how long it took: deps (every needed binary comes from a listed Debian package), typecheck, lint, format (Prettier), unit (mock engine, renderers, policy), integration (real
 # binaries on loopback). With arguments, the vitest layers become one run of `vitest run ARGS...`
 # (e.g. a test file), after typecheck and lint.
 set -euo pipefail
@@ -27,6 +27,7 @@ layer() {
   echo "test: $name passed in ${secs} s"
 }
 
+layer deps bash scripts/check-deps.sh
 layer typecheck npx tsc --noEmit -p .
 layer lint npx eslint .
 layer format npx prettier --check --log-level warn .
