@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { hostCommand, type HostTarget } from "./remoteFiles";
 import { renderBundle } from "./render/bundle";
-import { renderDockerTlsDropIn, DOCKER_TLS_DIR } from "./render/dockerDaemon";
+import { renderDockerDaemonJson, renderDockerTlsDropIn, DOCKER_TLS_DIR } from "./render/dockerDaemon";
 import { reloadSystemd, requireDocker, restartUnit, runAsRootAfterCloudInit, waitForDocker } from "./render/hostCommands";
 import { tiedTo } from "./resourceErrors";
 
@@ -85,6 +85,7 @@ export class DockerHost extends pulumi.ComponentResource {
             { path: `${DOCKER_TLS_DIR}/server-cert.pem`, mode: 0o644, content: certPem, usedBy: [] },
             { path: `${DOCKER_TLS_DIR}/server-key.pem`, mode: 0o600, secret: true, content: keyPem, usedBy: [] },
             { path: "/etc/systemd/system/docker.service.d/berth-tls.conf", mode: 0o644, content: renderDockerTlsDropIn(args.apiPort), usedBy: [] },
+            { path: "/etc/docker/daemon.json", mode: 0o644, content: renderDockerDaemonJson(), usedBy: [] },
           ],
           {
             label: `${name}-tls`,

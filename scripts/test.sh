@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The one test command (README, .ci/run): install what the tests need, then run each layer and say
-# how long it took: deps (every needed binary comes from a listed Debian package), typecheck, lint, format (Prettier), unit (mock engine, renderers, policy), integration (real
+# how long it took: deps (every needed binary comes from a listed Debian package), typecheck, lint, format (Prettier), host-program (the deploy program's Python tests), unit (mock engine, renderers, policy), integration (real
 # binaries on loopback). With arguments, the vitest layers become one run of `vitest run ARGS...`
 # (e.g. a test file), after typecheck and lint.
 set -euo pipefail
@@ -31,6 +31,9 @@ layer deps bash scripts/check-deps.sh
 layer typecheck npx tsc --noEmit -p .
 layer lint npx eslint .
 layer format npx prettier --check --log-level warn .
+# The deploy program's own unit tests (stdlib unittest, a fake runner: no root, no Docker), under the
+# interpreter the program runs with on the host (#!/usr/bin/python3).
+layer host-program bash -c 'cd host/tests && /usr/bin/python3 -m unittest discover -q' 
 if [ $# -gt 0 ]; then
   layer vitest npx vitest run "$@"
 else

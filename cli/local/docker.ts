@@ -48,6 +48,34 @@ export async function dockerOk(
   return r;
 }
 
+/** Second octets of the 10.x.0.0/16 networks the machine routes to (apps networks of other rehearsals). */
+function usedSixteens(): Set<number> {
+  const used = new Set<number>();
+  try {
+    for (const line of fs.readFileSync("/proc/net/route", "utf8").split("\n").slice(1)) {
+      const dest = line.split("\t")[1];
+      if (!dest || dest.length !== 8) continue;
+      const b = Buffer.from(dest, "hex"); // little endian
+      if (b[0] === 10) used.add(b[1]);
+    }
+  } catch {
+    // no routing table: nothing to avoid
+  }
+  return used;
+}
+
+/**
+ * A /16 for a rehearsal's apps network (the deploy program's fixed container addresses), one the
+ * machine does not route yet: 10.100.0.0/16 to 10.199.0.0/16, picked at random so two rehearsals
+ * started together rarely try the same one (docker refuses an overlap, and `up` then fails clearly).
+ */
+export function freeAppsSubnet(): string {
+  const used = usedSixteens();
+  const free = Array.from({ length: 100 }, (_, i) => 100 + i).filter((n) => !used.has(n));
+  if (free.length === 0) throw new Error("no free 10.x.0.0/16 (x in 100-199) for the rehearsal's apps network");
+  return `10.${free[randomBytes(1)[0] % free.length]}.0.0/16`;
+}
+
 function usedSubnets(): Set<number> {
   const used = new Set<number>();
   try {
@@ -99,32 +127,9 @@ export async function startPrivateDockerd(dataRoot: string, logFile: string): Pr
     await runOk(ip, ["addr", "add", `10.213.${third}.1/24`, "dev", bridge]);
     await runOk(ip, ["link", "set", bridge, "up"]);
     const daemonJson = path.join(dataRoot, "daemon.json");
-    fs.writeFileSync(daemonJson, "{}\n");
-    const log = fs.openSync(logFile, "a");
-    const child = spawn(
-      dockerd,
-      [
-        "--config-file",
-        daemonJson,
-        "--data-root",
-        path.join(dataRoot, "data"),
-        "--exec-root",
-        execRoot,
-        "--pidfile",
-        d.pidFile,
-        "-H",
-        d.host,
-        "--bridge",
-        bridge,
-        // The machine's firewall is not ours: no nat or filter rules; loopback ports use docker-proxy.
-        "--iptables=false",
-        "--ip-masq=false",
-        "--ip-forward=false",
-      ],
-      { detached: true, stdio: ["ignore", log, log] },
-    );
-    fs.closeSync(log);
-    child.unref();
+    // As on the host (components/render/dockerDaemon.ts): containers outlive a daemon restart.
+    fs.writeFileSync(daemonJson, `${JSON.stringify({ "live-restore": true })}\n`);
+    spawnDockerd(dockerd, d);
     const cli = dockerCli(d.host);
     const ok = await waitFor(async () => (await cli(["version", "--format", "{{.Server.Version}}"])).code === 0, 30_000, 200);
     if (!ok) throw new Error(`dockerd did not answer on ${d.host} within 30 s; see ${logFile}`);
@@ -133,6 +138,49 @@ export async function startPrivateDockerd(dataRoot: string, logFile: string): Pr
     await stopPrivateDockerd(d).catch(() => undefined);
     throw e;
   }
+}
+
+function dockerdArgs(d: PrivateDockerd): string[] {
+  return [
+    "--config-file",
+    path.join(d.dataRoot, "daemon.json"),
+    "--data-root",
+    path.join(d.dataRoot, "data"),
+    "--exec-root",
+    d.execRoot,
+    "--pidfile",
+    d.pidFile,
+    "-H",
+    d.host,
+    "--bridge",
+    d.bridge,
+    // The machine's firewall is not ours: no nat or filter rules; loopback ports use docker-proxy.
+    "--iptables=false",
+    "--ip-masq=false",
+    "--ip-forward=false",
+  ];
+}
+
+function spawnDockerd(dockerd: string, d: PrivateDockerd): void {
+  const log = fs.openSync(d.log, "a");
+  const child = spawn(dockerd, dockerdArgs(d), { detached: true, stdio: ["ignore", log, log] });
+  fs.closeSync(log);
+  child.unref();
+}
+
+/**
+ * Restarts the daemon the way a package upgrade does (SIGTERM, wait for it to exit, start it again)
+ * and waits until it answers; with live-restore its containers keep running meanwhile.
+ */
+export async function restartPrivateDockerd(d: PrivateDockerd): Promise<void> {
+  const pid = readPidFile(d.pidFile);
+  if (pid === undefined || !pidAlive(pid)) throw new Error(`dockerd of ${d.host} is not running`);
+  process.kill(pid, "SIGTERM");
+  if (!(await waitFor(() => Promise.resolve(!pidAlive(pid)), 30_000, 50))) throw new Error(`dockerd (pid ${pid}) did not stop within 30 s`);
+  spawnDockerd(requireBinary("dockerd"), d);
+  const cli = dockerCli(d.host);
+  const ok = await waitFor(async () => (await cli(["version", "--format", "{{.Server.Version}}"])).code === 0, 30_000, 200);
+  if (!ok) throw new Error(`dockerd did not answer on ${d.host} within 30 s after the restart; see ${d.log}`);
 }
 
 /** Removes every container, stops the daemon by its pid, removes its bridge and exec root. */
@@ -146,8 +194,31 @@ export async function stopPrivateDockerd(d: PrivateDockerd): Promise<"stopped" |
     result = await stopProcess(pid, "dockerd", 20_000);
   }
   await run(requireBinary("ip"), ["link", "del", d.bridge]).catch(() => undefined);
+  // With live-restore, dockerd leaves its mounts (the data root's own private bind mount among them)
+  // in place when it stops, for the next start to pick up: this daemon is not coming back.
+  await unmountUnder(d.dataRoot);
+  await unmountUnder(d.execRoot);
   fs.rmSync(d.execRoot, { recursive: true, force: true });
   return result;
+}
+
+/** Unmounts every mount at or below `dir`, deepest first. */
+async function unmountUnder(dir: string): Promise<void> {
+  const root = path.resolve(dir);
+  let mounts: string[];
+  try {
+    mounts = fs
+      .readFileSync("/proc/mounts", "utf8")
+      .split("\n")
+      .map((l) => (l.split(" ")[1] ?? "").replace(/\\040/g, " "))
+      .filter((m) => m === root || m.startsWith(`${root}/`));
+  } catch {
+    return;
+  }
+  for (const m of [...new Set(mounts)].sort((a, b) => b.length - a.length)) {
+    const r = await run(requireBinary("umount"), [m]);
+    if (r.code !== 0) await run(requireBinary("umount"), ["-l", m]);
+  }
 }
 
 /** Copies `bins` and the libraries `ldd` lists for them into a fresh root filesystem. */

@@ -27,7 +27,7 @@ import { proxiedServedNames } from "../../lib/dnsPlan";
 import { htpasswdEntry } from "../../components/render/htpasswd";
 import { HOST_PATHS, NGINX_OWNED_DIRS, reroot, type HostFile } from "../../components/render/paths";
 import { readStackFile, toRawConfigInput, PROJECT_DIR } from "../../offline/stackFile";
-import { dockerCli, dockerOk, ensureRegistryImage, startPrivateDockerd, stopPrivateDockerd, type PrivateDockerd } from "./docker";
+import { dockerCli, dockerOk, ensureRegistryImage, freeAppsSubnet, startPrivateDockerd, stopPrivateDockerd, type PrivateDockerd } from "./docker";
 import { applyNginxFiles, writeHostFiles, type NginxInvocation } from "./files";
 import { assertPortFree, freePort, pidAlive, readPidFile, requireBinary, run, stopProcess, waitFor } from "./procs";
 import { createDeployUser, ensureKeys, installSudoers, removeDeployAccess, sshArgs, startSshd, type SshAccess } from "./sshd";
@@ -95,6 +95,8 @@ export interface RehearsalState {
   /** iptables chain and container-name prefix of this rehearsal's deploy program. */
   readonly chain: string;
   readonly namePrefix: string;
+  /** The deploy program's Docker network for app containers (its own /16 and bridge per rehearsal). */
+  readonly appsNetwork: { readonly name: string; readonly subnet: string; readonly bridge: string };
   /** The deploy program under <dir>. */
   readonly program: string;
   readonly ssh: SshAccess;
@@ -342,6 +344,7 @@ export async function renderRehearsal(state: RehearsalState, projectDir?: string
         dockerHost: state.dockerHost,
         registryPort: state.registryPort,
         registryContainer: state.registryContainer,
+        network: state.appsNetwork,
       },
     }),
     ...(config.registry.enabled
@@ -483,6 +486,7 @@ export async function up(opts: UpOptions): Promise<Endpoints> {
     appPorts,
     chain: `BR${id.toUpperCase()}`,
     namePrefix: `berth-${id}`,
+    appsNetwork: { name: `berth-${id}-apps`, subnet: freeAppsSubnet(), bridge: `bra${id}` },
     program: r(HOST_PATHS.deployProgram),
     ssh,
     registryStorage: { stack: config.registry.storage, rehearsal: "filesystem" },
@@ -586,10 +590,13 @@ export async function down(dir: string): Promise<DownResult> {
     registry = await attempt("registry", () => stopRegistry(state), "failed");
     if (state.dockerd) {
       docker = await attempt("dockerd", () => stopPrivateDockerd(state.dockerd!), "failed");
+      // dockerd leaves the bridge of a user-defined network behind when it stops.
+      await run(requireBinary("ip"), ["link", "del", state.appsNetwork.bridge]).catch(() => undefined);
     } else {
       // A shared daemon: remove only this rehearsal's containers.
       const ids = (await cli(["ps", "-aq", "--filter", `name=^${state.namePrefix}-`])).stdout.split("\n").filter(Boolean);
       if (ids.length > 0) await cli(["rm", "-f", ...ids]);
+      await cli(["network", "rm", state.appsNetwork.name]);
       docker = "shared";
     }
   }

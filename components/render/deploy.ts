@@ -6,6 +6,7 @@
 // Everything here is public except the registry credentials (renderRegistryAuth), which the
 // components deliver as a secret file readable by root only. The shell lines that install it all
 // (deployToolingAfter) are composed from render/hostCommands.ts.
+import { APPS_NETWORK, colorAddress, DEPLOY_PATTERNS, DEPLOY_USER_COMMANDS, networkGateway } from "../../lib/deployRules";
 import { enableUnits, installSudoersChecked, makeDirectories, reloadSystemd, removeFromGroup, shellJoin } from "./hostCommands";
 import { HOST_PATHS, reroot, type HostFile } from "./paths";
 import type { AppSettings, HostUserSettings, RegistrySettings } from "./settings";
@@ -49,6 +50,8 @@ export interface DeployToolingOptions {
   readonly registryPort?: number;
   /** Name of the registry container (retention restarts it around garbage-collect). @default "berth-registry" */
   readonly registryContainer?: string;
+  /** Docker network of the app containers (the rehearsal's is unique per run). @default APPS_NETWORK */
+  readonly network?: { readonly name: string; readonly subnet: string; readonly bridge: string };
 }
 
 /** Everything the tooling files are rendered from. */
@@ -77,6 +80,8 @@ export function renderAppsFile(config: DeployConfig, options: DeployToolingOptio
   const chain = options.chain ?? "BERTH";
   if (!CHAIN.test(chain)) throw new Error(`deploy: chain ${chain} must be 1-16 upper-case letters or digits`);
   const reg = config.registry;
+  const network = options.network ?? APPS_NETWORK;
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/.test(network.bridge)) throw new Error(`deploy: bridge name ${network.bridge} must be 1-15 plain characters`);
   const apps = config.proxy.apps.map((app) => ({
     name: app.name,
     initialColor: app.initialColor,
@@ -91,6 +96,8 @@ export function renderAppsFile(config: DeployConfig, options: DeployToolingOptio
           livePort: p.livePort,
           bluePort: p.bluePort,
           greenPort: p.greenPort,
+          blueAddress: colorAddress(network.subnet, p.bluePort),
+          greenAddress: colorAddress(network.subnet, p.greenPort),
           containerPort: p.containerPort,
           health: {
             path: p.health.path,
@@ -106,10 +113,14 @@ export function renderAppsFile(config: DeployConfig, options: DeployToolingOptio
     }),
   }));
   const file = {
-    version: 1,
+    version: 2,
+    patterns: DEPLOY_PATTERNS,
+    userCommands: DEPLOY_USER_COMMANDS,
     registry: reg.enabled ? registryAddress(config, options) : null,
-    // Behind nginx the registry speaks plain HTTP on loopback; in direct mode it serves TLS itself.
+    // Behind nginx the registry speaks plain HTTP on loopback; in direct mode it serves TLS itself,
+    // with the stack's certificate, which the program pins (it connects by loopback address, not by name).
     registryScheme: reg.expose === "direct" ? "https" : "http",
+    registryTls: reg.enabled && reg.expose === "direct" ? { certFile: HOST_PATHS.tlsCertificate } : null,
     registryContainer: options.registryContainer ?? "berth-registry",
     // Where retention measures what it freed (filesystem), or only counts blobs (s3).
     registryStorage: reg.storage,
@@ -119,6 +130,7 @@ export function renderAppsFile(config: DeployConfig, options: DeployToolingOptio
     dockerConfigDir: HOST_PATHS.deployDockerConfigDir,
     namePrefix: options.namePrefix ?? "berth",
     chain,
+    network: { name: network.name, subnet: network.subnet, gateway: networkGateway(network.subnet), bridge: network.bridge },
     stateDir: HOST_PATHS.deployStateDir,
     logFile: HOST_PATHS.deployLog,
     ...DEPLOY_DEFAULTS,
@@ -131,7 +143,7 @@ export function renderAppsFile(config: DeployConfig, options: DeployToolingOptio
 export function renderSudoers(deployUser: string, programPath: string): string {
   if (!USER.test(deployUser)) throw new Error(`deploy: bad user name ${deployUser}`);
   if (!SUDOERS_SAFE_PATH.test(programPath)) throw new Error(`deploy: program path ${programPath} needs escaping in sudoers; use plain characters`);
-  const commands = ["deploy", "rollback", "status", "maintenance"].map((c) => `${programPath} ${c} *`).join(", ");
+  const commands = DEPLOY_USER_COMMANDS.map((c) => `${programPath} ${c} *`).join(", ");
   return [
     "# Managed by Berth (components/render/deploy.ts). Checked with visudo before it is installed.",
     `# ${deployUser} reaches Docker and the switch only through the deploy program's user commands.`,
@@ -165,13 +177,13 @@ export function renderSystemdUnits(config: DeployConfig, programPath: string): R
   const units: Record<string, string> = {
     "berth-switch.service": [
       "# Managed by Berth. iptables rules do not survive a reboot: put every app's live port back on the",
-      "# color recorded in /var/lib/berth/deploy before nginx starts sending requests to it.",
+      "# color the switch last moved to (the deploy journal, else /var/lib/berth/deploy) and Berth's apps",
+      "# network in place, once Docker is up and before nginx starts sending requests.",
       "[Unit]",
       "Description=Berth blue/green switch (nat rules for each app's live port)",
-      "DefaultDependencies=no",
-      "After=local-fs.target",
-      "Before=nginx.service network-pre.target",
-      "Wants=network-pre.target",
+      "After=docker.service",
+      "Wants=docker.service",
+      "Before=nginx.service",
       "",
       "[Service]",
       "Type=oneshot",
