@@ -52,6 +52,10 @@ describe("schema/config.schema.json", () => {
     expect(validate(stackDoc(stack))).toEqual([]);
   });
 
+  it.each(["dev", "prod"])("Pulumi.%s.yaml points the YAML language server at it on its first line", (stack) => {
+    expect(read(`Pulumi.${stack}.yaml`).split("\n")[0]).toBe(`# yaml-language-server: $schema=${CONFIG_SCHEMA_PATH}`);
+  });
+
   it("says what each berth: key is for", () => {
     const config = (stackFileSchema().properties as Record<string, { properties: Record<string, { description?: string }> }>).config.properties;
     for (const [key, schema] of Object.entries(config)) expect(schema.description, key).toBeTruthy();
