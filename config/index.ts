@@ -10,7 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { isConfigSecret } from "../sdk/internals";
 import { ConfigError, suggest, zodProblems, type ConfigProblem } from "./errors";
 import type { RawConfigInput } from "./input";
-import { RawSchema, SECRET_KEYS, SECTIONS, type Config, type SecretKey } from "./schema";
+import { RawSchema, REGION, SECRET_KEYS, SECTIONS, type Config, type SecretKey } from "./schema";
 import { validateCloud } from "./validate/cloud";
 import { validateDns } from "./validate/dns";
 import { validateHostLayer } from "./validate/hostLayer";
@@ -20,8 +20,6 @@ import { validateSecrets, validateTlsSecrets } from "./validate/secrets";
 export { ConfigError, formatProblem, type ConfigProblem } from "./errors";
 export type { RawConfigInput } from "./input";
 export { AMI_ID, configKeys, nestedConfigKeys, DB_INSTANCE_CLASS, INSTANCE_TYPE, SECRET_KEYS, type Config, type SecretKey } from "./schema";
-
-const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 
 /** Pure: validates and resolves a stack's configuration. Throws ConfigError listing every problem. */
 export function parseConfig(input: RawConfigInput): Config {

@@ -1,11 +1,20 @@
-// The schema of every `berth:` key: types, defaults and the one-line why of each field, plus the
-// typed Config that validation produces. Cross-field rules live in ./validate/, errors in ./errors.ts.
+// The schema of every `berth:` key: types, defaults and what each field means, plus the typed
+// Config that validation produces. Cross-field rules live in ./validate/, errors in ./errors.ts.
+//
+// Each key's meaning is said here once, in `.meta()`: `npm run docs:config` (cli/docsConfig.ts)
+// copies it into schema/config.schema.json (an editor's hover over Pulumi.<stack>.yaml) and writes
+// the README's configuration tables from it. The metadata keys:
+//   description   what the key does, a fragment the README puts after the type
+//   x-type        the type in words, where the schema's own type says too little
+//   x-default     the default in words: a note after the default value, or, for an optional key
+//                 without one, what happens when it is unset
 import { z } from "zod";
 import { parseCidr } from "../lib/cidr";
 import {
   backupWindowProblem,
   ec2TextProblem,
   ENGINE_LIFECYCLE,
+  LOG_RETENTION_DAYS,
   logRetentionProblem,
   MYSQL_MAJOR_VERSIONS,
   mysqlMajor,
@@ -15,12 +24,22 @@ import {
 import { certificateNameProblem, domainNameProblem, isRelativeRecordName } from "../lib/dnsNames";
 import { appNameProblem, nginxSizeProblem } from "../lib/proxyRules";
 
+declare module "zod" {
+  interface GlobalMeta {
+    /** The type in words, where the schema's own type says too little ("IPv4 CIDR, /16 to /24"). */
+    "x-type"?: string;
+    /** The default in words: a note after the default value, or what happens when an optional key is unset. */
+    "x-default"?: string;
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Shared validators (exported so tests and components can reuse them)
 
 export const INSTANCE_TYPE = /^(?:[a-z]+\d+[a-z0-9-]*|u-\d+tb\d)\.(?:nano|micro|small|medium|large|\d*xlarge|metal(?:-\d+xl)?)$/;
 export const DB_INSTANCE_CLASS = /^db\.(?:[a-z]+\d+[a-z0-9-]*)\.(?:micro|small|medium|large|\d*xlarge)$/;
 export const AMI_ID = /^ami-[0-9a-f]{8,17}$/;
+export const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 const port = z.number().int().min(1).max(65535);
 /** A string checked by one of lib/'s rules (`problem` says why a value is refused, or undefined). */
 const ruled = (problem: (s: string) => string | undefined): z.ZodString =>
@@ -49,226 +68,307 @@ const logRetentionDays = z
 // ---------------------------------------------------------------------------------------------
 // Sections. Every field: type, default where sensible, one line of why.
 
-const NetworkSchema = z.strictObject({
-  /** VPC block. Each stack gets its own VPC; give dev and prod different blocks so they can be peered later. */
-  vpcCidr: cidrString.default("10.0.0.0/16"),
-  /** Two AZs for the two public subnets; default: the first two the region reports. */
-  availabilityZones: z
-    .array(z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/, "must be an AZ name like ap-northeast-2a"))
-    .length(2)
-    .optional(),
-  /** Public subnets (host); default: the first two /(vpc+4) blocks of the VPC. */
-  publicSubnetCidrs: z.array(cidrString).length(2).optional(),
-  /** Private subnets for the database (no internet route); default: the third and fourth /(vpc+4) blocks. */
-  databaseSubnetCidrs: z.array(cidrString).length(2).optional(),
-  /** VPC flow logs (every accepted and rejected connection) to CloudWatch Logs: the network's audit trail. */
-  flowLogs: z.boolean().default(true),
-  /** Days CloudWatch Logs keeps the flow logs. */
-  flowLogRetentionDays: logRetentionDays.default(90),
-});
+const NetworkSchema = z
+  .strictObject({
+    vpcCidr: cidrString.default("10.0.0.0/16").meta({
+      description: "the stack's own VPC; give dev and prod different blocks so they can be peered later",
+      "x-type": "IPv4 CIDR, /16 to /24",
+    }),
+    availabilityZones: z
+      .array(z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/, "must be an AZ name like ap-northeast-2a"))
+      .length(2)
+      .optional()
+      .meta({
+        description: "the AZs of the two public and the two database subnets, one of each per AZ",
+        "x-type": "two AZ names of the region",
+        "x-default": "first two available",
+      }),
+    publicSubnetCidrs: z
+      .array(cidrString)
+      .length(2)
+      .optional()
+      .meta({ description: "the host's public subnets", "x-type": "two CIDRs inside the VPC", "x-default": "first two /(vpc+4) blocks" }),
+    databaseSubnetCidrs: z.array(cidrString).length(2).optional().meta({
+      description: "the database's private subnets, with no route to the internet",
+      "x-type": "two CIDRs inside the VPC",
+      "x-default": "third and fourth /(vpc+4) blocks",
+    }),
+    flowLogs: z.boolean().default(true).meta({ description: "VPC flow logs (all traffic) to CloudWatch Logs, the network's audit trail" }),
+    flowLogRetentionDays: logRetentionDays
+      .default(90)
+      .meta({ description: "days CloudWatch Logs keeps the flow logs", "x-type": `one of CloudWatch's retentions: ${LOG_RETENTION_DAYS.join(", ")}` }),
+  })
+  .meta({ description: "the VPC and its subnets" });
 
 const IngressRuleSchema = z.strictObject({
-  port,
-  /** Last port of a range; default: same as `port`. */
-  toPort: port.optional(),
-  protocol: z.enum(["tcp", "udp"]).default("tcp"),
-  /** `anywhere` = 0.0.0.0/0; `admin` = the admin CIDRs. */
-  from: z.enum(["anywhere", "admin"]),
-  /** Carried into AWS as the rule's description: EC2's character set, 255 at most. */
-  description: ruled(ec2TextProblem),
+  port: port.meta({ description: "the port, or the first port of a range" }),
+  toPort: port.optional().meta({ description: "last port of a range", "x-default": "same as `port`" }),
+  protocol: z.enum(["tcp", "udp"]).default("tcp").meta({ description: "IP protocol" }),
+  from: z.enum(["anywhere", "admin"]).meta({ description: "`anywhere` = 0.0.0.0/0; `admin` = the admin CIDRs" }),
+  description: ruled(ec2TextProblem).meta({ description: "carried into AWS as the rule's description: EC2's character set, 255 at most" }),
 });
 
-const FirewallSchema = z.strictObject({
-  /** Networks allowed to SSH and reach admin-only ports. Never 0.0.0.0/0. */
-  adminCidrs: z.array(cidrString).min(1),
-  sshPort: port.default(22),
-  /** Extra inbound rules for the host (dev: API port; prod: 80/443). */
-  ingress: z.array(IngressRuleSchema).default([]),
-});
+const FirewallSchema = z
+  .strictObject({
+    adminCidrs: z
+      .array(cidrString)
+      .min(1)
+      .meta({ description: "networks allowed to reach SSH and the admin-only ports", "x-type": "list of CIDRs, never `0.0.0.0/0`" }),
+    sshPort: port.default(22).meta({ description: "the host's SSH port (admin CIDRs only)" }),
+    ingress: z
+      .array(IngressRuleSchema)
+      .default([])
+      .meta({ description: "extra inbound rules for the host (dev: the API port; prod: 80 and 443)", "x-type": "list of rules (below)" }),
+  })
+  .meta({ description: "the host's inbound rules" });
 
-const HostSchema = z.strictObject({
-  /** 4 vCPU / 16 GiB class by default (the seeds' host). */
-  instanceType: z.string().regex(INSTANCE_TYPE, "must be an EC2 instance type like t3.xlarge or m7i.large").default("t3.xlarge"),
-  rootVolumeGiB: z.number().int().min(8).max(16384).default(30),
-  /** Pin an AMI; without it the newest Ubuntu LTS from `amiOwner` is looked up (and later releases never replace the host). */
-  amiId: z.string().regex(AMI_ID, "must look like ami-0123456789abcdef0").optional(),
-  amiOwner: z
-    .string()
-    .regex(/^\d{12}$/, "must be a 12-digit AWS account id")
-    .default("099720109477"),
-  amiNamePattern: z.string().min(1).default("ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*"),
-  /** Login user of the AMI, used by Pulumi for SSH. */
-  sshUser: unixUser.default("ubuntu"),
-  /** Non-root user that CI deploys as; its key runs the deploy program only (no docker group). */
-  deployUser: unixUser.default("deploy"),
-  sshKeyAlgorithm: z.enum(["ED25519", "RSA"]).default("ED25519"),
-  /** TLS-protected Docker API port, open to admin CIDRs only (how Pulumi drives Docker). */
-  dockerApiPort: port.default(2376),
-});
+const HostSchema = z
+  .strictObject({
+    instanceType: z
+      .string()
+      .regex(INSTANCE_TYPE, "must be an EC2 instance type like t3.xlarge or m7i.large")
+      .default("t3.xlarge")
+      .meta({ description: "the host's instance type; Graviton types get the arm64 image", "x-type": "EC2 type", "x-default": "(4 vCPU / 16 GiB)" }),
+    rootVolumeGiB: z.number().int().min(8).max(16384).default(30).meta({ description: "size of the encrypted gp3 root volume" }),
+    amiId: z.string().regex(AMI_ID, "must look like ami-0123456789abcdef0").optional().meta({
+      description: "pin an AMI; without it the newest image from `amiOwner` matching `amiNamePattern` is looked up (and a later one never replaces the host)",
+      "x-type": "`ami-...`",
+      "x-default": "looked up",
+    }),
+    amiOwner: z
+      .string()
+      .regex(/^\d{12}$/, "must be a 12-digit AWS account id")
+      .default("099720109477")
+      .meta({ description: "account whose images the lookup considers", "x-type": "12-digit account", "x-default": "(Canonical)" }),
+    amiNamePattern: z
+      .string()
+      .min(1)
+      .default("ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*")
+      .meta({ description: "the newest image whose name matches is looked up", "x-type": "image name filter" }),
+    sshUser: unixUser.default("ubuntu").meta({ description: "the AMI's login user, which Pulumi uses for SSH", "x-type": "user name" }),
+    deployUser: unixUser.default("deploy").meta({
+      description: "non-root user CI deploys as; its key runs the deploy program only (no docker group)",
+      "x-type": "user name",
+    }),
+    sshKeyAlgorithm: z.enum(["ED25519", "RSA"]).default("ED25519").meta({ description: "algorithm of the SSH keys the stack generates" }),
+    dockerApiPort: port.default(2376).meta({ description: "the Docker API with mutual TLS, open to the admin CIDRs only (how Pulumi drives Docker)" }),
+  })
+  .meta({ description: "the EC2 host" });
 
-const DatabaseSchema = z.strictObject({
-  /** RDS for MySQL major version (8.4 LTS, or 8.0) or an exact minor version such as 8.4.3. */
-  engineVersion: z
-    .string()
-    .refine(
-      (v) => mysqlMajor(v) !== undefined,
-      `must be an RDS for MySQL version: ${Object.keys(MYSQL_MAJOR_VERSIONS).join(" or ")}, or an exact one like 8.4.3`,
-    )
-    .default("8.4"),
-  /**
-   * What RDS does at the end of standard support: upgrade the major version automatically
-   * (extended support disabled, no extra charge) or keep it running in paid Extended Support.
-   */
-  engineLifecycleSupport: z.enum(ENGINE_LIFECYCLE).default("open-source-rds-extended-support-disabled"),
-  instanceClass: z.string().regex(DB_INSTANCE_CLASS, "must be an RDS class like db.t3.micro or db.m7g.large").default("db.t3.micro"),
-  allocatedStorageGiB: z.number().int().min(20).max(65536).default(20),
-  /** Storage autoscaling ceiling; unset = off. */
-  maxAllocatedStorageGiB: z.number().int().min(21).max(65536).optional(),
-  name: z
-    .string()
-    .regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, "must start with a letter and hold letters, digits or _ (64 at most)")
-    .default("berth"),
-  username: z
-    .string()
-    .regex(/^[A-Za-z][A-Za-z0-9_]{0,15}$/, "must start with a letter and hold letters, digits or _ (16 at most)")
-    .refine((u) => !["rdsadmin", "root", "mysql", "admin_"].includes(u.toLowerCase()), "is reserved by RDS")
-    .default("berth"),
-  port: port.default(3306),
-  backupRetentionDays: z.number().int().min(0).max(35).default(7),
-  backupWindow: ruled(backupWindowProblem).optional(),
-  deletionProtection: z.boolean().default(true),
-  skipFinalSnapshot: z.boolean().default(false),
-  multiAz: z.boolean().default(false),
-  applyImmediately: z.boolean().default(false),
-  /** MySQL logs RDS publishes to CloudWatch Logs (slowquery and general switch the log on in the parameter group). */
-  logExports: z
-    .array(z.enum(RDS_MYSQL_LOG_EXPORTS))
-    .refine((l) => new Set(l).size === l.length, "must not list a log twice")
-    .default(["error", "slowquery"]),
-  /** Days CloudWatch Logs keeps the exported database logs. */
-  logRetentionDays: logRetentionDays.default(30),
-  /** A query slower than this lands in the slow query log (long_query_time). */
-  slowQuerySeconds: z.number().min(0).max(3600).default(2),
-});
+const DatabaseSchema = z
+  .strictObject({
+    engineVersion: z
+      .string()
+      .refine(
+        (v) => mysqlMajor(v) !== undefined,
+        `must be an RDS for MySQL version: ${Object.keys(MYSQL_MAJOR_VERSIONS).join(" or ")}, or an exact one like 8.4.3`,
+      )
+      .default("8.4")
+      .meta({ description: "`8.4` (LTS) or `8.0`, or an exact one such as `8.4.3`", "x-type": "RDS for MySQL version" }),
+    engineLifecycleSupport: z.enum(ENGINE_LIFECYCLE).default("open-source-rds-extended-support-disabled").meta({
+      description: "at the end of standard support RDS upgrades the major version (disabled, no charge) or keeps it in paid Extended Support",
+    }),
+    instanceClass: z
+      .string()
+      .regex(DB_INSTANCE_CLASS, "must be an RDS class like db.t3.micro or db.m7g.large")
+      .default("db.t3.micro")
+      .meta({ description: "size of the database instance", "x-type": "RDS class", "x-default": "(free tier)" }),
+    allocatedStorageGiB: z.number().int().min(20).max(65536).default(20).meta({ description: "encrypted gp3 storage at creation, in GiB" }),
+    maxAllocatedStorageGiB: z.number().int().min(21).max(65536).optional().meta({
+      description: "storage autoscaling ceiling, at least 10% above `allocatedStorageGiB` (RDS's rule)",
+      "x-default": "off",
+    }),
+    name: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, "must start with a letter and hold letters, digits or _ (64 at most)")
+      .default("berth")
+      .meta({ description: "the database RDS creates", "x-type": "database name" }),
+    username: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9_]{0,15}$/, "must start with a letter and hold letters, digits or _ (16 at most)")
+      .refine((u) => !["rdsadmin", "root", "mysql", "admin_"].includes(u.toLowerCase()), "is reserved by RDS")
+      .default("berth")
+      .meta({ description: "the master user", "x-type": "user name (16 chars)" }),
+    port: port.default(3306).meta({ description: "MySQL's port" }),
+    backupRetentionDays: z.number().int().min(0).max(35).default(7).meta({ description: "days RDS keeps automated backups" }),
+    backupWindow: ruled(backupWindowProblem)
+      .optional()
+      .meta({ description: "daily window of the automated backup", "x-type": "`hh:mm-hh:mm` UTC, 30 minutes or longer", "x-default": "AWS chooses" }),
+    deletionProtection: z.boolean().default(true).meta({ description: "RDS refuses to delete the database" }),
+    skipFinalSnapshot: z.boolean().default(false).meta({ description: "delete the database without a final snapshot" }),
+    multiAz: z.boolean().default(false).meta({ description: "a standby in the other AZ" }),
+    applyImmediately: z.boolean().default(false).meta({ description: "apply changes now, not in the next maintenance window" }),
+    logExports: z
+      .array(z.enum(RDS_MYSQL_LOG_EXPORTS))
+      .refine((l) => new Set(l).size === l.length, "must not list a log twice")
+      .default(["error", "slowquery"])
+      .meta({ description: "MySQL logs published to CloudWatch Logs (`slowquery` and `general` switch the log on)" }),
+    logRetentionDays: logRetentionDays.default(30).meta({
+      description: "days CloudWatch Logs keeps the exported logs",
+      "x-type": "one of CloudWatch's retentions (see `flowLogRetentionDays`)",
+    }),
+    slowQuerySeconds: z.number().min(0).max(3600).default(2).meta({ description: "`long_query_time` of the slow query log" }),
+  })
+  .meta({ description: "RDS for MySQL" });
 
 const DnsRecordSchema = z.strictObject({
-  /** Relative to the zone: "@" is the apex, "www", "docker", ... */
-  name: z.string().refine(isRelativeRecordName, 'must be "@" or DNS labels (a-z, 0-9, -; 63 characters each)'),
-  /** A = the host's Elastic IP. CNAME = another record of this config. */
-  type: z.enum(["A", "CNAME"]),
-  /** For CNAME: the name of another record in this zone ("host", "@") or the FQDN of one in another zone. */
-  target: z.string().optional(),
-  /** Seconds; default 300. Cloudflare: 1 (automatic) or 60-86400; proxied records always use 1. */
-  ttl: z.number().int().min(1).max(86400).optional(),
-  /** Cloudflare only: serve through Cloudflare's proxy (never for the registry name). @default false */
-  proxied: z.boolean().optional(),
+  name: z
+    .string()
+    .refine(isRelativeRecordName, 'must be "@" or DNS labels (a-z, 0-9, -; 63 characters each)')
+    .meta({ description: "relative to the zone: `@` is the apex; `*` allowed as the left-most label" }),
+  type: z.enum(["A", "CNAME"]).meta({ description: "`A` = the host's Elastic IP; `CNAME` = another record of this config" }),
+  target: z.string().optional().meta({
+    description: "CNAME only: a name in the same zone (`host`, `@`) or the FQDN of one in another zone",
+    "x-default": "none",
+  }),
+  ttl: z
+    .number()
+    .int()
+    .min(1)
+    .max(86400)
+    .optional()
+    .meta({ description: "seconds; Cloudflare: 1 (automatic) or 60-86400, and proxied records always use automatic", "x-default": "300" }),
+  proxied: z.boolean().optional().meta({
+    description: "Cloudflare only: serve through Cloudflare's proxy; never the registry name or a name it resolves through",
+    "x-default": "false",
+  }),
 });
 
 const DnsZoneSchema = z.strictObject({
-  domain: ruled(domainNameProblem),
-  provider: z.enum(["route53", "cloudflare"]),
-  /**
-   * Route53: adopt this existing hosted zone (e.g. Z0123456789ABCDEFGHIJ) instead of creating one.
-   * Cloudflare: use this zone id (32 hex characters) instead of looking the zone up by name.
-   */
-  zoneId: z.string().min(1).optional(),
-  /** Cloudflare account id (32 hex characters), to look a zone up by name within one account. */
-  accountId: z.string().min(1).optional(),
-  records: z.array(DnsRecordSchema).min(1),
-});
-
-const DnsSchema = z.strictObject({
-  zones: z.array(DnsZoneSchema).default([]),
-});
-
-const TlsSchema = z.strictObject({
-  mode: z.enum(["self-signed", "cloudflare-origin", "provided", "letsencrypt"]).default("self-signed"),
-  /** Extra names for the certificate beyond the ones Berth serves. */
-  extraNames: z.array(ruled(certificateNameProblem)).default([]),
-  /** Self-signed server certificate lifetime. */
-  validityDays: z.number().int().min(1).max(825).default(365),
-  /** Warn/refuse threshold: a provided certificate must stay valid at least this long. */
-  minRemainingDays: z.number().int().min(0).max(365).default(30),
-  /** Cloudflare Origin CA key type: origin-ecc (ECDSA P-256) or origin-rsa (RSA 2048). */
-  originRequestType: z.enum(["origin-ecc", "origin-rsa"]).default("origin-ecc"),
-  /** Cloudflare Origin CA lifetime in days (7, 30, 90, 365, 730, 1095 or 5475). */
-  originValidityDays: z
-    .union([7, 30, 90, 365, 730, 1095, 5475].map((n) => z.literal(n)) as unknown as [z.ZodLiteral<number>, z.ZodLiteral<number>])
-    .default(5475),
-  /** Let's Encrypt account e-mail. */
-  email: z.string().email().optional(),
-  /** Let's Encrypt staging endpoint (for trying without rate limits). */
-  staging: z.boolean().default(false),
-});
-
-const RegistrySchema = z.strictObject({
-  enabled: z.boolean().default(true),
-  /** Exact image; tags like "2" or "latest" are refused so a pull never changes what runs. */
-  image: z
+  domain: ruled(domainNameProblem).meta({ description: "e.g. `example.com`", "x-type": "lower-case domain" }),
+  provider: z.enum(["route53", "cloudflare"]).meta({ description: "who serves the zone" }),
+  zoneId: z.string().min(1).optional().meta({
+    description:
+      "Route53: adopt this hosted zone (`Z0123...`, without `/hostedzone/`); Berth creates no zone and exports no name servers for it. Cloudflare: use this zone id (32 hex) instead of looking the zone up by name.",
+    "x-type": "string",
+    "x-default": "none",
+  }),
+  accountId: z
     .string()
-    .regex(/^registry:\d+\.\d+\.\d+(@sha256:[0-9a-f]{64})?$/, "must be an exact registry image like registry:3.0.0")
-    .default("registry:3.0.0"),
-  username: loginName.default("berth"),
-  port: port.default(5000),
-  /** direct: clients reach https://<ip>:<port> (dev). proxy: 127.0.0.1 only, served by nginx as `hostname` (prod). */
-  expose: z.enum(["direct", "proxy"]).default("proxy"),
-  /** Public name for proxy mode, e.g. docker.example.com. */
-  hostname: ruled(domainNameProblem).optional(),
-  /** Who may reach the direct port. */
-  allowFrom: z.enum(["anywhere", "admin"]).default("admin"),
-  /**
-   * Where image data lives. s3: a private, encrypted bucket of the stack, reached with the host's
-   * instance profile (no keys), which outlives the host. filesystem: `dataDir` on the host's root
-   * volume, which goes with the host when it is replaced.
-   */
-  storage: z.enum(["s3", "filesystem"]).default("s3"),
-  /** Host directory for image data (storage: filesystem); survives container replacement. */
-  dataDir: z
-    .string()
-    .regex(/^\/[A-Za-z0-9._/-]+$/, "must be an absolute path")
-    .default("/var/lib/berth/registry"),
-  /** Old tags are deleted by a timer on the host (never those of a live or previous deploy). */
-  retention: z
-    .strictObject({
-      /** Newest tags kept per repository. */
-      keep: z.number().int().min(1).max(1000).default(10),
-      /** systemd OnCalendar expression for the run. */
-      schedule: z
-        .string()
-        .regex(/^[A-Za-z0-9 *:,/.~-]{1,64}$/, 'must be a systemd calendar expression like "daily" or "Sun *-*-* 04:00:00"')
-        .default("Sun *-*-* 04:00:00"),
-    })
-    .prefault({}),
+    .min(1)
+    .optional()
+    .meta({ description: "Cloudflare: look the zone up by name within one account; not together with `zoneId`", "x-type": "32 hex", "x-default": "none" }),
+  records: z.array(DnsRecordSchema).min(1).meta({ description: "the zone's records (below)", "x-type": "list (at least one)" }),
 });
+
+const DnsSchema = z
+  .strictObject({
+    zones: z.array(DnsZoneSchema).default([]).meta({
+      description: "the zones whose records Berth manages",
+      "x-type": "list of zones (below)",
+      "x-default": "(reach the host by IP)",
+    }),
+  })
+  .meta({ description: "DNS zones and records in Route53 and Cloudflare" });
+
+const TlsSchema = z
+  .strictObject({
+    mode: z
+      .enum(["self-signed", "cloudflare-origin", "provided", "letsencrypt"])
+      .default("self-signed")
+      .meta({ description: "how the served certificate is made (below)" }),
+    extraNames: z.array(ruled(certificateNameProblem)).default([]).meta({
+      description: "names the certificate covers beyond the served ones",
+      "x-type": "list of names (`*.x` allowed, not for letsencrypt)",
+    }),
+    validityDays: z
+      .number()
+      .int()
+      .min(1)
+      .max(825)
+      .default(365)
+      .meta({ description: "self-signed server certificate lifetime; must exceed `minRemainingDays`" }),
+    minRemainingDays: z.number().int().min(0).max(365).default(30).meta({
+      description: "a provided certificate must stay valid this long; `pulumi up` renews a self-signed server certificate when fewer days remain",
+    }),
+    originRequestType: z
+      .enum(["origin-ecc", "origin-rsa"])
+      .default("origin-ecc")
+      .meta({ description: "Cloudflare Origin CA key type, ECDSA P-256 or RSA 2048" }),
+    originValidityDays: z
+      .union([7, 30, 90, 365, 730, 1095, 5475].map((n) => z.literal(n)) as unknown as [z.ZodLiteral<number>, z.ZodLiteral<number>])
+      .default(5475)
+      .meta({ description: "Cloudflare Origin CA certificate lifetime in days" }),
+    email: z
+      .string()
+      .email()
+      .optional()
+      .meta({ description: "Let's Encrypt account e-mail", "x-type": "e-mail address", "x-default": "required for letsencrypt" }),
+    staging: z.boolean().default(false).meta({ description: "Let's Encrypt staging endpoint (for trying without rate limits)" }),
+  })
+  .meta({ description: "the served certificate" });
+
+const RegistrySchema = z
+  .strictObject({
+    enabled: z.boolean().default(true).meta({ description: "run the private registry on the host" }),
+    image: z
+      .string()
+      .regex(/^registry:\d+\.\d+\.\d+(@sha256:[0-9a-f]{64})?$/, "must be an exact registry image like registry:3.0.0")
+      .default("registry:3.0.0")
+      .meta({
+        description: "3.0.0 or newer with `storage: s3`; moving tags like `latest` are refused so a pull never changes what runs",
+        "x-type": "exact `registry:X.Y.Z`",
+      }),
+    username: loginName.default("berth").meta({ description: "the registry's one basic-auth login", "x-type": "user name" }),
+    port: port.default(5000).meta({ description: "public in direct mode, on 127.0.0.1 behind nginx in proxy mode" }),
+    expose: z.enum(["direct", "proxy"]).default("proxy").meta({
+      description: "how clients reach it: `https://<ip>:<port>` (direct, dev) or nginx serving it as `hostname` (proxy, prod)",
+    }),
+    hostname: ruled(domainNameProblem).optional().meta({
+      description: "the name nginx serves the registry as (proxy mode), e.g. `docker.example.com`",
+      "x-type": "domain name",
+      "x-default": "(required for proxy)",
+    }),
+    allowFrom: z.enum(["anywhere", "admin"]).default("admin").meta({ description: "who may reach the registry's port (direct mode)" }),
+    storage: z.enum(["s3", "filesystem"]).default("s3").meta({
+      description: "a private, encrypted bucket of the stack that outlives the host, or `dataDir` on the root volume, which goes with it",
+    }),
+    dataDir: z
+      .string()
+      .regex(/^\/[A-Za-z0-9._/-]+$/, "must be an absolute path")
+      .default("/var/lib/berth/registry")
+      .meta({ description: "host directory of the images (`storage: filesystem`)", "x-type": "absolute host path" }),
+    retention: z
+      .strictObject({
+        keep: z.number().int().min(1).max(1000).default(10).meta({ description: "newest tags kept per repository, besides every app's live and previous tag" }),
+        schedule: z
+          .string()
+          .regex(/^[A-Za-z0-9 *:,/.~-]{1,64}$/, 'must be a systemd calendar expression like "daily" or "Sun *-*-* 04:00:00"')
+          .default("Sun *-*-* 04:00:00")
+          .meta({ description: "systemd `OnCalendar` expression of the host's retention timer" }),
+      })
+      .prefault({})
+      .meta({ description: "old tags deleted by a timer on the host (never a live or previous deploy's)", "x-type": "`{ keep, schedule }` (below)" }),
+  })
+  .meta({ description: "the private registry on the host" });
 
 /** How the deploy command decides that a freshly started container serves. */
 const HealthSchema = z.strictObject({
-  /** GET this path on the container's loopback port; any 2xx or 3xx answer counts. */
   path: z
     .string()
     .regex(/^\/[A-Za-z0-9._~/?=&%+-]*$/, "must be a URL path like /healthz")
-    .default("/"),
-  /** Pause between two probes. */
-  intervalSeconds: z.number().min(0.1).max(60).default(0.5),
-  /** One probe's limit. */
-  timeoutSeconds: z.number().min(0.1).max(60).default(2),
-  /** Healthy answers in a row before the part counts as healthy. */
-  successes: z.number().int().min(1).max(20).default(2),
-  /** The whole check's limit; then the deploy fails and the old color keeps serving. */
-  deadlineSeconds: z.number().int().min(1).max(3600).default(60),
+    .default("/")
+    .meta({ description: "path probed on the container's loopback port; any 2xx or 3xx answer counts" }),
+  intervalSeconds: z.number().min(0.1).max(60).default(0.5).meta({ description: "seconds between two probes" }),
+  timeoutSeconds: z.number().min(0.1).max(60).default(2).meta({ description: "seconds one probe may take" }),
+  successes: z.number().int().min(1).max(20).default(2).meta({ description: "healthy answers in a row before the part counts as healthy" }),
+  deadlineSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(3600)
+    .default(60)
+    .meta({ description: "seconds the whole check may take; then the deploy fails and the old color keeps serving" }),
 });
 
 /** `HOST_PATH:CONTAINER_PATH[:ro|:rw]` or `VOLUME_NAME:CONTAINER_PATH[:ro|:rw]`. */
 const VOLUME = /^(?:\/[A-Za-z0-9._/@+-]+|[A-Za-z0-9][A-Za-z0-9_.-]*):\/[A-Za-z0-9._/@+-]*(?::(?:ro|rw))?$/;
 
 const UpstreamSchema = z.strictObject({
-  bluePort: port,
-  greenPort: port,
-  /** Fixed loopback port nginx proxies to; Berth's switch forwards it to the live color's port. */
-  livePort: port,
-  /** Port the container listens on inside. */
-  containerPort: port.default(80),
-  /** Repository in the stack's registry; default `<app>-frontend` / `<app>-backend`. */
+  bluePort: port.meta({ description: "loopback port the blue color's container is published on" }),
+  greenPort: port.meta({ description: "loopback port the green color's container is published on" }),
+  livePort: port.meta({ description: "fixed loopback port nginx proxies to; the switch forwards it to the live color" }),
+  containerPort: port.default(80).meta({ description: "port the app listens on inside its container" }),
   repository: z
     .string()
     .regex(
@@ -276,67 +376,93 @@ const UpstreamSchema = z.strictObject({
       "must be a registry repository name like shop-frontend (lower-case, digits, . _ - /)",
     )
     .max(128)
-    .optional(),
-  health: HealthSchema.prefault({}),
-  /** Absolute path of an env file on the host (`docker run --env-file`); you put it there, Berth never reads it. */
+    .optional()
+    .meta({
+      description: "image `<registry>/<repository>:<tag>`",
+      "x-type": "registry repository",
+      "x-default": "`<app>-frontend` / `<app>-backend`",
+    }),
+  health: HealthSchema.prefault({}).meta({
+    description: "a 2xx/3xx on `path` counts; `successes` in a row per part; the deploy fails at the deadline",
+    "x-type": "`{ path, intervalSeconds, timeoutSeconds, successes, deadlineSeconds }`",
+  }),
   envFile: z
     .string()
     .regex(/^\/[A-Za-z0-9._/@+-]+$/, "must be an absolute host path like /etc/berth/env/shop.env")
-    .optional(),
-  /** `docker run -v` specs: `/host/path:/container/path[:ro]` or `volume-name:/container/path[:ro]`. */
-  volumes: z.array(z.string().regex(VOLUME, "must be HOST_PATH:CONTAINER_PATH[:ro|:rw] or VOLUME_NAME:CONTAINER_PATH[:ro|:rw]")).default([]),
+    .optional()
+    .meta({
+      description: "`docker run --env-file`; you put the file on the host (secrets stay out of Pulumi)",
+      "x-type": "absolute host path",
+      "x-default": "none",
+    }),
+  volumes: z
+    .array(z.string().regex(VOLUME, "must be HOST_PATH:CONTAINER_PATH[:ro|:rw] or VOLUME_NAME:CONTAINER_PATH[:ro|:rw]"))
+    .default([])
+    .meta({ description: "`docker run -v`", "x-type": "list of `HOST_PATH:CONTAINER_PATH[:ro]` or `VOLUME:CONTAINER_PATH[:ro]`" }),
 });
 
 const AppSchema = z.strictObject({
-  name: ruled(appNameProblem),
-  /** Names this app answers to; empty = the catch-all server reached by IP (dev without a domain). */
-  hostnames: z.array(ruled(domainNameProblem)).default([]),
-  /** Serves `/`. */
-  frontend: UpstreamSchema,
-  /** Serves `pathPrefix` (default /api). */
-  backend: UpstreamSchema.optional(),
+  name: ruled(appNameProblem).meta({
+    description: "used in container, upstream and file names",
+    "x-type": "lower-case letters, digits, `-` (31)",
+  }),
+  hostnames: z.array(ruled(domainNameProblem)).default([]).meta({ description: "empty = the catch-all server reached by IP", "x-type": "list of names" }),
+  frontend: UpstreamSchema.meta({ description: "serves `/`", "x-type": "part (below)" }),
+  backend: UpstreamSchema.optional().meta({ description: "serves `backendPath`", "x-type": "part (below)", "x-default": "none" }),
   backendPath: z
     .string()
     .regex(/^\/[A-Za-z0-9._~-]+$/, "must be a path like /api")
-    .default("/api"),
-  /** Color that is live when the host is first set up; afterwards the deploy command owns it. */
-  initialColor: z.enum(["blue", "green"]).default("blue"),
-  /** Docker restart policy of the app's containers (the live color comes back after a reboot). */
-  restart: z.enum(["no", "always", "unless-stopped", "on-failure"]).default("unless-stopped"),
+    .default("/api")
+    .meta({ description: "`/api` and `/api/...` go to the back end, `/apiary` does not", "x-type": "path" }),
+  initialColor: z
+    .enum(["blue", "green"])
+    .default("blue")
+    .meta({ description: "where the switch points before the first deploy; afterwards the deploy program owns it" }),
+  restart: z
+    .enum(["no", "always", "unless-stopped", "on-failure"])
+    .default("unless-stopped")
+    .meta({ description: "Docker restart policy of the live color (it comes back after a reboot)" }),
 });
 
 const ExtraHostSchema = z.strictObject({
-  hostname: ruled(domainNameProblem),
-  /** Where nginx forwards, e.g. http://127.0.0.1:8080 (Jenkins) */
+  hostname: ruled(domainNameProblem).meta({ description: "the served name" }),
   upstream: z
     .string()
-    .regex(/^https?:\/\/(127\.0\.0\.1|localhost|\[::1\]):\d{1,5}(\/.*)?$/, "must be an http(s) URL on the host's loopback, like http://127.0.0.1:8080"),
-  /** Ask for a password (generated, exported as a secret) before forwarding. */
-  basicAuthUser: loginName.optional(),
-  websockets: z.boolean().default(true),
-  /**
-   * Forward the client's Authorization header to the upstream. Off by default when basic auth is
-   * on: the header then carries the proxy password, which the upstream has no business seeing.
-   */
-  passAuthorization: z.boolean().default(false),
+    .regex(/^https?:\/\/(127\.0\.0\.1|localhost|\[::1\]):\d{1,5}(\/.*)?$/, "must be an http(s) URL on the host's loopback, like http://127.0.0.1:8080")
+    .meta({ description: "where nginx forwards: an http(s) URL on the host's loopback, e.g. `http://127.0.0.1:8080` (Jenkins)" }),
+  basicAuthUser: loginName
+    .optional()
+    .meta({ description: "ask for a password (generated, exported as a secret) before forwarding", "x-default": "no password" }),
+  websockets: z.boolean().default(true).meta({ description: "pass WebSocket upgrades through" }),
+  passAuthorization: z.boolean().default(false).meta({
+    description:
+      "forward the client's Authorization header to the upstream; off because with basic auth it carries the proxy password, which the upstream has no business seeing",
+  }),
 });
 
-const ProxySchema = z.strictObject({
-  enabled: z.boolean().default(false),
-  apps: z.array(AppSchema).default([]),
-  extraHosts: z.array(ExtraHostSchema).default([]),
-  /** HSTS max-age; two years is what browsers' preload lists expect. 0 tells browsers to forget the policy. */
-  hstsMaxAgeSeconds: z.number().int().min(0).max(63072000).default(63072000),
-  /** HSTS for every subdomain of each served name too (only when all of them serve HTTPS). */
-  hstsIncludeSubdomains: z.boolean().default(false),
-  /** Ask to be preloaded into browsers (needs hstsIncludeSubdomains and a max-age of a year or more). */
-  hstsPreload: z.boolean().default(false),
-  /** Largest request body for app servers (the registry server has no limit). */
-  clientMaxBodySize: ruled(nginxSizeProblem).default("10m"),
-});
+const ProxySchema = z
+  .strictObject({
+    enabled: z.boolean().default(false).meta({ description: "nginx on the host as the reverse proxy" }),
+    apps: z.array(AppSchema).default([]).meta({ description: "blue/green apps nginx serves", "x-type": "list of apps (below)" }),
+    extraHosts: z.array(ExtraHostSchema).default([]).meta({ description: "names nginx forwards to services on the host's loopback", "x-type": "list (below)" }),
+    hstsMaxAgeSeconds: z.number().int().min(0).max(63072000).default(63072000).meta({
+      description: "HSTS max-age; two years is what browsers' preload lists expect, 0 tells browsers to forget the policy",
+      "x-default": "(two years)",
+    }),
+    hstsIncludeSubdomains: z.boolean().default(false).meta({ description: "HSTS covers subdomains of each served name (only when all of them serve HTTPS)" }),
+    hstsPreload: z.boolean().default(false).meta({
+      description: "ask for browsers' preload lists; needs `hstsIncludeSubdomains` and a max-age of at least `31536000`",
+    }),
+    clientMaxBodySize: ruled(nginxSizeProblem)
+      .default("10m")
+      .meta({ description: "largest request body of app servers (the registry's server has no limit)", "x-type": "nginx size" }),
+  })
+  .meta({ description: "nginx on the host: apps, extra hosts, HSTS" });
 
 // Keys are checked in crossValidate (zod reports a bad record key without saying why).
-const TagsSchema = z.record(z.string(), ruled(tagValueProblem));
+const TagsSchema = z
+  .record(z.string(), ruled(tagValueProblem))
+  .meta({ description: "extra tags for every AWS resource (`Project`, `Stack`, `ManagedBy` and `Name` are always set)" });
 
 /** Object-valued keys under `berth:` and their schemas. */
 export const SECTIONS = {
@@ -354,6 +480,21 @@ export const SECTIONS = {
 /** String keys under `berth:` that must be Pulumi secrets (`pulumi config set --secret`). */
 export const SECRET_KEYS = ["databasePassword", "registryPassword", "tlsCertificate", "tlsPrivateKey"] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];
+
+/** What each secret key is for (the README's secret keys table and the config schema's hover). */
+export const SECRET_DESCRIPTIONS: Readonly<Record<SecretKey | "cloudflare:apiToken", string>> = {
+  databasePassword: "RDS master password (8-41 printable ASCII, none of `/ ' \" @` or space); generated if unset",
+  registryPassword: "registry password; generated if unset",
+  tlsCertificate: "PEM chain for `tls.mode: provided` (`pulumi config set --secret berth:tlsCertificate < fullchain.pem`)",
+  tlsPrivateKey: "its PEM key (`pulumi config set --secret berth:tlsPrivateKey < privkey.pem`)",
+  "cloudflare:apiToken": "optional Cloudflare API token; otherwise `CLOUDFLARE_API_TOKEN`",
+};
+
+/** `aws:region`, which config validation reads beside the `berth:` keys. */
+export const RegionSchema = z
+  .string()
+  .regex(REGION, "must be an AWS region like ap-northeast-2")
+  .meta({ description: "where every resource of the stack lives", "x-type": "AWS region" });
 
 export const RawSchema = z.strictObject(SECTIONS);
 
@@ -375,6 +516,11 @@ export function nestedConfigKeys(): Record<string, string[]> {
     "proxy.apps[].frontend.health": Object.keys(HealthSchema.shape),
     "registry.retention": Object.keys((unwrap(RegistrySchema.shape.retention) as z.ZodObject).shape),
   };
+}
+
+/** The nested objects the README documents in field tables of their own (by the tables' marker names). */
+export function nestedSchemas(): Record<string, z.ZodObject> {
+  return { "dns.zones[]": DnsZoneSchema, "proxy.apps[]": AppSchema, "proxy.apps[].frontend": UpstreamSchema };
 }
 
 /** The parsed sections, defaults applied, before cross-field validation. */

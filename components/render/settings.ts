@@ -1,131 +1,134 @@
 // The settings the host layer reads, declared here rather than borrowed from config/: components
 // and renderers depend on these shapes only, and wiring/args.ts checks at compile time that the
 // validated Config still satisfies them (so a schema change that drifts from them fails typecheck).
-// Every value arrives resolved: defaults are the schema's business, none is applied here.
+// Every value arrives resolved: defaults are the schema's business, none is applied here. What a
+// field means is said once, on the config key it mirrors (config/schema.ts, the README's tables):
+// each comment below names that key (under the berth: key in its interface's comment) and adds only
+// what the host layer does with it.
 import type { TlsMode } from "../../lib/certificates";
 
 /** How the deploy program decides that a freshly started container serves (berth:proxy.apps[].frontend.health). */
 export interface HealthSettings {
-  /** URL path probed on the container's loopback port, e.g. "/healthz"; any 2xx or 3xx answer counts. */
+  /** See `path`. */
   readonly path: string;
-  /** Seconds between two probes. */
+  /** See `intervalSeconds`. */
   readonly intervalSeconds: number;
-  /** Seconds one probe may take. */
+  /** See `timeoutSeconds`. */
   readonly timeoutSeconds: number;
-  /** Healthy answers in a row before the part counts as healthy. */
+  /** See `successes`. */
   readonly successes: number;
-  /** Seconds the whole check may take before the deploy fails and the old color keeps serving. */
+  /** See `deadlineSeconds`. */
   readonly deadlineSeconds: number;
 }
 
-/** One part of an app (frontend or backend): its ports, image repository and how it runs. */
+/** One part of an app (berth:proxy.apps[].frontend or .backend): its ports, image repository and how it runs. */
 export interface UpstreamSettings {
-  /** Host port of the blue color's container. */
+  /** See `bluePort`. */
   readonly bluePort: number;
-  /** Host port of the green color's container. */
+  /** See `greenPort`. */
   readonly greenPort: number;
-  /** Fixed loopback port nginx proxies to; the switch forwards it to the live color's port. */
+  /** See `livePort`. */
   readonly livePort: number;
-  /** Port the container listens on inside. */
+  /** See `containerPort`. */
   readonly containerPort: number;
-  /** Repository in the stack's registry; unset = `<app>-frontend` or `<app>-backend` (the deploy renderer's rule). */
+  /** See `repository`; unset = `<app>-frontend` or `<app>-backend` (the deploy renderer's rule). */
   readonly repository?: string;
-  /** The health check a new color must pass. */
+  /** See `health`. */
   readonly health: HealthSettings;
-  /** Absolute path of an env file on the host (`docker run --env-file`); unset = none. */
+  /** See `envFile`; unset = none. */
   readonly envFile?: string;
-  /** `docker run -v` specs, `HOST_PATH:CONTAINER_PATH[:ro|:rw]` or `VOLUME_NAME:CONTAINER_PATH[:ro|:rw]`. */
+  /** See `volumes`. */
   readonly volumes: readonly string[];
 }
 
 /** One blue/green app behind nginx (berth:proxy.apps[]). */
 export interface AppSettings {
-  /** App name: server block, container and repository names derive from it. */
+  /** See `name`: server block, container and repository names derive from it. */
   readonly name: string;
-  /** Names the app answers to; empty = the catch-all server reached by IP. */
+  /** See `hostnames`. */
   readonly hostnames: readonly string[];
-  /** The part that serves `/`. */
+  /** See `frontend`. */
   readonly frontend: UpstreamSettings;
-  /** The part that serves `backendPath`; unset = frontend only. */
+  /** See `backend`; unset = frontend only. */
   readonly backend?: UpstreamSettings;
-  /** Path prefix the backend serves, e.g. "/api". */
+  /** See `backendPath`. */
   readonly backendPath: string;
-  /** Color that is live when the host is first set up; afterwards the deploy program owns it. */
+  /** See `initialColor`. */
   readonly initialColor: "blue" | "green";
-  /** Docker restart policy of the app's containers. */
+  /** See `restart`. */
   readonly restart: "no" | "always" | "unless-stopped" | "on-failure";
 }
 
 /** A name nginx forwards to a service on the host's loopback (berth:proxy.extraHosts[]). */
 export interface ExtraHostSettings {
-  /** The served name, e.g. "jenkins.example.com". */
+  /** See `hostname`. */
   readonly hostname: string;
-  /** Loopback URL nginx forwards to, e.g. "http://127.0.0.1:8080". */
+  /** See `upstream`. */
   readonly upstream: string;
-  /** Basic-auth login nginx asks for before forwarding; unset = no password. */
+  /** See `basicAuthUser`; unset = no password. */
   readonly basicAuthUser?: string;
-  /** Pass WebSocket upgrades through. */
+  /** See `websockets`. */
   readonly websockets: boolean;
-  /** Forward the client's Authorization header to the upstream. */
+  /** See `passAuthorization`. */
   readonly passAuthorization: boolean;
 }
 
 /** nginx on the host (berth:proxy). */
 export interface ProxySettings {
-  /** Whether nginx runs on the host at all. */
+  /** See `enabled`. */
   readonly enabled: boolean;
-  /** Blue/green apps, in config order. */
+  /** See `apps`, in config order. */
   readonly apps: readonly AppSettings[];
-  /** Names forwarded to loopback services, in config order. */
+  /** See `extraHosts`, in config order. */
   readonly extraHosts: readonly ExtraHostSettings[];
-  /** HSTS max-age in seconds; 0 tells browsers to forget the policy. */
+  /** See `hstsMaxAgeSeconds`. */
   readonly hstsMaxAgeSeconds: number;
-  /** HSTS for every subdomain of each served name too. */
+  /** See `hstsIncludeSubdomains`. */
   readonly hstsIncludeSubdomains: boolean;
-  /** Ask browsers to preload the HSTS policy. */
+  /** See `hstsPreload`. */
   readonly hstsPreload: boolean;
-  /** nginx `client_max_body_size` of app servers, e.g. "10m". */
+  /** See `clientMaxBodySize`: nginx's `client_max_body_size` of app servers. */
   readonly clientMaxBodySize: string;
 }
 
 /** How many old tags the registry keeps, and when it prunes (berth:registry.retention). */
 export interface RetentionSettings {
-  /** Newest tags kept per repository. */
+  /** See `keep`. */
   readonly keep: number;
-  /** systemd OnCalendar expression of the retention run, e.g. "Sun *-*-* 04:00:00". */
+  /** See `schedule`. */
   readonly schedule: string;
 }
 
 /** The private registry on the host (berth:registry). */
 export interface RegistrySettings {
-  /** Whether the registry runs at all. */
+  /** See `enabled`. */
   readonly enabled: boolean;
-  /** Exact registry image, e.g. "registry:3.0.0". */
+  /** See `image`. */
   readonly image: string;
-  /** The registry's single basic-auth login. */
+  /** See `username`. */
   readonly username: string;
-  /** Port the registry listens on (direct: the public port; proxy: on 127.0.0.1 behind nginx). */
+  /** See `port`. */
   readonly port: number;
-  /** direct: clients reach https://<ip>:<port>; proxy: nginx serves it as `hostname`. */
+  /** See `expose`. */
   readonly expose: "direct" | "proxy";
-  /** Public name in proxy mode, e.g. "docker.example.com"; unset in direct mode. */
+  /** See `hostname`; unset in direct mode. */
   readonly hostname?: string;
-  /** Where image data lives: the stack's S3 bucket, or `dataDir` on the host. */
+  /** See `storage`. */
   readonly storage: "s3" | "filesystem";
-  /** Absolute host directory for image data (storage: filesystem). */
+  /** See `dataDir`. */
   readonly dataDir: string;
-  /** Tag retention on the host. */
+  /** See `retention`. */
   readonly retention: RetentionSettings;
 }
 
 /** The served certificate's mode (berth:tls.mode): decides whether certbot owns the files on the host. */
 export interface TlsSettings {
-  /** How the served certificate is made. */
+  /** See `mode`. */
   readonly mode: TlsMode;
 }
 
 /** Host users the host layer needs (berth:host). */
 export interface HostUserSettings {
-  /** Non-root login CI deploys as; its key runs the deploy program only. */
+  /** See `deployUser`. */
   readonly deployUser: string;
 }

@@ -1,7 +1,8 @@
 // The README is an interface too: every config key and every stack output must be documented,
 // and the two set-up commands must stay at its top and match what CI runs. The configuration
-// tables (key, type, default, dev, prod) are checked against the zod schema and the stack files,
-// so the documentation cannot drift from the code.
+// tables (key, type, default, dev, prod) are generated (npm run docs:config, staleness in
+// docs-config.test.ts); this file checks what they say against the zod schema and the stack files
+// on its own, so a generator bug cannot make them wrong unnoticed.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -128,6 +129,11 @@ function valueCellProblems(what: string, cell: string, value: unknown): string[]
 function schemaCellProblems(what: string, row: Row, field: z.ZodType): string[] {
   const out: string[] = [];
   const inner = unwrap(field);
+  // The type cell is "<type>: <the schema's description>"; the checks below read the type part.
+  const description = field.meta()?.description ?? "";
+  const suffix = `: ${description}`;
+  if (description === "" || !row.type.endsWith(suffix)) out.push(`${what}: the type cell must end with the schema's description, not "${row.type}"`);
+  const type = row.type.endsWith(suffix) ? row.type.slice(0, -suffix.length) : row.type;
   const parsed = field.safeParse(undefined);
   if (!parsed.success) {
     if (!row.default.includes("(required)")) out.push(`${what}: required by the schema, so the default cell must say (required), not "${row.default}"`);
@@ -139,33 +145,33 @@ function schemaCellProblems(what: string, row: Row, field: z.ZodType): string[] 
   }
   if (inner instanceof z.ZodEnum) {
     const options = (inner.options as readonly string[]).map(String);
-    if (JSON.stringify(ticked(row.type).sort()) !== JSON.stringify([...options].sort()))
-      out.push(`${what}: the type must list exactly ${options.map((o) => `\`${o}\``).join(" | ")}, not "${row.type}"`);
+    if (JSON.stringify(ticked(type).sort()) !== JSON.stringify([...options].sort()))
+      out.push(`${what}: the type must list exactly ${options.map((o) => `\`${o}\``).join(" | ")}, not "${type}"`);
   } else if (inner instanceof z.ZodBoolean) {
-    if (!row.type.startsWith("boolean")) out.push(`${what}: a boolean, not "${row.type}"`);
+    if (!type.startsWith("boolean")) out.push(`${what}: a boolean, not "${type}"`);
   } else if (inner instanceof z.ZodNumber) {
     // A bound the schema does not set shows as the safe-integer limit (z.int()) or as infinity.
     const bound = (v: number | null): number | undefined => (v === null || !Number.isFinite(v) || Math.abs(v) >= Number.MAX_SAFE_INTEGER ? undefined : v);
     const [min, max] = [bound(inner.minValue), bound(inner.maxValue)];
     if (min === 1 && max === 65535) {
-      if (row.type !== "port") out.push(`${what}: a port (1-65535), so the type is "port", not "${row.type}"`);
+      if (type !== "port") out.push(`${what}: a port (1-65535), so the type is "port", not "${type}"`);
     } else if (min !== undefined && max !== undefined) {
-      if (!row.type.includes(`${min}-${max}`)) out.push(`${what}: the schema allows ${min}-${max}; the type says "${row.type}"`);
+      if (!type.includes(`${min}-${max}`)) out.push(`${what}: the schema allows ${min}-${max}; the type says "${type}"`);
     } else if (min !== undefined || max !== undefined) {
       const only = String(min ?? max);
-      if (!new RegExp(`\\b${only}\\b`).test(row.type)) out.push(`${what}: the schema bounds it at ${only}; the type does not say so: "${row.type}"`);
+      if (!new RegExp(`\\b${only}\\b`).test(type)) out.push(`${what}: the schema bounds it at ${only}; the type does not say so: "${type}"`);
     }
   } else if (inner instanceof z.ZodUnion) {
     const values = inner.options.map((o) => (o instanceof z.ZodLiteral ? String(o.value) : "?"));
-    if (!row.type.startsWith(values.join(", "))) out.push(`${what}: the schema allows ${values.join(", ")}; the type says "${row.type}"`);
+    if (!type.startsWith(values.join(", "))) out.push(`${what}: the schema allows ${values.join(", ")}; the type says "${type}"`);
   } else if (inner instanceof z.ZodArray) {
     const checks = (inner.def.checks ?? []).map((c) => c._zod.def as { check: string; length?: number });
     const exactly = checks.find((c) => c.check === "length_equals")?.length;
     const word = exactly === 2 ? "two" : exactly === undefined ? "list" : String(exactly);
-    if (!row.type.startsWith(word))
-      out.push(`${what}: ${exactly === undefined ? "a list" : `exactly ${exactly} items`}, so the type starts with "${word}", not "${row.type}"`);
-  } else if (/^(boolean|port|list|two)\b/.test(row.type)) {
-    out.push(`${what}: the schema holds a ${inner.constructor.name}, not "${row.type}"`);
+    if (!type.startsWith(word))
+      out.push(`${what}: ${exactly === undefined ? "a list" : `exactly ${exactly} items`}, so the type starts with "${word}", not "${type}"`);
+  } else if (/^(boolean|port|list|two)\b/.test(type)) {
+    out.push(`${what}: the schema holds a ${inner.constructor.name}, not "${type}"`);
   }
   return out;
 }
@@ -206,14 +212,20 @@ describe("README configuration tables", () => {
 
   it("catches drift: a wrong default, a stale dev value, a missing required mark, a wrong range", () => {
     const field = shapeOf("host");
-    const row: Row = { key: "rootVolumeGiB", type: "8-16384", default: "`30`", dev: "`30`", prod: "`100`" };
+    const row: Row = { key: "rootVolumeGiB", type: `8-16384: ${field.rootVolumeGiB.meta()?.description}`, default: "`30`", dev: "`30`", prod: "`100`" };
     expect(schemaCellProblems("x", row, field.rootVolumeGiB)).toEqual([]);
     expect(schemaCellProblems("x", { ...row, default: "`20`" }, field.rootVolumeGiB)).toEqual([expect.stringContaining("the schema's default is `30`")]);
-    expect(schemaCellProblems("x", { ...row, type: "8-1000" }, field.rootVolumeGiB)).toEqual([expect.stringContaining("allows 8-16384")]);
+    expect(schemaCellProblems("x", { ...row, type: row.type.replace("16384", "1000") }, field.rootVolumeGiB)).toEqual([
+      expect.stringContaining("allows 8-16384"),
+    ]);
+    expect(schemaCellProblems("x", { ...row, type: "8-16384: a stale description" }, field.rootVolumeGiB)).toEqual([
+      expect.stringContaining("must end with the schema's description"),
+    ]);
     expect(valueCellProblems("x", "`40`", 30)).toEqual([expect.stringContaining("must start with `30`")]);
     expect(valueCellProblems("x", "`30`", undefined)).toEqual([expect.stringContaining("must be empty")]);
     const fw = shapeOf("firewall");
-    expect(schemaCellProblems("x", { key: "adminCidrs", type: "list of CIDRs", default: "`[]`", dev: "", prod: "" }, fw.adminCidrs)).toEqual([
+    const adminCidrs = `list of CIDRs: ${fw.adminCidrs.meta()?.description}`;
+    expect(schemaCellProblems("x", { key: "adminCidrs", type: adminCidrs, default: "`[]`", dev: "", prod: "" }, fw.adminCidrs)).toEqual([
       expect.stringContaining("must say (required)"),
     ]);
     expect(valueCellProblems("x", "443 and 9000 from anywhere", [{ port: 443 }, { port: 8000 }])).toEqual([expect.stringContaining("mentions 9000")]);
