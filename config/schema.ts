@@ -293,7 +293,7 @@ const AppSchema = z.strictObject({
   hostnames: z.array(ruled(domainNameProblem)).default([]),
   /** Serves `/`. */
   frontend: UpstreamSchema,
-  /** Serves `pathPrefix` (default /api). */
+  /** Serves `backendPath` (default /api). */
   backend: UpstreamSchema.optional(),
   backendPath: z
     .string()
@@ -335,7 +335,7 @@ const ProxySchema = z.strictObject({
   clientMaxBodySize: ruled(nginxSizeProblem).default("10m"),
 });
 
-// Keys are checked in crossValidate (zod reports a bad record key without saying why).
+// Keys are checked in validateCloud (config/validate/cloud.ts): zod reports a bad record key without saying why.
 const TagsSchema = z.record(z.string(), ruled(tagValueProblem));
 
 /** Object-valued keys under `berth:` and their schemas. */
