@@ -7,18 +7,34 @@
 //
 // Paths are Pulumi (camelCase) input names; "a.b" is a nested field, a prefix covers its children.
 
+/**
+ * The provider packages the rules below were read for, at the exact versions package.json pins
+ * (a newer provider may turn an update into a replacement). test/unit/replace-rules.test.ts fails
+ * when an installed version differs: re-read that provider's rules from the sources named in SRC
+ * for the new version, then change the version here and in package.json together.
+ */
+export const RULES_READ_FOR = {
+  "@pulumi/aws": "7.48.0",
+  "@pulumi/cloudflare": "6.22.1",
+  "@pulumi/command": "1.2.1",
+  "@pulumi/docker": "5.2.0",
+  "@pulumi/random": "4.21.2",
+  "@pulumi/tls": "5.6.1",
+} as const;
+const V = RULES_READ_FOR;
+
 /** Where a rule was read. */
 const SRC = {
-  aws: (file: string, commit: string) => `hashicorp/terraform-provider-aws ${file} @ ${commit.slice(0, 12)} (@pulumi/aws 7.x bridges it)`,
+  aws: (file: string, commit: string) => `hashicorp/terraform-provider-aws ${file} @ ${commit.slice(0, 12)} (@pulumi/aws ${V["@pulumi/aws"]} bridges it)`,
   /** The newest copy of a file the search index had came from a plain mirror of the provider (a commit of its history). */
   awsMirror: (file: string, commit: string) =>
-    `hashicorp/terraform-provider-aws ${file} @ ${commit.slice(0, 12)} (read from the mirror zongruxie4/terraform-provider-aws; @pulumi/aws 7.x bridges it)`,
-  tls: "hashicorp/terraform-provider-tls internal/provider/resource_*.go @ d72d90e1b47b (v4.2.1+; @pulumi/tls 5.x)",
-  random: "hashicorp/terraform-provider-random internal/provider/resource_password.go @ ad788e233bb4 (v3.9.0+; @pulumi/random 4.x)",
-  cloudflare: (file: string) => `cloudflare/terraform-provider-cloudflare internal/services/${file}/schema.go @ a2efdc5786ae (v5.22.0; @pulumi/cloudflare 6.x)`,
-  docker: (file: string) => `kreuzwerker/terraform-provider-docker internal/provider/${file} @ 83c00e0bf3ce (@pulumi/docker 5.x)`,
-  command:
-    'node_modules/@pulumi/command/remote/command.js: the SDK sets replaceOnChanges ["triggers[*]"]; every other input is an update (a changed create runs create again)',
+    `hashicorp/terraform-provider-aws ${file} @ ${commit.slice(0, 12)} (read from the mirror zongruxie4/terraform-provider-aws; @pulumi/aws ${V["@pulumi/aws"]} bridges it)`,
+  tls: `hashicorp/terraform-provider-tls internal/provider/resource_*.go @ d72d90e1b47b (v4.2.1+; @pulumi/tls ${V["@pulumi/tls"]})`,
+  random: `hashicorp/terraform-provider-random internal/provider/resource_password.go @ ad788e233bb4 (v3.9.0+; @pulumi/random ${V["@pulumi/random"]})`,
+  cloudflare: (file: string) =>
+    `cloudflare/terraform-provider-cloudflare internal/services/${file}/schema.go @ a2efdc5786ae (v5.22.0; @pulumi/cloudflare ${V["@pulumi/cloudflare"]})`,
+  docker: (file: string) => `kreuzwerker/terraform-provider-docker internal/provider/${file} @ 83c00e0bf3ce (@pulumi/docker ${V["@pulumi/docker"]})`,
+  command: `node_modules/@pulumi/command/remote/command.js (@pulumi/command ${V["@pulumi/command"]}): the SDK sets replaceOnChanges ["triggers[*]"]; every other input is an update (a changed create runs create again)`,
 } as const;
 
 export interface ReplaceRule {

@@ -36,17 +36,19 @@ export function flowLogGroupName(n: Naming): string {
   return `/${n.project}/${n.stack}/vpc-flow-logs`;
 }
 
-/** account and region of an ARN (arn:aws:service:region:account:...). */
-function arnParts(arn: string): { region: string; account: string } {
-  const [, , , region, account] = arn.split(":");
-  return { region, account };
+/** Partition, account and region of an ARN (arn:partition:service:region:account:...). */
+function arnParts(arn: string): { partition: string; region: string; account: string } {
+  const [, partition, , region, account] = arn.split(":");
+  return { partition, region, account };
 }
 
 /**
  * Trust policy of the flow-log role: only the VPC Flow Logs service, and only on behalf of this
  * account's flow logs (aws:SourceAccount / aws:SourceArn guard against the confused deputy).
+ * The partition comes from the log group's ARN: `aws`, or `aws-cn` and `aws-us-gov` in the China
+ * and GovCloud regions the region check accepts (the service principal is the same in all three).
  */
-export function flowLogTrustPolicy(account: string, region: string): string {
+export function flowLogTrustPolicy(partition: string, account: string, region: string): string {
   return JSON.stringify({
     Version: "2012-10-17",
     Statement: [
@@ -56,14 +58,20 @@ export function flowLogTrustPolicy(account: string, region: string): string {
         Action: "sts:AssumeRole",
         Condition: {
           StringEquals: { "aws:SourceAccount": account },
-          ArnLike: { "aws:SourceArn": `arn:aws:ec2:${region}:${account}:vpc-flow-log/*` },
+          ArnLike: { "aws:SourceArn": `arn:${partition}:ec2:${region}:${account}:vpc-flow-log/*` },
         },
       },
     ],
   });
 }
 
-/** What the flow-log role may do: write streams and events into its own log group, nothing else. */
+/**
+ * What the flow-log role may do: write streams and events into its own log group, and list the
+ * account's log groups, which the VPC guide's flow-log role policy includes ("IAM role for
+ * publishing flow logs to CloudWatch Logs"). DescribeLogGroups has no resource-level permissions
+ * (Service Authorization Reference, CloudWatch Logs), so it takes "*"; it reads names and
+ * settings, never log events. The group is Berth's own, so logs:CreateLogGroup is left out.
+ */
 export function flowLogWritePolicy(logGroupArn: string): string {
   const group = logGroupArn.replace(/:\*$/, "");
   return JSON.stringify({
@@ -74,6 +82,7 @@ export function flowLogWritePolicy(logGroupArn: string): string {
         Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
         Resource: [group, `${group}:log-stream:*`],
       },
+      { Effect: "Allow", Action: ["logs:DescribeLogGroups"], Resource: "*" },
     ],
   });
 }
@@ -184,8 +193,8 @@ export class Network extends pulumi.ComponentResource {
         {
           description: "Berth: VPC Flow Logs writes the VPC's flow logs to CloudWatch Logs",
           assumeRolePolicy: group.arn.apply((arn) => {
-            const { account, region } = arnParts(arn);
-            return flowLogTrustPolicy(account, region);
+            const { partition, account, region } = arnParts(arn);
+            return flowLogTrustPolicy(partition, account, region);
           }),
           tags: nameTag(physical(args.naming, "vpc-flow-logs")),
         },

@@ -5,7 +5,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { RemoteFiles, type HostTarget } from "./remoteFiles";
+import { RemoteFiles, secretFiles, type HostTarget } from "./remoteFiles";
 import { HOST_PATHS, NGINX_OWNED_DIRS } from "./render/paths";
 import type { HostFile } from "./render/paths";
 
@@ -32,18 +32,7 @@ export class Proxy extends pulumi.ComponentResource {
   constructor(name: string, args: ProxyArgs, opts?: pulumi.ComponentResourceOptions) {
     super("berth:proxy:Proxy", name, {}, opts);
     const secrets =
-      args.secretFiles === undefined
-        ? undefined
-        : new RemoteFiles(
-            `${name}-auth`,
-            {
-              target: args.target,
-              files: args.secretFiles,
-              secret: true,
-              bundle: { mode: "install" },
-            },
-            { parent: this, dependsOn: args.dependsOn },
-          );
+      args.secretFiles === undefined ? undefined : secretFiles(`${name}-auth`, args.target, args.secretFiles, { parent: this, dependsOn: args.dependsOn });
     const config = new RemoteFiles(
       `${name}-config`,
       {

@@ -1,13 +1,14 @@
-// Registry: the private registry:2 container on the host. Its files (config.yml, htpasswd,
-// TLS in direct mode) are delivered first; the container is replaced whenever they change
-// (a content hash in its environment), while image data stays in the stack's S3 bucket (which
-// outlives the host) or a host directory (which outlives any container). Credentials: username from config, password from the
-// berth:registryPassword secret or generated; the htpasswd entry is bcrypt with a salt
-// derived from the inputs, so it is identical on every run (no perpetual diff).
+// Registry: the private registry container (the distribution registry, berth:registry.image) on
+// the host. Its files (config.yml, htpasswd, TLS in direct mode) are delivered first; the container
+// is replaced whenever they change (a content hash in its environment), while image data stays in
+// the stack's S3 bucket (which outlives the host) or a host directory (which outlives any
+// container). Credentials: username from config, password from the berth:registryPassword secret
+// or generated; the htpasswd entry is bcrypt with a salt derived from the inputs, so it is
+// identical on every run (no perpetual diff).
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { RemoteFiles, type HostTarget } from "./remoteFiles";
+import { RemoteFiles, secretFiles, type HostTarget } from "./remoteFiles";
 import { filesDigest } from "./render/bundle";
 import { makeDirectory } from "./render/hostCommands";
 import { htpasswdEntry } from "./render/htpasswd";
@@ -92,16 +93,7 @@ export class Registry extends pulumi.ComponentResource {
       { parent: this, dependsOn: args.dependsOn },
     );
     // The htpasswd file exists before the container starts: a registry that finds none invents a user.
-    const secrets = new RemoteFiles(
-      `${name}-secrets`,
-      {
-        target: args.target,
-        files: args.secretFiles,
-        secret: true,
-        bundle: { mode: "install" },
-      },
-      { parent: this, dependsOn: args.dependsOn },
-    );
+    const secrets = secretFiles(`${name}-secrets`, args.target, args.secretFiles, { parent: this, dependsOn: args.dependsOn });
 
     const image = new docker.RemoteImage(
       `${name}-image`,

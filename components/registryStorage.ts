@@ -11,11 +11,16 @@ import { nameTag } from "../lib/tags";
 
 /**
  * The IAM actions the distribution registry's s3 driver needs for push, pull and delete, split by
- * the resource they apply to. Source: distribution docs, storage-drivers/s3.md, "S3 permission scopes".
+ * the resource they apply to. Source: distribution docs, storage-drivers/s3.md, "S3 permission scopes";
+ * plus s3:PutObjectAcl, because Berth sets `objectacl: bucket-owner-full-control`, so every PutObject
+ * the driver sends carries an x-amz-acl header, and the S3 API reference (PutObject, Permissions) says
+ * setting the object's ACL with a PutObject request needs s3:PutObjectAcl. It grants nothing more
+ * here: the bucket has ACLs disabled (bucket owner enforced), where S3 accepts only that one ACL.
  */
 export const REGISTRY_S3_BUCKET_ACTIONS = ["s3:ListBucket", "s3:GetBucketLocation", "s3:ListBucketMultipartUploads"] as const;
 export const REGISTRY_S3_OBJECT_ACTIONS = [
   "s3:PutObject",
+  "s3:PutObjectAcl",
   "s3:GetObject",
   "s3:DeleteObject",
   "s3:ListMultipartUploadParts",

@@ -74,3 +74,11 @@ export class RemoteFiles extends pulumi.ComponentResource {
     this.registerOutputs({});
   }
 }
+
+/**
+ * A secret set installed as it is (keys, password hashes, basic-auth files): the delivery Proxy
+ * and Registry both make before the step that reads the files.
+ */
+export function secretFiles(name: string, target: HostTarget, files: pulumi.Input<HostFile[]>, opts: pulumi.ComponentResourceOptions): RemoteFiles {
+  return new RemoteFiles(name, { target, files, secret: true, bundle: { mode: "install" } }, opts);
+}

@@ -223,8 +223,8 @@ export class Tls extends pulumi.ComponentResource {
         break;
       }
     }
-    // The key is deliberately not registered: component outputs are not needed by anything, and
-    // the offline plan prints component state without recognising secrets in it.
+    // The key is deliberately not registered: nothing reads a component's registered outputs, and a
+    // key belongs only in the delivery that puts it on the host.
     this.registerOutputs({ names: this.names, caPem: this.caPem, expiry: this.expiry });
   }
 }

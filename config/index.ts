@@ -9,7 +9,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { isConfigSecret } from "../sdk/internals";
 import { ConfigError, suggest, zodProblems, type ConfigProblem } from "./errors";
-import type { RawConfigInput } from "./input";
+import { CONFIG_NAMESPACE, type RawConfigInput } from "./input";
 import { RawSchema, REGION, SECRET_KEYS, SECTIONS, type Config, type SecretKey } from "./schema";
 import { validateCloud } from "./validate/cloud";
 import { validateDns } from "./validate/dns";
@@ -18,7 +18,7 @@ import { validateNameLengths, validateRealNames } from "./validate/names";
 import { validateSecrets, validateTlsSecrets } from "./validate/secrets";
 
 export { ConfigError, formatProblem, type ConfigProblem } from "./errors";
-export type { RawConfigInput } from "./input";
+export { CONFIG_NAMESPACE, type RawConfigInput } from "./input";
 export { AMI_ID, configKeys, nestedConfigKeys, DB_INSTANCE_CLASS, INSTANCE_TYPE, SECRET_KEYS, type Config, type SecretKey } from "./schema";
 
 /** Pure: validates and resolves a stack's configuration. Throws ConfigError listing every problem. */
@@ -93,8 +93,9 @@ export function parseConfig(input: RawConfigInput): Config {
 export function loadConfig(target: "cloud" | "offline" = "cloud"): Config {
   const all = pulumi.runtime.allConfig();
   const values: Record<string, string> = {};
-  for (const [k, v] of Object.entries(all)) if (k.startsWith("berth:")) values[k.slice("berth:".length)] = v;
-  const secretKeys = new Set(Object.keys(values).filter((k) => isConfigSecret(`berth:${k}`)));
+  const prefix = `${CONFIG_NAMESPACE}:`;
+  for (const [k, v] of Object.entries(all)) if (k.startsWith(prefix)) values[k.slice(prefix.length)] = v;
+  const secretKeys = new Set(Object.keys(values).filter((k) => isConfigSecret(`${prefix}${k}`)));
   return parseConfig({
     project: pulumi.getProject(),
     stack: pulumi.getStack(),

@@ -1,6 +1,13 @@
 // What validation reads: a stack's `berth:` keys as Pulumi hands them to the program (strings, objects as
 // JSON text), which of them are secrets, and where the configuration is going.
 
+/**
+ * The namespace of Berth's keys (`berth:network`, ...), whatever the project is called in Pulumi.yaml:
+ * the program and the offline tools read the same keys. (Keys written without a namespace belong to
+ * the project, as in the Pulumi CLI, so they are Berth's only in a project named berth.)
+ */
+export const CONFIG_NAMESPACE = "berth";
+
 /** A stack's raw configuration; built by loadConfig (Pulumi runtime) or offline/stackFile.ts (stack files). */
 export interface RawConfigInput {
   project: string;

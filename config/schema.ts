@@ -459,7 +459,7 @@ const ProxySchema = z
   })
   .meta({ description: "nginx on the host: apps, extra hosts, HSTS" });
 
-// Keys are checked in crossValidate (zod reports a bad record key without saying why).
+// Keys are checked in validateCloud (config/validate/cloud.ts): zod reports a bad record key without saying why.
 const TagsSchema = z
   .record(z.string(), ruled(tagValueProblem))
   .meta({ description: "extra tags for every AWS resource (`Project`, `Stack`, `ManagedBy` and `Name` are always set)" });

@@ -25,6 +25,14 @@ export function ec2TextProblem(text: string): string | undefined {
 }
 
 /**
+ * EC2 security-group names: "Can't start with sg-" (the prefix of group ids). Source: EC2 API
+ * reference, CreateSecurityGroup GroupName; the AWS provider checks the same on `name` and `namePrefix`.
+ */
+export function securityGroupNameProblem(name: string): string | undefined {
+  return /^sg-/i.test(name) ? 'begins with "sg-", which EC2 refuses in security-group names (it is the prefix of group ids)' : undefined;
+}
+
+/**
  * Tags (AWS provider default tags reach every resource, RDS included, so RDS's stricter rule
  * applies to all): key 1-128 and value 0-256 Unicode letters, digits, white space and `_.:/=+-@`;
  * neither may start with `aws:` (reserved by AWS) or `rds:`. At most 50 tags per resource.

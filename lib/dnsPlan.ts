@@ -103,12 +103,6 @@ export function resolutionChain(records: readonly PlannedRecord[], fqdn: string)
   return chain;
 }
 
-/** True when the name resolves (through any CNAMEs) to the host's A record. */
-export function pointsAtHost(records: readonly PlannedRecord[], fqdn: string): boolean {
-  const chain = resolutionChain(records, fqdn);
-  return chain.length > 0 && chain[chain.length - 1].type === "A";
-}
-
 /** Names whose own record is proxied by Cloudflare (what a Cloudflare Origin CA certificate covers). */
 export function proxiedNames(records: readonly PlannedRecord[]): string[] {
   return records.filter((r) => r.proxied).map((r) => r.fqdn);

@@ -18,11 +18,6 @@ export function isBundle(script: string): boolean {
   return /^# Berth bundle "/m.test(script);
 }
 
-/** The label a bundle names itself with (`# Berth bundle "services-proxy-config": ...`), or undefined. */
-export function bundleLabel(script: string): string | undefined {
-  return /^# Berth bundle "([^"]+)"/m.exec(script)?.[1];
-}
-
 /** Every file of a bundle, in the bundle's (sorted) order. Throws on a truncated here-document. */
 export function bundleFiles(script: string): BundledFile[] {
   const lines = script.split("\n");

@@ -25,6 +25,17 @@ export function physicalName(project: string, stack: string, role: string, maxLe
   return name;
 }
 
+/**
+ * Why `stack` cannot name a Berth stack, or undefined. Physical names are lower case (RDS
+ * identifiers must be), so stacks "Dev" and "dev" of one project would claim the same database,
+ * subnet group, parameter group and log groups.
+ */
+export function stackNameProblem(stack: string): string | undefined {
+  return /[A-Z]/.test(stack)
+    ? `has upper-case letters, and Berth's physical names are lower case (RDS refuses capitals), so it would share them with stack "${stack.toLowerCase()}"; use a lower-case stack name`
+    : undefined;
+}
+
 /** Project and stack, for building physical names. */
 export interface Naming {
   readonly project: string;

@@ -10,7 +10,7 @@
 // deterministic nonces (@noble/curves); RSA PKCS#1 v1.5 and Ed25519 signatures are deterministic
 // already. Certificates start at 00:00 UTC of the current day, so dates stay stable within a day.
 import { execFileSync, spawnSync } from "node:child_process";
-import { createECDH, createHash, createHmac, createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from "node:crypto";
+import { createECDH, createHash, createHmac, createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
 import { p256, p384 } from "@noble/curves/nist";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -519,14 +519,4 @@ export function realOriginCertificate(name: string, inputs: Inputs): Record<stri
     const expiresOn = `${new Date(end).toISOString().slice(0, 19).replace("T", " ")} +0000 UTC`;
     return { certificate: certPem, expiresOn };
   });
-}
-
-/** Checks that PEM text is a parseable certificate (used by tests and the handlers' self-check). */
-export function isRealCertificate(pem: unknown): boolean {
-  try {
-    new X509Certificate(String(pem));
-    return true;
-  } catch {
-    return false;
-  }
 }

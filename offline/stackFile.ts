@@ -4,7 +4,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import type { RawConfigInput } from "../config";
+import { CONFIG_NAMESPACE, type RawConfigInput } from "../config/input";
 
 export interface StackFile {
   readonly project: string;
@@ -72,7 +72,8 @@ function decode(value: unknown): { plain: unknown; secret: boolean } {
 /** The slice of a stack file that config validation needs. */
 export function toRawConfigInput(file: StackFile): RawConfigInput {
   const values: Record<string, string> = {};
-  const prefix = `${file.project}:`;
+  // Berth's keys, whatever the project is called (as loadConfig reads them).
+  const prefix = `${CONFIG_NAMESPACE}:`;
   for (const [k, v] of Object.entries(file.config)) if (k.startsWith(prefix)) values[k.slice(prefix.length)] = v;
   return {
     project: file.project,

@@ -143,11 +143,6 @@ export function readState(dir: string): RehearsalState {
   return JSON.parse(fs.readFileSync(file, "utf8")) as RehearsalState;
 }
 
-/** Reads endpoints.json. */
-export function readEndpoints(dir: string): Endpoints {
-  return JSON.parse(fs.readFileSync(ENDPOINTS(path.resolve(dir)), "utf8")) as Endpoints;
-}
-
 /** The stack's validated config. */
 export function loadStackConfig(stack: string, projectDir: string = PROJECT_DIR): Config {
   return parseConfig(toRawConfigInput(readStackFile(stack, projectDir)));

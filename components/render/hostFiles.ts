@@ -1,7 +1,7 @@
 // The complete set of host files for one stack: nginx, registry config, htpasswd, TLS material.
 //
-// One function serves the real host (root "/", ports 80/443, registry on :<registry.port> inside its
-// container) and the local rehearsal (root <dir>, 127.0.0.1, free ports): only HostFilesOptions
+// One function serves the real host (root "/", ports 80/443, the registry on <registry.port>: in its
+// container, or on the host's network with storage s3) and the local rehearsal (root <dir>, 127.0.0.1, free ports): only HostFilesOptions
 // differ, never the renderers. Pure: no Pulumi, no file system, no processes.
 import * as posix from "node:path/posix";
 import { htpasswdFile } from "./htpasswd";
@@ -86,7 +86,8 @@ export interface HostFilesInput {
   readonly realIp?: RealIpSource;
   /**
    * Served certificate and key. Required unless tls.mode is letsencrypt; in that mode, when given,
-   * it is written once at certbot's paths as a bootstrap so nginx can start before the first issuance.
+   * it is written once at the served paths (tlsFilePaths) as a bootstrap so nginx can start before
+   * the first issuance, after which certbot's deploy hook replaces it.
    */
   readonly tls?: TlsMaterial;
   /** Required when the registry is enabled. */
@@ -105,7 +106,7 @@ export interface TlsFilePaths {
   readonly key: string;
   /** Where the client CA goes when one is given; unset for letsencrypt. */
   readonly ca?: string;
-  /** True when certbot writes the files (letsencrypt), so Berth writes them only once if at all. */
+  /** True when certbot's deploy hook writes the files (letsencrypt), so Berth writes them only once if at all. */
   readonly certbotManaged: boolean;
 }
 

@@ -1,9 +1,10 @@
-// Host-layer rules: the registry's exposure, each served name claimed once, every app port and repository
-// its own, and a TLS mode that can actually certify the names the stack serves (and that DNS points at
-// the host).
+// Host-layer rules: the registry's exposure, each served name claimed once, every port the host
+// serves and every app repository its own, and a TLS mode that can actually certify the names the
+// stack serves (and that DNS points at the host).
 import { HSTS_PRELOAD_MIN_MAX_AGE } from "../../lib/apiRules";
 import { servedNames } from "../../lib/certificates";
 import { owningZone, planRecords, recordFqdn } from "../../lib/dnsPlan";
+import { describeHolder, hostPortCollisions, type PortCollision } from "../../lib/hostPorts";
 import { CATCH_ALL_PROBLEM, repeatedClaims, tooManyCatchAlls, type NameClaim } from "../../lib/proxyRules";
 import type { ConfigProblem } from "../errors";
 import type { Raw } from "../schema";
@@ -23,21 +24,13 @@ export function validateHostLayer(raw: Raw, add: (p: ConfigProblem) => void): vo
   // Every served name, with the key that introduced it; nginx gives each name to one server block.
   const claims: NameClaim[] = [];
   if (reg.enabled && reg.expose === "proxy" && reg.hostname) claims.push({ name: reg.hostname, by: "berth:registry.hostname" });
-  // Every loopback port an app uses is the app's alone: the switch forwards live ports by number.
-  const portOwner = new Map<number, string>();
-  if (reg.enabled) portOwner.set(reg.port, "berth:registry.port");
+  for (const c of hostPortCollisions(raw)) add({ key: c.key, value: c.value, message: portCollisionMessage(c) });
   const repoOwner = new Map<string, string>();
   raw.proxy.apps.forEach((app, ai) => {
     app.hostnames.forEach((h, hi) => claims.push({ name: h, by: `berth:proxy.apps[${ai}].hostnames[${hi}]` }));
     for (const role of ["frontend", "backend"] as const) {
       const part = app[role];
       if (!part) continue;
-      for (const which of ["bluePort", "greenPort", "livePort"] as const) {
-        const key = `berth:proxy.apps[${ai}].${role}.${which}`;
-        const prev = portOwner.get(part[which]);
-        if (prev) add({ key, value: part[which], message: `port ${part[which]} is already used by ${prev}; every blue, green and live port must differ` });
-        else portOwner.set(part[which], key);
-      }
       const repo = part.repository ?? `${app.name}-${role}`;
       const prevRepo = repoOwner.get(repo);
       if (prevRepo)
@@ -103,6 +96,15 @@ export function validateHostLayer(raw: Raw, add: (p: ConfigProblem) => void): vo
         add({ key, value: n, message: `${n} is inside a configured DNS zone but has no record in berth:dns; add one (e.g. a CNAME to the host)` });
     }
   }
+}
+
+/** Why a configured port cannot be used: who has it, and what to do instead. */
+function portCollisionMessage(c: PortCollision): string {
+  const taken = `port ${c.port} is already used by ${describeHolder(c.holder)}`;
+  if (c.key.endsWith(".upstream"))
+    return `${taken}; an extra host forwards to a service of its own, so give it a port that neither the host nor Berth uses (SSH, 80, 443, the Docker API, the registry, the apps' ports)`;
+  const dnat = c.key.endsWith(".livePort") ? " (the switch's DNAT rule would capture every connection to 127.0.0.1 on it)" : "";
+  return `${taken}${dnat}; every port the host serves needs its own number: SSH, 80 and 443 (nginx), the Docker API, the registry and each app's blue, green and live port`;
 }
 
 /**

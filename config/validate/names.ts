@@ -1,14 +1,25 @@
 // Names the APIs limit: physical names built from the project and stack, record comments, and the
 // reserved example names that a real preview or update must not send (lib/apiRules.ts).
-import { CLOUDFLARE_COMMENT_MAX, isReservedName, ROUTE53_COMMENT_MAX, s3BucketNameProblem } from "../../lib/apiRules";
+import { CLOUDFLARE_COMMENT_MAX, isReservedName, ROUTE53_COMMENT_MAX, s3BucketNameProblem, securityGroupNameProblem } from "../../lib/apiRules";
 import { recordComment } from "../../lib/dnsPlan";
-import { NAME_LIMITS, physicalName, registryBucketPrefix } from "../../lib/naming";
+import { NAME_LIMITS, physicalName, registryBucketPrefix, stackNameProblem } from "../../lib/naming";
 import type { ConfigProblem } from "../errors";
 import type { RawConfigInput } from "../input";
 import type { Raw } from "../schema";
 
-/** Names built from the project and stack that AWS and Cloudflare limit in length or characters. */
+/** Names built from the project and stack that AWS and Cloudflare limit in length, case or characters. */
 export function validateNameLengths(input: RawConfigInput, raw: Raw, add: (p: ConfigProblem) => void): void {
+  const caseProblem = stackNameProblem(input.stack);
+  if (caseProblem) add({ key: "(stack name)", value: input.stack, message: caseProblem });
+  // Both security groups' names start with the project: `<project>-<stack>-host-...`.
+  const groupPrefix = `${input.project}-${input.stack}-host-`.toLowerCase();
+  const groupProblem = securityGroupNameProblem(groupPrefix);
+  if (groupProblem)
+    add({
+      key: "(project name)",
+      value: input.project,
+      message: `the security groups' name prefix "${groupPrefix}" ${groupProblem}; rename the project (name: in Pulumi.yaml)`,
+    });
   for (const role of ["db", "db-final", "db-subnets", "db-params", "host-key"]) {
     try {
       physicalName(input.project, input.stack, role, NAME_LIMITS.rdsIdentifier);

@@ -91,12 +91,14 @@ describe.each(["dev", "prod"])("%s", (stack) => {
       expect(groups.map((g) => g.state.arn)).toContain(flow[0].inputs.logDestination);
       const role = ofType(r(), "aws:iam/role:Role").find((x) => x.state.arn === flow[0].inputs.iamRoleArn)!;
       const policy = JSON.parse(String(ofType(r(), "aws:iam/rolePolicy:RolePolicy").find((p) => p.inputs.role === role.id)!.inputs.policy)) as {
-        Statement: Array<{ Action: string[]; Resource: string[] }>;
+        Statement: Array<{ Action: string[]; Resource: string[] | string }>;
       };
-      for (const st of policy.Statement) {
-        for (const a of st.Action) expect(a).toMatch(/^logs:(CreateLogStream|PutLogEvents|DescribeLogStreams)$/);
-        for (const res of st.Resource) expect(res.startsWith(String(flow[0].inputs.logDestination))).toBe(true);
-      }
+      // Writes go to its own group only; the one account-wide action lists groups (no resource-level permissions).
+      const [write, list] = policy.Statement;
+      expect(policy.Statement).toHaveLength(2);
+      for (const a of write.Action) expect(a).toMatch(/^logs:(CreateLogStream|PutLogEvents|DescribeLogStreams)$/);
+      for (const res of write.Resource) expect(res.startsWith(String(flow[0].inputs.logDestination).replace(/:\*$/, ""))).toBe(true);
+      expect(list).toEqual({ Effect: "Allow", Action: ["logs:DescribeLogGroups"], Resource: "*" });
       expect(db.inputs.enabledCloudwatchLogsExports).toEqual(["error", "slowquery"]);
       for (const log of ["error", "slowquery"]) expect(groups.map((g) => g.inputs.name)).toContain(`/aws/rds/instance/berth-prod-db/${log}`);
       const params = ofType(r(), "aws:rds/parameterGroup:ParameterGroup")[0].inputs.parameters as Array<{ name: string; value: string }>;

@@ -19,6 +19,7 @@ import {
   mysqlMajor,
   rdsPasswordProblems,
   s3BucketNameProblem,
+  securityGroupNameProblem,
   tagKeyProblem,
   tagValueProblem,
 } from "../../lib/apiRules";
@@ -274,6 +275,33 @@ describe("S3 bucket names", () => {
     );
     // dev keeps images on the host: no bucket, no rule.
     expect(() => parseConfig({ ...input("dev"), stack: "a-very-long-production-stack" })).not.toThrow();
+  });
+});
+
+describe("names built from the project and stack", () => {
+  const lines = (extra: Partial<RawConfigInput>): string[] => problems("dev", {}, extra).split("\n").slice(1);
+
+  it.each<[string, boolean]>([
+    ["sg-dev-host-", false],
+    ["SG-dev", false],
+    ["sgx-dev-host-", true],
+    ["berth-sg-host-", true],
+  ])("security-group name %s: %s", (name, ok) => expect(securityGroupNameProblem(name) === undefined).toBe(ok));
+
+  it.each([
+    ["sg", "sg-dev-host-"],
+    ["sg-platform", "sg-platform-dev-host-"],
+  ])("refuses the project %s: EC2 refuses a security-group name that begins with sg-", (project, prefix) => {
+    expect(lines({ project })).toEqual([
+      `  - (project name) = "${project}": the security groups' name prefix "${prefix}" begins with "sg-", which EC2 refuses in security-group names (it is the prefix of group ids); rename the project (name: in Pulumi.yaml)`,
+    ]);
+    expect(() => parseConfig({ ...input("dev"), project: "sgx" })).not.toThrow();
+  });
+
+  it("refuses a stack name with capitals: it would share the lower-case stack's RDS and log-group names", () => {
+    expect(lines({ stack: "Dev" })).toEqual([
+      `  - (stack name) = "Dev": has upper-case letters, and Berth's physical names are lower case (RDS refuses capitals), so it would share them with stack "dev"; use a lower-case stack name`,
+    ]);
   });
 });
 

@@ -207,12 +207,7 @@ describe("validation errors name the key, the value and what is allowed", () => 
     [
       "live port shared with a color",
       { proxy: devProxy({ frontend: { livePort: 3001, bluePort: 3001, greenPort: 3002 } }) },
-      /berth:proxy\.apps\[0\]\.frontend\.livePort = 3001: port 3001 is already used by berth:proxy\.apps\[0\]\.frontend\.bluePort; every blue, green and live port must differ/,
-    ],
-    [
-      "app port on the registry's",
-      { proxy: devProxy({ backend: { livePort: 5000, bluePort: 8081, greenPort: 8082 } }) },
-      /berth:proxy\.apps\[0\]\.backend\.livePort = 5000: port 5000 is already used by berth:registry\.port/,
+      /berth:proxy\.apps\[0\]\.frontend\.livePort = 3001: port 3001 is already used by berth:proxy\.apps\[0\]\.frontend\.bluePort \(app web, frontend blue\)/,
     ],
     [
       "health path that is no path",
@@ -311,5 +306,101 @@ describe("validation errors name the key, the value and what is allowed", () => 
 
   it("accepts a registry password of exactly 72 bytes", () => {
     expect(parseConfig(toRawConfigInput(stackWith("dev", {}, { registryPassword: "x".repeat(72) }))).secrets.registryPassword).toHaveLength(72);
+  });
+});
+
+describe("ports the host already uses (house 8)", () => {
+  const devReg = section("dev", "registry");
+  const prodProxy = section("prod", "proxy") as { apps: Array<Record<string, unknown>>; extraHosts: Array<Record<string, unknown>> };
+  const SERVES =
+    "every port the host serves needs its own number: SSH, 80 and 443 (nginx), the Docker API, the registry and each app's blue, green and live port";
+  const DNAT = "(the switch's DNAT rule would capture every connection to 127.0.0.1 on it)";
+  const EXTRA =
+    "an extra host forwards to a service of its own, so give it a port that neither the host nor Berth uses (SSH, 80, 443, the Docker API, the registry, the apps' ports)";
+  /** Every problem line of a rejected config, without the heading. */
+  const lines = (stack: string, edits: Record<string, unknown>): string[] => problems(stack, edits).split("\n").slice(1);
+
+  it.each<[string, string, Record<string, unknown>, string]>([
+    [
+      "an app's live port on nginx's 443",
+      "dev",
+      { proxy: devProxy({ frontend: { livePort: 443, bluePort: 3001, greenPort: 3002 } }) },
+      `  - berth:proxy.apps[0].frontend.livePort = 443: port 443 is already used by nginx (HTTPS), which runs on every Berth host ${DNAT}; ${SERVES}`,
+    ],
+    [
+      "an app's blue port on nginx's 80",
+      "dev",
+      { proxy: devProxy({ backend: { livePort: 8080, bluePort: 80, greenPort: 8082 } }) },
+      `  - berth:proxy.apps[0].backend.bluePort = 80: port 80 is already used by nginx (HTTP), which runs on every Berth host; ${SERVES}`,
+    ],
+    [
+      "the registry on sshd's port (dev)",
+      "dev",
+      { registry: { ...devReg, port: 22 } },
+      `  - berth:registry.port = 22: port 22 is already used by berth:firewall.sshPort (sshd); ${SERVES}`,
+    ],
+    [
+      "the registry on the Docker API's port",
+      "dev",
+      { registry: { ...devReg, port: 2376 } },
+      `  - berth:registry.port = 2376: port 2376 is already used by berth:host.dockerApiPort (the Docker API); ${SERVES}`,
+    ],
+    [
+      "an app's green port on a moved SSH port",
+      "dev",
+      { firewall: { ...devFw, sshPort: 2222 }, proxy: devProxy({ frontend: { livePort: 3000, bluePort: 3001, greenPort: 2222 } }) },
+      `  - berth:proxy.apps[0].frontend.greenPort = 2222: port 2222 is already used by berth:firewall.sshPort (sshd); ${SERVES}`,
+    ],
+    [
+      "an app's port on the Docker API's",
+      "dev",
+      { proxy: devProxy({ backend: { livePort: 8080, bluePort: 8081, greenPort: 2376 } }) },
+      `  - berth:proxy.apps[0].backend.greenPort = 2376: port 2376 is already used by berth:host.dockerApiPort (the Docker API); ${SERVES}`,
+    ],
+    [
+      "an app's live port on the registry's",
+      "dev",
+      { proxy: devProxy({ backend: { livePort: 5000, bluePort: 8081, greenPort: 8082 } }) },
+      `  - berth:proxy.apps[0].backend.livePort = 5000: port 5000 is already used by berth:registry.port (the registry) ${DNAT}; ${SERVES}`,
+    ],
+    [
+      "SSH moved onto nginx's 443",
+      "dev",
+      { firewall: { ...devFw, sshPort: 443, ingress: [] } },
+      `  - berth:firewall.sshPort = 443: port 443 is already used by nginx (HTTPS), which runs on every Berth host; ${SERVES}`,
+    ],
+    [
+      "an extra host forwarding to the registry",
+      "prod",
+      { proxy: { ...prodProxy, extraHosts: [{ ...prodProxy.extraHosts[0], upstream: "http://127.0.0.1:5000" }] } },
+      `  - berth:proxy.extraHosts[0].upstream = "http://127.0.0.1:5000": port 5000 is already used by berth:registry.port (the registry); ${EXTRA}`,
+    ],
+    [
+      "an extra host forwarding to an app's blue port",
+      "prod",
+      { proxy: { ...prodProxy, extraHosts: [{ ...prodProxy.extraHosts[0], upstream: "http://localhost:3101/ci" }] } },
+      `  - berth:proxy.extraHosts[0].upstream = "http://localhost:3101/ci": port 3101 is already used by berth:proxy.apps[1].frontend.bluePort (app landing, frontend blue); ${EXTRA}`,
+    ],
+    [
+      "an extra host forwarding to nginx itself",
+      "prod",
+      { proxy: { ...prodProxy, extraHosts: [{ ...prodProxy.extraHosts[0], upstream: "https://[::1]:443" }] } },
+      `  - berth:proxy.extraHosts[0].upstream = "https://[::1]:443": port 443 is already used by nginx (HTTPS), which runs on every Berth host; ${EXTRA}`,
+    ],
+  ])("refuses %s, naming both keys", (_label, stack, edits, expected) => {
+    expect(lines(stack, edits)).toEqual([expected]);
+  });
+
+  it("lets two extra hosts share one upstream, and a registry that is off free its ports", () => {
+    const jenkins = prodProxy.extraHosts[0];
+    const twoNames = { ...prodProxy, extraHosts: [jenkins, { ...jenkins, hostname: "ci.example.com" }] };
+    const withCi = section("prod", "dns") as { zones: Array<{ records: unknown[] }> };
+    const dns = { zones: [{ ...withCi.zones[0], records: [...withCi.zones[0].records, { name: "ci", type: "CNAME", target: "host" }] }, withCi.zones[1]] };
+    expect(() => parseConfig(toRawConfigInput(stackWith("prod", { proxy: twoNames, dns })))).not.toThrow();
+    const off = { ...devReg, enabled: false, expose: undefined, allowFrom: undefined, username: undefined, storage: undefined };
+    const cfg = parseConfig(
+      toRawConfigInput(stackWith("dev", { registry: off, proxy: devProxy({ frontend: { livePort: 5000, bluePort: 2376, greenPort: 3002 } }) })),
+    );
+    expect(cfg.proxy.apps[0].frontend.bluePort).toBe(2376);
   });
 });

@@ -4,7 +4,6 @@ import {
   effectiveTtl,
   owningZone,
   planRecords,
-  pointsAtHost,
   proxiedNames,
   recordComment,
   recordFqdn,
@@ -60,8 +59,8 @@ describe("dnsPlan", () => {
   it("follows CNAME chains across zones", () => {
     const planned = planRecords(zones);
     expect(resolutionChain(planned, "docker.example.net").map((r) => r.fqdn)).toEqual(["docker.example.net", "host.example.com"]);
-    expect(pointsAtHost(planned, "www.example.net")).toBe(true);
-    expect(pointsAtHost(planned, "nothing.example.net")).toBe(false);
+    expect(resolutionChain(planned, "www.example.net").map((r) => r.type)).toEqual(["CNAME", "A"]);
+    expect(resolutionChain(planned, "nothing.example.net")).toEqual([]);
     expect(proxiedNames(planned)).toEqual(["example.net", "www.example.net"]);
   });
   it("finds the most specific zone for a name", () => {

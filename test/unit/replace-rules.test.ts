@@ -1,8 +1,10 @@
 // The replace-on-change table (cli/replaceRules.ts) covers every input Berth sets, in both stacks
 // and in the TLS modes they do not ship with, so a new property or resource type cannot reach a
 // plan diff unclassified; and the engine's recorded replaceOnChanges agree with it.
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { classified, pathCovered, REPLACE_RULES, replaceReason } from "../../cli/replaceRules";
+import { classified, pathCovered, REPLACE_RULES, replaceReason, RULES_READ_FOR } from "../../cli/replaceRules";
 import { run, section, sharedRun, stackWith, type RunResult } from "../helpers/stack";
 
 /** Every leaf path of a value: a.b, a[0].c. */
@@ -54,6 +56,29 @@ describe.each(VARIANTS)("%s", (_n, load) => {
           `${res.type} ${p}`,
         ).toBe(true);
     }
+  });
+});
+
+describe("the provider versions the rules were read for", () => {
+  const ROOT = path.resolve(__dirname, "../..");
+  const manifest = (dir: string): { version: string; dependencies: Record<string, string> } =>
+    JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as { version: string; dependencies: Record<string, string> };
+  const pinned = manifest(ROOT).dependencies;
+
+  it.each(Object.entries(RULES_READ_FOR))("%s: installed and pinned at %s", (pkg, readFor) => {
+    const installed = manifest(path.join(ROOT, "node_modules", pkg)).version;
+    expect(
+      installed,
+      `${pkg} ${installed} is installed, but cli/replaceRules.ts was read for ${readFor}: re-read the ${pkg} rules from the sources its SRC names, for ${installed}, then set RULES_READ_FOR and package.json to it`,
+    ).toBe(readFor);
+    expect(pinned[pkg], `package.json must pin ${pkg} to exactly ${readFor}, the version cli/replaceRules.ts was read for`).toBe(readFor);
+  });
+
+  it("names every provider package the program depends on and every provider a rule is for", () => {
+    const providers = Object.keys(pinned).filter((p) => p.startsWith("@pulumi/") && p !== "@pulumi/pulumi");
+    expect(Object.keys(RULES_READ_FOR).sort()).toEqual(providers.sort());
+    const ruleProviders = [...new Set(Object.keys(REPLACE_RULES).map((t) => `@pulumi/${t.split(":")[0]}`))];
+    for (const p of ruleProviders) expect(Object.keys(RULES_READ_FOR), p).toContain(p);
   });
 });
 

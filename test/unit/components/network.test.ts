@@ -103,10 +103,34 @@ describe("Network, full args", () => {
     });
     const policy = m.one("aws:iam/rolePolicy:RolePolicy").inputs;
     expect(policy.role).toBe("net-flow-logs-role-id");
-    expect((JSON.parse(policy.policy as string) as { Statement: Array<{ Resource: unknown }> }).Statement[0].Resource).toEqual([
-      "arn:aws:logs:us-east-1:123456789012:log-group:/berth/test/vpc-flow-logs",
-      "arn:aws:logs:us-east-1:123456789012:log-group:/berth/test/vpc-flow-logs:log-stream:*",
+    expect((JSON.parse(policy.policy as string) as { Statement: unknown[] }).Statement).toEqual([
+      {
+        Effect: "Allow",
+        Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+        Resource: [
+          "arn:aws:logs:us-east-1:123456789012:log-group:/berth/test/vpc-flow-logs",
+          "arn:aws:logs:us-east-1:123456789012:log-group:/berth/test/vpc-flow-logs:log-stream:*",
+        ],
+      },
+      // The VPC guide's flow-log role lists it; it has no resource-level permissions.
+      { Effect: "Allow", Action: ["logs:DescribeLogGroups"], Resource: "*" },
     ]);
+  });
+
+  it.each([
+    ["aws-cn", "cn-north-1"],
+    ["aws-us-gov", "us-gov-west-1"],
+  ])("trusts flow logs under the partition of the log group's ARN (%s)", async (partition, region) => {
+    const arn = (name: unknown): string => `arn:${partition}:logs:${region}:123456789012:log-group:${String(name)}:*`;
+    const m1 = await mockComponents({ resources: { "aws:cloudwatch/logGroup:LogGroup": (_n, i) => ({ state: { arn: arn(i.name) } }) } });
+    new Network("net", full, m1.opts);
+    await m1.settle();
+    const trust = JSON.parse(m1.one("aws:iam/role:Role").inputs.assumeRolePolicy as string) as { Statement: Array<{ Principal: unknown; Condition: unknown }> };
+    expect(trust.Statement[0].Principal).toEqual({ Service: "vpc-flow-logs.amazonaws.com" });
+    expect(trust.Statement[0].Condition).toEqual({
+      StringEquals: { "aws:SourceAccount": "123456789012" },
+      ArnLike: { "aws:SourceArn": `arn:${partition}:ec2:${region}:123456789012:vpc-flow-log/*` },
+    });
   });
 });
 

@@ -7,6 +7,7 @@ import {
   RegistryStorage,
   type RegistryStorageArgs,
 } from "../../../components/registryStorage";
+import { renderRegistryConfig } from "../../../components/render/registry";
 import { mockComponents, valueOf, type ComponentMocks } from "../../helpers/componentMocks";
 
 // RegistryStorageArgs has one member, and it is required: minimal and full args are the same.
@@ -86,3 +87,15 @@ describe("RegistryStorage, minimal (= full) args", () => {
 });
 
 // RegistryStorage has no guard: its only argument is the naming, validated with the config.
+
+describe("RegistryStorage and the registry's s3 settings", () => {
+  it("lets the registry set the object ACL its config sends (a PutObject with an ACL needs s3:PutObjectAcl)", () => {
+    const config = renderRegistryConfig({
+      listenAddress: ":5000",
+      storage: { kind: "s3", bucket: BUCKET, region: "ap-northeast-2" },
+      htpasswdPath: "/etc/berth/registry/htpasswd",
+    });
+    expect(config).toMatch(/^ {4}objectacl: bucket-owner-full-control$/m);
+    expect(REGISTRY_S3_OBJECT_ACTIONS).toContain("s3:PutObjectAcl");
+  });
+});
