@@ -74,8 +74,12 @@ describe("examples/ci/berth-deploy.sh with fake docker, ssh, sudo and id", () =>
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
   const bin = path.join(dir, "bin");
   fs.mkdirSync(bin);
-  // Each fake logs its name and arguments, one call per line, and succeeds.
-  for (const name of ["docker", "ssh", "sudo"]) fs.writeFileSync(path.join(bin, name), `#!/bin/sh\necho "${name} $*" >> "$CALLS"\n`, { mode: 0o755 });
+  // Each fake logs its name and arguments, one call per line, and succeeds; `docker login` reads the
+  // password from stdin as the real one does (else the script's printf could die of SIGPIPE).
+  for (const name of ["docker", "ssh", "sudo"])
+    fs.writeFileSync(path.join(bin, name), `#!/bin/sh\necho "${name} $*" >> "$CALLS"\ncase "$*" in *--password-stdin*) cat >/dev/null ;; esac\n`, {
+      mode: 0o755,
+    });
   // Not root, whoever runs the tests: the CA step goes through the fake sudo.
   fs.writeFileSync(path.join(bin, "id"), "#!/bin/sh\necho 1000\n", { mode: 0o755 });
   // A well-formed ED25519 public key line (the key itself is never used: ssh is a fake).
