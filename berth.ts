@@ -30,7 +30,7 @@ import {
   tlsArgs,
 } from "./wiring/args";
 import { cloudflareIpRanges } from "./wiring/lookups";
-import { auditLogGroups, registryLoginCommand, registryUrl, sshCommand } from "./wiring/outputs";
+import { auditLogGroups, knownHostsLine, registryLoginCommand, registryUrl, sshCommand } from "./wiring/outputs";
 
 /**
  * Every stack output. Names are an interface: test/unit/outputs.test.ts pins them and
@@ -67,6 +67,12 @@ export interface BerthOutputs {
   hostSshPublicKey: pulumi.Output<string>;
   /** OpenSSH private key of the deploy user, for CI (secret): it runs the deploy program only. */
   hostDeployPrivateKey: pulumi.Output<string>;
+  /**
+   * The host's known_hosts line, `<hostPublicIp> ssh-ed25519 AAAA...` (`[<ip>]:<port> ...` when
+   * berth:firewall.sshPort is not 22): the host key the stack generated and cloud-init installed.
+   * CI saves it to a file for BERTH_KNOWN_HOSTS_FILE, so ssh checks the host instead of trusting it.
+   */
+  hostKnownHosts: pulumi.Output<string>;
   /**
    * Shell line that saves the admin key from the stack to `<project>-<stack>.pem` and logs in:
    * `pulumi stack output hostSshPrivateKey --show-secrets -s <stack> > <file> && chmod 600 <file> && ssh -i <file>[ -p <port>] <user>@<ip>`.
@@ -167,6 +173,7 @@ export function berth(options: BerthOptions = {}): BerthOutputs {
     hostSshPrivateKey: host.sshPrivateKey,
     hostSshPublicKey: host.sshPublicKey,
     hostDeployPrivateKey: host.deployPrivateKey,
+    hostKnownHosts: pulumi.all([host.publicIp, host.hostPublicKey]).apply(([ip, hostKey]) => knownHostsLine({ ip, port: sshCommandInput(cfg).port, hostKey })),
     sshCommand: host.publicIp.apply((ip) => sshCommand({ ...sshCommandInput(cfg), ip })),
     databaseEndpoint: database.address,
     databasePort: database.port,

@@ -1,6 +1,8 @@
 // Host: the stack's own SSH key (@pulumi/tls, registered as an EC2 key pair; the private half
-// leaves the stack only as a secret output), an Ubuntu LTS instance with IMDSv2 required and
-// an encrypted gp3 root volume, cloud-init that installs Docker and nginx, and an Elastic IP.
+// leaves the stack only as a secret output), the host's own SSH host key (ED25519, installed by
+// cloud-init, so its public half can be pinned before the host exists), an Ubuntu LTS instance
+// with IMDSv2 required and an encrypted gp3 root volume, cloud-init that installs Docker and
+// nginx, and an Elastic IP.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
@@ -58,6 +60,11 @@ export class Host extends pulumi.ComponentResource {
   public readonly sshPrivateKey: pulumi.Output<string>;
   /** OpenSSH public key line of the admin user (not secret). */
   public readonly sshPublicKey: pulumi.Output<string>;
+  /**
+   * The host's SSH host key, one `ssh-ed25519 AAAA...` line (not secret): what sshd presents, for
+   * Pulumi's SSH connections and the hostKnownHosts output.
+   */
+  public readonly hostPublicKey: pulumi.Output<string>;
   /** OpenSSH private key of the deploy user (secret), for CI: it runs the deploy program and nothing else. */
   public readonly deployPrivateKey: pulumi.Output<string>;
   /** OpenSSH public key line of the deploy user (not secret), as cloud-init authorizes it. */
@@ -86,6 +93,9 @@ export class Host extends pulumi.ComponentResource {
       },
       parent,
     );
+    // The host's identity, generated once and kept in the state (user data must not change between
+    // runs). ED25519 whatever sshKeyAlgorithm says: every OpenSSH client since 6.5 verifies it.
+    const hostKey = new tls.PrivateKey(`${name}-ssh-host-key`, { algorithm: "ED25519" }, parent);
     const keyPair = new aws.ec2.KeyPair(
       `${name}-key-pair`,
       {
@@ -114,13 +124,17 @@ export class Host extends pulumi.ComponentResource {
           parent,
         ).id;
 
-    const userData = deployKey.publicKeyOpenssh.apply((pub) =>
-      tiedTo(this, () =>
-        renderCloudInit({
-          deployUser: args.deployUser,
-          deployAuthorizedKey: pub,
-          sshPort: args.sshPort,
-        }),
+    // A secret (it carries the host's private key): previews show "[secret]" for it, never the key.
+    const userData = pulumi.secret(
+      pulumi.all([deployKey.publicKeyOpenssh, hostKey.privateKeyOpenssh, hostKey.publicKeyOpenssh]).apply(([pub, hostPrivate, hostPublic]) =>
+        tiedTo(this, () =>
+          renderCloudInit({
+            deployUser: args.deployUser,
+            deployAuthorizedKey: pub,
+            sshPort: args.sshPort,
+            hostKey: { privateKeyOpenssh: hostPrivate, publicKeyOpenssh: hostPublic },
+          }),
+        ),
       ),
     );
 
@@ -176,6 +190,7 @@ export class Host extends pulumi.ComponentResource {
     this.publicIp = eip.publicIp;
     this.sshPrivateKey = pulumi.secret(key.privateKeyOpenssh);
     this.sshPublicKey = key.publicKeyOpenssh;
+    this.hostPublicKey = hostKey.publicKeyOpenssh.apply((k) => k.trim());
     this.deployPrivateKey = pulumi.secret(deployKey.privateKeyOpenssh);
     this.deployPublicKey = deployKey.publicKeyOpenssh;
     this.registerOutputs({ instanceId: this.instanceId, publicIp: this.publicIp, privateIp: this.privateIp });

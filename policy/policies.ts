@@ -64,6 +64,7 @@ export const T = {
   cloudflareRecord: "cloudflare:index/dnsRecord:DnsRecord",
   container: "docker:index/container:Container",
   command: "command:remote:Command",
+  privateKey: "tls:index/privateKey:PrivateKey",
 } as const;
 
 type Props = Record<string, unknown>;
@@ -386,6 +387,40 @@ export const CREDENTIAL_PATTERNS: ReadonlyArray<{ readonly what: string; readonl
   { what: "an AWS secret access key", re: /aws_secret_access_key\s*[=:]\s*\S{20,}/i },
 ];
 
+/**
+ * The one key user data may carry, and only in the host's own user data: the host's SSH host key,
+ * which cloud-init installs from `ssh_keys` (components/render/cloudInit.ts) so that the stack can
+ * publish the host's known_hosts line before the host exists. The instance's userData is a Pulumi
+ * secret; the README says who can still read it. The exemption is exact: the `ed25519_private`
+ * line must hold the privateKeyOpenssh of an ED25519 tls.PrivateKey of this stack whose own public
+ * half is on the `ed25519_public` line. That line is blanked out before the usual checks, so any
+ * other key, or this key anywhere else in user data, is still reported.
+ */
+export function withoutHostKey(userData: string, resources: readonly PolicyResource[]): string {
+  const line = (key: string): { text: string; value: string } | undefined => {
+    const m = new RegExp(`^ {2}${key}: (".*")$`, "m").exec(userData);
+    if (!m) return undefined;
+    try {
+      const value: unknown = JSON.parse(m[1]);
+      return typeof value === "string" ? { text: m[0], value } : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const priv = line("ed25519_private");
+  const pub = line("ed25519_public");
+  if (!priv || !pub) return userData;
+  const own = resources.some(
+    (k) =>
+      k.type === T.privateKey &&
+      k.props.algorithm === "ED25519" &&
+      k.props.privateKeyOpenssh === priv.value &&
+      typeof k.props.publicKeyOpenssh === "string" &&
+      k.props.publicKeyOpenssh.trim() === pub.value.trim(),
+  );
+  return own ? userData.replace(priv.text, "  ed25519_private: (the stack's SSH host key)") : userData;
+}
+
 function walkStrings(v: unknown, path: string, visit: (path: string, s: string) => void): void {
   if (typeof v === "string") visit(path, v);
   else if (Array.isArray(v)) v.forEach((x, i) => walkStrings(x, `${path}[${i}]`, visit));
@@ -395,7 +430,7 @@ function walkStrings(v: unknown, path: string, visit: (path: string, s: string) 
 export const noPlaintextSecrets: StackValidationPolicy = {
   name: "berth-no-plaintext-secrets",
   description:
-    "Keys, passwords and password hashes appear only in fields Pulumi keeps secret, never in user data, tags, command lines, container settings or DNS records.",
+    "Keys, passwords and password hashes appear only in fields Pulumi keeps secret, never in user data (but for the host's own SSH host key), tags, command lines, container settings or DNS records.",
   enforcementLevel: "mandatory",
   validateStack: (args: StackValidationArgs, report: ReportViolation) => {
     // Stack outputs and component outputs are not resource inputs (outputs have their own contract).
@@ -409,8 +444,9 @@ export const noPlaintextSecrets: StackValidationPolicy = {
     }
     for (const r of resources) {
       const allowed = new Set(SECRET_FIELDS[r.type] ?? []);
-      for (const [field, value] of Object.entries(r.props)) {
+      for (const [field, raw] of Object.entries(r.props)) {
         if (allowed.has(field)) continue;
+        const value: unknown = r.type === T.instance && field === "userData" && typeof raw === "string" ? withoutHostKey(raw, resources) : raw;
         walkStrings(value, field, (path, s) => {
           for (const p of CREDENTIAL_PATTERNS)
             if (p.re.test(s))

@@ -184,6 +184,8 @@ export interface HostServicesDeps {
     readonly instanceId: pulumi.Output<string>;
     /** Admin private key (secret). */
     readonly sshPrivateKey: pulumi.Input<string>;
+    /** The host's SSH host key line, which Pulumi's connections pin. */
+    readonly hostPublicKey: pulumi.Input<string>;
     /** Deploy user's public key. */
     readonly deployPublicKey: pulumi.Input<string>;
   };
@@ -208,7 +210,13 @@ export function hostServicesArgs(cfg: Config, deps: HostServicesDeps): HostServi
   return {
     config: hostServicesSettings(cfg),
     naming: naming(cfg),
-    connection: hostConnection({ ip: deps.host.publicIp, user: cfg.host.sshUser, port: cfg.firewall.sshPort, privateKey: deps.host.sshPrivateKey }),
+    connection: hostConnection({
+      ip: deps.host.publicIp,
+      user: cfg.host.sshUser,
+      port: cfg.firewall.sshPort,
+      privateKey: deps.host.sshPrivateKey,
+      hostKey: deps.host.hostPublicKey,
+    }),
     hostId: deps.host.instanceId,
     deployPublicKey: deps.host.deployPublicKey,
     publicIp: deps.host.publicIp,

@@ -1,5 +1,6 @@
-// How Pulumi reaches the host over SSH for every host-side step: the admin login, and the dial
-// policy that lets `pulumi up` wait for a host that is still booting.
+// How Pulumi reaches the host over SSH for every host-side step: the admin login, the host key it
+// expects (@pulumi/command's `hostKey`: a different key fails the step instead of being trusted),
+// and the dial policy that lets `pulumi up` wait for a host that is still booting.
 import type * as pulumi from "@pulumi/pulumi";
 import type { Connection } from "../components/remoteFiles";
 
@@ -25,9 +26,11 @@ export interface HostLogin {
   readonly port: number;
   /** The admin's OpenSSH private key (secret). */
   readonly privateKey: pulumi.Input<string>;
+  /** The host's SSH host key, one `ssh-ed25519 AAAA...` line: the only key the connection accepts. */
+  readonly hostKey: pulumi.Input<string>;
 }
 
-/** The SSH connection of every host-side step: the login, with SSH_DIAL_POLICY. */
+/** The SSH connection of every host-side step: the login, pinned to the host key, with SSH_DIAL_POLICY. */
 export function hostConnection(login: HostLogin): Connection {
-  return { host: login.ip, user: login.user, port: login.port, privateKey: login.privateKey, ...SSH_DIAL_POLICY };
+  return { host: login.ip, user: login.user, port: login.port, privateKey: login.privateKey, hostKey: login.hostKey, ...SSH_DIAL_POLICY };
 }

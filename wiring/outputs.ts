@@ -33,6 +33,25 @@ export function sshCommand(c: SshCommandInput): string {
   return `${shellJoin(["pulumi", "stack", "output", "hostSshPrivateKey", "--show-secrets", "-s", c.stack])} > ${key} && chmod 600 ${key} && ${ssh}`;
 }
 
+/** What `knownHostsLine` needs. */
+export interface KnownHostsInput {
+  /** The host's public IP: the address CI and sshCommand connect to. */
+  readonly ip: string;
+  /** sshd's port; 22 writes the bare address, another port `[<ip>]:<port>` (OpenSSH's known_hosts rule). */
+  readonly port: number;
+  /** The host's SSH host key, one `ssh-ed25519 AAAA...` line. */
+  readonly hostKey: string;
+}
+
+/**
+ * The host's known_hosts line, e.g. `203.0.113.10 ssh-ed25519 AAAA...`: a file holding it lets ssh
+ * check the host (StrictHostKeyChecking=yes) instead of trusting whatever answers at the address.
+ */
+export function knownHostsLine(c: KnownHostsInput): string {
+  const key = c.hostKey.trim().split(/\s+/).slice(0, 2).join(" "); // type and key, without a comment
+  return `${c.port === 22 ? c.ip : `[${c.ip}]:${c.port}`} ${key}`;
+}
+
 /** What `registryLoginCommand` needs. */
 export interface RegistryLoginInput {
   /** The stack to read the password from. */

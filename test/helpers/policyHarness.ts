@@ -56,7 +56,7 @@ function options(r: RecordedResource): PolicyResourceOptions {
 const typeOf = (cls: unknown): string | undefined => (cls as { __pulumiType?: string }).__pulumiType;
 
 /** Stack resources as AnalyzeStack gives them: outputs, parent, dependencies by property. */
-function policyResources(resources: readonly RecordedResource[]): PolicyResource[] {
+export function policyResources(resources: readonly RecordedResource[]): PolicyResource[] {
   const out = new Map<string, PolicyResource>();
   for (const r of resources) {
     const props = unwrapSecrets(r.state) as Record<string, unknown>;

@@ -40,14 +40,14 @@ beforeAll(async () => {
 describe.each(["dev", "prod"])("%s", (stack) => {
   it("sends user data that cloud-init's schema accepts", () => {
     const file = path.join(dir, `${stack}-user-data.yaml`);
-    fs.writeFileSync(file, String(one(runs[stack], "aws:ec2/instance:Instance").inputs.userData));
+    fs.writeFileSync(file, String(plain(one(runs[stack], "aws:ec2/instance:Instance").inputs.userData)));
     const r = check(bin["cloud-init"], ["schema", "--config-file", file]);
     expect(r.status, r.out).toBe(0);
     expect(r.out).toContain("Valid cloud-config");
   });
 
   it("runs only user-data commands that shellcheck passes", () => {
-    const userData = String(one(runs[stack], "aws:ec2/instance:Instance").inputs.userData);
+    const userData = String(plain(one(runs[stack], "aws:ec2/instance:Instance").inputs.userData));
     const runcmd = userData
       .split("\nruncmd:\n")[1]
       .split("\n")

@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import * as P from "../../policy/policies";
 import { runPolicies } from "../helpers/policyHarness";
-import { sharedRun, type RecordedResource, type RunResult } from "../helpers/stack";
+import { plain, sharedRun, type RecordedResource, type RunResult } from "../helpers/stack";
 
 const runs: Record<string, RunResult> = {};
 beforeAll(async () => {
@@ -40,6 +40,15 @@ const ingress = (r: RunResult, name: string, inputs: Patch): RunResult => {
     { options: { ...sg.options, propertyDependencies: { securityGroupId: [sg.urn] } } },
   );
 };
+/** The run with the host's user data rewritten by `edit` (the shipped text carries the host's SSH host key). */
+function userData(r: RunResult, edit: (text: string, key: (name: string) => { privateKeyOpenssh: string; publicKeyOpenssh: string }) => string): RunResult {
+  const text = String(plain(r.resources.find((x) => x.name === "host-instance")!.inputs.userData));
+  const key = (name: string) => {
+    const k = r.resources.find((x) => x.name === name)!;
+    return { privateKeyOpenssh: String(plain(k.state.privateKeyOpenssh)), publicKeyOpenssh: String(k.state.publicKeyOpenssh).trim() };
+  };
+  return patched(r, "host-instance", { userData: edit(text, key) });
+}
 const PEM_KEY = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIBadKeyMaterialForTheTest\n-----END EC PRIVATE KEY-----\n";
 const BCRYPT = `$2y$10$${"a".repeat(53)}`;
 
@@ -209,6 +218,35 @@ const ROWS: Row[] = [
     stack: "dev",
     case: "private key in user data",
     bad: (r) => patched(r, "host-instance", { userData: `#cloud-config\nwrite_files:\n- content: |\n${PEM_KEY}` }),
+    fires: /host-instance: userData holds a private key in plain text/,
+  },
+  {
+    policy: P.noPlaintextSecrets,
+    stack: "prod",
+    case: "another private key in user data beside the host key",
+    bad: (r) => userData(r, (t) => t.replace("write_files:\n", `write_files:\n  - path: /root/key\n    content: ${JSON.stringify(PEM_KEY)}\n`)),
+    fires: /host-instance: userData holds a private key in plain text/,
+  },
+  {
+    policy: P.noPlaintextSecrets,
+    stack: "dev",
+    case: "the deploy key's private half where the host key goes",
+    bad: (r) =>
+      userData(r, (t, key) => t.replace(/^ {2}ed25519_private: .*$/m, `  ed25519_private: ${JSON.stringify(key("host-deploy-key").privateKeyOpenssh)}`)),
+    fires: /host-instance: userData holds a private key in plain text/,
+  },
+  {
+    policy: P.noPlaintextSecrets,
+    stack: "dev",
+    case: "the host key beside a public half that is not its own",
+    bad: (r) => userData(r, (t, key) => t.replace(/^ {2}ed25519_public: .*$/m, `  ed25519_public: ${JSON.stringify(key("host-deploy-key").publicKeyOpenssh)}`)),
+    fires: /host-instance: userData holds a private key in plain text/,
+  },
+  {
+    policy: P.noPlaintextSecrets,
+    stack: "dev",
+    case: "the host key a second time in user data",
+    bad: (r) => userData(r, (t, key) => `${t}# ${JSON.stringify(key("host-ssh-host-key").privateKeyOpenssh)}\n`),
     fires: /host-instance: userData holds a private key in plain text/,
   },
   {

@@ -4,9 +4,9 @@
 // policy` runs them; what a policy cannot see (Pulumi's secret markers, which the analyzer
 // unwraps) and Berth's naming and tagging conventions are checked directly.
 import { beforeAll, describe, expect, it } from "vitest";
-import { policies } from "../../policy/policies";
-import { evaluatePolicies } from "../helpers/policyHarness";
-import { isSecretValue, ofType, secretStrings, sharedRun, walk, type RecordedResource, type RunResult } from "../helpers/stack";
+import { policies, withoutHostKey } from "../../policy/policies";
+import { evaluatePolicies, policyResources } from "../helpers/policyHarness";
+import { isSecretValue, ofType, plain, secretStrings, sharedRun, walk, type RecordedResource, type RunResult } from "../helpers/stack";
 import { REGISTRY_S3_BUCKET_ACTIONS, REGISTRY_S3_OBJECT_ACTIONS } from "../../components/registryStorage";
 import { LOG_RETENTION_DAYS } from "../../lib/apiRules";
 
@@ -148,10 +148,14 @@ describe.each(["dev", "prod"])("%s", (stack) => {
     expect(leaks).toEqual([]);
   });
 
-  it("keeps user data plain text, so previews show cloud-init changes (the policy keeps keys out of it)", () => {
+  it("sends user data as a secret: it carries the host's SSH host key, and no other key or password", () => {
     for (const i of ofType(r(), "aws:ec2/instance:Instance")) {
-      expect(isSecretValue(i.inputs.userData)).toBe(false);
-      expect(String(i.inputs.userData)).not.toMatch(/password\s*[:=]/i);
+      expect(isSecretValue(i.inputs.userData)).toBe(true);
+      const text = String(plain(i.inputs.userData));
+      expect(text).not.toMatch(/password\s*[:=]/i);
+      // The policy's narrow exemption takes out exactly the host key; nothing key-like is left.
+      expect(text).toMatch(/PRIVATE KEY/);
+      expect(withoutHostKey(text, policyResources(r().resources))).not.toMatch(/PRIVATE KEY/);
     }
   });
 

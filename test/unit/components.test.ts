@@ -104,12 +104,12 @@ describe.each(["dev", "prod"])("%s stack", (stack) => {
       const admin = String(one(r(), "tls:index/privateKey:PrivateKey", "host-ssh-key").state.publicKeyOpenssh).trim();
       const deploy = String(one(r(), "tls:index/privateKey:PrivateKey", "host-deploy-key").state.publicKeyOpenssh).trim();
       expect(deploy).not.toBe(admin);
-      const userData = String(one(r(), "aws:ec2/instance:Instance").inputs.userData);
+      const userData = String(plain(one(r(), "aws:ec2/instance:Instance").inputs.userData));
       expect(userData).toContain(deploy);
       expect(userData).not.toContain(admin);
     });
-    it("renders user data with Docker, nginx, the deploy user and SSH hardening, and no secret", () => {
-      const userData = String(one(r(), "aws:ec2/instance:Instance").inputs.userData);
+    it("renders user data with Docker, nginx, the deploy user, SSH hardening and the host key, and no other secret", () => {
+      const userData = String(plain(one(r(), "aws:ec2/instance:Instance").inputs.userData));
       expect(userData.startsWith("#cloud-config\n")).toBe(true);
       for (const needle of [
         "docker-ce",
@@ -124,7 +124,12 @@ describe.each(["dev", "prod"])("%s stack", (stack) => {
       ]) {
         expect(userData).toContain(needle);
       }
-      expect(userData).not.toMatch(/PRIVATE KEY|password:/i);
+      // The one private key is the host's own, where cloud-init installs host keys; the rest is key-free.
+      const hostKey = one(r(), "tls:index/privateKey:PrivateKey", "host-ssh-host-key");
+      expect(hostKey.inputs).toEqual({ algorithm: "ED25519" });
+      expect(userData).toContain(`  ed25519_private: ${JSON.stringify(plain(hostKey.state.privateKeyOpenssh))}\n`);
+      expect(userData).toContain(`  ed25519_public: ${JSON.stringify(String(hostKey.state.publicKeyOpenssh).trim())}\n`);
+      expect(userData.replace(/^ {2}ed25519_private: .*$/m, "")).not.toMatch(/PRIVATE KEY|password:/i);
     });
   });
 
@@ -218,6 +223,29 @@ describe("options", () => {
     expect(parameterFamily("8.0.39")).toBe("mysql8.0");
   });
   it("refuses to put a private key into user data", () => {
-    expect(() => renderCloudInit({ deployUser: "deploy", deployAuthorizedKey: "-----BEGIN OPENSSH PRIVATE KEY-----", sshPort: 22 })).toThrow(/refusing/);
+    const hostKey = {
+      privateKeyOpenssh: "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n",
+      publicKeyOpenssh: "ssh-ed25519 AAAAC3Nz",
+    };
+    expect(() => renderCloudInit({ deployUser: "deploy", deployAuthorizedKey: "-----BEGIN OPENSSH PRIVATE KEY-----", sshPort: 22, hostKey })).toThrow(
+      /refusing/,
+    );
+    // The host key is the one private key it carries, and only as an ED25519 pair in OpenSSH format.
+    expect(() =>
+      renderCloudInit({
+        deployUser: "deploy",
+        deployAuthorizedKey: "ssh-ed25519 AAAA",
+        sshPort: 22,
+        hostKey: { ...hostKey, publicKeyOpenssh: "ssh-rsa AAAAB3" },
+      }),
+    ).toThrow(/one ssh-ed25519 public key line/);
+    expect(() =>
+      renderCloudInit({
+        deployUser: "deploy",
+        deployAuthorizedKey: "ssh-ed25519 AAAA",
+        sshPort: 22,
+        hostKey: { ...hostKey, privateKeyOpenssh: "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n" },
+      }),
+    ).toThrow(/one OpenSSH private key/);
   });
 });

@@ -18,6 +18,7 @@ const PUBLIC = [
   "hostSshUser",
   "hostDeployUser",
   "hostSshPublicKey",
+  "hostKnownHosts",
   "sshCommand",
   "databaseEndpoint",
   "databasePort",
@@ -61,6 +62,10 @@ describe.each<ShippedStack>(["dev", "prod"])("%s outputs", (stack) => {
       `pulumi stack output registryPassword --show-secrets -s ${stack} | docker login ${String(r.outputs.registryHost)} -u ci --password-stdin`,
     );
     expect(r.outputs.registryUrl).toBe(`https://${String(r.outputs.registryHost)}`);
+    // The known_hosts line pins the host key the stack generated, at the address CI connects to.
+    const hostKey = r.resources.find((x) => x.name === "host-ssh-host-key")!;
+    expect(r.outputs.hostKnownHosts).toBe(`${String(r.outputs.hostPublicIp)} ${String(hostKey.state.publicKeyOpenssh).trim()}`);
+    expect(r.outputs.hostKnownHosts).toMatch(/^\S+ ssh-ed25519 \S+$/);
     if (stack === "dev") {
       expect(r.outputs.registryBucket).toBe("");
       expect(r.outputs.auditLogGroups).toEqual([]);

@@ -27,7 +27,7 @@ import {
   tlsArgs,
 } from "../../wiring/args";
 import { hostConnection, SSH_DIAL_POLICY } from "../../wiring/connection";
-import { auditLogGroups, registryLoginCommand, registryUrl, sshCommand, sshKeyFile } from "../../wiring/outputs";
+import { auditLogGroups, knownHostsLine, registryLoginCommand, registryUrl, sshCommand, sshKeyFile } from "../../wiring/outputs";
 import { section, stackWith } from "../helpers/stack";
 
 const config = (stack: string, edits: Record<string, unknown> = {}, secrets: Record<string, string> = {}): Config =>
@@ -252,13 +252,14 @@ describe("realIpNames", () => {
 });
 
 describe("the SSH connection", () => {
-  it("keeps dialling a booting host: 30 tries of 15 s", () => {
+  it("keeps dialling a booting host (30 tries of 15 s) and accepts only the host key it is given", () => {
     expect(SSH_DIAL_POLICY).toEqual({ dialErrorLimit: 30, perDialTimeout: 15 });
-    expect(hostConnection({ ip: IP, user: "ubuntu", port: 22, privateKey: "KEY" })).toEqual({
+    expect(hostConnection({ ip: IP, user: "ubuntu", port: 22, privateKey: "KEY", hostKey: "ssh-ed25519 AAAA host" })).toEqual({
       host: IP,
       user: "ubuntu",
       port: 22,
       privateKey: "KEY",
+      hostKey: "ssh-ed25519 AAAA host",
       dialErrorLimit: 30,
       perDialTimeout: 15,
     });
@@ -266,7 +267,13 @@ describe("the SSH connection", () => {
 });
 
 describe("hostServicesArgs", () => {
-  const host = { publicIp: pulumi.output(IP), instanceId: pulumi.output("i-1"), sshPrivateKey: "ADMIN KEY", deployPublicKey: "ssh-ed25519 AAAA deploy" };
+  const host = {
+    publicIp: pulumi.output(IP),
+    instanceId: pulumi.output("i-1"),
+    sshPrivateKey: "ADMIN KEY",
+    hostPublicKey: "ssh-ed25519 AAAA host",
+    deployPublicKey: "ssh-ed25519 AAAA deploy",
+  };
   const files: ServedCertificate = { kind: "files", certPem: pulumi.output("CERT"), keyPem: pulumi.secret("KEY") };
   const certbot: ServedCertificate = {
     kind: "certbot",
@@ -279,7 +286,15 @@ describe("hostServicesArgs", () => {
     expect(args).toEqual({
       config: { registry: dev.registry, proxy: dev.proxy, tls: dev.tls, host: dev.host },
       naming: { project: "berth", stack: "dev" },
-      connection: { host: host.publicIp, user: "ubuntu", port: 22, privateKey: "ADMIN KEY", dialErrorLimit: 30, perDialTimeout: 15 },
+      connection: {
+        host: host.publicIp,
+        user: "ubuntu",
+        port: 22,
+        privateKey: "ADMIN KEY",
+        hostKey: "ssh-ed25519 AAAA host",
+        dialErrorLimit: 30,
+        perDialTimeout: 15,
+      },
       hostId: host.instanceId,
       deployPublicKey: "ssh-ed25519 AAAA deploy",
       publicIp: host.publicIp,
@@ -388,6 +403,14 @@ describe("outputs", () => {
     ); // Every word goes through the one shell quoting rule, so a key file with a space stays one word.
     expect(sshCommand({ stack: "dev", keyFile: "my key.pem", port: 22, user: "ubuntu", ip: IP })).toBe(
       "pulumi stack output hostSshPrivateKey --show-secrets -s dev > 'my key.pem' && chmod 600 'my key.pem' && ssh -i 'my key.pem' ubuntu@203.0.113.10",
+    );
+  });
+
+  it("knownHostsLine: the address ssh looks up (bracketed with the port off 22) and the key without a comment", () => {
+    const hostKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIhost\n";
+    expect(knownHostsLine({ ip: IP, port: 22, hostKey })).toBe("203.0.113.10 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIhost");
+    expect(knownHostsLine({ ip: IP, port: 2222, hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIhost root@ip-10-0-0-5" })).toBe(
+      "[203.0.113.10]:2222 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIhost",
     );
   });
 

@@ -1,7 +1,18 @@
 // Host on its own (public mock API): keys, key pair, the instance (AMI looked up or pinned), the Elastic IP.
 import { beforeEach, describe, expect, it } from "vitest";
 import { Host, type HostArgs } from "../../../components/host";
-import { FAKE_PRIVATE_IP, FAKE_PUBLIC_IP, failure, fakePublicKey, isSecret, mockComponents, valueOf, type ComponentMocks } from "../../helpers/componentMocks";
+import {
+  FAKE_PRIVATE_IP,
+  FAKE_PUBLIC_IP,
+  failure,
+  fakePublicKey,
+  isSecret,
+  mockComponents,
+  secretOf,
+  valueOf,
+  type ComponentMocks,
+} from "../../helpers/componentMocks";
+import { plain } from "../../helpers/stack";
 
 const naming = { project: "berth", stack: "test" };
 const minimal: HostArgs = {
@@ -37,7 +48,7 @@ beforeEach(async () => {
 describe("Host, minimal args", () => {
   it("looks up the newest AMI, and creates keys, a key pair, an IMDSv2-only instance and an Elastic IP", async () => {
     const host = new Host("host", minimal, m.opts);
-    const [instanceId, publicIp, privateIp, amiId, sshPub, deployPub, sshKey] = await Promise.all([
+    const [instanceId, publicIp, privateIp, amiId, sshPub, deployPub, sshKey, hostPub] = await Promise.all([
       valueOf(host.instanceId),
       valueOf(host.publicIp),
       valueOf(host.privateIp),
@@ -45,6 +56,7 @@ describe("Host, minimal args", () => {
       valueOf(host.sshPublicKey),
       valueOf(host.deployPublicKey),
       valueOf(host.sshPrivateKey),
+      valueOf(host.hostPublicKey),
     ]);
     await m.settle();
 
@@ -66,6 +78,7 @@ describe("Host, minimal args", () => {
     expect(m.ofType(KEY).map((k) => [k.name, k.inputs])).toEqual([
       ["host-ssh-key", { algorithm: "ED25519" }],
       ["host-deploy-key", { algorithm: "ED25519" }],
+      ["host-ssh-host-key", { algorithm: "ED25519" }],
     ]);
     expect(m.one("aws:ec2/keyPair:KeyPair").inputs).toMatchObject({ keyNamePrefix: "berth-test-host-key-", publicKey: fakePublicKey("host-ssh-key") });
 
@@ -82,10 +95,22 @@ describe("Host, minimal args", () => {
       tags: { Name: "berth-test-host" },
     });
     expect(i.iamInstanceProfile).toBeUndefined();
-    expect(i.userData).not.toMatch(/^\s*Port /m);
+    // User data carries the host's private key, so it travels as a secret.
+    expect(i.userData).toEqual(secretOf(expect.any(String)));
+    const userData = String(plain(i.userData));
+    expect(userData).not.toMatch(/^\s*Port /m);
     // cloud-init authorizes the deploy key (never the admin key) for the deploy user.
-    expect(i.userData).toContain(fakePublicKey("host-deploy-key"));
-    expect(i.userData).not.toContain(fakePublicKey("host-ssh-key"));
+    expect(userData).toContain(fakePublicKey("host-deploy-key"));
+    expect(userData).not.toContain(fakePublicKey("host-ssh-key"));
+    // and installs the stack's host key, the one sshd offers: its public half is what clients pin.
+    expect(userData).toContain(
+      `  ed25519_private: ${JSON.stringify("-----BEGIN OPENSSH PRIVATE KEY-----\nFAKE-host-ssh-host-key\n-----END OPENSSH PRIVATE KEY-----\n")}`,
+    );
+    expect(userData).toContain(`  ed25519_public: "${fakePublicKey("host-ssh-host-key")}"`);
+    expect(userData).toContain("      HostKey /etc/ssh/ssh_host_ed25519_key\n");
+    expect(userData).not.toContain("FAKE-host-deploy-key");
+    expect(userData).not.toContain("FAKE-host-ssh-key");
+    expect(hostPub).toBe(fakePublicKey("host-ssh-host-key"));
     expect(m.one("aws:ec2/eip:Eip").inputs).toMatchObject({ domain: "vpc", instance: "host-instance-id" });
 
     expect(instanceId).toBe("host-instance-id");
@@ -99,6 +124,7 @@ describe("Host, minimal args", () => {
     expect(await isSecret(host.sshPrivateKey)).toBe(true);
     expect(await isSecret(host.deployPrivateKey)).toBe(true);
     expect(await isSecret(host.sshPublicKey)).toBe(false);
+    expect(await isSecret(host.hostPublicKey)).toBe(false);
   });
 });
 
@@ -110,14 +136,16 @@ describe("Host, full args", () => {
 
     expect(m.invokes).toEqual([]);
     expect(amiId).toBe("ami-0pinned");
-    expect(m.ofType(KEY).map((k) => k.inputs)).toEqual([
-      { algorithm: "RSA", rsaBits: 4096 },
-      { algorithm: "RSA", rsaBits: 4096 },
-    ]);
+    // The login keys follow sshKeyAlgorithm; the host key stays ED25519.
+    expect(Object.fromEntries(m.ofType(KEY).map((k) => [k.name, k.inputs]))).toEqual({
+      "host-ssh-key": { algorithm: "RSA", rsaBits: 4096 },
+      "host-deploy-key": { algorithm: "RSA", rsaBits: 4096 },
+      "host-ssh-host-key": { algorithm: "ED25519" },
+    });
     const i = m.one(INSTANCE).inputs;
     expect(i).toMatchObject({ ami: "ami-0pinned", instanceType: "t4g.medium", iamInstanceProfile: "host-profile" });
     // sshd moves to the given port (22 needs no line).
-    expect(i.userData).toContain("Port 2222");
+    expect(plain(i.userData)).toContain("Port 2222");
   });
 
   it("looks up an arm64 image for a Graviton type", async () => {

@@ -30,6 +30,7 @@ const prod = config("prod", {}, { registryPassword: GIVEN_PASSWORD });
 
 const IP = "203.0.113.10";
 const DEPLOY_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFAKEdeploykey ci@berth";
+const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFAKEhostkey";
 const CERT = "-----BEGIN CERTIFICATE-----\nFAKE-served-cert\n-----END CERTIFICATE-----\n";
 const KEY = "-----BEGIN PRIVATE KEY-----\nFAKE-served-key\n-----END PRIVATE KEY-----\n";
 const CA = "-----BEGIN CERTIFICATE-----\nFAKE-served-ca\n-----END CERTIFICATE-----\n";
@@ -55,7 +56,13 @@ function certbot(cfg: Config): ServedCertificate {
 }
 function deps(served: ServedCertificate, extra: Partial<HostServicesDeps> = {}): HostServicesDeps {
   return {
-    host: { publicIp: pulumi.output(IP), instanceId: pulumi.output("i-0host"), sshPrivateKey: pulumi.secret("ADMIN KEY"), deployPublicKey: DEPLOY_KEY },
+    host: {
+      publicIp: pulumi.output(IP),
+      instanceId: pulumi.output("i-0host"),
+      sshPrivateKey: pulumi.secret("ADMIN KEY"),
+      hostPublicKey: HOST_KEY,
+      deployPublicKey: DEPLOY_KEY,
+    },
     tls: { served },
     dns,
     ...extra,
@@ -110,7 +117,9 @@ describe("HostServices, minimal: registry and nginx disabled", () => {
     const provisioned = m.one(CMD, "services-provisioned");
     expect(provisioned.inputs).toMatchObject({ create: checkProvisioned(), triggers: ["i-0host"] });
     expect(provisioned.inputs.stdin).toBeUndefined();
-    expect(provisioned.inputs.connection).toEqual(secretOf(expect.objectContaining({ host: IP, user: "ubuntu", port: 22, privateKey: "ADMIN KEY" })));
+    expect(provisioned.inputs.connection).toEqual(
+      secretOf(expect.objectContaining({ host: IP, user: "ubuntu", port: 22, privateKey: "ADMIN KEY", hostKey: HOST_KEY })),
+    );
 
     // Nothing serves TLS (no nginx, no direct registry): the TLS delivery still runs, with no file.
     const tls = secretStdin("services-tls-apply");
