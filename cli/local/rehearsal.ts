@@ -32,6 +32,7 @@ import { applyNginxFiles, writeHostFiles, type NginxInvocation } from "./files";
 import { assertPortFree, freePort, pidAlive, readPidFile, requireBinary, run, stopProcess, waitFor } from "./procs";
 import { createDeployUser, ensureKeys, installSudoers, removeDeployAccess, sshArgs, startSshd, type SshAccess } from "./sshd";
 import { ensureRehearsalTls } from "./tls";
+import { Refused } from "../entry";
 
 /** The deploy program in this checkout (the same file Pulumi installs on the host). */
 export const DEPLOY_PROGRAM = path.resolve(__dirname, "..", "..", "host", "berth-deploy");
@@ -405,7 +406,7 @@ export async function up(opts: UpOptions): Promise<Endpoints> {
 
 /** Root and every binary the rehearsal runs, before anything is made. */
 function requirePrerequisites(): void {
-  if (process.getuid?.() !== 0) throw new Error("the rehearsal needs root: it starts dockerd and sshd, adds a user and iptables rules");
+  if (process.getuid?.() !== 0) throw new Refused("the rehearsal needs root: it starts dockerd and sshd, adds a user and iptables rules");
   for (const bin of [
     "nginx",
     "docker",
@@ -430,15 +431,15 @@ function requirePrerequisites(): void {
 function claimDir(opts: UpOptions): string {
   fs.mkdirSync(path.resolve(opts.dir), { recursive: true });
   const dir = fs.realpathSync(path.resolve(opts.dir));
-  if (!/^\/[A-Za-z0-9/._-]+$/.test(dir)) throw new Error(`--dir ${dir}: use a path of plain characters (it appears in the sudoers rule)`);
+  if (!/^\/[A-Za-z0-9/._-]+$/.test(dir)) throw new Refused(`--dir ${dir}: use a path of plain characters (it appears in the sudoers rule)`);
   if (fs.existsSync(STATE(dir))) {
     const prev = readState(dir);
-    if (prev.stack !== opts.stack) throw new Error(`${dir} holds a rehearsal of stack ${prev.stack}; use another --dir for ${opts.stack}`);
+    if (prev.stack !== opts.stack) throw new Refused(`${dir} holds a rehearsal of stack ${prev.stack}; use another --dir for ${opts.stack}`);
     const running = [readPidFile(prev.nginx.pidFile), prev.dockerd ? readPidFile(prev.dockerd.pidFile) : undefined, readPidFile(prev.ssh.pidFile)].filter(
       (p): p is number => p !== undefined && pidAlive(p),
     );
     if (running.length > 0)
-      throw new Error(`a rehearsal already runs in ${dir} (pids ${running.join(", ")}); stop it with: npm run local -- down --dir ${dir}`);
+      throw new Refused(`a rehearsal already runs in ${dir} (pids ${running.join(", ")}); stop it with: npm run local -- down --dir ${dir}`);
   }
   return dir;
 }
@@ -460,8 +461,13 @@ async function choosePorts(opts: UpOptions, config: Config): Promise<RehearsalPo
     [opts.sshPort, "--ssh-port"],
   ];
   const given = ports.filter(([p]) => p !== undefined).map(([p]) => p);
-  if (new Set(given).size !== given.length) throw new Error(`--http-port, --https-port, --registry-port and --ssh-port must differ (got ${given.join(", ")})`);
-  for (const [p, what] of ports) if (p !== undefined) await assertPortFree(p, what);
+  if (new Set(given).size !== given.length)
+    throw new Refused(`--http-port, --https-port, --registry-port and --ssh-port must differ (got ${given.join(", ")})`);
+  for (const [p, what] of ports)
+    if (p !== undefined)
+      await assertPortFree(p, what).catch((e: unknown) => {
+        throw new Refused(e instanceof Error ? e.message : String(e));
+      });
   const chosen: number[] = [];
   const pick = async (p?: number): Promise<number> => {
     if (p !== undefined) return p;
