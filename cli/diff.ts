@@ -21,12 +21,20 @@ export interface DiffRequest {
   readonly format: DiffFormat;
 }
 
-export class DiffError extends Error {}
+/** Why a diff could not be made: refused (the request cannot be met, exit 2) or failed (a step failed, exit 1). */
+export class DiffError extends Error {
+  constructor(
+    message: string,
+    readonly refused = true,
+  ) {
+    super(message);
+  }
+}
 
 function git(args: string[], cwd: string): string {
   const r = spawnSync("git", args, { cwd, encoding: "utf8" });
-  if (r.error) throw new DiffError(`git is needed for --diff: ${r.error.message}`);
-  if (r.status !== 0) throw new DiffError(`git ${args.join(" ")}: ${r.stderr.trim()}`);
+  if (r.error) throw new DiffError(`git is needed for --diff: ${r.error.message}`, false);
+  if (r.status !== 0) throw new DiffError(`git ${args.join(" ")}: ${r.stderr.trim()}`, false);
   return r.stdout.trim();
 }
 
@@ -55,12 +63,14 @@ function runPlan(dir: string, args: string[], key: string): Promise<Child> {
 /** The snapshot of `stack` in `dir`: `--format snapshot`, or an older revision's `--json`, or empty when the stack file did not exist. */
 async function snapshotAt(dir: string, stack: string, key: string, label: string): Promise<Snapshot> {
   let r = await runPlan(dir, [stack, "--format", "snapshot"], key);
-  if (r.code === 64) {
+  // A revision older than the snapshot format refuses it as a usage error: 64 before the exit codes
+  // of cli/entry.ts, 2 with the help after them.
+  if (r.code === 64 || (r.code === 2 && r.stderr.startsWith("usage: "))) {
     r = await runPlan(dir, [stack, "--json"], key);
     if (r.code === 0) return fromPlanJson(JSON.parse(r.stdout) as Parameters<typeof fromPlanJson>[0]);
   }
   if (r.code !== 0 && /no stack file Pulumi\./.test(r.stderr)) return emptySnapshot(stack, "berth");
-  if (r.code !== 0) throw new DiffError(`the offline plan of ${stack} at ${label} failed (exit ${r.code}):\n${r.stderr.trim()}`);
+  if (r.code !== 0) throw new DiffError(`the offline plan of ${stack} at ${label} failed (exit ${r.code}):\n${r.stderr.trim()}`, false);
   return JSON.parse(r.stdout) as Snapshot;
 }
 
@@ -83,7 +93,7 @@ export async function planDiff(req: DiffRequest, projectDir: string = PROJECT_DI
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "berth-diff-"));
   try {
     const archive = spawnSync("sh", ["-c", `git -C "$1" archive --format=tar "$2" | tar -x -C "$3"`, "sh", top, commit, tmp], { encoding: "utf8" });
-    if (archive.status !== 0) throw new DiffError(`could not unpack ${req.ref}: ${archive.stderr.trim()}`);
+    if (archive.status !== 0) throw new DiffError(`could not unpack ${req.ref}: ${archive.stderr.trim()}`, false);
     const oldDir = path.join(tmp, prefix);
     if (!fs.existsSync(path.join(oldDir, "cli/plan.ts"))) throw new DiffError(`${req.ref} has no cli/plan.ts: it predates the offline plan`);
     // The old tree runs with this checkout's packages (npm ci there would need the network and time).

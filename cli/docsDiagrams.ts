@@ -1,13 +1,13 @@
 // `npm run docs:diagrams`: regenerates the README's Mermaid diagrams of both stacks from their
 // offline plans (the same text as `npm run plan -- <stack> --format mermaid`); `--check` only
-// says whether they are up to date (exit 1 when not). A test runs the same check.
+// says whether they are up to date (exit 1 when not; exit codes in cli/entry.ts). A test runs the same check.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { renderMermaid } from "./mermaid";
 import { toPlanJson } from "./plan";
 import { runStack } from "../offline/engine";
 import { PROJECT_DIR, readStackFile } from "../offline/stackFile";
-import { runAsProgram } from "./entry";
+import { EXIT, parseCli, runAsProgram, usageError, type CliSpec } from "./entry";
 
 export const DIAGRAM_STACKS = ["dev", "prod"] as const;
 
@@ -27,22 +27,29 @@ export async function stackDiagram(stack: string): Promise<string> {
   return renderMermaid(toPlanJson(await runStack(readStackFile(stack))));
 }
 
-async function main(argv: string[]): Promise<number> {
-  if (argv.some((a) => a !== "--check")) {
-    process.stderr.write("usage: npm run docs:diagrams [-- --check]\n");
-    return 64;
-  }
+/** The diagrams CLI's options: the one table its arguments are read by and its help is printed from. */
+export const DIAGRAMS_CLI: CliSpec = {
+  name: "docs:diagrams",
+  synopsis: ["npm run docs:diagrams [-- --check]"],
+  options: [{ name: "check", type: "boolean", help: "only say whether the README's diagrams are up to date (exit 1 when not)" }],
+};
+
+/** The whole CLI: arguments in, exit code out (EXIT: ok, failed when --check finds them out of date, refused for usage errors). */
+export async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCli(DIAGRAMS_CLI, argv);
+  if (positionals.length > 0) throw usageError(DIAGRAMS_CLI, `unexpected argument ${positionals[0]}`);
+  const check = values.check === true;
   const file = path.join(PROJECT_DIR, "README.md");
   const current = fs.readFileSync(file, "utf8");
   let next = current;
   for (const stack of DIAGRAM_STACKS) next = withDiagram(next, stack, await stackDiagram(stack));
-  if (argv.includes("--check")) {
+  if (check) {
     process.stdout.write(next === current ? "README diagrams are up to date\n" : "README diagrams are out of date: run npm run docs:diagrams\n");
-    return next === current ? 0 : 1;
+    return next === current ? EXIT.ok : EXIT.failed;
   }
   if (next !== current) fs.writeFileSync(file, next);
   process.stdout.write(`README diagrams ${next === current ? "already up to date" : "regenerated"} (${DIAGRAM_STACKS.join(", ")})\n`);
-  return 0;
+  return EXIT.ok;
 }
 
-if (require.main === module) runAsProgram(main, 2);
+if (require.main === module) runAsProgram(main);

@@ -3,100 +3,123 @@
 // `npm run local -- down --dir <dir>`
 // Thin shell over cli/local/rehearsal.ts: parse arguments, print, set the exit code. The deploy
 // commands go over the rehearsal's SSH to the deploy program installed under <dir>: the same
-// program, the same forced command and sudo rule as on the host.
+// program, the same forced command and sudo rule as on the host, and its exit code.
 import { shellJoin } from "../components/render/hostCommands";
+import { ConfigError } from "../config";
+import { StackFileError } from "../offline/stackFile";
+import { EXIT, parseCli, Refused, runAsProgram, usageError, type CliOption, type CliSpec } from "./entry";
 import { down, readState, runOverSsh, up } from "./local/rehearsal";
 
-const USAGE = `usage:
-  npm run local -- up <stack> --dir <dir> [--http-port N] [--https-port N] [--registry-port N] [--ssh-port N] [--docker-host unix:///path.sock]
-  npm run local -- deploy <app> <tag> --dir <dir>
-  npm run local -- rollback <app> --dir <dir>
-  npm run local -- status <app> [--json] --dir <dir>
-  npm run local -- maintenance <app> on|off --dir <dir>
-  npm run local -- down --dir <dir>`;
-
-interface Args {
-  readonly command: string | undefined;
-  readonly positional: string[];
-  readonly flags: Map<string, string>;
+/** A subcommand: its positional words and the options it takes besides --dir. */
+interface LocalCommand {
+  readonly name: string;
+  readonly args: readonly string[];
+  readonly options: readonly string[];
 }
 
-const BOOLEAN_FLAGS = new Set(["json"]);
+const COMMANDS: readonly LocalCommand[] = [
+  { name: "up", args: ["<stack>"], options: ["http-port", "https-port", "registry-port", "ssh-port", "docker-host"] },
+  { name: "deploy", args: ["<app>", "<tag>"], options: [] },
+  { name: "rollback", args: ["<app>"], options: [] },
+  { name: "status", args: ["<app>"], options: ["json"] },
+  { name: "maintenance", args: ["<app>", "on|off"], options: [] },
+  { name: "down", args: [], options: [] },
+];
 
-function parseArgs(argv: readonly string[]): Args {
-  const positional: string[] = [];
-  const flags = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a.startsWith("--")) {
-      const eq = a.indexOf("=");
-      if (eq < 0 && BOOLEAN_FLAGS.has(a.slice(2))) {
-        flags.set(a.slice(2), "true");
-        continue;
-      }
-      const [k, v] = eq >= 0 ? [a.slice(2, eq), a.slice(eq + 1)] : [a.slice(2), argv[++i]];
-      if (v === undefined) throw new Error(`--${k} needs a value\n${USAGE}`);
-      flags.set(k, v);
-    } else positional.push(a);
-  }
-  return { command: positional.shift(), positional, flags };
-}
+const OPTIONS: readonly CliOption[] = [
+  { name: "dir", type: "string", value: "DIR", help: "the rehearsal's directory (every command)" },
+  { name: "http-port", type: "string", value: "N", help: "up: nginx's HTTP port on 127.0.0.1 (default: a free port)" },
+  { name: "https-port", type: "string", value: "N", help: "up: nginx's HTTPS port on 127.0.0.1 (default: a free port)" },
+  { name: "registry-port", type: "string", value: "N", help: "up: the registry's port on 127.0.0.1 (default: a free port)" },
+  { name: "ssh-port", type: "string", value: "N", help: "up: sshd's port on 127.0.0.1 (default: a free port)" },
+  { name: "docker-host", type: "string", value: "URL", help: "up: use this Docker Engine (unix:///path.sock) instead of a private dockerd" },
+  { name: "json", type: "boolean", help: "status: print the deploy program's JSON" },
+];
 
-function port(flags: Map<string, string>, name: string): number | undefined {
-  const v = flags.get(name);
+const placeholder = (name: string): string => {
+  const o = OPTIONS.find((x) => x.name === name)!;
+  return `--${name}${o.value ? ` ${o.value}` : ""}`;
+};
+
+/** The rehearsal's options: the one table its arguments are read by and its help is printed from. */
+export const LOCAL_CLI: CliSpec = {
+  name: "local",
+  synopsis: COMMANDS.map((c) => ["npm run local --", c.name, ...c.args, placeholder("dir"), ...c.options.map((o) => `[${placeholder(o)}]`)].join(" ")),
+  options: OPTIONS,
+};
+
+function port(values: Readonly<Record<string, string | boolean | undefined>>, name: string): number | undefined {
+  const v = values[name] as string | undefined;
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new Error(`--${name} must be a port number from 1 to 65535, got "${v}"`);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw usageError(LOCAL_CLI, `--${name} must be a port number from 1 to 65535, got "${v}"`);
   return n;
 }
 
-const DEPLOY_COMMANDS: Readonly<Record<string, number>> = { deploy: 2, rollback: 1, status: 1, maintenance: 2 };
+/** The whole CLI: arguments in, exit code out (EXIT; the deploy commands exit with the deploy program's code). */
+export async function main(argv: readonly string[]): Promise<number> {
+  const { values, positionals } = parseCli(LOCAL_CLI, argv);
+  const [name, ...words] = positionals;
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) throw usageError(LOCAL_CLI, name === undefined ? "which command?" : `unknown command ${name}`);
+  for (const k of Object.keys(values)) if (k !== "dir" && !command.options.includes(k)) throw usageError(LOCAL_CLI, `${command.name} takes no --${k}`);
+  const dir = values.dir as string | undefined;
+  if (!dir) throw usageError(LOCAL_CLI, `${command.name} needs --dir`);
+  if (words.length !== command.args.length) throw usageError(LOCAL_CLI, `${command.name} takes ${command.args.join(" ") || "no arguments"}`);
+  const ports = {
+    httpPort: port(values, "http-port"),
+    httpsPort: port(values, "https-port"),
+    registryPort: port(values, "registry-port"),
+    sshPort: port(values, "ssh-port"),
+  };
+  try {
+    return await runCommand(command.name, words, dir, { ...ports, dockerHost: values["docker-host"] as string | undefined, json: values.json === true });
+  } catch (e) {
+    // Refusals (a rehearsal already running, invalid config, an unknown stack) and failed steps print as one line.
+    const refused = e instanceof Refused || e instanceof StackFileError || e instanceof ConfigError;
+    process.stderr.write(`local: ${e instanceof Error ? e.message : String(e)}\n`);
+    return refused ? EXIT.refused : EXIT.failed;
+  }
+}
 
-async function main(argv: readonly string[]): Promise<void> {
-  const args = parseArgs(argv);
-  const known = new Set(
-    args.command === "up"
-      ? ["dir", "http-port", "https-port", "registry-port", "ssh-port", "docker-host"]
-      : args.command === "status"
-        ? ["dir", "json"]
-        : ["dir"],
-  );
-  for (const k of args.flags.keys()) if (!known.has(k)) throw new Error(`unknown option --${k}\n${USAGE}`);
-  const dir = args.flags.get("dir");
-  if (args.command === "up") {
-    const stack = args.positional[0];
-    if (!stack || args.positional.length > 1 || !dir) throw new Error(USAGE);
+/** Options a command reads, checked. */
+interface CommandOptions {
+  readonly httpPort?: number;
+  readonly httpsPort?: number;
+  readonly registryPort?: number;
+  readonly sshPort?: number;
+  readonly dockerHost?: string;
+  readonly json: boolean;
+}
+
+async function runCommand(name: string, words: readonly string[], dir: string, o: CommandOptions): Promise<number> {
+  if (name === "up") {
     const endpoints = await up({
-      stack,
+      stack: words[0],
       dir,
-      httpPort: port(args.flags, "http-port"),
-      httpsPort: port(args.flags, "https-port"),
-      registryPort: port(args.flags, "registry-port"),
-      sshPort: port(args.flags, "ssh-port"),
-      dockerHost: args.flags.get("docker-host"),
+      httpPort: o.httpPort,
+      httpsPort: o.httpsPort,
+      registryPort: o.registryPort,
+      sshPort: o.sshPort,
+      dockerHost: o.dockerHost,
       log: (l) => console.error(`local: ${l}`),
     });
     console.log(JSON.stringify(endpoints, null, 2));
     console.error(`local: up; stop with: npm run local -- down --dir ${dir}`);
-  } else if (args.command === "down") {
-    if (!dir || args.positional.length > 0) throw new Error(USAGE);
+    return EXIT.ok;
+  }
+  if (name === "down") {
     const r = await down(dir);
     console.log(`nginx: ${r.nginx}; registry: ${r.registry}; docker: ${r.docker}; sshd: ${r.sshd}`);
-  } else if (args.command !== undefined && args.command in DEPLOY_COMMANDS) {
-    if (!dir || args.positional.length !== DEPLOY_COMMANDS[args.command]) throw new Error(USAGE);
-    // The request travels as one string, like `ssh deploy@host deploy web v2` from CI; the program
-    // on the other end splits (shlex) and validates it; each word is quoted by the one rule in components/render/hostCommands.ts.
-    const request = shellJoin([args.command, ...args.positional, ...(args.flags.has("json") ? ["--json"] : [])]);
-    const r = await runOverSsh(readState(dir), request);
-    process.stdout.write(r.stdout);
-    process.stderr.write(r.stderr);
-    process.exitCode = r.code;
-  } else {
-    throw new Error(USAGE);
+    return EXIT.ok;
   }
+  // The request travels as one string, like `ssh deploy@host deploy web v2` from CI; the program
+  // on the other end splits (shlex) and validates it; each word is quoted by the one rule in components/render/hostCommands.ts.
+  const request = shellJoin([name, ...words, ...(o.json ? ["--json"] : [])]);
+  const r = await runOverSsh(readState(dir), request);
+  process.stdout.write(r.stdout);
+  process.stderr.write(r.stderr);
+  return r.code;
 }
 
-main(process.argv.slice(2)).catch((e: unknown) => {
-  console.error(`local: ${e instanceof Error ? e.message : String(e)}`);
-  process.exitCode = 1;
-});
+if (require.main === module) runAsProgram(main);

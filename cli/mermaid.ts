@@ -64,33 +64,31 @@ function portText(p: Props): string {
   return `${proto} ${ports}${from === to && PORT_NAMES[from] ? ` ${PORT_NAMES[from]}` : ""}`;
 }
 
+type Of = (type: string) => Res[];
+type Edge = (from: string, to: string, text?: string, dotted?: boolean) => void;
+
 export function renderMermaid(plan: PlanJsonLike): string {
-  const of = (type: string): Res[] => plan.resources.filter((r) => r.type === type);
+  const of: Of = (type) => plan.resources.filter((r) => r.type === type);
   const lines: string[] = ["flowchart LR"];
   const edges: string[] = [];
-  const edge = (from: string, to: string, text?: string, dotted = false): void => {
+  const edge: Edge = (from, to, text, dotted = false) => {
     edges.push(`  ${from} ${dotted ? "-.->" : "-->"}${text ? `|${label(text)}|` : ""} ${to}`);
   };
+  const { sources, sgEdges } = securityGroupEdges(of);
+  lines.push(...sources.values());
+  lines.push(...dnsLines(of, edge));
+  lines.push(...vpcLines(of, edge));
+  for (const [key, ports] of sgEdges) {
+    const [from, to] = key.split(" ");
+    edge(from, to, ports.join(", "));
+  }
+  return `${[...lines, ...edges].join("\n")}\n`;
+}
 
-  const vpc = of(T.vpc)[0];
-  const instance = of(T.instance)[0];
-  const eip = of(T.eip)[0];
-  const db = of(T.db)[0];
+/** Who connects from outside the VPC (nodes by source CIDR), and one security-group edge per source and target with its ports joined. */
+function securityGroupEdges(of: Of): { sources: Map<string, string>; sgEdges: Map<string, string[]> } {
   const hostSg = of(T.sg).find((s) => s.name.includes("host"));
   const dbSg = of(T.sg).find((s) => s.name.includes("database"));
-  const subnets = of(T.subnet);
-  const hostSubnet = instance ? subnets.find((s) => s.id === props(instance).subnetId) : undefined;
-
-  // Host files delivered over SSH: nginx sites and upstreams.
-  const files = of(T.command).flatMap((c) =>
-    typeof (c.inputs as Props).stdin === "string" && isBundle((c.inputs as Props).stdin as string) ? bundleFiles((c.inputs as Props).stdin as string) : [],
-  );
-  const routes = nginxRoutes(files.filter((f) => f.path.startsWith("/etc/nginx/")));
-  const registry = of(T.container).find((c) => /registry/.test(str(props(c).name)));
-  const registryImage = of(T.image).find((i) => /^registry:/.test(str(props(i).name)));
-  const registryPorts = registry ? ((props(registry).ports as Props[] | undefined) ?? []) : [];
-
-  // Outside the VPC: who connects, by source CIDR.
   const sources = new Map<string, string>();
   const source = (cidr: string): string => {
     if (WORLD.has(cidr)) {
@@ -101,8 +99,6 @@ export function renderMermaid(plan: PlanJsonLike): string {
     sources.set(id, `  ${id}((${label(`admin ${cidr}`)}))`);
     return id;
   };
-
-  // Security-group edges: one per source and target, ports joined.
   const sgEdges = new Map<string, string[]>();
   for (const rule of of(T.ingress)) {
     const p = props(rule);
@@ -113,10 +109,12 @@ export function renderMermaid(plan: PlanJsonLike): string {
     const key = `${from} ${target}`;
     sgEdges.set(key, [...(sgEdges.get(key) ?? []), target === "db" ? `${portText(p)} from ${cidr}` : portText(p)]);
   }
+  return { sources, sgEdges };
+}
 
-  lines.push(...sources.values());
-
-  // DNS: one subgraph per zone (Route53 zones Berth created, Cloudflare zones it writes to).
+/** DNS: one subgraph per zone (Route53 zones Berth created, Cloudflare zones it writes to). */
+function dnsLines(of: Of, edge: Edge): string[] {
+  const lines: string[] = [];
   const records = [...of(T.r53).map((r) => ({ r, provider: "Route53" })), ...of(T.cf).map((r) => ({ r, provider: "Cloudflare" }))];
   const zones = new Map<string, Array<{ r: Res; provider: string }>>();
   for (const x of records) {
@@ -147,32 +145,25 @@ export function renderMermaid(plan: PlanJsonLike): string {
     }
     lines.push("  end");
   }
+  return lines;
+}
 
-  // The network.
+/** The network: the VPC, its public subnets (the host's with the host inside), the database subnets. */
+function vpcLines(of: Of, edge: Edge): string[] {
+  const lines: string[] = [];
+  const vpc = of(T.vpc)[0];
+  const instance = of(T.instance)[0];
+  const db = of(T.db)[0];
+  const subnets = of(T.subnet);
+  const hostSubnet = instance ? subnets.find((s) => s.id === props(instance).subnetId) : undefined;
   const cidrOf = (s: Res): string => `${str(props(s).cidrBlock)} · ${str(props(s).availabilityZone)}`;
   lines.push(`  subgraph vpc[${label(`VPC ${str(vpc ? props(vpc).cidrBlock : "")}`)}]`);
   const publicSubnets = subnets.filter((s) => /public/.test(s.name));
   const databaseSubnets = subnets.filter((s) => /database/.test(s.name));
   for (const s of publicSubnets) {
     lines.push(`    subgraph ${nid("subnet", s.name)}[${label(`public subnet ${cidrOf(s)}`)}]`);
-    if (s === hostSubnet && instance) {
-      const ip = instance ? str(props(instance).privateIp) : "";
-      lines.push(`      subgraph host[${label(`EC2 host ${str(props(instance).instanceType)}`)}]`);
-      lines.push(`        eip[${label(`Elastic IP ${eip ? str(props(eip).publicIp) : ""}`)}]`);
-      lines.push(`        hostip[${label(`private IP ${ip}`)}]`);
-      renderHost(
-        lines,
-        edge,
-        routes.sites,
-        routes.upstreams,
-        registry
-          ? { ports: registryPorts, hostNetwork: props(registry).networkMode === "host", image: registryImage ? str(props(registryImage).name) : "registry" }
-          : undefined,
-      );
-      lines.push("      end");
-    } else {
-      lines.push(`      ${nid("spare", s.name)}[${label("no resources")}]`);
-    }
+    if (s === hostSubnet && instance) lines.push(...hostLines(of, instance, edge));
+    else lines.push(`      ${nid("spare", s.name)}[${label("no resources")}]`);
     lines.push("    end");
   }
   if (db) {
@@ -182,12 +173,36 @@ export function renderMermaid(plan: PlanJsonLike): string {
     lines.push("    end");
   }
   lines.push("  end");
+  return lines;
+}
 
-  for (const [key, ports] of sgEdges) {
-    const [from, to] = key.split(" ");
-    edge(from, to, ports.join(", "));
-  }
-  return `${[...lines, ...edges].join("\n")}\n`;
+/** The host: its addresses, then nginx and the registry as the host files and the registry container describe them. */
+function hostLines(of: Of, instance: Res, edge: Edge): string[] {
+  const lines: string[] = [];
+  const eip = of(T.eip)[0];
+  // Host files delivered over SSH: nginx sites and upstreams.
+  const files = of(T.command).flatMap((c) =>
+    typeof (c.inputs as Props).stdin === "string" && isBundle((c.inputs as Props).stdin as string) ? bundleFiles((c.inputs as Props).stdin as string) : [],
+  );
+  const routes = nginxRoutes(files.filter((f) => f.path.startsWith("/etc/nginx/")));
+  const registry = of(T.container).find((c) => /registry/.test(str(props(c).name)));
+  const registryImage = of(T.image).find((i) => /^registry:/.test(str(props(i).name)));
+  const registryPorts = registry ? ((props(registry).ports as Props[] | undefined) ?? []) : [];
+  const ip = str(props(instance).privateIp);
+  lines.push(`      subgraph host[${label(`EC2 host ${str(props(instance).instanceType)}`)}]`);
+  lines.push(`        eip[${label(`Elastic IP ${eip ? str(props(eip).publicIp) : ""}`)}]`);
+  lines.push(`        hostip[${label(`private IP ${ip}`)}]`);
+  renderHost(
+    lines,
+    edge,
+    routes.sites,
+    routes.upstreams,
+    registry
+      ? { ports: registryPorts, hostNetwork: props(registry).networkMode === "host", image: registryImage ? str(props(registryImage).name) : "registry" }
+      : undefined,
+  );
+  lines.push("      end");
+  return lines;
 }
 
 function renderHost(

@@ -12,7 +12,7 @@ import { isSecretValue } from "../offline/mocks";
 // Values are written as shell words by the one quoting rule host commands use (bare when safe, else
 // single-quoted), so `. file` or `eval` reads them back exactly.
 import { shellQuote } from "../components/render/hostCommands";
-import { runAsProgram } from "./entry";
+import { EXIT, parseCli, Refused, runAsProgram, usageError, type CliSpec } from "./entry";
 
 export type OutputsFormat = "env" | "json" | "github";
 export type OutputValues = Record<string, unknown>;
@@ -141,10 +141,45 @@ function asText(v: unknown): string {
   return v === undefined || v === null ? "" : typeof v === "string" ? v : JSON.stringify(v);
 }
 
-const USAGE = `usage: npm run -s outputs -- <stack> [--format env|json|github] [--show-secrets] [--stdin] [--expires-within DAYS]
-  --stdin       read \`pulumi stack output --json --show-secrets -s <stack>\` from standard input (default: the offline plan)
-  e.g. pulumi stack output --json --show-secrets -s prod | npm run -s outputs -- prod --stdin --format github --show-secrets
-`;
+/** The outputs CLI's options: the one table its arguments are read by and its help is printed from. */
+export const OUTPUTS_CLI: CliSpec = {
+  name: "outputs",
+  synopsis: ["npm run -s outputs -- <stack> [options]"],
+  options: [
+    { name: "format", type: "string", value: "FORMAT", help: "env (default: lines a POSIX shell can source), json, or github ($GITHUB_OUTPUT)" },
+    { name: "show-secrets", type: "boolean", help: "print secret outputs too (masked with ::add-mask:: in the github format)" },
+    { name: "stdin", type: "boolean", help: "read `pulumi stack output --json --show-secrets -s <stack>` from standard input (default: the offline plan)" },
+    { name: "expires-within", type: "string", value: "DAYS", help: "only check tlsCertificateExpiry: exit 1 when the certificate expires within DAYS" },
+  ],
+  examples: ["pulumi stack output --json --show-secrets -s prod | npm run -s outputs -- prod --stdin --format github --show-secrets"],
+};
+
+/** What the outputs CLI was asked for. */
+interface OutputsRequest {
+  readonly stack: string;
+  readonly format: OutputsFormat;
+  readonly showSecrets: boolean;
+  readonly fromStdin: boolean;
+  readonly days?: number;
+}
+
+/** The arguments by OUTPUTS_CLI, and the rules of their values; throws a usage error (Refused). */
+function outputsRequest(argv: readonly string[]): OutputsRequest {
+  const { values, positionals } = parseCli(OUTPUTS_CLI, argv);
+  const format = (values.format as string | undefined) ?? "env";
+  const within = values["expires-within"] as string | undefined;
+  const days = within === undefined ? undefined : Number(within);
+  const problem =
+    positionals.length !== 1
+      ? `expected one stack name, got ${positionals.length}`
+      : !["env", "json", "github"].includes(format)
+        ? `--format ${format}: use env, json or github`
+        : days !== undefined && !(days > 0)
+          ? `--expires-within ${within}: a number of days above 0`
+          : undefined;
+  if (problem) throw usageError(OUTPUTS_CLI, problem);
+  return { stack: positionals[0], format: format as OutputsFormat, showSecrets: values["show-secrets"] === true, fromStdin: values.stdin === true, days };
+}
 
 /** Where the CLI reads and writes (tests run it in their own process with these). */
 export interface OutputsIo {
@@ -162,53 +197,19 @@ const PROCESS_IO: OutputsIo = {
   githubOutput: process.env.GITHUB_OUTPUT,
 };
 
-/** The whole CLI: arguments in, exit code out (0 done, 1 certificate expiring, 2 plan failed, 64 usage, 65 bad input). */
+/** The whole CLI: arguments in, exit code out (EXIT: ok, failed when the certificate expires soon, refused for usage errors, an invalid stack and input that breaks the contract). */
 export async function main(argv: readonly string[], io: OutputsIo = PROCESS_IO): Promise<number> {
-  const args = [...argv];
-  const take = (flag: string): string | undefined | null => {
-    const i = args.indexOf(flag);
-    if (i < 0) return undefined;
-    const v = args[i + 1];
-    args.splice(i, 2);
-    return v === undefined || v.startsWith("--") ? null : v;
-  };
-  const format = take("--format") ?? "env";
-  const within = take("--expires-within");
-  const showSecrets = args.includes("--show-secrets");
-  const fromStdin = args.includes("--stdin");
-  const rest = args.filter((a) => a !== "--show-secrets" && a !== "--stdin");
-  const bad = rest.filter((a) => a.startsWith("--"));
-  const days = within === undefined ? undefined : Number(within);
-  if (
-    rest.length - bad.length !== 1 ||
-    bad.length > 0 ||
-    format === null ||
-    !["env", "json", "github"].includes(format) ||
-    within === null ||
-    (days !== undefined && !(days > 0))
-  ) {
-    io.stderr(USAGE);
-    return 64;
-  }
-  const stack = rest[0];
+  let req: OutputsRequest;
   let values: OutputValues;
-  if (fromStdin) {
-    try {
-      values = JSON.parse(io.stdin()) as OutputValues;
-    } catch (e) {
-      io.stderr(`outputs: standard input is not the JSON of \`pulumi stack output --json\`: ${(e as Error).message}\n`);
-      return 65;
-    }
-  } else {
-    const { runStack } = await import("../offline/engine");
-    const { readStackFile } = await import("../offline/stackFile");
-    try {
-      values = plainOutputs((await runStack(readStackFile(stack))).outputs);
-    } catch (e) {
-      io.stderr(`outputs: the offline plan of ${stack} failed: ${(e as Error).message}\n`);
-      return 2;
-    }
+  try {
+    req = outputsRequest(argv);
+    values = await readValues(req, io);
+  } catch (e) {
+    if (!(e instanceof Refused)) throw e;
+    io.stderr(e.message);
+    return EXIT.refused;
   }
+  const { stack, days } = req;
   const schema = loadOutputsSchema();
   const secrets = secretOutputNames(schema);
   // `pulumi stack output --json` without --show-secrets prints "[secret]": nothing to show there.
@@ -217,14 +218,14 @@ export async function main(argv: readonly string[], io: OutputsIo = PROCESS_IO):
   const relevant = outputsValidator(schema)(values).filter((e) => !redacted.some((n) => e.endsWith(`property '${n}'`)));
   if (relevant.length > 0) {
     io.stderr(`outputs of stack ${stack} break the contract in schema/outputs.schema.json:\n${relevant.map((e) => `  ${e}\n`).join("")}`);
-    return 65;
+    return EXIT.refused;
   }
   if (days !== undefined) {
     const check = checkCertificateExpiry(values, new Date(), days);
     io.stdout(`${stack}: ${check.message}\n`);
-    return check.ok ? 0 : 1;
+    return check.ok ? EXIT.ok : EXIT.failed;
   }
-  const out = renderOutputs(values, secrets, format as OutputsFormat, showSecrets);
+  const out = renderOutputs(values, secrets, req.format, req.showSecrets);
   io.stdout(out.stdout);
   if (out.githubOutput !== undefined) {
     if (io.githubOutput) fs.appendFileSync(io.githubOutput, out.githubOutput);
@@ -235,7 +236,28 @@ export async function main(argv: readonly string[], io: OutputsIo = PROCESS_IO):
     io.stderr(
       `outputs: left out ${left.length} secret output(s) (${left.join(", ")}): ${redacted.length > 0 ? "the input had them redacted; pipe `pulumi stack output --json --show-secrets` and " : ""}pass --show-secrets to print them\n`,
     );
-  return 0;
+  return EXIT.ok;
 }
 
-if (require.main === module) runAsProgram(main, 2);
+/** The values: standard input (the JSON of `pulumi stack output --json`) or the offline plan; refused when neither can be read. */
+async function readValues(req: OutputsRequest, io: OutputsIo): Promise<OutputValues> {
+  if (req.fromStdin) {
+    try {
+      return JSON.parse(io.stdin()) as OutputValues;
+    } catch (e) {
+      throw new Refused(`outputs: standard input is not the JSON of \`pulumi stack output --json\`: ${(e as Error).message}\n`);
+    }
+  }
+  const { runStack } = await import("../offline/engine");
+  const { readStackFile, StackFileError } = await import("../offline/stackFile");
+  const { findConfigError } = await import("./plan");
+  try {
+    return plainOutputs((await runStack(readStackFile(req.stack))).outputs);
+  } catch (e) {
+    // An invalid stack is refused; anything else is a Berth bug.
+    if (e instanceof StackFileError || findConfigError(e)) throw new Refused(`outputs: the offline plan of ${req.stack} failed: ${(e as Error).message}\n`);
+    throw e;
+  }
+}
+
+if (require.main === module) runAsProgram(main);

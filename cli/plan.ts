@@ -2,12 +2,12 @@
 // `--diff <git-ref> [--format text|markdown]` against the plan at a revision (cli/diff.ts). Runs
 // the real program under the mock engine with the stack's own Pulumi.<stack>.yaml and plausible
 // cloud-assigned values. Needs no credentials and no Pulumi CLI. Secrets print as "[secret]";
-// invalid config exits 2, bad arguments 64.
+// bad arguments and invalid config exit 2 (EXIT.refused in cli/entry.ts).
 import * as fs from "node:fs";
 import { ConfigError } from "../config";
 import { redactSecrets, runStack, type RunResult } from "../offline/engine";
 import { PROJECT_DIR, readStackFile, StackFileError, type StackFile } from "../offline/stackFile";
-import { runAsProgram } from "./entry";
+import { EXIT, parseCli, Refused, runAsProgram, usageError, type CliSpec } from "./entry";
 
 export interface PlanJson {
   stack: string;
@@ -103,15 +103,52 @@ export function renderTree(plan: PlanJson): string {
   return lines.join("\n");
 }
 
-const USAGE = `usage: npm run plan -- <stack> [--format text|json|mermaid|snapshot] [--json] [--out FILE] [--stack-dir DIR]
-       npm run plan -- <stack> --diff <git-ref> [--format text|markdown] [--out FILE]
-  e.g. npm run plan -- dev
-       npm run plan -- prod --json --out plan.json
-       npm run plan -- prod --diff main --format markdown
-`;
+/** The plan's options: the one table its arguments are read by and its help is printed from. */
+export const PLAN_CLI: CliSpec = {
+  name: "plan",
+  synopsis: ["npm run plan -- <stack> [options]", "npm run plan -- <stack> --diff <git-ref> [--format text|markdown] [--out FILE]"],
+  options: [
+    { name: "format", type: "string", value: "FORMAT", help: "text (default), json, mermaid or snapshot; with --diff: text (default) or markdown" },
+    { name: "json", type: "boolean", help: "the same as --format json" },
+    { name: "out", type: "string", value: "FILE", help: "write to FILE instead of standard output (npm run prints its own banner there)" },
+    { name: "stack-dir", type: "string", value: "DIR", help: "read Pulumi.yaml and Pulumi.<stack>.yaml from DIR (not with --diff)" },
+    { name: "diff", type: "string", value: "GIT-REF", help: "compare this working tree's plan with the plan at a revision" },
+  ],
+  examples: ["npm run plan -- dev", "npm run plan -- prod --json --out plan.json", "npm run plan -- prod --diff main --format markdown"],
+};
 
 const PLAN_FORMATS = ["text", "json", "mermaid", "snapshot"] as const;
 const DIFF_FORMATS = ["text", "markdown"] as const;
+
+/** What the plan was asked for. */
+interface PlanRequest {
+  readonly stack: string;
+  readonly format: string;
+  readonly out?: string;
+  readonly stackDir?: string;
+  readonly ref?: string;
+}
+
+/** The arguments by PLAN_CLI, and the rules between them; throws a usage error (Refused). */
+function planRequest(argv: readonly string[]): PlanRequest {
+  const { values, positionals } = parseCli(PLAN_CLI, argv);
+  const str = (name: string): string | undefined => values[name] as string | undefined;
+  const [ref, stackDir, json] = [str("diff"), str("stack-dir"), values.json === true];
+  const format = str("format") ?? (json ? "json" : "text");
+  const formats: readonly string[] = ref !== undefined ? DIFF_FORMATS : PLAN_FORMATS;
+  const problem =
+    positionals.length !== 1
+      ? `expected one stack name, got ${positionals.length}`
+      : !formats.includes(format)
+        ? `--format ${format}: use ${formats.join(", ")}${ref !== undefined ? " with --diff" : ""}`
+        : json && format !== "json"
+          ? `--json and --format ${format} disagree`
+          : ref !== undefined && stackDir !== undefined
+            ? "--stack-dir cannot be used with --diff"
+            : undefined;
+  if (problem) throw usageError(PLAN_CLI, problem);
+  return { stack: positionals[0], format, out: str("out"), stackDir, ref };
+}
 
 /** Where the plan writes, and how it runs a stack (tests hand in a shared run). */
 export interface PlanIo {
@@ -123,82 +160,67 @@ export interface PlanIo {
 
 const PROCESS_IO: PlanIo = { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) };
 
-/** The whole CLI: arguments in, exit code out (0 plan printed, 2 invalid config or stack, 64 usage). */
+/** The whole CLI: arguments in, exit code out (EXIT: ok, failed when the plan at a revision fails, refused for usage errors and invalid config or stack). */
 export async function main(argv: readonly string[], io: PlanIo = PROCESS_IO): Promise<number> {
-  const args = [...argv];
-  const given = new Set(args.filter((a) => a.startsWith("--")));
-  const flag = (name: string): string | undefined => {
-    const i = args.indexOf(name);
-    if (i < 0) return undefined;
-    const [, value] = args.splice(i, 2);
-    return value === undefined || value.startsWith("--") ? undefined : value;
-  };
-  const stackDir = flag("--stack-dir");
-  const out = flag("--out");
-  const ref = flag("--diff");
-  const formatArg = flag("--format");
-  const json = args.includes("--json");
-  const positional = args.filter((a) => !a.startsWith("--"));
-  const unknown = args.filter((a) => a.startsWith("--") && a !== "--json");
-  const format = formatArg ?? (json ? "json" : "text");
-  const missingValue = ["--stack-dir", "--out", "--diff", "--format"].some(
-    (f) =>
-      given.has(f) && ({ "--stack-dir": stackDir, "--out": out, "--diff": ref, "--format": formatArg } as Record<string, string | undefined>)[f] === undefined,
-  );
-  const formats: readonly string[] = ref !== undefined ? DIFF_FORMATS : PLAN_FORMATS;
-  if (
-    positional.length !== 1 ||
-    unknown.length > 0 ||
-    missingValue ||
-    !formats.includes(format) ||
-    (json && format !== "json") ||
-    (ref !== undefined && stackDir !== undefined)
-  ) {
-    io.stderr(USAGE);
-    return 64;
-  }
-  const write = (text: string): void => {
-    // --out: `npm run` prints its own banner on stdout, so `> file` would not hold the plan alone.
-    if (out) fs.writeFileSync(out, text);
-    else io.stdout(text);
-  };
   try {
-    if (ref !== undefined) {
-      const { planDiff } = await import("./diff");
-      write(await planDiff({ stack: positional[0], ref, format: format as "text" | "markdown" }));
-      return 0;
+    const req = planRequest(argv);
+    const write = (text: string): void => {
+      // --out: `npm run` prints its own banner on stdout, so `> file` would not hold the plan alone.
+      if (req.out) fs.writeFileSync(req.out, text);
+      else io.stdout(text);
+    };
+    const text = await planText(req, io);
+    try {
+      write(text);
+    } catch (e) {
+      io.stderr(`plan: cannot write ${req.out ?? "the plan"}: ${(e as Error).message}\n`);
+      return EXIT.failed;
     }
-    const run = await (io.run ?? runStack)(readStackFile(positional[0], stackDir ?? PROJECT_DIR));
-    if (format === "snapshot") {
-      const { digestKeyFromEnv, toSnapshot } = await import("./snapshot");
-      write(`${JSON.stringify(toSnapshot(run, digestKeyFromEnv()), null, 2)}\n`);
-      return 0;
-    }
-    const plan = toPlanJson(run);
-    if (format === "mermaid") {
-      const { renderMermaid } = await import("./mermaid");
-      write(renderMermaid(plan));
-      return 0;
-    }
-    write(format === "json" ? `${JSON.stringify(plan, null, 2)}\n` : `${renderTree(plan)}\n`);
-    return 0;
+    return EXIT.ok;
   } catch (e) {
-    const err = e instanceof ConfigError ? e : findConfigError(e);
-    // Errors meant for the user print as their message; anything else is a Berth bug, with its stack.
-    const diffError = (e as { name?: string }).constructor?.name === "DiffError";
-    const text = err
-      ? err.message
-      : diffError
-        ? `plan diff: ${(e as Error).message}`
-        : e instanceof StackFileError
-          ? `plan: ${e.message}`
-          : ((e as Error).stack ?? String(e));
-    io.stderr(`${text}\n`);
-    return 2;
+    // Errors meant for the user print as their message; anything else is a Berth bug (runAsProgram prints its stack).
+    if (e instanceof Refused) {
+      io.stderr(e.message);
+      return EXIT.refused;
+    }
+    const config = findConfigError(e);
+    if (config) {
+      io.stderr(`${config.message}\n`);
+      return EXIT.refused;
+    }
+    if (e instanceof StackFileError) {
+      io.stderr(`plan: ${e.message}\n`);
+      return EXIT.refused;
+    }
+    if ((e as { name?: string }).constructor?.name === "DiffError") {
+      io.stderr(`plan diff: ${(e as Error).message}\n`);
+      return (e as { refused?: boolean }).refused === false ? EXIT.failed : EXIT.refused;
+    }
+    throw e;
   }
 }
 
-function findConfigError(e: unknown): ConfigError | undefined {
+/** The plan (or the diff) as the text to write. */
+async function planText(req: PlanRequest, io: PlanIo): Promise<string> {
+  if (req.ref !== undefined) {
+    const { planDiff } = await import("./diff");
+    return planDiff({ stack: req.stack, ref: req.ref, format: req.format as "text" | "markdown" });
+  }
+  const run = await (io.run ?? runStack)(readStackFile(req.stack, req.stackDir ?? PROJECT_DIR));
+  if (req.format === "snapshot") {
+    const { digestKeyFromEnv, toSnapshot } = await import("./snapshot");
+    return `${JSON.stringify(toSnapshot(run, digestKeyFromEnv()), null, 2)}\n`;
+  }
+  const plan = toPlanJson(run);
+  if (req.format === "mermaid") {
+    const { renderMermaid } = await import("./mermaid");
+    return renderMermaid(plan);
+  }
+  return req.format === "json" ? `${JSON.stringify(plan, null, 2)}\n` : `${renderTree(plan)}\n`;
+}
+
+/** The ConfigError inside `e`, if any (the runtime may wrap the program's exception). */
+export function findConfigError(e: unknown): ConfigError | undefined {
   // The runtime may wrap the program's exception; look for ours inside.
   const seen = new Set<unknown>();
   let cur: unknown = e;
@@ -210,4 +232,4 @@ function findConfigError(e: unknown): ConfigError | undefined {
   return undefined;
 }
 
-if (require.main === module) runAsProgram(main, 1);
+if (require.main === module) runAsProgram(main);

@@ -154,68 +154,98 @@ export function diffSnapshots(
 ): PlanDiff {
   const old = new Map(before.resources.filter(counts).map((r) => [r.urn, r]));
   const now = new Map(after.resources.filter(counts).map((r) => [r.urn, r]));
-  const digests = before.digests && after.digests;
+  const digests = Boolean(before.digests && after.digests);
   let uncomparable = 0;
-
-  const propertyChanges = (o: SnapshotResource, n: SnapshotResource): { changes: PropertyChange[]; ignored: string[] } => {
-    const changes: PropertyChange[] = [];
-    const ignored: string[] = [];
-    for (const c of leafChanges(o.inputs, n.inputs)) {
-      if (ignoredBy(c.path, n.options.ignoreChanges)) {
-        ignored.push(c.path);
-        continue;
-      }
-      changes.push({
-        path: c.path,
-        ...(c.before !== undefined ? { before: c.before } : {}),
-        ...(c.after !== undefined ? { after: c.after } : {}),
-        secret: c.before === SECRET || c.after === SECRET,
-      });
-    }
-    // Both sides "[secret]" show no leaf change: compare the digests.
-    for (const path of [...new Set([...Object.keys(o.secretDigests), ...Object.keys(n.secretDigests)])]) {
-      if (o.secretDigests[path] === undefined || n.secretDigests[path] === undefined) continue;
-      if (ignoredBy(path, n.options.ignoreChanges)) continue;
-      if (o.secretDigests[path] !== n.secretDigests[path]) changes.push({ path, before: SECRET, after: SECRET, secret: true, secretChanged: true });
-    }
-    if (!digests) {
-      // Counted, not listed: without digests on both sides nothing says these changed.
-      const oldSecrets = new Set(
-        leafStrings(o.inputs)
-          .filter((x) => x.value === SECRET)
-          .map((x) => x.path),
-      );
-      uncomparable += leafStrings(n.inputs).filter((l) => l.value === SECRET && oldSecrets.has(l.path)).length;
-    }
-    return { changes: changes.map((c) => (c.secret && c.secretChanged === undefined ? { ...c, secretChanged: true } : c)), ignored };
-  };
-
-  const results = new Map<string, { o: SnapshotResource; n: SnapshotResource; changes: PropertyChange[]; ignored: string[] }>();
+  const results = new Map<string, Compared>();
   for (const [urn, n] of now) {
     const o = old.get(urn);
-    if (o) results.set(urn, { o, n, ...propertyChanges(o, n) });
+    if (!o) continue;
+    const p = propertyChanges(o, n, digests);
+    uncomparable += p.uncomparable;
+    results.set(urn, { o, n, changes: p.changes, ignored: p.ignored });
   }
-
-  const classify = (n: SnapshotResource, c: PropertyChange): PropertyChange => {
-    const why = replaceReason(n.type, c.path, n.options.replaceOnChanges);
-    const d = why ? undefined : disruption(n.type, c.path);
-    return { ...c, ...(why ? { replaces: why } : {}), ...(d ? { disrupts: d } : {}) };
+  const replaced = replacements(results);
+  const { resources, unchanged } = resourceChanges(old, now, results, replaced);
+  return {
+    stack: after.stack,
+    resources,
+    unchanged,
+    outputs: outputChanges(before, after),
+    config: configChanges(configBefore, configAfter),
+    files: fileChanges(results),
+    dangers: dangers(resources),
+    uncomparableSecrets: uncomparable,
+    oldPlanWithoutOptions: before.format === "plan-json",
   };
-  const isReplaced = (urn: string): boolean => {
-    const r = results.get(urn);
-    if (!r) return false;
-    const rule = REPLACE_RULES[r.n.type];
-    if (rule?.custom?.(r.o.inputs, r.n.inputs)) return true;
-    if (r.o.options.provider && r.n.options.provider && r.o.options.provider.split("::")[0] !== r.n.options.provider.split("::")[0]) return true;
-    return r.changes.some((c) => classify(r.n, c).replaces);
-  };
+}
 
-  // Consequences of replacements, to a fixpoint: inputs holding a replaced resource's assigned values change.
+/** A resource in both snapshots, with the changes of its inputs (added to by replacements upstream of it). */
+interface Compared {
+  readonly o: SnapshotResource;
+  readonly n: SnapshotResource;
+  readonly changes: PropertyChange[];
+  readonly ignored: string[];
+}
+
+/** The input changes of one resource; `uncomparable` counts secrets that only digests on both sides could compare. */
+function propertyChanges(o: SnapshotResource, n: SnapshotResource, digests: boolean): { changes: PropertyChange[]; ignored: string[]; uncomparable: number } {
+  const changes: PropertyChange[] = [];
+  const ignored: string[] = [];
+  for (const c of leafChanges(o.inputs, n.inputs)) {
+    if (ignoredBy(c.path, n.options.ignoreChanges)) {
+      ignored.push(c.path);
+      continue;
+    }
+    changes.push({
+      path: c.path,
+      ...(c.before !== undefined ? { before: c.before } : {}),
+      ...(c.after !== undefined ? { after: c.after } : {}),
+      secret: c.before === SECRET || c.after === SECRET,
+    });
+  }
+  // Both sides "[secret]" show no leaf change: compare the digests.
+  for (const path of [...new Set([...Object.keys(o.secretDigests), ...Object.keys(n.secretDigests)])]) {
+    if (o.secretDigests[path] === undefined || n.secretDigests[path] === undefined) continue;
+    if (ignoredBy(path, n.options.ignoreChanges)) continue;
+    if (o.secretDigests[path] !== n.secretDigests[path]) changes.push({ path, before: SECRET, after: SECRET, secret: true, secretChanged: true });
+  }
+  let uncomparable = 0;
+  if (!digests) {
+    // Counted, not listed: without digests on both sides nothing says these changed.
+    const oldSecrets = new Set(
+      leafStrings(o.inputs)
+        .filter((x) => x.value === SECRET)
+        .map((x) => x.path),
+    );
+    uncomparable = leafStrings(n.inputs).filter((l) => l.value === SECRET && oldSecrets.has(l.path)).length;
+  }
+  return { changes: changes.map((c) => (c.secret && c.secretChanged === undefined ? { ...c, secretChanged: true } : c)), ignored, uncomparable };
+}
+
+/** A change with what it does to the resource: replaces it (and why) or disrupts it. */
+function classify(n: SnapshotResource, c: PropertyChange): PropertyChange {
+  const why = replaceReason(n.type, c.path, n.options.replaceOnChanges);
+  const d = why ? undefined : disruption(n.type, c.path);
+  return { ...c, ...(why ? { replaces: why } : {}), ...(d ? { disrupts: d } : {}) };
+}
+
+function isReplaced(r: Compared): boolean {
+  const rule = REPLACE_RULES[r.n.type];
+  if (rule?.custom?.(r.o.inputs, r.n.inputs)) return true;
+  if (r.o.options.provider && r.n.options.provider && r.o.options.provider.split("::")[0] !== r.n.options.provider.split("::")[0]) return true;
+  return r.changes.some((c) => classify(r.n, c).replaces);
+}
+
+/**
+ * The URNs of replaced resources, with the consequences of replacements, to a fixpoint: inputs
+ * holding a replaced resource's assigned values change (added to the dependents' `changes`).
+ */
+function replacements(results: Map<string, Compared>): Set<string> {
   const replaced = new Set<string>();
   for (let grew = true; grew;) {
     grew = false;
-    for (const urn of results.keys())
-      if (!replaced.has(urn) && isReplaced(urn)) {
+    for (const [urn, r] of results)
+      if (!replaced.has(urn) && isReplaced(r)) {
         replaced.add(urn);
         grew = true;
       }
@@ -234,7 +264,16 @@ export function diffSnapshots(
       }
     }
   }
+  return replaced;
+}
 
+/** One entry per resource that is added, removed, replaced or updated, most disruptive first; the rest counted. */
+function resourceChanges(
+  old: Map<string, SnapshotResource>,
+  now: Map<string, SnapshotResource>,
+  results: Map<string, Compared>,
+  replaced: Set<string>,
+): { resources: ResourceChange[]; unchanged: number } {
   const resources: ResourceChange[] = [];
   let unchanged = 0;
   for (const [urn, n] of now) {
@@ -264,18 +303,7 @@ export function diffSnapshots(
   for (const [urn, o] of old) if (!now.has(urn)) resources.push({ action: "remove", urn, type: o.type, name: o.name, changes: [] });
   const order: Record<Action, number> = { replace: 0, remove: 1, add: 2, update: 3 };
   resources.sort((a, b) => order[a.action] - order[b.action] || a.type.localeCompare(b.type) || a.name.localeCompare(b.name));
-
-  return {
-    stack: after.stack,
-    resources,
-    unchanged,
-    outputs: outputChanges(before, after),
-    config: configChanges(configBefore, configAfter),
-    files: fileChanges(results),
-    dangers: dangers(resources),
-    uncomparableSecrets: uncomparable,
-    oldPlanWithoutOptions: before.format === "plan-json",
-  };
+  return { resources, unchanged };
 }
 
 function outputChanges(before: Snapshot, after: Snapshot): PropertyChange[] {

@@ -13,16 +13,16 @@ import { DeployTooling } from "./deployTooling";
 import { DockerHost } from "./dockerHost";
 import type { Naming } from "../lib/naming";
 import { Proxy } from "./proxy";
-import { Registry, registryCredentials } from "./registry";
+import { Registry, registryCredentials, type RegistryCredentials } from "./registry";
 import { hostCommand, RemoteFiles, type Connection, type HostTarget } from "./remoteFiles";
 import { groupHostFiles, renderAcmePreflight, renderBundle, type FileGroups } from "./render/bundle";
 import { checkProvisioned, installCertbot, reloadNginxIfActive, runAsRootFromStdin } from "./render/hostCommands";
 import { htpasswdEntry } from "./render/htpasswd";
 import type { DeployConfig } from "./render/deploy";
-import { hostDirectories, hostFiles, registryContainerSpec, type HostLayerConfig, type RegistryBucket, type TlsMaterial } from "./render/hostFiles";
+import { hostFiles, nginxDirectories, registryContainerSpec, type HostLayerConfig, type RegistryBucket, type TlsMaterial } from "./render/hostFiles";
 import type { HostFile } from "./render/paths";
 import { resourceBug, resourceProblem, tiedTo } from "./resourceErrors";
-import type { CertificateFiles, ServedCertificate } from "./tls";
+import type { CertbotPlan, CertificateFiles, ServedCertificate } from "./tls";
 
 /** The settings the host layer reads: what the host files and the deploy tooling are rendered from (Config satisfies it: see wiring/args.ts). */
 export interface HostServicesSettings extends HostLayerConfig, DeployConfig {
@@ -103,64 +103,130 @@ export class HostServices extends pulumi.ComponentResource {
 
     const target: HostTarget = { connection: args.connection, hostId: args.hostId };
     // cloud-init installs Docker and nginx; nothing is delivered before it has finished.
-    const provisioned = hostCommand(
-      `${name}-provisioned`,
-      target,
-      {
-        create: checkProvisioned(),
-      },
-      parent,
-    );
+    const provisioned = hostCommand(`${name}-provisioned`, target, { create: checkProvisioned() }, parent);
 
     // Keys the bcrypt salts: secret, made once and kept in state, so htpasswd lines are stable.
     const saltKey = new random.RandomPassword(`${name}-htpasswd-salt-key`, { length: 32, special: false }, parent).result;
     const registryCreds = config.registry.enabled
       ? registryCredentials(`${name}-registry`, { username: config.registry.username, password: args.registryPassword, saltKey }, parent)
       : undefined;
+    const auth = this.extraHostAuth(name, config, saltKey);
+    this.extraHostLogins = auth.logins;
 
+    const files = this.renderFiles(args, this.servedFiles(name, args), registryCreds, auth.htpasswdLines);
+    const tlsFiles = new RemoteFiles(
+      `${name}-tls`,
+      {
+        target,
+        files: files.apply((g) => g.tls),
+        secret: true,
+        bundle: {
+          mode: "install",
+          // A renewed or rotated certificate must be served now, not at the next nginx change.
+          after: [reloadNginxIfActive()],
+        },
+      },
+      { parent: this, dependsOn: [provisioned] },
+    );
+    if (config.registry.enabled) this.deliverRegistry(name, args, files, provisioned, tlsFiles.command);
+
+    // The deploy program and its switch come before nginx: nginx proxies to the live ports, which
+    // only the switch's rules connect to a color.
+    const deploy = new DeployTooling(
+      `${name}-deploy`,
+      {
+        target,
+        config,
+        deployPublicKey: args.deployPublicKey,
+        registryPassword: registryCreds?.password,
+        dependsOn: [provisioned],
+      },
+      parent,
+    );
+    if (config.proxy.enabled) {
+      const proxy = new Proxy(
+        `${name}-proxy`,
+        {
+          target,
+          configFiles: this.publicGroup(files, (g) => g.nginx),
+          secretFiles: auth.hosts > 0 ? files.apply((g) => g.nginxSecrets) : undefined,
+          directories: nginxDirectories(config),
+          dependsOn: [provisioned, tlsFiles.command, deploy.applied],
+        },
+        parent,
+      );
+      if (args.certificate.kind === "certbot") this.runCertbot(name, args, args.certificate.plan, [proxy.applied, ...(args.certbotDependsOn ?? [])]);
+    }
+
+    const reg = config.registry;
+    this.registryHost = !reg.enabled
+      ? pulumi.output("")
+      : reg.expose === "direct"
+        ? pulumi.interpolate`${args.publicIp}:${reg.port}`
+        : pulumi.output(reg.hostname ?? "");
+    this.registryUsername = reg.enabled ? reg.username : "";
+    this.registryPassword = registryCreds ? registryCreds.password : pulumi.secret("");
+    this.registerOutputs({ registryHost: this.registryHost });
+  }
+
+  /** A generated password per extra host with basic auth: the logins (an output) and their htpasswd lines by hostname. */
+  private extraHostAuth(
+    name: string,
+    config: HostServicesSettings,
+    saltKey: pulumi.Output<string>,
+  ): { hosts: number; logins: pulumi.Output<Record<string, ExtraHostLogin>>; htpasswdLines: pulumi.Output<Record<string, string>> } {
     const authHosts = config.proxy.enabled ? config.proxy.extraHosts.filter((h) => h.basicAuthUser !== undefined) : [];
     const logins = authHosts.map((h) => {
-      const password = new random.RandomPassword(`${name}-auth-${h.hostname.replace(/\./g, "-")}`, { length: 24, special: false }, parent).result;
+      const password = new random.RandomPassword(`${name}-auth-${h.hostname.replace(/\./g, "-")}`, { length: 24, special: false }, { parent: this }).result;
       return { hostname: h.hostname, username: h.basicAuthUser!, password };
     });
-    this.extraHostLogins = pulumi.secret(
-      pulumi
-        .all(logins.map((l) => pulumi.all([l.hostname, l.username, l.password])))
-        .apply((list) => Object.fromEntries(list.map(([hostname, username, password]) => [hostname, { username, password }]))),
-    );
-    const authLines = pulumi
-      .all([saltKey, pulumi.all(logins.map((l) => pulumi.all([l.hostname, l.username, l.password])))])
-      .apply(([key, list]) =>
-        tiedTo(this, () => Object.fromEntries(list.map(([hostname, username, password]) => [hostname, htpasswdEntry(username, password, key)]))),
-      );
+    const list = pulumi.all(logins.map((l) => pulumi.all([l.hostname, l.username, l.password])));
+    return {
+      hosts: authHosts.length,
+      logins: pulumi.secret(list.apply((entries) => Object.fromEntries(entries.map(([hostname, username, password]) => [hostname, { username, password }])))),
+      htpasswdLines: pulumi
+        .all([saltKey, list])
+        .apply(([key, entries]) =>
+          tiedTo(this, () => Object.fromEntries(entries.map(([hostname, username, password]) => [hostname, htpasswdEntry(username, password, key)]))),
+        ),
+    };
+  }
 
+  /** The certificate and key nginx and the registry serve first: the given files, or for letsencrypt a self-signed bootstrap pair. */
+  private servedFiles(name: string, args: HostServicesArgs): Omit<CertificateFiles, "kind"> {
+    const { config } = args;
     // The renderers decide by the mode whether certbot owns the served files: a certificate that
     // says otherwise is a wiring bug.
     if ((args.certificate.kind === "certbot") !== (config.tls.mode === "letsencrypt")) {
       throw resourceBug(`tls.mode ${config.tls.mode} was handed a certificate of kind ${args.certificate.kind}`, this);
     }
+    if (args.certificate.kind !== "certbot") return args.certificate;
     // letsencrypt: nginx needs a certificate before certbot can prove the names over HTTP, so a
     // self-signed one is written once; certbot's deploy hook replaces it with the real one.
-    let certificate: Omit<CertificateFiles, "kind">;
-    if (args.certificate.kind === "certbot") {
-      const names = args.certificate.plan.names;
-      const key = new tls.PrivateKey(`${name}-bootstrap-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, parent);
-      const cert = new tls.SelfSignedCert(
-        `${name}-bootstrap-cert`,
-        {
-          privateKeyPem: key.privateKeyPem,
-          dnsNames: [...names],
-          subject: { commonName: names[0], organization: "Berth bootstrap (replaced by Let's Encrypt)" },
-          validityPeriodHours: 90 * 24,
-          allowedUses: ["server_auth", "digital_signature", "key_encipherment"],
-        },
-        parent,
-      );
-      certificate = { certPem: cert.certPem, keyPem: pulumi.secret(key.privateKeyPem) };
-    } else {
-      certificate = args.certificate;
-    }
+    const names = args.certificate.plan.names;
+    const key = new tls.PrivateKey(`${name}-bootstrap-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, { parent: this });
+    const cert = new tls.SelfSignedCert(
+      `${name}-bootstrap-cert`,
+      {
+        privateKeyPem: key.privateKeyPem,
+        dnsNames: [...names],
+        subject: { commonName: names[0], organization: "Berth bootstrap (replaced by Let's Encrypt)" },
+        validityPeriodHours: 90 * 24,
+        allowedUses: ["server_auth", "digital_signature", "key_encipherment"],
+      },
+      { parent: this },
+    );
+    return { certPem: cert.certPem, keyPem: pulumi.secret(key.privateKeyPem) };
+  }
 
+  /** Every host file, rendered once and grouped by the delivery that serves it (secret as a whole). */
+  private renderFiles(
+    args: HostServicesArgs,
+    certificate: Omit<CertificateFiles, "kind">,
+    registryCreds: RegistryCredentials | undefined,
+    authLines: pulumi.Output<Record<string, string>>,
+  ): pulumi.Output<FileGroups> {
+    const { config } = args;
     if (config.registry.enabled && config.registry.storage === "s3" && !args.registryBucket) {
       throw resourceProblem("registry storage is s3 but no bucket was given", this);
     }
@@ -168,7 +234,7 @@ export class HostServices extends pulumi.ComponentResource {
       ? pulumi.output(args.registryBucket.bucket).apply((b): RegistryBucket => ({ bucket: b, region: args.registryBucket!.region }))
       : undefined;
     const realIpRanges = args.realIp ? pulumi.output(args.realIp.ranges) : undefined;
-    const files = pulumi
+    return pulumi
       .all([certificate.certPem, certificate.keyPem, certificate.caPem, registryCreds?.htpasswdLine, authLines, bucket, realIpRanges])
       .apply(([certPem, keyPem, caPem, htpasswdLine, extraHostAuth, registryBucket, ranges]) => {
         const material: TlsMaterial | undefined = certPem && keyPem ? { certPem, keyPem, ...(caPem ? { caPem } : {}) } : undefined;
@@ -185,116 +251,76 @@ export class HostServices extends pulumi.ComponentResource {
           ),
         );
       });
+  }
 
-    // `files` is secret as a whole (it is computed from keys and password hashes). The public groups
-    // hold none of them (groupHostFiles splits by `secret`), so they are unsecreted: a preview then
-    // shows the nginx and registry configuration diffs that reviewers need to see.
-    const publicGroup = (pick: (g: FileGroups) => HostFile[]): pulumi.Output<HostFile[]> =>
-      pulumi.unsecret(
-        files.apply((g) => {
-          const list = pick(g);
-          // A Berth bug if it ever happens: keep the stack for the report.
-          if (list.some((f) => f.secret)) throw resourceBug("a secret file in a public delivery", this);
-          return list;
-        }),
-      );
+  /**
+   * One public group of files. `files` is secret as a whole (it is computed from keys and password
+   * hashes). The public groups hold none of them (groupHostFiles splits by `secret`), so they are
+   * unsecreted: a preview then shows the nginx and registry configuration diffs that reviewers need to see.
+   */
+  private publicGroup(files: pulumi.Output<FileGroups>, pick: (g: FileGroups) => HostFile[]): pulumi.Output<HostFile[]> {
+    return pulumi.unsecret(
+      files.apply((g) => {
+        const list = pick(g);
+        // A Berth bug if it ever happens: keep the stack for the report.
+        if (list.some((f) => f.secret)) throw resourceBug("a secret file in a public delivery", this);
+        return list;
+      }),
+    );
+  }
 
-    const tlsFiles = new RemoteFiles(
-      `${name}-tls`,
+  /** The Docker API with mutual TLS, then the registry's files and container through it. */
+  private deliverRegistry(
+    name: string,
+    args: HostServicesArgs,
+    files: pulumi.Output<FileGroups>,
+    provisioned: pulumi.Resource,
+    tlsFiles: pulumi.Resource,
+  ): void {
+    const { config } = args;
+    const target: HostTarget = { connection: args.connection, hostId: args.hostId };
+    const dockerHost = new DockerHost(
+      `${name}-docker`,
       {
         target,
-        files: files.apply((g) => g.tls),
-        secret: true,
-        bundle: {
-          mode: "install",
-          // A renewed or rotated certificate must be served now, not at the next nginx change.
-          after: [reloadNginxIfActive()],
-        },
+        publicIp: args.publicIp,
+        apiPort: args.dockerApiPort,
       },
       { parent: this, dependsOn: [provisioned] },
     );
-
-    if (config.registry.enabled) {
-      const dockerHost = new DockerHost(
-        `${name}-docker`,
-        {
-          target,
-          publicIp: args.publicIp,
-          apiPort: args.dockerApiPort,
-        },
-        { parent: this, dependsOn: [provisioned] },
-      );
-      new Registry(
-        `${name}-registry`,
-        {
-          target,
-          dockerProvider: dockerHost.provider,
-          container: registryContainerSpec(config),
-          configFiles: publicGroup((g) => g.registryConfig),
-          secretFiles: files.apply((g) => g.registrySecrets),
-          // Direct mode serves TLS itself: a new certificate must restart it.
-          readsFiles: config.registry.expose === "direct" ? files.apply((g) => g.tls) : [],
-          ...(config.registry.storage === "filesystem" ? { dataDir: config.registry.dataDir } : {}),
-          // Made once and kept in state: a restart keeps uploads in progress valid.
-          httpSecret: new random.RandomPassword(`${name}-registry-http-secret`, { length: 48, special: false }, parent).result,
-          dependsOn: [dockerHost.ready, tlsFiles.command],
-        },
-        parent,
-      );
-    }
-
-    // The deploy program and its switch come before nginx: nginx proxies to the live ports, which
-    // only the switch's rules connect to a color.
-    const deploy = new DeployTooling(
-      `${name}-deploy`,
+    new Registry(
+      `${name}-registry`,
       {
         target,
-        config,
-        deployPublicKey: args.deployPublicKey,
-        registryPassword: registryCreds?.password,
-        dependsOn: [provisioned],
+        dockerProvider: dockerHost.provider,
+        container: registryContainerSpec(config),
+        configFiles: this.publicGroup(files, (g) => g.registryConfig),
+        secretFiles: files.apply((g) => g.registrySecrets),
+        // Direct mode serves TLS itself: a new certificate must restart it.
+        readsFiles: config.registry.expose === "direct" ? files.apply((g) => g.tls) : [],
+        ...(config.registry.storage === "filesystem" ? { dataDir: config.registry.dataDir } : {}),
+        // Made once and kept in state: a restart keeps uploads in progress valid.
+        httpSecret: new random.RandomPassword(`${name}-registry-http-secret`, { length: 48, special: false }, { parent: this }).result,
+        dependsOn: [dockerHost.ready, tlsFiles],
       },
-      parent,
+      { parent: this },
     );
+  }
 
-    if (config.proxy.enabled) {
-      const proxy = new Proxy(
-        `${name}-proxy`,
-        {
-          target,
-          configFiles: publicGroup((g) => g.nginx),
-          secretFiles: authHosts.length > 0 ? files.apply((g) => g.nginxSecrets) : undefined,
-          directories: hostDirectories({ ...config, registry: { ...config.registry, enabled: false } }),
-          dependsOn: [provisioned, tlsFiles.command, deploy.applied],
-        },
-        parent,
-      );
-      if (args.certificate.kind === "certbot") {
-        const certbot = args.certificate.plan;
-        const script = tiedTo(this, () =>
-          renderBundle([{ path: certbot.hookPath, mode: 0o755, content: certbot.deployHook, usedBy: [] }], {
-            label: `${name}-certbot`,
-            mode: "install",
-            after: [installCertbot(), ...renderAcmePreflight(certbot.names, `${args.naming.project}-${args.naming.stack}`), certbot.command],
-          }),
-        );
-        hostCommand(
-          `${name}-certbot`,
-          target,
-          { create: runAsRootFromStdin(), stdin: script },
-          { parent: this, dependsOn: [proxy.applied, ...(args.certbotDependsOn ?? [])] },
-        );
-      }
-    }
-
-    const reg = config.registry;
-    this.registryHost = !reg.enabled
-      ? pulumi.output("")
-      : reg.expose === "direct"
-        ? pulumi.interpolate`${args.publicIp}:${reg.port}`
-        : pulumi.output(reg.hostname ?? "");
-    this.registryUsername = reg.enabled ? reg.username : "";
-    this.registryPassword = registryCreds ? registryCreds.password : pulumi.secret("");
-    this.registerOutputs({ registryHost: this.registryHost });
+  /** letsencrypt: certbot's deploy hook, then the preflight over HTTP and certbot itself, once nginx serves the names. */
+  private runCertbot(name: string, args: HostServicesArgs, certbot: CertbotPlan, dependsOn: pulumi.Input<pulumi.Resource>[]): void {
+    const script = tiedTo(this, () =>
+      renderBundle([{ path: certbot.hookPath, mode: 0o755, content: certbot.deployHook, usedBy: [] }], {
+        label: `${name}-certbot`,
+        mode: "install",
+        after: [installCertbot(), ...renderAcmePreflight(certbot.names, `${args.naming.project}-${args.naming.stack}`), certbot.command],
+      }),
+    );
+    hostCommand(
+      `${name}-certbot`,
+      { connection: args.connection, hostId: args.hostId },
+      { create: runAsRootFromStdin(), stdin: script },
+      { parent: this, dependsOn },
+    );
   }
 }

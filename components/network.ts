@@ -103,13 +103,7 @@ export class Network extends pulumi.ComponentResource {
     super("berth:network:Network", name, {}, opts);
     const parent = { parent: this };
 
-    const zones: pulumi.Output<string[]> = args.availabilityZones
-      ? pulumi.output([...args.availabilityZones])
-      : aws.getAvailabilityZonesOutput({ state: "available" }, parent).names.apply((names) => {
-          if (names.length < 2)
-            throw resourceProblem(`the region offers ${names.length} availability zone(s); Berth needs two (set berth:network.availabilityZones)`, this);
-          return names.slice(0, 2);
-        });
+    const zones = this.chooseZones(args);
     this.availabilityZones = zones;
 
     const vpc = new aws.ec2.Vpc(
@@ -136,47 +130,9 @@ export class Network extends pulumi.ComponentResource {
       parent,
     );
 
-    const igw = new aws.ec2.InternetGateway(`${name}-igw`, { vpcId: vpc.id, tags: nameTag(physical(args.naming, "igw")) }, parent);
-    const publicRoutes = new aws.ec2.RouteTable(
-      `${name}-public-rt`,
-      {
-        vpcId: vpc.id,
-        routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: igw.id }],
-        tags: nameTag(physical(args.naming, "public-rt")),
-      },
-      parent,
-    );
-    // Explicitly empty: the database subnets must not reach or be reached from the internet,
-    // even if someone later adds routes to the VPC's main route table.
-    const databaseRoutes = new aws.ec2.RouteTable(
-      `${name}-database-rt`,
-      {
-        vpcId: vpc.id,
-        routes: [],
-        tags: nameTag(physical(args.naming, "database-rt")),
-      },
-      parent,
-    );
-
-    const subnets = (role: "public" | "database", cidrs: readonly [string, string], table: aws.ec2.RouteTable): pulumi.Output<string>[] =>
-      cidrs.map((cidr, i) => {
-        const subnet = new aws.ec2.Subnet(
-          `${name}-${role}-${i + 1}`,
-          {
-            vpcId: vpc.id,
-            cidrBlock: cidr,
-            availabilityZone: zones.apply((z) => z[i]),
-            // The host gets an Elastic IP; nothing should get a public address implicitly.
-            mapPublicIpOnLaunch: false,
-            tags: nameTag(physical(args.naming, `${role}-${i + 1}`), { Tier: role }),
-          },
-          parent,
-        );
-        new aws.ec2.RouteTableAssociation(`${name}-${role}-${i + 1}-rta`, { subnetId: subnet.id, routeTableId: table.id }, parent);
-        return subnet.id;
-      });
-    this.publicSubnetIds = subnets("public", args.publicSubnetCidrs, publicRoutes);
-    this.databaseSubnetIds = subnets("database", args.databaseSubnetCidrs, databaseRoutes);
+    const { publicRoutes, databaseRoutes } = this.routeTables(name, args, vpc.id);
+    this.publicSubnetIds = this.subnets(name, args, { vpcId: vpc.id, zones, role: "public", cidrs: args.publicSubnetCidrs, table: publicRoutes });
+    this.databaseSubnetIds = this.subnets(name, args, { vpcId: vpc.id, zones, role: "database", cidrs: args.databaseSubnetCidrs, table: databaseRoutes });
 
     if (args.flowLogs) {
       const group = new aws.cloudwatch.LogGroup(
@@ -228,5 +184,72 @@ export class Network extends pulumi.ComponentResource {
     }
 
     this.registerOutputs({ vpcId: this.vpcId, publicSubnetIds: this.publicSubnetIds, databaseSubnetIds: this.databaseSubnetIds });
+  }
+
+  /** The two availability zones: the configured ones, or the first two the region reports. */
+  private chooseZones(args: NetworkArgs): pulumi.Output<string[]> {
+    if (args.availabilityZones) return pulumi.output([...args.availabilityZones]);
+    return aws.getAvailabilityZonesOutput({ state: "available" }, { parent: this }).names.apply((names) => {
+      if (names.length < 2)
+        throw resourceProblem(`the region offers ${names.length} availability zone(s); Berth needs two (set berth:network.availabilityZones)`, this);
+      return names.slice(0, 2);
+    });
+  }
+
+  /** The internet gateway with the public route table, and the database subnets' table with no route at all. */
+  private routeTables(name: string, args: NetworkArgs, vpcId: pulumi.Output<string>): { publicRoutes: aws.ec2.RouteTable; databaseRoutes: aws.ec2.RouteTable } {
+    const igw = new aws.ec2.InternetGateway(`${name}-igw`, { vpcId, tags: nameTag(physical(args.naming, "igw")) }, { parent: this });
+    const publicRoutes = new aws.ec2.RouteTable(
+      `${name}-public-rt`,
+      {
+        vpcId,
+        routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: igw.id }],
+        tags: nameTag(physical(args.naming, "public-rt")),
+      },
+      { parent: this },
+    );
+    // Explicitly empty: the database subnets must not reach or be reached from the internet,
+    // even if someone later adds routes to the VPC's main route table.
+    const databaseRoutes = new aws.ec2.RouteTable(
+      `${name}-database-rt`,
+      {
+        vpcId,
+        routes: [],
+        tags: nameTag(physical(args.naming, "database-rt")),
+      },
+      { parent: this },
+    );
+    return { publicRoutes, databaseRoutes };
+  }
+
+  /** One subnet per zone for a role, each associated with the role's route table; their ids in order. */
+  private subnets(
+    name: string,
+    args: NetworkArgs,
+    where: {
+      vpcId: pulumi.Output<string>;
+      zones: pulumi.Output<string[]>;
+      role: "public" | "database";
+      cidrs: readonly [string, string];
+      table: aws.ec2.RouteTable;
+    },
+  ): pulumi.Output<string>[] {
+    const { vpcId, zones, role, cidrs, table } = where;
+    return cidrs.map((cidr, i) => {
+      const subnet = new aws.ec2.Subnet(
+        `${name}-${role}-${i + 1}`,
+        {
+          vpcId,
+          cidrBlock: cidr,
+          availabilityZone: zones.apply((z) => z[i]),
+          // The host gets an Elastic IP; nothing should get a public address implicitly.
+          mapPublicIpOnLaunch: false,
+          tags: nameTag(physical(args.naming, `${role}-${i + 1}`), { Tier: role }),
+        },
+        { parent: this },
+      );
+      new aws.ec2.RouteTableAssociation(`${name}-${role}-${i + 1}-rta`, { subnetId: subnet.id, routeTableId: table.id }, { parent: this });
+      return subnet.id;
+    });
   }
 }

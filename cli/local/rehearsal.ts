@@ -32,6 +32,7 @@ import { applyNginxFiles, writeHostFiles, type NginxInvocation } from "./files";
 import { assertPortFree, freePort, pidAlive, readPidFile, requireBinary, run, stopProcess, waitFor } from "./procs";
 import { createDeployUser, ensureKeys, installSudoers, removeDeployAccess, sshArgs, startSshd, type SshAccess } from "./sshd";
 import { ensureRehearsalTls } from "./tls";
+import { Refused } from "../entry";
 
 /** The deploy program in this checkout (the same file Pulumi installs on the host). */
 export const DEPLOY_PROGRAM = path.resolve(__dirname, "..", "..", "host", "berth-deploy");
@@ -378,7 +379,32 @@ export async function runOverSsh(state: RehearsalState, request: string): Promis
 /** Renders, starts Docker, the registry, nginx, the deploy tooling and sshd; writes endpoints.json. */
 export async function up(opts: UpOptions): Promise<Endpoints> {
   const log = opts.log ?? ((): void => undefined);
-  if (process.getuid?.() !== 0) throw new Error("the rehearsal needs root: it starts dockerd and sshd, adds a user and iptables rules");
+  requirePrerequisites();
+  const config = loadStackConfig(opts.stack, opts.projectDir);
+  const dir = claimDir(opts);
+  const ports = await choosePorts(opts, config);
+  const priv = path.join(dir, "rehearsal");
+  fs.mkdirSync(priv, { recursive: true, mode: 0o700 });
+  const keys = await ensureKeys(path.join(priv, "ssh"));
+  let state = initialState(opts, config, dir, ports, keys);
+  if (config.registry.enabled && config.registry.storage === "s3")
+    log(`registry: the stack keeps images in S3; here they go to ${reroot(dir, config.registry.dataDir)}`);
+  if (proxiedServedNames(config).length > 0) log(`Cloudflare-proxied names: nginx trusts ${state.cloudflareRanges.join(", ")} as Cloudflare here`);
+  saveState(state);
+  try {
+    state = await startHostLayer(state, config, opts, keys.hostKey, log);
+  } catch (e) {
+    await down(dir).catch(() => undefined);
+    throw e;
+  }
+  const endpoints = endpointsOf(state, config);
+  fs.writeFileSync(ENDPOINTS(dir), `${JSON.stringify(endpoints, null, 2)}\n`);
+  return endpoints;
+}
+
+/** Root and every binary the rehearsal runs, before anything is made. */
+function requirePrerequisites(): void {
+  if (process.getuid?.() !== 0) throw new Refused("the rehearsal needs root: it starts dockerd and sshd, adds a user and iptables rules");
   for (const bin of [
     "nginx",
     "docker",
@@ -397,20 +423,35 @@ export async function up(opts: UpOptions): Promise<Endpoints> {
     "ss",
   ])
     requireBinary(bin);
-  const config = loadStackConfig(opts.stack, opts.projectDir);
+}
+
+/** The rehearsal's directory, made and resolved; refused when it holds another stack's rehearsal or a running one. */
+function claimDir(opts: UpOptions): string {
   fs.mkdirSync(path.resolve(opts.dir), { recursive: true });
   const dir = fs.realpathSync(path.resolve(opts.dir));
-  if (!/^\/[A-Za-z0-9/._-]+$/.test(dir)) throw new Error(`--dir ${dir}: use a path of plain characters (it appears in the sudoers rule)`);
+  if (!/^\/[A-Za-z0-9/._-]+$/.test(dir)) throw new Refused(`--dir ${dir}: use a path of plain characters (it appears in the sudoers rule)`);
   if (fs.existsSync(STATE(dir))) {
     const prev = readState(dir);
-    if (prev.stack !== opts.stack) throw new Error(`${dir} holds a rehearsal of stack ${prev.stack}; use another --dir for ${opts.stack}`);
+    if (prev.stack !== opts.stack) throw new Refused(`${dir} holds a rehearsal of stack ${prev.stack}; use another --dir for ${opts.stack}`);
     const running = [readPidFile(prev.nginx.pidFile), prev.dockerd ? readPidFile(prev.dockerd.pidFile) : undefined, readPidFile(prev.ssh.pidFile)].filter(
       (p): p is number => p !== undefined && pidAlive(p),
     );
     if (running.length > 0)
-      throw new Error(`a rehearsal already runs in ${dir} (pids ${running.join(", ")}); stop it with: npm run local -- down --dir ${dir}`);
+      throw new Refused(`a rehearsal already runs in ${dir} (pids ${running.join(", ")}); stop it with: npm run local -- down --dir ${dir}`);
   }
+  return dir;
+}
 
+/** The ports a rehearsal listens on: the given ones (checked free and apart), else free ones. */
+interface RehearsalPorts {
+  readonly httpPort: number;
+  readonly httpsPort: number;
+  readonly registryPort: number;
+  readonly sshPort: number;
+  readonly appPorts: Record<string, number>;
+}
+
+async function choosePorts(opts: UpOptions, config: Config): Promise<RehearsalPorts> {
   const ports: Array<[number | undefined, string]> = [
     [opts.httpPort, "--http-port"],
     [opts.httpsPort, "--https-port"],
@@ -418,8 +459,13 @@ export async function up(opts: UpOptions): Promise<Endpoints> {
     [opts.sshPort, "--ssh-port"],
   ];
   const given = ports.filter(([p]) => p !== undefined).map(([p]) => p);
-  if (new Set(given).size !== given.length) throw new Error(`--http-port, --https-port, --registry-port and --ssh-port must differ (got ${given.join(", ")})`);
-  for (const [p, what] of ports) if (p !== undefined) await assertPortFree(p, what);
+  if (new Set(given).size !== given.length)
+    throw new Refused(`--http-port, --https-port, --registry-port and --ssh-port must differ (got ${given.join(", ")})`);
+  for (const [p, what] of ports)
+    if (p !== undefined)
+      await assertPortFree(p, what).catch((e: unknown) => {
+        throw new Refused(e instanceof Error ? e.message : String(e));
+      });
   const chosen: number[] = [];
   const pick = async (p?: number): Promise<number> => {
     if (p !== undefined) return p;
@@ -442,17 +488,19 @@ export async function up(opts: UpOptions): Promise<Endpoints> {
       for (const k of PORT_KINDS) appPorts[`${app.name}.${role}.${k}`] = await pick();
     }
   }
+  return { httpPort, httpsPort, registryPort, sshPort, appPorts };
+}
 
+/** The state of a new rehearsal: a fresh id, and every path and name derived from it (no Docker host yet unless given). */
+function initialState(opts: UpOptions, config: Config, dir: string, ports: RehearsalPorts, keys: { keyFile: string; publicKey: string }): RehearsalState {
   const id = randomBytes(3).toString("hex");
   const r = (p: string): string => reroot(dir, p);
   const priv = path.join(dir, "rehearsal");
-  fs.mkdirSync(priv, { recursive: true, mode: 0o700 });
-  const keys = await ensureKeys(path.join(priv, "ssh"));
   const user = `bd${id}`;
   const ssh: SshAccess = {
     user,
     home: r(`/home/${user}`),
-    port: sshPort,
+    port: ports.sshPort,
     pidFile: r("/run/berth-sshd.pid"),
     log: r("/var/log/berth/sshd.log"),
     keyFile: keys.keyFile,
@@ -460,25 +508,24 @@ export async function up(opts: UpOptions): Promise<Endpoints> {
     knownHostsFile: path.join(priv, "ssh", "known_hosts"),
     sudoersFile: `/etc/sudoers.d/berth-rehearsal-${id}`,
   };
-  const nginxErrorLog = path.join(r(HOST_PATHS.nginxLogDir), "error.log");
-  const base = {
+  return {
     stack: opts.stack,
     dir,
     id,
-    httpPort,
-    httpsPort,
-    registryPort,
+    httpPort: ports.httpPort,
+    httpsPort: ports.httpsPort,
+    registryPort: ports.registryPort,
     registryMode: !config.registry.enabled ? "off" : config.registry.expose,
     registryConfig: r(HOST_PATHS.registryConfig),
     registryContainer: `berth-${id}-registry`,
     nginx: {
-      args: ["-p", `${dir}/`, "-c", r(HOST_PATHS.nginxConf), "-e", nginxErrorLog],
+      args: ["-p", `${dir}/`, "-c", r(HOST_PATHS.nginxConf), "-e", nginxErrorLog(dir)],
       pidFile: r(HOST_PATHS.nginxPid),
     },
     basicAuthPasswordFiles: Object.fromEntries(
       config.proxy.extraHosts.filter((h) => h.basicAuthUser !== undefined).map((h) => [h.hostname, path.join(dir, "rehearsal", "basic-auth", h.hostname)]),
     ),
-    appPorts,
+    appPorts: ports.appPorts,
     chain: `BR${id.toUpperCase()}`,
     namePrefix: `berth-${id}`,
     appsNetwork: { name: `berth-${id}-apps`, subnet: freeAppsSubnet(), bridge: `bra${id}` },
@@ -486,54 +533,62 @@ export async function up(opts: UpOptions): Promise<Endpoints> {
     ssh,
     registryStorage: { stack: config.registry.storage, rehearsal: "filesystem" },
     cloudflareRanges: [...(opts.cloudflareRanges ?? REHEARSAL_CLOUDFLARE_RANGES)],
-  } as const;
-  let state: RehearsalState = { ...base, dockerHost: opts.dockerHost ?? "" };
-  if (config.registry.enabled && config.registry.storage === "s3") log(`registry: the stack keeps images in S3; here they go to ${r(config.registry.dataDir)}`);
-  if (proxiedServedNames(config).length > 0) log(`Cloudflare-proxied names: nginx trusts ${state.cloudflareRanges.join(", ")} as Cloudflare here`);
-  const save = (): void => fs.writeFileSync(STATE(dir), `${JSON.stringify(state, null, 2)}\n`);
-  save();
+    dockerHost: opts.dockerHost ?? "",
+  };
+}
 
-  try {
-    if (!opts.dockerHost) {
-      log("starting a private dockerd");
-      const dockerd = await startPrivateDockerd(path.join(priv, "docker"), r("/var/log/berth/dockerd.log"));
-      state = { ...state, dockerHost: dockerd.host, dockerd };
-      save();
-    }
-    log(`rendering stack ${opts.stack} into ${dir}`);
-    const rendered = await renderRehearsal(state, opts.projectDir);
-    // Registry and TLS files first: nginx's configuration test reads the certificate.
-    writeHostFiles(rendered.files.filter((f) => !rendered.nginxFiles.includes(f)));
-    if (state.registryMode !== "off") {
-      log(`starting the registry container on 127.0.0.1:${registryPort} (${state.registryMode})`);
-      await startRegistry(state);
-    }
-    log("installing the deploy program, its switch and the deploy user");
-    writeHostFiles(rendered.deployFiles);
-    // The deploy user must reach the program and the apps file (0755/0644); secrets stay 0700/0600.
-    fs.chmodSync(dir, 0o711);
-    for (const d of [HOST_PATHS.deployStateDir, HOST_PATHS.maintenanceDir]) fs.mkdirSync(r(d), { recursive: true, mode: 0o755 });
-    await createDeployUser(user, ssh.home);
-    await installSudoers(renderSudoers(user, state.program), ssh.sudoersFile);
-    const restored = await runProgram(state, ["restore"]);
-    if (restored.code !== 0) throw new Error(`berth-deploy restore failed: ${restored.stderr.trim()}`);
-    if (config.proxy.enabled) {
-      log(`starting nginx on 127.0.0.1:${httpPort} (http) and 127.0.0.1:${httpsPort} (https)`);
-      await applyNginxFiles(rendered.nginxFiles, rendered.ownedDirs, state.nginx);
-      const ok = await waitFor(async () => (await httpStatus(`http://127.0.0.1:${httpPort}/`)) === 301, 10_000);
-      if (!ok) throw new Error(`nginx did not answer on 127.0.0.1:${httpPort}; last lines of its error log:\n${tail(nginxErrorLog)}`);
-    }
-    log(`starting sshd on 127.0.0.1:${sshPort} for ${user}`);
-    await startSshd(ssh, keys.hostKey);
-  } catch (e) {
-    await down(dir).catch(() => undefined);
-    throw e;
+const nginxErrorLog = (dir: string): string => path.join(reroot(dir, HOST_PATHS.nginxLogDir), "error.log");
+
+const saveState = (state: RehearsalState): void => fs.writeFileSync(STATE(state.dir), `${JSON.stringify(state, null, 2)}\n`);
+
+/** The steps, in the host's order: Docker, files, registry, deploy tooling, nginx, sshd. Returns the state with its Docker host. */
+async function startHostLayer(state: RehearsalState, config: Config, opts: UpOptions, hostKey: string, log: (line: string) => void): Promise<RehearsalState> {
+  if (!opts.dockerHost) {
+    log("starting a private dockerd");
+    const dockerd = await startPrivateDockerd(path.join(state.dir, "rehearsal", "docker"), reroot(state.dir, "/var/log/berth/dockerd.log"));
+    state = { ...state, dockerHost: dockerd.host, dockerd };
+    saveState(state);
   }
+  log(`rendering stack ${opts.stack} into ${state.dir}`);
+  const rendered = await renderRehearsal(state, opts.projectDir);
+  // Registry and TLS files first: nginx's configuration test reads the certificate.
+  writeHostFiles(rendered.files.filter((f) => !rendered.nginxFiles.includes(f)));
+  if (state.registryMode !== "off") {
+    log(`starting the registry container on 127.0.0.1:${state.registryPort} (${state.registryMode})`);
+    await startRegistry(state);
+  }
+  log("installing the deploy program, its switch and the deploy user");
+  await installDeployTooling(state, rendered.deployFiles);
+  if (config.proxy.enabled) {
+    log(`starting nginx on 127.0.0.1:${state.httpPort} (http) and 127.0.0.1:${state.httpsPort} (https)`);
+    await applyNginxFiles(rendered.nginxFiles, rendered.ownedDirs, state.nginx);
+    const ok = await waitFor(async () => (await httpStatus(`http://127.0.0.1:${state.httpPort}/`)) === 301, 10_000);
+    if (!ok) throw new Error(`nginx did not answer on 127.0.0.1:${state.httpPort}; last lines of its error log:\n${tail(nginxErrorLog(state.dir))}`);
+  }
+  log(`starting sshd on 127.0.0.1:${state.ssh.port} for ${state.ssh.user}`);
+  await startSshd(state.ssh, hostKey);
+  return state;
+}
 
-  const endpoints: Endpoints = {
+/** The deploy program's files, its state directories, the deploy user and sudo rule, then `restore` (the switch's rules). */
+async function installDeployTooling(state: RehearsalState, deployFiles: readonly HostFile[]): Promise<void> {
+  writeHostFiles(deployFiles);
+  // The deploy user must reach the program and the apps file (0755/0644); secrets stay 0700/0600.
+  fs.chmodSync(state.dir, 0o711);
+  for (const d of [HOST_PATHS.deployStateDir, HOST_PATHS.maintenanceDir]) fs.mkdirSync(reroot(state.dir, d), { recursive: true, mode: 0o755 });
+  await createDeployUser(state.ssh.user, state.ssh.home);
+  await installSudoers(renderSudoers(state.ssh.user, state.program), state.ssh.sudoersFile);
+  const restored = await runProgram(state, ["restore"]);
+  if (restored.code !== 0) throw new Error(`berth-deploy restore failed: ${restored.stderr.trim()}`);
+}
+
+/** endpoints.json: what a client needs to use the running rehearsal. */
+function endpointsOf(state: RehearsalState, config: Config): Endpoints {
+  const { dir, httpPort, httpsPort } = state;
+  return {
     // By name behind nginx: a client sends "localhost" in SNI, and nginx refuses handshakes without
     // a served name (its default server has ssl_reject_handshake on), as on the host.
-    registry: state.registryMode === "proxy" ? `localhost:${httpsPort}` : `127.0.0.1:${registryPort}`,
+    registry: state.registryMode === "proxy" ? `localhost:${httpsPort}` : `127.0.0.1:${state.registryPort}`,
     username: config.registry.username,
     passwordFile: path.join(dir, "rehearsal", "registry-password"),
     caFile: path.join(dir, "rehearsal", "tls", "ca.crt"),
@@ -541,13 +596,11 @@ export async function up(opts: UpOptions): Promise<Endpoints> {
     https: `https://127.0.0.1:${httpsPort}`,
     dockerHost: state.dockerHost,
     apps: Object.fromEntries(config.proxy.apps.map((a) => [a.name, { url: `https://127.0.0.1:${httpsPort}/`, host: a.hostnames[0] ?? null }])),
-    sshPort,
-    sshUser: user,
-    sshKeyFile: ssh.keyFile,
-    sshKnownHostsFile: ssh.knownHostsFile,
+    sshPort: state.ssh.port,
+    sshUser: state.ssh.user,
+    sshKeyFile: state.ssh.keyFile,
+    sshKnownHostsFile: state.ssh.knownHostsFile,
   };
-  fs.writeFileSync(ENDPOINTS(dir), `${JSON.stringify(endpoints, null, 2)}\n`);
-  return endpoints;
 }
 
 /** What `down` did, per part. */

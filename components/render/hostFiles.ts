@@ -186,12 +186,16 @@ export function registryListenAddress(config: HostLayerConfig): string {
 
 /** Directories that must exist besides the files' parents (created empty, never removed). */
 export function hostDirectories(config: HostLayerConfig, options: HostFilesOptions = {}): string[] {
-  const root = options.root ?? "/";
-  const dirs: string[] = [];
-  if (config.proxy.enabled) dirs.push(HOST_PATHS.acmeWebroot, HOST_PATHS.nginxLogDir, HOST_PATHS.maintenanceDir, posix.dirname(HOST_PATHS.nginxPid));
-  if (config.registry.enabled && config.registry.storage === "filesystem") dirs.push(config.registry.dataDir);
-  if (config.proxy.enabled && options.nginxTempUnderRoot) dirs.push("/var/lib/nginx");
-  return dirs.map((d) => reroot(root, d));
+  const registryData = config.registry.enabled && config.registry.storage === "filesystem" ? [reroot(options.root ?? "/", config.registry.dataDir)] : [];
+  return [...nginxDirectories(config, options), ...registryData];
+}
+
+/** The directories nginx writes to (ACME webroot, logs, maintenance flags, pid, temp files under a scratch root); none without the proxy. */
+export function nginxDirectories(config: Pick<HostLayerConfig, "proxy">, options: HostFilesOptions = {}): string[] {
+  if (!config.proxy.enabled) return [];
+  const dirs = [HOST_PATHS.acmeWebroot, HOST_PATHS.nginxLogDir, HOST_PATHS.maintenanceDir, posix.dirname(HOST_PATHS.nginxPid)];
+  if (options.nginxTempUnderRoot) dirs.push("/var/lib/nginx");
+  return dirs.map((d) => reroot(options.root ?? "/", d));
 }
 
 /** The nginx spec `hostFiles` renders from (exported for the deploy tooling and tests). */

@@ -184,27 +184,57 @@ function block(head: string, body: readonly string[]): string[] {
   return [`${head} {`, ...indent(body), "}"];
 }
 
+/** The directives every site file builds from: listen lines and the include lines of the snippets. */
+interface Directives {
+  readonly snippet: (name: string) => string;
+  readonly listen: (port: number) => string;
+  readonly https: (defaultServer: boolean) => string;
+  readonly securityHeaders: string;
+  readonly hostHeaders: (value: string) => string[];
+  readonly realIp: (names: readonly string[]) => string[];
+  readonly proxyHeaders: string;
+  readonly websocket: string;
+}
+
+function directives(spec: NginxSpec): Directives {
+  const snippet = (name: string): string => posix.join(spec.paths.berthDir, "snippets", name);
+  const listen = (port: number): string => (spec.listenAddress ? `${spec.listenAddress}:${port}` : String(port));
+  const realIpNames = new Set(spec.realIp?.names ?? []);
+  return {
+    snippet,
+    listen,
+    https: (defaultServer) => `listen ${listen(spec.httpsPort)} ssl http2${defaultServer ? " default_server" : ""};`,
+    securityHeaders: `include ${snippet("security-headers.conf")};`,
+    // $host is the request's name without its port; nginx chose this server because it is one of the
+    // server's names, so the upstream sees a name it serves (e.g. never "example.com:@evil.test").
+    hostHeaders: (value) => [`proxy_set_header Host ${value};`, `proxy_set_header X-Forwarded-Host ${value};`],
+    realIp: (names) => (names.some((n) => realIpNames.has(n)) ? [`include ${snippet("cloudflare-real-ip.conf")};`] : []),
+    proxyHeaders: `include ${snippet("proxy.conf")};`,
+    websocket: `include ${snippet("websocket.conf")};`,
+  };
+}
+
 /** Every file nginx needs, in a stable order. */
 export function renderNginxFiles(spec: NginxSpec): HostFile[] {
   validateSpec(spec);
-  const dir = spec.paths.berthDir;
-  const snippet = (name: string): string => posix.join(dir, "snippets", name);
-  const listen = (port: number): string => (spec.listenAddress ? `${spec.listenAddress}:${port}` : String(port));
-  const https = (defaultServer: boolean): string => `listen ${listen(spec.httpsPort)} ssl http2${defaultServer ? " default_server" : ""};`;
-  const securityHeaders = `include ${snippet("security-headers.conf")};`;
-  // $host is the request's name without its port; nginx chose this server because it is one of the
-  // server's names, so the upstream sees a name it serves (e.g. never "example.com:@evil.test").
-  const hostHeaders = (value: string): string[] => [`proxy_set_header Host ${value};`, `proxy_set_header X-Forwarded-Host ${value};`];
-  const realIpNames = new Set(spec.realIp?.names ?? []);
-  const realIp = (names: readonly string[]): string[] => (names.some((n) => realIpNames.has(n)) ? [`include ${snippet("cloudflare-real-ip.conf")};`] : []);
-  const proxyHeaders = `include ${snippet("proxy.conf")};`;
-  const websocket = `include ${snippet("websocket.conf")};`;
+  const d = directives(spec);
+  const catchAll = spec.apps.find((a) => a.hostnames.length === 0);
+  return [
+    file(spec.paths.mainConfig, renderMain(spec)),
+    ...snippetFiles(spec, d),
+    httpSiteFile(spec, d),
+    ...(catchAll ? [] : [refuseUnknownNamesFile(spec, d)]),
+    ...(spec.registry ? [registrySiteFile(spec, spec.registry, d)] : []),
+    ...spec.apps.map((app) => appSiteFile(spec, app, app === catchAll, d)),
+    ...spec.extraHosts.flatMap((host) => extraHostFiles(spec, host, d)),
+  ];
+}
+
+/** The snippets every server includes: security headers, forwarding headers, Cloudflare's real IP, WebSocket. */
+function snippetFiles(spec: NginxSpec, d: Directives): HostFile[] {
   const files: HostFile[] = [];
-
-  files.push(file(spec.paths.mainConfig, renderMain(spec)));
-
   files.push(
-    file(snippet("security-headers.conf"), [
+    file(d.snippet("security-headers.conf"), [
       HEADER,
       "# Security headers for HTTPS responses. `always` adds them to error responses too. nginx drops",
       "# inherited add_header lines in any block that has its own, so every location includes this file.",
@@ -215,7 +245,7 @@ export function renderNginxFiles(spec: NginxSpec): HostFile[] {
     ]),
   );
   files.push(
-    file(snippet("proxy.conf"), [
+    file(d.snippet("proxy.conf"), [
       HEADER,
       "# Forwarding headers for every proxied location (Host and X-Forwarded-Host are set beside each",
       "# include: a name the server block serves, never the client's text).",
@@ -235,7 +265,7 @@ export function renderNginxFiles(spec: NginxSpec): HostFile[] {
     if (spec.realIp.ranges.length === 0 || bad.length > 0)
       throw new Error(`nginx: Cloudflare's ranges must be CIDRs (got ${JSON.stringify(bad.length > 0 ? bad : spec.realIp.ranges)})`);
     files.push(
-      file(snippet("cloudflare-real-ip.conf"), [
+      file(d.snippet("cloudflare-real-ip.conf"), [
         HEADER,
         "# This server's names are proxied by Cloudflare: every request arrives from Cloudflare, and the",
         "# client's address is in CF-Connecting-IP. nginx takes it from there (into $remote_addr) only",
@@ -247,7 +277,7 @@ export function renderNginxFiles(spec: NginxSpec): HostFile[] {
     );
   }
   files.push(
-    file(snippet("websocket.conf"), [
+    file(d.snippet("websocket.conf"), [
       HEADER,
       "# WebSocket upgrades; $connection_upgrade is mapped in nginx.conf.",
       "proxy_set_header Upgrade $http_upgrade;",
@@ -255,169 +285,167 @@ export function renderNginxFiles(spec: NginxSpec): HostFile[] {
       "proxy_read_timeout 1h;",
     ]),
   );
+  return files;
+}
 
-  // Port 80: certbot's webroot challenge, everything else to HTTPS.
+/** Port 80: certbot's webroot challenge, everything else to HTTPS. */
+function httpSiteFile(spec: NginxSpec, d: Directives): HostFile {
   const httpsPortSuffix = spec.httpsPort === 443 ? "" : `:${spec.httpsPort}`;
+  return file(posix.join(spec.paths.berthDir, "sites", "00-http.conf"), [
+    HEADER,
+    "# Port 80 answers ACME HTTP-01 challenges and redirects everything else to HTTPS.",
+    ...block("server", [
+      `listen ${d.listen(spec.httpPort)} default_server;`,
+      "server_name _;",
+      "",
+      ...block("location ^~ /.well-known/acme-challenge/", [`root ${spec.paths.acmeWebroot};`, "default_type text/plain;", "try_files $uri =404;"]),
+      "",
+      ...block("location /", [`return 301 https://$host${httpsPortSuffix}$request_uri;`]),
+    ]),
+  ]);
+}
+
+/** HTTPS for names no app serves, when no app is the catch-all. */
+function refuseUnknownNamesFile(spec: NginxSpec, d: Directives): HostFile {
+  return file(posix.join(spec.paths.berthDir, "sites", "10-default.conf"), [
+    HEADER,
+    "# HTTPS for names this host does not serve: refuse the TLS handshake (an unrecognized_name alert),",
+    "# so no certificate (and no list of served names) is shown; a request that still gets here",
+    "# (a served name in SNI, another in Host) is closed without an answer.",
+    ...block("server", [d.https(true), "server_name _;", "ssl_reject_handshake on;", "return 444;"]),
+  ]);
+}
+
+/** The registry behind nginx's TLS. */
+function registrySiteFile(spec: NginxSpec, registry: NginxRegistry, d: Directives): HostFile {
+  return file(posix.join(spec.paths.berthDir, "sites", "20-registry.conf"), [
+    HEADER,
+    "# The registry listens on loopback in plain HTTP; nginx terminates TLS for it.",
+    ...block("upstream berth_registry", [`server ${registry.upstream};`]),
+    "",
+    "# Clients need Docker-Distribution-Api-Version on every answer, including nginx's own errors.",
+    "# The registry sends it itself; add it only when the upstream did not, so it is never doubled.",
+    ...block("map $upstream_http_docker_distribution_api_version $berth_registry_api_version", ['"" "registry/2.0";']),
+    "",
+    ...block("server", [
+      d.https(false),
+      `server_name ${registry.hostnames.join(" ")};`,
+      d.securityHeaders,
+      "",
+      "# Image layers are large: no size limit, no spooling to disk, generous timeouts.",
+      "client_max_body_size 0;",
+      "chunked_transfer_encoding on;",
+      "",
+      ...block("location /", [
+        d.securityHeaders,
+        "add_header Docker-Distribution-Api-Version $berth_registry_api_version always;",
+        d.proxyHeaders,
+        "# The registry writes absolute upload URLs (Location) from these: with the port clients use",
+        "# when it is not 443 (the rehearsal), so the next request of a push comes back here.",
+        ...d.hostHeaders(spec.httpsPort === 443 ? "$host" : `$host:${spec.httpsPort}`),
+        "# The registry sends this header too (for direct mode); nginx's copy above is the one that counts.",
+        "proxy_hide_header X-Content-Type-Options;",
+        "proxy_pass http://berth_registry;",
+        "proxy_request_buffering off;",
+        "proxy_buffering off;",
+        "proxy_connect_timeout 10s;",
+        "proxy_send_timeout 900s;",
+        "proxy_read_timeout 900s;",
+      ]),
+    ]),
+  ]);
+}
+
+/** One app's site: its upstreams, the maintenance switch, / to the front end and the back end's path. */
+function appSiteFile(spec: NginxSpec, app: NginxApp, isDefault: boolean, d: Directives): HostFile {
+  const appProxy = [d.securityHeaders, d.proxyHeaders, ...d.hostHeaders("$host"), d.websocket];
+  const upstream = (role: "frontend" | "backend", ports: UpstreamPorts): string[] => [
+    `# ${role}: blue ${ports.bluePort}, green ${ports.greenPort}; the switch forwards ${ports.livePort} to the live one.`,
+    ...block(`upstream ${upstreamName(app.name, role)}`, [
+      `server 127.0.0.1:${ports.livePort};`,
+      `keepalive ${UPSTREAM_KEEPALIVE.connections};`,
+      `keepalive_timeout ${UPSTREAM_KEEPALIVE.timeoutSeconds}s;`,
+      `keepalive_time ${UPSTREAM_KEEPALIVE.timeSeconds}s;`,
+    ]),
+  ];
+  const locations: string[] = [...block("location /", [...appProxy, `proxy_pass http://${upstreamName(app.name, "frontend")};`])];
+  if (app.backend) {
+    // A regex location so "/api" and "/api/..." go to the back end but "/apiary" does not.
+    const prefix = app.backendPath.replace(/[.]/g, "\\.");
+    locations.push("", ...block(`location ~ ^${prefix}(?:/|$)`, [...appProxy, `proxy_pass http://${upstreamName(app.name, "backend")};`]));
+  }
+  const flag = maintenanceFlagPath(spec.paths.maintenanceDir, app.name);
+  return file(posix.join(spec.paths.berthDir, "sites", `30-app-${app.name}.conf`), [
+    HEADER,
+    `# App "${app.name}": / to the front end${app.backend ? `, ${app.backendPath} to the back end` : ""}.`,
+    "# Upstream connections are reused for at most 1 s, so a blue/green switch drains by itself.",
+    ...upstream("frontend", app.frontend),
+    ...(app.backend ? ["", ...upstream("backend", app.backend)] : []),
+    "",
+    ...block("server", [
+      d.https(isDefault),
+      `server_name ${isDefault ? "_" : app.hostnames.join(" ")};`,
+      ...d.realIp(app.hostnames),
+      d.securityHeaders,
+      `client_max_body_size ${spec.clientMaxBodySize};`,
+      "",
+      ...(isDefault
+        ? [
+            "# Reached by IP: any name here is one this host does not serve, and the app must not see it",
+            "# as its own (links, redirects, password-reset mails built from Host). 421 Misdirected Request.",
+            ...block('if ($host !~ "^[0-9.]+$|^\\[[0-9a-f:.]+\\]$")', ["return 421;"]),
+            "",
+          ]
+        : []),
+      `# Maintenance: \`berth-deploy maintenance ${app.name} on\` creates the flag; nginx tests it on every`,
+      "# request, so no reload is needed and the app keeps running behind it.",
+      ...block(`if (-f ${flag})`, ["return 503;"]),
+      "error_page 503 @berth_maintenance;",
+      ...block("location @berth_maintenance", [
+        d.securityHeaders,
+        `add_header Retry-After ${MAINTENANCE_RETRY_AFTER_SECONDS} always;`,
+        "default_type text/plain;",
+        `return 503 "${app.name} is down for maintenance; please retry in a few minutes.\\n";`,
+      ]),
+      "",
+      ...locations,
+    ]),
+  ]);
+}
+
+/** An extra host's site, and its htpasswd file when it asks for basic auth. */
+function extraHostFiles(spec: NginxSpec, host: NginxExtraHost, d: Directives): HostFile[] {
+  const files: HostFile[] = [];
+  const authFile = posix.join(spec.paths.berthDir, "auth", `${host.hostname}.htpasswd`);
+  if (host.basicAuthHtpasswd !== undefined) {
+    // Workers check passwords at request time, so their group must read the file.
+    files.push({ path: authFile, content: host.basicAuthHtpasswd, mode: 0o640, secret: true, usedBy: ["nginx"], ...(spec.user ? { group: spec.user } : {}) });
+  }
   files.push(
-    file(posix.join(dir, "sites", "00-http.conf"), [
+    file(posix.join(spec.paths.berthDir, "sites", `40-host-${host.hostname}.conf`), [
       HEADER,
-      "# Port 80 answers ACME HTTP-01 challenges and redirects everything else to HTTPS.",
+      `# ${host.hostname} forwards to ${host.upstream}${host.basicAuthHtpasswd !== undefined ? " after basic auth" : ""}.`,
       ...block("server", [
-        `listen ${listen(spec.httpPort)} default_server;`,
-        "server_name _;",
+        d.https(false),
+        `server_name ${host.hostname};`,
+        ...d.realIp([host.hostname]),
+        d.securityHeaders,
+        `client_max_body_size ${spec.clientMaxBodySize};`,
         "",
-        ...block("location ^~ /.well-known/acme-challenge/", [`root ${spec.paths.acmeWebroot};`, "default_type text/plain;", "try_files $uri =404;"]),
-        "",
-        ...block("location /", [`return 301 https://$host${httpsPortSuffix}$request_uri;`]),
+        ...block("location /", [
+          d.securityHeaders,
+          ...(host.basicAuthHtpasswd !== undefined ? [`auth_basic ${JSON.stringify(host.hostname)};`, `auth_basic_user_file ${authFile};`] : []),
+          d.proxyHeaders,
+          ...d.hostHeaders("$host"),
+          ...(host.basicAuthHtpasswd !== undefined && !host.passAuthorization
+            ? ["# The client's Authorization header holds the proxy password: the upstream never gets it.", 'proxy_set_header Authorization "";']
+            : []),
+          ...(host.websockets ? [d.websocket] : []),
+          `proxy_pass ${host.upstream};`,
+        ]),
       ]),
     ]),
   );
-
-  const catchAll = spec.apps.find((a) => a.hostnames.length === 0);
-  if (!catchAll) {
-    files.push(
-      file(posix.join(dir, "sites", "10-default.conf"), [
-        HEADER,
-        "# HTTPS for names this host does not serve: refuse the TLS handshake (an unrecognized_name alert),",
-        "# so no certificate (and no list of served names) is shown; a request that still gets here",
-        "# (a served name in SNI, another in Host) is closed without an answer.",
-        ...block("server", [https(true), "server_name _;", "ssl_reject_handshake on;", "return 444;"]),
-      ]),
-    );
-  }
-
-  if (spec.registry) {
-    files.push(
-      file(posix.join(dir, "sites", "20-registry.conf"), [
-        HEADER,
-        "# The registry listens on loopback in plain HTTP; nginx terminates TLS for it.",
-        ...block("upstream berth_registry", [`server ${spec.registry.upstream};`]),
-        "",
-        "# Clients need Docker-Distribution-Api-Version on every answer, including nginx's own errors.",
-        "# The registry sends it itself; add it only when the upstream did not, so it is never doubled.",
-        ...block("map $upstream_http_docker_distribution_api_version $berth_registry_api_version", ['"" "registry/2.0";']),
-        "",
-        ...block("server", [
-          https(false),
-          `server_name ${spec.registry.hostnames.join(" ")};`,
-          securityHeaders,
-          "",
-          "# Image layers are large: no size limit, no spooling to disk, generous timeouts.",
-          "client_max_body_size 0;",
-          "chunked_transfer_encoding on;",
-          "",
-          ...block("location /", [
-            securityHeaders,
-            "add_header Docker-Distribution-Api-Version $berth_registry_api_version always;",
-            proxyHeaders,
-            "# The registry writes absolute upload URLs (Location) from these: with the port clients use",
-            "# when it is not 443 (the rehearsal), so the next request of a push comes back here.",
-            ...hostHeaders(spec.httpsPort === 443 ? "$host" : `$host:${spec.httpsPort}`),
-            "# The registry sends this header too (for direct mode); nginx's copy above is the one that counts.",
-            "proxy_hide_header X-Content-Type-Options;",
-            "proxy_pass http://berth_registry;",
-            "proxy_request_buffering off;",
-            "proxy_buffering off;",
-            "proxy_connect_timeout 10s;",
-            "proxy_send_timeout 900s;",
-            "proxy_read_timeout 900s;",
-          ]),
-        ]),
-      ]),
-    );
-  }
-
-  for (const app of spec.apps) {
-    const isDefault = app === catchAll;
-    const appProxy = [securityHeaders, proxyHeaders, ...hostHeaders("$host"), websocket];
-    const upstream = (role: "frontend" | "backend", ports: UpstreamPorts): string[] => [
-      `# ${role}: blue ${ports.bluePort}, green ${ports.greenPort}; the switch forwards ${ports.livePort} to the live one.`,
-      ...block(`upstream ${upstreamName(app.name, role)}`, [
-        `server 127.0.0.1:${ports.livePort};`,
-        `keepalive ${UPSTREAM_KEEPALIVE.connections};`,
-        `keepalive_timeout ${UPSTREAM_KEEPALIVE.timeoutSeconds}s;`,
-        `keepalive_time ${UPSTREAM_KEEPALIVE.timeSeconds}s;`,
-      ]),
-    ];
-    const locations: string[] = [...block("location /", [...appProxy, `proxy_pass http://${upstreamName(app.name, "frontend")};`])];
-    if (app.backend) {
-      // A regex location so "/api" and "/api/..." go to the back end but "/apiary" does not.
-      const prefix = app.backendPath.replace(/[.]/g, "\\.");
-      locations.push("", ...block(`location ~ ^${prefix}(?:/|$)`, [...appProxy, `proxy_pass http://${upstreamName(app.name, "backend")};`]));
-    }
-    const flag = maintenanceFlagPath(spec.paths.maintenanceDir, app.name);
-    files.push(
-      file(posix.join(dir, "sites", `30-app-${app.name}.conf`), [
-        HEADER,
-        `# App "${app.name}": / to the front end${app.backend ? `, ${app.backendPath} to the back end` : ""}.`,
-        "# Upstream connections are reused for at most 1 s, so a blue/green switch drains by itself.",
-        ...upstream("frontend", app.frontend),
-        ...(app.backend ? ["", ...upstream("backend", app.backend)] : []),
-        "",
-        ...block("server", [
-          https(isDefault),
-          `server_name ${isDefault ? "_" : app.hostnames.join(" ")};`,
-          ...realIp(app.hostnames),
-          securityHeaders,
-          `client_max_body_size ${spec.clientMaxBodySize};`,
-          "",
-          ...(isDefault
-            ? [
-                "# Reached by IP: any name here is one this host does not serve, and the app must not see it",
-                "# as its own (links, redirects, password-reset mails built from Host). 421 Misdirected Request.",
-                ...block('if ($host !~ "^[0-9.]+$|^\\[[0-9a-f:.]+\\]$")', ["return 421;"]),
-                "",
-              ]
-            : []),
-          `# Maintenance: \`berth-deploy maintenance ${app.name} on\` creates the flag; nginx tests it on every`,
-          "# request, so no reload is needed and the app keeps running behind it.",
-          ...block(`if (-f ${flag})`, ["return 503;"]),
-          "error_page 503 @berth_maintenance;",
-          ...block("location @berth_maintenance", [
-            securityHeaders,
-            `add_header Retry-After ${MAINTENANCE_RETRY_AFTER_SECONDS} always;`,
-            "default_type text/plain;",
-            `return 503 "${app.name} is down for maintenance; please retry in a few minutes.\\n";`,
-          ]),
-          "",
-          ...locations,
-        ]),
-      ]),
-    );
-  }
-
-  for (const host of spec.extraHosts) {
-    const authFile = posix.join(dir, "auth", `${host.hostname}.htpasswd`);
-    if (host.basicAuthHtpasswd !== undefined) {
-      // Workers check passwords at request time, so their group must read the file.
-      files.push({ path: authFile, content: host.basicAuthHtpasswd, mode: 0o640, secret: true, usedBy: ["nginx"], ...(spec.user ? { group: spec.user } : {}) });
-    }
-    files.push(
-      file(posix.join(dir, "sites", `40-host-${host.hostname}.conf`), [
-        HEADER,
-        `# ${host.hostname} forwards to ${host.upstream}${host.basicAuthHtpasswd !== undefined ? " after basic auth" : ""}.`,
-        ...block("server", [
-          https(false),
-          `server_name ${host.hostname};`,
-          ...realIp([host.hostname]),
-          securityHeaders,
-          `client_max_body_size ${spec.clientMaxBodySize};`,
-          "",
-          ...block("location /", [
-            securityHeaders,
-            ...(host.basicAuthHtpasswd !== undefined ? [`auth_basic ${JSON.stringify(host.hostname)};`, `auth_basic_user_file ${authFile};`] : []),
-            proxyHeaders,
-            ...hostHeaders("$host"),
-            ...(host.basicAuthHtpasswd !== undefined && !host.passAuthorization
-              ? ["# The client's Authorization header holds the proxy password: the upstream never gets it.", 'proxy_set_header Authorization "";']
-              : []),
-            ...(host.websockets ? [websocket] : []),
-            `proxy_pass ${host.upstream};`,
-          ]),
-        ]),
-      ]),
-    );
-  }
   return files;
 }
 

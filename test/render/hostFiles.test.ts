@@ -1,6 +1,6 @@
 // hostFiles: the same renderer for the real host and the rehearsal; paths, secrets and modes.
 import { describe, expect, it } from "vitest";
-import { hostDirectories, hostFiles, registryContainerSpec, registryListenAddress, tlsFilePaths } from "../../components/render/hostFiles";
+import { hostDirectories, hostFiles, nginxDirectories, registryContainerSpec, registryListenAddress, tlsFilePaths } from "../../components/render/hostFiles";
 import { servedNames } from "../../lib/certificates";
 import { HOST_PATHS, reroot } from "../../components/render/paths";
 import { parse } from "yaml";
@@ -112,6 +112,13 @@ describe("hostFiles for the rehearsal", () => {
     // Image data: a host directory only where the registry stores on the host (dev); prod's is in S3.
     expect(hostDirectories(prodConfig, { root })).not.toContain(`${root}/var/lib/berth/registry`);
     expect(hostDirectories(devConfig, { root })).toContain(`${root}/var/lib/berth/registry`);
+  });
+
+  it("lists nginx's own directories apart, as the proxy's delivery creates them", () => {
+    expect(nginxDirectories(prodConfig)).toEqual(["/var/www/berth-acme", "/var/log/nginx", "/var/lib/berth/deploy/maintenance", "/run"]);
+    expect(nginxDirectories({ proxy: { ...prodConfig.proxy, enabled: false } })).toEqual([]);
+    // Everything the host needs besides them is the registry's data directory.
+    expect(hostDirectories(devConfig, { root }).filter((d) => !nginxDirectories(devConfig, { root }).includes(d))).toEqual([`${root}/var/lib/berth/registry`]);
   });
 });
 

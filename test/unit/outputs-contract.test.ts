@@ -189,15 +189,16 @@ describe("npm run outputs (the CLI)", () => {
   });
 
   it.each<[string, string[], string | undefined, number, RegExp]>([
-    ["an unknown format", ["dev", "--format", "xml"], undefined, 64, /^usage: npm run -s outputs/],
-    ["no stack", ["--format", "env"], undefined, 64, /^usage:/],
-    ["a bad day count", ["dev", "--expires-within", "soon"], undefined, 64, /^usage:/],
-    ["input that is not JSON", ["dev", "--stdin"], "nope", 65, /is not the JSON of `pulumi stack output --json`/],
+    ["an unknown format", ["dev", "--format", "xml"], undefined, 2, /^usage: npm run -s outputs[\s\S]*outputs: --format xml: use env, json or github\n$/],
+    ["no stack", ["--format", "env"], undefined, 2, /^usage:/],
+    ["a bad day count", ["dev", "--expires-within", "soon"], undefined, 2, /^usage:[\s\S]*outputs: --expires-within soon: a number of days above 0\n$/],
+    ["an unknown stack", ["staging"], undefined, 2, /^outputs: the offline plan of staging failed: no stack file Pulumi\.staging\.yaml/],
+    ["input that is not JSON", ["dev", "--stdin"], "nope", 2, /is not the JSON of `pulumi stack output --json`/],
     [
       "input that breaks the contract",
       ["dev", "--stdin"],
       JSON.stringify({ vpcId: "vpc-1" }),
-      65,
+      2,
       /break the contract[\s\S]*must have required property 'registryHost'/,
     ],
   ])("refuses %s", async (_w, args, input, status, stderr) => {

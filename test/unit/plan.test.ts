@@ -152,16 +152,24 @@ describe("npm run plan", () => {
     // A user's mistake, not a Berth bug: the message alone, no stack frames.
     expect(missing.stderr).toBe("plan: no stack file Pulumi.staging.yaml; known stacks: dev, prod\n");
     expect((await plan("../etc")).stderr).toBe('plan: stack name "../etc" may hold only letters, digits, _, . and -\n');
-    expect((await plan()).status).toBe(64);
-    expect((await plan("dev", "--yaml")).status).toBe(64);
-    expect((await plan("dev", "--out")).status).toBe(64);
+    // Usage errors are refusals too (EXIT.refused, cli/entry.ts): the help, then the reason.
+    expect((await plan()).status).toBe(2);
+    expect((await plan("dev", "--yaml")).stderr).toMatch(/^usage: npm run plan[\s\S]*\nplan: Unknown option '--yaml'\n$/);
+    expect((await plan("dev", "--out")).status).toBe(2);
   });
 
   it.each<[string, string[], number, RegExp]>([
     ["an unknown ref", ["prod", "--diff", "no-such-branch"], 2, /^plan diff: --diff: "no-such-branch" is not a commit in this repository/],
-    ["a plan format with --diff", ["prod", "--diff", "main", "--format", "mermaid"], 64, /^usage: npm run plan/],
-    ["--diff without a ref", ["prod", "--diff"], 64, /^usage: npm run plan/],
-    ["a diff format without --diff", ["prod", "--format", "markdown"], 64, /^usage: npm run plan/],
+    [
+      "a plan format with --diff",
+      ["prod", "--diff", "main", "--format", "mermaid"],
+      2,
+      /^usage: npm run plan[\s\S]*plan: --format mermaid: use text, markdown with --diff\n$/,
+    ],
+    ["--diff without a ref", ["prod", "--diff"], 2, /^usage: npm run plan/],
+    ["a diff format without --diff", ["prod", "--format", "markdown"], 2, /^usage: npm run plan/],
+    ["--json with another format", ["prod", "--json", "--format", "text"], 2, /plan: --json and --format text disagree\n$/],
+    ["--stack-dir with --diff", ["prod", "--diff", "main", "--stack-dir", "."], 2, /plan: --stack-dir cannot be used with --diff\n$/],
   ])("refuses %s", async (_w, args, status, stderr) => {
     const r = await plan(...args);
     expect(r.status).toBe(status);
@@ -170,7 +178,7 @@ describe("npm run plan", () => {
 
   it("sets the process's exit code (a real process)", () => {
     const res = spawnSync(TSX, ["cli/plan.ts", "dev", "--out"], { cwd: ROOT, encoding: "utf8" });
-    expect(res.status).toBe(64);
+    expect(res.status).toBe(2);
     expect(res.stderr).toMatch(/^usage: npm run plan -- <stack>/);
     expect(res.stdout).toBe("");
   });
