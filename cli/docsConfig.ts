@@ -12,7 +12,7 @@ import * as prettier from "prettier";
 import { z } from "zod";
 import { RegionSchema, SECRET_DESCRIPTIONS, SECRET_KEYS, SECTIONS, nestedSchemas, unwrap } from "../config/schema";
 import { PROJECT_DIR, readStackFile } from "../offline/stackFile";
-import { runAsProgram } from "./entry";
+import { EXIT, parseCli, runAsProgram, usageError, type CliSpec } from "./entry";
 
 export const CONFIG_SCHEMA_PATH = "schema/config.schema.json";
 const COMMAND = "npm run docs:config";
@@ -264,24 +264,30 @@ export async function configDocs(readme: string, dir: string = PROJECT_DIR): Pro
   return { readme: next, schema };
 }
 
-async function main(argv: string[]): Promise<number> {
-  if (argv.some((a) => a !== "--check")) {
-    process.stderr.write(`usage: ${COMMAND} [-- --check]\n`);
-    return 64;
-  }
+/** The docs:config CLI's options: the one table its arguments are read by and its help is printed from. */
+export const CONFIG_DOCS_CLI: CliSpec = {
+  name: "docs:config",
+  synopsis: [`${COMMAND} [-- --check]`],
+  options: [{ name: "check", type: "boolean", help: "only say whether the README's configuration tables and the schema are up to date (exit 1 when not)" }],
+};
+
+/** The whole CLI: arguments in, exit code out (EXIT: ok, failed when --check finds them stale, refused for usage errors). */
+export async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCli(CONFIG_DOCS_CLI, argv);
+  if (positionals.length > 0) throw usageError(CONFIG_DOCS_CLI, `unexpected argument ${positionals[0]}`);
   const readmeFile = path.join(PROJECT_DIR, "README.md");
   const schemaFile = path.join(PROJECT_DIR, CONFIG_SCHEMA_PATH);
   const current = { readme: fs.readFileSync(readmeFile, "utf8"), schema: fs.existsSync(schemaFile) ? fs.readFileSync(schemaFile, "utf8") : "" };
   const next = await configDocs(current.readme);
   const stale = [...(next.readme !== current.readme ? ["README.md"] : []), ...(next.schema !== current.schema ? [CONFIG_SCHEMA_PATH] : [])];
-  if (argv.includes("--check")) {
+  if (values.check === true) {
     process.stdout.write(stale.length === 0 ? "configuration docs are up to date\n" : `out of date: ${stale.join(", ")}: run ${COMMAND}\n`);
-    return stale.length === 0 ? 0 : 1;
+    return stale.length === 0 ? EXIT.ok : EXIT.failed;
   }
   if (next.readme !== current.readme) fs.writeFileSync(readmeFile, next.readme);
   if (next.schema !== current.schema) fs.writeFileSync(schemaFile, next.schema);
   process.stdout.write(stale.length === 0 ? "configuration docs already up to date\n" : `regenerated ${stale.join(", ")}\n`);
-  return 0;
+  return EXIT.ok;
 }
 
-if (require.main === module) runAsProgram(main, 2);
+if (require.main === module) runAsProgram(main);

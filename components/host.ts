@@ -107,22 +107,7 @@ export class Host extends pulumi.ComponentResource {
       parent,
     );
 
-    const arch = instanceArchitecture(args.instanceType);
-    const ami = args.amiId
-      ? pulumi.output(args.amiId)
-      : aws.ec2.getAmiOutput(
-          {
-            owners: [args.amiOwner],
-            mostRecent: true,
-            filters: [
-              { name: "name", values: [arch === "arm64" ? args.amiNamePattern.replace("amd64", "arm64") : args.amiNamePattern] },
-              { name: "architecture", values: [arch] },
-              { name: "virtualization-type", values: ["hvm"] },
-              { name: "root-device-type", values: ["ebs"] },
-            ],
-          },
-          parent,
-        ).id;
+    const ami = args.amiId ? pulumi.output(args.amiId) : lookupAmi(args, parent);
 
     // A secret (it carries the host's private key): previews show "[secret]" for it, never the key.
     const userData = pulumi.secret(
@@ -195,4 +180,22 @@ export class Host extends pulumi.ComponentResource {
     this.deployPublicKey = deployKey.publicKeyOpenssh;
     this.registerOutputs({ instanceId: this.instanceId, publicIp: this.publicIp, privateIp: this.privateIp });
   }
+}
+
+/** The newest image matching the host's name pattern and architecture (when no amiId pins one). */
+function lookupAmi(args: HostArgs, parent: pulumi.CustomResourceOptions): pulumi.Output<string> {
+  const arch = instanceArchitecture(args.instanceType);
+  return aws.ec2.getAmiOutput(
+    {
+      owners: [args.amiOwner],
+      mostRecent: true,
+      filters: [
+        { name: "name", values: [arch === "arm64" ? args.amiNamePattern.replace("amd64", "arm64") : args.amiNamePattern] },
+        { name: "architecture", values: [arch] },
+        { name: "virtualization-type", values: ["hvm"] },
+        { name: "root-device-type", values: ["ebs"] },
+      ],
+    },
+    parent,
+  ).id;
 }
