@@ -136,7 +136,8 @@ class ExitConventionTest(unittest.TestCase):
         self.assertEqual(text.count("\n"), 1)
         self.assertIn("No space left on device", text)
         code, text = self.run_main_with(KeyError("live"))
-        self.assertEqual((code, text.count("\n")), (1, 1))
+        self.assertEqual((code, text.count("\n")), (70, 1))
+        self.assertTrue(text.startswith("berth-deploy: crashed: unexpected KeyError"))
         self.assertNotIn("Traceback", text)
 
 

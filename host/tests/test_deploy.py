@@ -36,7 +36,7 @@ class DeployTest(DeployTestCase):
         self.deploy("v1")
         verbs = [c[3] + " " + c[4] if c[0] == "docker" else c[0] for c in self.h.runner.calls if c[0] in ("docker", "iptables-restore")]
         # Network first, then the chains, then pull both parts before starting either.
-        self.assertEqual(verbs[:4], ["network inspect", "network create", "iptables-restore", "iptables-restore"])
+        self.assertEqual(verbs[:5], ["network inspect", "network create", "ps -a", "iptables-restore", "iptables-restore"])
         pulls = [i for i, v in enumerate(verbs) if v.startswith("pull")]
         runs = [i for i, v in enumerate(verbs) if v.startswith("run")]
         self.assertEqual(len(pulls), 2)
@@ -241,6 +241,36 @@ class CrashRecoveryTest(DeployTestCase):
             bd.cmd_rollback(self.h.host(), self.app)
         self.assertEqual(str(e.exception), "web has no rollback target (no previous release whose containers are all kept)")
         self.assertEqual(self.status()["rollback"], {"available": False, "to": None})
+
+
+class UpgradeTest(DeployTestCase):
+    """A host whose containers predate numbered releases and Berth's network (apps file version 1)."""
+
+    def test_the_live_legacy_color_keeps_its_loopback_port_until_a_deploy_replaces_it(self):
+        d = self.h.runner.docker
+        for role, port in (("frontend", 3002), ("backend", 8082)):
+            d.containers["berth-web-%s-green" % role] = {"labels": {"berth.app": "web", "berth.part": role, "berth.color": "green", "berth.tag": "old"},
+                                                         "state": "running", "ip": "172.17.0.%d" % (port % 100), "image": "old", "restart": "unless-stopped", "pid": 77}
+        state_dir = os.path.join(self.h.root, "var/lib/berth/deploy/apps")
+        os.makedirs(state_dir)
+        with open(os.path.join(state_dir, "web.json"), "w") as f:
+            json.dump({"live": {"color": "green", "tag": "old"}, "previous": None}, f)
+        bd.restore(self.h.host())
+        base, blue, green = bd.chain_names(self.h.cfg, self.app)
+        nat = self.h.runner.iptables.tables["nat"]
+        self.assertEqual(self.h.switch(), "green")
+        self.assertIn("--to-destination 127.0.0.1:3002", nat[green][0])  # still served the old way
+        self.assertIn("--to-destination 172.29.11.185:80", nat[blue][0])
+        self.assertEqual(self.status()["live"]["tag"], "old")
+        self.deploy("v1")
+        self.assertEqual(self.h.switch(), "blue")
+        self.assertEqual(sorted(set(self.containers().values())), [("old", "green", "exited"), ("v1", "blue", "running")])
+        # The old release is not a rollback target (its containers are not on Berth's network) ...
+        self.assertEqual(self.status()["rollback"], {"available": False, "to": None})
+        # ... and the next deploy puts green on its network address.
+        self.deploy("v2")
+        self.assertIn("--to-destination 172.29.11.186:80", nat[green][0])
+        self.assertEqual(sorted(set(self.containers().values())), [("v1", "blue", "exited"), ("v2", "green", "running")])
 
 
 if __name__ == "__main__":
