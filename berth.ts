@@ -5,6 +5,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "./config";
+import { AppRuntime } from "./components/appRuntime";
 import { Database } from "./components/database";
 import { createCloudflareProvider, Dns } from "./components/dns";
 import { Firewall } from "./components/firewall";
@@ -16,6 +17,7 @@ import { Tls } from "./components/tls";
 import {
   awsProviderArgs,
   configOutputs,
+  appRuntimeArgs,
   databaseArgs,
   dnsArgs,
   firewallArgs,
@@ -157,6 +159,8 @@ export function berth(options: BerthOptions = {}): BerthOutputs {
   const services = new HostServices("services", hostServicesArgs(cfg, { host, tls, registryStorage, cloudflareRanges, dns }), opts);
 
   const database = new Database("database", databaseArgs(cfg, { network, firewall }), opts);
+  // Each app's env files and secrets on the host (one secret delivery per app).
+  if (cfg.proxy.apps.length > 0) new AppRuntime("apps", appRuntimeArgs(cfg, { services }), opts);
 
   return {
     vpcId: network.vpcId,

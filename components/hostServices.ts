@@ -95,6 +95,10 @@ export class HostServices extends pulumi.ComponentResource {
   public readonly registryPassword: pulumi.Output<string>;
   /** Basic-auth logins of extra hosts, by hostname (secret). */
   public readonly extraHostLogins: pulumi.Output<Record<string, ExtraHostLogin>>;
+  /** Where later host steps run (the same SSH connection and instance id). */
+  public readonly target: HostTarget;
+  /** The check that cloud-init finished: every later host step depends on it. */
+  public readonly provisioned: pulumi.Resource;
 
   constructor(name: string, args: HostServicesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("berth:host:HostServices", name, {}, opts);
@@ -104,6 +108,8 @@ export class HostServices extends pulumi.ComponentResource {
     const target: HostTarget = { connection: args.connection, hostId: args.hostId };
     // cloud-init installs Docker and nginx; nothing is delivered before it has finished.
     const provisioned = hostCommand(`${name}-provisioned`, target, { create: checkProvisioned() }, parent);
+    this.target = target;
+    this.provisioned = provisioned;
 
     // Keys the bcrypt salts: secret, made once and kept in state, so htpasswd lines are stable.
     const saltKey = new random.RandomPassword(`${name}-htpasswd-salt-key`, { length: 32, special: false }, parent).result;

@@ -52,6 +52,8 @@ export interface RemoteFilesArgs {
   readonly bundle: Omit<BundleOptions, "label">;
   /** The files hold keys or password hashes: the whole script is a secret. */
   readonly secret: boolean;
+  /** Shell lines after the files that depend on the files themselves (appended to `bundle.after`). */
+  readonly afterFiles?: (files: readonly HostFile[]) => string[];
 }
 
 export class RemoteFiles extends pulumi.ComponentResource {
@@ -60,7 +62,11 @@ export class RemoteFiles extends pulumi.ComponentResource {
 
   constructor(name: string, args: RemoteFilesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("berth:host:RemoteFiles", name, {}, opts);
-    const script = pulumi.output(args.files).apply((files) => tiedTo(this, () => renderBundle(files, { ...args.bundle, label: name })));
+    const script = pulumi
+      .output(args.files)
+      .apply((files) =>
+        tiedTo(this, () => renderBundle(files, { ...args.bundle, after: [...(args.bundle.after ?? []), ...(args.afterFiles?.(files) ?? [])], label: name })),
+      );
     // `sudo bash -s` reads the bundle from stdin; nothing about the files is in the command line.
     this.command = hostCommand(
       `${name}-apply`,

@@ -10,7 +10,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { isConfigSecret } from "../sdk/internals";
 import { ConfigError, suggest, zodProblems, type ConfigProblem } from "./errors";
 import { CONFIG_NAMESPACE, type RawConfigInput } from "./input";
-import { RawSchema, REGION, SECRET_KEYS, SECTIONS, type Config, type SecretKey } from "./schema";
+import { APP_SECRETS_KEY, RawSchema, REGION, SECRET_KEYS, SECTIONS, type Config, type SecretKey } from "./schema";
+import { parseAppSecrets, validateAppRuntime, type AppSecrets } from "./validate/apps";
 import { validateCloud } from "./validate/cloud";
 import { validateDns } from "./validate/dns";
 import { validateHostLayer } from "./validate/hostLayer";
@@ -32,7 +33,18 @@ export function parseConfig(input: RawConfigInput): Config {
   }
   const sectionValues: Record<string, unknown> = {};
   const secrets: Partial<Record<SecretKey, string>> = {};
+  let appSecrets: AppSecrets = {};
   for (const [key, text] of Object.entries(input.values)) {
+    if (key === APP_SECRETS_KEY) {
+      if (!input.secretKeys.has(key))
+        add({
+          key: `berth:${key}`,
+          value: "(hidden)",
+          message: `must be stored encrypted: pulumi config set --secret --path 'berth:${key}.<app>.<NAME>' <value>`,
+        });
+      else appSecrets = parseAppSecrets(text, add);
+      continue;
+    }
     if ((SECRET_KEYS as readonly string[]).includes(key)) {
       if (!input.secretKeys.has(key)) {
         add({ key: `berth:${key}`, value: "(hidden)", message: `must be stored encrypted: pulumi config set --secret berth:${key} <value>` });
@@ -47,7 +59,7 @@ export function parseConfig(input: RawConfigInput): Config {
       }
       continue;
     }
-    const allowed = [...Object.keys(SECTIONS), ...SECRET_KEYS];
+    const allowed = [...Object.keys(SECTIONS), ...SECRET_KEYS, APP_SECRETS_KEY];
     add({
       key: `berth:${key}`,
       value: input.secretKeys.has(key) ? "(hidden)" : text,
@@ -64,6 +76,7 @@ export function parseConfig(input: RawConfigInput): Config {
   const network = validateCloud(raw, input.region ?? "", input.now, add);
   validateDns(raw, add);
   validateHostLayer(raw, add);
+  validateAppRuntime(raw, appSecrets, add);
   validateNameLengths(input, raw, add);
   if ((input.target ?? "cloud") === "cloud") validateRealNames(raw, add);
   validateTlsSecrets(raw, input, secrets, add);
@@ -82,6 +95,7 @@ export function parseConfig(input: RawConfigInput): Config {
     ...raw,
     network,
     secrets,
+    appSecrets,
   };
 }
 

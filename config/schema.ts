@@ -22,6 +22,7 @@ import {
   tagValueProblem,
 } from "../lib/apiRules";
 import { certificateNameProblem, domainNameProblem, isRelativeRecordName } from "../lib/dnsNames";
+import { DEPLOY_PATTERNS } from "../lib/deployRules";
 import { appNameProblem, nginxSizeProblem } from "../lib/proxyRules";
 
 declare module "zod" {
@@ -364,6 +365,9 @@ const HealthSchema = z.strictObject({
 /** `HOST_PATH:CONTAINER_PATH[:ro|:rw]` or `VOLUME_NAME:CONTAINER_PATH[:ro|:rw]`. */
 const VOLUME = /^(?:\/[A-Za-z0-9._/@+-]+|[A-Za-z0-9][A-Za-z0-9_.-]*):\/[A-Za-z0-9._/@+-]*(?::(?:ro|rw))?$/;
 
+/** An environment variable name an app part may be given (lib/deployRules.ts DEPLOY_PATTERNS.envName). */
+const envName = z.string().regex(new RegExp(DEPLOY_PATTERNS.envName), "must be an environment variable name: A-Z, 0-9 and _, not starting with a digit");
+
 const UpstreamSchema = z.strictObject({
   bluePort: port.meta({ description: "loopback port the blue color's container is published on" }),
   greenPort: port.meta({ description: "loopback port the green color's container is published on" }),
@@ -399,6 +403,33 @@ const UpstreamSchema = z.strictObject({
     .array(z.string().regex(VOLUME, "must be HOST_PATH:CONTAINER_PATH[:ro|:rw] or VOLUME_NAME:CONTAINER_PATH[:ro|:rw]"))
     .default([])
     .meta({ description: "`docker run -v`", "x-type": "list of `HOST_PATH:CONTAINER_PATH[:ro]` or `VOLUME:CONTAINER_PATH[:ro]`" }),
+  env: z.record(envName, z.string().max(32768)).default({}).meta({
+    description: "clear values the part's containers get (`NAME: value`); `PORT`, `BERTH_*` and the database names are Berth's",
+    "x-type": "map of name to text",
+  }),
+  secrets: z.array(envName).default([]).meta({
+    description:
+      "names whose values come from `berth:appSecrets.<app>.<NAME>`; a value with a newline becomes the file `/run/secrets/<NAME>` and `<NAME>_FILE`",
+    "x-type": "list of names",
+  }),
+  release: z
+    .array(z.string().min(1).max(4096), { error: 'must be a list of arguments (argv), e.g. ["npm", "run", "migrate"], not one string' })
+    .min(1)
+    .max(64)
+    .optional()
+    .meta({
+      description:
+        "command run once per deploy in a one-off container of the new image (replacing its entrypoint) before any candidate starts; a failure aborts the deploy",
+      "x-type": "argv list",
+      "x-default": "none",
+    }),
+  releaseTimeoutSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(86400)
+    .default(600)
+    .meta({ description: "seconds the release step may take; then it is stopped and the deploy fails" }),
 });
 
 const AppSchema = z.strictObject({
@@ -414,6 +445,10 @@ const AppSchema = z.strictObject({
     .regex(/^\/[A-Za-z0-9._~-]+$/, "must be a path like /api")
     .default("/api")
     .meta({ description: "`/api` and `/api/...` go to the back end, `/apiary` does not", "x-type": "path" }),
+  database: z
+    .boolean()
+    .default(false)
+    .meta({ description: "its own MySQL database and user on the stack's RDS (never the master); every part gets `DATABASE_URL` and `DB_*`" }),
   initialColor: z
     .enum(["blue", "green"])
     .default("blue")
@@ -490,6 +525,13 @@ export const SECRET_DESCRIPTIONS: Readonly<Record<SecretKey | "cloudflare:apiTok
   "cloudflare:apiToken": "optional Cloudflare API token; otherwise `CLOUDFLARE_API_TOKEN`",
 };
 
+/** The key of the apps' secret values: a mapping app -> NAME -> value, set per value with `--path`. */
+export const APP_SECRETS_KEY = "appSecrets";
+
+/** What berth:appSecrets is for (the README's secret keys table). */
+export const APP_SECRETS_DESCRIPTION =
+  "values of the names an app part lists in `secrets` (and `DB_PASSWORD` of an app with `database: true`): `pulumi config set --secret --path 'berth:appSecrets.<app>.<NAME>' <value>`";
+
 /** `aws:region`, which config validation reads beside the `berth:` keys. */
 export const RegionSchema = z
   .string()
@@ -547,6 +589,8 @@ export interface Config {
   readonly tags: Record<string, string>;
   /** Secret config values that were set (as secrets); absent when not configured. */
   readonly secrets: Partial<Record<SecretKey, string>>;
+  /** berth:appSecrets: app -> NAME -> value (all secrets); empty when not set. */
+  readonly appSecrets: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
 /** The schema inside default/prefault/optional wrappers. */

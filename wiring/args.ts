@@ -9,11 +9,12 @@
 import type * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
 import type { Config } from "../config";
+import type { AppRuntimeArgs } from "../components/appRuntime";
 import type { DatabaseArgs } from "../components/database";
 import type { DnsArgs } from "../components/dns";
 import type { FirewallArgs } from "../components/firewall";
 import type { HostArgs } from "../components/host";
-import type { HostServicesArgs, HostServicesSettings } from "../components/hostServices";
+import type { HostServices, HostServicesArgs, HostServicesSettings } from "../components/hostServices";
 import type { NetworkArgs } from "../components/network";
 import type { RegistryStorageArgs } from "../components/registryStorage";
 import type { DeployConfig } from "../components/render/deploy";
@@ -203,6 +204,16 @@ export interface HostServicesDeps {
   readonly cloudflareRanges?: pulumi.Input<string[]>;
   /** The DNS records certbot needs before it asks Let's Encrypt to connect. */
   readonly dns: pulumi.Resource;
+}
+
+/** The apps' runtime files: each app's secret values (the component keeps them secret), after cloud-init. */
+export function appRuntimeArgs(cfg: Config, deps: { readonly services: HostServices }): AppRuntimeArgs {
+  return {
+    target: deps.services.target,
+    apps: cfg.proxy.apps,
+    values: Object.fromEntries(cfg.proxy.apps.map((a) => [a.name, { secrets: cfg.appSecrets[a.name] ?? {} }])),
+    dependsOn: [deps.services.provisioned],
+  };
 }
 
 /** The host layer: config sections, the admin SSH connection, the served certificate, the bucket and Cloudflare's ranges when present. */

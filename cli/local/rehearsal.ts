@@ -20,6 +20,7 @@ import * as http from "node:http";
 import * as https from "node:https";
 import * as path from "node:path";
 import { parseConfig, type Config } from "../../config";
+import { appEnvFiles } from "../../components/render/appEnv";
 import { deployToolingFiles, renderRegistryAuth, renderSudoers } from "../../components/render/deploy";
 import { hostDirectories, hostFiles, registryContainerSpec } from "../../components/render/hostFiles";
 import { servedNames } from "../../lib/certificates";
@@ -327,7 +328,13 @@ export async function renderRehearsal(state: RehearsalState, projectDir?: string
     extraHostAuth,
     options,
   });
+  // Each app's runtime files (env file, multi-line secrets), as pulumi up delivers them; stand-in
+  // values for secrets the offline config cannot read are refused by the deploy's health, not here.
+  const appFiles = config.proxy.apps.flatMap((app) =>
+    appEnvFiles(app, { secrets: config.appSecrets[app.name] ?? {} }).map((f) => ({ ...f, path: reroot(dir, f.path) })),
+  );
   const deployFiles: HostFile[] = [
+    ...appFiles,
     ...deployToolingFiles({
       config,
       program: fs.readFileSync(DEPLOY_PROGRAM, "utf8"),
@@ -573,8 +580,11 @@ async function startHostLayer(state: RehearsalState, config: Config, opts: UpOpt
 /** The deploy program's files, its state directories, the deploy user and sudo rule, then `restore` (the switch's rules). */
 async function installDeployTooling(state: RehearsalState, deployFiles: readonly HostFile[]): Promise<void> {
   writeHostFiles(deployFiles);
-  // The deploy user must reach the program and the apps file (0755/0644); secrets stay 0700/0600.
+  // The deploy user must reach the program and the apps file (0755/0644); secrets stay 0700/0600,
+  // each app's runtime directory root only (as appEnvAfter leaves it on the host).
   fs.chmodSync(state.dir, 0o711);
+  const appsDir = reroot(state.dir, HOST_PATHS.appsDir);
+  if (fs.existsSync(appsDir)) for (const app of fs.readdirSync(appsDir)) fs.chmodSync(path.join(appsDir, app), 0o700);
   for (const d of [HOST_PATHS.deployStateDir, HOST_PATHS.maintenanceDir]) fs.mkdirSync(reroot(state.dir, d), { recursive: true, mode: 0o755 });
   await createDeployUser(state.ssh.user, state.ssh.home);
   await installSudoers(renderSudoers(state.ssh.user, state.program), state.ssh.sudoersFile);

@@ -68,9 +68,21 @@ export function renderBundle(files: readonly HostFile[], options: BundleOptions)
     'mkdir -p "$stage/files"',
   ];
   for (const f of sorted) {
-    const { delimiter, body } = heredoc(f.content);
     const staged = `"$stage/files"${singleQuote(f.path)}`;
-    lines.push(`mkdir -p "$(dirname ${staged})"`, `cat > ${staged} <<${singleQuote(delimiter)}`, body + delimiter);
+    if (f.content.endsWith("\n")) {
+      const { delimiter, body } = heredoc(f.content);
+      lines.push(`mkdir -p "$(dirname ${staged})"`, `cat > ${staged} <<${singleQuote(delimiter)}`, body + delimiter);
+    } else {
+      // A here-document always ends in a newline: content without one (a secret, byte for byte) travels as base64.
+      const { delimiter, body } = heredoc(
+        `${(
+          Buffer.from(f.content, "utf8")
+            .toString("base64")
+            .match(/.{1,76}/g) ?? [""]
+        ).join("\n")}\n`,
+      );
+      lines.push(`mkdir -p "$(dirname ${staged})"`, `base64 -d > ${staged} <<${singleQuote(delimiter)}`, body + delimiter);
+    }
   }
   const manifest = heredoc(stageManifest(sorted));
   lines.push(`cat > "$stage/manifest" <<${singleQuote(manifest.delimiter)}`, manifest.body + manifest.delimiter);

@@ -8,6 +8,8 @@
 // (deployToolingAfter) are composed from render/hostCommands.ts.
 import { APPS_NETWORK, colorAddress, DEPLOY_PATTERNS, DEPLOY_USER_COMMANDS, networkGateway } from "../../lib/deployRules";
 import { enableUnits, installSudoersChecked, makeDirectories, reloadSystemd, removeFromGroup, shellJoin } from "./hostCommands";
+import { DATABASE_ENV_NAMES } from "../../lib/appRuntime";
+import { appEnvPaths } from "./appEnv";
 import { HOST_PATHS, reroot, type HostFile } from "./paths";
 import type { AppSettings, HostUserSettings, RegistrySettings } from "./settings";
 
@@ -86,6 +88,7 @@ export function renderAppsFile(config: DeployConfig, options: DeployToolingOptio
     name: app.name,
     initialColor: app.initialColor,
     restart: app.restart,
+    database: app.database,
     parts: (["frontend", "backend"] as const).flatMap((role) => {
       const p = app[role];
       if (!p) return [];
@@ -108,6 +111,15 @@ export function renderAppsFile(config: DeployConfig, options: DeployToolingOptio
           },
           envFile: p.envFile ?? null,
           volumes: [...p.volumes],
+          // The values are in the root-only env file (components/render/appEnv.ts); here only names.
+          runtime: {
+            envFile: appEnvPaths(app.name, role).envFile,
+            secretsDir: appEnvPaths(app.name, role).secretsDir,
+            clear: Object.keys(p.env).sort(),
+            secrets: [...p.secrets].sort(),
+          },
+          release: p.release ? [...p.release] : null,
+          releaseTimeoutSeconds: p.releaseTimeoutSeconds,
         },
       ];
     }),
@@ -132,6 +144,8 @@ export function renderAppsFile(config: DeployConfig, options: DeployToolingOptio
     chain,
     network: { name: network.name, subnet: network.subnet, gateway: networkGateway(network.subnet), bridge: network.bridge },
     stateDir: HOST_PATHS.deployStateDir,
+    envDigestKey: HOST_PATHS.envDigestKey,
+    databaseEnv: DATABASE_ENV_NAMES,
     logFile: HOST_PATHS.deployLog,
     ...DEPLOY_DEFAULTS,
     apps,

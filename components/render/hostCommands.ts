@@ -146,3 +146,17 @@ export function removeFromGroup(user: string, group: string): string {
   const g = shellQuote(group);
   return `if id -nG ${u} | tr ' ' '\\n' | grep -qx ${g}; then gpasswd -d ${u} ${g} >/dev/null; fi`;
 }
+
+/** Sets the mode of existing directories (e.g. an app's root-only directory after its files are in place). */
+export function chmodDirectories(mode: string, dirs: readonly string[]): string {
+  return `chmod ${mode} ${shellJoin(dirs)}`;
+}
+
+/**
+ * Removes the files directly in `dir` that are not named in `keep` (a secret that is no longer
+ * declared must not linger on the host). `keep` empty: every file goes.
+ */
+export function pruneFiles(dir: string, keep: readonly string[]): string {
+  const names = [...keep].sort().flatMap((n) => ["!", "-name", n]);
+  return `if [ -d ${shellQuote(dir)} ]; then find ${shellJoin([dir, "-maxdepth", "1", "-type", "f", ...names, "-delete"])}; fi`;
+}

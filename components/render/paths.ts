@@ -71,6 +71,10 @@ export const HOST_PATHS = {
   /** One JSON line per deploy, rollback, maintenance change and retention run. */
   deployLog: "/var/log/berth/deploy.log",
   sudoers: "/etc/sudoers.d/berth-deploy",
+  /** Per app: `<app>/<part>.env` (root-only env files) and `<app>/secrets-<part>/` (multi-line secrets). */
+  appsDir: "/etc/berth/apps",
+  /** The key `berth-deploy env` digests values with (made on the host, root only, never leaves it). */
+  envDigestKey: "/etc/berth/deploy/env-digest.key",
   systemdDir: "/etc/systemd/system",
 } as const;
 

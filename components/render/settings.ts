@@ -39,6 +39,14 @@ export interface UpstreamSettings {
   readonly envFile?: string;
   /** See `volumes`. */
   readonly volumes: readonly string[];
+  /** See `env`. */
+  readonly env: Readonly<Record<string, string>>;
+  /** See `secrets`. */
+  readonly secrets: readonly string[];
+  /** See `release`; unset = no release step. */
+  readonly release?: readonly string[];
+  /** See `releaseTimeoutSeconds`. */
+  readonly releaseTimeoutSeconds: number;
 }
 
 /** One blue/green app behind nginx (berth:proxy.apps[]). */
@@ -57,6 +65,8 @@ export interface AppSettings {
   readonly initialColor: "blue" | "green";
   /** See `restart`. */
   readonly restart: "no" | "always" | "unless-stopped" | "on-failure";
+  /** See `database`. */
+  readonly database: boolean;
 }
 
 /** A name nginx forwards to a service on the host's loopback (berth:proxy.extraHosts[]). */

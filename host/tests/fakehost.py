@@ -53,6 +53,8 @@ class FakeDocker:
         self.crashing = set()  # images whose containers exit at start
         self.unhealthy = set()  # images whose containers answer 500
         self.pid = 4000
+        self.one_offs = []
+        self.release_result = (0, "migrated\n")
 
     def running_at(self, ip):
         return [n for n, c in self.containers.items() if c["ip"] == ip and c["state"] == "running"]
@@ -73,6 +75,10 @@ class FakeDocker:
         if cmd == "pull":
             ref = args[-1]
             return R(0, ref + "\n") if ref in self.pullable else R(1, "", "Error response from daemon: manifest for %s not found: manifest unknown" % ref)
+        if cmd == "run" and "--rm" in args:  # a one-off (release step) container
+            self.one_offs.append(args)
+            code, out = self.release_result
+            return R(code, out, "")
         if cmd == "run":
             name = args[args.index("--name") + 1]
             labels = dict(a.split("=", 1) for a, prev in zip(args[1:], args) if prev == "--label")
@@ -100,6 +106,9 @@ class FakeDocker:
             return R(0, "\n")
         if cmd == "image":
             return R(0, '["repo@sha256:abc"]\n')
+        if cmd == "logs":
+            name = args[-1]
+            return R(0, "".join("2026-12-02T00:00:0%dZ line %d of %s\n" % (i, i, name) for i in range(3)))
         if cmd == "ps":
             app = [a for a in args if a.startswith("label=berth.app=")][0].split("=", 2)[2]
             lines = []
@@ -245,6 +254,12 @@ class Harness:
         for tag in ("v1", "v2", "v3", "v4", "bad", "crash"):
             for p in self.cfg.apps[0].parts:
                 self.runner.docker.pullable.add(bd.image_ref(self.cfg, p, tag))
+        for p in self.cfg.apps[0].parts:
+            # What pulumi up delivers: the part's env file (root only on the host).
+            env = os.path.join(self.root, p.runtime.envFile.lstrip("/"))
+            os.makedirs(os.path.dirname(env), exist_ok=True)
+            with open(env, "w", encoding="utf-8") as f:
+                f.write("PORT=%d\n" % p.containerPort)
         for p in self.cfg.apps[0].parts:
             self.runner.docker.unhealthy.add(bd.image_ref(self.cfg, p, "bad"))
             self.runner.docker.crashing.add(bd.image_ref(self.cfg, p, "crash"))

@@ -44,7 +44,7 @@ class CommandTableTest(unittest.TestCase):
         self.cfg = bd.parse_config(golden_apps())
 
     def test_one_table_drives_usage_the_ssh_allow_list_and_the_sudoers_rule(self):
-        self.assertEqual(bd.USER_COMMANDS, ("deploy", "rollback", "status", "maintenance"))
+        self.assertEqual(bd.USER_COMMANDS, ("deploy", "rollback", "restart", "status", "logs", "env", "maintenance"))
         # The TypeScript side renders the same list into apps.json (and from it the sudoers rule).
         self.assertEqual(tuple(golden_apps()["userCommands"]), bd.USER_COMMANDS)
         for c in bd.COMMANDS:
@@ -52,23 +52,36 @@ class CommandTableTest(unittest.TestCase):
 
     def test_dispatch_knows_every_command_of_the_table(self):
         seen = []
-        for c in bd.COMMANDS:
-            args = [c.name] + {"app": "web", "tag": "v1", "onoff": "on"}.get(c.args[0] if c.args else "", "").split()
-            if c.args[1:2] == ("tag",):
-                args.append("v1")
-            elif c.args[1:2] == ("onoff",):
-                args.append("on")
-            names = {}
-            for fn in ("cmd_deploy", "cmd_rollback", "cmd_status", "cmd_maintenance", "restore", "retention", "teardown"):
-                names[fn] = getattr(bd, fn)
-                setattr(bd, fn, lambda *a, _fn=fn: seen.append(_fn))
-            try:
+        sample = {"app": "web", "tag": "v1", "onoff": "on"}
+        handlers = ("cmd_deploy", "cmd_rollback", "cmd_restart", "cmd_status", "cmd_logs", "cmd_env", "cmd_maintenance",
+                    "restore", "retention", "teardown")
+        originals = {fn: getattr(bd, fn) for fn in handlers}
+        for fn in handlers:
+            setattr(bd, fn, lambda *a, _fn=fn: seen.append(_fn))
+        try:
+            for c in bd.COMMANDS:
+                args = [c.name] + [sample[k] for k in c.args if k in sample]
                 bd.dispatch(type("H", (), {"cfg": self.cfg})(), bd.validate(self.cfg, args))
-            finally:
-                for fn, f in names.items():
-                    setattr(bd, fn, f)
+        finally:
+            for fn, f in originals.items():
+                setattr(bd, fn, f)
         self.assertEqual(len(seen), len(bd.COMMANDS))
         self.assertEqual(len(set(seen)), len(bd.COMMANDS))
+
+    def test_logs_options_are_validated_and_bounded(self):
+        web = self.cfg.apps[0]
+        self.assertEqual(bd.parse_log_options(web, [], "u"), bd.LogOptions(("frontend", "backend"), None, 200, False))
+        self.assertEqual(bd.parse_log_options(web, ["--part", "backend", "--since", "10m", "--tail", "50", "--follow"], "u"),
+                         bd.LogOptions(("backend",), "10m", 50, True))
+        self.assertEqual(bd.parse_log_options(web, ["--since", "2026-12-01T10:00:00Z"], "u").since, "2026-12-01T10:00:00Z")
+        for words, message in [(["--part", "db"], "--part 'db'"), (["--tail", "5001"], "--tail '5001'"), (["--tail", "-1"], "--tail '-1'"),
+                               (["--since", "yesterday"], "--since 'yesterday'"), (["--since", "$(id)"], "--since"), (["--tail"], "usage: u"),
+                               (["--all"], "usage: u")]:
+            with self.subTest(words=words):
+                with self.assertRaises(bd.Refused) as e:
+                    bd.parse_log_options(web, words, "u")
+                self.assertIn(message, str(e.exception))
+        self.assertEqual(bd.validate(self.cfg, ["logs", "web", "--tail", "5"]), ["logs", "web", "--tail", "5"])
 
     def test_arguments_are_validated_against_the_rendered_patterns(self):
         ok = [["deploy", "web", "v1.2-rc_3"], ["rollback", "web"], ["status", "web"], ["status", "web", "--json"],

@@ -61,6 +61,8 @@ class DeployTest(DeployTestCase):
         rules = self.h.runner.iptables.tables["nat"]
         base, blue, green = bd.chain_names(self.h.cfg, self.app)
         self.assertIn('-d 127.0.0.1/32 -p tcp --dport 3000 -m comment --comment "berth web frontend green" -j DNAT --to-destination 172.29.11.186:80', rules[green])
+        # Blue runs nothing of ours yet: its loopback port, until a release runs there.
+        self.assertIn('-d 127.0.0.1/32 -p tcp --dport 3000 -m comment --comment "berth web frontend blue" -j DNAT --to-destination 127.0.0.1:3001', rules[blue])
         self.assertIn("-s 127.0.0.0/8 -o berth-apps", rules["BERTH-SNAT"][0])
         self.assertIn("-i berth-apps -d 127.0.0.0/8", self.h.runner.iptables.tables["raw"]["BERTH-GUARD"][0])
         self.assertIn("-d 127.0.0.1/32 -p tcp -j BERTH", rules["OUTPUT"])
@@ -260,10 +262,11 @@ class UpgradeTest(DeployTestCase):
         nat = self.h.runner.iptables.tables["nat"]
         self.assertEqual(self.h.switch(), "green")
         self.assertIn("--to-destination 127.0.0.1:3002", nat[green][0])  # still served the old way
-        self.assertIn("--to-destination 172.29.11.185:80", nat[blue][0])
+        self.assertIn("--to-destination 127.0.0.1:3001", nat[blue][0])  # nothing of ours runs there yet
         self.assertEqual(self.status()["live"]["tag"], "old")
         self.deploy("v1")
         self.assertEqual(self.h.switch(), "blue")
+        self.assertIn("--to-destination 172.29.11.185:80", nat[blue][0])
         self.assertEqual(sorted(set(self.containers().values())), [("old", "green", "exited"), ("v1", "blue", "running")])
         # The old release is not a rollback target (its containers are not on Berth's network) ...
         self.assertEqual(self.status()["rollback"], {"available": False, "to": None})

@@ -71,7 +71,7 @@ describe("npm run local: errors", () => {
     const dir = scratchDir("cli");
     dirs.push(dir);
     const r = await run(tsx, [cli, "up", "nosuch", "--dir", path.join(dir, "x")]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2); // refused (README: exit codes)
     expect(r.stderr).toContain("no stack file Pulumi.nosuch.yaml; known stacks: dev, prod");
   });
 
@@ -84,7 +84,7 @@ describe("npm run local: errors", () => {
       const dir = scratchDir("cli");
       dirs.push(dir);
       const r = await run(tsx, [cli, "up", "dev", "--dir", dir, "--https-port", String(port)]);
-      expect(r.code).toBe(1);
+      expect(r.code).toBe(2);
       expect(r.stderr).toContain(`port ${port} on 127.0.0.1 is in use (--https-port)`);
     } finally {
       srv.close();
@@ -93,7 +93,7 @@ describe("npm run local: errors", () => {
 
   it("prints usage for a bad command", async () => {
     const r = await run(tsx, [cli, "sideways"]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toContain("usage:");
   });
 });

@@ -40,7 +40,7 @@ describe("install bundles", () => {
     expect(fs.readFileSync(`${root}/etc/berth/a.conf`, "utf8")).toBe(hostile);
     expect(fs.statSync(`${root}/etc/berth/deep/dir/key.pem`).mode & 0o777).toBe(0o600);
     expect(fs.statSync(`${root}/etc/berth/a.conf`).mode & 0o777).toBe(0o644);
-    expect(fs.readFileSync(`${root}/etc/berth/no-newline`, "utf8")).toBe("last line\n");
+    expect(fs.readFileSync(`${root}/etc/berth/no-newline`, "utf8")).toBe("last line");
     expect(fs.existsSync(`${root}/after-ran`)).toBe(true);
     expect(r.stdout).toContain("berth: t: 3 file(s) in place");
     expect(fs.readdirSync(`${root}/etc/berth`).some((n) => n.endsWith(".berth-new"))).toBe(false);
