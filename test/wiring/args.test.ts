@@ -1,6 +1,6 @@
-// The wiring layer on plain values: each mapper's exact args from the shipped dev and prod configs
-// and from edge configs (registry off, proxy off, every TLS mode, a non-22 SSH port), the SSH dial
-// policy, and the exact output strings people paste into a shell.
+// The wiring layer's mappers (wiring/args.ts) on plain values: each mapper's exact args from the shipped
+// dev and prod configs and from edge configs (registry off, proxy off, every TLS mode, a non-22 SSH
+// port). The SSH dial policy: connection.test.ts; the output strings: outputs.test.ts.
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { parseConfig, type Config } from "../../config";
@@ -9,7 +9,6 @@ import { toRawConfigInput } from "../../offline/stackFile";
 import type { ServedCertificate } from "../../components/tls";
 import {
   awsProviderArgs,
-  configOutputs,
   databaseArgs,
   dnsArgs,
   firewallArgs,
@@ -20,14 +19,10 @@ import {
   networkArgs,
   originHostnames,
   realIpNames,
-  registryLoginInput,
   registryStorageArgs,
   registryStorageEnabled,
-  sshCommandInput,
   tlsArgs,
 } from "../../wiring/args";
-import { hostConnection, SSH_DIAL_POLICY } from "../../wiring/connection";
-import { auditLogGroups, knownHostsLine, registryLoginCommand, registryUrl, sshCommand, sshKeyFile } from "../../wiring/outputs";
 import { section, stackWith } from "../helpers/stack";
 
 const config = (stack: string, edits: Record<string, unknown> = {}, secrets: Record<string, string> = {}): Config =>
@@ -251,21 +246,6 @@ describe("realIpNames", () => {
   });
 });
 
-describe("the SSH connection", () => {
-  it("keeps dialling a booting host (30 tries of 15 s) and accepts only the host key it is given", () => {
-    expect(SSH_DIAL_POLICY).toEqual({ dialErrorLimit: 30, perDialTimeout: 15 });
-    expect(hostConnection({ ip: IP, user: "ubuntu", port: 22, privateKey: "KEY", hostKey: "ssh-ed25519 AAAA host" })).toEqual({
-      host: IP,
-      user: "ubuntu",
-      port: 22,
-      privateKey: "KEY",
-      hostKey: "ssh-ed25519 AAAA host",
-      dialErrorLimit: 30,
-      perDialTimeout: 15,
-    });
-  });
-});
-
 describe("hostServicesArgs", () => {
   const host = {
     publicIp: pulumi.output(IP),
@@ -384,55 +364,5 @@ describe("databaseArgs", () => {
       slowQuerySeconds: 2,
       naming: { project: "berth", stack: "prod" },
     });
-  });
-});
-
-describe("outputs", () => {
-  it("reads the users from config", () => {
-    expect(configOutputs(dev)).toEqual({ hostSshUser: "ubuntu", hostDeployUser: "deploy" });
-  });
-
-  it("sshCommand: saves the key from the stack, then logs in; -p only off port 22", () => {
-    expect(sshKeyFile({ project: "berth", stack: "dev" })).toBe("berth-dev.pem");
-    expect(sshCommand({ ...sshCommandInput(dev), ip: IP })).toBe(
-      "pulumi stack output hostSshPrivateKey --show-secrets -s dev > berth-dev.pem && chmod 600 berth-dev.pem && ssh -i berth-dev.pem ubuntu@203.0.113.10",
-    );
-    const custom = config("prod", { firewall: { ...section("prod", "firewall"), sshPort: 2222 }, host: { sshUser: "admin" } });
-    expect(sshCommand({ ...sshCommandInput(custom), ip: IP })).toBe(
-      "pulumi stack output hostSshPrivateKey --show-secrets -s prod > berth-prod.pem && chmod 600 berth-prod.pem && ssh -i berth-prod.pem -p 2222 admin@203.0.113.10",
-    ); // Every word goes through the one shell quoting rule, so a key file with a space stays one word.
-    expect(sshCommand({ stack: "dev", keyFile: "my key.pem", port: 22, user: "ubuntu", ip: IP })).toBe(
-      "pulumi stack output hostSshPrivateKey --show-secrets -s dev > 'my key.pem' && chmod 600 'my key.pem' && ssh -i 'my key.pem' ubuntu@203.0.113.10",
-    );
-  });
-
-  it("knownHostsLine: the address ssh looks up (bracketed with the port off 22) and the key without a comment", () => {
-    const hostKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIhost\n";
-    expect(knownHostsLine({ ip: IP, port: 22, hostKey })).toBe("203.0.113.10 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIhost");
-    expect(knownHostsLine({ ip: IP, port: 2222, hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIhost root@ip-10-0-0-5" })).toBe(
-      "[203.0.113.10]:2222 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIhost",
-    );
-  });
-
-  it("registryLoginCommand and registryUrl: direct (ip:port) and proxy (hostname)", () => {
-    expect(registryLoginCommand({ ...registryLoginInput(dev), host: `${IP}:5000`, username: "ci" })).toBe(
-      "pulumi stack output registryPassword --show-secrets -s dev | docker login 203.0.113.10:5000 -u ci --password-stdin",
-    );
-    expect(registryLoginCommand({ ...registryLoginInput(prod), host: "docker.example.com", username: "ci" })).toBe(
-      "pulumi stack output registryPassword --show-secrets -s prod | docker login docker.example.com -u ci --password-stdin",
-    );
-    expect(registryUrl("docker.example.com")).toBe("https://docker.example.com");
-    expect(registryUrl(`${IP}:5000`)).toBe("https://203.0.113.10:5000");
-    expect(registryUrl("")).toBe("https://");
-  });
-
-  it("auditLogGroups: the flow logs' group when there is one, then the database's", () => {
-    expect(auditLogGroups("/berth/prod/flow-logs", ["/aws/rds/instance/x/error", "/aws/rds/instance/x/slowquery"])).toEqual([
-      "/berth/prod/flow-logs",
-      "/aws/rds/instance/x/error",
-      "/aws/rds/instance/x/slowquery",
-    ]);
-    expect(auditLogGroups("", ["/aws/rds/instance/x/error"])).toEqual(["/aws/rds/instance/x/error"]);
-    expect(auditLogGroups(undefined, [])).toEqual([]);
   });
 });
