@@ -1,6 +1,7 @@
 // The documents stay inside the repository and true to it: every repository path that
-// docs/ARCHITECTURE.md writes in backticks exists, and neither README.md nor anything under docs/
-// points at a file outside the repository (the notes it was written from are not shipped).
+// docs/ARCHITECTURE.md writes in backticks exists, so does every test path README.md and docs/ name,
+// and neither README.md nor anything under docs/ points at a file outside the repository (the notes
+// it was written from are not shipped).
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -101,6 +102,19 @@ describe("docs/ARCHITECTURE.md", () => {
 
 describe("README.md and docs/", () => {
   const documents = ["README.md", ...filesUnder("docs")];
+
+  it.each(documents)("%s names only test paths that exist (the test tree moves with the source)", (file) => {
+    const text = fs.readFileSync(path.join(ROOT, file), "utf8");
+    const tests = [
+      ...new Set(
+        codeSpans(text)
+          .map(repositoryPath)
+          .filter((p): p is string => p !== undefined && p.startsWith("test/")),
+      ),
+    ];
+    const missing = tests.filter((p) => !fs.existsSync(path.join(ROOT, p)));
+    expect(missing).toEqual([]);
+  });
 
   it.each(documents)("%s points at nothing outside the repository", (file) => {
     const text = fs.readFileSync(path.join(ROOT, file), "utf8");
