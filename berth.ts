@@ -35,7 +35,7 @@ import { cloudflareIpRanges } from "./wiring/lookups";
 import { auditLogGroups, knownHostsLine, registryLoginCommand, registryUrl, sshCommand } from "./wiring/outputs";
 
 /**
- * Every stack output. Names are an interface: test/unit/outputs.test.ts pins them and
+ * Every stack output. Names are an interface: test/stack/outputs.test.ts pins them and
  * schema/outputs.schema.json is the contract. Secret ones say so; the rest are plain.
  */
 export interface BerthOutputs {

@@ -4,7 +4,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "test/render/golden/**"] },
+  { ignores: ["node_modules/**", "test/components/render/golden/*/"] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

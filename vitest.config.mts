@@ -1,5 +1,7 @@
 // Two layers: "unit" (mock engine, renderers, policy: everything but real binaries) and
-// "integration" (real nginx, registry, openssl, processes). scripts/test.sh runs and times each;
+// "integration" (real nginx, registry, openssl, processes). The unit files mirror the source tree
+// (test/lib/cidr.test.ts tests lib/cidr.ts; test/meta/test-tree.test.ts keeps it so), whatever
+// folder they sit in: the unit project takes every test outside test/integration/. scripts/test.sh runs and times each;
 // `npm run test:unit` is the fast layer alone.
 import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";

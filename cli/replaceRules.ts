@@ -9,7 +9,7 @@
 
 /**
  * The provider packages the rules below were read for, at the exact versions package.json pins
- * (a newer provider may turn an update into a replacement). test/unit/replace-rules.test.ts fails
+ * (a newer provider may turn an update into a replacement). test/cli/replaceRules.test.ts fails
  * when an installed version differs: re-read that provider's rules from the sources named in SRC
  * for the new version, then change the version here and in package.json together.
  */

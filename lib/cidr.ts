@@ -1,5 +1,5 @@
 // Pure IPv4/CIDR arithmetic used by config validation and the offline plan.
-// No Pulumi, no I/O: table-tested in test/unit/cidr.test.ts.
+// No Pulumi, no I/O: table-tested in test/lib/cidr.test.ts.
 
 export interface Cidr {
   /** Network address as an unsigned 32-bit integer. */

@@ -1,7 +1,7 @@
 // The contract between the TypeScript side and the deploy program on the host (host/berth-deploy),
 // stated once. The renderer writes these patterns and the command list into apps.json, and the
 // program validates its arguments with exactly those patterns, so the two sides cannot drift apart
-// (test/unit/deploy-contract.test.ts runs the program's own parser against the rendered file).
+// (test/components/render/deploy.contract.test.ts runs the program's own parser against the rendered file).
 // Pure: no Pulumi, no I/O.
 import { APP_NAME_MAX } from "./proxyRules";
 

@@ -375,7 +375,7 @@ export const SECRET_FIELDS: Readonly<Record<string, readonly string[]>> = {
 
 /**
  * Container environment variables that are a secret channel by design: Berth sends each as a
- * Pulumi secret (test/policy/policy.test.ts checks the marker, which policies cannot see). Only
+ * Pulumi secret (test/policy/policies.test.ts checks the marker, which policies cannot see). Only
  * these names may carry a generated secret; every other env entry is checked like any field.
  */
 export const SECRET_ENV_NAMES: readonly string[] = ["REGISTRY_HTTP_SECRET"];

@@ -2,7 +2,7 @@
 // export as public API). Everything else uses the public API.
 //
 // Checked against @pulumi/pulumi 3.248.x; package.json pins `~3.248.0` so an SDK update is a
-// deliberate change: run the whole test suite (test/unit/sdk-internals.test.ts pins this adapter to the SDK) before
+// deliberate change: run the whole test suite (test/sdk/internals.test.ts pins this adapter to the SDK) before
 // widening the range.
 //   - runtime/config.isConfigSecret: which config keys are secrets (what Config.getSecret uses).
 //   - runtime/settings.getMonitor / waitForRPCs: the mock monitor the offline engine records from.
@@ -72,7 +72,7 @@ export async function waitForRPCs(): Promise<void> {
 /** Resource inputs as plain values; unknowns kept, secrets kept as Pulumi's secret objects. */
 export function deserializeInputs(obj: unknown): Record<string, unknown> {
   // 3.248 takes (struct, keepUnknowns) and always keeps secrets as Pulumi's secret objects, which
-  // the offline plan relies on (test/unit/sdk-internals.test.ts checks it).
+  // the offline plan relies on (test/sdk/internals.test.ts checks it).
   const rpc = require("@pulumi/pulumi/runtime/rpc") as { deserializeProperties?: (o: unknown, keepUnknowns?: boolean) => Record<string, unknown> };
   if (typeof rpc.deserializeProperties !== "function")
     throw new Error("@pulumi/pulumi no longer exposes runtime/rpc.deserializeProperties; update sdk/internals.ts");

@@ -1,9 +1,9 @@
 // Each component's args from validated config, one mapper per component and all of one shape:
 // `xArgs(cfg, deps)`, where deps are the upstream components (or just the outputs of theirs that the
-// mapper reads). Pure: no resource is made here, so test/unit/wiring.test.ts checks every mapper on
+// mapper reads). Pure: no resource is made here, so test/wiring/args.test.ts checks every mapper on
 // plain values. berth.ts only calls these; every choice of a config value lives here.
 //
-// Components never import config/ (test/unit/architecture.test.ts): they declare the settings they
+// Components never import config/ (test/meta/architecture.test.ts): they declare the settings they
 // read, and the mappers below hand them the validated Config's sections. ConfigSatisfiesSettings
 // makes any drift between the schema's types and those settings a type error.
 import type * as aws from "@pulumi/aws";

@@ -1,5 +1,5 @@
 // The stack outputs Berth builds rather than reads: command lines and URLs, as pure functions of
-// plain values, every word quoted by the one shell rule (components/render/hostCommands.ts). berth.ts applies them to the components' Outputs; test/unit/wiring.test.ts pins
+// plain values, every word quoted by the one shell rule (components/render/hostCommands.ts). berth.ts applies them to the components' Outputs; test/wiring/outputs.test.ts pins
 // the exact strings, since people paste them into a shell.
 import { shellJoin, shellQuote } from "../components/render/hostCommands";
 import type { Naming } from "../lib/naming";

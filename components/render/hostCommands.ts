@@ -1,7 +1,7 @@
 // Pure: every shell command Berth runs on the host, and the one quoting rule they share. Components
 // and renderers import these builders instead of writing command text inline, so a command is
 // written once (the cloud-init wait serves both the provisioned check and the Docker bootstrap)
-// and test/unit/host-commands.test.ts pins each one as an exact string.
+// and test/components/render/hostCommands.test.ts pins each one as an exact string.
 //
 // The quoting rule is POSIX single quotes: a word goes between ' and ', and a ' inside it becomes
 // '\'' (close, escaped quote, reopen). Nothing else is special inside single quotes, so this holds

@@ -73,7 +73,7 @@ export const FAKE_SELF_SIGNED_CERT_END = "2036-01-01T00:00:00Z";
 /** expiresOn of every fake cloudflare.OriginCaCertificate, in Cloudflare's own format. */
 export const FAKE_ORIGIN_CERT_EXPIRES_ON = "2041-11-14 06:44:30 +0000 UTC";
 
-/** Plausible outputs of the resources the components in test/unit/components/ create. */
+/** Plausible outputs of the resources the components in test/components/ create. */
 const RESOURCES: Record<string, FakeState> = {
   "aws:cloudwatch/logGroup:LogGroup": (_n, i) => ({ state: { arn: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${String(i.name)}:*` } }),
   "aws:iam/role:Role": (n) => ({ state: { name: `${n}-0001`, arn: `arn:aws:iam::${ACCOUNT}:role/${n}-0001` } }),

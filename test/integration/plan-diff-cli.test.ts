@@ -1,7 +1,7 @@
 // `npm run plan -- <stack> --diff <ref>` end to end, in a throwaway git repository holding a copy
 // of this project: a commit, an edited stack file in the working tree, and the report, each diff
-// three real processes and git. (The comparison's cases are in test/unit/plan-diff.test.ts, the
-// command-line refusals in test/unit/plan.test.ts.)
+// three real processes and git. (The comparison's cases are in test/cli/planDiff.test.ts, the
+// command-line refusals in test/cli/plan.test.ts.)
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";

@@ -1,0 +1,368 @@
+// The wiring layer's mappers (wiring/args.ts) on plain values: each mapper's exact args from the shipped
+// dev and prod configs and from edge configs (registry off, proxy off, every TLS mode, a non-22 SSH
+// port). The SSH dial policy: connection.test.ts; the output strings: outputs.test.ts.
+import * as pulumi from "@pulumi/pulumi";
+import { describe, expect, it } from "vitest";
+import { parseConfig, type Config } from "../../config";
+import { realPrivateKey, realSelfSignedCert } from "../../offline/fakePki";
+import { toRawConfigInput } from "../../offline/stackFile";
+import type { ServedCertificate } from "../../components/tls";
+import {
+  awsProviderArgs,
+  databaseArgs,
+  dnsArgs,
+  firewallArgs,
+  hostArgs,
+  hostServicesArgs,
+  hostServicesSettings,
+  naming,
+  networkArgs,
+  originHostnames,
+  realIpNames,
+  registryStorageArgs,
+  registryStorageEnabled,
+  tlsArgs,
+} from "../../wiring/args";
+import { section, stackWith } from "../helpers/stack";
+
+const config = (stack: string, edits: Record<string, unknown> = {}, secrets: Record<string, string> = {}): Config =>
+  parseConfig(toRawConfigInput(stackWith(stack, edits, secrets)));
+const dev = config("dev");
+const prod = config("prod");
+const PROD_NAMES = ["example.com", "www.example.com", "example.net", "www.example.net", "jenkins.example.com", "docker.example.com"];
+const IP = "203.0.113.10";
+
+const network = { vpcId: "vpc-1", publicSubnetIds: ["subnet-a", "subnet-b"], databaseSubnetIds: ["subnet-c", "subnet-d"] };
+const firewall = { hostSecurityGroupId: "sg-host", databaseSecurityGroupId: "sg-db" };
+const rule = (port: number, cidr: string, description: string) => ({
+  key: `tcp-${port}-${cidr.replace(/[./]/g, "-")}`,
+  protocol: "tcp",
+  fromPort: port,
+  toPort: port,
+  cidr,
+  description,
+});
+
+describe("naming and the AWS provider", () => {
+  it("names every resource after project and stack, and tags them", () => {
+    expect(naming(dev)).toEqual({ project: "berth", stack: "dev" });
+    expect(awsProviderArgs(prod)).toEqual({ region: "ap-northeast-2", defaultTags: { tags: { Project: "berth", Stack: "prod", ManagedBy: "pulumi" } } });
+  });
+});
+
+describe("networkArgs", () => {
+  it("dev: the stack file's blocks and zones, no flow logs", () => {
+    const args = networkArgs(dev);
+    expect(args).toEqual({
+      vpcCidr: "10.20.0.0/16",
+      publicSubnetCidrs: ["10.20.0.0/24", "10.20.1.0/24"],
+      databaseSubnetCidrs: ["10.20.10.0/24", "10.20.11.0/24"],
+      availabilityZones: ["ap-northeast-2a", "ap-northeast-2c"],
+      naming: { project: "berth", stack: "dev" },
+    });
+    expect(args).not.toHaveProperty("flowLogs");
+  });
+  it("prod: flow logs kept 90 days", () => {
+    expect(networkArgs(prod)).toEqual({
+      vpcCidr: "10.30.0.0/16",
+      publicSubnetCidrs: ["10.30.0.0/24", "10.30.1.0/24"],
+      databaseSubnetCidrs: ["10.30.10.0/24", "10.30.11.0/24"],
+      availabilityZones: ["ap-northeast-2a", "ap-northeast-2b"],
+      flowLogs: { retentionDays: 90 },
+      naming: { project: "berth", stack: "prod" },
+    });
+  });
+});
+
+describe("registry storage", () => {
+  it("exists for a registry that keeps its images in S3 only", () => {
+    expect(registryStorageEnabled(prod)).toBe(true);
+    expect(registryStorageEnabled(dev)).toBe(false);
+    expect(registryStorageEnabled(config("prod", { registry: { ...section("prod", "registry"), enabled: false } }))).toBe(false);
+    expect(registryStorageArgs(prod)).toEqual({ naming: { project: "berth", stack: "prod" } });
+  });
+});
+
+describe("firewallArgs", () => {
+  it("dev: SSH and Docker API from admin, the direct registry and the stack file's ports from anywhere", () => {
+    expect(firewallArgs(dev, { network })).toEqual({
+      vpcId: "vpc-1",
+      hostIngress: [
+        rule(22, "198.51.100.0/24", "SSH from admin networks"),
+        rule(2376, "198.51.100.0/24", "Docker API (mutual TLS) from admin networks"),
+        rule(5000, "0.0.0.0/0", "Docker registry (TLS + basic auth)"),
+        rule(443, "0.0.0.0/0", "HTTPS to nginx (by IP, self-signed)"),
+        rule(8000, "0.0.0.0/0", "API gateway (dev only)"),
+      ],
+      databasePort: 3306,
+      naming: { project: "berth", stack: "dev" },
+    });
+  });
+  it("prod: both admin networks, HTTP and HTTPS from anywhere, no registry port (behind nginx)", () => {
+    expect(firewallArgs(prod, { network })).toEqual({
+      vpcId: "vpc-1",
+      hostIngress: [
+        rule(22, "198.51.100.0/24", "SSH from admin networks"),
+        rule(22, "192.0.2.10/32", "SSH from admin networks"),
+        rule(2376, "198.51.100.0/24", "Docker API (mutual TLS) from admin networks"),
+        rule(2376, "192.0.2.10/32", "Docker API (mutual TLS) from admin networks"),
+        rule(80, "0.0.0.0/0", "HTTP: redirect to HTTPS and ACME challenges"),
+        rule(443, "0.0.0.0/0", "HTTPS to nginx"),
+      ],
+      databasePort: 3306,
+      naming: { project: "berth", stack: "prod" },
+    });
+  });
+  it("opens no Docker API port when the registry is off", () => {
+    const off = config("dev", { registry: { enabled: false } });
+    expect(firewallArgs(off, { network }).hostIngress.map((r) => r.fromPort)).toEqual([22, 443, 8000]);
+  });
+});
+
+describe("hostArgs", () => {
+  const ubuntu = {
+    amiOwner: "099720109477",
+    amiNamePattern: "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*",
+    sshUser: "ubuntu",
+    deployUser: "deploy",
+    sshKeyAlgorithm: "ED25519",
+  };
+  it("dev: the first public subnet, the host's group, no instance profile", () => {
+    const args = hostArgs(dev, { network, firewall });
+    expect(args).toEqual({
+      subnetId: "subnet-a",
+      securityGroupIds: ["sg-host"],
+      instanceType: "t3.xlarge",
+      rootVolumeGiB: 30,
+      ...ubuntu,
+      sshPort: 22,
+      naming: { project: "berth", stack: "dev" },
+    });
+    expect(args).not.toHaveProperty("instanceProfileName");
+  });
+  it("prod: the registry bucket's instance profile", () => {
+    expect(hostArgs(prod, { network, firewall, registryStorage: { instanceProfileName: "berth-prod-registry" } })).toEqual({
+      subnetId: "subnet-a",
+      securityGroupIds: ["sg-host"],
+      instanceType: "m6i.xlarge",
+      rootVolumeGiB: 100,
+      ...ubuntu,
+      sshPort: 22,
+      instanceProfileName: "berth-prod-registry",
+      naming: { project: "berth", stack: "prod" },
+    });
+  });
+  it("a pinned AMI and a non-22 SSH port", () => {
+    const cfg = config("dev", { host: { amiId: "ami-0123456789abcdef0" }, firewall: { ...section("dev", "firewall"), sshPort: 2222 } });
+    expect(hostArgs(cfg, { network, firewall })).toMatchObject({ amiId: "ami-0123456789abcdef0", sshPort: 2222 });
+  });
+});
+
+describe("dnsArgs", () => {
+  it("hands the zones over as validated, with the host's IP", () => {
+    expect(dnsArgs(dev, { host: { publicIp: IP } })).toEqual({ zones: [], hostIp: IP, naming: { project: "berth", stack: "dev" } });
+    const args = dnsArgs(prod, { host: { publicIp: IP } });
+    expect(args.zones).toBe(prod.dns.zones);
+    expect(args.hostIp).toBe(IP);
+  });
+});
+
+describe("tlsArgs", () => {
+  const common = { validityDays: 365, minRemainingDays: 30, originRequestType: "origin-ecc", originValidityDays: 5475, staging: false };
+  it("self-signed (dev): no names, the host's IP in the certificate", () => {
+    expect(tlsArgs(dev, { host: { publicIp: IP } })).toEqual({
+      mode: "self-signed",
+      names: [],
+      ipAddresses: [IP],
+      originHostnames: [],
+      ...common,
+      naming: { project: "berth", stack: "dev" },
+    });
+  });
+  it("letsencrypt (prod): every served name, the account e-mail, no IP", () => {
+    expect(tlsArgs(prod, { host: { publicIp: IP } })).toEqual({
+      mode: "letsencrypt",
+      names: PROD_NAMES,
+      ipAddresses: [],
+      originHostnames: ["example.net", "www.example.net"],
+      ...common,
+      email: "ops@example.com",
+      naming: { project: "berth", stack: "prod" },
+    });
+  });
+  it("cloudflare-origin: the proxied Cloudflare names and extra names in Cloudflare zones", () => {
+    const prodProxy = section("prod", "proxy") as { apps: unknown[] };
+    const cfg = config("prod", {
+      registry: { enabled: false },
+      proxy: { enabled: true, apps: [prodProxy.apps[1]] },
+      tls: { mode: "cloudflare-origin", extraNames: ["*.example.net"], originRequestType: "origin-rsa", originValidityDays: 365 },
+    });
+    expect(originHostnames(cfg)).toEqual(["example.net", "www.example.net", "*.example.net"]);
+    expect(tlsArgs(cfg, { host: { publicIp: IP } })).toEqual({
+      ...common,
+      mode: "cloudflare-origin",
+      names: ["example.net", "www.example.net", "*.example.net"],
+      ipAddresses: [],
+      originHostnames: ["example.net", "www.example.net", "*.example.net"],
+      originRequestType: "origin-rsa",
+      originValidityDays: 365,
+      naming: { project: "berth", stack: "prod" },
+    });
+  });
+  it("provided: the certificate and key from the secrets", () => {
+    const key = realPrivateKey("wiring-test-key", { algorithm: "ECDSA", ecdsaCurve: "P256" }).privateKeyPem;
+    const cert = String(
+      realSelfSignedCert("wiring-test-cert", {
+        privateKeyPem: key,
+        subject: { commonName: "berth dev" },
+        allowedUses: ["server_auth", "digital_signature"],
+        validityPeriodHours: 24 * 90,
+      }).certPem,
+    );
+    const cfg = config("dev", { tls: { mode: "provided" } }, { tlsCertificate: cert, tlsPrivateKey: key });
+    expect(tlsArgs(cfg, { host: { publicIp: IP } })).toEqual({
+      mode: "provided",
+      names: [],
+      ipAddresses: [],
+      originHostnames: [],
+      ...common,
+      providedCertificate: cert,
+      providedPrivateKey: key,
+      naming: { project: "berth", stack: "dev" },
+    });
+  });
+  it("serves only the extra names when the proxy is off", () => {
+    const cfg = config("dev", { proxy: { enabled: false }, tls: { mode: "self-signed", extraNames: ["host.example.com"] } });
+    expect(tlsArgs(cfg, { host: { publicIp: IP } })).toMatchObject({ mode: "self-signed", names: ["host.example.com"], ipAddresses: [IP] });
+  });
+});
+
+describe("realIpNames", () => {
+  it("lists the served names on proxied Cloudflare records, none without the proxy", () => {
+    expect(realIpNames(prod)).toEqual(["example.net", "www.example.net"]);
+    expect(realIpNames(dev)).toEqual([]);
+    const direct = { ...section("prod", "registry"), expose: "direct", hostname: undefined };
+    expect(realIpNames(config("prod", { proxy: { enabled: false }, registry: direct, tls: { mode: "self-signed" } }))).toEqual([]);
+  });
+});
+
+describe("hostServicesArgs", () => {
+  const host = {
+    publicIp: pulumi.output(IP),
+    instanceId: pulumi.output("i-1"),
+    sshPrivateKey: "ADMIN KEY",
+    hostPublicKey: "ssh-ed25519 AAAA host",
+    deployPublicKey: "ssh-ed25519 AAAA deploy",
+  };
+  const files: ServedCertificate = { kind: "files", certPem: pulumi.output("CERT"), keyPem: pulumi.secret("KEY") };
+  const certbot: ServedCertificate = {
+    kind: "certbot",
+    plan: { command: "certbot certonly", deployHook: "#!/bin/sh", hookPath: "/etc/letsencrypt/renewal-hooks/x.sh", names: PROD_NAMES },
+  };
+  const dns = {} as pulumi.Resource;
+
+  it("dev: the config sections, the admin connection, the certificate files, no bucket, no proxied names", () => {
+    const args = hostServicesArgs(dev, { host, tls: { served: files }, dns });
+    expect(args).toEqual({
+      config: { registry: dev.registry, proxy: dev.proxy, tls: dev.tls, host: dev.host },
+      naming: { project: "berth", stack: "dev" },
+      connection: {
+        host: host.publicIp,
+        user: "ubuntu",
+        port: 22,
+        privateKey: "ADMIN KEY",
+        hostKey: "ssh-ed25519 AAAA host",
+        dialErrorLimit: 30,
+        perDialTimeout: 15,
+      },
+      hostId: host.instanceId,
+      deployPublicKey: "ssh-ed25519 AAAA deploy",
+      publicIp: host.publicIp,
+      dockerApiPort: 2376,
+      certificate: files,
+      certbotDependsOn: [dns],
+    });
+    expect(args).not.toHaveProperty("registryBucket");
+    expect(args).not.toHaveProperty("realIp");
+    expect(args.config.registry).toBe(dev.registry);
+  });
+
+  it("prod: certbot's plan, the registry bucket in the stack's region, Cloudflare's ranges for the proxied names", () => {
+    const ranges = pulumi.output(["173.245.48.0/20"]);
+    const args = hostServicesArgs(prod, {
+      host,
+      tls: { served: certbot },
+      registryStorage: { bucketName: "berth-prod-registry-1" },
+      cloudflareRanges: ranges,
+      dns,
+    });
+    expect(args.certificate).toBe(certbot);
+    expect(args.registryBucket).toEqual({ bucket: "berth-prod-registry-1", region: "ap-northeast-2" });
+    expect(args.realIp).toEqual({ names: ["example.net", "www.example.net"], ranges });
+    expect(args.config).toEqual(hostServicesSettings(prod));
+  });
+
+  it("passes the registry password secret when set, and a non-22 SSH port to the connection", () => {
+    const cfg = config("dev", { firewall: { ...section("dev", "firewall"), sshPort: 2222 } }, { registryPassword: "s3cret-registry-pass" });
+    const args = hostServicesArgs(cfg, { host, tls: { served: files }, dns });
+    expect(args.registryPassword).toBe("s3cret-registry-pass");
+    expect(args.connection).toMatchObject({ port: 2222 });
+  });
+
+  it("with the registry off, hands over the disabled section and no bucket", () => {
+    const cfg = config("prod", { registry: { enabled: false } });
+    const args = hostServicesArgs(cfg, { host, tls: { served: certbot }, dns });
+    expect(args.config.registry.enabled).toBe(false);
+    expect(args).not.toHaveProperty("registryBucket");
+  });
+});
+
+describe("databaseArgs", () => {
+  it("dev: the cheap, disposable instance", () => {
+    expect(databaseArgs(dev, { network, firewall })).toEqual({
+      subnetIds: ["subnet-c", "subnet-d"],
+      securityGroupId: "sg-db",
+      engineVersion: "8.4",
+      engineLifecycleSupport: "open-source-rds-extended-support-disabled",
+      instanceClass: "db.t3.micro",
+      allocatedStorageGiB: 20,
+      dbName: "berth",
+      username: "berth",
+      port: 3306,
+      backupRetentionDays: 1,
+      deletionProtection: false,
+      skipFinalSnapshot: true,
+      multiAz: false,
+      applyImmediately: true,
+      logExports: [],
+      logRetentionDays: 30,
+      slowQuerySeconds: 2,
+      naming: { project: "berth", stack: "dev" },
+    });
+  });
+  it("prod: protected, autoscaling storage, logs exported; the password secret when set", () => {
+    const cfg = config("prod", {}, { databasePassword: "a-long-database-password-1" });
+    expect(databaseArgs(cfg, { network, firewall })).toEqual({
+      subnetIds: ["subnet-c", "subnet-d"],
+      securityGroupId: "sg-db",
+      engineVersion: "8.4",
+      engineLifecycleSupport: "open-source-rds-extended-support-disabled",
+      instanceClass: "db.m6g.large",
+      allocatedStorageGiB: 50,
+      maxAllocatedStorageGiB: 200,
+      dbName: "berth",
+      username: "berth",
+      password: "a-long-database-password-1",
+      port: 3306,
+      backupRetentionDays: 14,
+      deletionProtection: true,
+      skipFinalSnapshot: false,
+      multiAz: false,
+      applyImmediately: false,
+      logExports: ["error", "slowquery"],
+      logRetentionDays: 30,
+      slowQuerySeconds: 2,
+      naming: { project: "berth", stack: "prod" },
+    });
+  });
+});
