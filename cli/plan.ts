@@ -2,11 +2,12 @@
 // `--diff <git-ref> [--format text|markdown]` against the plan at a revision (cli/diff.ts). Runs
 // the real program under the mock engine with the stack's own Pulumi.<stack>.yaml and plausible
 // cloud-assigned values. Needs no credentials and no Pulumi CLI. Secrets print as "[secret]";
-// bad arguments and invalid config exit 2 (EXIT.refused in cli/entry.ts).
+// bad arguments, invalid config and a wrong PULUMI_CONFIG_PASSPHRASE exit 2 (EXIT.refused in
+// cli/entry.ts). Secure values it cannot read are stand-ins, named once (standInNote).
 import * as fs from "node:fs";
 import { ConfigError } from "../config";
 import { redactSecrets, runStack, type RunResult } from "../offline/engine";
-import { PROJECT_DIR, readStackFile, StackFileError, type StackFile } from "../offline/stackFile";
+import { PROJECT_DIR, readStackFile, StackFileError, type Env, type StackFile } from "../offline/stackFile";
 import { EXIT, parseCli, Refused, runAsProgram, usageError, type CliSpec } from "./entry";
 
 export interface PlanJson {
@@ -156,6 +157,8 @@ export interface PlanIo {
   readonly stderr: (text: string) => void;
   /** @default runStack: the program under the mock engine */
   readonly run?: (file: StackFile) => Promise<RunResult>;
+  /** Where PULUMI_CONFIG_PASSPHRASE(_FILE) are read from. @default process.env */
+  readonly env?: Env;
 }
 
 const PROCESS_IO: PlanIo = { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) };
@@ -206,7 +209,11 @@ async function planText(req: PlanRequest, io: PlanIo): Promise<string> {
     const { planDiff } = await import("./diff");
     return planDiff({ stack: req.stack, ref: req.ref, format: req.format as "text" | "markdown" });
   }
-  const run = await (io.run ?? runStack)(readStackFile(req.stack, req.stackDir ?? PROJECT_DIR));
+  const file = readStackFile(req.stack, req.stackDir ?? PROJECT_DIR, io.env);
+  const run = await (io.run ?? runStack)(file);
+  const note = standInNote(file);
+  // The human output says it at its end; a document for tools stays as documented, so it goes to stderr.
+  if (note && req.format !== "text") io.stderr(`plan: ${note}\n`);
   if (req.format === "snapshot") {
     const { digestKeyFromEnv, toSnapshot } = await import("./snapshot");
     return `${JSON.stringify(toSnapshot(run, digestKeyFromEnv()), null, 2)}\n`;
@@ -216,7 +223,15 @@ async function planText(req: PlanRequest, io: PlanIo): Promise<string> {
     const { renderMermaid } = await import("./mermaid");
     return renderMermaid(plan);
   }
-  return req.format === "json" ? `${JSON.stringify(plan, null, 2)}\n` : `${renderTree(plan)}\n`;
+  return req.format === "json" ? `${JSON.stringify(plan, null, 2)}\n` : `${renderTree(plan)}\n${note ? `\n${note}\n` : ""}`;
+}
+
+/** One sentence naming the secure values that hold stand-ins, and why; undefined when there are none. */
+export function standInNote(file: StackFile): string | undefined {
+  const standIns = file.standIns ?? [];
+  if (standIns.length === 0) return undefined;
+  const reasons = [...new Set(standIns.map((s) => s.reason))].join("; ");
+  return `Stand-ins: ${standIns.map((s) => s.name).join(", ")} hold "[stand-in for <key>]" instead of their secure values (${reasons}).`;
 }
 
 /** The ConfigError inside `e`, if any (the runtime may wrap the program's exception). */

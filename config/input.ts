@@ -29,3 +29,17 @@ export interface RawConfigInput {
    */
   target?: "cloud" | "offline";
 }
+
+/**
+ * What the offline tools (offline/stackFile.ts) put in place of a secure value they cannot read
+ * (no passphrase, another secrets provider): visibly marked, e.g. `[stand-in for berth:registryPassword]`,
+ * and short enough for bcrypt. Offline validation skips the value rules for it (there is no value to check).
+ */
+export function standInValue(name: string): string {
+  return `[stand-in for ${name}]`;
+}
+
+/** Whether `text` is a stand-in made by standInValue. */
+export function isStandIn(text: string): boolean {
+  return text.startsWith("[stand-in for ") && text.endsWith("]");
+}
