@@ -30,6 +30,9 @@ export const APT_PACKAGE: Readonly<Record<string, string>> = {
   ldd: "libc-bin",
   ss: "iproute2",
   flock: "util-linux",
+  mariadbd: "mariadb-server",
+  "mariadb-install-db": "mariadb-server",
+  mariadb: "mariadb-client",
 };
 
 /**

@@ -160,3 +160,37 @@ export function pruneFiles(dir: string, keep: readonly string[]): string {
   const names = [...keep].sort().flatMap((n) => ["!", "-name", n]);
   return `if [ -d ${shellQuote(dir)} ]; then find ${shellJoin([dir, "-maxdepth", "1", "-type", "f", ...names, "-delete"])}; fi`;
 }
+
+/**
+ * A quoted here-document feeding `body` to the command before it: `<<'DELIM'` turns off every
+ * expansion, so the body arrives byte for byte. Throws when a line of `body` equals the delimiter
+ * (it would end the document early); the callers' bodies escape newlines inside values, so none can.
+ */
+export function heredoc(delimiter: string, body: string): string {
+  if (!/^[A-Z][A-Z0-9_]*$/.test(delimiter)) throw new Error(`heredoc delimiter ${JSON.stringify(delimiter)}: use capitals, digits and _`);
+  if (body.split("\n").includes(delimiter)) throw new Error(`a line of the here-document body is its delimiter ${delimiter}`);
+  const text = body.endsWith("\n") ? body : `${body}\n`;
+  return `<<${singleQuote(delimiter)}\n${text}${delimiter}`;
+}
+
+/** MySQL clients Berth drives: Ubuntu's `mysql` (MySQL 8) on the host, Debian's `mariadb` in the rehearsal. */
+export type MysqlClient = "mysql" | "mariadb";
+
+/**
+ * Lines of a bash script (one that arrives on stdin, e.g. through `runAsRootFromStdin`) that run
+ * `client` against the server and login in `options` (a MySQL option file: `[client]`, host,
+ * user, password, ...) with `sql` on its stdin. The options go to a private temporary file
+ * (umask 077, mktemp, removed on exit) named with `--defaults-file`, so no password is ever on a
+ * command line (`ps`) or in the environment; `--defaults-file` also keeps the machine's own
+ * option files out. `--batch` makes the client stop at the first failing statement and exit non-zero.
+ */
+export function mysqlClientScript(client: MysqlClient, options: string, sql: string): string[] {
+  return [
+    "set -euo pipefail",
+    "umask 077",
+    "berth_mysql_options=$(mktemp)",
+    `trap 'rm -f "$berth_mysql_options"' EXIT`,
+    `cat >"$berth_mysql_options" ${heredoc("BERTH_MYSQL_OPTIONS", options)}`,
+    `${client} --defaults-file="$berth_mysql_options" --batch ${heredoc("BERTH_MYSQL_SQL", sql)}`,
+  ];
+}
