@@ -15,7 +15,7 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 PROGRAM = os.path.join(HERE, "..", "berth-deploy")
 # The apps file the TypeScript renderer writes for the dev stack (kept current by the golden tests).
-GOLDEN_APPS = os.path.join(HERE, "..", "..", "test", "render", "golden", "dev", "root", "etc", "berth", "deploy", "apps.json")
+GOLDEN_APPS = os.path.join(HERE, "..", "..", "test", "components", "render", "golden", "dev", "root", "etc", "berth", "deploy", "apps.json")
 
 
 def load_program():
