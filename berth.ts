@@ -5,16 +5,20 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "./config";
+import { AppLogs } from "./components/appLogs";
 import { AppRuntime } from "./components/appRuntime";
 import { Database } from "./components/database";
 import { createCloudflareProvider, Dns } from "./components/dns";
 import { Firewall } from "./components/firewall";
 import { Host } from "./components/host";
+import { HostRole } from "./components/hostRole";
 import { HostServices, type ExtraHostLogin } from "./components/hostServices";
 import { Network } from "./components/network";
 import { RegistryStorage } from "./components/registryStorage";
 import { Tls } from "./components/tls";
 import {
+  appLogsArgs,
+  appLogsEnabled,
   awsProviderArgs,
   configOutputs,
   appRuntimeArgs,
@@ -22,6 +26,8 @@ import {
   dnsArgs,
   firewallArgs,
   hostArgs,
+  hostRoleArgs,
+  hostRoleEnabled,
   hostServicesArgs,
   networkArgs,
   realIpNames,
@@ -125,6 +131,8 @@ export interface BerthOutputs {
   registryBucket: pulumi.Output<string>;
   /** CloudWatch Logs groups of the audit trail: the VPC flow logs' group (when on), then the database's exported logs' groups. */
   auditLogGroups: pulumi.Output<string[]>;
+  /** CloudWatch Logs group of each app's containers, by app name (`/<project>/<stack>/apps/<app>`); {} without apps. */
+  appLogGroups: pulumi.Output<Record<string, string>>;
 }
 
 /** How the program runs: against the real cloud (`pulumi up`), or under the offline engine. */
@@ -143,8 +151,11 @@ export function berth(options: BerthOptions = {}): BerthOutputs {
   const network = new Network("network", networkArgs(cfg), opts);
   // Image data that outlives the host: created apart from it, so replacing the host never touches it.
   const registryStorage = registryStorageEnabled(cfg) ? new RegistryStorage("registry-storage", registryStorageArgs(cfg), opts) : undefined;
+  // The apps' CloudWatch Logs groups, and the host's one role: what the registry and Docker may do in AWS.
+  const appLogs = appLogsEnabled(cfg) ? new AppLogs("app-logs", appLogsArgs(cfg), opts) : undefined;
+  const hostRole = hostRoleEnabled(cfg) ? new HostRole("host-iam", hostRoleArgs(cfg, { registryStorage, appLogs }), opts) : undefined;
   const firewall = new Firewall("firewall", firewallArgs(cfg, { network }), opts);
-  const host = new Host("host", hostArgs(cfg, { network, firewall, registryStorage }), opts);
+  const host = new Host("host", hostArgs(cfg, { network, firewall, hostRole }), opts);
   firewall.admitDatabaseClient("host", host.privateIp, "MySQL from the Berth host private IP");
 
   const dnsInputs = dnsArgs(cfg, { host });
@@ -156,7 +167,7 @@ export function berth(options: BerthOptions = {}): BerthOutputs {
   const cloudflareRanges = cloudflareIpRanges(cloudflareProvider, realIpNames(cfg));
 
   // The host layer: services on the host, delivered over SSH and the Docker API.
-  const services = new HostServices("services", hostServicesArgs(cfg, { host, tls, registryStorage, cloudflareRanges, dns }), opts);
+  const services = new HostServices("services", hostServicesArgs(cfg, { host, tls, registryStorage, cloudflareRanges, dns, appLogs }), opts);
 
   const database = new Database("database", databaseArgs(cfg, { network, firewall }), opts);
   // Each app's env files and secrets on the host (one secret delivery per app).
@@ -201,5 +212,6 @@ export function berth(options: BerthOptions = {}): BerthOutputs {
     proxyBasicAuth: services.extraHostLogins,
     registryBucket: registryStorage ? registryStorage.bucketName : pulumi.output(""),
     auditLogGroups: pulumi.all([network.flowLogGroup, database.logGroups]).apply(([flow, db]) => auditLogGroups(flow, db)),
+    appLogGroups: appLogs ? appLogs.groupNames : pulumi.output<Record<string, string>>({}),
   };
 }

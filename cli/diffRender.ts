@@ -20,6 +20,11 @@ export function commentMarker(stack: string): string {
   return `<!-- berth-plan-diff stack=${stack} -->`;
 }
 
+/** ", moved from <old name>" for a resource an alias carried over from another URN. */
+function movedNote(r: ResourceChange): string {
+  return r.movedFrom !== undefined ? `, moved from ${r.movedFrom.split("::").pop()!}` : "";
+}
+
 const SYMBOL: Record<Action, string> = { add: "+", remove: "-", replace: "+-", update: "~" };
 const WORD: Record<Action, string> = { add: "create", remove: "delete", replace: "REPLACE", update: "update" };
 
@@ -92,7 +97,9 @@ export function renderText(d: PlanDiff, o: RenderOptions): string {
   if (d.resources.length) {
     lines.push("", "Resources:");
     for (const r of d.resources) {
-      lines.push(`  ${SYMBOL[r.action].padEnd(2)} ${r.type}  ${r.name}  (${WORD[r.action]}${r.deleteBeforeReplace ? ", delete before create: a gap" : ""})`);
+      lines.push(
+        `  ${SYMBOL[r.action].padEnd(2)} ${r.type}  ${r.name}  (${WORD[r.action]}${r.deleteBeforeReplace ? ", delete before create: a gap" : ""}${movedNote(r)})`,
+      );
       for (const c of r.changes) lines.push(`       ~ ${describeChange(c, isHostFileChange(r, c, d))}`);
       if (r.ignored?.length) lines.push(`       (ignored by ignoreChanges: ${r.ignored.join(", ")})`);
     }
@@ -139,7 +146,7 @@ export function renderMarkdown(d: PlanDiff, o: RenderOptions): string {
     out.push("| action | resource | type | changes |", "|---|---|---|---|");
     for (const r of d.resources) {
       const changes = r.changes.map((c) => code(describeChange(c, isHostFileChange(r, c, d)))).join("<br>");
-      out.push(`| ${WORD[r.action]}${r.deleteBeforeReplace ? " (delete first)" : ""} | ${code(r.name)} | ${code(r.type)} | ${cell(changes)} |`);
+      out.push(`| ${WORD[r.action]}${r.deleteBeforeReplace ? " (delete first)" : ""}${movedNote(r)} | ${code(r.name)} | ${code(r.type)} | ${cell(changes)} |`);
     }
     out.push("");
   }

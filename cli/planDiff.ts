@@ -39,6 +39,8 @@ export interface ResourceChange {
   /** replace: the old resource goes first (deleteBeforeReplace), so there is a gap. */
   readonly deleteBeforeReplace?: boolean;
   readonly ignored?: string[];
+  /** The URN the resource had before: it moved (an alias names the old URN), it was not made anew. */
+  readonly movedFrom?: string;
 }
 
 /** A host file (nginx, registry, cloud-init) whose text changed. */
@@ -152,8 +154,8 @@ export function diffSnapshots(
   configBefore: Record<string, unknown> = {},
   configAfter: Record<string, unknown> = {},
 ): PlanDiff {
-  const old = new Map(before.resources.filter(counts).map((r) => [r.urn, r]));
   const now = new Map(after.resources.filter(counts).map((r) => [r.urn, r]));
+  const { old, moved } = followAliases(new Map(before.resources.filter(counts).map((r) => [r.urn, r])), now);
   const digests = Boolean(before.digests && after.digests);
   let uncomparable = 0;
   const results = new Map<string, Compared>();
@@ -165,7 +167,7 @@ export function diffSnapshots(
     results.set(urn, { o, n, changes: p.changes, ignored: p.ignored });
   }
   const replaced = replacements(results);
-  const { resources, unchanged } = resourceChanges(old, now, results, replaced);
+  const { resources, unchanged } = resourceChanges(old, now, results, replaced, moved);
   return {
     stack: after.stack,
     resources,
@@ -177,6 +179,28 @@ export function diffSnapshots(
     uncomparableSecrets: uncomparable,
     oldPlanWithoutOptions: before.format === "plan-json",
   };
+}
+
+/**
+ * The old resources keyed as the new plan knows them: a new resource whose alias names an old URN
+ * is that resource moved (Pulumi carries its state over), so it is compared with it instead of
+ * being counted as one deleted and one created. `moved` maps each new URN to the old one.
+ */
+function followAliases(
+  before: Map<string, SnapshotResource>,
+  now: Map<string, SnapshotResource>,
+): { old: Map<string, SnapshotResource>; moved: Map<string, string> } {
+  const old = new Map(before);
+  const moved = new Map<string, string>();
+  for (const [urn, n] of now) {
+    if (old.has(urn)) continue;
+    const from = (n.options.aliases ?? []).find((a) => old.has(a) && !now.has(a));
+    if (from === undefined) continue;
+    old.set(urn, { ...old.get(from)!, urn });
+    old.delete(from);
+    moved.set(urn, from);
+  }
+  return { old, moved };
 }
 
 /** A resource in both snapshots, with the changes of its inputs (added to by replacements upstream of it). */
@@ -273,6 +297,7 @@ function resourceChanges(
   now: Map<string, SnapshotResource>,
   results: Map<string, Compared>,
   replaced: Set<string>,
+  moved: ReadonlyMap<string, string> = new Map(),
 ): { resources: ResourceChange[]; unchanged: number } {
   const resources: ResourceChange[] = [];
   let unchanged = 0;
@@ -283,7 +308,8 @@ function resourceChanges(
     }
     const r = results.get(urn)!;
     const changes = r.changes.map((c) => classify(r.n, c)).sort((a, b) => a.path.localeCompare(b.path));
-    if (changes.length === 0 && !replaced.has(urn)) {
+    const movedFrom = moved.get(urn);
+    if (changes.length === 0 && !replaced.has(urn) && movedFrom === undefined) {
       unchanged++;
       continue;
     }
@@ -298,6 +324,7 @@ function resourceChanges(
       changes: withCustom,
       ...(action === "replace" && n.options.deleteBeforeReplace ? { deleteBeforeReplace: true } : {}),
       ...(r.ignored.length ? { ignored: r.ignored } : {}),
+      ...(movedFrom !== undefined ? { movedFrom } : {}),
     });
   }
   for (const [urn, o] of old) if (!now.has(urn)) resources.push({ action: "remove", urn, type: o.type, name: o.name, changes: [] });

@@ -25,8 +25,18 @@ export interface DeployToolingArgs {
   readonly deployPublicKey: pulumi.Input<string>;
   /** Registry login (secret) for the host's own pulls; required when the registry is enabled. */
   readonly registryPassword?: pulumi.Output<string>;
+  /** Where the apps' containers log: CloudWatch Logs; unset = Docker's local driver on the host. */
+  readonly appLogs?: AppLogsInput;
   /** Must be in place first (cloud-init finished). */
   readonly dependsOn: pulumi.Input<pulumi.Resource>[];
+}
+
+/** The apps' CloudWatch Logs: the region and each app's log group (the AppLogs component's). */
+export interface AppLogsInput {
+  /** The stack's region. */
+  readonly region: string;
+  /** Log group name by app name (AppLogs.groupNames): apps.json waits for the groups to exist. */
+  readonly groups: pulumi.Input<Record<string, string>>;
 }
 
 export class DeployTooling extends pulumi.ComponentResource {
@@ -68,7 +78,16 @@ export class DeployTooling extends pulumi.ComponentResource {
       `${name}-files`,
       {
         target: args.target,
-        files: pulumi.output(args.deployPublicKey).apply((key) => tiedTo(this, () => deployToolingFiles({ config, program, deployPublicKey: key }))),
+        files: pulumi.all([args.deployPublicKey, args.appLogs?.groups ?? {}]).apply(([key, groups]) =>
+          tiedTo(this, () =>
+            deployToolingFiles({
+              config,
+              program,
+              deployPublicKey: key,
+              options: args.appLogs ? { logs: { driver: "awslogs", region: args.appLogs.region, groups } } : {},
+            }),
+          ),
+        ),
         secret: false,
         bundle: { mode: "install", after: tiedTo(this, () => deployToolingAfter(config)) },
       },

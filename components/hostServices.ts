@@ -9,7 +9,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
-import { DeployTooling } from "./deployTooling";
+import { DeployTooling, type AppLogsInput } from "./deployTooling";
 import { DockerHost } from "./dockerHost";
 import type { Naming } from "../lib/naming";
 import { Proxy } from "./proxy";
@@ -74,6 +74,8 @@ export interface HostServicesArgs {
   readonly registryBucket?: RegistryBucketInput;
   /** Served names behind Cloudflare's proxy and Cloudflare's address ranges; unset = none proxied. */
   readonly realIp?: RealIpInput;
+  /** The apps' CloudWatch Logs groups and region; unset = the apps log with Docker's local driver. */
+  readonly appLogs?: AppLogsInput;
   /** Must exist before certbot asks Let's Encrypt to connect (the DNS records). */
   readonly certbotDependsOn?: pulumi.Input<pulumi.Resource>[];
 }
@@ -145,6 +147,7 @@ export class HostServices extends pulumi.ComponentResource {
         config,
         deployPublicKey: args.deployPublicKey,
         registryPassword: registryCreds?.password,
+        ...(args.appLogs ? { appLogs: args.appLogs } : {}),
         dependsOn: [provisioned],
       },
       parent,

@@ -1,8 +1,8 @@
 // RegistryStorage: the registry's image data in S3, so it outlives the host (storage: s3). A private
 // bucket of the stack (ACLs off, public access blocked, encrypted at rest, TLS only, abandoned
-// multipart uploads aborted), and the host's instance profile: a role that may do exactly what the
-// registry's s3 driver documents, on this bucket only. No access key exists anywhere: the registry
-// reads the role's short-lived credentials from the instance metadata service (IMDSv2).
+// multipart uploads aborted), and the policy the host's role gets for it (registryS3Policy): exactly
+// what the registry's s3 driver documents, on this bucket only. The role and the instance profile
+// are HostRole's (components/hostRole.ts), which carries over the ones this component made before.
 // Nothing here depends on the EC2 instance, so replacing the host never touches the bucket.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -30,7 +30,7 @@ export const REGISTRY_S3_OBJECT_ACTIONS = [
 /** Days after which S3 aborts a multipart upload that never completed (the registry purges its own uploads after 7 days too). */
 export const ABORT_INCOMPLETE_UPLOADS_DAYS = 7;
 
-/** The host role's permissions policy (pure, so tests read it as the provider will). */
+/** The host role's registry-bucket policy (pure, so tests read it as the provider will; HostRole attaches it). */
 export function registryS3Policy(bucketArn: string): string {
   return JSON.stringify({
     Version: "2012-10-17",
@@ -68,11 +68,12 @@ export class RegistryStorage extends pulumi.ComponentResource {
   public readonly bucketName: pulumi.Output<string>;
   /** The bucket's ARN (arn:aws:s3:::name). */
   public readonly bucketArn: pulumi.Output<string>;
-  /** Instance profile for the host: its role may use this bucket and nothing else. */
-  public readonly instanceProfileName: pulumi.Output<string>;
+  /** Its logical name: the host role, policy and profile it made before HostRole existed were `<name>-host-*`. */
+  public readonly logicalName: string;
 
   constructor(name: string, args: RegistryStorageArgs, opts?: pulumi.ComponentResourceOptions) {
     super("berth:registry:RegistryStorage", name, {}, opts);
+    this.logicalName = name;
     const parent = { parent: this };
     const physicalName = physical(args.naming, "registry");
 
@@ -135,41 +136,8 @@ export class RegistryStorage extends pulumi.ComponentResource {
       { parent: this, dependsOn: [publicAccess, ownership] },
     );
 
-    // Role and profile names are left to Pulumi's auto-naming (logical name + suffix): IAM's
-    // 38-character name prefixes would otherwise limit the project and stack names further.
-    const role = new aws.iam.Role(
-      `${name}-host-role`,
-      {
-        description: "Berth host: the registry's access to its S3 bucket",
-        assumeRolePolicy: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
-        }),
-        tags: nameTag(physical(args.naming, "host-role")),
-      },
-      parent,
-    );
-    new aws.iam.RolePolicy(
-      `${name}-host-policy`,
-      {
-        role: role.id,
-        name: "registry-bucket",
-        policy: bucket.arn.apply(registryS3Policy),
-      },
-      parent,
-    );
-    const profile = new aws.iam.InstanceProfile(
-      `${name}-host-profile`,
-      {
-        role: role.name,
-        tags: nameTag(physical(args.naming, "host-profile")),
-      },
-      parent,
-    );
-
     this.bucketName = bucket.bucket;
     this.bucketArn = bucket.arn;
-    this.instanceProfileName = profile.name;
-    this.registerOutputs({ bucketName: this.bucketName, instanceProfileName: this.instanceProfileName });
+    this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn });
   }
 }

@@ -491,6 +491,10 @@ const ProxySchema = z
     clientMaxBodySize: ruled(nginxSizeProblem)
       .default("10m")
       .meta({ description: "largest request body of app servers (the registry's server has no limit)", "x-type": "nginx size" }),
+    appLogRetentionDays: logRetentionDays.default(30).meta({
+      description: "days CloudWatch Logs keeps the apps' container logs (one group per app, `/<project>/<stack>/apps/<app>`)",
+      "x-type": "one of CloudWatch's retentions (see `flowLogRetentionDays`)",
+    }),
   })
   .meta({ description: "nginx on the host: apps, extra hosts, HSTS" });
 

@@ -54,3 +54,12 @@ export function physical(n: Naming, role: string, maxLength?: number): string {
 export function registryBucketPrefix(n: Naming): string {
   return `${n.project}-${n.stack}-registry-`.toLowerCase();
 }
+
+/**
+ * The CloudWatch Logs group of one app's containers: `/<project>/<stack>/apps/<app>` (beside the
+ * VPC flow logs' `/<project>/<stack>/vpc-flow-logs`). The stack creates it; Docker's awslogs driver
+ * only writes into it.
+ */
+export function appLogGroupName(n: Naming, app: string): string {
+  return `/${n.project}/${n.stack}/apps/${app}`;
+}

@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { fakeCloud, isSecretValue, type FakeCloud, type RecordedInvoke } from "./mocks";
 import { toRawConfigInput, type StackFile } from "./stackFile";
 import { parseConfig } from "../config";
-import { deserializeInputs, mockMonitor, onRegister, waitForRPCs, type RegisterRequest } from "../sdk/internals";
+import { beforeRegister, deserializeInputs, mockMonitor, onRegister, waitForRPCs, type RegisterRequest } from "../sdk/internals";
 
 export interface RecordedResource {
   readonly urn: string;
@@ -36,6 +36,8 @@ export interface ResourceOptionsRecord {
   readonly propertyDependencies: Record<string, string[]>;
   /** The provider reference `urn::id`, or "" for the default provider. */
   readonly provider: string;
+  /** URNs the resource had before (its `aliases`); absent when it has none. */
+  readonly aliases?: string[];
 }
 
 /** The options of a resource registered with none: what the SDK's defaults amount to. */
@@ -49,7 +51,27 @@ export const NO_OPTIONS: ResourceOptionsRecord = {
   provider: "",
 };
 
-function recordOptions(req: RegisterRequest): ResourceOptionsRecord {
+/**
+ * The URNs of a registration's aliases: whole URNs as sent, specs completed from the resource
+ * itself (an empty field means "unchanged") and URNs built the way the mock monitor builds them.
+ */
+export function aliasUrns(req: RegisterRequest, project: string, stack: string): string[] {
+  const out = [...req.getAliasurnsList()];
+  for (const alias of req.getAliasesList()) {
+    const spec = alias.getSpec();
+    if (alias.getUrn() !== "" || !spec) {
+      if (alias.getUrn() !== "") out.push(alias.getUrn());
+      continue;
+    }
+    const parent = spec.getNoparent() ? "" : spec.getParenturn() || req.getParent();
+    const type = spec.getType() || req.getType();
+    const qualified = parent ? `${parent.split("::")[2].split("$").pop()!}$${type}` : type;
+    out.push(`urn:pulumi:${spec.getStack() || stack}::${spec.getProject() || project}::${qualified}::${spec.getName() || req.getName()}`);
+  }
+  return out;
+}
+
+function recordOptions(req: RegisterRequest, aliases: string[]): ResourceOptionsRecord {
   const propertyDependencies: Record<string, string[]> = {};
   req.getPropertydependenciesMap().forEach((v, k) => {
     propertyDependencies[k] = v.getUrnsList();
@@ -62,6 +84,7 @@ function recordOptions(req: RegisterRequest): ResourceOptionsRecord {
     dependencies: req.getDependenciesList(),
     propertyDependencies,
     provider: req.getProvider(),
+    ...(aliases.length > 0 ? { aliases } : {}),
   };
 }
 
@@ -128,13 +151,21 @@ async function runOnce(options: RunOptions): Promise<RunResult> {
 
   const monitor = mockMonitor();
   const meta = new Map<string, { parent: string | null; custom: boolean; inputs: Record<string, unknown>; options: ResourceOptionsRecord }>();
+  // A resource that moved (aliases) keeps what its provider assigned, such as an auto-generated
+  // name: the fake cloud derives those from the name it had before (its first alias). With no
+  // state to look at, this assumes the stack had that resource; where it never did, Pulumi ignores
+  // the alias and the real name follows the new logical name.
+  beforeRegister(monitor, (req) => {
+    const former = aliasUrns(req, options.project, options.stack)[0];
+    if (former !== undefined) cloud.formerNames.set(`${req.getType()}::${req.getName()}`, former.split("::").pop()!);
+  });
   onRegister(monitor, (urn, req) => {
     meta.set(urn, {
       parent: req.getParent() || null,
       custom: req.getCustom(),
       // Secret inputs stay wrapped so the plan and the policy tests can see them.
       inputs: reSecret(deserializeInputs(req.getObject())) as Record<string, unknown>,
-      options: recordOptions(req),
+      options: recordOptions(req, aliasUrns(req, options.project, options.stack)),
     });
   });
 

@@ -360,6 +360,11 @@ export interface FakeCloud extends pulumi.runtime.Mocks {
   readonly failures: string[];
   /** Every invoke (data-source lookup) the program made, in order: what a real run would ask the cloud. */
   readonly invokes: RecordedInvoke[];
+  /**
+   * `type::name` -> the logical name a moved resource had before (from its aliases): the handlers
+   * derive provider-assigned values from that one, as a real provider keeps them across a move.
+   */
+  readonly formerNames: Map<string, string>;
 }
 
 /** One invoke the program made, e.g. `cloudflare:index/getZone:getZone` with its filter. */
@@ -381,6 +386,7 @@ export function fakeCloud(options: FakeCloudOptions): FakeCloud {
   const calls: Record<string, CallHandler> = { ...CALLS };
   const failures: string[] = [];
   const invokes: RecordedInvoke[] = [];
+  const formerNames = new Map<string, string>();
   const fail = (message: string): never => {
     failures.push(message);
     throw new Error(message);
@@ -390,16 +396,18 @@ export function fakeCloud(options: FakeCloudOptions): FakeCloud {
     calls,
     failures,
     invokes,
+    formerNames,
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: State } {
       const inputs = args.inputs as Inputs;
       if (args.type.startsWith("pulumi:providers:")) return { id: `${args.name}-provider-id`, state: inputs };
       if (!args.custom) return { id: undefined, state: inputs };
       const handler = handlers[args.type];
+      const name = formerNames.get(`${args.type}::${args.name}`) ?? args.name;
       let out: { id: string; state?: State };
       try {
         out = handler
-          ? handler(args.name, Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, unwrap(v)])), ctx)
-          : { id: `${args.name}-${fakeHex(args.type, 8)}` };
+          ? handler(name, Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, unwrap(v)])), ctx)
+          : { id: `${name}-${fakeHex(args.type, 8)}` };
       } catch (e) {
         return fail(`fake cloud: ${args.type} ${args.name}: ${(e as Error).message}`);
       }

@@ -65,6 +65,7 @@ export const T = {
   container: "docker:index/container:Container",
   command: "command:remote:Command",
   privateKey: "tls:index/privateKey:PrivateKey",
+  logGroup: "aws:cloudwatch/logGroup:LogGroup",
 } as const;
 
 type Props = Record<string, unknown>;
@@ -304,6 +305,20 @@ export const registryPortNotPublicInProd: ResourceValidationPolicy = {
   }),
 };
 
+export const logGroupRetention: ResourceValidationPolicy = {
+  name: "berth-log-group-retention",
+  description:
+    "Every CloudWatch Logs group has a retention: without one CloudWatch keeps (and bills) its lines forever, and nobody decided how long logs live.",
+  enforcementLevel: "mandatory",
+  validateResource: forTypes([T.logGroup], (props, _args, report) => {
+    const days = num(props.retentionInDays, 0);
+    if (!(days > 0))
+      report(
+        `Log group ${str(props.name, "(unnamed)")} keeps its lines forever (retentionInDays is unset or 0): set a retention (berth:proxy.appLogRetentionDays, berth:network.flowLogRetentionDays, berth:database.logRetentionDays).`,
+      );
+  }),
+};
+
 /** Host files Berth delivers in command bundles (the plain-text ones: a secret bundle reads the same to a policy). */
 function deliveredFiles(resources: readonly PolicyResource[]): Array<{ path: string; content: string }> {
   return resources
@@ -509,4 +524,5 @@ export const policies: ReadonlyArray<ResourceValidationPolicy | StackValidationP
   registryPortNotPublicInProd,
   registryNameNotProxied,
   noPlaintextSecrets,
+  logGroupRetention,
 ];

@@ -32,6 +32,16 @@ export interface RegisterRequest {
   getProvider(): string;
   getPropertydependenciesMap(): { forEach(cb: (value: { getUrnsList(): string[] }, key: string) => void): void };
   getObject(): unknown;
+  /** The resource's aliases (its former identities), as the SDK sends them to a monitor that supports alias specs. */
+  getAliasesList(): AliasRequest[];
+  /** Alias URNs, as the SDK sends them to a monitor without alias specs. */
+  getAliasurnsList(): string[];
+}
+
+/** One alias of a registration: a whole URN, or a spec whose empty fields mean "the same as the resource's". */
+export interface AliasRequest {
+  getUrn(): string;
+  getSpec(): { getName(): string; getType(): string; getStack(): string; getProject(): string; getParenturn(): string; getNoparent(): boolean } | undefined;
 }
 interface RegisterResponse {
   getUrn(): string;
@@ -51,6 +61,15 @@ export function mockMonitor(): MockMonitorLike {
     throw new Error("@pulumi/pulumi's mock monitor no longer has registerResource/getRegisteredResources; update sdk/internals.ts");
   }
   return monitor as MockMonitorLike;
+}
+
+/** Calls `inspect(request)` before the monitor (and so the mocks' newResource) sees each registration. */
+export function beforeRegister(monitor: MockMonitorLike, inspect: (req: RegisterRequest) => void): void {
+  const original = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, cb) => {
+    inspect(req);
+    return original(req, cb);
+  };
 }
 
 /** Calls `record(urn, request)` for every resource the monitor registers successfully. */

@@ -16,6 +16,8 @@ import type { FirewallArgs } from "../components/firewall";
 import type { HostArgs } from "../components/host";
 import type { HostServices, HostServicesArgs, HostServicesSettings } from "../components/hostServices";
 import type { NetworkArgs } from "../components/network";
+import type { AppLogsArgs } from "../components/appLogs";
+import type { HostRoleArgs } from "../components/hostRole";
 import type { RegistryStorageArgs } from "../components/registryStorage";
 import type { DeployConfig } from "../components/render/deploy";
 import type { HostLayerConfig } from "../components/render/hostFiles";
@@ -65,6 +67,47 @@ export function registryStorageArgs(cfg: Config): RegistryStorageArgs {
   return { naming: naming(cfg) };
 }
 
+/** The apps' containers log to CloudWatch Logs: one group per app, so only when there are apps. */
+export function appLogsEnabled(cfg: Config): boolean {
+  return cfg.proxy.apps.length > 0;
+}
+
+/** One log group per app of berth:proxy.apps, kept berth:proxy.appLogRetentionDays. */
+export function appLogsArgs(cfg: Config): AppLogsArgs {
+  return { apps: cfg.proxy.apps.map((a) => a.name), retentionDays: cfg.proxy.appLogRetentionDays, naming: naming(cfg) };
+}
+
+/** The host needs AWS access (a role and instance profile): the registry's bucket, or the apps' logs. */
+export function hostRoleEnabled(cfg: Config): boolean {
+  return registryStorageEnabled(cfg) || appLogsEnabled(cfg);
+}
+
+/** What the host role is wired to: the purposes it serves. */
+export interface HostRoleDeps {
+  /** The registry's bucket; unset without one. */
+  readonly registryStorage?: {
+    /** The bucket's ARN. */
+    readonly bucketArn: pulumi.Input<string>;
+    /** Its logical name (the role's former parent). */
+    readonly logicalName: string;
+  } & pulumi.Resource;
+  /** The apps' log groups; unset without apps. */
+  readonly appLogs?: {
+    /** Their ARNs. */
+    readonly groupArns: readonly pulumi.Input<string>[];
+  };
+}
+
+/** One role for the host: the registry bucket's policy (carried over from RegistryStorage) and the app-logs policy. */
+export function hostRoleArgs(cfg: Config, deps: HostRoleDeps): HostRoleArgs {
+  const reg = deps.registryStorage;
+  return {
+    ...(reg ? { registryBucket: { arn: reg.bucketArn, previousParent: reg, previousName: reg.logicalName } } : {}),
+    appLogGroupArns: deps.appLogs ? [...deps.appLogs.groupArns] : [],
+    naming: naming(cfg),
+  };
+}
+
 /** What the firewall is wired to. */
 export interface FirewallDeps {
   /** The network: its VPC id. */
@@ -84,7 +127,7 @@ export function firewallArgs(cfg: Config, deps: FirewallDeps): FirewallArgs {
   };
 }
 
-/** What the host is wired to: its subnet, its security group, and the registry's instance profile when there is a bucket. */
+/** What the host is wired to: its subnet, its security group, and the host role's instance profile when it needs AWS access. */
 export interface HostDeps {
   /** The host goes in the first public subnet. */
   readonly network: {
@@ -96,9 +139,9 @@ export interface HostDeps {
     /** Its id. */
     readonly hostSecurityGroupId: pulumi.Input<string>;
   };
-  /** The registry's bucket and role; unset when the registry keeps no bucket. */
-  readonly registryStorage?: {
-    /** Instance profile of the registry's role. */
+  /** The host role; unset when the host needs no AWS access. */
+  readonly hostRole?: {
+    /** Its instance profile. */
     readonly instanceProfileName: pulumi.Input<string>;
   };
 }
@@ -117,7 +160,7 @@ export function hostArgs(cfg: Config, deps: HostDeps): HostArgs {
     deployUser: cfg.host.deployUser,
     sshPort: cfg.firewall.sshPort,
     sshKeyAlgorithm: cfg.host.sshKeyAlgorithm,
-    ...(deps.registryStorage ? { instanceProfileName: deps.registryStorage.instanceProfileName } : {}),
+    ...(deps.hostRole ? { instanceProfileName: deps.hostRole.instanceProfileName } : {}),
     naming: naming(cfg),
   };
 }
@@ -202,6 +245,11 @@ export interface HostServicesDeps {
   };
   /** Cloudflare's ranges (wiring/lookups.ts); unset when no served name is proxied. */
   readonly cloudflareRanges?: pulumi.Input<string[]>;
+  /** The apps' log groups; unset without apps. */
+  readonly appLogs?: {
+    /** Group name by app name. */
+    readonly groupNames: pulumi.Input<Record<string, string>>;
+  };
   /** The DNS records certbot needs before it asks Let's Encrypt to connect. */
   readonly dns: pulumi.Resource;
 }
@@ -216,7 +264,7 @@ export function appRuntimeArgs(cfg: Config, deps: { readonly services: HostServi
   };
 }
 
-/** The host layer: config sections, the admin SSH connection, the served certificate, the bucket and Cloudflare's ranges when present. */
+/** The host layer: config sections, the admin SSH connection, the served certificate, the bucket, Cloudflare's ranges and the apps' log groups when present. */
 export function hostServicesArgs(cfg: Config, deps: HostServicesDeps): HostServicesArgs {
   return {
     config: hostServicesSettings(cfg),
@@ -236,6 +284,7 @@ export function hostServicesArgs(cfg: Config, deps: HostServicesDeps): HostServi
     registryPassword: cfg.secrets.registryPassword,
     ...(deps.registryStorage ? { registryBucket: { bucket: deps.registryStorage.bucketName, region: cfg.region } } : {}),
     ...(deps.cloudflareRanges ? { realIp: { names: realIpNames(cfg), ranges: deps.cloudflareRanges } } : {}),
+    ...(deps.appLogs ? { appLogs: { region: cfg.region, groups: deps.appLogs.groupNames } } : {}),
     certbotDependsOn: [deps.dns],
   };
 }

@@ -348,6 +348,7 @@ export async function renderRehearsal(state: RehearsalState, projectDir?: string
         registryPort: state.registryPort,
         registryContainer: state.registryContainer,
         network: state.appsNetwork,
+        logs: { driver: "local" }, // no CloudWatch here: Docker's local driver, which `docker logs` reads
       },
     }),
     ...(config.registry.enabled

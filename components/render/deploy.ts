@@ -11,6 +11,7 @@ import { enableUnits, installSudoersChecked, makeDirectories, reloadSystemd, rem
 import { DATABASE_ENV_NAMES } from "../../lib/appRuntime";
 import { appEnvPaths } from "./appEnv";
 import { HOST_PATHS, reroot, type HostFile } from "./paths";
+import { appLogArgs, type AppLogTarget } from "./logs";
 import type { AppSettings, HostUserSettings, RegistrySettings } from "./settings";
 
 /** The settings the deploy tooling is rendered from (Config satisfies it: see wiring/args.ts). */
@@ -54,6 +55,35 @@ export interface DeployToolingOptions {
   readonly registryContainer?: string;
   /** Docker network of the app containers (the rehearsal's is unique per run). @default APPS_NETWORK */
   readonly network?: { readonly name: string; readonly subnet: string; readonly bridge: string };
+  /**
+   * Where the apps' containers log: CloudWatch Logs (the real host: the region and each app's log
+   * group, by app name) or Docker's local driver (the rehearsal). @default { driver: "local" }
+   */
+  readonly logs?: AppLogsOption;
+}
+
+/** How the apps' containers log (DeployToolingOptions.logs). */
+export type AppLogsOption =
+  | {
+      /** CloudWatch Logs with Docker's awslogs driver. */
+      readonly driver: "awslogs";
+      /** The stack's region. */
+      readonly region: string;
+      /** Each app's log group, by app name; every app needs one. */
+      readonly groups: Readonly<Record<string, string>>;
+    }
+  | {
+      /** Docker's local driver on the host. */
+      readonly driver: "local";
+    };
+
+/** The log target of one app (its group looked up by name for CloudWatch). */
+function appLogTarget(logs: AppLogsOption, app: string): AppLogTarget {
+  if (logs.driver === "local") return logs;
+  const group = Object.hasOwn(logs.groups, app) ? logs.groups[app] : undefined;
+  if (group === undefined)
+    throw new Error(`deploy: app ${app} has no CloudWatch Logs group (logs.groups names ${Object.keys(logs.groups).join(", ") || "none"})`);
+  return { driver: "awslogs", region: logs.region, group };
 }
 
 /** Everything the tooling files are rendered from. */
@@ -84,6 +114,7 @@ export function renderAppsFile(config: DeployConfig, options: DeployToolingOptio
   const reg = config.registry;
   const network = options.network ?? APPS_NETWORK;
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/.test(network.bridge)) throw new Error(`deploy: bridge name ${network.bridge} must be 1-15 plain characters`);
+  const logs = options.logs ?? { driver: "local" };
   const apps = config.proxy.apps.map((app) => ({
     name: app.name,
     initialColor: app.initialColor,
@@ -120,6 +151,8 @@ export function renderAppsFile(config: DeployConfig, options: DeployToolingOptio
           },
           release: p.release ? [...p.release] : null,
           releaseTimeoutSeconds: p.releaseTimeoutSeconds,
+          // `docker run` arguments as they are: the log driver and its options (render/logs.ts).
+          logArgs: appLogArgs(appLogTarget(logs, app.name)),
         },
       ];
     }),

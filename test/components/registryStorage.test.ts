@@ -1,10 +1,11 @@
-// RegistryStorage on its own (public mock API): a private, encrypted, TLS-only bucket and a host role limited to it.
+// RegistryStorage on its own (public mock API): a private, encrypted, TLS-only bucket (the host role that may use it is HostRole's).
 import { beforeEach, describe, expect, it } from "vitest";
 import {
   ABORT_INCOMPLETE_UPLOADS_DAYS,
   REGISTRY_S3_BUCKET_ACTIONS,
   REGISTRY_S3_OBJECT_ACTIONS,
   RegistryStorage,
+  registryS3Policy,
   type RegistryStorageArgs,
 } from "../../components/registryStorage";
 import { renderRegistryConfig } from "../../components/render/registry";
@@ -25,9 +26,9 @@ beforeEach(async () => {
 });
 
 describe("RegistryStorage, minimal (= full) args", () => {
-  it("creates the bucket with its guards, and a host role that may use this bucket only", async () => {
+  it("creates the bucket with its guards, and no role (HostRole attaches registryS3Policy)", async () => {
     const s = new RegistryStorage("rs", args, m.opts);
-    const [bucketName, bucketArn, profile] = await Promise.all([valueOf(s.bucketName), valueOf(s.bucketArn), valueOf(s.instanceProfileName)]);
+    const [bucketName, bucketArn] = await Promise.all([valueOf(s.bucketName), valueOf(s.bucketArn)]);
     await m.settle();
 
     expect(m.one("aws:s3/bucket:Bucket").inputs).toMatchObject({
@@ -69,19 +70,15 @@ describe("RegistryStorage, minimal (= full) args", () => {
       },
     ]);
 
-    const trust = JSON.parse(m.one("aws:iam/role:Role").inputs.assumeRolePolicy as string) as Policy;
-    expect(trust.Statement).toEqual([{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }]);
-    const rolePolicy = m.one("aws:iam/rolePolicy:RolePolicy").inputs;
-    expect(rolePolicy.role).toBe("rs-host-role-id");
-    expect((JSON.parse(rolePolicy.policy as string) as Policy).Statement).toEqual([
+    expect((JSON.parse(registryS3Policy(ARN)) as Policy).Statement).toEqual([
       { Sid: "RegistryBucket", Effect: "Allow", Action: [...REGISTRY_S3_BUCKET_ACTIONS], Resource: ARN },
       { Sid: "RegistryObjects", Effect: "Allow", Action: [...REGISTRY_S3_OBJECT_ACTIONS], Resource: `${ARN}/*` },
     ]);
-    expect(m.one("aws:iam/instanceProfile:InstanceProfile").inputs.role).toBe("rs-host-role-0001");
+    expect(m.ofType("aws:iam/role:Role")).toEqual([]);
     // No access key anywhere: the host reads the role's credentials from the metadata service.
     expect(m.ofType("aws:iam/accessKey:AccessKey")).toEqual([]);
 
-    expect([bucketName, bucketArn, profile]).toEqual([BUCKET, ARN, "rs-host-profile-0001"]);
+    expect([bucketName, bucketArn]).toEqual([BUCKET, ARN]);
     expect(m.resources.filter((r) => r.custom).every((r) => r.parent === "rs")).toBe(true);
   });
 });

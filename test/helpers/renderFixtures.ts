@@ -7,6 +7,7 @@ import { hostFiles, type HostFilesInput, type HostFilesOptions } from "../../com
 import { htpasswdEntry } from "../../components/render/htpasswd";
 import { proxiedServedNames } from "../../lib/dnsPlan";
 import type { HostFile } from "../../components/render/paths";
+import { appLogGroupName } from "../../lib/naming";
 
 export const SHIPPED_STACKS = ["dev", "prod"] as const;
 
@@ -58,7 +59,10 @@ export function fileAt(files: readonly HostFile[], path: string): HostFile {
 export const FAKE_DEPLOY_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEZBS0UgREVQTE9ZIEtFWSBGT1IgR09MREVOIEZJTEVT";
 export const PROGRAM_STAND_IN = "#!/usr/bin/python3 -I\n# host/berth-deploy (not repeated in the golden files)\n";
 
-/** The deploy tooling's public files for a stack (fixed key, program stand-in). */
+/** The deploy tooling's public files for a stack (fixed key, program stand-in), apps logging to CloudWatch as on AWS. */
 export function stackDeployFiles(stack: string): HostFile[] {
-  return deployToolingFiles({ config: stackConfig(stack), program: PROGRAM_STAND_IN, deployPublicKey: FAKE_DEPLOY_KEY });
+  const config = stackConfig(stack);
+  const groups = Object.fromEntries(config.proxy.apps.map((a) => [a.name, appLogGroupName(config, a.name)]));
+  const logs = { driver: "awslogs", region: config.region, groups } as const;
+  return deployToolingFiles({ config, program: PROGRAM_STAND_IN, deployPublicKey: FAKE_DEPLOY_KEY, options: { logs } });
 }

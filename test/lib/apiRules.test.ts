@@ -325,6 +325,9 @@ describe("CloudWatch Logs retention", () => {
     expect(problems("prod", { database: { ...section("prod", "database"), logRetentionDays: 0 } })).toMatch(
       /berth:database\.logRetentionDays = 0: CloudWatch Logs keeps logs for one of/,
     );
+    expect(problems("dev", { proxy: { ...section("dev", "proxy"), appLogRetentionDays: 10 } })).toMatch(
+      /berth:proxy\.appLogRetentionDays = 10: CloudWatch Logs keeps logs for one of/,
+    );
   });
 });
 

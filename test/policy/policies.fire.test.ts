@@ -277,6 +277,20 @@ const ROWS: Row[] = [
     },
     fires: /services-provisioned: create contains the value of a generated secret/,
   },
+  {
+    policy: P.logGroupRetention,
+    stack: "dev",
+    case: "an app's log group without a retention",
+    bad: (r) => patched(r, "app-logs-web", { retentionInDays: undefined }),
+    fires: /Log group \/berth\/dev\/apps\/web keeps its lines forever/,
+  },
+  {
+    policy: P.logGroupRetention,
+    stack: "prod",
+    case: "a log group added with retention 0",
+    bad: (r) => added(r, "network-flow-logs", P.T.logGroup, "bad-group", { name: "/berth/prod/extra", retentionInDays: 0 }),
+    fires: /Log group \/berth\/prod\/extra keeps its lines forever/,
+  },
 ];
 
 describe("each policy fires on a bad resource", () => {

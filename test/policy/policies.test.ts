@@ -59,7 +59,9 @@ describe.each(["dev", "prod"])("%s", (stack) => {
     expect(ofType(r(), "aws:iam/accessKey:AccessKey")).toEqual([]);
     expect(ofType(r(), "aws:iam/user:User")).toEqual([]);
     const bucket = ofType(r(), "aws:s3/bucket:Bucket")[0];
-    for (const p of ofType(r(), "aws:iam/rolePolicy:RolePolicy").filter((x) => x.name.startsWith("registry-storage"))) {
+    const s3 = ofType(r(), "aws:iam/rolePolicy:RolePolicy").filter((x) => x.inputs.name === "registry-bucket");
+    expect(s3.length).toBe(bucket ? 1 : 0);
+    for (const p of s3) {
       const arn = String(bucket.state.arn);
       const policy = JSON.parse(String(p.inputs.policy)) as { Statement: Array<{ Action: string[]; Resource: string; Effect: string }> };
       expect(policy.Statement.map((x) => [x.Effect, [...x.Action].sort(), x.Resource])).toEqual([

@@ -37,6 +37,7 @@ const PUBLIC = [
   "registryLoginCommand",
   "registryBucket",
   "auditLogGroups",
+  "appLogGroups",
 ];
 
 describe.each<ShippedStack>(["dev", "prod"])("%s outputs", (stack) => {

@@ -8,11 +8,15 @@ import { realPrivateKey, realSelfSignedCert } from "../../offline/fakePki";
 import { toRawConfigInput } from "../../offline/stackFile";
 import type { ServedCertificate } from "../../components/tls";
 import {
+  appLogsArgs,
+  appLogsEnabled,
   awsProviderArgs,
   databaseArgs,
   dnsArgs,
   firewallArgs,
   hostArgs,
+  hostRoleArgs,
+  hostRoleEnabled,
   hostServicesArgs,
   hostServicesSettings,
   naming,
@@ -140,8 +144,8 @@ describe("hostArgs", () => {
     });
     expect(args).not.toHaveProperty("instanceProfileName");
   });
-  it("prod: the registry bucket's instance profile", () => {
-    expect(hostArgs(prod, { network, firewall, registryStorage: { instanceProfileName: "berth-prod-registry" } })).toEqual({
+  it("prod: the host role's instance profile", () => {
+    expect(hostArgs(prod, { network, firewall, hostRole: { instanceProfileName: "berth-prod-registry" } })).toEqual({
       subnetId: "subnet-a",
       securityGroupIds: ["sg-host"],
       instanceType: "m6i.xlarge",
@@ -362,6 +366,28 @@ describe("databaseArgs", () => {
       logExports: ["error", "slowquery"],
       logRetentionDays: 30,
       slowQuerySeconds: 2,
+      naming: { project: "berth", stack: "prod" },
+    });
+  });
+});
+
+describe("app logs and the host role", () => {
+  it("one log group per app with the stack's retention; a role whenever the host needs AWS access", () => {
+    expect(appLogsArgs(dev)).toEqual({ apps: ["web"], retentionDays: 7, naming: { project: "berth", stack: "dev" } });
+    expect(appLogsArgs(prod)).toMatchObject({ apps: ["shop", "landing"], retentionDays: 30 });
+    const bare = config("dev", { proxy: { enabled: false, apps: [] } });
+    expect([appLogsEnabled(dev), hostRoleEnabled(dev), appLogsEnabled(bare), hostRoleEnabled(bare)]).toEqual([true, true, false, false]);
+    expect(hostRoleEnabled(config("dev", { proxy: { enabled: false, apps: [] }, registry: { ...section("dev", "registry"), storage: "s3" } }))).toBe(true);
+  });
+  it("hostRoleArgs: the bucket with RegistryStorage as the former parent, and the log groups", () => {
+    const storage = Object.assign(new pulumi.ComponentResource("test:Storage", "unused", {}, { urn: "urn:pulumi:s::p::test:Storage::unused" }), {
+      bucketArn: "arn:aws:s3:::b",
+      logicalName: "registry-storage",
+    });
+    expect(hostRoleArgs(dev, { appLogs: { groupArns: ["arn:g"] } })).toEqual({ appLogGroupArns: ["arn:g"], naming: { project: "berth", stack: "dev" } });
+    expect(hostRoleArgs(prod, { registryStorage: storage })).toEqual({
+      registryBucket: { arn: "arn:aws:s3:::b", previousParent: storage, previousName: "registry-storage" },
+      appLogGroupArns: [],
       naming: { project: "berth", stack: "prod" },
     });
   });
