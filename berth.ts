@@ -171,7 +171,7 @@ export function berth(options: BerthOptions = {}): BerthOutputs {
 
   const database = new Database("database", databaseArgs(cfg, { network, firewall }), opts);
   // Each app's env files and secrets on the host (one secret delivery per app).
-  if (cfg.proxy.apps.length > 0) new AppRuntime("apps", appRuntimeArgs(cfg, { services }), opts);
+  if (cfg.proxy.apps.length > 0) new AppRuntime("apps", appRuntimeArgs(cfg, { services, database }), opts);
 
   return {
     vpcId: network.vpcId,

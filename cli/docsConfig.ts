@@ -10,7 +10,7 @@ import Ajv2020 from "ajv/dist/2020";
 import addFormats from "ajv-formats";
 import * as prettier from "prettier";
 import { z } from "zod";
-import { RegionSchema, SECRET_DESCRIPTIONS, SECRET_KEYS, SECTIONS, nestedSchemas, unwrap } from "../config/schema";
+import { APP_SECRETS_DESCRIPTION, APP_SECRETS_KEY, RegionSchema, SECRET_DESCRIPTIONS, SECRET_KEYS, SECTIONS, nestedSchemas, unwrap } from "../config/schema";
 import { PROJECT_DIR, readStackFile } from "../offline/stackFile";
 import { EXIT, parseCli, runAsProgram, usageError, type CliSpec } from "./entry";
 
@@ -36,6 +36,12 @@ export function stackFileSchema(): Json {
   for (const [name, schema] of Object.entries(SECTIONS)) config[`berth:${name}`] = toJson(schema);
   for (const key of SECRET_KEYS) config[`berth:${key}`] = { $ref: "#/$defs/secure", description: SECRET_DESCRIPTIONS[key] };
   config["cloudflare:apiToken"] = { $ref: "#/$defs/secure", description: SECRET_DESCRIPTIONS["cloudflare:apiToken"] };
+  // Set per value with --path: app -> NAME -> { secure: ... }.
+  config[`berth:${APP_SECRETS_KEY}`] = {
+    type: "object",
+    description: APP_SECRETS_DESCRIPTION,
+    additionalProperties: { type: "object", additionalProperties: { $ref: "#/$defs/secure" } },
+  };
   return {
     $schema: "https://json-schema.org/draft/2020-12/schema",
     title: "Berth stack file (Pulumi.<stack>.yaml)",
@@ -238,7 +244,11 @@ export function configBlocks(dir: string = PROJECT_DIR): Record<string, string> 
   }
   blocks.secrets = table(
     ["key", "used for"],
-    [...SECRET_KEYS.map((k) => [`\`berth:${k}\``, SECRET_DESCRIPTIONS[k]]), ["`cloudflare:apiToken`", SECRET_DESCRIPTIONS["cloudflare:apiToken"]]],
+    [
+      ...SECRET_KEYS.map((k) => [`\`berth:${k}\``, SECRET_DESCRIPTIONS[k]]),
+      [`\`berth:${APP_SECRETS_KEY}\``, APP_SECRETS_DESCRIPTION],
+      ["`cloudflare:apiToken`", SECRET_DESCRIPTIONS["cloudflare:apiToken"]],
+    ],
   );
   return blocks;
 }

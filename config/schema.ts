@@ -403,7 +403,8 @@ const UpstreamSchema = z.strictObject({
     .array(z.string().regex(VOLUME, "must be HOST_PATH:CONTAINER_PATH[:ro|:rw] or VOLUME_NAME:CONTAINER_PATH[:ro|:rw]"))
     .default([])
     .meta({ description: "`docker run -v`", "x-type": "list of `HOST_PATH:CONTAINER_PATH[:ro]` or `VOLUME:CONTAINER_PATH[:ro]`" }),
-  env: z.record(envName, z.string().max(32768)).default({}).meta({
+  // Names are checked in validateAppRuntime (config/validate/apps.ts): zod reports a bad record key without saying why.
+  env: z.record(z.string(), z.string().max(32768)).default({}).meta({
     description: "clear values the part's containers get (`NAME: value`); `PORT`, `BERTH_*` and the database names are Berth's",
     "x-type": "map of name to text",
   }),

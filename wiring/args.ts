@@ -10,7 +10,7 @@ import type * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
 import type { Config } from "../config";
 import type { AppRuntimeArgs } from "../components/appRuntime";
-import type { DatabaseArgs } from "../components/database";
+import type { Database, DatabaseArgs } from "../components/database";
 import type { DnsArgs } from "../components/dns";
 import type { FirewallArgs } from "../components/firewall";
 import type { HostArgs } from "../components/host";
@@ -254,12 +254,19 @@ export interface HostServicesDeps {
   readonly dns: pulumi.Resource;
 }
 
-/** The apps' runtime files: each app's secret values (the component keeps them secret), after cloud-init. */
-export function appRuntimeArgs(cfg: Config, deps: { readonly services: HostServices }): AppRuntimeArgs {
+/** The apps' runtime files and databases: each app's secret values (the component keeps them secret), after cloud-init. */
+export function appRuntimeArgs(cfg: Config, deps: { readonly services: HostServices; readonly database: Database }): AppRuntimeArgs {
   return {
     target: deps.services.target,
     apps: cfg.proxy.apps,
-    values: Object.fromEntries(cfg.proxy.apps.map((a) => [a.name, { secrets: cfg.appSecrets[a.name] ?? {} }])),
+    secrets: cfg.appSecrets,
+    database: {
+      host: deps.database.address,
+      port: deps.database.port,
+      masterUser: deps.database.username,
+      masterPassword: deps.database.password,
+      dependsOn: [deps.database],
+    },
     dependsOn: [deps.services.provisioned],
   };
 }

@@ -7,7 +7,7 @@
 //   /etc/berth/apps/<app>/<part>.env       0600 root: `docker run --env-file`
 //   /etc/berth/apps/<app>/secrets-<part>/  0755, files 0444: mounted at /run/secrets:ro, readable by the
 //                                          container's user whatever its uid
-import { partEnv, renderEnvFile, type PartEnvInput } from "../../lib/appRuntime";
+import { partEnv, renderEnvFile } from "../../lib/appRuntime";
 import { chmodDirectories, pruneFiles } from "./hostCommands";
 import { HOST_PATHS, type HostFile } from "./paths";
 import type { AppSettings } from "./settings";
@@ -26,8 +26,8 @@ export function appEnvPaths(app: string, role: PartRole): { readonly dir: string
 export interface AppEnvValues {
   /** berth:appSecrets.<app>: NAME -> value. */
   readonly secrets: Readonly<Record<string, string>>;
-  /** DATABASE_URL and DB_* when the app has `database: true`. */
-  readonly database?: PartEnvInput["database"];
+  /** DATABASE_URL and DB_* when the app has `database: true` (lib/appDatabase.ts appDatabaseEnv). */
+  readonly database?: Readonly<Record<string, string>>;
 }
 
 /** The app's runtime files (all secret), one env file and one secrets directory per part. */

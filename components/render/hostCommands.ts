@@ -107,6 +107,11 @@ export function aptInstall(packages: readonly string[], options: { readonly quie
   return `DEBIAN_FRONTEND=noninteractive ${APT_GET} install -y${options.quiet ? " -q" : ""} ${shellJoin(packages)}`;
 }
 
+/** Installs Ubuntu's MySQL client unless `mysql` is there (the app databases' creation step runs it). */
+export function installMysqlClient(): string {
+  return `command -v mysql >/dev/null || { ${aptUpdate()} -q && ${aptInstall(["mysql-client"], { quiet: true })}; }`;
+}
+
 /** Installs certbot unless it is there. */
 export function installCertbot(): string {
   return `command -v certbot >/dev/null || ${aptInstall(["certbot"], { quiet: true })} >/dev/null`;

@@ -1,12 +1,18 @@
 // The app runtime's cross-field rules: env and secret names (not reserved, not twice), every declared
 // secret has a value under berth:appSecrets and every value there is declared (a typo is caught before
 // any cloud call), with the exact `pulumi config set` command in the message. Values are never echoed.
+import { appDatabasePasswordProblem, appDatabaseProblem, appDatabaseUser, MYSQL_USER_NAME_MAX } from "../../lib/appDatabase";
 import { DB_PASSWORD_SECRET, reservedEnvProblem } from "../../lib/appRuntime";
+import { DEPLOY_PATTERNS } from "../../lib/deployRules";
 import type { ConfigProblem } from "../errors";
 import type { Raw } from "../schema";
 
 /** Values under berth:appSecrets: app -> NAME -> value. */
 export type AppSecrets = Readonly<Record<string, Readonly<Record<string, string>>>>;
+
+const ENV_NAME = new RegExp(DEPLOY_PATTERNS.envName);
+/** The one wording for a bad name (the schema's for `secrets` says the same). */
+export const ENV_NAME_MESSAGE = "must be an environment variable name: A-Z, 0-9 and _, not starting with a digit";
 
 const setCommand = (app: string, name: string): string => `pulumi config set --secret --path 'berth:appSecrets.${app}.${name}' <value>`;
 
@@ -20,6 +26,10 @@ export function validateAppRuntime(raw: Raw, appSecrets: AppSecrets, add: (p: Co
       if (!part) continue;
       const at = `berth:proxy.apps[${i}].${role}`;
       for (const name of Object.keys(part.env)) {
+        if (!ENV_NAME.test(name)) {
+          add({ key: `${at}.env.${name}`, value: part.env[name], message: ENV_NAME_MESSAGE });
+          continue;
+        }
         const problem = reservedEnvProblem(name);
         if (problem) add({ key: `${at}.env.${name}`, value: part.env[name], message: problem });
         if (part.secrets.includes(name)) add({ key: `${at}.env.${name}`, value: part.env[name], message: `is also in ${at}.secrets; give it one source` });
@@ -40,7 +50,17 @@ export function validateAppRuntime(raw: Raw, appSecrets: AppSecrets, add: (p: Co
           });
       }
     }
-    if (app.database) declared.add(DB_PASSWORD_SECRET);
+    if (app.database) {
+      declared.add(DB_PASSWORD_SECRET);
+      const at = `berth:proxy.apps[${i}].database`;
+      if (appDatabaseUser(app.name).length > MYSQL_USER_NAME_MAX)
+        add({ key: at, value: true, message: `app ${app.name} is too long for a MySQL user name (${MYSQL_USER_NAME_MAX} characters); shorten the name` });
+      const problem = appDatabaseProblem(app.name, { masterUser: raw.database.username, masterDatabase: raw.database.name });
+      if (problem) add({ key: at, value: true, message: `app ${app.name} ${problem}` });
+      const given = appSecrets[app.name]?.[DB_PASSWORD_SECRET];
+      const pwProblem = given === undefined ? undefined : appDatabasePasswordProblem(given);
+      if (pwProblem) add({ key: `berth:appSecrets.${app.name}.${DB_PASSWORD_SECRET}`, value: "(hidden)", message: pwProblem });
+    }
     for (const name of Object.keys(appSecrets[app.name] ?? {})) {
       if (declared.has(name)) continue;
       const hint = name === DB_PASSWORD_SECRET ? "only an app with database: true takes DB_PASSWORD" : `no part of ${app.name} declares it in secrets`;
