@@ -380,10 +380,9 @@ describe("app logs and the host role", () => {
     expect(hostRoleEnabled(config("dev", { proxy: { enabled: false, apps: [] }, registry: { ...section("dev", "registry"), storage: "s3" } }))).toBe(true);
   });
   it("hostRoleArgs: the bucket with RegistryStorage as the former parent, and the log groups", () => {
-    const storage = Object.assign(new pulumi.ComponentResource("test:Storage", "unused", {}, { urn: "urn:pulumi:s::p::test:Storage::unused" }), {
-      bucketArn: "arn:aws:s3:::b",
-      logicalName: "registry-storage",
-    });
+    // A stand-in, not a resource: constructing one (even with a urn) would ask the engine to read it.
+    const storage = { bucketArn: "arn:aws:s3:::b", logicalName: "registry-storage" } as unknown as Parameters<typeof hostRoleArgs>[1]["registryStorage"] &
+      object;
     expect(hostRoleArgs(dev, { appLogs: { groupArns: ["arn:g"] } })).toEqual({ appLogGroupArns: ["arn:g"], naming: { project: "berth", stack: "dev" } });
     expect(hostRoleArgs(prod, { registryStorage: storage })).toEqual({
       registryBucket: { arn: "arn:aws:s3:::b", previousParent: storage, previousName: "registry-storage" },
