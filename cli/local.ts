@@ -4,6 +4,7 @@
 // Thin shell over cli/local/rehearsal.ts: parse arguments, print, set the exit code. The deploy
 // commands go over the rehearsal's SSH to the deploy program installed under <dir>: the same
 // program, the same forced command and sudo rule as on the host, and its exit code.
+import * as path from "node:path";
 import { shellJoin } from "../components/render/hostCommands";
 import { ConfigError } from "../config";
 import { StackFileError } from "../offline/stackFile";
@@ -18,10 +19,13 @@ interface LocalCommand {
 }
 
 const COMMANDS: readonly LocalCommand[] = [
-  { name: "up", args: ["<stack>"], options: ["http-port", "https-port", "registry-port", "ssh-port", "docker-host"] },
+  { name: "up", args: ["<stack>"], options: ["http-port", "https-port", "registry-port", "ssh-port", "docker-host", "stack-dir"] },
   { name: "deploy", args: ["<app>", "<tag>"], options: [] },
   { name: "rollback", args: ["<app>"], options: [] },
+  { name: "restart", args: ["<app>"], options: [] },
   { name: "status", args: ["<app>"], options: ["json"] },
+  { name: "env", args: ["<app>"], options: [] },
+  { name: "logs", args: ["<app>"], options: [] },
   { name: "maintenance", args: ["<app>", "on|off"], options: [] },
   { name: "down", args: [], options: [] },
 ];
@@ -33,6 +37,7 @@ const OPTIONS: readonly CliOption[] = [
   { name: "registry-port", type: "string", value: "N", help: "up: the registry's port on 127.0.0.1 (default: a free port)" },
   { name: "ssh-port", type: "string", value: "N", help: "up: sshd's port on 127.0.0.1 (default: a free port)" },
   { name: "docker-host", type: "string", value: "URL", help: "up: use this Docker Engine (unix:///path.sock) instead of a private dockerd" },
+  { name: "stack-dir", type: "string", value: "DIR", help: "up: read Pulumi.yaml and Pulumi.<stack>.yaml from DIR (default: this checkout)" },
   { name: "json", type: "boolean", help: "status: print the deploy program's JSON" },
 ];
 
@@ -73,7 +78,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     sshPort: port(values, "ssh-port"),
   };
   try {
-    return await runCommand(command.name, words, dir, { ...ports, dockerHost: values["docker-host"] as string | undefined, json: values.json === true });
+    return await runCommand(command.name, words, dir, {
+      ...ports,
+      dockerHost: values["docker-host"] as string | undefined,
+      stackDir: values["stack-dir"] as string | undefined,
+      json: values.json === true,
+    });
   } catch (e) {
     // Refusals (a rehearsal already running, invalid config, an unknown stack) and failed steps print as one line.
     const refused = e instanceof Refused || e instanceof StackFileError || e instanceof ConfigError;
@@ -89,6 +99,7 @@ interface CommandOptions {
   readonly registryPort?: number;
   readonly sshPort?: number;
   readonly dockerHost?: string;
+  readonly stackDir?: string;
   readonly json: boolean;
 }
 
@@ -102,6 +113,7 @@ async function runCommand(name: string, words: readonly string[], dir: string, o
       registryPort: o.registryPort,
       sshPort: o.sshPort,
       dockerHost: o.dockerHost,
+      ...(o.stackDir ? { projectDir: path.resolve(o.stackDir) } : {}),
       log: (l) => console.error(`local: ${l}`),
     });
     console.log(JSON.stringify(endpoints, null, 2));

@@ -17,7 +17,7 @@ APT_PACKAGES=(nginx docker-registry skopeo apache2-utils openssl curl wrk shellc
   mariadb-server mariadb-client)
 NEEDED_BINARIES=(nginx docker-registry skopeo htpasswd openssl curl wrk shellcheck cloud-init jq git
   dockerd docker sshd ssh ssh-keygen sudo visudo iptables iptables-restore ip ss python3 pyflakes3 systemd-analyze
-  flock nsenter sysctl mount umount useradd mariadbd mariadb mariadb-install-db)
+  flock nsenter sysctl ps mount umount useradd mariadbd mariadb mariadb-install-db)
 
 if [ "${1:-}" = "--lists" ]; then
   echo "APT_PACKAGES ${APT_PACKAGES[*]}"

@@ -20,10 +20,15 @@ import * as http from "node:http";
 import * as https from "node:https";
 import * as path from "node:path";
 import { parseConfig, type Config } from "../../config";
+import { renderAppDatabaseScript } from "../../components/render/appDatabase";
 import { appEnvFiles } from "../../components/render/appEnv";
 import { deployToolingFiles, renderRegistryAuth, renderSudoers } from "../../components/render/deploy";
 import { hostDirectories, hostFiles, registryContainerSpec } from "../../components/render/hostFiles";
+import { isStandIn } from "../../config/input";
+import { appDatabaseEnv, appDatabaseName, appDatabaseUser } from "../../lib/appDatabase";
+import { DB_PASSWORD_SECRET } from "../../lib/appRuntime";
 import { servedNames } from "../../lib/certificates";
+import { networkGateway } from "../../lib/deployRules";
 import { proxiedServedNames } from "../../lib/dnsPlan";
 import { htpasswdEntry } from "../../components/render/htpasswd";
 import { HOST_PATHS, NGINX_OWNED_DIRS, reroot, type HostFile } from "../../components/render/paths";
@@ -32,6 +37,7 @@ import { dockerCli, dockerOk, ensureRegistryImage, freeAppsSubnet, startPrivateD
 import { applyNginxFiles, writeHostFiles, type NginxInvocation } from "./files";
 import { assertPortFree, freePort, pidAlive, readPidFile, requireBinary, run, stopProcess, waitFor } from "./procs";
 import { createDeployUser, ensureKeys, installSudoers, removeDeployAccess, sshArgs, startSshd, type SshAccess } from "./sshd";
+import { createAdminUser, startMariaDb, stopMariaDb, type MariaDbServer } from "./mariadb";
 import { ensureRehearsalTls } from "./tls";
 import { Refused } from "../entry";
 
@@ -99,6 +105,10 @@ export interface RehearsalState {
   readonly namePrefix: string;
   /** The deploy program's Docker network for app containers (its own /16 and bridge per rehearsal). */
   readonly appsNetwork: { readonly name: string; readonly subnet: string; readonly bridge: string };
+  /** The RDS stand-in (a private MariaDB on the apps network's gateway address), when an app has `database: true`. */
+  readonly database?: { readonly port: number; readonly server?: MariaDbServer };
+  /** Where the stack files were read from (a second `up` reads the same). */
+  readonly projectDir?: string;
   /** The deploy program under <dir>. */
   readonly program: string;
   readonly ssh: SshAccess;
@@ -288,6 +298,74 @@ export interface RehearsalRender {
   readonly deployFiles: readonly HostFile[];
 }
 
+/**
+ * The secrets an app part declares that the offline config could not read (a stack encrypted with
+ * a passphrase that was not given, or another secrets provider): `up` refuses to start such an app.
+ */
+export function unreadableAppSecrets(config: Config): string[] {
+  const out: string[] = [];
+  for (const app of config.proxy.apps) {
+    const values = config.appSecrets[app.name] ?? {};
+    const names = [
+      ...(app.frontend.secrets ?? []),
+      ...(app.backend?.secrets ?? []),
+      ...(app.database && values[DB_PASSWORD_SECRET] !== undefined ? [DB_PASSWORD_SECRET] : []),
+    ];
+    for (const n of names) if (values[n] !== undefined && isStandIn(values[n])) out.push(`berth:appSecrets.${app.name}.${n}`);
+  }
+  return [...new Set(out)];
+}
+
+/** The master login of the rehearsal's RDS stand-in (made once per rehearsal, kept under its private dir). */
+function rehearsalDatabaseMaster(state: Pick<RehearsalState, "dir">, config: Config): { user: string; password: string } {
+  return { user: config.database.username, password: secretFile(path.join(state.dir, "rehearsal", "database-master-password"), randomPassword) };
+}
+
+/** An app's database env in the rehearsal: the stand-in server on the apps network's gateway, no TLS. */
+function rehearsalDatabaseEnv(state: RehearsalState, app: string, config: Config): Record<string, string> {
+  if (!state.database) throw new Error(`app ${app} has database: true but the rehearsal has no database port`);
+  return appDatabaseEnv({
+    host: networkGateway(state.appsNetwork.subnet),
+    port: state.database.port,
+    database: appDatabaseName(app),
+    user: appDatabaseUser(app),
+    password: rehearsalAppDbPassword(state, app, config),
+    tls: false,
+  });
+}
+
+function rehearsalAppDbPassword(state: Pick<RehearsalState, "dir">, app: string, config: Config): string {
+  return config.appSecrets[app]?.[DB_PASSWORD_SECRET] ?? secretFile(path.join(state.dir, "rehearsal", `db-password-${app}`), randomPassword);
+}
+
+/**
+ * Starts the RDS stand-in when an app has a database (or reuses the running one) and runs the same
+ * creation step as `pulumi up` (the mariadb flavor of its SQL) with the master login.
+ */
+async function ensureDatabases(state: RehearsalState, config: Config, log: (line: string) => void): Promise<RehearsalState> {
+  const apps = config.proxy.apps.filter((a) => a.database);
+  if (apps.length === 0 || !state.database) return state;
+  let server = state.database.server;
+  if (!server || readPidFile(server.pidFile) === undefined || !pidAlive(readPidFile(server.pidFile)!)) {
+    const host = networkGateway(state.appsNetwork.subnet);
+    log(`starting a private MariaDB (the RDS stand-in) on ${host}:${state.database.port}`);
+    server = await startMariaDb(path.join(state.dir, "rehearsal", "db"), { host, port: state.database.port });
+    state = { ...state, database: { ...state.database, server } };
+    saveState(state);
+  }
+  const master = rehearsalDatabaseMaster(state, config);
+  await createAdminUser(server, master);
+  const script = renderAppDatabaseScript(
+    { host: server.host, port: server.port, user: master.user, password: master.password },
+    apps.map((a) => ({ app: a.name, password: rehearsalAppDbPassword(state, a.name, config) })),
+    "mariadb",
+  );
+  const r = await run(requireBinary("bash"), ["-s"], { input: script });
+  if (r.code !== 0) throw new Error(`the app databases' creation step failed: ${(r.stderr || r.stdout).trim().split("\n").slice(-3).join(" ")}`);
+  log(`app databases ready: ${apps.map((a) => appDatabaseName(a.name)).join(", ")}`);
+  return state;
+}
+
 /** Renders the stack's host files for the rehearsal in `state.dir` (reusing its passwords and TLS). */
 export async function renderRehearsal(state: RehearsalState, projectDir?: string): Promise<RehearsalRender> {
   const config = rehearsalConfig(state, projectDir);
@@ -328,10 +406,11 @@ export async function renderRehearsal(state: RehearsalState, projectDir?: string
     extraHostAuth,
     options,
   });
-  // Each app's runtime files (env file, multi-line secrets), as pulumi up delivers them; stand-in
-  // values for secrets the offline config cannot read are refused by the deploy's health, not here.
+  // Each app's runtime files (env file, multi-line secrets, its database), as pulumi up delivers them.
   const appFiles = config.proxy.apps.flatMap((app) =>
-    appEnvFiles(app, { secrets: config.appSecrets[app.name] ?? {} }).map((f) => ({ ...f, path: reroot(dir, f.path) })),
+    appEnvFiles(app, { secrets: config.appSecrets[app.name] ?? {}, ...(app.database ? { database: rehearsalDatabaseEnv(state, app.name, config) } : {}) }).map(
+      (f) => ({ ...f, path: reroot(dir, f.path) }),
+    ),
   );
   const deployFiles: HostFile[] = [
     ...appFiles,
@@ -389,12 +468,20 @@ export async function up(opts: UpOptions): Promise<Endpoints> {
   const log = opts.log ?? ((): void => undefined);
   requirePrerequisites();
   const config = loadStackConfig(opts.stack, opts.projectDir);
+  const unreadable = unreadableAppSecrets(config);
+  if (unreadable.length > 0)
+    throw new Refused(
+      `cannot read ${unreadable.join(", ")}: the stack file's secrets need its passphrase (PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE); an app is not started on stand-in values`,
+    );
+  if (runningRehearsal(opts)) return apply(opts, config, log);
   const dir = claimDir(opts);
   const ports = await choosePorts(opts, config);
   const priv = path.join(dir, "rehearsal");
   fs.mkdirSync(priv, { recursive: true, mode: 0o700 });
   const keys = await ensureKeys(path.join(priv, "ssh"));
   let state = initialState(opts, config, dir, ports, keys);
+  if (config.proxy.apps.some((a) => a.database)) state = { ...state, database: { port: await freePort() } };
+  if (opts.projectDir) state = { ...state, projectDir: opts.projectDir };
   if (config.registry.enabled && config.registry.storage === "s3")
     log(`registry: the stack keeps images in S3; here they go to ${reroot(dir, config.registry.dataDir)}`);
   if (proxiedServedNames(config).length > 0) log(`Cloudflare-proxied names: nginx trusts ${state.cloudflareRanges.join(", ")} as Cloudflare here`);
@@ -407,6 +494,36 @@ export async function up(opts: UpOptions): Promise<Endpoints> {
   }
   const endpoints = endpointsOf(state, config);
   fs.writeFileSync(ENDPOINTS(dir), `${JSON.stringify(endpoints, null, 2)}\n`);
+  return endpoints;
+}
+
+/** True when `opts.dir` holds a running rehearsal of the same stack (then `up` applies changes to it). */
+function runningRehearsal(opts: UpOptions): boolean {
+  const dir = path.resolve(opts.dir);
+  if (!fs.existsSync(STATE(dir))) return false;
+  const prev = readState(dir);
+  return prev.stack === opts.stack && readPidFile(prev.nginx.pidFile) !== undefined && pidAlive(readPidFile(prev.nginx.pidFile)!);
+}
+
+/**
+ * `up` on a running rehearsal: applies the stack's current configuration the way `pulumi up` would,
+ * re-delivering what changed (apps' env files and secrets, the apps file, the databases' creation
+ * step, nginx's files through its test-then-reload) and restarting nothing: `berth-deploy restart`
+ * puts new values into the apps.
+ */
+async function apply(opts: UpOptions, config: Config, log: (line: string) => void): Promise<Endpoints> {
+  let state = readState(fs.realpathSync(path.resolve(opts.dir)));
+  log(`applying stack ${opts.stack} to the running rehearsal in ${state.dir} (nothing restarts)`);
+  if (config.proxy.apps.some((a) => a.database) && !state.database) state = { ...state, database: { port: await freePort() } };
+  const rendered = await renderRehearsal(state, opts.projectDir ?? state.projectDir);
+  writeHostFiles(rendered.deployFiles);
+  const appsDir = reroot(state.dir, HOST_PATHS.appsDir);
+  if (fs.existsSync(appsDir)) for (const app of fs.readdirSync(appsDir)) fs.chmodSync(path.join(appsDir, app), 0o700);
+  state = await ensureDatabases(state, rendered.config, log);
+  if (rendered.config.proxy.enabled) await applyNginxFiles(rendered.nginxFiles, rendered.ownedDirs, state.nginx);
+  saveState(state);
+  const endpoints = endpointsOf(state, rendered.config);
+  fs.writeFileSync(ENDPOINTS(state.dir), `${JSON.stringify(endpoints, null, 2)}\n`);
   return endpoints;
 }
 
@@ -558,7 +675,7 @@ async function startHostLayer(state: RehearsalState, config: Config, opts: UpOpt
     saveState(state);
   }
   log(`rendering stack ${opts.stack} into ${state.dir}`);
-  const rendered = await renderRehearsal(state, opts.projectDir);
+  const rendered = await renderRehearsal(state, opts.projectDir ?? state.projectDir);
   // Registry and TLS files first: nginx's configuration test reads the certificate.
   writeHostFiles(rendered.files.filter((f) => !rendered.nginxFiles.includes(f)));
   if (state.registryMode !== "off") {
@@ -567,6 +684,8 @@ async function startHostLayer(state: RehearsalState, config: Config, opts: UpOpt
   }
   log("installing the deploy program, its switch and the deploy user");
   await installDeployTooling(state, rendered.deployFiles);
+  // After the switch's restore: the apps network (whose gateway the database listens on) exists.
+  state = await ensureDatabases(state, rendered.config, log);
   if (config.proxy.enabled) {
     log(`starting nginx on 127.0.0.1:${state.httpPort} (http) and 127.0.0.1:${state.httpsPort} (https)`);
     await applyNginxFiles(rendered.nginxFiles, rendered.ownedDirs, state.nginx);
@@ -642,6 +761,7 @@ export async function down(dir: string): Promise<DownResult> {
   await attempt("sshd", () => removeDeployAccess(state.ssh), undefined);
   if (fs.existsSync(state.program)) await attempt("iptables", () => runProgram(state, ["teardown"]), undefined);
   const nginx = await attempt("nginx", () => stopNginx(state), "failed");
+  if (state.database?.server) await attempt("database", () => stopMariaDb(state.database!.server!), "not-running");
   let registry = "not-running";
   let docker = "not-running";
   if (state.dockerHost) {

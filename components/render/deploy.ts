@@ -190,13 +190,15 @@ export function renderAppsFile(config: DeployConfig, options: DeployToolingOptio
 export function renderSudoers(deployUser: string, programPath: string): string {
   if (!USER.test(deployUser)) throw new Error(`deploy: bad user name ${deployUser}`);
   if (!SUDOERS_SAFE_PATH.test(programPath)) throw new Error(`deploy: program path ${programPath} needs escaping in sudoers; use plain characters`);
+  // Alias names are global across /etc/sudoers.d: one per deploy user, so two installations never clash.
+  const alias = `BERTH_DEPLOY_${deployUser.toUpperCase().replace(/-/g, "_")}`;
   const commands = DEPLOY_USER_COMMANDS.map((c) => `${programPath} ${c} *`).join(", ");
   return [
     "# Managed by Berth (components/render/deploy.ts). Checked with visudo before it is installed.",
     `# ${deployUser} reaches Docker and the switch only through the deploy program's user commands.`,
-    `Cmnd_Alias BERTH_DEPLOY = ${commands}`,
-    'Defaults!BERTH_DEPLOY env_keep += "BERTH_VIA"',
-    `${deployUser} ALL=(root) NOPASSWD: BERTH_DEPLOY`,
+    `Cmnd_Alias ${alias} = ${commands}`,
+    `Defaults!${alias} env_keep += "BERTH_VIA"`,
+    `${deployUser} ALL=(root) NOPASSWD: ${alias}`,
     "",
   ].join("\n");
 }

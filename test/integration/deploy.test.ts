@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dockerCli, restartPrivateDockerd } from "../../cli/local/docker";
 import { run } from "../../cli/local/procs";
 import { down, readState, runOverSsh, runProgram, startRegistry, stopRegistry, up, type Endpoints, type RehearsalState } from "../../cli/local/rehearsal";
+import { DEPLOY_USER_COMMANDS } from "../../lib/deployRules";
 import { Pusher } from "../helpers/apps";
 import { startLoad, type LoadResult } from "../helpers/load";
 import { curl, requireBinaries, scratchDir } from "../helpers/procs";
@@ -273,7 +274,7 @@ describe("the deploy key can deploy and nothing else", () => {
     ).toHaveLength(1);
   });
 
-  it("the deploy user is in no docker group, cannot reach the engine, and sudo allows only the four commands", async () => {
+  it("the deploy user is in no docker group, cannot reach the engine, and sudo allows only the deploy program's user commands", async () => {
     const user = state.ssh.user;
     const groups = await run("id", ["-nG", user]);
     expect(groups.stdout).not.toMatch(/\bdocker\b/);
@@ -282,7 +283,7 @@ describe("the deploy key can deploy and nothing else", () => {
     expect(direct.code).not.toBe(0);
     const list = await run("sudo", ["-n", "-l", "-U", user]);
     const rules = list.stdout.replace(/\s+/g, " ");
-    for (const c of ["deploy", "rollback", "status", "maintenance"]) expect(rules).toContain(`${state.program} ${c} *`);
+    for (const c of DEPLOY_USER_COMMANDS) expect(rules).toContain(`${state.program} ${c} *`);
     expect(rules).not.toMatch(/NOPASSWD: ALL/);
     const restore = await run("sudo", ["-n", "-u", user, "sudo", "-n", state.program, "restore"]);
     expect(restore.code).not.toBe(0);

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderDeployHook } from "../../components/render/certbot";
 import { renderAcmePreflight } from "../../components/render/bundle";
 import { renderSudoers } from "../../components/render/deploy";
+import { DEPLOY_USER_COMMANDS } from "../../lib/deployRules";
 import { stackConfig, stackDeployFiles } from "../helpers/renderFixtures";
 import { one, ofType, plain, sharedRun, type RunResult } from "../helpers/stack";
 import { requireBinaries } from "../helpers/procs";
@@ -89,16 +90,14 @@ describe("deploy tooling", () => {
     expect(fs.readFileSync(program, "utf8").split("\n")[0]).toBe("#!/usr/bin/python3 -I");
   });
 
-  it.each(["dev", "prod"])("%s: visudo accepts the sudoers rule, which names only the four user commands", (stack) => {
+  it.each(["dev", "prod"])("%s: visudo accepts the sudoers rule, which names only the deploy program's user commands", (stack) => {
     const text = stackDeployFiles(stack).find((f) => f.path === "/etc/berth/deploy/sudoers")!.content;
     const file = path.join(dir, `${stack}-sudoers`);
     fs.writeFileSync(file, text, { mode: 0o440 });
     const r = check(bin.visudo, ["-cf", file]);
     expect(r.status, r.out).toBe(0);
-    expect(text).toMatch(/^deploy ALL=\(root\) NOPASSWD: BERTH_DEPLOY$/m);
-    expect(text.match(/\/usr\/local\/lib\/berth\/berth-deploy \w+ \*/g)).toEqual(
-      ["deploy", "rollback", "status", "maintenance"].map((c) => `/usr/local/lib/berth/berth-deploy ${c} *`),
-    );
+    expect(text).toMatch(/^deploy ALL=\(root\) NOPASSWD: BERTH_DEPLOY_DEPLOY$/m);
+    expect(text.match(/\/usr\/local\/lib\/berth\/berth-deploy \w+ \*/g)).toEqual(DEPLOY_USER_COMMANDS.map((c) => `/usr/local/lib/berth/berth-deploy ${c} *`));
   });
 
   it("visudo would catch a broken rule (the check can fail)", () => {
