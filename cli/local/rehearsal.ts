@@ -519,6 +519,9 @@ async function apply(opts: UpOptions, config: Config, log: (line: string) => voi
   writeHostFiles(rendered.deployFiles);
   const appsDir = reroot(state.dir, HOST_PATHS.appsDir);
   if (fs.existsSync(appsDir)) for (const app of fs.readdirSync(appsDir)) fs.chmodSync(path.join(appsDir, app), 0o700);
+  // As pulumi up's delivery does: the switch's chains follow the apps file (selectors, what serves, stay).
+  const restored = await runProgram(state, ["restore"]);
+  if (restored.code !== 0) throw new Error(`berth-deploy restore failed: ${restored.stderr.trim()}`);
   state = await ensureDatabases(state, rendered.config, log);
   if (rendered.config.proxy.enabled) await applyNginxFiles(rendered.nginxFiles, rendered.ownedDirs, state.nginx);
   saveState(state);

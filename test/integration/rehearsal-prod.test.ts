@@ -82,8 +82,12 @@ describe("rehearsal of prod", () => {
     expect(fs.statSync(endpoints.passwordFile).mode & 0o777).toBe(0o600);
   });
 
-  it("refuses a second up in the same directory while it runs", async () => {
-    await expect(up({ stack: "prod", dir })).rejects.toThrow(/already runs/);
+  it("a second up on the running rehearsal applies the configuration again and restarts nothing; another stack is refused", async () => {
+    const nginxPid = fs.readFileSync(readState(dir).nginx.pidFile, "utf8").trim();
+    const again = await up({ stack: "prod", dir });
+    expect(again).toEqual(endpoints);
+    expect(fs.readFileSync(readState(dir).nginx.pidFile, "utf8").trim()).toBe(nginxPid);
+    await expect(up({ stack: "dev", dir })).rejects.toThrow(/holds a rehearsal of stack prod/);
   });
 });
 
