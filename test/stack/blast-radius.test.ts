@@ -172,3 +172,25 @@ describe("registry storage that outlives the host", () => {
     expect(changedKeys(inputsOf(dev, "database-params"), inputsOf(audited, "database-params"))).toEqual(["parameters"]);
   });
 });
+
+describe("changing one app's runtime values", () => {
+  /** prod with shop's front end given `env` and one secret, and the secret's value. */
+  const withShop = (env: Record<string, string>, token: string): ReturnType<typeof stackWith> => {
+    const proxy = section("prod", "proxy") as { apps: Array<Record<string, unknown>> };
+    const apps = proxy.apps.map((a) => (a.name === "shop" ? { ...a, frontend: { ...(a.frontend as object), env, secrets: ["API_TOKEN"] } } : a));
+    return stackWith("prod", { proxy: { ...proxy, apps } }, { appSecrets: JSON.stringify({ shop: { API_TOKEN: token } }) });
+  };
+
+  it("a clear value re-delivers that app's files only: not the other app's, the deploy tooling, nginx or the host", async () => {
+    const base = await run(withShop({ GREETING: "hello" }, "t1"));
+    expect(changed(base, await run(withShop({ GREETING: "hi" }, "t1")))).toEqual(["apps-shop-apply"]);
+  });
+
+  it("a secret value re-delivers that app's files only, and its value is a secret input", async () => {
+    const base = await run(withShop({ GREETING: "hello" }, "t1"));
+    const after = await run(withShop({ GREETING: "hello" }, "t2"));
+    expect(changed(base, after)).toEqual(["apps-shop-apply"]);
+    const stdin = JSON.stringify(inputsOf(after, "apps-shop-apply").stdin);
+    expect(stdin).toContain("4dabf18193072939515e22adb298388d"); // the mock engine's secret marker
+  });
+});
