@@ -48,20 +48,20 @@ export async function dockerOk(
   return r;
 }
 
-/** Second octets of the 10.x.0.0/16 networks the machine routes to (apps networks of other rehearsals). */
-function usedSixteens(): Set<number> {
-  const used = new Set<number>();
+/** The second and third octets of every 10.0.0.0/8 destination the machine routes to (from the kernel's table). */
+function routedTenNets(): Array<readonly [number, number]> {
+  const out: Array<readonly [number, number]> = [];
   try {
     for (const line of fs.readFileSync("/proc/net/route", "utf8").split("\n").slice(1)) {
       const dest = line.split("\t")[1];
       if (!dest || dest.length !== 8) continue;
       const b = Buffer.from(dest, "hex"); // little endian
-      if (b[0] === 10) used.add(b[1]);
+      if (b[0] === 10) out.push([b[1], b[2]]);
     }
   } catch {
     // no routing table: nothing to avoid
   }
-  return used;
+  return out;
 }
 
 /**
@@ -70,25 +70,18 @@ function usedSixteens(): Set<number> {
  * started together rarely try the same one (docker refuses an overlap, and `up` then fails clearly).
  */
 export function freeAppsSubnet(): string {
-  const used = usedSixteens();
+  const used = new Set(routedTenNets().map(([second]) => second)); // other rehearsals' apps networks
   const free = Array.from({ length: 100 }, (_, i) => 100 + i).filter((n) => !used.has(n));
   if (free.length === 0) throw new Error("no free 10.x.0.0/16 (x in 100-199) for the rehearsal's apps network");
   return `10.${free[randomBytes(1)[0] % free.length]}.0.0/16`;
 }
 
 function usedSubnets(): Set<number> {
-  const used = new Set<number>();
-  try {
-    for (const line of fs.readFileSync("/proc/net/route", "utf8").split("\n").slice(1)) {
-      const dest = line.split("\t")[1];
-      if (!dest || dest.length !== 8) continue;
-      const b = Buffer.from(dest, "hex"); // little endian
-      if (b[0] === 10 && b[1] === 213) used.add(b[2]);
-    }
-  } catch {
-    // no routing table: nothing to avoid
-  }
-  return used;
+  return new Set(
+    routedTenNets()
+      .filter(([second]) => second === 213)
+      .map(([, third]) => third),
+  );
 }
 
 /**
