@@ -1,5 +1,6 @@
 """Deploy, rollback, status, restore and their failure paths, against the fake host."""
 import fcntl
+import io
 import json
 import os
 import unittest
@@ -77,6 +78,18 @@ class DeployTest(DeployTestCase):
         self.deploy("v3")
         self.assertEqual(sorted(set(self.containers().values())), [("v2", "blue", "exited"), ("v3", "green", "running")])
         self.assertEqual(self.status()["rollback"], {"available": True, "to": "v2"})
+
+    def test_status_in_words_names_what_serves_and_the_rollback_target(self):
+        self.deploy("v1")
+        self.deploy("v2")
+        out = io.StringIO()
+        host = self.h.host()
+        host.out = out
+        bd.cmd_status(host, self.app, False)
+        lines = out.getvalue().splitlines()
+        self.assertRegex(lines[0], r"^web: v2 live on blue since \d{4}-")
+        self.assertIn("  rollback target: v1 on green", lines)
+        self.assertIn("  maintenance: off", lines)
 
     def test_a_refused_pull_changes_nothing_and_keeps_the_rollback_target(self):
         self.deploy("v1")
