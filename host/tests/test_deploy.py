@@ -222,6 +222,16 @@ class CrashRecoveryTest(DeployTestCase):
         bd.restore(self.h.host())
         self.assertEqual(self.h.switch(), "blue")
 
+    def test_restore_follows_the_journal_of_a_deploy_killed_while_stopping_with_a_stale_state(self):
+        self.deploy("v1")
+        self.interrupted_deploy("v2", "stop")
+        state = os.path.join(self.h.root, "var/lib/berth/deploy/apps/web.json")
+        with open(state, "w") as f:  # as if the state write after the switch had failed
+            json.dump({"live": {"color": "green", "tag": "v1", "seq": 1}, "previous": None, "seq": 1}, f)
+        self.h.runner.iptables = type(self.h.runner.iptables)()  # a reboot
+        bd.restore(self.h.host())
+        self.assertEqual(self.h.switch(), "blue")
+
     def test_restore_leaves_a_selector_that_exists_alone(self):
         self.deploy("v1")
         base, blue, green = bd.chain_names(self.h.cfg, self.app)
