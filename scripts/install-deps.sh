@@ -13,11 +13,11 @@ cd "$(dirname "$0")/.."
 # Every binary below must come from one of these packages or a package they depend on
 # (scripts/check-deps.sh, run by the test command, checks it with dpkg).
 APT_PACKAGES=(nginx docker-registry skopeo apache2-utils openssl curl wrk shellcheck cloud-init jq git
-  docker.io openssh-server openssh-client sudo iptables iproute2 python3 pyflakes3 systemd util-linux mount procps passwd
+  docker.io openssh-server openssh-client sudo iptables conntrack iproute2 python3 pyflakes3 systemd util-linux mount procps passwd
   mariadb-server mariadb-client)
 NEEDED_BINARIES=(nginx docker-registry skopeo htpasswd openssl curl wrk shellcheck cloud-init jq git
   dockerd docker sshd ssh ssh-keygen sudo visudo iptables iptables-restore ip ss python3 pyflakes3 systemd-analyze
-  flock nsenter sysctl ps mount umount useradd mariadbd mariadb mariadb-install-db)
+  flock nsenter sysctl ps mount umount conntrack useradd mariadbd mariadb mariadb-install-db)
 
 if [ "${1:-}" = "--lists" ]; then
   echo "APT_PACKAGES ${APT_PACKAGES[*]}"

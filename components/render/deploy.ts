@@ -7,7 +7,7 @@
 // components deliver as a secret file readable by root only. The shell lines that install it all
 // (deployToolingAfter) are composed from render/hostCommands.ts.
 import { APPS_NETWORK, colorAddress, DEPLOY_PATTERNS, DEPLOY_USER_COMMANDS, networkGateway } from "../../lib/deployRules";
-import { enableUnits, installSudoersChecked, makeDirectories, reloadSystemd, removeFromGroup, shellJoin } from "./hostCommands";
+import { enableUnits, installConntrack, installSudoersChecked, makeDirectories, reloadSystemd, removeFromGroup, shellJoin } from "./hostCommands";
 import { DATABASE_ENV_NAMES } from "../../lib/appRuntime";
 import { appEnvPaths } from "./appEnv";
 import { HOST_PATHS, reroot, type HostFile } from "./paths";
@@ -308,6 +308,7 @@ export function deployToolingAfter(config: DeployConfig): string[] {
     makeDirectories("0750", ["/var/log/berth"]),
     ...installSudoersChecked(HOST_PATHS.deploySudoersStaged, HOST_PATHS.sudoers),
     removeFromGroup(user, "docker"),
+    installConntrack(),
     reloadSystemd(),
     enableUnits(["berth-switch.service"], { quiet: true }),
     shellJoin([HOST_PATHS.deployProgram, "restore"]),

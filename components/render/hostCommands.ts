@@ -112,6 +112,11 @@ export function installMysqlClient(): string {
   return `command -v mysql >/dev/null || { ${aptUpdate()} -q && ${aptInstall(["mysql-client"], { quiet: true })}; }`;
 }
 
+/** Installs the conntrack tool unless it is there (the deploy program drops a stopped color's entries with it). */
+export function installConntrack(): string {
+  return `command -v conntrack >/dev/null || { ${aptUpdate()} -q && ${aptInstall(["conntrack"], { quiet: true })}; }`;
+}
+
 /** Installs certbot unless it is there. */
 export function installCertbot(): string {
   return `command -v certbot >/dev/null || ${aptInstall(["certbot"], { quiet: true })} >/dev/null`;

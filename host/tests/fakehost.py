@@ -229,7 +229,7 @@ class FakeRunner:
             return self.iptables(argv[4], argv[5:])
         if argv[0] == "iptables-restore":
             return self.iptables.restore(input)
-        if argv[0] == "sysctl":
+        if argv[0] in ("sysctl", "conntrack"):
             return bd.Result(0)
         if argv[0] == "nsenter":
             n = self.connections(int(argv[2]), int(argv[-1].split(":")[1].rstrip(" )")))

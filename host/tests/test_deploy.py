@@ -68,6 +68,15 @@ class DeployTest(DeployTestCase):
         self.assertIn("-i berth-apps -d 127.0.0.0/8", self.h.runner.iptables.tables["raw"]["BERTH-GUARD"][0])
         self.assertIn("-d 127.0.0.1/32 -p tcp -j BERTH", rules["OUTPUT"])
 
+    def test_after_stopping_the_old_color_its_connection_tracking_entries_are_dropped(self):
+        self.deploy("v1")
+        self.deploy("v2")  # green (v1) stops
+        calls = [c for c in self.h.runner.calls if c[0] == "conntrack"]
+        self.assertEqual(calls, [["conntrack", "-D", "-p", "tcp", "--reply-src", "172.29.11.186"],
+                                 ["conntrack", "-D", "-p", "tcp", "--reply-src", "172.29.31.146"]])
+        stop = max(i for i, c in enumerate(self.h.runner.calls) if c[0] == "docker" and c[3] == "stop")
+        self.assertGreater(self.h.runner.calls.index(calls[0]), stop)
+
     def test_second_and_third_deploys_keep_exactly_the_live_and_the_previous_release(self):
         self.deploy("v1")
         self.deploy("v2")
