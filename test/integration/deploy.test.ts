@@ -389,6 +389,9 @@ describe("faults: a killed, failed or disturbed deploy never costs a request or 
         seenAfterKill = await status();
         expect(seenAfterKill.switch).toBe(switched ? (before.live!.color === "blue" ? "green" : "blue") : before.live!.color);
         expect(seenAfterKill.live?.tag).toBe(switched ? tag : before.live!.tag);
+        // New connections follow the switch at once; nginx's pooled connections to the old color (killed before
+        // its drain) end on their own within about a second (keepalive_time 1s), so allow them that.
+        await sleep(2_000);
         expect(await version("/")).toBe(seenAfterKill.live!.tag);
         // The rollback target survives: the previous live release when the switch moved, else the old one.
         expect(seenAfterKill.rollback).toEqual({ available: true, to: switched ? before.live!.tag : before.previous!.tag });
@@ -413,6 +416,7 @@ describe("faults: a killed, failed or disturbed deploy never costs a request or 
     const r = await runProgram(state, ["restore"]);
     expect(r.code, r.stderr).toBe(0);
     expect((await status()).switch).toBe(newColor);
+    await sleep(2_000); // nginx's pooled connections to the old color end within about a second
     expect(await version("/")).toBe("v8");
     const d = await ssh("deploy web v9");
     expect(d.code, d.stderr).toBe(0);
