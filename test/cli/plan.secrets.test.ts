@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main, type PlanIo } from "../../cli/plan";
+import { planInProcess, type PlanCapture } from "../helpers/planCli";
 import { runStack, type RunResult } from "../../offline/engine";
 import { isSecretValue } from "../../offline/mocks";
 import { writeStackSecret, type Env } from "../../offline/stackFile";
@@ -29,22 +29,10 @@ afterAll(() => {
 });
 
 /** The plan CLI in this process, with `env` as its environment; keeps the run it made. */
-async function plan(env: Env, ...args: string[]): Promise<{ status: number; stdout: string; stderr: string; run?: RunResult }> {
-  let stdout = "";
-  let stderr = "";
+async function plan(env: Env, ...args: string[]): Promise<PlanCapture & { run?: RunResult }> {
   let run: RunResult | undefined;
-  const io: PlanIo = {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    run: async (file) => (run = await runStack(file)),
-    env,
-  };
-  const status = await main(["vault", "--stack-dir", dir, ...args], io);
-  return { status, stdout, stderr, run };
+  const out = await planInProcess(["vault", "--stack-dir", dir, ...args], { run: async (file) => (run = await runStack(file)), env });
+  return { ...out, run };
 }
 
 /** `npm run -s plan -- vault --stack-dir DIR` in its own process, with the passphrase variables given (others removed). */

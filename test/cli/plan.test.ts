@@ -6,30 +6,21 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { main } from "../../cli/plan";
 import { pkiFingerprint } from "../helpers/pkiFingerprint";
+import { planInProcess, type PlanCapture } from "../helpers/planCli";
 import { secretStrings, sharedRun, type ShippedStack } from "../helpers/stack";
 
 const ROOT = path.resolve(__dirname, "../..");
 const TSX = path.join(ROOT, "node_modules/.bin/tsx");
 
 /** Runs the CLI in this process; the shipped stacks come from the shared runs. */
-async function plan(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const status = await main(args, {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
+function plan(...args: string[]): Promise<PlanCapture> {
+  return planInProcess(args, {
     run: async (file) => {
       if (file.stack !== "dev" && file.stack !== "prod") throw new Error(`test plan(): no shared run of ${file.stack}`);
       return sharedRun(file.stack);
     },
   });
-  return { status, stdout, stderr };
 }
 
 describe("npm run plan", () => {
@@ -126,17 +117,7 @@ describe("npm run plan", () => {
       const dev = fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8").replace("adminCidrs: [198.51.100.0/24]", "adminCidrs: [0.0.0.0/0]");
       fs.writeFileSync(path.join(dir, "Pulumi.broken.yaml"), dev);
       // Validation comes first, so this runs the real engine path and stops before any resource.
-      let stdout = "";
-      let stderr = "";
-      const status = await main(["broken", "--stack-dir", dir], {
-        stdout: (t) => {
-          stdout += t;
-        },
-        stderr: (t) => {
-          stderr += t;
-        },
-      });
-      const res = { status, stdout, stderr };
+      const res = await planInProcess(["broken", "--stack-dir", dir]);
       expect(res.status).toBe(2);
       expect(res.stderr).toContain('berth:firewall.adminCidrs[0] = "0.0.0.0/0": SSH and admin ports must not be open to the whole internet');
       expect(res.stdout).toBe("");

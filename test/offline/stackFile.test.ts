@@ -5,9 +5,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main } from "../../cli/plan";
 import { parseConfig } from "../../config";
 import { readStackFile, toRawConfigInput } from "../../offline/stackFile";
+import { planInProcess, type PlanCapture } from "../helpers/planCli";
 
 const ROOT = path.resolve(__dirname, "../..");
 
@@ -20,19 +20,7 @@ function stackDir(project: string, stack: string): string {
   return dir;
 }
 
-async function plan(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const status = await main(args, {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-  });
-  return { status, stdout, stderr };
-}
+const plan = (...args: string[]): Promise<PlanCapture> => planInProcess(args);
 
 describe("a project not named berth", () => {
   let dir = "";
