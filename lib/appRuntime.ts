@@ -2,12 +2,13 @@
 // part's containers get and from where (clear values, secrets, its database), and how a secret with a
 // newline becomes a file. Config validation, the env-file renderer and the deploy program's `env`
 // command all read it. Pure: no Pulumi, no I/O.
+import { APP_DB_ENV, APP_DB_ENV_NAMES } from "./appDatabase";
 
-/** Names Berth sets itself: an app may not declare them in `env` or `secrets`. */
-export const DATABASE_ENV_NAMES = ["DATABASE_URL", "DB_HOST", "DB_PORT", "DB_NAME", "DB_USER", "DB_PASSWORD"] as const;
+/** Names Berth sets itself for an app's database (lib/appDatabase.ts owns them): an app may not declare them. */
+export const DATABASE_ENV_NAMES: readonly string[] = APP_DB_ENV_NAMES;
 
-/** The one name under `berth:appSecrets.<app>` that needs no declaration (an app with `database: true`). */
-export const DB_PASSWORD_SECRET = "DB_PASSWORD";
+/** The one name under `berth:appSecrets.<app>` that needs no declaration (an app with `database: true`): its DB_PASSWORD. */
+export const DB_PASSWORD_SECRET = APP_DB_ENV.password;
 
 /** Where a multi-line secret is mounted in the container (read-only). */
 export const SECRETS_MOUNT = "/run/secrets";
@@ -16,7 +17,7 @@ export const SECRETS_MOUNT = "/run/secrets";
 export function reservedEnvProblem(name: string): string | undefined {
   if (name === "PORT") return "is reserved: Berth sets PORT to the part's containerPort";
   if (name.startsWith("BERTH_")) return "is reserved: BERTH_* names are Berth's";
-  if ((DATABASE_ENV_NAMES as readonly string[]).includes(name)) return "is reserved: Berth sets it for an app with database: true";
+  if (DATABASE_ENV_NAMES.includes(name)) return "is reserved: Berth sets it for an app with database: true";
   return undefined;
 }
 
@@ -48,7 +49,7 @@ export interface PartEnvInput {
   /** The part's containerPort (PORT). */
   readonly containerPort: number;
   /** DATABASE_URL and DB_* when the app has a database. */
-  readonly database?: Readonly<Record<(typeof DATABASE_ENV_NAMES)[number], string>>;
+  readonly database?: Readonly<Record<string, string>>;
 }
 
 /**
