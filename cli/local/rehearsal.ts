@@ -516,9 +516,7 @@ async function apply(opts: UpOptions, config: Config, log: (line: string) => voi
   log(`applying stack ${opts.stack} to the running rehearsal in ${state.dir} (nothing restarts)`);
   if (config.proxy.apps.some((a) => a.database) && !state.database) state = { ...state, database: { port: await freePort() } };
   const rendered = await renderRehearsal(state, opts.projectDir ?? state.projectDir);
-  writeHostFiles(rendered.deployFiles);
-  const appsDir = reroot(state.dir, HOST_PATHS.appsDir);
-  if (fs.existsSync(appsDir)) for (const app of fs.readdirSync(appsDir)) fs.chmodSync(path.join(appsDir, app), 0o700);
+  writeDeployFiles(state, rendered.deployFiles);
   // As pulumi up's delivery does: the switch's chains follow the apps file (selectors, what serves, stay).
   const restored = await runProgram(state, ["restore"]);
   if (restored.code !== 0) throw new Error(`berth-deploy restore failed: ${restored.stderr.trim()}`);
@@ -700,14 +698,18 @@ async function startHostLayer(state: RehearsalState, config: Config, opts: UpOpt
   return state;
 }
 
-/** The deploy program's files, its state directories, the deploy user and sudo rule, then `restore` (the switch's rules). */
-async function installDeployTooling(state: RehearsalState, deployFiles: readonly HostFile[]): Promise<void> {
-  writeHostFiles(deployFiles);
-  // The deploy user must reach the program and the apps file (0755/0644); secrets stay 0700/0600,
-  // each app's runtime directory root only (as appEnvAfter leaves it on the host).
-  fs.chmodSync(state.dir, 0o711);
+/** The deploy tooling's and the apps' files, each app's runtime directory root only (as appEnvAfter leaves it on the host). */
+function writeDeployFiles(state: RehearsalState, files: readonly HostFile[]): void {
+  writeHostFiles(files);
   const appsDir = reroot(state.dir, HOST_PATHS.appsDir);
   if (fs.existsSync(appsDir)) for (const app of fs.readdirSync(appsDir)) fs.chmodSync(path.join(appsDir, app), 0o700);
+}
+
+/** The deploy program's files, its state directories, the deploy user and sudo rule, then `restore` (the switch's rules). */
+async function installDeployTooling(state: RehearsalState, deployFiles: readonly HostFile[]): Promise<void> {
+  writeDeployFiles(state, deployFiles);
+  // The deploy user must reach the program and the apps file (0755/0644); secrets stay 0700/0600.
+  fs.chmodSync(state.dir, 0o711);
   for (const d of [HOST_PATHS.deployStateDir, HOST_PATHS.maintenanceDir]) fs.mkdirSync(reroot(state.dir, d), { recursive: true, mode: 0o755 });
   await createDeployUser(state.ssh.user, state.ssh.home);
   await installSudoers(renderSudoers(state.ssh.user, state.program), state.ssh.sudoersFile);
