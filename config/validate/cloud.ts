@@ -2,6 +2,7 @@
 // ports never open to the world, RDS storage, lifecycle and backups, tags within AWS's limits.
 import { contains, formatCidr, overlaps, parseCidr, subnet, type Cidr } from "../../lib/cidr";
 import { minMaxAllocatedStorage, MYSQL_MAJOR_VERSIONS, mysqlMajor, tagKeyProblem, TAGS_PER_RESOURCE } from "../../lib/apiRules";
+import { dataVolumeProblems } from "../../lib/dataVolume";
 import type { ConfigProblem } from "../errors";
 import type { Config, Raw } from "../schema";
 
@@ -117,4 +118,11 @@ export function validateCloud(raw: Raw, region: string, now: Date | undefined, a
   }
 
   return { ...net, publicSubnetCidrs: publicCidrs, databaseSubnetCidrs: dbCidrs } as Config["network"];
+}
+
+/** berth:host.dataVolume: the EBS API's limits for its type (sizes, which types take iops and throughput, their ranges and ratios). */
+export function validateDataVolume(raw: Raw, add: (p: ConfigProblem) => void): void {
+  const v = raw.host.dataVolume;
+  if (v === undefined) return;
+  for (const p of dataVolumeProblems(v, "berth:host.dataVolume")) add(p);
 }
