@@ -144,10 +144,12 @@ const DataVolumeSchema = z.strictObject({
     .meta({ description: "size; raising it grows the volume and its filesystem in place (no restart, no new host); lowering it is refused", "x-type": "GiB" }),
   type: z.enum(EBS_VOLUME_TYPES).default("gp3").meta({ description: "EBS volume type" }),
   iops: z.number().int().optional().meta({
+    "x-type": "IOPS",
     description: "provisioned IOPS: gp3 3000-16000 (500 per GiB), io1 100-64000 (50 per GiB), io2 100-256000 (1000 per GiB, required for io1/io2); not for gp2",
     "x-default": "gp3: 3000 included",
   }),
   throughput: z.number().int().optional().meta({
+    "x-type": "MiB/s",
     description: "gp3 only: MiB/s, 125-1000 and at most 0.25 per IOPS",
     "x-default": "gp3: 125 included",
   }),
