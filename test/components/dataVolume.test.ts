@@ -21,7 +21,9 @@ function account(existing: Record<string, number>): Record<string, (i: Record<st
     },
   };
 }
-const volumeAnswer = { "aws:ebs/volume:Volume": (_n: string, i: Record<string, unknown>) => ({ id: "vol-0123456789abcdef0", state: { arn: VOLUME_ARN, size: i.size } }) };
+const volumeAnswer = {
+  "aws:ebs/volume:Volume": (_n: string, i: Record<string, unknown>) => ({ id: "vol-0123456789abcdef0", state: { arn: VOLUME_ARN, size: i.size } }),
+};
 
 let m: ComponentMocks;
 describe("DataVolume", () => {
