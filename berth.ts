@@ -176,7 +176,11 @@ export function berth(options: BerthOptions = {}): BerthOutputs {
   const cloudflareRanges = cloudflareIpRanges(cloudflareProvider, realIpNames(cfg));
 
   // The host layer: services on the host, delivered over SSH and the Docker API.
-  const services = new HostServices("services", hostServicesArgs(cfg, { host, tls, registryStorage, cloudflareRanges, dns, appLogs, dataVolume, dataAttachment }), opts);
+  const services = new HostServices(
+    "services",
+    hostServicesArgs(cfg, { host, tls, registryStorage, cloudflareRanges, dns, appLogs, dataVolume, dataAttachment }),
+    opts,
+  );
 
   const database = new Database("database", databaseArgs(cfg, { network, firewall }), opts);
   // Each app's env files and secrets on the host (one secret delivery per app).

@@ -183,7 +183,9 @@ function dataVolumeLines(of: Of, edge: Edge): string[] {
   const volume = of(T.volume)[0];
   if (!volume) return [];
   const p = props(volume);
-  const lines = [`      datavol[(${label(`EBS data volume ${str(p.size)} GiB ${str(p.type)}${p.encrypted === true ? ", encrypted" : ""}\nkept when the host is replaced`)})]`];
+  const lines = [
+    `      datavol[(${label(`EBS data volume ${str(p.size)} GiB ${str(p.type)}${p.encrypted === true ? ", encrypted" : ""}\nkept when the host is replaced`)})]`,
+  ];
   edge("host", "datavol", "mounted at /srv/berth");
   const policy = of(T.snapshots)[0];
   if (policy) {

@@ -75,7 +75,13 @@ export function dlmSnapshotPolicy(volumeArn: string, tagValue: string): string {
     Version: "2012-10-17",
     Statement: [
       { Sid: "Snapshot", Effect: "Allow", Action: ["ec2:CreateSnapshot"], Resource: [volumeArn, snapshots] },
-      { Sid: "TagNewSnapshots", Effect: "Allow", Action: ["ec2:CreateTags"], Resource: snapshots, Condition: { StringEquals: { "ec2:CreateAction": "CreateSnapshot" } } },
+      {
+        Sid: "TagNewSnapshots",
+        Effect: "Allow",
+        Action: ["ec2:CreateTags"],
+        Resource: snapshots,
+        Condition: { StringEquals: { "ec2:CreateAction": "CreateSnapshot" } },
+      },
       {
         Sid: "ExpireOwnSnapshots",
         Effect: "Allow",

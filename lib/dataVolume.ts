@@ -57,7 +57,12 @@ interface TypeLimits {
  * Express): 1,000 IOPS per GiB.
  */
 export const EBS_LIMITS: Readonly<Record<EbsVolumeType, TypeLimits>> = {
-  gp3: { minGiB: 1, maxGiB: 16384, iops: { min: 3000, max: 16000, perGiB: 500, required: false, baseline: 3000 }, throughput: { min: 125, max: 1000, perIops: 0.25 } },
+  gp3: {
+    minGiB: 1,
+    maxGiB: 16384,
+    iops: { min: 3000, max: 16000, perGiB: 500, required: false, baseline: 3000 },
+    throughput: { min: 125, max: 1000, perIops: 0.25 },
+  },
   gp2: { minGiB: 1, maxGiB: 16384 },
   io1: { minGiB: 4, maxGiB: 16384, iops: { min: 100, max: 64000, perGiB: 50, required: true } },
   io2: { minGiB: 4, maxGiB: 65536, iops: { min: 100, max: 256000, perGiB: 1000, required: true } },
@@ -71,7 +76,12 @@ export function dataVolumeProblems(spec: DataVolumeSpec, keyPrefix: string): Pro
   if (!Number.isInteger(spec.sizeGiB) || spec.sizeGiB < lim.minGiB || spec.sizeGiB > lim.maxGiB)
     out.push({ key: key("sizeGiB"), value: spec.sizeGiB, message: `must be a whole number of GiB from ${lim.minGiB} to ${lim.maxGiB} for type ${spec.type}` });
   if (spec.iops !== undefined) {
-    if (!lim.iops) out.push({ key: key("iops"), value: spec.iops, message: `is not set on a ${spec.type} volume (its IOPS follow its size); only gp3, io1 and io2 take iops` });
+    if (!lim.iops)
+      out.push({
+        key: key("iops"),
+        value: spec.iops,
+        message: `is not set on a ${spec.type} volume (its IOPS follow its size); only gp3, io1 and io2 take iops`,
+      });
     else if (!Number.isInteger(spec.iops) || spec.iops < lim.iops.min || spec.iops > lim.iops.max)
       out.push({ key: key("iops"), value: spec.iops, message: `must be a whole number from ${lim.iops.min} to ${lim.iops.max} for type ${spec.type}` });
     else if (spec.iops > spec.sizeGiB * lim.iops.perGiB)
@@ -80,11 +90,16 @@ export function dataVolumeProblems(spec: DataVolumeSpec, keyPrefix: string): Pro
         value: spec.iops,
         message: `is more than ${lim.iops.perGiB} IOPS per GiB of a ${spec.sizeGiB} GiB ${spec.type} volume (at most ${spec.sizeGiB * lim.iops.perGiB}); raise sizeGiB or lower iops`,
       });
-  } else if (lim.iops?.required) out.push({ key: key("iops"), value: undefined, message: `is required for type ${spec.type} (${lim.iops.min} to ${lim.iops.max})` });
+  } else if (lim.iops?.required)
+    out.push({ key: key("iops"), value: undefined, message: `is required for type ${spec.type} (${lim.iops.min} to ${lim.iops.max})` });
   if (spec.throughput !== undefined) {
     if (!lim.throughput) out.push({ key: key("throughput"), value: spec.throughput, message: `is only for gp3 volumes, not ${spec.type}` });
     else if (!Number.isInteger(spec.throughput) || spec.throughput < lim.throughput.min || spec.throughput > lim.throughput.max)
-      out.push({ key: key("throughput"), value: spec.throughput, message: `must be a whole number of MiB/s from ${lim.throughput.min} to ${lim.throughput.max}` });
+      out.push({
+        key: key("throughput"),
+        value: spec.throughput,
+        message: `must be a whole number of MiB/s from ${lim.throughput.min} to ${lim.throughput.max}`,
+      });
     else {
       const iops = spec.iops ?? lim.iops?.baseline ?? 0;
       if (spec.throughput > iops * lim.throughput.perIops)

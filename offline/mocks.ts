@@ -165,7 +165,10 @@ const HANDLERS: Record<string, Handler> = {
         type,
         iops: inputs.iops ?? (type === "gp3" ? 3000 : type === "gp2" ? Math.max(100, 3 * Number(inputs.size)) : undefined),
         throughput: inputs.throughput ?? (type === "gp3" ? 125 : undefined),
-        kmsKeyId: c.arn("kms", `key/${fakeHex(`${c.region}-aws-ebs`, 8)}-${fakeHex("ebs-key", 4)}-4${fakeHex("ebs-key-2", 3)}-8${fakeHex("ebs-key-3", 3)}-${fakeHex("ebs-key-4", 12)}`),
+        kmsKeyId: c.arn(
+          "kms",
+          `key/${fakeHex(`${c.region}-aws-ebs`, 8)}-${fakeHex("ebs-key", 4)}-4${fakeHex("ebs-key-2", 3)}-8${fakeHex("ebs-key-3", 3)}-${fakeHex("ebs-key-4", 12)}`,
+        ),
         createTime: "2026-01-01T00:00:00Z",
       },
     };

@@ -116,7 +116,7 @@ describe("diagram details", () => {
     expect(prod.edges).toContainEqual({ from: "datavol", to: "datasnap", label: "" });
     // Inside the host's subnet subgraph (its AZ), not inside the host.
     const text = diagrams.prod.split("\n");
-    const hostEnd = text.findIndex((l, i) => i > text.findIndex((x) => /subgraph host\[/.test(x)) && /^      end$/.test(l));
+    const hostEnd = text.findIndex((l, i) => i > text.findIndex((x) => /subgraph host\[/.test(x)) && /^ {6}end$/.test(l));
     expect(text.findIndex((l) => /^\s+datavol\[/.test(l))).toBeGreaterThan(hostEnd);
     expect(dev.nodes.has("datavol")).toBe(false);
   });
