@@ -84,4 +84,13 @@ describe("berth:host.dataVolume", () => {
   ])("refuses %s, naming the key", (_case, dataVolume, message) => {
     expect(problems(dataVolume)).toMatch(message);
   });
+
+  it("needs the zones named in config, not looked up: the volume stays in the first one for good", () => {
+    const net = { ...section("dev", "network") };
+    delete net.availabilityZones;
+    const message = rejection(toRawConfigInput(stackWith("dev", { network: net, host: { ...devHost, dataVolume: { sizeGiB: 10 } } }))).message;
+    expect(message).toMatch(/berth:network\.availabilityZones.*must be set when berth:host\.dataVolume is/);
+    // Without a data volume the lookup stays allowed.
+    expect(parseConfig(toRawConfigInput(stackWith("dev", { network: net }))).network.availabilityZones).toBeUndefined();
+  });
 });
