@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "./config";
 import { AppLogs } from "./components/appLogs";
 import { AppRuntime } from "./components/appRuntime";
+import { DataVolume } from "./components/dataVolume";
 import { Database } from "./components/database";
 import { createCloudflareProvider, Dns } from "./components/dns";
 import { Firewall } from "./components/firewall";
@@ -23,8 +24,10 @@ import {
   configOutputs,
   appRuntimeArgs,
   databaseArgs,
+  dataVolumeArgs,
   dnsArgs,
   firewallArgs,
+  hasDataVolume,
   hostArgs,
   hostRoleArgs,
   hostRoleEnabled,
@@ -133,6 +136,8 @@ export interface BerthOutputs {
   auditLogGroups: pulumi.Output<string[]>;
   /** CloudWatch Logs group of each app's containers, by app name (`/<project>/<stack>/apps/<app>`); {} without apps. */
   appLogGroups: pulumi.Output<Record<string, string>>;
+  /** Id of the host's data volume ("vol-..."), mounted at /srv/berth and kept across host replacements; "" without berth:host.dataVolume. */
+  hostDataVolumeId: pulumi.Output<string>;
 }
 
 /** How the program runs: against the real cloud (`pulumi up`), or under the offline engine. */
@@ -155,7 +160,11 @@ export function berth(options: BerthOptions = {}): BerthOutputs {
   const appLogs = appLogsEnabled(cfg) ? new AppLogs("app-logs", appLogsArgs(cfg), opts) : undefined;
   const hostRole = hostRoleEnabled(cfg) ? new HostRole("host-iam", hostRoleArgs(cfg, { registryStorage, appLogs }), opts) : undefined;
   const firewall = new Firewall("firewall", firewallArgs(cfg, { network }), opts);
-  const host = new Host("host", hostArgs(cfg, { network, firewall, hostRole }), opts);
+  // App data that outlives the host: a volume in the host subnet's AZ, depending on nothing of the
+  // instance; only its attachment follows the instance.
+  const dataVolume = hasDataVolume(cfg) ? new DataVolume("data", dataVolumeArgs(cfg, { network }), opts) : undefined;
+  const host = new Host("host", hostArgs(cfg, { network, firewall, hostRole, dataVolume }), opts);
+  const dataAttachment = dataVolume?.attachTo("data-attachment", host.instanceId);
   firewall.admitDatabaseClient("host", host.privateIp, "MySQL from the Berth host private IP");
 
   const dnsInputs = dnsArgs(cfg, { host });
@@ -167,7 +176,11 @@ export function berth(options: BerthOptions = {}): BerthOutputs {
   const cloudflareRanges = cloudflareIpRanges(cloudflareProvider, realIpNames(cfg));
 
   // The host layer: services on the host, delivered over SSH and the Docker API.
-  const services = new HostServices("services", hostServicesArgs(cfg, { host, tls, registryStorage, cloudflareRanges, dns, appLogs }), opts);
+  const services = new HostServices(
+    "services",
+    hostServicesArgs(cfg, { host, tls, registryStorage, cloudflareRanges, dns, appLogs, dataVolume, dataAttachment }),
+    opts,
+  );
 
   const database = new Database("database", databaseArgs(cfg, { network, firewall }), opts);
   // Each app's env files and secrets on the host (one secret delivery per app).
@@ -213,5 +226,6 @@ export function berth(options: BerthOptions = {}): BerthOutputs {
     registryBucket: registryStorage ? registryStorage.bucketName : pulumi.output(""),
     auditLogGroups: pulumi.all([network.flowLogGroup, database.logGroups]).apply(([flow, db]) => auditLogGroups(flow, db)),
     appLogGroups: appLogs ? appLogs.groupNames : pulumi.output<Record<string, string>>({}),
+    hostDataVolumeId: dataVolume ? dataVolume.volumeId : pulumi.output(""),
   };
 }

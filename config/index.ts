@@ -12,7 +12,7 @@ import { ConfigError, suggest, zodProblems, type ConfigProblem } from "./errors"
 import { CONFIG_NAMESPACE, isStandIn, type RawConfigInput } from "./input";
 import { APP_SECRETS_KEY, RawSchema, REGION, SECRET_KEYS, SECTIONS, type Config, type SecretKey } from "./schema";
 import { parseAppSecrets, validateAppRuntime, type AppSecrets } from "./validate/apps";
-import { validateCloud } from "./validate/cloud";
+import { validateCloud, validateDataVolume } from "./validate/cloud";
 import { validateDns } from "./validate/dns";
 import { validateHostLayer } from "./validate/hostLayer";
 import { validateNameLengths, validateRealNames } from "./validate/names";
@@ -76,6 +76,7 @@ export function parseConfig(input: RawConfigInput): Config {
   const offline = (input.target ?? "cloud") === "offline";
   validateSecrets(offline ? Object.fromEntries(Object.entries(secrets).filter(([, v]) => !isStandIn(v))) : secrets, add);
   const network = validateCloud(raw, input.region ?? "", input.now, add);
+  validateDataVolume(raw, add);
   validateDns(raw, add);
   validateHostLayer(raw, add);
   validateAppRuntime(raw, appSecrets, add);

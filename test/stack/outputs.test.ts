@@ -38,6 +38,7 @@ const PUBLIC = [
   "registryBucket",
   "auditLogGroups",
   "appLogGroups",
+  "hostDataVolumeId",
 ];
 
 describe.each<ShippedStack>(["dev", "prod"])("%s outputs", (stack) => {

@@ -12,8 +12,10 @@ import {
   appLogsEnabled,
   awsProviderArgs,
   databaseArgs,
+  dataVolumeArgs,
   dnsArgs,
   firewallArgs,
+  hasDataVolume,
   hostArgs,
   hostRoleArgs,
   hostRoleEnabled,
@@ -159,6 +161,36 @@ describe("hostArgs", () => {
   it("a pinned AMI and a non-22 SSH port", () => {
     const cfg = config("dev", { host: { amiId: "ami-0123456789abcdef0" }, firewall: { ...section("dev", "firewall"), sshPort: 2222 } });
     expect(hostArgs(cfg, { network, firewall })).toMatchObject({ amiId: "ami-0123456789abcdef0", sshPort: 2222 });
+  });
+});
+
+describe("dataVolumeArgs", () => {
+  const zones = { availabilityZones: pulumi.output(["ap-northeast-2a", "ap-northeast-2b"]) };
+  it("prod: the stack file's size, gp3, protected, two weeks of snapshots, in the host subnet's AZ (the network's first)", async () => {
+    expect(hasDataVolume(prod)).toBe(true);
+    const { availabilityZone, ...rest } = dataVolumeArgs(prod, { network: zones });
+    expect(rest).toEqual({
+      sizeGiB: 50,
+      type: "gp3",
+      protect: true,
+      snapshots: { retainDays: 14, time: "03:00" },
+      naming: { project: "berth", stack: "prod" },
+    });
+    expect(await new Promise((resolve) => pulumi.output(availabilityZone).apply(resolve))).toBe("ap-northeast-2a");
+  });
+  it("iops and throughput when set; no snapshots unless asked", () => {
+    const cfg = config("dev", { host: { ...section("dev", "host"), dataVolume: { sizeGiB: 100, iops: 6000, throughput: 300 } } });
+    const args = dataVolumeArgs(cfg, { network: zones });
+    expect(args).toMatchObject({ sizeGiB: 100, iops: 6000, throughput: 300, protect: true });
+    expect(args).not.toHaveProperty("snapshots");
+  });
+  it("dev: none, and the mapper refuses to be called without one", () => {
+    expect(hasDataVolume(dev)).toBe(false);
+    expect(() => dataVolumeArgs(dev, { network: zones })).toThrow(/berth:host\.dataVolume is not set/);
+  });
+  it("the host gets the volume id for cloud-init only when there is one", () => {
+    expect(hostArgs(prod, { network, firewall, dataVolume: { volumeId: "vol-1" } })).toMatchObject({ dataVolumeId: "vol-1" });
+    expect(hostArgs(dev, { network, firewall })).not.toHaveProperty("dataVolumeId");
   });
 });
 
