@@ -20,8 +20,8 @@ const health = { path: "/healthz", intervalSeconds: 2, timeoutSeconds: 2, succes
 const web: AppSettings = {
   name: "web",
   hostnames: ["example.com"],
-  frontend: { bluePort: 3001, greenPort: 3002, livePort: 3000, containerPort: 3000, health, volumes: [], env: {}, secrets: [], releaseTimeoutSeconds: 600 },
-  backend: { bluePort: 8081, greenPort: 8082, livePort: 8080, containerPort: 8080, health, volumes: [], env: {}, secrets: [], releaseTimeoutSeconds: 600 },
+  frontend: { bluePort: 3001, greenPort: 3002, livePort: 3000, containerPort: 3000, health, volumes: [], jobs: [], env: {}, secrets: [], releaseTimeoutSeconds: 600 },
+  backend: { bluePort: 8081, greenPort: 8082, livePort: 8080, containerPort: 8080, health, volumes: [], jobs: [], env: {}, secrets: [], releaseTimeoutSeconds: 600 },
   backendPath: "/api",
   initialColor: "blue",
   restart: "unless-stopped",
