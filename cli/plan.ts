@@ -9,6 +9,7 @@ import { ConfigError } from "../config";
 import { redactSecrets, runStack, type RunResult } from "../offline/engine";
 import { PROJECT_DIR, readStackFile, StackFileError, type Env, type StackFile } from "../offline/stackFile";
 import { EXIT, parseCli, Refused, runAsProgram, usageError, type CliSpec } from "./entry";
+import { appsFileIn, planVolumeLines } from "./volumeNotes";
 
 export interface PlanJson {
   stack: string;
@@ -99,6 +100,8 @@ export function renderTree(plan: PlanJson): string {
   walk(null, 0);
   const count = plan.resources.filter((r) => !r.type.startsWith("berth:") && !r.type.startsWith("pulumi:")).length;
   const components = plan.resources.filter((r) => r.type.startsWith("berth:")).length;
+  // hasDataVolume: false until the data volume (berth:host.dataVolume) is part of the plan.
+  lines.push(...planVolumeLines(appsFileIn(plan.resources.map((r) => (r.inputs as Record<string, unknown>).stdin)), false));
   lines.push("", `${count} cloud resources in ${components} components.`, "", "Outputs:");
   for (const [k, v] of Object.entries(plan.outputs as Record<string, unknown>)) lines.push(`  ${k}: ${short(v)}`);
   return lines.join("\n");

@@ -67,8 +67,8 @@ export function appVolumeDir(app: string, name: string): string {
  */
 export function volumeLocationNote(hasDataVolume: boolean): string {
   return hasDataVolume
-    ? `on the data volume mounted at /srv/berth: it outlives a replaced host`
-    : `on the host's root disk: a replaced host starts without it (set berth:host.dataVolume to keep it)`;
+    ? "on the data volume mounted at /srv/berth, which outlives a replaced host"
+    : "on the host's root disk, which a replaced host does not keep (berth:host.dataVolume keeps them)";
 }
 
 /** What the plan diff says about a volume that is no longer declared. */

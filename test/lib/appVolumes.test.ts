@@ -41,7 +41,7 @@ describe("app volume rules", () => {
   ])("refuses the mode %j", (m, why) => expect(modeProblem(m)).toContain(why));
   it("puts each volume under /srv/berth/volumes/<app>/<name>", () => expect(appVolumeDir("web", "data")).toBe("/srv/berth/volumes/web/data"));
   it("says where the data lives, from whether the stack has a data volume", () => {
-    expect(volumeLocationNote(false)).toContain("on the host's root disk: a replaced host starts without it");
+    expect(volumeLocationNote(false)).toContain("on the host's root disk, which a replaced host does not keep");
     expect(volumeLocationNote(true)).toContain("on the data volume");
   });
   it("says a removed volume stays on disk", () =>
