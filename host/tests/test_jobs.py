@@ -168,6 +168,17 @@ class JobTest(JobsTestCase):
         self.assertEqual(self.h.log()[-1]["result"], "busy")
         self.assertEqual(self.job(), 0)  # the lock is free again
 
+    def test_a_run_left_by_a_killed_trigger_still_counts_as_running(self):
+        self.deploy("v1")
+        self.h.runner.docker.containers[CONTAINER] = {"labels": {}, "state": "running", "ip": "", "image": "x", "restart": "no", "pid": 9}
+        with self.assertRaises(bd.Failed) as e:
+            self.job()
+        self.assertIn("container %s, started by a trigger that is gone" % CONTAINER, str(e.exception))
+        self.assertEqual(self.job_runs(), [])
+        self.h.runner.docker.containers[CONTAINER]["state"] = "exited"
+        self.assertEqual(self.job(), 0)
+        self.assertIn(["rm", "-f", CONTAINER], self.h.runner.docker_calls("rm"))
+
     def test_only_declared_jobs_and_no_argv_from_the_caller(self):
         cfg = self.h.cfg
         self.assertEqual(bd.validate(cfg, ["job", "web", JOB]), ["job", "web", JOB])
