@@ -44,6 +44,19 @@ export interface DeployRig {
   readonly summary: (r: LoadResult) => string;
 }
 
+/** The last lines of the rehearsal's nginx error log about upstreams (timeouts, resets, refusals). */
+function nginxErrors(dir: string): string[] {
+  try {
+    return fs
+      .readFileSync(path.join(dir, "var/log/nginx/error.log"), "utf8")
+      .split("\n")
+      .filter((l) => /upstream|timed out|reset|refused/.test(l))
+      .slice(-10);
+  } catch {
+    return [];
+  }
+}
+
 /**
  * Boots the rehearsal in beforeAll (pushing `tags` of web-frontend and web-backend, then the
  * `unhealthy` and `crash` images), then deploys the `initial` tags in order; tears it down in afterAll.
@@ -88,7 +101,8 @@ export function useDeployRehearsal(name: string, tags: readonly string[], initia
       return JSON.parse(r.stdout) as DeployStatus;
     },
     load: () => startLoad({ url: rig.endpoints.apps.web.url, ca, paths: ["/", "/api/items"] }, 32),
-    summary: (r) => JSON.stringify({ ...r, samples: r.samples.slice(0, 5) }),
+    // With failures, what nginx said about them (upstream timeouts, resets) comes along for the diagnosis.
+    summary: (r) => JSON.stringify({ ...r, samples: r.samples.slice(0, 5), ...(r.failed > 0 ? { nginx: nginxErrors(dir) } : {}) }),
   };
 
   beforeAll(async () => {
