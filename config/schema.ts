@@ -539,7 +539,7 @@ const AlertsSchema = z
     agentIntervalSeconds: z
       .union([10, 30, 60, 120, 300].map((n) => z.literal(n)) as unknown as [z.ZodLiteral<number>, z.ZodLiteral<number>])
       .default(60)
-      .meta({ description: "seconds between the CloudWatch agent's disk and memory samples", "x-type": "10, 30, 60, 120 or 300" }),
+      .meta({ description: "seconds between the CloudWatch agent's disk and memory samples" }),
     deployLogRetentionDays: logRetentionDays.default(30).meta({
       description: "days CloudWatch Logs keeps the deploy log (`/<project>/<stack>/deploy`) and the host check's metric lines",
       "x-type": "one of CloudWatch's retentions (see `flowLogRetentionDays`)",
