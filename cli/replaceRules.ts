@@ -469,7 +469,15 @@ export const REPLACE_RULES: Readonly<Record<string, ReplaceRule>> = {
   },
   "aws:sns/topicSubscription:TopicSubscription": {
     replace: ["endpoint", "protocol", "topic"],
-    update: ["deliveryPolicy", "filterPolicy", "filterPolicyScope", "rawMessageDelivery", "redrivePolicy", "endpointAutoConfirms", "confirmationTimeoutInMinutes"],
+    update: [
+      "deliveryPolicy",
+      "filterPolicy",
+      "filterPolicyScope",
+      "rawMessageDelivery",
+      "redrivePolicy",
+      "endpointAutoConfirms",
+      "confirmationTimeoutInMinutes",
+    ],
     source: SRC.aws("internal/service/sns/topic_subscription.go", "04a2e6e5bc625ec85ea8c678219b483fc674877e"),
   },
   "aws:rds/eventSubscription:EventSubscription": {
@@ -490,7 +498,16 @@ export const REPLACE_RULES: Readonly<Record<string, ReplaceRule>> = {
   },
   "aws:kms/key:Key": {
     replace: ["customerMasterKeySpec", "keyUsage", "multiRegion", "customKeyStoreId", "xksKeyId"],
-    update: ["description", "policy", "enableKeyRotation", "rotationPeriodInDays", "isEnabled", "deletionWindowInDays", "bypassPolicyLockoutSafetyCheck", ...TAGS],
+    update: [
+      "description",
+      "policy",
+      "enableKeyRotation",
+      "rotationPeriodInDays",
+      "isEnabled",
+      "deletionWindowInDays",
+      "bypassPolicyLockoutSafetyCheck",
+      ...TAGS,
+    ],
     source: SRC.aws("internal/service/kms/key.go", "00a35305dc1b297a6fcdecdfbba33f1e63c3da39"),
   },
   "aws:ec2/flowLog:FlowLog": {

@@ -46,7 +46,13 @@ export function monitoringPolicy(namespace: string, groupArns: readonly string[]
   return JSON.stringify({
     Version: "2012-10-17",
     Statement: [
-      { Sid: "AgentMetrics", Effect: "Allow", Action: "cloudwatch:PutMetricData", Resource: "*", Condition: { StringEquals: { "cloudwatch:namespace": namespace } } },
+      {
+        Sid: "AgentMetrics",
+        Effect: "Allow",
+        Action: "cloudwatch:PutMetricData",
+        Resource: "*",
+        Condition: { StringEquals: { "cloudwatch:namespace": namespace } },
+      },
       { Sid: "AgentLogs", Effect: "Allow", Action: [...MONITORING_LOGS_ACTIONS], Resource: groups.flatMap((g) => [g, `${g}:log-stream:*`]) },
     ],
   });
@@ -96,7 +102,11 @@ export class HostRole extends pulumi.ComponentResource {
     /** The old child of RegistryStorage that a new child carries on, when there was one. */
     const formerly = (suffix: string): pulumi.CustomResourceOptions =>
       reg ? { parent: this, aliases: [{ name: `${reg.previousName}-${suffix}`, parent: reg.previousParent }] } : { parent: this };
-    const purposes = [...(reg ? ["the registry's S3 bucket"] : []), ...(args.appLogGroupArns.length ? ["the apps' CloudWatch Logs"] : []), ...(mon ? ["monitoring"] : [])];
+    const purposes = [
+      ...(reg ? ["the registry's S3 bucket"] : []),
+      ...(args.appLogGroupArns.length ? ["the apps' CloudWatch Logs"] : []),
+      ...(mon ? ["monitoring"] : []),
+    ];
 
     // Role and profile names are left to Pulumi's auto-naming (logical name + suffix): IAM's
     // 38-character name prefixes would otherwise limit the project and stack names further.

@@ -500,8 +500,7 @@ const ProxySchema = z
   .meta({ description: "nginx on the host: apps, extra hosts, HSTS" });
 
 /** A percentage threshold: 1-99 (0 and 100 can never or always fire). */
-const percent = (dflt: number, description: string) =>
-  z.number().int().min(1).max(99).default(dflt).meta({ description, "x-type": "percent, 1-99" });
+const percent = (dflt: number, description: string) => z.number().int().min(1).max(99).default(dflt).meta({ description, "x-type": "percent, 1-99" });
 
 /** An SNS topic ARN (an existing topic the alarms notify). */
 export const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z]{2}(-gov)?-[a-z]+-\d:\d{12}:[A-Za-z0-9_-]{1,256}$/;
@@ -525,17 +524,41 @@ const AlertsSchema = z
     memoryUsedPercent: percent(90, "alarm when the host's memory is this used (5-minute average, 15 minutes)"),
     cpuCreditBalance: z.number().int().min(1).max(5000).default(20).meta({ description: "burstable hosts (t2/t3/t4g): alarm below this many CPU credits" }),
     databaseFreeStoragePercent: percent(10, "alarm when less than this share of the database's allocated storage is free"),
-    databaseFreeStorageGiB: z.number().int().min(1).max(65536).default(2).meta({ description: "alarm when less than this many GiB of database storage are free" }),
+    databaseFreeStorageGiB: z
+      .number()
+      .int()
+      .min(1)
+      .max(65536)
+      .default(2)
+      .meta({ description: "alarm when less than this many GiB of database storage are free" }),
     databaseCpuPercent: percent(80, "alarm when the database's CPU averages this for 15 minutes"),
-    databaseFreeableMemoryMiB: z.number().int().min(1).max(1048576).default(64).meta({ description: "alarm when the database's freeable memory is below this" }),
+    databaseFreeableMemoryMiB: z
+      .number()
+      .int()
+      .min(1)
+      .max(1048576)
+      .default(64)
+      .meta({ description: "alarm when the database's freeable memory is below this" }),
     databaseConnectionsPercent: percent(80, "alarm when connections reach this share of the instance class's max_connections"),
     databaseMaxConnections: z.number().int().min(1).max(100000).optional().meta({
       description: "max_connections of the database, for a class whose memory Berth does not know or a changed parameter",
       "x-default": "from the instance class's memory (RDS's default formula)",
     }),
-    certificateDaysToExpiry: z.number().int().min(1).max(365).default(14).meta({ description: "alarm when the served certificate expires in fewer days (or cannot be read)" }),
+    certificateDaysToExpiry: z
+      .number()
+      .int()
+      .min(1)
+      .max(365)
+      .default(14)
+      .meta({ description: "alarm when the served certificate expires in fewer days (or cannot be read)" }),
     containerRestarts: z.number().int().min(1).max(1000).default(3).meta({ description: "alarm when containers restarted this often in 10 minutes" }),
-    deployFailures: z.number().int().min(1).max(1000).default(1).meta({ description: "alarm when this many deploys, rollbacks or restarts failed in 10 minutes" }),
+    deployFailures: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .default(1)
+      .meta({ description: "alarm when this many deploys, rollbacks or restarts failed in 10 minutes" }),
     agentIntervalSeconds: z
       .union([10, 30, 60, 120, 300].map((n) => z.literal(n)) as unknown as [z.ZodLiteral<number>, z.ZodLiteral<number>])
       .default(60)

@@ -113,7 +113,8 @@ export function rdsClassMemoryGiB(instanceClass: string): number | undefined {
 /** One "service down" alarm per probed service. */
 function serviceDown<T>(input: AlarmInput<T>, service: CheckedService): AlarmSpec<T> {
   const fix: Record<CheckedService, string> = {
-    docker: "Docker does not answer on the host: no app or registry container can start. ssh in, `systemctl status docker`, `journalctl -u docker`, then `systemctl restart docker`.",
+    docker:
+      "Docker does not answer on the host: no app or registry container can start. ssh in, `systemctl status docker`, `journalctl -u docker`, then `systemctl restart docker`.",
     nginx: "nginx is not running: every public name is down. ssh in, `nginx -t` (a bad file?), `systemctl status nginx`, then `systemctl restart nginx`.",
     registry:
       "The registry does not answer /v2/: CI cannot push and deploys cannot pull. ssh in, `docker ps -a --filter name=berth-registry`, `docker logs berth-registry`, then `docker start berth-registry` (or `pulumi up`).",
@@ -216,7 +217,11 @@ function databaseAlarms<T>(input: AlarmInput<T>): AlarmSpec<T>[] {
   const rds = (metricName: string): MetricId<T> => ({ namespace: "AWS/RDS", metricName, dimensions: { DBInstanceIdentifier: input.databaseId } });
   const storageFix =
     "RDS refuses writes when storage runs out. Raise berth:database.allocatedStorageGiB (or set maxAllocatedStorageGiB for autoscaling) and `pulumi up`; look for a runaway table or the general log.";
-  const common = { period: 300, treatMissingData: "missing" as const, missingDataWhy: "RDS reports every minute while the instance exists; a deleted or stopped database is not a fault" };
+  const common = {
+    period: 300,
+    treatMissingData: "missing" as const,
+    missingDataWhy: "RDS reports every minute while the instance exists; a deleted or stopped database is not a fault",
+  };
   return [
     {
       ...common,

@@ -222,7 +222,13 @@ const HANDLERS: Record<string, Handler> = {
   }),
   // Alerts: the alarm topic, its key, subscriptions (pending until the address confirms), alarms, RDS events, the dashboard.
   "aws:kms/key:Key": (name, _i, c) => {
-    const id = [fakeHex(`${name}-key`, 8), fakeHex(`${name}-key1`, 4), fakeHex(`${name}-key2`, 4), fakeHex(`${name}-key3`, 4), fakeHex(`${name}-key4`, 12)].join("-");
+    const id = [
+      fakeHex(`${name}-key`, 8),
+      fakeHex(`${name}-key1`, 4),
+      fakeHex(`${name}-key2`, 4),
+      fakeHex(`${name}-key3`, 4),
+      fakeHex(`${name}-key4`, 12),
+    ].join("-");
     return { id, state: { keyId: id, arn: c.arn("kms", `key/${id}`) } };
   },
   "aws:sns/topic:Topic": (name, inputs, c) => {

@@ -533,9 +533,15 @@ export const alertsConfigured: StackValidationPolicy = {
           strings(a.props.alarmActions).some((x) => /^arn:aws[a-z-]*:automate:[a-z0-9-]+:ec2:recover$/.test(x)),
       );
       if (alarms.length === 0)
-        report(`Production stack has no alarms: set berth:alerts.enabled with berth:alerts.email (or snsTopicArn), so a full disk or a stopped service is noticed before users notice it.`, host.urn);
+        report(
+          `Production stack has no alarms: set berth:alerts.enabled with berth:alerts.email (or snsTopicArn), so a full disk or a stopped service is noticed before users notice it.`,
+          host.urn,
+        );
       else if (!recovers)
-        report(`Host ${host.name} has no StatusCheckFailed_System alarm with EC2's recover action (arn:aws:automate:<region>:ec2:recover): a hardware fault would leave it down.`, host.urn);
+        report(
+          `Host ${host.name} has no StatusCheckFailed_System alarm with EC2's recover action (arn:aws:automate:<region>:ec2:recover): a hardware fault would leave it down.`,
+          host.urn,
+        );
     }
   },
 };

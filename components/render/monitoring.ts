@@ -53,9 +53,28 @@ export interface MonitoringInput {
   readonly registryUrl?: string;
 }
 
+/** The part of the agent's config file format Berth writes. */
+export interface AgentConfig {
+  readonly agent: { readonly metrics_collection_interval: number; readonly run_as_user: string };
+  readonly metrics: {
+    readonly namespace: string;
+    readonly append_dimensions: Readonly<Record<string, string>>;
+    readonly metrics_collected: {
+      readonly disk: { readonly resources: string[]; readonly measurement: string[]; readonly drop_device: boolean };
+      readonly mem: { readonly measurement: string[] };
+    };
+  };
+  readonly logs: {
+    readonly logs_collected: {
+      readonly files: { readonly collect_list: Array<{ readonly file_path: string; readonly log_group_name: string; readonly log_stream_name: string }> };
+    };
+    readonly metrics_collected: { readonly emf: { readonly service_address: string } };
+  };
+}
+
 /** The agent's JSON config (the keys of the agent's documented config file format). */
 export function renderAgentConfig(input: MonitoringInput): string {
-  const config = {
+  const config: AgentConfig = {
     agent: { metrics_collection_interval: input.intervalSeconds, run_as_user: "root" },
     metrics: {
       namespace: AGENT_NAMESPACE,
@@ -163,7 +182,7 @@ export function renderHostCheck(input: MonitoringInput): string {
     "    # shellcheck disable=SC2086 # one id per word",
     "    while read -r name count; do",
     '      echo "$name $count" >>"$STATE_DIR/restarts.new"',
-    '      previous=${before[$name]:-0}',
+    "      previous=${before[$name]:-0}",
     '      if [ "$count" -gt "$previous" ]; then restarts=$((restarts + count - previous)); fi',
     "    done < <(docker inspect --format '{{.Name}} {{.RestartCount}}' $ids 2>/dev/null)",
     "  fi",
@@ -238,7 +257,7 @@ export function installAgent(): string[] {
   const fail = (m: string): string => failWith(`berth: ${m}`);
   return [
     `if [ ! -x ${singleQuote(MONITORING_PATHS.agentCtl)} ]; then`,
-    '  agent_dir=$(mktemp -d /tmp/berth-agent.XXXXXX)',
+    "  agent_dir=$(mktemp -d /tmp/berth-agent.XXXXXX)",
     '  agent_url="' + AGENT_PACKAGE.base + '/ubuntu/$(dpkg --print-architecture)/latest/amazon-cloudwatch-agent.deb"',
     `  curl -fsSL --retry 3 -o "$agent_dir/agent.deb" "$agent_url" || ${fail("could not download the CloudWatch agent")}`,
     `  curl -fsSL --retry 3 -o "$agent_dir/agent.deb.sig" "$agent_url.sig" || ${fail("could not download the CloudWatch agent's signature")}`,

@@ -21,7 +21,8 @@ export function validateAlerts(raw: Raw, region: string, add: (p: ConfigProblem)
       value: [],
       message: "is empty and berth:alerts.snsTopicArn is unset: alarms would notify nobody; list at least one address, or give an existing topic",
     });
-  if (new Set(a.email.map((e) => e.toLowerCase())).size !== a.email.length) add({ key: "berth:alerts.email", value: a.email, message: "lists an address twice" });
+  if (new Set(a.email.map((e) => e.toLowerCase())).size !== a.email.length)
+    add({ key: "berth:alerts.email", value: a.email, message: "lists an address twice" });
   const topicRegion = a.snsTopicArn?.split(":")[3];
   if (topicRegion !== undefined && topicRegion !== region)
     add({

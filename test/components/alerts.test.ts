@@ -52,17 +52,33 @@ describe("Alerts", () => {
     expect(await valueOf(a.topicArn)).toBe(TOPIC);
     await m.settle();
     expect(m.ofType("aws:kms/key:Key")[0].inputs).toMatchObject({ enableKeyRotation: true, policy: topicKeyPolicy(ACCOUNT) });
-    expect(m.ofType("aws:sns/topic:Topic")[0].inputs).toMatchObject({ name: "berth-test-alerts", kmsMasterKeyId: `arn:aws:kms:${REGION}:${ACCOUNT}:key/key-1` });
+    expect(m.ofType("aws:sns/topic:Topic")[0].inputs).toMatchObject({
+      name: "berth-test-alerts",
+      kmsMasterKeyId: `arn:aws:kms:${REGION}:${ACCOUNT}:key/key-1`,
+    });
     expect(m.ofType("aws:sns/topicPolicy:TopicPolicy")[0].inputs).toEqual({ arn: TOPIC, policy: topicPolicy(TOPIC) });
-    expect(m.ofType("aws:sns/topicSubscription:TopicSubscription").map((s) => s.inputs)).toEqual([{ topic: TOPIC, protocol: "email", endpoint: "ops@corp.invalid" }]);
+    expect(m.ofType("aws:sns/topicSubscription:TopicSubscription").map((s) => s.inputs)).toEqual([
+      { topic: TOPIC, protocol: "email", endpoint: "ops@corp.invalid" },
+    ]);
     const made = m.ofType("aws:cloudwatch/metricAlarm:MetricAlarm");
     // Registration order follows the outputs each alarm waits for; the names are the specs'.
-    expect(made.map((x) => x.inputs.name).sort()).toEqual(alarmSpecs(alarms).map((s) => `berth-test-alarm-${s.role}`).sort());
+    expect(made.map((x) => x.inputs.name).sort()).toEqual(
+      alarmSpecs(alarms)
+        .map((s) => `berth-test-alarm-${s.role}`)
+        .sort(),
+    );
     expect(a.alarmNames).toEqual(alarmSpecs(alarms).map((s) => `berth-test-alarm-${s.role}`));
     for (const x of made) expect(x.inputs.okActions).toEqual([TOPIC]);
     expect(made.find((x) => x.name === "alerts-host-system-status")!.inputs.alarmActions).toEqual([TOPIC, recoverAction(REGION)]);
-    expect(made.find((x) => x.name === "alerts-host-cpu-credits")!.inputs).toMatchObject({ metricName: "CPUCreditBalance", dimensions: { InstanceId: "i-0host" } });
-    expect(m.ofType("aws:rds/eventSubscription:EventSubscription")[0].inputs).toMatchObject({ name: "berth-test-db-events", snsTopic: TOPIC, sourceIds: ["berth-test-db"] });
+    expect(made.find((x) => x.name === "alerts-host-cpu-credits")!.inputs).toMatchObject({
+      metricName: "CPUCreditBalance",
+      dimensions: { InstanceId: "i-0host" },
+    });
+    expect(m.ofType("aws:rds/eventSubscription:EventSubscription")[0].inputs).toMatchObject({
+      name: "berth-test-db-events",
+      snsTopic: TOPIC,
+      sourceIds: ["berth-test-db"],
+    });
     expect(m.ofType("aws:cloudwatch/dashboard:Dashboard")[0].inputs.dashboardName).toBe("berth-test-dashboard");
     expect(a.dashboardUrl).toBe(`https://${REGION}.console.aws.amazon.com/cloudwatch/home?region=${REGION}#dashboards/dashboard/berth-test-dashboard`);
   });
@@ -81,13 +97,13 @@ describe("Alerts", () => {
   });
 
   it("lets the three publishers use the key and the topic for this account only", () => {
-    const key = JSON.parse(topicKeyPolicy(ACCOUNT));
+    const key = JSON.parse(topicKeyPolicy(ACCOUNT)) as { Statement: unknown[] };
     expect(key.Statement[1]).toMatchObject({
       Principal: { Service: ["cloudwatch.amazonaws.com", "events.amazonaws.com", "events.rds.amazonaws.com"] },
       Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
       Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT } },
     });
-    const topic = JSON.parse(topicPolicy(TOPIC));
+    const topic = JSON.parse(topicPolicy(TOPIC)) as { Statement: Array<{ Principal: unknown }> };
     expect(topic.Statement[0].Principal).toEqual({ AWS: `arn:aws:iam::${ACCOUNT}:root` });
     expect(topic.Statement[1]).toMatchObject({ Action: "sns:Publish", Resource: TOPIC, Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT } } });
   });

@@ -28,6 +28,15 @@ interface Line {
   readonly value: number;
 }
 
+/** An embedded-metric-format line: the metric's definition under `_aws`, its value and dimensions at the top. */
+type EmfLine = Record<string, unknown> & {
+  _aws: {
+    Timestamp: number;
+    LogGroupName: string;
+    CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][]; Metrics: Array<{ Name: string; Unit: string }> }>;
+  };
+};
+
 const dir = scratchDir("host-check");
 let dockerd: PrivateDockerd | undefined;
 let nginxPid = "";
@@ -106,14 +115,14 @@ async function checkOnce(script: string): Promise<Line[]> {
   // Loopback UDP: the lines are there once the script has exited; give the event loop a turn.
   await new Promise((res) => setTimeout(res, 200));
   return received.map((text) => {
-    const j = JSON.parse(text);
+    const j = JSON.parse(text) as EmfLine;
     const def = j._aws.CloudWatchMetrics[0];
-    const metric = def.Metrics[0].Name as string;
+    const metric = def.Metrics[0].Name;
     return {
       namespace: def.Namespace,
       metric,
-      dimensions: Object.fromEntries((def.Dimensions[0] as string[]).map((d) => [d, j[d]])),
-      value: j[metric] as number,
+      dimensions: Object.fromEntries(def.Dimensions[0].map((d) => [d, String(j[d])])),
+      value: Number(j[metric]),
     };
   });
 }
@@ -158,7 +167,23 @@ beforeAll(async () => {
   await startRegistry();
   const cert = spawnSync(
     bin.openssl,
-    ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "10", "-subj", "/CN=itest", "-keyout", path.join(dir, "server.key"), "-out", path.join(dir, "server.crt")],
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-nodes",
+      "-days",
+      "10",
+      "-subj",
+      "/CN=itest",
+      "-keyout",
+      path.join(dir, "server.key"),
+      "-out",
+      path.join(dir, "server.crt"),
+    ],
     { encoding: "utf8" },
   );
   expect(cert.status, cert.stderr).toBe(0);
@@ -196,7 +221,10 @@ describe("the host check on loopback", () => {
     for (const l of first) {
       const sorted = Object.fromEntries(Object.entries(l.dimensions).sort());
       const match = berthAlarms.find(
-        (s) => s.metric.namespace === l.namespace && s.metric.metricName === l.metric && JSON.stringify(Object.fromEntries(Object.entries(s.metric.dimensions).sort())) === JSON.stringify(sorted),
+        (s) =>
+          s.metric.namespace === l.namespace &&
+          s.metric.metricName === l.metric &&
+          JSON.stringify(Object.fromEntries(Object.entries(s.metric.dimensions).sort())) === JSON.stringify(sorted),
       );
       expect(match, `${JSON.stringify(l)} matches no alarm of ${[...alarmKeys].join(" ")}`).toBeDefined();
     }

@@ -106,9 +106,13 @@ describe("alarmSpecs", () => {
   });
 });
 
+interface Dashboard {
+  widgets: Array<{ properties: { metrics: unknown[][]; annotations: { horizontal: Array<{ label: string; value: number }> } } }>;
+}
+
 describe("the dashboard", () => {
   it("graphs each alarm's metric with its threshold, and has a console address", () => {
-    const body = JSON.parse(dashboardBody("ap-northeast-2", alarmSpecs(input)));
+    const body = JSON.parse(dashboardBody("ap-northeast-2", alarmSpecs(input))) as Dashboard;
     expect(body.widgets).toHaveLength(alarmSpecs(input).length);
     expect(body.widgets[3].properties.metrics[0]).toEqual(["CWAgent", "disk_used_percent", "InstanceId", "i-0abc", "path", "/", "fstype", "ext4"]);
     expect(body.widgets[3].properties.annotations.horizontal[0]).toEqual({ label: "diskUsedPercent", value: 85 });

@@ -11,18 +11,17 @@ import {
   SERVICE_UP,
   watchedMounts,
 } from "../../lib/hostMetrics";
-import { renderAgentConfig } from "../../components/render/monitoring";
+import { renderAgentConfig, type AgentConfig } from "../../components/render/monitoring";
 
 /**
  * The dimensions the agent publishes a `disk` metric with, read from its config the way the agent
  * builds them: the plugin's own tags (path, device, fstype; device dropped by `drop_device`), then
  * the metrics section's append_dimensions (whose presence also removes the `host` tag).
  */
-function publishedDiskDimensions(config: Record<string, any>, mount: { path: string; fstype: string }, instanceId: string): Record<string, string> {
+function publishedDiskDimensions(config: AgentConfig, mount: { path: string; fstype: string }, instanceId: string): Record<string, string> {
   const disk = config.metrics.metrics_collected.disk;
-  const tags: Record<string, string> = { path: mount.path, device: "nvme0n1p1", fstype: mount.fstype };
-  if (disk.drop_device) delete tags.device;
-  const append = Object.fromEntries(Object.entries(config.metrics.append_dimensions as Record<string, string>).map(([k, v]) => [k, v === "${aws:InstanceId}" ? instanceId : v]));
+  const tags: Record<string, string> = { path: mount.path, fstype: mount.fstype, ...(disk.drop_device ? {} : { device: "nvme0n1p1" }) };
+  const append = Object.fromEntries(Object.entries(config.metrics.append_dimensions).map(([k, v]) => [k, v === "${aws:InstanceId}" ? instanceId : v]));
   return { ...tags, ...append };
 }
 
@@ -40,7 +39,7 @@ describe("one source for the agent's config and the alarms", () => {
       const mounts = watchedMounts({ dataVolume });
       const config = JSON.parse(
         renderAgentConfig({ stack: "prod", mounts, intervalSeconds: 60, deployLogGroup: "/b/p/deploy", metricsLogGroup: "/b/p/m", nginx: true }),
-      );
+      ) as AgentConfig;
       expect(config.metrics.metrics_collected.disk.resources).toEqual(mounts.map((m) => m.path));
       for (const mount of mounts) {
         const alarm = diskUsedMetric("i-0abc", mount);

@@ -3,6 +3,7 @@
 // changing the agent's config never touches the host or the database. dev ships without alerts.
 import { beforeAll, describe, expect, it } from "vitest";
 import { REPLACE_RULES } from "../../cli/replaceRules";
+import type { AgentConfig } from "../../components/render/monitoring";
 import { bundleFiles } from "../../lib/hostBundle";
 import { AGENT_NAMESPACE, BERTH_NAMESPACE } from "../../lib/hostMetrics";
 import { ofType, one, run, section, sharedRun, stackWith, type RecordedResource, type RunResult } from "../helpers/stack";
@@ -17,6 +18,11 @@ beforeAll(async () => {
   prod = await sharedRun("prod");
   dev = await sharedRun("dev");
 });
+
+interface PolicyDoc {
+  Statement: Array<Record<string, unknown> & { Principal: { Service: string[] }; Resource: unknown }>;
+}
+const doc = (text: unknown): PolicyDoc => JSON.parse(String(text)) as PolicyDoc;
 
 const alarm = (r: RunResult, role: string): RecordedResource => one(r, ALARM, `alerts-${role}`);
 const delivered = (r: RunResult, path: string): string =>
@@ -77,7 +83,7 @@ describe("prod", () => {
 
   it("reads disk and memory with the dimensions the agent's delivered config publishes", () => {
     const hostId = one(prod, "aws:ec2/instance:Instance").id;
-    const config = JSON.parse(delivered(prod, "/etc/berth/cloudwatch-agent.json"));
+    const config = JSON.parse(delivered(prod, "/etc/berth/cloudwatch-agent.json")) as AgentConfig;
     expect(config.metrics.namespace).toBe(AGENT_NAMESPACE);
     expect(config.metrics.metrics_collected.disk).toMatchObject({ resources: ["/"], measurement: ["used_percent"], drop_device: true });
     expect(alarm(prod, "host-disk-root").inputs).toMatchObject({
@@ -135,14 +141,14 @@ describe("prod", () => {
     const topic = one(prod, "aws:sns/topic:Topic");
     expect(topic.inputs.kmsMasterKeyId).toBe(key.state.arn);
     const services = ["cloudwatch.amazonaws.com", "events.amazonaws.com", "events.rds.amazonaws.com"];
-    expect(JSON.parse(String(key.inputs.policy)).Statement[1].Principal.Service).toEqual(services);
-    const policy = JSON.parse(String(one(prod, "aws:sns/topicPolicy:TopicPolicy").inputs.policy));
+    expect(doc(key.inputs.policy).Statement[1].Principal.Service).toEqual(services);
+    const policy = doc(one(prod, "aws:sns/topicPolicy:TopicPolicy").inputs.policy);
     expect(policy.Statement[1]).toMatchObject({ Principal: { Service: services }, Action: "sns:Publish", Resource: TOPIC_ARN });
     expect(one(prod, "aws:sns/topicSubscription:TopicSubscription").inputs).toMatchObject({ protocol: "email", endpoint: "ops@example.com" });
   });
 
   it("lets the host role put agent metrics into CWAgent only, and write the deploy log's and the check's groups only", () => {
-    const policy = JSON.parse(String(ofType(prod, "aws:iam/rolePolicy:RolePolicy").find((p) => p.inputs.name === "monitoring")!.inputs.policy));
+    const policy = doc(ofType(prod, "aws:iam/rolePolicy:RolePolicy").find((p) => p.inputs.name === "monitoring")!.inputs.policy);
     expect(policy.Statement[0]).toEqual({
       Sid: "AgentMetrics",
       Effect: "Allow",
@@ -152,7 +158,9 @@ describe("prod", () => {
     });
     const groups = ["/berth/prod/deploy", "/berth/prod/host-metrics"].map((g) => `arn:aws:logs:ap-northeast-2:123456789012:log-group:${g}`);
     expect(policy.Statement[1].Resource).toEqual(groups.flatMap((g) => [g, `${g}:log-stream:*`]));
-    const logGroups = ofType(prod, "aws:cloudwatch/logGroup:LogGroup").filter((g) => ["/berth/prod/deploy", "/berth/prod/host-metrics"].includes(String(g.inputs.name)));
+    const logGroups = ofType(prod, "aws:cloudwatch/logGroup:LogGroup").filter((g) =>
+      ["/berth/prod/deploy", "/berth/prod/host-metrics"].includes(String(g.inputs.name)),
+    );
     expect(logGroups.map((g) => g.inputs.retentionInDays)).toEqual([30, 30]);
   });
 
@@ -162,7 +170,7 @@ describe("prod", () => {
       "https://ap-northeast-2.console.aws.amazon.com/cloudwatch/home?region=ap-northeast-2#dashboards/dashboard/berth-prod-dashboard",
     );
     expect(prod.outputs.deployLogGroup).toBe("/berth/prod/deploy");
-    const body = JSON.parse(String(one(prod, "aws:cloudwatch/dashboard:Dashboard").inputs.dashboardBody));
+    const body = JSON.parse(String(one(prod, "aws:cloudwatch/dashboard:Dashboard").inputs.dashboardBody)) as { widgets: unknown[] };
     expect(body.widgets).toHaveLength(ofType(prod, ALARM).length);
   });
 });
@@ -186,7 +194,9 @@ describe("dev (alerts off by default)", () => {
     for (const a of ofType(r, ALARM)) expect(a.inputs.okActions).toEqual([existing]);
     expect(alarm(r, "host-cpu-credits").inputs).toMatchObject({ metricName: "CPUCreditBalance", threshold: 20 });
     // Direct registry: the check probes its TLS port.
-    const check = bundleFiles(String(one(r, "command:remote:Command", "monitoring-files-apply").inputs.stdin)).find((f) => f.path.endsWith("berth-host-check"))!;
+    const check = bundleFiles(String(one(r, "command:remote:Command", "monitoring-files-apply").inputs.stdin)).find((f) =>
+      f.path.endsWith("berth-host-check"),
+    )!;
     expect(check.content).toContain("https://127.0.0.1:5000/v2/");
     expect(r.outputs.alertsTopicArn).toBe(existing);
   });

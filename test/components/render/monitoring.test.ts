@@ -11,6 +11,7 @@ import {
   renderAgentConfig,
   renderHostCheck,
   renderHostCheckUnits,
+  type AgentConfig,
   type MonitoringInput,
 } from "../../../components/render/monitoring";
 import { BERTH_METRICS, watchedMounts } from "../../../lib/hostMetrics";
@@ -25,48 +26,96 @@ const input: MonitoringInput = {
   registryUrl: "http://127.0.0.1:5000/v2/",
 };
 
+type Obj = Record<string, unknown>;
+/** A JSON object member (an empty object when absent), for a checker that must not trust its input. */
+const obj = (v: unknown): Obj => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Obj) : {});
+
 /** The agent schema's rules for the parts Berth writes (what the agent refuses at fetch-config). */
-function agentSchemaProblems(config: Record<string, any>): string[] {
+function agentSchemaProblems(config: Obj): string[] {
   const out: string[] = [];
-  const allowed = (where: string, obj: Record<string, unknown>, keys: string[]): void => {
-    for (const k of Object.keys(obj)) if (!keys.includes(k)) out.push(`${where}.${k} is not allowed`);
+  const allowed = (where: string, o: Obj, keys: string[]): void => {
+    for (const k of Object.keys(o)) if (!keys.includes(k)) out.push(`${where}.${k} is not allowed`);
   };
-  const interval = (where: string, v: unknown): void => {
-    if (!Number.isInteger(v) || (v as number) < 1 || (v as number) > 172800) out.push(`${where} must be an integer 1-172800`);
-  };
-  interval("agent.metrics_collection_interval", config.agent.metrics_collection_interval);
-  const m = config.metrics;
-  allowed("metrics", m, ["namespace", "aggregation_dimensions", "append_dimensions", "metrics_destinations", "metrics_collected", "force_flush_interval", "credentials", "endpoint_override", "service.name", "deployment.environment"]);
+  const interval = obj(config.agent).metrics_collection_interval;
+  if (typeof interval !== "number" || !Number.isInteger(interval) || interval < 1 || interval > 172800)
+    out.push("agent.metrics_collection_interval must be an integer 1-172800");
+  const m = obj(config.metrics);
+  allowed("metrics", m, [
+    "namespace",
+    "aggregation_dimensions",
+    "append_dimensions",
+    "metrics_destinations",
+    "metrics_collected",
+    "force_flush_interval",
+    "credentials",
+    "endpoint_override",
+    "service.name",
+    "deployment.environment",
+  ]);
   if (typeof m.namespace !== "string" || m.namespace.length < 1 || m.namespace.length > 255) out.push("metrics.namespace must be 1-255 characters");
-  if (!m.metrics_collected || Object.keys(m.metrics_collected).length < 1) out.push("metrics.metrics_collected is required, with one plugin at least");
-  if (Object.keys(m.append_dimensions ?? {}).length > 30) out.push("metrics.append_dimensions allows 30 at most");
-  for (const [name, plugin] of Object.entries(m.metrics_collected as Record<string, any>))
-    if (!Array.isArray(plugin.measurement) || plugin.measurement.length === 0) out.push(`metrics.metrics_collected.${name}.measurement is required`);
-  if (!Array.isArray(m.metrics_collected.disk.resources) || m.metrics_collected.disk.resources.length > 256) out.push("disk.resources must be a list of 256 at most");
-  const l = config.logs;
-  allowed("logs", l, ["logs_collected", "metrics_collected", "log_stream_name", "force_flush_interval", "credentials", "endpoint_override", "service.name", "deployment.environment", "concurrency"]);
-  for (const f of l.logs_collected.files.collect_list as Array<Record<string, unknown>>) {
-    allowed("collect_list[]", f, ["file_path", "log_group_name", "log_stream_name", "log_group_class", "multi_line_start_pattern", "timestamp_format", "timezone", "trim_timestamp", "encoding", "auto_removal", "backpressure_mode", "blacklist", "publish_multi_logs", "retention_in_days", "filters"]);
+  const collected = obj(m.metrics_collected);
+  if (Object.keys(collected).length < 1) out.push("metrics.metrics_collected is required, with one plugin at least");
+  if (Object.keys(obj(m.append_dimensions)).length > 30) out.push("metrics.append_dimensions allows 30 at most");
+  for (const [name, plugin] of Object.entries(collected)) {
+    const measurement = obj(plugin).measurement;
+    if (!Array.isArray(measurement) || measurement.length === 0) out.push(`metrics.metrics_collected.${name}.measurement is required`);
+  }
+  const resources = obj(collected.disk).resources;
+  if (!Array.isArray(resources) || resources.length > 256) out.push("disk.resources must be a list of 256 at most");
+  const l = obj(config.logs);
+  allowed("logs", l, [
+    "logs_collected",
+    "metrics_collected",
+    "log_stream_name",
+    "force_flush_interval",
+    "credentials",
+    "endpoint_override",
+    "service.name",
+    "deployment.environment",
+    "concurrency",
+  ]);
+  const list = obj(obj(l.logs_collected).files).collect_list;
+  for (const f of (Array.isArray(list) ? list : []).map(obj)) {
+    allowed("collect_list[]", f, [
+      "file_path",
+      "log_group_name",
+      "log_stream_name",
+      "log_group_class",
+      "multi_line_start_pattern",
+      "timestamp_format",
+      "timezone",
+      "trim_timestamp",
+      "encoding",
+      "auto_removal",
+      "backpressure_mode",
+      "blacklist",
+      "publish_multi_logs",
+      "retention_in_days",
+      "filters",
+    ]);
     if (typeof f.file_path !== "string") out.push("collect_list[].file_path is required");
-    for (const k of ["log_group_name", "log_stream_name"]) if (typeof f[k] !== "string" || (f[k] as string).length > 512) out.push(`collect_list[].${k} must be 1-512 characters`);
+    for (const k of ["log_group_name", "log_stream_name"]) {
+      const v = f[k];
+      if (typeof v !== "string" || v.length < 1 || v.length > 512) out.push(`collect_list[].${k} must be 1-512 characters`);
+    }
   }
   return out;
 }
 
 describe("the agent's config", () => {
-  const config = JSON.parse(renderAgentConfig(input));
+  const config = JSON.parse(renderAgentConfig(input)) as Obj;
 
   it("meets the agent schema's rules for every part Berth writes", () => {
     expect(agentSchemaProblems(config)).toEqual([]);
   });
 
   it("the checker itself catches what the agent would refuse (self-test)", () => {
-    const bad = structuredClone(config);
-    bad.metrics.namespaces = "x";
-    delete bad.metrics.metrics_collected.mem.measurement;
-    bad.logs.logs_collected.files.collect_list[0].group = "/x";
-    bad.agent.metrics_collection_interval = 0;
-    expect(agentSchemaProblems(bad)).toEqual([
+    const bad = JSON.parse(renderAgentConfig(input)) as AgentConfig & { metrics: Obj & { metrics_collected: { mem: Obj } } };
+    (bad.metrics as Obj).namespaces = "x";
+    delete (bad.metrics.metrics_collected.mem as Obj).measurement;
+    (bad.logs.logs_collected.files.collect_list[0] as Obj).group = "/x";
+    (bad.agent as Obj).metrics_collection_interval = 0;
+    expect(agentSchemaProblems(bad as unknown as Obj)).toEqual([
       "agent.metrics_collection_interval must be an integer 1-172800",
       "metrics.namespaces is not allowed",
       "metrics.metrics_collected.mem.measurement is required",
@@ -80,10 +129,15 @@ describe("the agent's config", () => {
       metrics: {
         namespace: "CWAgent",
         append_dimensions: { InstanceId: "${aws:InstanceId}" },
-        metrics_collected: { disk: { resources: ["/", "/srv/berth"], measurement: ["used_percent"], drop_device: true }, mem: { measurement: ["used_percent"] } },
+        metrics_collected: {
+          disk: { resources: ["/", "/srv/berth"], measurement: ["used_percent"], drop_device: true },
+          mem: { measurement: ["used_percent"] },
+        },
       },
       logs: {
-        logs_collected: { files: { collect_list: [{ file_path: "/var/log/berth/deploy.log", log_group_name: "/berth/prod/deploy", log_stream_name: "{instance_id}" }] } },
+        logs_collected: {
+          files: { collect_list: [{ file_path: "/var/log/berth/deploy.log", log_group_name: "/berth/prod/deploy", log_stream_name: "{instance_id}" }] },
+        },
         metrics_collected: { emf: { service_address: "udp:127.0.0.1:25888" } },
       },
     });
@@ -127,7 +181,9 @@ describe("the agent's install", () => {
 
   it("downloads AWS's package over HTTPS and installs it only when its signature is by AWS's documented key", () => {
     expect(AGENT_PACKAGE.fingerprint).toBe("937616F3450B7D806CBD9725D58167303B789C72");
-    expect(lines).toContain('agent_url="https://s3.amazonaws.com/amazoncloudwatch-agent/ubuntu/$(dpkg --print-architecture)/latest/amazon-cloudwatch-agent.deb"');
+    expect(lines).toContain(
+      'agent_url="https://s3.amazonaws.com/amazoncloudwatch-agent/ubuntu/$(dpkg --print-architecture)/latest/amazon-cloudwatch-agent.deb"',
+    );
     expect(lines).toContain(`grep -q "^\\[GNUPG:\\] VALIDSIG ${AGENT_PACKAGE.fingerprint} "`);
     // The check comes before dpkg, and a failed check exits.
     expect(lines.indexOf("VALIDSIG")).toBeLessThan(lines.indexOf("dpkg -i"));
