@@ -154,6 +154,18 @@ export function alertsArgs(cfg: Config, deps: AlertsDeps): AlertsArgs {
   };
 }
 
+/** What the agent's config and the host check are rendered from (the log groups' names aside). */
+export function hostMonitoringSettings(cfg: Config): HostMonitoringArgs["settings"] {
+  const registryUrl = registryCheckUrl(cfg);
+  return {
+    stack: cfg.stack,
+    mounts: alertMounts(cfg),
+    intervalSeconds: cfg.alerts.agentIntervalSeconds,
+    nginx: cfg.proxy.enabled,
+    ...(registryUrl !== undefined ? { registryUrl } : {}),
+  };
+}
+
 /** The agent and the host check on the host: what they watch, after cloud-init. */
 export function hostMonitoringArgs(
   cfg: Config,
@@ -162,16 +174,9 @@ export function hostMonitoringArgs(
     readonly logs: { readonly deployGroupName: pulumi.Input<string>; readonly metricsGroupName: pulumi.Input<string> };
   },
 ): HostMonitoringArgs {
-  const registryUrl = registryCheckUrl(cfg);
   return {
     target: deps.services.target,
-    settings: {
-      stack: cfg.stack,
-      mounts: alertMounts(cfg),
-      intervalSeconds: cfg.alerts.agentIntervalSeconds,
-      nginx: cfg.proxy.enabled,
-      ...(registryUrl !== undefined ? { registryUrl } : {}),
-    },
+    settings: hostMonitoringSettings(cfg),
     deployLogGroup: deps.logs.deployGroupName,
     metricsLogGroup: deps.logs.metricsGroupName,
     dependsOn: [deps.services.provisioned],
