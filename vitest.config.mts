@@ -36,7 +36,20 @@ export default defineConfig({
           setupFiles: ["test/helpers/processGuard.ts"],
         },
       },
-      { extends: true, test: { name: "integration", include: ["test/integration/**/*.test.ts"] } },
+      {
+        extends: true,
+        test: {
+          name: "integration",
+          include: ["test/integration/**/*.test.ts"],
+          // Two files at a time: each boots its own rehearsal (own dockerd with --iptables=false and its
+          // own bridge, nginx, sshd, ports, chains), and most of a rehearsal's time is waiting (health
+          // checks, drains, SSH), so a second file fits beside it on two cores. The longest files
+          // (deploy, deploy-faults) are the largest, which vitest starts first.
+          maxWorkers: 2,
+          // Its own group (after the unit files) when one vitest run takes both projects.
+          sequence: { groupOrder: 1 },
+        },
+      },
     ],
   },
 });

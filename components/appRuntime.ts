@@ -11,6 +11,7 @@ import { hostCommand, RemoteFiles, type HostTarget } from "./remoteFiles";
 import { renderAppDatabaseScript } from "./render/appDatabase";
 import { appEnvAfter, appEnvFiles, type AppEnvValues } from "./render/appEnv";
 import { installMysqlClient, runAsRootFromStdin } from "./render/hostCommands";
+import { HOST_PATHS } from "./render/paths";
 import type { AppSettings } from "./render/settings";
 import { resourceProblem, tiedTo } from "./resourceErrors";
 
@@ -107,6 +108,8 @@ export class AppRuntime extends pulumi.ComponentResource {
               { host, port, user, password },
               apps.map((a, i) => ({ app: a.name, password: apps_[i] })),
               "mysql8",
+              // Kept root only: the deploy program discards old passwords with it (dual passwords).
+              HOST_PATHS.dbAdminOptions,
             ),
           ].join("\n"),
         ),

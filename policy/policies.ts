@@ -67,6 +67,8 @@ export const T = {
   privateKey: "tls:index/privateKey:PrivateKey",
   logGroup: "aws:cloudwatch/logGroup:LogGroup",
   alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
+  rolePolicy: "aws:iam/rolePolicy:RolePolicy",
+  iamPolicy: "aws:iam/policy:Policy",
 } as const;
 
 type Props = Record<string, unknown>;
@@ -320,6 +322,54 @@ export const logGroupRetention: ResourceValidationPolicy = {
   }),
 };
 
+/** The Allow statements of an IAM policy document (a JSON string), actions and resources as lists; [] when it is not one. */
+export function allowStatements(doc: unknown): Array<{ actions: string[]; resources: string[] }> {
+  if (typeof doc !== "string") return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(doc);
+  } catch {
+    return [];
+  }
+  const list = (v: unknown): string[] =>
+    Array.isArray(v) ? v.map((x) => (typeof x === "string" ? x : JSON.stringify(x))) : v === undefined ? [] : [typeof v === "string" ? v : JSON.stringify(v)];
+  const statements = (parsed as { Statement?: unknown }).Statement;
+  return (Array.isArray(statements) ? statements : [statements])
+    .filter((x): x is Record<string, unknown> => !!x && typeof x === "object" && (x as Record<string, unknown>).Effect === "Allow")
+    .map((x) => ({ actions: list(x.Action), resources: list(x.Resource) }));
+}
+
+export const logsLeastPrivilege: StackValidationPolicy = {
+  name: "berth-logs-least-privilege",
+  description:
+    "IAM policies of the stack grant CloudWatch Logs actions by name (never logs:* or *) and only on the stack's own log groups and their streams (never *), so the host can write the apps' logs and nothing else. logs:DescribeLogGroups, which has no resource-level permissions and reads no log events, may take *.",
+  enforcementLevel: "mandatory",
+  validateStack: (args: StackValidationArgs, report: ReportViolation) => {
+    const groups = args.resources.filter((r) => r.type === T.logGroup).map((r) => String(r.props.arn ?? "").replace(/:\*$/, ""));
+    const own = (arn: string): boolean => groups.some((g) => g !== "" && (arn === g || arn === `${g}:*` || arn === `${g}:log-stream:*`));
+    for (const r of args.resources.filter((x) => x.type === T.rolePolicy || x.type === T.iamPolicy)) {
+      for (const st of allowStatements(r.props.policy)) {
+        const logs = st.actions.filter((a) => a === "*" || a.toLowerCase().startsWith("logs:"));
+        if (logs.length === 0) continue;
+        const wild = logs.filter((a) => a.includes("*"));
+        if (wild.length > 0)
+          report(
+            `${r.name}: grants ${wild.join(", ")}; name the CloudWatch Logs actions the host needs (e.g. logs:CreateLogStream, logs:PutLogEvents).`,
+            r.urn,
+          );
+        // DescribeLogGroups takes "*" only (Service Authorization Reference); it lists names and settings.
+        const scoped = logs.filter((a) => a.toLowerCase() !== "logs:describeloggroups");
+        const foreign = scoped.length === 0 ? [] : st.resources.filter((x) => !own(x));
+        if (foreign.length > 0)
+          report(
+            `${r.name}: grants ${scoped.join(", ")} on ${foreign.join(", ")}; limit it to the stack's own log groups (their ARNs and :log-stream:*).`,
+            r.urn,
+          );
+      }
+    }
+  },
+};
+
 /** Host files Berth delivers in command bundles (the plain-text ones: a secret bundle reads the same to a policy). */
 function deliveredFiles(resources: readonly PolicyResource[]): Array<{ path: string; content: string }> {
   return resources
@@ -561,4 +611,5 @@ export const policies: ReadonlyArray<ResourceValidationPolicy | StackValidationP
   noPlaintextSecrets,
   logGroupRetention,
   alertsConfigured,
+  logsLeastPrivilege,
 ];

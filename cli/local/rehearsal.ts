@@ -359,6 +359,8 @@ async function ensureDatabases(state: RehearsalState, config: Config, log: (line
     { host: server.host, port: server.port, user: master.user, password: master.password },
     apps.map((a) => ({ app: a.name, password: rehearsalAppDbPassword(state, a.name, config) })),
     "mariadb",
+    // The deploy program's login for its password check, kept under the rehearsal's root as on the host.
+    reroot(state.dir, HOST_PATHS.dbAdminOptions),
   );
   const r = await run(requireBinary("bash"), ["-s"], { input: script });
   if (r.code !== 0) throw new Error(`the app databases' creation step failed: ${(r.stderr || r.stdout).trim().split("\n").slice(-3).join(" ")}`);
@@ -428,6 +430,7 @@ export async function renderRehearsal(state: RehearsalState, projectDir?: string
         registryContainer: state.registryContainer,
         network: state.appsNetwork,
         logs: { driver: "local" }, // no CloudWatch here: Docker's local driver, which `docker logs` reads
+        databaseFlavor: "mariadb", // the RDS stand-in: no dual passwords
       },
     }),
     ...(config.registry.enabled

@@ -13,10 +13,13 @@
 // not-yet-restarted containers still use.) No app can be named `_berth`: app names start with a letter.
 //
 // Flavors: "mysql8" (RDS for MySQL 8.0.14+ and 8.4) changes a password with
-// `RETAIN CURRENT PASSWORD`, so the old one keeps working until `renderDiscardOldPasswordsSql`
-// runs after the apps restarted (dual passwords). "mariadb" (the rehearsal) has no dual passwords
-// (MariaDB 10.11 refuses the clause): it replaces the password at once, and connections already
-// open stay open, new ones need the new password.
+// `RETAIN CURRENT PASSWORD`, so the old one keeps working until the deploy program discards it
+// (`renderDiscardOldPasswordSql`): after a deploy, restart or rollback, once every container Berth
+// keeps for the app (live and rollback target) runs with the password recorded as current.
+// "mariadb" (the rehearsal) has no dual passwords (MariaDB 10.11 refuses the clause): it replaces
+// the password at once, and connections already open stay open, new ones need the new password.
+// Both scripts hold the named lock `berth_app_password` while they read or change passwords, so a
+// discard never runs between a rotation's ALTER USER and the fingerprint that records it.
 //
 // Grants: `ALL PRIVILEGES` on the app's database only, nothing global (the user has USAGE on *.*
 // and nothing else). In a database-level GRANT, `_` and `%` are wildcards (MySQL and MariaDB, with
@@ -24,7 +27,7 @@
 // escapes them (`my\_app`).
 import { scryptSync } from "node:crypto";
 import { appDatabaseName, appDatabaseUser } from "../../lib/appDatabase";
-import { mysqlClientScript, type MysqlClient } from "./hostCommands";
+import { keepPrivateCopy, MYSQL_OPTIONS_VAR, mysqlClientScript, type MysqlClient } from "./hostCommands";
 
 /** Which server the SQL is for: RDS for MySQL 8 ("mysql8") or the rehearsal's MariaDB ("mariadb"). */
 export type SqlFlavor = "mysql8" | "mariadb";
@@ -71,8 +74,8 @@ function account(user: string): string {
   return `${sqlString(user)}@${sqlString(APP_ACCOUNT_HOST)}`;
 }
 
-/** scrypt's cost for the fingerprint: N = 4096 (r = 8, p = 1), about 25 ms, since every plan renders it once per app. */
-const FINGERPRINT_COST = 4096;
+/** What the deploy program computes the fingerprint with (`passwordFingerprint`): scrypt, N, r, p, key length, salt prefix. */
+export const FINGERPRINT_PARAMS = { n: 4096, r: 8, p: 1, length: 32, saltPrefix: "berth-app-db:" } as const;
 
 /**
  * What Berth records for the password it applied to `user`: scrypt of the password, salted with the
@@ -80,7 +83,9 @@ const FINGERPRINT_COST = 4096;
  * than the server's own mysql_native_password hash, which the master user can read anyway.
  */
 export function passwordFingerprint(user: string, password: string): string {
-  return scryptSync(password, `berth-app-db:${user}`, 32, { N: FINGERPRINT_COST }).toString("hex");
+  // N = 4096 (r = 8, p = 1): about 25 ms, since every plan renders it once per app.
+  const f = FINGERPRINT_PARAMS;
+  return scryptSync(password, `${f.saltPrefix}${user}`, f.length, { N: f.n, r: f.r, p: f.p }).toString("hex");
 }
 
 /** `ALTER USER` for a password change: with RETAIN CURRENT PASSWORD on MySQL 8, plain on MariaDB. */
@@ -131,21 +136,48 @@ export function renderAppDatabasesSql(apps: readonly AppDatabaseSpec[], flavor: 
     "SET SESSION sql_mode = REPLACE(@@SESSION.sql_mode, 'NO_BACKSLASH_ESCAPES', '');",
     `CREATE DATABASE IF NOT EXISTS ${sqlIdentifier(BERTH_SCHEMA)} DEFAULT CHARACTER SET utf8mb4;`,
     `CREATE TABLE IF NOT EXISTS ${sqlIdentifier(BERTH_SCHEMA)}.${sqlIdentifier("app_password")} (${sqlIdentifier("user")} VARCHAR(32) NOT NULL PRIMARY KEY, ${sqlIdentifier("fingerprint")} CHAR(64) NOT NULL) DEFAULT CHARACTER SET ascii;`,
+    `DO GET_LOCK(${sqlString(PASSWORD_LOCK)}, ${PASSWORD_LOCK_WAIT_SECONDS});`,
     ...apps.flatMap((a) => appStatements(a, flavor)),
+    `DO RELEASE_LOCK(${sqlString(PASSWORD_LOCK)});`,
   ];
   return `${lines.join("\n")}\n`;
 }
 
+/** The named lock both the creation step and the discard hold while they read or change app passwords. */
+export const PASSWORD_LOCK = "berth_app_password";
+
+/** How long either waits for that lock, in seconds. */
+const PASSWORD_LOCK_WAIT_SECONDS = 60;
+
+/** Placeholders of `renderDiscardOldPasswordSql`: the deploy program fills them with checked values. */
+export const DISCARD_PLACEHOLDERS = { user: "{user}", fingerprint: "{fingerprint}" } as const;
+
 /**
- * The SQL that ends the dual-password window on MySQL 8: each app user's old (secondary) password
- * stops working. Run it after `berth-deploy restart <app>`; a second run changes nothing. MariaDB
- * keeps no old password, so its script has no statement.
+ * The SQL the deploy program runs (as a template in apps.json, placeholders `{user}` and
+ * `{fingerprint}`, which it fills only with values matching `[a-z0-9_]{1,32}` and `[0-9a-f]{64}`)
+ * to end the dual-password window: under the password lock, when `{fingerprint}` (of the password
+ * every kept container of the app runs with) is the one recorded as current, the user's old
+ * (secondary) password is discarded; otherwise nothing changes. It prints 1 (current: discarded, or
+ * nothing to discard) or 0 (the containers run with another password: kept). MariaDB keeps no old
+ * password: there the check runs and the statement is `DO 0`. A second run changes nothing.
  */
-export function renderDiscardOldPasswordsSql(apps: readonly AppDatabaseSpec[], flavor: SqlFlavor): string {
-  checkDistinct(apps);
-  if (flavor === "mariadb") return "-- Berth: MariaDB keeps no old password (no dual passwords); nothing to discard.\n";
-  const lines = apps.map((a) => `ALTER USER IF EXISTS ${account(appDatabaseUser(a.app))} DISCARD OLD PASSWORD;`);
-  return `${["-- Berth: discard the app users' old passwords (MySQL 8 dual passwords).", ...lines].join("\n")}\n`;
+export function renderDiscardOldPasswordSql(flavor: SqlFlavor): string {
+  const { user, fingerprint } = DISCARD_PLACEHOLDERS;
+  const table = `${sqlIdentifier(BERTH_SCHEMA)}.${sqlIdentifier("app_password")}`;
+  const discard = flavor === "mysql8" ? `ALTER USER IF EXISTS ${account(user)} DISCARD OLD PASSWORD` : "DO 0";
+  const lines = [
+    `-- Berth: discard an app user's old password once its containers all run with the current one (flavor ${flavor}).`,
+    "SET SESSION sql_mode = REPLACE(@@SESSION.sql_mode, 'NO_BACKSLASH_ESCAPES', '');",
+    `DO GET_LOCK(${sqlString(PASSWORD_LOCK)}, ${PASSWORD_LOCK_WAIT_SECONDS});`,
+    `SET @berth_current = (SELECT COUNT(*) FROM ${table} WHERE ${sqlIdentifier("user")} = ${sqlString(user)} AND ${sqlIdentifier("fingerprint")} = ${sqlString(fingerprint)});`,
+    `SET @berth_sql = IF(@berth_current = 1, ${sqlString(discard)}, 'DO 0');`,
+    "PREPARE berth_stmt FROM @berth_sql;",
+    "EXECUTE berth_stmt;",
+    "DEALLOCATE PREPARE berth_stmt;",
+    `DO RELEASE_LOCK(${sqlString(PASSWORD_LOCK)});`,
+    "SELECT @berth_current;",
+  ];
+  return `${lines.join("\n")}\n`;
 }
 
 /** The master (admin) login and where the server is, as the creation step uses them. */
@@ -211,20 +243,17 @@ export function clientFor(flavor: SqlFlavor): MysqlClient {
  * `renderAppDatabasesSql` on the client's stdin (hostCommands.mysqlClientScript). Secret: pass it
  * as the stdin of `runAsRootFromStdin()` (a `pulumi up` step marked secret), never as a command.
  * "mysql8" needs Ubuntu's `mysql-client` on the host; "mariadb" Debian's `mariadb-client`.
+ * With `adminOptionsFile`, the option file is kept there after the SQL succeeded (root only, 0600 in a
+ * 0700 directory): the deploy program's discard of old passwords logs in with it.
  */
-export function renderAppDatabaseScript(server: AppDatabaseServer, apps: readonly AppDatabaseSpec[], flavor: SqlFlavor): string {
+export function renderAppDatabaseScript(server: AppDatabaseServer, apps: readonly AppDatabaseSpec[], flavor: SqlFlavor, adminOptionsFile?: string): string {
   const lines = [
     "# Berth: creates each app's database and user (components/render/appDatabase.ts); arrives on stdin.",
     ...mysqlClientScript(clientFor(flavor), renderClientOptions(server, flavor), renderAppDatabasesSql(apps, flavor)),
   ];
-  return `${lines.join("\n")}\n`;
-}
-
-/** The bash script that discards the old passwords (`renderDiscardOldPasswordsSql`), fed the same way. */
-export function renderDiscardOldPasswordsScript(server: AppDatabaseServer, apps: readonly AppDatabaseSpec[], flavor: SqlFlavor): string {
-  const lines = [
-    "# Berth: discards the app users' old passwords after a rotation (components/render/appDatabase.ts); arrives on stdin.",
-    ...mysqlClientScript(clientFor(flavor), renderClientOptions(server, flavor), renderDiscardOldPasswordsSql(apps, flavor)),
-  ];
+  if (adminOptionsFile !== undefined) {
+    if (!/^\/[A-Za-z0-9/._-]+$/.test(adminOptionsFile)) throw new Error(`app databases: admin option file ${adminOptionsFile} must be an absolute plain path`);
+    lines.push(...keepPrivateCopy(MYSQL_OPTIONS_VAR, adminOptionsFile));
+  }
   return `${lines.join("\n")}\n`;
 }

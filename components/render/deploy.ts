@@ -12,6 +12,8 @@ import { DATABASE_ENV_NAMES } from "../../lib/appRuntime";
 import { appEnvPaths } from "./appEnv";
 import { HOST_PATHS, reroot, type HostFile } from "./paths";
 import { appLogArgs, type AppLogTarget } from "./logs";
+import { appDatabaseUser } from "../../lib/appDatabase";
+import { clientFor, DISCARD_PLACEHOLDERS, FINGERPRINT_PARAMS, renderDiscardOldPasswordSql, type SqlFlavor } from "./appDatabase";
 import type { AppSettings, HostUserSettings, RegistrySettings } from "./settings";
 
 /** The settings the deploy tooling is rendered from (Config satisfies it: see wiring/args.ts). */
@@ -60,6 +62,8 @@ export interface DeployToolingOptions {
    * group, by app name) or Docker's local driver (the rehearsal). @default { driver: "local" }
    */
   readonly logs?: AppLogsOption;
+  /** The apps' database server: RDS for MySQL 8 (dual passwords) or the rehearsal's MariaDB. @default "mysql8" */
+  readonly databaseFlavor?: SqlFlavor;
 }
 
 /** How the apps' containers log (DeployToolingOptions.logs). */
@@ -120,6 +124,7 @@ export function renderAppsFile(config: DeployConfig, options: DeployToolingOptio
     initialColor: app.initialColor,
     restart: app.restart,
     database: app.database,
+    databaseUser: app.database ? appDatabaseUser(app.name) : null,
     parts: (["frontend", "backend"] as const).flatMap((role) => {
       const p = app[role];
       if (!p) return [];
@@ -179,11 +184,28 @@ export function renderAppsFile(config: DeployConfig, options: DeployToolingOptio
     stateDir: HOST_PATHS.deployStateDir,
     envDigestKey: HOST_PATHS.envDigestKey,
     databaseEnv: DATABASE_ENV_NAMES,
+    databaseAdmin: config.proxy.apps.some((a) => a.database) ? databaseAdmin(options) : null,
     logFile: HOST_PATHS.deployLog,
     ...DEPLOY_DEFAULTS,
     apps,
   };
   return `${JSON.stringify(file, null, 2)}\n`;
+}
+
+/**
+ * How the deploy program ends a password rotation's dual-password window (render/appDatabase.ts):
+ * the client and master login file, the SQL template and the fingerprint parameters it fills it with.
+ */
+function databaseAdmin(options: DeployToolingOptions) {
+  const flavor = options.databaseFlavor ?? "mysql8";
+  return {
+    flavor,
+    client: clientFor(flavor),
+    optionsFile: HOST_PATHS.dbAdminOptions,
+    discardSql: renderDiscardOldPasswordSql(flavor),
+    placeholders: DISCARD_PLACEHOLDERS,
+    fingerprint: FINGERPRINT_PARAMS,
+  };
 }
 
 /** The sudoers rule: the deploy user may run the program's four user commands as root, nothing else. */

@@ -142,6 +142,20 @@ export function makeDirectory(mode: string, dir: string): string {
   return `install -d -m ${mode} ${singleQuote(dir)}`;
 }
 
+/**
+ * Keeps a private copy of the file whose path is in the shell variable `fromVar` at `target`: root
+ * only (0600 in a 0700 directory), replaced whole (a rename), never half-written. Three lines.
+ */
+export function keepPrivateCopy(fromVar: string, target: string): string[] {
+  if (!/^[a-z_][a-z0-9_]*$/.test(fromVar)) throw new Error(`keepPrivateCopy: ${fromVar} is not a shell variable name`);
+  const dir = target.slice(0, target.lastIndexOf("/")) || "/";
+  return [
+    `install -d -m 0700 -o root -g root ${singleQuote(dir)}`,
+    `install -m 0600 -o root -g root "$${fromVar}" ${singleQuote(`${target}.new`)}`,
+    `mv -f ${singleQuote(`${target}.new`)} ${singleQuote(target)}`,
+  ];
+}
+
 /** Installs a staged sudoers rule only after visudo accepts it: a broken rule would lock sudo. Two lines. */
 export function installSudoersChecked(staged: string, target: string): string[] {
   return [
@@ -185,6 +199,9 @@ export function heredoc(delimiter: string, body: string): string {
 
 /** MySQL clients Berth drives: Ubuntu's `mysql` (MySQL 8) on the host, Debian's `mariadb` in the rehearsal. */
 export type MysqlClient = "mysql" | "mariadb";
+
+/** The shell variable `mysqlClientScript`'s lines keep the option file's path in. */
+export const MYSQL_OPTIONS_VAR = "berth_mysql_options";
 
 /**
  * Lines of a bash script (one that arrives on stdin, e.g. through `runAsRootFromStdin`) that run

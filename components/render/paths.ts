@@ -75,6 +75,11 @@ export const HOST_PATHS = {
   appsDir: "/etc/berth/apps",
   /** The key `berth-deploy env` digests values with (made on the host, root only, never leaves it). */
   envDigestKey: "/etc/berth/deploy/env-digest.key",
+  /**
+   * The database master login (a MySQL option file, root only, 0600 in a 0700 directory), kept by the
+   * app databases' creation step; the deploy program discards old app passwords with it.
+   */
+  dbAdminOptions: "/etc/berth/db/admin.cnf",
   systemdDir: "/etc/systemd/system",
 } as const;
 

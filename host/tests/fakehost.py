@@ -9,6 +9,7 @@ import importlib.machinery
 import importlib.util
 import json
 import os
+import re
 import shutil
 import tempfile
 
@@ -16,6 +17,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 PROGRAM = os.path.join(HERE, "..", "berth-deploy")
 # The apps file the TypeScript renderer writes for the dev stack (kept current by the golden tests).
 GOLDEN_APPS = os.path.join(HERE, "..", "..", "test", "components", "render", "golden", "dev", "root", "etc", "berth", "deploy", "apps.json")
+# The prod stack's, whose first app has a database: the source of the `databaseAdmin` section.
+GOLDEN_PROD_APPS = GOLDEN_APPS.replace(os.sep + "dev" + os.sep, os.sep + "prod" + os.sep)
 
 
 def load_program():
@@ -32,6 +35,33 @@ bd = load_program()
 def golden_apps():
     with open(GOLDEN_APPS, encoding="utf-8") as f:
         return json.load(f)
+
+
+def golden_prod_apps():
+    with open(GOLDEN_PROD_APPS, encoding="utf-8") as f:
+        return json.load(f)
+
+
+class FakeDatabase:
+    """The server's side of the deploy program's password check: the fingerprint recorded as current per
+    user (what pulumi up's creation step writes), and the discards it was asked to make."""
+
+    FILLED = re.compile(r"`user` = '([a-z0-9_]+)' AND `fingerprint` = '([0-9a-f]{64})'")
+
+    def __init__(self):
+        self.recorded = {}
+        self.discarded = []
+        self.scripts = []
+
+    def __call__(self, argv, sql):
+        self.scripts.append((list(argv), sql))
+        m = self.FILLED.search(sql or "")
+        if not m:
+            return bd.Result(1, "", "ERROR 1064 (42000): syntax error")
+        current = self.recorded.get(m.group(1)) == m.group(2)
+        if current and "DISCARD OLD PASSWORD" in sql:
+            self.discarded.append(m.group(1))
+        return bd.Result(0, "1\n" if current else "0\n")
 
 
 class FakeClock:
@@ -55,6 +85,19 @@ class FakeDocker:
         self.pid = 4000
         self.one_offs = []
         self.release_result = (0, "migrated\n")
+
+    @staticmethod
+    def read_env_files(args):
+        """What Docker reads from the --env-file arguments when the container is created (later files win)."""
+        env = {}
+        for a, prev in zip(args[1:], args):
+            if prev == "--env-file" and os.path.isfile(a):
+                with open(a, encoding="utf-8") as f:
+                    for line in f.read().splitlines():
+                        if line and not line.startswith("#") and "=" in line:
+                            k, v = line.split("=", 1)
+                            env[k] = v
+        return ["%s=%s" % kv for kv in env.items()]
 
     def running_at(self, ip):
         return [n for n, c in self.containers.items() if c["ip"] == ip and c["state"] == "running"]
@@ -90,8 +133,14 @@ class FakeDocker:
                 return R(125, "", "Address already in use")
             self.pid += 1
             state = "exited" if image in self.crashing else "running"
-            self.containers[name] = {"labels": labels, "state": state, "ip": ip, "image": image, "restart": "no", "pid": self.pid}
+            self.containers[name] = {"labels": labels, "state": state, "ip": ip, "image": image, "restart": "no", "pid": self.pid,
+                                     "env": self.read_env_files(args)}
             return R(0, "cid\n")
+        if cmd == "inspect" and args[args.index("--format") + 1] == "{{.Name}}|{{json .Config.Env}}":
+            names = args[args.index("--format") + 2:]
+            if any(n not in self.containers for n in names):
+                return R(1, "", "Error: No such object")
+            return R(0, "".join("/%s|%s\n" % (n, json.dumps(self.containers[n].get("env", []))) for n in names))
         if cmd == "inspect":
             fmt, name = args[args.index("--format") + 1], args[-1]
             c = self.containers.get(name)
@@ -217,6 +266,7 @@ class FakeRunner:
         self.iptables = FakeIptables()
         self.connections = lambda pid, port: 0  # established connections seen by nsenter+ss
         self.fail = {}  # first word(s) of a call -> Result to return instead
+        self.database = FakeDatabase()
 
     def __call__(self, argv, input=None, timeout=600):
         self.calls.append(list(argv))
@@ -229,6 +279,8 @@ class FakeRunner:
             return self.iptables(argv[4], argv[5:])
         if argv[0] == "iptables-restore":
             return self.iptables.restore(input)
+        if argv[0] in ("mysql", "mariadb"):
+            return self.database(argv, input)
         if argv[0] in ("sysctl", "conntrack"):
             return bd.Result(0)
         if argv[0] == "nsenter":

@@ -36,3 +36,34 @@ class RetentionPlanTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class AwaitRegistryTest(unittest.TestCase):
+    """After garbage-collect restarts the registry, retention returns only once it answers again."""
+
+    class Reg:
+        def __init__(self, fails):
+            self.fails, self.calls = fails, 0
+
+        def request(self, method, path, accept=None):
+            self.calls += 1
+            if self.calls <= self.fails:
+                raise bd.Failed("registry GET /v2/: [Errno 111] Connection refused")
+            return 200, {}, b"{}"
+
+    def host(self):
+        from fakehost import Harness
+        h = Harness()
+        self.addCleanup(h.cleanup)
+        return h.host()
+
+    def test_waits_until_the_restarted_registry_answers(self):
+        host, reg = self.host(), self.Reg(fails=5)
+        bd.await_registry(host, reg)
+        self.assertEqual(reg.calls, 6)
+
+    def test_a_registry_that_never_answers_fails_clearly(self):
+        host, reg = self.host(), self.Reg(fails=10**6)
+        with self.assertRaises(bd.Failed) as e:
+            bd.await_registry(host, reg)
+        self.assertIn("the registry did not answer within 60s of its restart", str(e.exception))

@@ -4,6 +4,7 @@ import hashlib
 import hmac
 import io
 import os
+import time
 import unittest
 
 from fakehost import Harness, bd, golden_apps
@@ -139,6 +140,33 @@ class LogsTest(RuntimeTestCase):
         self.assertTrue(all(t.startswith(("[blue v2 frontend] ", "[green v1 frontend] ")) for t in text))
         calls = self.h.runner.docker_calls("logs")
         self.assertEqual(calls[0][:4], ["logs", "--timestamps", "--tail", "3"])
+
+    def test_follow_streams_the_live_release_only_with_docker_logs_follow_for_a_bounded_time(self):
+        self.deploy("v1")
+        self.deploy("v2")
+        seen = []
+        host = self.h.host()
+        host.stream = lambda argvs, prefixes, seconds: seen.append((argvs, prefixes, seconds))
+        bd.cmd_logs(host, self.app, bd.parse_log_options(self.app, ["--follow", "--tail", "5", "--since", "10m"], "u"))
+        argvs, prefixes, seconds = seen[0]
+        self.assertEqual(prefixes, ["[blue v2 frontend] ", "[blue v2 backend] "])
+        self.assertEqual([a[3:9] for a in argvs], [["logs", "--timestamps", "--tail", "5", "--since", "10m"]] * 2)
+        self.assertTrue(all(a[-2] == "--follow" and "-blue-" in a[-1] for a in argvs))
+        self.assertEqual(seconds, bd.LOG_FOLLOW_SECONDS)
+
+    def test_stream_prints_every_line_of_every_program_with_its_prefix_and_stops_at_its_deadline(self):
+        # Real processes: three lines at once (one read, several lines), a partial last line, and one
+        # program that would run for a minute; the stream ends at its deadline and kills it.
+        out = io.StringIO()
+        host = self.h.host()
+        host.out = out
+        started = time.monotonic()
+        host.stream([["sh", "-c", "printf 'a\\nb\\nc\\n'; sleep 60"], ["sh", "-c", "printf 'x\\npartial'"]], ["[one] ", "[two] "], 1.5)
+        elapsed = time.monotonic() - started
+        lines = out.getvalue().splitlines()
+        self.assertEqual(sorted(lines[:-1]), ["[one] a", "[one] b", "[one] c", "[two] partial", "[two] x"])
+        self.assertEqual(lines[-1], "berth-deploy: --follow ends after 1s; run it again for more")
+        self.assertLess(elapsed, 10)
 
     def test_no_deploy_no_logs(self):
         with self.assertRaises(bd.Failed):

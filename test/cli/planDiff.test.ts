@@ -82,7 +82,7 @@ const CASES: Case[] = [
   {
     name: "a renamed database replaces it; more storage is flagged as a storage change",
     stack: "prod",
-    edits: () => ({ database: { ...section("prod", "database"), name: "shop", allocatedStorageGiB: 80 } }),
+    edits: () => ({ database: { ...section("prod", "database"), name: "store", allocatedStorageGiB: 80 } }),
     check: (d) => {
       expect(action(d, "database-instance")).toBe("replace");
       expect(d.dangers.map((x) => x.message)).toEqual([

@@ -15,7 +15,13 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appDatabaseName, appDatabaseUser, databaseUrl } from "../../lib/appDatabase";
-import { renderAppDatabaseScript, renderAppDatabasesSql, renderDiscardOldPasswordsSql, type AppDatabaseSpec } from "../../components/render/appDatabase";
+import {
+  renderAppDatabaseScript,
+  renderAppDatabasesSql,
+  renderDiscardOldPasswordSql,
+  passwordFingerprint,
+  type AppDatabaseSpec,
+} from "../../components/render/appDatabase";
 import { createAdminUser, runSql, runSqlOk, startMariaDb, stopMariaDb, type MariaDbServer } from "../../cli/local/mariadb";
 import { pidAlive, readPidFile, run } from "../../cli/local/procs";
 import { requireBinaries, scratchDir } from "../helpers/procs";
@@ -49,8 +55,13 @@ afterAll(async () => {
 });
 
 /** Runs the rendered creation script as the host step does (bash reading it on stdin), TMPDIR private so its option file can be seen to go. */
-async function creationStep(apps: readonly AppDatabaseSpec[]): Promise<void> {
-  const script = renderAppDatabaseScript({ host: server.host, port: server.port, user: MASTER.user, password: MASTER.password }, apps, "mariadb");
+async function creationStep(apps: readonly AppDatabaseSpec[], adminOptionsFile?: string): Promise<void> {
+  const script = renderAppDatabaseScript(
+    { host: server.host, port: server.port, user: MASTER.user, password: MASTER.password },
+    apps,
+    "mariadb",
+    adminOptionsFile,
+  );
   const tmp = fs.mkdtempSync(path.join(dir, "step-"));
   const r = await run(bin.bash, ["-s"], { input: script, env: { ...process.env, TMPDIR: tmp } });
   expect(r.code, `${r.stderr}${r.stdout}`).toBe(0);
@@ -148,6 +159,24 @@ describe("the creation script on MariaDB", () => {
     expect((await runSqlOk(server, "SELECT Priv FROM mysql.global_priv WHERE User = 'web';")).stdout).toBe(again.stdout);
   });
 
+  it("ends a rotation as the deploy program does: the kept master login runs the check, which says 1 only for the current password", async () => {
+    const admin = path.join(dir, "etc", "berth", "db", "admin.cnf");
+    const current = APPS.map((a) => (a.app === "shop" ? { ...a, password: "shop-password-2" } : a));
+    await creationStep(current, admin);
+    expect(fs.statSync(admin).mode & 0o777).toBe(0o600);
+    expect(fs.statSync(path.dirname(admin)).mode & 0o777).toBe(0o700);
+    // What host/berth-deploy runs (end_password_window): the template filled, on the client's stdin.
+    const check = async (password: string): Promise<string> => {
+      const sql = renderDiscardOldPasswordSql("mariadb").replaceAll("{user}", "shop").replaceAll("{fingerprint}", passwordFingerprint("shop", password));
+      const r = await run(bin.mariadb, [`--defaults-file=${admin}`, "--batch", "--skip-column-names"], { input: sql });
+      expect(r.code, r.stderr).toBe(0);
+      return r.stdout.trim();
+    };
+    expect(await check("shop-password-2")).toBe("1");
+    expect(await check("shop-password-1")).toBe("0");
+    expect((await runSql(server, "SELECT 1;", login("shop", "shop-password-2"))).code).toBe(0);
+  });
+
   it("names databases and users after the app, `-` as `_`", () => {
     expect(APPS.map((a) => [appDatabaseName(a.app), appDatabaseUser(a.app)])).toEqual([
       ["web", "web"],
@@ -170,6 +199,7 @@ describe("the mysql8 flavor (RDS): rendered text only", () => {
       "SET SESSION sql_mode = REPLACE(@@SESSION.sql_mode, 'NO_BACKSLASH_ESCAPES', '');",
       "CREATE DATABASE IF NOT EXISTS `_berth` DEFAULT CHARACTER SET utf8mb4;",
       "CREATE TABLE IF NOT EXISTS `_berth`.`app_password` (`user` VARCHAR(32) NOT NULL PRIMARY KEY, `fingerprint` CHAR(64) NOT NULL) DEFAULT CHARACTER SET ascii;",
+      "DO GET_LOCK('berth_app_password', 60);",
       "-- app web: database web, user web",
       "CREATE DATABASE IF NOT EXISTS `web` DEFAULT CHARACTER SET utf8mb4;",
       `SET @berth_sql = IF((SELECT COUNT(*) FROM \`_berth\`.\`app_password\` WHERE \`user\` = 'web' AND \`fingerprint\` = '${fp}') = 0, ` +
@@ -180,10 +210,11 @@ describe("the mysql8 flavor (RDS): rendered text only", () => {
       String.raw`CREATE USER IF NOT EXISTS 'web'@'%' IDENTIFIED BY 'n3w''pa\\ss';`,
       "GRANT ALL PRIVILEGES ON `web`.* TO 'web'@'%';",
       `INSERT INTO \`_berth\`.\`app_password\` (\`user\`, \`fingerprint\`) VALUES ('web', '${fp}') ON DUPLICATE KEY UPDATE \`fingerprint\` = '${fp}';`,
+      "DO RELEASE_LOCK('berth_app_password');",
       "",
     ]);
-    expect(renderDiscardOldPasswordsSql(spec, "mysql8")).toBe(
-      "-- Berth: discard the app users' old passwords (MySQL 8 dual passwords).\nALTER USER IF EXISTS 'web'@'%' DISCARD OLD PASSWORD;\n",
+    expect(renderDiscardOldPasswordSql("mysql8")).toContain(
+      "SET @berth_sql = IF(@berth_current = 1, 'ALTER USER IF EXISTS ''{user}''@''%'' DISCARD OLD PASSWORD', 'DO 0');",
     );
   });
 

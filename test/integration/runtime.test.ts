@@ -211,6 +211,16 @@ describe("the app runtime over SSH with the CI key", () => {
     expect(result.failed, summary(result)).toBe(0);
     expect((await get("/env")).API_TOKEN).toBe(TOKEN_2);
     expect((await get("/")).version).toBe("r1");
+    // The end of a password rotation ran for real against the RDS stand-in: the deploy program logged in
+    // with the login the creation step kept, and the server recorded the containers' password as current.
+    const records = fs
+      .readFileSync(path.join(dir, "var/log/berth/deploy.log"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { action: string; result: string; databasePassword?: string });
+    const restart = records.filter((x) => x.action === "restart" && x.result === "ok").at(-1);
+    expect(restart?.databasePassword).toBe("current (no dual passwords on this server)");
+    expect(fs.statSync(path.join(dir, "etc/berth/db/admin.cnf")).mode & 0o777).toBe(0o600);
   }, 300_000);
 
   it("env lists names, sources and digests, never a value; logs returns the app's own lines", async () => {

@@ -313,6 +313,26 @@ const ROWS: Row[] = [
     fires: /Production stack has no alarms: set berth:alerts.enabled/,
   },
   { policy: P.alertsConfigured, stack: "dev", case: "dev without alerts", bad: (r) => r, fires: null },
+  {
+    policy: P.logsLeastPrivilege,
+    stack: "prod",
+    case: "the host's app-logs policy on every log group",
+    bad: (r) =>
+      patched(r, "host-iam-app-logs", {
+        policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["logs:PutLogEvents"], Resource: "*" }] }),
+      }),
+    fires: /host-iam-app-logs: grants logs:PutLogEvents on \*; limit it to the stack's own log groups/,
+  },
+  {
+    policy: P.logsLeastPrivilege,
+    stack: "dev",
+    case: "the host's app-logs policy with logs:*",
+    bad: (r) => {
+      const arn = String(r.resources.find((x) => x.name === "app-logs-web")!.state.arn);
+      return patched(r, "host-iam-app-logs", { policy: JSON.stringify({ Statement: { Effect: "Allow", Action: "logs:*", Resource: arn } }) });
+    },
+    fires: /host-iam-app-logs: grants logs:\*; name the CloudWatch Logs actions/,
+  },
 ];
 
 describe("each policy fires on a bad resource", () => {

@@ -17,7 +17,7 @@ import {
   renderAppDatabaseScript,
   renderAppDatabasesSql,
   renderClientOptions,
-  renderDiscardOldPasswordsSql,
+  renderDiscardOldPasswordSql,
   sqlIdentifier,
   sqlString,
   type AppDatabaseServer,
@@ -84,17 +84,35 @@ describe("the SQL", () => {
     expect(renderAppDatabasesSql(APPS, "mariadb")).toContain(`VALUES ('web', '${fp}') ON DUPLICATE KEY UPDATE \`fingerprint\` = '${fp}';`);
   });
 
-  it("discards old passwords on mysql8 only, in a script of its own", () => {
-    expect(renderDiscardOldPasswordsSql(APPS, "mysql8")).toBe(
-      [
-        "-- Berth: discard the app users' old passwords (MySQL 8 dual passwords).",
-        "ALTER USER IF EXISTS 'web'@'%' DISCARD OLD PASSWORD;",
-        "ALTER USER IF EXISTS 'my_app'@'%' DISCARD OLD PASSWORD;",
-        "",
-      ].join("\n"),
+  it("discards an old password only when the containers' fingerprint is the recorded one, under the password lock", () => {
+    const mysql8 = renderDiscardOldPasswordSql("mysql8");
+    expect(mysql8).toContain("DO GET_LOCK('berth_app_password', 60);");
+    expect(mysql8).toContain(
+      "SET @berth_current = (SELECT COUNT(*) FROM `_berth`.`app_password` WHERE `user` = '{user}' AND `fingerprint` = '{fingerprint}');",
     );
-    expect(renderDiscardOldPasswordsSql(APPS, "mariadb")).toBe("-- Berth: MariaDB keeps no old password (no dual passwords); nothing to discard.\n");
-    expect(renderAppDatabasesSql(APPS, "mysql8")).not.toMatch(/DISCARD/);
+    expect(mysql8).toContain("SET @berth_sql = IF(@berth_current = 1, 'ALTER USER IF EXISTS ''{user}''@''%'' DISCARD OLD PASSWORD', 'DO 0');");
+    expect(mysql8.trimEnd().split("\n").slice(-2)).toEqual(["DO RELEASE_LOCK('berth_app_password');", "SELECT @berth_current;"]);
+    // MariaDB keeps no old password: the check runs, the statement does nothing.
+    const mariadb = renderDiscardOldPasswordSql("mariadb");
+    expect(mariadb).not.toMatch(/DISCARD OLD PASSWORD/);
+    expect(mariadb).toContain("SET @berth_sql = IF(@berth_current = 1, 'DO 0', 'DO 0');");
+    // The creation step takes the same lock around its rotations, and never discards.
+    const create = renderAppDatabasesSql(APPS, "mysql8").split("\n");
+    expect(create.indexOf("DO GET_LOCK('berth_app_password', 60);")).toBeLessThan(create.findIndex((l) => l.includes("RETAIN CURRENT PASSWORD")));
+    expect(create.at(-2)).toBe("DO RELEASE_LOCK('berth_app_password');");
+    expect(create.join("\n")).not.toMatch(/DISCARD/);
+  });
+
+  it("keeps the master login root only for the deploy program when asked, after the SQL succeeded", () => {
+    const lines = renderAppDatabaseScript(SERVER, APPS, "mysql8", "/etc/berth/db/admin.cnf").trimEnd().split("\n");
+    expect(lines.slice(-3)).toEqual([
+      "install -d -m 0700 -o root -g root '/etc/berth/db'",
+      `install -m 0600 -o root -g root "$berth_mysql_options" '/etc/berth/db/admin.cnf.new'`,
+      "mv -f '/etc/berth/db/admin.cnf.new' '/etc/berth/db/admin.cnf'",
+    ]);
+    expect(renderAppDatabaseScript(SERVER, APPS, "mysql8")).not.toMatch(/admin\.cnf/);
+    expect(() => renderAppDatabaseScript(SERVER, APPS, "mysql8", "relative/admin.cnf")).toThrow(/absolute plain path/);
+    expect(() => renderAppDatabaseScript(SERVER, APPS, "mysql8", "/etc/x y.cnf")).toThrow(/absolute plain path/);
   });
 
   it("refuses an app listed twice", () => {

@@ -1,0 +1,141 @@
+// One dev-stack rehearsal for a file of deploy tests (real nginx, Docker Engine, registry, sshd and
+// sudo), with the images they deploy pushed to its registry, and the helpers they share: the deploy
+// key over SSH, the app through nginx, the deploy log, `status --json`, and load from 32 keep-alive
+// connections of GETs and 32 of POSTs. Registers its own beforeAll/afterAll, so a file that calls it
+// boots one rehearsal and tears it down; files that run side by side each have their own.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { afterAll, beforeAll, expect } from "vitest";
+import { down, readState, runOverSsh, up, type Endpoints, type RehearsalState } from "../../cli/local/rehearsal";
+import { Pusher } from "./apps";
+import { startLoad, type LoadResult } from "./load";
+import { curl, scratchDir } from "./procs";
+
+/** What `status web --json` says. */
+export interface DeployStatus {
+  live: { color: string; tag: string; seq: number } | null;
+  previous: { color: string; tag: string; seq: number } | null;
+  switch: string;
+  maintenance: boolean;
+  containers: Record<string, Record<string, { state: string; tag: string; container: string }>>;
+  releases: Array<{ seq: number; color: string; tag: string }>;
+  rollback: { available: boolean; to: string | null };
+  interrupted: { op: string; tag: string; step: string } | null;
+  repaired: string[];
+}
+
+export interface DeployRig {
+  /** The rehearsal's directory (its root for host paths). */
+  readonly dir: string;
+  readonly state: RehearsalState;
+  readonly endpoints: Endpoints;
+  readonly pusher: Pusher;
+  /** `berth-deploy REQUEST` over SSH with the deploy key. */
+  readonly ssh: (request: string) => ReturnType<typeof runOverSsh>;
+  /** GET a path of the web app through nginx. */
+  readonly app: (p: string) => Promise<Awaited<ReturnType<typeof curl>>>;
+  /** The version the web app answers a path with (expects 200). */
+  readonly version: (p: string) => Promise<string>;
+  /** The deploy log's records. */
+  readonly logLines: () => Array<Record<string, unknown>>;
+  readonly status: () => Promise<DeployStatus>;
+  /** 32 keep-alive GET and 32 POST connections against the web app until stopped. */
+  readonly load: () => ReturnType<typeof startLoad>;
+  readonly summary: (r: LoadResult) => string;
+}
+
+/** The last lines of the rehearsal's nginx error log about upstreams (timeouts, resets, refusals). */
+function nginxErrors(dir: string): string[] {
+  try {
+    return fs
+      .readFileSync(path.join(dir, "var/log/nginx/error.log"), "utf8")
+      .split("\n")
+      .filter((l) => /upstream|timed out|reset|refused/.test(l))
+      .slice(-10);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Boots the rehearsal in beforeAll (pushing `tags` of web-frontend and web-backend, then the
+ * `unhealthy` and `crash` images), then deploys the `initial` tags in order; tears it down in afterAll.
+ */
+export function useDeployRehearsal(name: string, tags: readonly string[], initial: readonly string[] = []): DeployRig {
+  const dir = scratchDir(name);
+  let state: RehearsalState | undefined;
+  let endpoints: Endpoints | undefined;
+  let pusher: Pusher | undefined;
+  let ca = "";
+  const need = <T>(v: T | undefined, what: string): T => {
+    if (v === undefined) throw new Error(`the deploy rehearsal has no ${what} (beforeAll failed)`);
+    return v;
+  };
+  const rig: DeployRig = {
+    dir,
+    get state() {
+      return need(state, "state");
+    },
+    get endpoints() {
+      return need(endpoints, "endpoints");
+    },
+    get pusher() {
+      return need(pusher, "pusher");
+    },
+    ssh: (request) => runOverSsh(rig.state, request),
+    app: (p) => curl(["--cacert", rig.endpoints.caFile, `${rig.endpoints.apps.web.url.replace(/\/$/, "")}${p}`]),
+    version: async (p) => {
+      const r = await rig.app(p);
+      expect(r.status, r.body).toBe(200);
+      return (JSON.parse(r.body) as { version: string }).version;
+    },
+    logLines: () =>
+      fs
+        .readFileSync(path.join(dir, "var/log/berth/deploy.log"), "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+    status: async () => {
+      const r = await rig.ssh("status web --json");
+      expect(r.code, r.stderr).toBe(0);
+      return JSON.parse(r.stdout) as DeployStatus;
+    },
+    load: () => startLoad({ url: rig.endpoints.apps.web.url, ca, paths: ["/", "/api/items"] }, 32),
+    // With failures, what nginx said about them (upstream timeouts, resets) comes along for the diagnosis.
+    summary: (r) => JSON.stringify({ ...r, samples: r.samples.slice(0, 5), ...(r.failed > 0 ? { nginx: nginxErrors(dir) } : {}) }),
+  };
+
+  beforeAll(async () => {
+    try {
+      endpoints = await up({ stack: "dev", dir });
+    } catch (e) {
+      await down(dir).catch(() => undefined);
+      throw e;
+    }
+    state = readState(dir);
+    ca = fs.readFileSync(endpoints.caFile, "utf8");
+    pusher = new Pusher(endpoints.dockerHost, endpoints.registry);
+    await pusher.login(endpoints.username, fs.readFileSync(endpoints.passwordFile, "utf8").trim());
+    // Front and back end of one tag build at once; tags in order (retention keeps the newest).
+    for (const tag of tags) {
+      await Promise.all([pusher.buildAndPush("web-frontend", tag, "frontend"), pusher.buildAndPush("web-backend", tag, "backend")]);
+    }
+    await Promise.all([pusher.buildAndPush("web-frontend", "unhealthy", "frontend"), pusher.buildAndPush("web-backend", "unhealthy", "backend", "unhealthy")]);
+    await Promise.all([pusher.buildAndPush("web-frontend", "crash", "frontend", "crash"), pusher.buildAndPush("web-backend", "crash", "backend")]);
+    for (const tag of initial) {
+      const r = await rig.ssh(`deploy web ${tag}`);
+      if (r.code !== 0) throw new Error(`the initial deploy of ${tag} failed: ${r.stderr}`);
+    }
+  }, 600_000);
+
+  afterAll(async () => {
+    try {
+      if (state) await down(dir);
+    } finally {
+      pusher?.dispose();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  return rig;
+}
