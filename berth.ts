@@ -8,6 +8,7 @@ import { loadConfig } from "./config";
 import { Alerts, MonitoringLogs } from "./components/alerts";
 import { AppLogs } from "./components/appLogs";
 import { AppRuntime } from "./components/appRuntime";
+import { DataVolume } from "./components/dataVolume";
 import { Database } from "./components/database";
 import { createCloudflareProvider, Dns } from "./components/dns";
 import { Firewall } from "./components/firewall";
@@ -27,8 +28,10 @@ import {
   configOutputs,
   appRuntimeArgs,
   databaseArgs,
+  dataVolumeArgs,
   dnsArgs,
   firewallArgs,
+  hasDataVolume,
   hostArgs,
   hostMonitoringArgs,
   hostRoleArgs,
@@ -145,6 +148,8 @@ export interface BerthOutputs {
   alertsDashboardUrl: string;
   /** CloudWatch Logs group of the deploy log (`/<project>/<stack>/deploy`); "" when berth:alerts is off. */
   deployLogGroup: pulumi.Output<string>;
+  /** Id of the host's data volume ("vol-..."), mounted at /srv/berth and kept across host replacements; "" without berth:host.dataVolume. */
+  hostDataVolumeId: pulumi.Output<string>;
 }
 
 /** How the program runs: against the real cloud (`pulumi up`), or under the offline engine. */
@@ -169,7 +174,11 @@ export function berth(options: BerthOptions = {}): BerthOutputs {
   const monitoringLogs = alertsEnabled(cfg) ? new MonitoringLogs("monitoring-logs", monitoringLogsArgs(cfg), opts) : undefined;
   const hostRole = hostRoleEnabled(cfg) ? new HostRole("host-iam", hostRoleArgs(cfg, { registryStorage, appLogs, monitoringLogs }), opts) : undefined;
   const firewall = new Firewall("firewall", firewallArgs(cfg, { network }), opts);
-  const host = new Host("host", hostArgs(cfg, { network, firewall, hostRole }), opts);
+  // App data that outlives the host: a volume in the host subnet's AZ, depending on nothing of the
+  // instance; only its attachment follows the instance.
+  const dataVolume = hasDataVolume(cfg) ? new DataVolume("data", dataVolumeArgs(cfg, { network }), opts) : undefined;
+  const host = new Host("host", hostArgs(cfg, { network, firewall, hostRole, dataVolume }), opts);
+  const dataAttachment = dataVolume?.attachTo("data-attachment", host.instanceId);
   firewall.admitDatabaseClient("host", host.privateIp, "MySQL from the Berth host private IP");
 
   const dnsInputs = dnsArgs(cfg, { host });
@@ -181,7 +190,11 @@ export function berth(options: BerthOptions = {}): BerthOutputs {
   const cloudflareRanges = cloudflareIpRanges(cloudflareProvider, realIpNames(cfg));
 
   // The host layer: services on the host, delivered over SSH and the Docker API.
-  const services = new HostServices("services", hostServicesArgs(cfg, { host, tls, registryStorage, cloudflareRanges, dns, appLogs }), opts);
+  const services = new HostServices(
+    "services",
+    hostServicesArgs(cfg, { host, tls, registryStorage, cloudflareRanges, dns, appLogs, dataVolume, dataAttachment }),
+    opts,
+  );
 
   const database = new Database("database", databaseArgs(cfg, { network, firewall }), opts);
   // Each app's env files and secrets on the host (one secret delivery per app).
@@ -233,5 +246,6 @@ export function berth(options: BerthOptions = {}): BerthOutputs {
     alertsTopicArn: alerts ? alerts.topicArn : pulumi.output(""),
     alertsDashboardUrl: alerts ? alerts.dashboardUrl : "",
     deployLogGroup: monitoringLogs ? monitoringLogs.deployGroupName : pulumi.output(""),
+    hostDataVolumeId: dataVolume ? dataVolume.volumeId : pulumi.output(""),
   };
 }

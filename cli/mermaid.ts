@@ -28,6 +28,8 @@ const T = {
   instance: "aws:ec2/instance:Instance",
   eip: "aws:ec2/eip:Eip",
   db: "aws:rds/instance:Instance",
+  volume: "aws:ebs/volume:Volume",
+  snapshots: "aws:dlm/lifecyclePolicy:LifecyclePolicy",
   zone: "aws:route53/zone:Zone",
   r53: "aws:route53/record:Record",
   cf: "cloudflare:index/dnsRecord:DnsRecord",
@@ -162,7 +164,7 @@ function vpcLines(of: Of, edge: Edge): string[] {
   const databaseSubnets = subnets.filter((s) => /database/.test(s.name));
   for (const s of publicSubnets) {
     lines.push(`    subgraph ${nid("subnet", s.name)}[${label(`public subnet ${cidrOf(s)}`)}]`);
-    if (s === hostSubnet && instance) lines.push(...hostLines(of, instance, edge));
+    if (s === hostSubnet && instance) lines.push(...hostLines(of, instance, edge), ...dataVolumeLines(of, edge));
     else lines.push(`      ${nid("spare", s.name)}[${label("no resources")}]`);
     lines.push("    end");
   }
@@ -173,6 +175,26 @@ function vpcLines(of: Of, edge: Edge): string[] {
     lines.push("    end");
   }
   lines.push("  end");
+  return lines;
+}
+
+/** The data volume beside the host in its AZ (it outlives the host), mounted at /srv/berth, and its daily snapshots. */
+function dataVolumeLines(of: Of, edge: Edge): string[] {
+  const volume = of(T.volume)[0];
+  if (!volume) return [];
+  const p = props(volume);
+  const lines = [
+    `      datavol[(${label(`EBS data volume ${str(p.size)} GiB ${str(p.type)}${p.encrypted === true ? ", encrypted" : ""}\nkept when the host is replaced`)})]`,
+  ];
+  edge("host", "datavol", "mounted at /srv/berth");
+  const policy = of(T.snapshots)[0];
+  if (policy) {
+    const schedule = (((props(policy).policyDetails as Props | undefined)?.schedules as Props[] | undefined) ?? [])[0] ?? {};
+    const keep = str(((schedule.retainRule ?? {}) as Props).count);
+    const at = str(((schedule.createRule ?? {}) as Props).times);
+    lines.push(`      datasnap[${label(`daily snapshots at ${at} UTC, ${keep} kept (DLM)`)}]`);
+    edge("datavol", "datasnap", undefined, true);
+  }
   return lines;
 }
 

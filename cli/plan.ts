@@ -45,6 +45,9 @@ const KEY_FIELDS: Record<string, string[]> = {
   "aws:ec2/securityGroup:SecurityGroup": ["name"],
   "aws:ec2/instance:Instance": ["instanceType", "ami", "privateIp", "metadataOptions", "rootBlockDevice"],
   "aws:ec2/eip:Eip": ["publicIp"],
+  "aws:ebs/volume:Volume": ["availabilityZone", "size", "type", "iops", "throughput", "encrypted"],
+  "aws:ec2/volumeAttachment:VolumeAttachment": ["instanceId", "deviceName", "stopInstanceBeforeDetaching"],
+  "aws:dlm/lifecyclePolicy:LifecyclePolicy": ["state", "policyDetails"],
   "aws:ec2/keyPair:KeyPair": ["keyName"],
   "aws:rds/instance:Instance": [
     "identifier",

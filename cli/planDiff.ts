@@ -79,6 +79,7 @@ export interface PlanDiff {
 
 const HOST = "aws:ec2/instance:Instance";
 const DATABASE = "aws:rds/instance:Instance";
+const DATA_VOLUME = "aws:ebs/volume:Volume";
 /** The database's engine and storage: changes here are flagged even when they update in place. */
 export const DATABASE_ENGINE_STORAGE = [
   "engine",
@@ -423,6 +424,9 @@ function dangers(resources: readonly ResourceChange[]): Danger[] {
     if (r.type === DATABASE && r.action === "replace")
       out.push({ message: `REPLACES THE DATABASE ${r.name}${why(r)}. The new instance starts empty: restore from a snapshot.` });
     if (r.type === DATABASE && r.action === "remove") out.push({ message: `DELETES THE DATABASE ${r.name}.` });
+    if (r.type === DATA_VOLUME && r.action === "replace")
+      out.push({ message: `REPLACES THE DATA VOLUME ${r.name}${why(r)}. The new volume starts empty: restore from a snapshot.` });
+    if (r.type === DATA_VOLUME && r.action === "remove") out.push({ message: `DELETES THE DATA VOLUME ${r.name}.` });
     if (r.type === DATABASE && (r.action === "update" || r.action === "replace")) {
       const es = r.changes.filter((c) => DATABASE_ENGINE_STORAGE.some((p) => pathCovered(c.path, p)));
       if (es.length)

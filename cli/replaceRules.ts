@@ -194,6 +194,26 @@ export const REPLACE_RULES: Readonly<Record<string, ReplaceRule>> = {
     disruptive: { instanceType: "stops and starts the instance", userData: "stops and starts the instance (Berth ignores it on a running host)" },
     source: SRC.aws("internal/service/ec2/ec2_instance.go", "0015dfcd06d5d78e5e1c3cabe8cea837d379d1c7"),
   },
+  "aws:ebs/volume:Volume": {
+    // size, type, iops and throughput change in place (ModifyVolume); no CustomizeDiff forces a new volume on a smaller size
+    // (ModifyVolume refuses it: Berth checks first, components/dataVolume.ts).
+    replace: ["availabilityZone", "encrypted", "kmsKeyId", "multiAttachEnabled", "outpostArn", "snapshotId"],
+    update: ["size", "type", "iops", "throughput", "finalSnapshot", "volumeInitializationRate", ...TAGS],
+    disruptive: { type: "EBS optimizes the volume for hours; at most one modification per volume every 6 hours" },
+    source: SRC.aws("internal/service/ec2/ebs_volume.go", "0073593e7d6993ba482409f4dc35438daaa79bb3"),
+  },
+  "aws:ec2/volumeAttachment:VolumeAttachment": {
+    // Update is a no-op: only the delete-time flags change in place.
+    replace: ["deviceName", "instanceId", "volumeId"],
+    update: ["forceDetach", "skipDestroy", "stopInstanceBeforeDetaching"],
+    source: SRC.aws("internal/service/ec2/ebs_volume_attachment.go", "0620f2a6a126dfcbc4aecbc9a117b0fbea1656ff"),
+  },
+  "aws:dlm/lifecyclePolicy:LifecyclePolicy": {
+    // UpdateLifecyclePolicy takes description, role, state and the details; a schedule's copy_tags is ForceNew.
+    replace: ["policyDetails.schedules[*].copyTags"],
+    update: ["description", "executionRoleArn", "state", "policyDetails", "defaultPolicy", ...TAGS],
+    source: SRC.aws("internal/service/dlm/lifecycle_policy.go", "0148137dc6fb802b97b74036846777ab15c0f9ad"),
+  },
   "aws:ec2/eip:Eip": {
     replace: ["address", "domain", "ipamPoolId", "networkBorderGroup", "publicIpv4Pool"],
     update: ["instance", "networkInterface", "associateWithPrivateIp", "customerOwnedIpv4Pool", ...TAGS],

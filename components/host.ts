@@ -8,7 +8,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { nameTag } from "../lib/tags";
 import { physical, type Naming } from "../lib/naming";
+import { dataVolumeScript } from "./dataVolume";
 import { renderCloudInit } from "./render/cloudInit";
+import { dataVolumeFiles } from "./render/dataVolume";
 import { tiedTo } from "./resourceErrors";
 
 export interface HostArgs {
@@ -39,6 +41,12 @@ export interface HostArgs {
    * Attaching, changing or removing it updates the running instance: it never replaces the host.
    */
   readonly instanceProfileName?: pulumi.Input<string>;
+  /**
+   * The data volume's id (DataVolume.volumeId): cloud-init installs its step and boot unit and starts
+   * them at the first boot. Unset = no data volume. User data is ignored on a running host, so adding
+   * one later reaches an existing host through HostServices' delivery instead.
+   */
+  readonly dataVolumeId?: pulumi.Input<string>;
   /** Project and stack: the key pair's name prefix and the Name tags. */
   readonly naming: Naming;
 }
@@ -111,16 +119,19 @@ export class Host extends pulumi.ComponentResource {
 
     // A secret (it carries the host's private key): previews show "[secret]" for it, never the key.
     const userData = pulumi.secret(
-      pulumi.all([deployKey.publicKeyOpenssh, hostKey.privateKeyOpenssh, hostKey.publicKeyOpenssh]).apply(([pub, hostPrivate, hostPublic]) =>
-        tiedTo(this, () =>
-          renderCloudInit({
-            deployUser: args.deployUser,
-            deployAuthorizedKey: pub,
-            sshPort: args.sshPort,
-            hostKey: { privateKeyOpenssh: hostPrivate, publicKeyOpenssh: hostPublic },
-          }),
+      pulumi
+        .all([deployKey.publicKeyOpenssh, hostKey.privateKeyOpenssh, hostKey.publicKeyOpenssh, args.dataVolumeId ?? ""])
+        .apply(([pub, hostPrivate, hostPublic, volumeId]) =>
+          tiedTo(this, () =>
+            renderCloudInit({
+              deployUser: args.deployUser,
+              deployAuthorizedKey: pub,
+              sshPort: args.sshPort,
+              hostKey: { privateKeyOpenssh: hostPrivate, publicKeyOpenssh: hostPublic },
+              ...(volumeId ? { dataVolumeFiles: dataVolumeFiles(volumeId, dataVolumeScript()) } : {}),
+            }),
+          ),
         ),
-      ),
     );
 
     const instance = new aws.ec2.Instance(

@@ -9,6 +9,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
+import { dataVolumeScript } from "./dataVolume";
 import { DeployTooling, type AppLogsInput } from "./deployTooling";
 import { DockerHost } from "./dockerHost";
 import type { Naming } from "../lib/naming";
@@ -17,6 +18,7 @@ import { Registry, registryCredentials, type RegistryCredentials } from "./regis
 import { hostCommand, RemoteFiles, type Connection, type HostTarget } from "./remoteFiles";
 import { groupHostFiles, renderAcmePreflight, renderBundle, type FileGroups } from "./render/bundle";
 import { checkProvisioned, installCertbot, reloadNginxIfActive, runAsRootFromStdin } from "./render/hostCommands";
+import { dataVolumeAfter, dataVolumeFiles } from "./render/dataVolume";
 import { htpasswdEntry } from "./render/htpasswd";
 import type { DeployConfig } from "./render/deploy";
 import { hostFiles, nginxDirectories, registryContainerSpec, type HostLayerConfig, type RegistryBucket, type TlsMaterial } from "./render/hostFiles";
@@ -76,8 +78,20 @@ export interface HostServicesArgs {
   readonly realIp?: RealIpInput;
   /** The apps' CloudWatch Logs groups and region; unset = the apps log with Docker's local driver. */
   readonly appLogs?: AppLogsInput;
+  /** The data volume (berth:host.dataVolume); unset = none. */
+  readonly dataVolume?: DataVolumeInput;
   /** Must exist before certbot asks Let's Encrypt to connect (the DNS records). */
   readonly certbotDependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+/** The data volume as the host layer sees it. */
+export interface DataVolumeInput {
+  /** Its id (vol-...). */
+  readonly volumeId: pulumi.Output<string>;
+  /** Its size as EBS reports it (GiB): a new size re-runs the step, which grows the filesystem. */
+  readonly sizeGiB: pulumi.Output<number>;
+  /** The attachment to this host: the step waits for it. */
+  readonly attachment: pulumi.Resource;
 }
 
 /** The basic-auth login of one proxied extra host. */
@@ -101,6 +115,8 @@ export class HostServices extends pulumi.ComponentResource {
   public readonly target: HostTarget;
   /** The check that cloud-init finished: every later host step depends on it. */
   public readonly provisioned: pulumi.Resource;
+  /** The step that mounted (and grew) the data volume at /srv/berth; undefined without one. Steps that write there depend on it. */
+  public readonly dataVolumeMounted?: pulumi.Resource;
 
   constructor(name: string, args: HostServicesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("berth:host:HostServices", name, {}, opts);
@@ -112,6 +128,7 @@ export class HostServices extends pulumi.ComponentResource {
     const provisioned = hostCommand(`${name}-provisioned`, target, { create: checkProvisioned() }, parent);
     this.target = target;
     this.provisioned = provisioned;
+    this.dataVolumeMounted = args.dataVolume ? this.mountDataVolume(name, target, args.dataVolume, provisioned) : undefined;
 
     // Keys the bcrypt salts: secret, made once and kept in state, so htpasswd lines are stable.
     const saltKey = new random.RandomPassword(`${name}-htpasswd-salt-key`, { length: 32, special: false }, parent).result;
@@ -148,7 +165,8 @@ export class HostServices extends pulumi.ComponentResource {
         deployPublicKey: args.deployPublicKey,
         registryPassword: registryCreds?.password,
         ...(args.appLogs ? { appLogs: args.appLogs } : {}),
-        dependsOn: [provisioned],
+        // The deploy program puts app data under /srv/berth: on the data volume once it is mounted.
+        dependsOn: [provisioned, ...(this.dataVolumeMounted ? [this.dataVolumeMounted] : [])],
       },
       parent,
     );
@@ -176,6 +194,27 @@ export class HostServices extends pulumi.ComponentResource {
     this.registryUsername = reg.enabled ? reg.username : "";
     this.registryPassword = registryCreds ? registryCreds.password : pulumi.secret("");
     this.registerOutputs({ registryHost: this.registryHost });
+  }
+
+  /**
+   * The data volume's step and boot unit, then the step itself: on a new host (its instance id), a
+   * new attachment, or a new size (EBS has grown the volume in place: the step grows the filesystem,
+   * with no restart).
+   */
+  private mountDataVolume(name: string, target: HostTarget, volume: DataVolumeInput, provisioned: pulumi.Resource): pulumi.Resource {
+    const script = dataVolumeScript();
+    const delivery = new RemoteFiles(
+      `${name}-data-volume`,
+      {
+        target,
+        files: volume.volumeId.apply((id) => tiedTo(this, () => dataVolumeFiles(id, script))),
+        secret: false,
+        bundle: { mode: "install" },
+        afterLater: pulumi.all([volume.volumeId, volume.sizeGiB]).apply(([id, size]) => tiedTo(this, () => dataVolumeAfter(id, size))),
+      },
+      { parent: this, dependsOn: [provisioned, volume.attachment] },
+    );
+    return delivery.command;
   }
 
   /** A generated password per extra host with basic auth: the logins (an output) and their htpasswd lines by hostname. */

@@ -54,6 +54,8 @@ export interface RemoteFilesArgs {
   readonly secret: boolean;
   /** Shell lines after the files that depend on the files themselves (appended to `bundle.after`). */
   readonly afterFiles?: (files: readonly HostFile[]) => string[];
+  /** Shell lines after those that depend on values known only once other resources exist (the data volume's size). */
+  readonly afterLater?: pulumi.Input<string[]>;
 }
 
 export class RemoteFiles extends pulumi.ComponentResource {
@@ -63,9 +65,11 @@ export class RemoteFiles extends pulumi.ComponentResource {
   constructor(name: string, args: RemoteFilesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("berth:host:RemoteFiles", name, {}, opts);
     const script = pulumi
-      .output(args.files)
-      .apply((files) =>
-        tiedTo(this, () => renderBundle(files, { ...args.bundle, after: [...(args.bundle.after ?? []), ...(args.afterFiles?.(files) ?? [])], label: name })),
+      .all([args.files, args.afterLater ?? []])
+      .apply(([files, later]) =>
+        tiedTo(this, () =>
+          renderBundle(files, { ...args.bundle, after: [...(args.bundle.after ?? []), ...(args.afterFiles?.(files) ?? []), ...later], label: name }),
+        ),
       );
     // `sudo bash -s` reads the bundle from stdin; nothing about the files is in the command line.
     this.command = hostCommand(

@@ -13,7 +13,7 @@ import { CONFIG_NAMESPACE, isStandIn, type RawConfigInput } from "./input";
 import { APP_SECRETS_KEY, RawSchema, REGION, SECRET_KEYS, SECTIONS, type Config, type SecretKey } from "./schema";
 import { validateAlerts } from "./validate/alerts";
 import { parseAppSecrets, validateAppRuntime, type AppSecrets } from "./validate/apps";
-import { validateCloud } from "./validate/cloud";
+import { validateCloud, validateDataVolume } from "./validate/cloud";
 import { validateDns } from "./validate/dns";
 import { validateHostLayer } from "./validate/hostLayer";
 import { validateNameLengths, validateRealNames } from "./validate/names";
@@ -77,6 +77,7 @@ export function parseConfig(input: RawConfigInput): Config {
   const offline = (input.target ?? "cloud") === "offline";
   validateSecrets(offline ? Object.fromEntries(Object.entries(secrets).filter(([, v]) => !isStandIn(v))) : secrets, add);
   const network = validateCloud(raw, input.region ?? "", input.now, add);
+  validateDataVolume(raw, add);
   validateDns(raw, add);
   validateHostLayer(raw, add);
   validateAppRuntime(raw, appSecrets, add);

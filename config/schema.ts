@@ -22,6 +22,7 @@ import {
   tagValueProblem,
 } from "../lib/apiRules";
 import { certificateNameProblem, domainNameProblem, isRelativeRecordName } from "../lib/dnsNames";
+import { DATA_VOLUME_MOUNT, EBS_VOLUME_TYPES } from "../lib/dataVolume";
 import { DEPLOY_PATTERNS } from "../lib/deployRules";
 import { appNameProblem, nginxSizeProblem } from "../lib/proxyRules";
 
@@ -123,6 +124,43 @@ const FirewallSchema = z
   })
   .meta({ description: "the host's inbound rules" });
 
+/** Daily snapshots of the data volume (Data Lifecycle Manager). */
+const DataVolumeSnapshotsSchema = z.strictObject({
+  retainDays: z.number().int().min(1).max(1000).default(7).meta({ description: "daily snapshots kept; the oldest is deleted when a new one is made" }),
+  time: z
+    .string()
+    .regex(/^(?:[01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day "hh:mm" (UTC, 24-hour), e.g. "03:00"')
+    .default("03:00")
+    .meta({ description: "when the daily snapshot starts (UTC; DLM starts it within the hour after)", "x-type": "`hh:mm` UTC" }),
+});
+
+/** The data volume: an EBS volume apart from the instance, mounted at DATA_VOLUME_MOUNT. API limits per type: config/validate/cloud.ts. */
+const DataVolumeSchema = z.strictObject({
+  sizeGiB: z
+    .number()
+    .int()
+    .min(1)
+    .max(65536)
+    .meta({ description: "size; raising it grows the volume and its filesystem in place (no restart, no new host); lowering it is refused", "x-type": "GiB" }),
+  type: z.enum(EBS_VOLUME_TYPES).default("gp3").meta({ description: "EBS volume type" }),
+  iops: z.number().int().optional().meta({
+    "x-type": "IOPS",
+    description: "provisioned IOPS: gp3 3000-16000 (500 per GiB), io1 100-64000 (50 per GiB), io2 100-256000 (1000 per GiB, required for io1/io2); not for gp2",
+    "x-default": "gp3: 3000 included",
+  }),
+  throughput: z.number().int().optional().meta({
+    "x-type": "MiB/s",
+    description: "gp3 only: MiB/s, 125-1000 and at most 0.25 per IOPS",
+    "x-default": "gp3: 125 included",
+  }),
+  protect: z.boolean().default(true).meta({ description: "Pulumi's `protect`: no `pulumi up` or `destroy` deletes or replaces the volume until this is off" }),
+  snapshots: DataVolumeSnapshotsSchema.optional().meta({
+    description: "daily snapshots by Data Lifecycle Manager, targeting the volume by tag, with their own least-privilege role",
+    "x-type": "`{ retainDays, time }`",
+    "x-default": "off",
+  }),
+});
+
 const HostSchema = z
   .strictObject({
     instanceType: z
@@ -153,6 +191,11 @@ const HostSchema = z
     }),
     sshKeyAlgorithm: z.enum(["ED25519", "RSA"]).default("ED25519").meta({ description: "algorithm of the SSH keys the stack generates" }),
     dockerApiPort: port.default(2376).meta({ description: "the Docker API with mutual TLS, open to the admin CIDRs only (how Pulumi drives Docker)" }),
+    dataVolume: DataVolumeSchema.optional().meta({
+      description: `an encrypted EBS volume in the host's AZ, mounted at \`${DATA_VOLUME_MOUNT}\`, that outlives host replacements (below)`,
+      "x-type": "`{ sizeGiB, type, iops, throughput, protect, snapshots }`",
+      "x-default": "none: data on the host is lost with it",
+    }),
   })
   .meta({ description: "the EC2 host" });
 
@@ -634,12 +677,20 @@ export function nestedConfigKeys(): Record<string, string[]> {
     "proxy.apps[].frontend": Object.keys(UpstreamSchema.shape),
     "proxy.apps[].frontend.health": Object.keys(HealthSchema.shape),
     "registry.retention": Object.keys((unwrap(RegistrySchema.shape.retention) as z.ZodObject).shape),
+    "host.dataVolume": Object.keys(DataVolumeSchema.shape),
+    "host.dataVolume.snapshots": Object.keys(DataVolumeSnapshotsSchema.shape),
   };
 }
 
 /** The nested objects the README documents in field tables of their own (by the tables' marker names). */
 export function nestedSchemas(): Record<string, z.ZodObject> {
-  return { "dns.zones[]": DnsZoneSchema, "proxy.apps[]": AppSchema, "proxy.apps[].frontend": UpstreamSchema };
+  return {
+    "host.dataVolume": DataVolumeSchema,
+    "host.dataVolume.snapshots": DataVolumeSnapshotsSchema,
+    "dns.zones[]": DnsZoneSchema,
+    "proxy.apps[]": AppSchema,
+    "proxy.apps[].frontend": UpstreamSchema,
+  };
 }
 
 /** The parsed sections, defaults applied, before cross-field validation. */

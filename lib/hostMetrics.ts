@@ -3,6 +3,7 @@
 // script's renderer and the alarms all read these, so an alarm's namespace, metric name and
 // dimensions are what the host sends by construction (test/lib/hostMetrics.test.ts and the
 // host check's integration test compare them). Pure: no Pulumi, no I/O.
+import { DATA_VOLUME_MOUNT as DATA_VOLUME_PATH } from "./dataVolume";
 
 /** The agent's namespace (its default): disk and memory. */
 export const AGENT_NAMESPACE = "CWAgent";
@@ -23,8 +24,8 @@ export interface DiskMount {
 
 /** The root file system of Ubuntu's cloud images. */
 export const ROOT_MOUNT: DiskMount = { path: "/", fstype: "ext4" };
-/** Where a data volume is mounted (berth:host.dataVolume, when it exists). */
-export const DATA_VOLUME_MOUNT: DiskMount = { path: "/srv/berth", fstype: "ext4" };
+/** The data volume (berth:host.dataVolume, when it exists): Berth makes its filesystem ext4 (lib/dataVolume.ts). */
+export const DATA_VOLUME_MOUNT: DiskMount = { path: DATA_VOLUME_PATH, fstype: "ext4" };
 
 /**
  * The mounts whose used space is watched: `/` always, the data volume when there is one. The one

@@ -153,6 +153,33 @@ const HANDLERS: Record<string, Handler> = {
       },
     };
   },
+  // The data volume: EBS reports the size it was asked for; the attachment's id is the provider's own "vai-<hash>".
+  "aws:ebs/volume:Volume": (name, inputs, c) => {
+    const id = `vol-${fakeHex(name)}`;
+    const type = text(inputs.type, "gp3");
+    return {
+      id,
+      state: {
+        arn: c.arn("ec2", `volume/${id}`),
+        size: Number(inputs.size),
+        type,
+        iops: inputs.iops ?? (type === "gp3" ? 3000 : type === "gp2" ? Math.max(100, 3 * Number(inputs.size)) : undefined),
+        throughput: inputs.throughput ?? (type === "gp3" ? 125 : undefined),
+        kmsKeyId: c.arn(
+          "kms",
+          `key/${fakeHex(`${c.region}-aws-ebs`, 8)}-${fakeHex("ebs-key", 4)}-4${fakeHex("ebs-key-2", 3)}-8${fakeHex("ebs-key-3", 3)}-${fakeHex("ebs-key-4", 12)}`,
+        ),
+        createTime: "2026-01-01T00:00:00Z",
+      },
+    };
+  },
+  "aws:ec2/volumeAttachment:VolumeAttachment": (_name, inputs) => ({
+    id: `vai-${parseInt(fakeHex(`${String(inputs.deviceName)}${String(inputs.instanceId)}${String(inputs.volumeId)}`, 8), 16)}`,
+  }),
+  "aws:dlm/lifecyclePolicy:LifecyclePolicy": (name, _i, c) => {
+    const id = `policy-${fakeHex(name)}`;
+    return { id, state: { arn: c.arn("dlm", `policy/${id}`) } };
+  },
   "aws:rds/subnetGroup:SubnetGroup": (name, inputs, c) => {
     const n = text(inputs.name, name);
     return { id: n, state: { arn: c.arn("rds", `subgrp:${n}`), vpcId: `vpc-${fakeHex("vpc")}` } };
@@ -376,6 +403,8 @@ const CALLS: Record<string, CallHandler> = {
       state: "available",
     };
   },
+  // The data volume's shrink check: a fresh account holds no volume of the stack (tests add one with RunOptions.customize).
+  "aws:ebs/getEbsVolumes:getEbsVolumes": (inputs, c) => ({ id: c.region, ids: [], filters: inputs.filters, tags: inputs.tags }),
   "aws:ec2/getAmi:getAmi": (inputs) => {
     const filters = (inputs.filters as Array<{ name: string; values: string[] }> | undefined) ?? [];
     const pattern = filters.find((f) => f.name === "name")?.values[0] ?? "image-*";

@@ -59,6 +59,7 @@ export const T = {
   defaultSecurityGroup: "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
   instance: "aws:ec2/instance:Instance",
   volume: "aws:ebs/volume:Volume",
+  snapshotPolicy: "aws:dlm/lifecyclePolicy:LifecyclePolicy",
   database: "aws:rds/instance:Instance",
   route53Record: "aws:route53/record:Record",
   cloudflareRecord: "cloudflare:index/dnsRecord:DnsRecord",
@@ -66,9 +67,9 @@ export const T = {
   command: "command:remote:Command",
   privateKey: "tls:index/privateKey:PrivateKey",
   logGroup: "aws:cloudwatch/logGroup:LogGroup",
-  alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
   rolePolicy: "aws:iam/rolePolicy:RolePolicy",
   iamPolicy: "aws:iam/policy:Policy",
+  alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
 } as const;
 
 type Props = Record<string, unknown>;
@@ -562,6 +563,47 @@ export const databaseFromHostOnly: StackValidationPolicy = {
   },
 };
 
+/** The tags a resource carries as a policy sees them (its own, or all of them with the provider's defaults). */
+function tagsOf(r: PolicyResource): Record<string, string> {
+  const t = (r.props.tagsAll ?? r.props.tags ?? {}) as Record<string, unknown>;
+  return Object.fromEntries(Object.entries(t).map(([k, v]) => [k, str(v)]));
+}
+
+/** Whether an enabled DLM policy snapshots `volume`: it targets volumes, every target tag is on it, and a schedule keeps snapshots. */
+function snapshots(policy: PolicyResource, volume: PolicyResource): boolean {
+  const d = (policy.props.policyDetails ?? {}) as Props;
+  const targets = Object.entries((d.targetTags ?? {}) as Record<string, unknown>);
+  const tags = tagsOf(volume);
+  const schedules = (Array.isArray(d.schedules) ? d.schedules : []) as Props[];
+  return (
+    str(policy.props.state, "ENABLED") === "ENABLED" &&
+    strings(d.resourceTypes ?? ["VOLUME"]).includes("VOLUME") &&
+    targets.length > 0 &&
+    targets.every(([k, v]) => tags[k] === str(v)) &&
+    schedules.some((sc) => num(((sc.retainRule ?? {}) as Props).count, 0) > 0 || num(((sc.retainRule ?? {}) as Props).interval, 0) > 0)
+  );
+}
+
+export const dataVolumeSnapshottedInProd: StackValidationPolicy = {
+  name: "berth-data-volume-encrypted-snapshotted-in-prod",
+  description:
+    "On production stacks every standalone EBS volume (the host's data volume) is encrypted and snapshotted by an enabled Data Lifecycle Manager policy that targets it by tag and keeps its snapshots.",
+  enforcementLevel: "mandatory",
+  configSchema: CONFIG_SCHEMA,
+  validateStack: (args: StackValidationArgs, report: ReportViolation) => {
+    const cfg = config(args);
+    const policies = args.resources.filter((r) => r.type === T.snapshotPolicy);
+    for (const v of args.resources.filter((r) => r.type === T.volume && isProduction(r.urn, cfg))) {
+      if (v.props.encrypted !== true) report(`Data volume ${v.name} is not encrypted on a production stack (encrypted must be true).`, v.urn);
+      if (!policies.some((p) => snapshots(p, v)))
+        report(
+          `Data volume ${v.name} has no daily snapshots on a production stack: no enabled DLM policy targets its tags and keeps snapshots (set berth:host.dataVolume.snapshots).`,
+          v.urn,
+        );
+    }
+  },
+};
+
 export const alertsConfigured: StackValidationPolicy = {
   name: "berth-alerts-configured",
   description:
@@ -605,11 +647,12 @@ export const policies: ReadonlyArray<ResourceValidationPolicy | StackValidationP
   databaseDeletionProtection,
   instanceImdsv2,
   encryptedVolumes,
+  dataVolumeSnapshottedInProd,
   securityGroupRulesDescribed,
   registryPortNotPublicInProd,
   registryNameNotProxied,
   noPlaintextSecrets,
   logGroupRetention,
-  alertsConfigured,
   logsLeastPrivilege,
+  alertsConfigured,
 ];

@@ -9,15 +9,17 @@ cd "$(dirname "$0")/.."
 
 # docker.io (dockerd + client), openssh-server/-client, sudo, iptables, iproute2 and python3 run the
 # deploy program and the rehearsal for real; pyflakes3 (the command; python3-pyflakes is only the module)
-# and systemd-analyze check what goes to the host; mariadb-server is the rehearsal's stand-in for RDS.
+# and systemd-analyze check what goes to the host; mariadb-server is the rehearsal's stand-in for RDS;
+# e2fsprogs, util-linux, mount and diffutils run the data volume step on a loop device (format, mount, grow).
 # Every binary below must come from one of these packages or a package they depend on
 # (scripts/check-deps.sh, run by the test command, checks it with dpkg).
 APT_PACKAGES=(nginx docker-registry skopeo apache2-utils openssl curl wrk shellcheck cloud-init jq git
   docker.io openssh-server openssh-client sudo iptables conntrack iproute2 python3 pyflakes3 systemd util-linux mount procps passwd
-  mariadb-server mariadb-client)
+  mariadb-server mariadb-client e2fsprogs diffutils)
 NEEDED_BINARIES=(nginx docker-registry skopeo htpasswd openssl curl wrk shellcheck cloud-init jq git
   dockerd docker sshd ssh ssh-keygen sudo visudo iptables iptables-restore ip ss python3 pyflakes3 systemd-analyze
-  flock nsenter sysctl ps mount umount conntrack useradd mariadbd mariadb mariadb-install-db)
+  flock nsenter sysctl ps mount umount conntrack useradd mariadbd mariadb mariadb-install-db
+  losetup mkfs.ext4 resize2fs dumpe2fs blkid blockdev findmnt mountpoint cmp)
 
 if [ "${1:-}" = "--lists" ]; then
   echo "APT_PACKAGES ${APT_PACKAGES[*]}"

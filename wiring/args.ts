@@ -11,6 +11,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { Config } from "../config";
 import type { AppRuntimeArgs } from "../components/appRuntime";
 import type { Database, DatabaseArgs } from "../components/database";
+import type { DataVolumeArgs } from "../components/dataVolume";
 import type { DnsArgs } from "../components/dns";
 import type { FirewallArgs } from "../components/firewall";
 import type { HostArgs } from "../components/host";
@@ -26,6 +27,7 @@ import type { HostLayerConfig } from "../components/render/hostFiles";
 import type { ServedCertificate, TlsArgs } from "../components/tls";
 import { rdsMaxConnections } from "../lib/alerts";
 import { servedNames } from "../lib/certificates";
+import { hasDataVolume } from "../lib/dataVolume";
 import { owningZone, planRecords, proxiedServedNames } from "../lib/dnsPlan";
 import { hostIngressRules } from "../lib/firewallRules";
 import { AGENT_NAMESPACE, watchedMounts, type CheckedService } from "../lib/hostMetrics";
@@ -96,12 +98,9 @@ export function monitoringLogsArgs(cfg: Config): MonitoringLogsArgs {
   return { retentionDays: cfg.alerts.deployLogRetentionDays, naming: naming(cfg) };
 }
 
-/**
- * The mounts the disk alarms and the agent watch: `/` only. A data volume (berth:host.dataVolume,
- * another branch) adds `/srv/berth` here, and nowhere else.
- */
-export function alertMounts(_cfg: Config): ReturnType<typeof watchedMounts> {
-  return watchedMounts({ dataVolume: false });
+/** The mounts the disk alarms and the agent watch: `/`, and `/srv/berth` with berth:host.dataVolume. */
+export function alertMounts(cfg: Config): ReturnType<typeof watchedMounts> {
+  return watchedMounts({ dataVolume: hasDataVolume(cfg) });
 }
 
 /** The services the host check probes: Docker always, nginx and the registry when they run. */
@@ -215,6 +214,37 @@ export function hostRoleArgs(cfg: Config, deps: HostRoleDeps): HostRoleArgs {
   };
 }
 
+/** The host has a data volume (berth:host.dataVolume set): the one test, from lib/dataVolume.ts. */
+export { hasDataVolume };
+
+/** What the data volume is wired to: the network's zones, the host subnet's first. */
+export interface DataVolumeDeps {
+  /** The network. */
+  readonly network: {
+    /** The two AZs, in subnet order: the host's subnet is in the first. */
+    readonly availabilityZones: pulumi.Output<string[]>;
+  };
+}
+
+/**
+ * The data volume from berth:host.dataVolume, in the AZ of the host's subnet: the same value the
+ * network gives that subnet, never read back from the instance, so host and volume share one AZ.
+ */
+export function dataVolumeArgs(cfg: Config, deps: DataVolumeDeps): DataVolumeArgs {
+  const v = cfg.host.dataVolume;
+  if (!v) throw new Error("dataVolumeArgs: berth:host.dataVolume is not set (check hasDataVolume first)");
+  return {
+    availabilityZone: deps.network.availabilityZones.apply((zones) => zones[0]),
+    sizeGiB: v.sizeGiB,
+    type: v.type,
+    ...(v.iops !== undefined ? { iops: v.iops } : {}),
+    ...(v.throughput !== undefined ? { throughput: v.throughput } : {}),
+    protect: v.protect,
+    ...(v.snapshots ? { snapshots: { retainDays: v.snapshots.retainDays, time: v.snapshots.time } } : {}),
+    naming: naming(cfg),
+  };
+}
+
 /** What the firewall is wired to. */
 export interface FirewallDeps {
   /** The network: its VPC id. */
@@ -251,6 +281,11 @@ export interface HostDeps {
     /** Its instance profile. */
     readonly instanceProfileName: pulumi.Input<string>;
   };
+  /** The data volume; unset without one. */
+  readonly dataVolume?: {
+    /** Its id, for cloud-init. */
+    readonly volumeId: pulumi.Input<string>;
+  };
 }
 
 /** The EC2 host: size, image and users from berth:host, sshd on berth:firewall.sshPort, in the first public subnet. */
@@ -268,6 +303,7 @@ export function hostArgs(cfg: Config, deps: HostDeps): HostArgs {
     sshPort: cfg.firewall.sshPort,
     sshKeyAlgorithm: cfg.host.sshKeyAlgorithm,
     ...(deps.hostRole ? { instanceProfileName: deps.hostRole.instanceProfileName } : {}),
+    ...(deps.dataVolume ? { dataVolumeId: deps.dataVolume.volumeId } : {}),
     naming: naming(cfg),
   };
 }
@@ -359,6 +395,15 @@ export interface HostServicesDeps {
   };
   /** The DNS records certbot needs before it asks Let's Encrypt to connect. */
   readonly dns: pulumi.Resource;
+  /** The data volume; unset without one. */
+  readonly dataVolume?: {
+    /** Its id. */
+    readonly volumeId: pulumi.Output<string>;
+    /** Its size as EBS reports it. */
+    readonly sizeGiB: pulumi.Output<number>;
+  };
+  /** Its attachment to this host; unset without a data volume. */
+  readonly dataAttachment?: pulumi.Resource;
 }
 
 /** The apps' runtime files and databases: each app's secret values (the component keeps them secret), after cloud-init. */
@@ -399,6 +444,9 @@ export function hostServicesArgs(cfg: Config, deps: HostServicesDeps): HostServi
     ...(deps.registryStorage ? { registryBucket: { bucket: deps.registryStorage.bucketName, region: cfg.region } } : {}),
     ...(deps.cloudflareRanges ? { realIp: { names: realIpNames(cfg), ranges: deps.cloudflareRanges } } : {}),
     ...(deps.appLogs ? { appLogs: { region: cfg.region, groups: deps.appLogs.groupNames } } : {}),
+    ...(deps.dataVolume && deps.dataAttachment
+      ? { dataVolume: { volumeId: deps.dataVolume.volumeId, sizeGiB: deps.dataVolume.sizeGiB, attachment: deps.dataAttachment } }
+      : {}),
     certbotDependsOn: [deps.dns],
   };
 }

@@ -10,9 +10,10 @@
 // program from the first boot on. The program, its sudo rule and the same key line are delivered
 // over SSH afterwards (components/deployTooling.ts), since user data never changes a running host.
 // The runcmd lines come from render/hostCommands.ts; the YAML quoting below is JSON, not shell.
+import { dataVolumeRuncmd } from "./dataVolume";
 import { renderAuthorizedKeys } from "./deploy";
 import { addDockerAptRepository, aptInstall, aptUpdate, enableUnits, reloadSystemd, restartUnit } from "./hostCommands";
-import { HOST_PATHS } from "./paths";
+import { HOST_PATHS, type HostFile } from "./paths";
 
 export interface CloudInitInput {
   /** Non-root user for CI deploys (no docker group: it deploys through the deploy program). */
@@ -31,12 +32,31 @@ export interface CloudInitInput {
     /** Its public half, one `ssh-ed25519 AAAA...` line. */
     readonly publicKeyOpenssh: string;
   };
+  /**
+   * The data volume's step and boot unit (render/dataVolume.ts dataVolumeFiles): written and started
+   * first, so the volume is mounted while the packages install; unset = no data volume.
+   */
+  readonly dataVolumeFiles?: readonly HostFile[];
 }
 
 /** Where cloud-init writes the ED25519 host key, and the only key sshd offers. */
 export const HOST_KEY_FILE = "/etc/ssh/ssh_host_ed25519_key";
 
 const q = (s: string): string => JSON.stringify(s); // a JSON string is a valid YAML scalar
+
+/** One write_files entry: the content as a YAML literal block (every file Berth writes ends in a newline). */
+function writeFile(f: HostFile): string[] {
+  if (!f.content.endsWith("\n") || /\t|\r/.test(f.content)) throw new Error(`cloud-init: ${f.path} must be plain text lines ending in a newline`);
+  return [
+    `  - path: ${q(f.path)}`,
+    `    permissions: ${q(`0${f.mode.toString(8)}`)}`,
+    "    content: |",
+    ...f.content
+      .slice(0, -1)
+      .split("\n")
+      .map((l) => (l === "" ? "" : `      ${l}`)),
+  ];
+}
 
 export function renderCloudInit(input: CloudInitInput): string {
   if (/PRIVATE KEY/.test(input.deployAuthorizedKey)) throw new Error("cloud-init: refusing to put a private key into user data");
@@ -53,6 +73,7 @@ export function renderCloudInit(input: CloudInitInput): string {
     ...(input.sshPort !== 22 ? [`Port ${input.sshPort}`] : []),
   ];
   const runcmd = [
+    ...(input.dataVolumeFiles ? dataVolumeRuncmd() : []),
     ...addDockerAptRepository(),
     // First boot races apt-daily and unattended-upgrades for the dpkg lock: aptUpdate/aptInstall wait for it instead of failing.
     aptUpdate(),
@@ -95,6 +116,7 @@ export function renderCloudInit(input: CloudInitInput): string {
     "    content: |",
     '      APT::Periodic::Update-Package-Lists "1";',
     '      APT::Periodic::Unattended-Upgrade "1";',
+    ...(input.dataVolumeFiles ?? []).flatMap(writeFile),
     "runcmd:",
     ...runcmd.map((c) => `  - ${q(c)}`),
     "",

@@ -78,6 +78,43 @@ export function enableUnits(units: readonly string[], options: { readonly now?: 
   return `${shellJoin(["systemctl", "enable", ...(options.now ? ["--now"] : []), ...units])}${options.quiet ? " >/dev/null 2>&1" : ""}`;
 }
 
+/** Enables systemd units at boot and starts them without waiting for them (cloud-init goes on installing meanwhile). */
+export function enableAndStartNoBlock(units: readonly string[]): string {
+  return shellJoin(["systemctl", "enable", "--now", "--no-block", ...units]);
+}
+
+/** What the data volume step needs: which volume, where it may appear, where it goes, and the size EBS was asked for. */
+export interface DataVolumeStep {
+  /** The data volume step's path on the host. */
+  readonly program: string;
+  /** EBS volume id, vol-... */
+  readonly volumeId: string;
+  /** Device paths to look for, most specific first (lib/dataVolume.ts ebsDeviceLinks). */
+  readonly devices: readonly string[];
+  /** Mount point. */
+  readonly mount: string;
+  /** Filesystem label of a freshly made filesystem. */
+  readonly label: string;
+  /** The volume's size in GiB: the step waits for the device to reach it, then grows the filesystem; unset = grow to the device as it is. */
+  readonly sizeGiB?: number;
+}
+
+/** The data volume step's command line (host/data-volume.sh ensure): the boot unit's ExecStart, cloud-init's and `pulumi up`'s step. */
+export function ensureDataVolume(step: DataVolumeStep): string {
+  return shellJoin([
+    step.program,
+    "ensure",
+    "--volume-id",
+    step.volumeId,
+    "--mount",
+    step.mount,
+    "--label",
+    step.label,
+    ...step.devices.flatMap((d) => ["--device", d]),
+    ...(step.sizeGiB !== undefined ? ["--size-gib", String(step.sizeGiB)] : []),
+  ]);
+}
+
 /** Tests the nginx configuration and reloads nginx, only if nginx is running (a new certificate served now). */
 export function reloadNginxIfActive(): string {
   return "if systemctl is-active --quiet nginx; then nginx -t -q && systemctl reload nginx; fi";

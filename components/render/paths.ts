@@ -81,6 +81,10 @@ export const HOST_PATHS = {
    */
   dbAdminOptions: "/etc/berth/db/admin.cnf",
   systemdDir: "/etc/systemd/system",
+  /** The data volume step (host/data-volume.sh): finds, formats if blank, mounts and grows the data volume. */
+  dataVolumeProgram: "/usr/local/lib/berth/berth-data-volume",
+  /** Its boot unit: the same step at every boot, before Docker starts containers that use the volume. */
+  dataVolumeUnit: "/etc/systemd/system/berth-data-volume.service",
 } as const;
 
 /**

@@ -2,6 +2,7 @@
 // ports never open to the world, RDS storage, lifecycle and backups, tags within AWS's limits.
 import { contains, formatCidr, overlaps, parseCidr, subnet, type Cidr } from "../../lib/cidr";
 import { minMaxAllocatedStorage, MYSQL_MAJOR_VERSIONS, mysqlMajor, tagKeyProblem, TAGS_PER_RESOURCE } from "../../lib/apiRules";
+import { dataVolumeProblems } from "../../lib/dataVolume";
 import type { ConfigProblem } from "../errors";
 import type { Config, Raw } from "../schema";
 
@@ -117,4 +118,22 @@ export function validateCloud(raw: Raw, region: string, now: Date | undefined, a
   }
 
   return { ...net, publicSubnetCidrs: publicCidrs, databaseSubnetCidrs: dbCidrs } as Config["network"];
+}
+
+/**
+ * berth:host.dataVolume: the EBS API's limits for its type (sizes, which types take iops and
+ * throughput, their ranges and ratios), and zones named in config, not looked up.
+ */
+export function validateDataVolume(raw: Raw, add: (p: ConfigProblem) => void): void {
+  const v = raw.host.dataVolume;
+  if (v === undefined) return;
+  for (const p of dataVolumeProblems(v, "berth:host.dataVolume")) add(p);
+  // The volume lives in the host subnet's AZ for good: that AZ must not follow a lookup whose answer can change.
+  if (raw.network.availabilityZones === undefined)
+    add({
+      key: "berth:network.availabilityZones",
+      value: undefined,
+      message:
+        "must be set when berth:host.dataVolume is: the data volume stays in the host subnet's AZ (the first one) for good, and the region's list of available zones can change; name both zones, e.g. [ap-northeast-2a, ap-northeast-2c]",
+    });
 }

@@ -26,6 +26,8 @@ describe("npm run docs:config", () => {
     expect(Object.keys(configBlocks())).toEqual([
       "region",
       ...Object.keys(SECTIONS).filter((s) => s !== "tags"),
+      "host.dataVolume",
+      "host.dataVolume.snapshots",
       "dns.zones[]",
       "proxy.apps[]",
       "proxy.apps[].frontend",

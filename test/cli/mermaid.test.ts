@@ -107,6 +107,19 @@ describe("diagram details", () => {
     expect(prod.edges).toContainEqual({ from: "dns_example_net", to: "eip", label: "proxied by Cloudflare" });
     expect(prod.edges).toContainEqual({ from: "dns_docker_example_com", to: "dns_host_example_com", label: "" });
   });
+  it("prod: the data volume sits beside the host in its subnet, mounted at /srv/berth, with its daily snapshots; dev has none", () => {
+    const prod = parse(diagrams.prod),
+      dev = parse(diagrams.dev);
+    expect(prod.nodes.get("datavol")).toBe("EBS data volume 50 GiB gp3, encrypted<br>kept when the host is replaced");
+    expect(prod.edges).toContainEqual({ from: "host", to: "datavol", label: "mounted at /srv/berth" });
+    expect(prod.nodes.get("datasnap")).toBe("daily snapshots at 03:00 UTC, 14 kept (DLM)");
+    expect(prod.edges).toContainEqual({ from: "datavol", to: "datasnap", label: "" });
+    // Inside the host's subnet subgraph (its AZ), not inside the host.
+    const text = diagrams.prod.split("\n");
+    const hostEnd = text.findIndex((l, i) => i > text.findIndex((x) => /subgraph host\[/.test(x)) && /^ {6}end$/.test(l));
+    expect(text.findIndex((l) => /^\s+datavol\[/.test(l))).toBeGreaterThan(hostEnd);
+    expect(dev.nodes.has("datavol")).toBe(false);
+  });
   it("refuses a README without the markers", () => {
     expect(() => withDiagram("# nothing here\n", "dev", "flowchart LR\n")).toThrow(/no diagram block for dev/);
   });

@@ -110,6 +110,21 @@ describe("npm run plan", () => {
     expect(res.stdout).toMatch(/Outputs:\n(.|\n)*hostSshPrivateKey: \[secret\]/);
   });
 
+  it("prod's tree shows the data volume, its snapshot policy and role, and the attachment to the host", async () => {
+    const res = await plan("prod");
+    expect(res.status, res.stderr).toBe(0);
+    expect(res.stdout).toMatch(
+      /\+ berth:host:DataVolume {2}data\n {4}\+ aws:ebs\/volume:Volume {2}data-volume {2}\[vol-[0-9a-f]+\]\n {8}availabilityZone: ap-northeast-2a\n {8}size: 50\n {8}type: gp3\n/,
+    );
+    expect(res.stdout).toMatch(/ {8}encrypted: true\n/);
+    expect(res.stdout).toMatch(/\+ aws:iam\/role:Role {2}data-snapshot-role /);
+    expect(res.stdout).toMatch(/\+ aws:dlm\/lifecyclePolicy:LifecyclePolicy {2}data-snapshots {2}\[policy-[0-9a-f]+\]\n {8}state: ENABLED\n/);
+    expect(res.stdout).toMatch(
+      /\+ aws:ec2\/volumeAttachment:VolumeAttachment {2}data-attachment .*\n {8}instanceId: i-[0-9a-f]+\n {8}deviceName: \/dev\/sdf\n {8}stopInstanceBeforeDetaching: true\n/,
+    );
+    expect(res.stdout).toMatch(/hostDataVolumeId: vol-[0-9a-f]+/);
+  });
+
   it("exits 2 with the validation message on invalid config, creating nothing", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "berth-plan-"));
     try {

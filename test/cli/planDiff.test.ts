@@ -59,6 +59,39 @@ const CASES: Case[] = [
     },
   },
   {
+    name: "prod: a host replacement keeps the data volume; only its attachment follows the new instance",
+    stack: "prod",
+    edits: () => ({ host: { ...section("prod", "host"), amiId: "ami-0123456789abcdef0" } }),
+    check: (d) => {
+      expect(action(d, "host-instance")).toBe("replace");
+      for (const kept of ["data-volume", "data-snapshots", "data-snapshot-role", "data-snapshot-policy"]) expect(action(d, kept), kept).toBeUndefined();
+      expect(action(d, "data-attachment")).toBe("replace");
+      expect(change(d, "data-attachment", "instanceId")).toMatchObject({ becauseReplaced: "host-instance", replaces: "provider schema" });
+      expect(d.dangers.map((x) => x.message)).toEqual([expect.stringMatching(/^REPLACES THE HOST host-instance: ami\./)]);
+    },
+  },
+  {
+    name: "prod: a bigger data volume is an in-place update that re-runs the host step, not a danger",
+    stack: "prod",
+    edits: () => ({ host: { ...section("prod", "host"), dataVolume: { sizeGiB: 80, snapshots: { retainDays: 14 } } } }),
+    check: (d) => {
+      expect(d.resources.map((r) => `${r.action} ${r.name}`)).toEqual(["update data-volume", "update services-data-volume-apply"]);
+      expect(change(d, "data-volume", "size")).toMatchObject({ before: 50, after: 80 });
+      expect(d.dangers).toEqual([]);
+    },
+  },
+  {
+    name: "prod: moving the host subnet to another AZ would replace the data volume, and says so first",
+    stack: "prod",
+    edits: () => ({ network: { ...section("prod", "network"), availabilityZones: ["ap-northeast-2c", "ap-northeast-2b"] } }),
+    check: (d) => {
+      expect(action(d, "data-volume")).toBe("replace");
+      expect(d.dangers.map((x) => x.message)).toContain(
+        "REPLACES THE DATA VOLUME data-volume: availabilityZone. The new volume starts empty: restore from a snapshot.",
+      );
+    },
+  },
+  {
     name: "a bigger instance type updates the host in place, with a note that it restarts",
     stack: "dev",
     edits: () => ({ host: { ...section("dev", "host"), instanceType: "m6i.xlarge" } }),

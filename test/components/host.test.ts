@@ -159,6 +159,25 @@ describe("Host, full args", () => {
   });
 });
 
+describe("Host with a data volume", () => {
+  it("cloud-init writes the data volume step and unit for that volume and starts it first; without one, nothing of it", async () => {
+    new Host("host", { ...minimal, dataVolumeId: "vol-0123456789abcdef0" }, m.opts);
+    await m.settle();
+    const userData = String(plain(m.one(INSTANCE).inputs.userData));
+    expect(userData).toContain('  - path: "/usr/local/lib/berth/berth-data-volume"\n    permissions: "0755"\n    content: |\n      #!/usr/bin/env bash\n');
+    expect(userData).toContain('  - path: "/etc/systemd/system/berth-data-volume.service"');
+    expect(userData).toContain("--volume-id vol-0123456789abcdef0 --mount /srv/berth");
+    expect(userData).toMatch(/^runcmd:\n {2}- "systemctl daemon-reload"\n {2}- "systemctl enable --now --no-block berth-data-volume.service"\n/m);
+    // The instance never depends on the size: growing the volume cannot touch user data.
+    expect(/ExecStart=.*$/m.exec(userData)![0]).not.toContain("--size-gib");
+  });
+  it("without a data volume", async () => {
+    new Host("host", minimal, m.opts);
+    await m.settle();
+    expect(String(plain(m.one(INSTANCE).inputs.userData))).not.toContain("berth-data-volume");
+  });
+});
+
 describe("Host guards", () => {
   it("refuses to put a private key into user data", async () => {
     const leaky = await mockComponents({

@@ -304,3 +304,29 @@ describe("HostServices guards", () => {
     expect(plan.message).toContain("tls.mode self-signed was handed a certificate of kind certbot");
   });
 });
+
+describe("HostServices with a data volume", () => {
+  it("delivers the step and its boot unit after cloud-init and the attachment, runs it with the size, and the deploy tooling waits for it", async () => {
+    const attachment = new pulumi.ComponentResource("test:index:Attachment", "attachment", {}, m.opts);
+    const volume = { volumeId: pulumi.output("vol-0123456789abcdef0"), sizeGiB: pulumi.output(50) };
+    const hs = new HostServices("services", hostServicesArgs(prod, { ...prodDeps(), dataVolume: volume, dataAttachment: attachment }), m.opts);
+    await m.settle();
+    expect(hs.dataVolumeMounted).toBeDefined();
+    expect(named("services-data-volume").dependsOn).toEqual(["services-provisioned", "attachment"]);
+    const stdin = publicStdin("services-data-volume-apply");
+    expect(stdin).toContain("'/usr/local/lib/berth/berth-data-volume'");
+    expect(stdin).toContain("'/etc/systemd/system/berth-data-volume.service'");
+    expect(stdin).toContain("systemctl enable berth-data-volume.service >/dev/null 2>&1\n");
+    expect(stdin).toContain("--volume-id vol-0123456789abcdef0 --mount /srv/berth --label berth-data");
+    expect(stdin).toMatch(/--device \/dev\/xvdf --size-gib 50\n/);
+    expect(named("services-deploy-files").dependsOn).toEqual(["services-provisioned", "services-data-volume-apply", "services-deploy-auth-apply"]);
+  });
+
+  it("without one: no such delivery, and the deploy tooling waits for cloud-init only", async () => {
+    const hs = new HostServices("services", hostServicesArgs(prod, prodDeps()), m.opts);
+    await m.settle();
+    expect(hs.dataVolumeMounted).toBeUndefined();
+    expect(m.resources.some((r) => r.name.startsWith("services-data-volume"))).toBe(false);
+    expect(named("services-deploy-files").dependsOn).toEqual(["services-provisioned", "services-deploy-auth-apply"]);
+  });
+});

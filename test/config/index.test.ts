@@ -85,7 +85,9 @@ describe("hardening keys (issue 9)", () => {
   });
 
   it("defaults to the safe side: S3 storage, flow logs on, error and slow query logs exported", () => {
-    const cfg = parseConfig(toRawConfigInput(stackWith("prod", { registry: { expose: "proxy", hostname: "docker.example.com" }, network: {}, database: {} })));
+    const cfg = parseConfig(
+      toRawConfigInput(stackWith("prod", { registry: { expose: "proxy", hostname: "docker.example.com" }, network: {}, database: {}, host: {} })),
+    );
     expect(cfg.registry).toMatchObject({ storage: "s3", image: "registry:3.0.0" });
     expect(cfg.network).toMatchObject({ flowLogs: true, flowLogRetentionDays: 90 });
     expect(cfg.database).toMatchObject({ logExports: ["error", "slowquery"], logRetentionDays: 30, slowQuerySeconds: 2 });

@@ -2,11 +2,13 @@
 // the golden files change only when a renderer or a stack file changes.
 import { parseConfig, type Config } from "../../config";
 import { readStackFile, toRawConfigInput } from "../../offline/stackFile";
+import { dataVolumeFiles } from "../../components/render/dataVolume";
 import { deployToolingFiles } from "../../components/render/deploy";
 import { hostFiles, type HostFilesInput, type HostFilesOptions } from "../../components/render/hostFiles";
 import { htpasswdEntry } from "../../components/render/htpasswd";
 import { proxiedServedNames } from "../../lib/dnsPlan";
 import type { HostFile } from "../../components/render/paths";
+import { hasDataVolume } from "../../lib/dataVolume";
 import { appLogGroupName } from "../../lib/naming";
 import { deployLogGroupName, hostMetricsLogGroupName } from "../../components/alerts";
 import { monitoringFiles } from "../../components/render/monitoring";
@@ -75,4 +77,14 @@ export function stackDeployFiles(stack: string): HostFile[] {
   const groups = Object.fromEntries(config.proxy.apps.map((a) => [a.name, appLogGroupName(config, a.name)]));
   const logs = { driver: "awslogs", region: config.region, groups } as const;
   return deployToolingFiles({ config, program: PROGRAM_STAND_IN, deployPublicKey: FAKE_DEPLOY_KEY, options: { logs } });
+}
+
+/** A volume id of the shape EC2 gives (the data volume's). */
+export const FIXED_VOLUME_ID = "vol-0123456789abcdef0";
+/** A stand-in for the data volume step's text (the step is host/data-volume.sh itself, checked by shellcheck and on a loop device). */
+export const DATA_VOLUME_STEP_STAND_IN = "#!/usr/bin/env bash\n# host/data-volume.sh (not repeated in the golden files)\n";
+
+/** The data volume's files for a stack that has one (fixed volume id, step stand-in); [] otherwise. */
+export function stackDataVolumeFiles(stack: string): HostFile[] {
+  return hasDataVolume(stackConfig(stack)) ? dataVolumeFiles(FIXED_VOLUME_ID, DATA_VOLUME_STEP_STAND_IN) : [];
 }

@@ -109,8 +109,12 @@ function literal(v: unknown): string {
 const shapeOf = (name: string): Record<string, z.ZodType> => (unwrap(SECTIONS[name as keyof typeof SECTIONS]) as z.ZodObject).shape;
 const isScalar = (v: unknown): boolean => typeof v !== "object" || v === null;
 /** Scalars, lists of scalars and mappings of scalars are written out; anything deeper is described in words. */
+/** A value the cell writes out whole: a scalar, a list of scalars, or an object of such (nested objects too, as host.dataVolume). */
 const isScalarOrList = (v: unknown): boolean =>
-  isScalar(v) || (Array.isArray(v) ? v.every(isScalar) : Object.values(v as Record<string, unknown>).every(isScalar));
+  isScalar(v) ||
+  (Array.isArray(v)
+    ? v.every(isScalar)
+    : Object.values(v as Record<string, unknown>).every((x) => isScalar(x) || (typeof x === "object" && x !== null && isScalarOrList(x))));
 const ticked = (cell: string): string[] => [...cell.matchAll(/`([^`]+)`/g)].map((m) => m[1]);
 
 /** Problems of one value cell (a stack's column) against the value the stack file sets. */

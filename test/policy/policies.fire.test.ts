@@ -198,6 +198,45 @@ const ROWS: Row[] = [
   },
   { policy: P.registryPortNotPublicInProd, stack: "dev", case: "dev publishes the registry directly", bad: (r) => r, fires: null },
   {
+    policy: P.dataVolumeSnapshottedInProd,
+    stack: "prod",
+    case: "data volume without its snapshot policy",
+    bad: (r) => ({ ...r, resources: r.resources.filter((x) => x.type !== P.T.snapshotPolicy) }),
+    fires: /Data volume data-volume has no daily snapshots on a production stack/,
+  },
+  {
+    policy: P.dataVolumeSnapshottedInProd,
+    stack: "prod",
+    case: "snapshot policy disabled",
+    bad: (r) => patched(r, "data-snapshots", { state: "DISABLED" }),
+    fires: /Data volume data-volume has no daily snapshots/,
+  },
+  {
+    policy: P.dataVolumeSnapshottedInProd,
+    stack: "prod",
+    case: "snapshot policy targets another tag",
+    bad: (r) => {
+      const p = r.resources.find((x) => x.name === "data-snapshots")!;
+      const details = { ...(p.inputs.policyDetails as Patch), targetTags: { BerthDataVolume: "someone-else" } };
+      return patched(r, "data-snapshots", { policyDetails: details });
+    },
+    fires: /Data volume data-volume has no daily snapshots/,
+  },
+  {
+    policy: P.dataVolumeSnapshottedInProd,
+    stack: "prod",
+    case: "unencrypted data volume",
+    bad: (r) => patched(r, "data-volume", { encrypted: false }),
+    fires: /Data volume data-volume is not encrypted on a production stack/,
+  },
+  {
+    policy: P.dataVolumeSnapshottedInProd,
+    stack: "dev",
+    case: "a dev volume without snapshots",
+    bad: (r) => added(r, "network-vpc", P.T.volume, "dev-volume", { availabilityZone: "ap-northeast-2a", size: 10, encrypted: true, tags: { Name: "x" } }),
+    fires: null,
+  },
+  {
     policy: P.registryNameNotProxied,
     stack: "prod",
     case: "proxied Cloudflare record for the registry name",

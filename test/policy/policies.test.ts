@@ -74,8 +74,8 @@ describe.each(["dev", "prod"])("%s", (stack) => {
         Statement: Array<{ Principal: { Service: string }; Condition?: Record<string, Record<string, string>> }>;
       };
       for (const st of trust.Statement) {
-        expect(st.Principal.Service, role.name).toMatch(/^(ec2|vpc-flow-logs)\.amazonaws\.com$/);
-        // A service that acts for many accounts (flow logs) is held to this one.
+        expect(st.Principal.Service, role.name).toMatch(/^(ec2|vpc-flow-logs|dlm)\.amazonaws\.com$/);
+        // A service that acts for many accounts (flow logs, snapshots) is held to this one.
         if (st.Principal.Service !== "ec2.amazonaws.com") expect(st.Condition?.StringEquals?.["aws:SourceAccount"], role.name).toMatch(/^\d{12}$/);
       }
     }

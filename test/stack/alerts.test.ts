@@ -45,6 +45,7 @@ describe("prod", () => {
         "host-system-status",
         "host-instance-status",
         "host-disk-root",
+        "host-disk-srv-berth",
         "host-memory",
         "db-free-storage",
         "db-free-storage-percent",
@@ -85,12 +86,18 @@ describe("prod", () => {
     const hostId = one(prod, "aws:ec2/instance:Instance").id;
     const config = JSON.parse(delivered(prod, "/etc/berth/cloudwatch-agent.json")) as AgentConfig;
     expect(config.metrics.namespace).toBe(AGENT_NAMESPACE);
-    expect(config.metrics.metrics_collected.disk).toMatchObject({ resources: ["/"], measurement: ["used_percent"], drop_device: true });
+    // prod has a data volume (berth:host.dataVolume): its mount is watched beside `/`.
+    expect(config.metrics.metrics_collected.disk).toMatchObject({ resources: ["/", "/srv/berth"], measurement: ["used_percent"], drop_device: true });
     expect(alarm(prod, "host-disk-root").inputs).toMatchObject({
       namespace: AGENT_NAMESPACE,
       metricName: "disk_used_percent",
       dimensions: { InstanceId: hostId, path: "/", fstype: "ext4" },
       threshold: 85,
+    });
+    expect(alarm(prod, "host-disk-srv-berth").inputs).toMatchObject({
+      namespace: AGENT_NAMESPACE,
+      metricName: "disk_used_percent",
+      dimensions: { InstanceId: hostId, path: "/srv/berth", fstype: "ext4" },
     });
     expect(alarm(prod, "host-memory").inputs).toMatchObject({ namespace: AGENT_NAMESPACE, metricName: "mem_used_percent", dimensions: { InstanceId: hostId } });
     // The deploy log goes to the stack's group.

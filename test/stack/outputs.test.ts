@@ -41,6 +41,7 @@ const PUBLIC = [
   "alertsTopicArn",
   "alertsDashboardUrl",
   "deployLogGroup",
+  "hostDataVolumeId",
 ];
 
 describe.each<ShippedStack>(["dev", "prod"])("%s outputs", (stack) => {

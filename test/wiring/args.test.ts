@@ -15,9 +15,11 @@ import {
   appLogsEnabled,
   awsProviderArgs,
   databaseArgs,
+  dataVolumeArgs,
   dnsArgs,
   firewallArgs,
   checkedServices,
+  hasDataVolume,
   hostArgs,
   hostMonitoringSettings,
   hostRoleArgs,
@@ -166,6 +168,36 @@ describe("hostArgs", () => {
   it("a pinned AMI and a non-22 SSH port", () => {
     const cfg = config("dev", { host: { amiId: "ami-0123456789abcdef0" }, firewall: { ...section("dev", "firewall"), sshPort: 2222 } });
     expect(hostArgs(cfg, { network, firewall })).toMatchObject({ amiId: "ami-0123456789abcdef0", sshPort: 2222 });
+  });
+});
+
+describe("dataVolumeArgs", () => {
+  const zones = { availabilityZones: pulumi.output(["ap-northeast-2a", "ap-northeast-2b"]) };
+  it("prod: the stack file's size, gp3, protected, two weeks of snapshots, in the host subnet's AZ (the network's first)", async () => {
+    expect(hasDataVolume(prod)).toBe(true);
+    const { availabilityZone, ...rest } = dataVolumeArgs(prod, { network: zones });
+    expect(rest).toEqual({
+      sizeGiB: 50,
+      type: "gp3",
+      protect: true,
+      snapshots: { retainDays: 14, time: "03:00" },
+      naming: { project: "berth", stack: "prod" },
+    });
+    expect(await new Promise((resolve) => pulumi.output(availabilityZone).apply(resolve))).toBe("ap-northeast-2a");
+  });
+  it("iops and throughput when set; no snapshots unless asked", () => {
+    const cfg = config("dev", { host: { ...section("dev", "host"), dataVolume: { sizeGiB: 100, iops: 6000, throughput: 300 } } });
+    const args = dataVolumeArgs(cfg, { network: zones });
+    expect(args).toMatchObject({ sizeGiB: 100, iops: 6000, throughput: 300, protect: true });
+    expect(args).not.toHaveProperty("snapshots");
+  });
+  it("dev: none, and the mapper refuses to be called without one", () => {
+    expect(hasDataVolume(dev)).toBe(false);
+    expect(() => dataVolumeArgs(dev, { network: zones })).toThrow(/berth:host\.dataVolume is not set/);
+  });
+  it("the host gets the volume id for cloud-init only when there is one", () => {
+    expect(hostArgs(prod, { network, firewall, dataVolume: { volumeId: "vol-1" } })).toMatchObject({ dataVolumeId: "vol-1" });
+    expect(hostArgs(dev, { network, firewall })).not.toHaveProperty("dataVolumeId");
   });
 });
 
@@ -406,7 +438,7 @@ describe("alerts", () => {
     expect(monitoringLogsArgs(prod)).toEqual({ retentionDays: 30, naming: { project: "berth", stack: "prod" } });
   });
 
-  it("prod: its topic's addresses, the class's max_connections, `/` only, and every service the host runs", () => {
+  it("prod: its topic's addresses, the class's max_connections, `/` and the data volume, and every service the host runs", () => {
     const a = alertsArgs(prod, { host: { instanceId: "i-1" }, database: { identifier: "berth-prod-db" } });
     expect(a).toMatchObject({ region: "ap-northeast-2", emails: ["ops@example.com"], naming: { project: "berth", stack: "prod" } });
     expect(a.existingTopicArn).toBeUndefined();
@@ -418,10 +450,13 @@ describe("alerts", () => {
       databaseAllocatedGiB: 50,
       databaseMaxConnections: 682,
       stack: "prod",
-      mounts: [{ path: "/", fstype: "ext4" }],
+      mounts: [
+        { path: "/", fstype: "ext4" },
+        { path: "/srv/berth", fstype: "ext4" },
+      ],
       services: ["docker", "nginx", "registry"],
     });
-    expect(alertMounts(prod)).toEqual([{ path: "/", fstype: "ext4" }]);
+    expect(alertMounts(dev)).toEqual([{ path: "/", fstype: "ext4" }]);
   });
 
   it("an existing topic and a given max_connections", () => {
@@ -438,7 +473,10 @@ describe("alerts", () => {
     expect(checkedServices(config("dev", { proxy: { enabled: false }, registry: { enabled: false } }))).toEqual(["docker"]);
     expect(hostMonitoringSettings(prod)).toEqual({
       stack: "prod",
-      mounts: [{ path: "/", fstype: "ext4" }],
+      mounts: [
+        { path: "/", fstype: "ext4" },
+        { path: "/srv/berth", fstype: "ext4" },
+      ],
       intervalSeconds: 60,
       nginx: true,
       registryUrl: "http://127.0.0.1:5000/v2/",

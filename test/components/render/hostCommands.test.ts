@@ -12,6 +12,7 @@ import {
   aptInstall,
   aptUpdate,
   checkProvisioned,
+  enableAndStartNoBlock,
   enableUnits,
   failWith,
   installCertbot,
@@ -58,6 +59,7 @@ describe("host commands (exact strings)", () => {
     expect(restartUnit("ssh.socket")).toBe("systemctl restart ssh.socket");
     expect(enableUnits(["docker", "nginx", "unattended-upgrades"], { now: true })).toBe("systemctl enable --now docker nginx unattended-upgrades");
     expect(enableUnits(["berth-switch.service"], { quiet: true })).toBe("systemctl enable berth-switch.service >/dev/null 2>&1");
+    expect(enableAndStartNoBlock(["berth-data-volume.service"])).toBe("systemctl enable --now --no-block berth-data-volume.service");
     expect(enableUnits(["berth-registry-retention.timer"], { now: true, quiet: true })).toBe(
       "systemctl enable --now berth-registry-retention.timer >/dev/null 2>&1",
     );
