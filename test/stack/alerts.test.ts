@@ -215,9 +215,10 @@ describe("blast radius", () => {
     expect(changed(prod, await run(stackWith("prod", { alerts })))).toEqual(["monitoring-files-apply"]);
   });
 
-  it("a threshold changes its alarm (and the dashboard's line) only, nothing on the host", async () => {
+  it("a threshold changes its alarms (and the dashboard's lines) only, nothing on the host", async () => {
+    // diskUsedPercent serves both watched disks.
     const alerts = { ...section("prod", "alerts"), diskUsedPercent: 70 };
-    expect(changed(prod, await run(stackWith("prod", { alerts })))).toEqual(["alerts-dashboard", "alerts-host-disk-root"]);
+    expect(changed(prod, await run(stackWith("prod", { alerts })))).toEqual(["alerts-dashboard", "alerts-host-disk-root", "alerts-host-disk-srv-berth"]);
   });
 
   it("turning alerts on for dev never replaces the host or the database (the instance keeps every force-new input)", async () => {
