@@ -74,6 +74,7 @@ function notes(d: PlanDiff): string[] {
     out.push(`${d.uncomparableSecrets} secret value(s) could not be compared: the plan at the older revision carries no secret digests.`);
   if (d.oldPlanWithoutOptions)
     out.push("The plan at the older revision records no resource options; replacements follow the providers' rules and the current options.");
+  out.push(...(d.removedVolumes ?? []).map((v) => `${v.charAt(0).toUpperCase()}${v.slice(1)}.`));
   return out;
 }
 

@@ -1,5 +1,5 @@
 // `npm run local -- up <stack> --dir <dir> [--http-port N] [--https-port N] [--registry-port N] [--ssh-port N] [--docker-host URL]`
-// `npm run local -- deploy <app> <tag> | rollback <app> | status <app> [--json] | maintenance <app> on|off --dir <dir>`
+// `npm run local -- deploy <app> <tag> | rollback <app> | status <app> [--json] | maintenance <app> on|off | job <app> <name> --dir <dir>`
 // `npm run local -- down --dir <dir>`
 // Thin shell over cli/local/rehearsal.ts: parse arguments, print, set the exit code. The deploy
 // commands go over the rehearsal's SSH to the deploy program installed under <dir>: the same
@@ -29,6 +29,8 @@ const COMMANDS: readonly LocalCommand[] = [
   { name: "logs", args: ["<app>"], options: [] },
   { name: "maintenance", args: ["<app>", "on|off"], options: [] },
   { name: "check", args: [], options: ["emf-port"] },
+  // A declared job now: the rehearsal runs no systemd, so its timers only sit in <dir>/etc/systemd/system.
+  { name: "job", args: ["<app>", "<name>"], options: [] },
   { name: "down", args: [], options: [] },
 ];
 

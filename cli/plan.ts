@@ -9,6 +9,8 @@ import { ConfigError } from "../config";
 import { redactSecrets, runStack, type RunResult } from "../offline/engine";
 import { PROJECT_DIR, readStackFile, StackFileError, type Env, type StackFile } from "../offline/stackFile";
 import { EXIT, parseCli, Refused, runAsProgram, usageError, type CliSpec } from "./entry";
+import { DATA_VOLUME_COMPONENT } from "../lib/dataVolume";
+import { appsFileIn, planVolumeLines } from "./volumeNotes";
 
 export interface PlanJson {
   stack: string;
@@ -102,6 +104,9 @@ export function renderTree(plan: PlanJson): string {
   walk(null, 0);
   const count = plan.resources.filter((r) => !r.type.startsWith("berth:") && !r.type.startsWith("pulumi:")).length;
   const components = plan.resources.filter((r) => r.type.startsWith("berth:")).length;
+  // App volumes live on the data volume when the plan has one (berth:host.dataVolume), else on the root disk.
+  const onDataVolume = plan.resources.some((r) => r.type === DATA_VOLUME_COMPONENT);
+  lines.push(...planVolumeLines(appsFileIn(plan.resources.map((r) => (r.inputs as Record<string, unknown>).stdin)), onDataVolume));
   lines.push("", `${count} cloud resources in ${components} components.`, "", "Outputs:");
   for (const [k, v] of Object.entries(plan.outputs as Record<string, unknown>)) lines.push(`  ${k}: ${short(v)}`);
   return lines.join("\n");

@@ -8,6 +8,7 @@ import type { Snapshot, SnapshotResource } from "./snapshot";
 import { childPath } from "./snapshot";
 import { disruption, pathCovered, REPLACE_RULES, replaceReason } from "./replaceRules";
 import { bundleFiles } from "../lib/hostBundle";
+import { APPS_FILE_PATH, removedVolumeNotes } from "./volumeNotes";
 
 export const SECRET = "[secret]";
 
@@ -75,6 +76,8 @@ export interface PlanDiff {
   readonly uncomparableSecrets: number;
   /** The old plan predates the recorded options: replacements follow the provider rules only. */
   readonly oldPlanWithoutOptions: boolean;
+  /** App volumes no longer declared: their directories and data stay on the host. */
+  readonly removedVolumes?: readonly string[];
 }
 
 const HOST = "aws:ec2/instance:Instance";
@@ -169,14 +172,16 @@ export function diffSnapshots(
   }
   const replaced = replacements(results);
   const { resources, unchanged } = resourceChanges(old, now, results, replaced, moved);
+  const files = fileChanges(results);
   return {
     stack: after.stack,
     resources,
     unchanged,
     outputs: outputChanges(before, after),
     config: configChanges(configBefore, configAfter),
-    files: fileChanges(results),
+    files,
     dangers: dangers(resources),
+    removedVolumes: files.filter((f) => f.path === APPS_FILE_PATH).flatMap((f) => removedVolumeNotes(f.before, f.after)),
     uncomparableSecrets: uncomparable,
     oldPlanWithoutOptions: before.format === "plan-json",
   };

@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { DATA_VOLUME_DEVICE_NAME, DATA_VOLUME_TAG, dataVolumeShrinkProblem, type EbsVolumeType } from "../lib/dataVolume";
+import { DATA_VOLUME_COMPONENT, DATA_VOLUME_DEVICE_NAME, DATA_VOLUME_TAG, dataVolumeShrinkProblem, type EbsVolumeType } from "../lib/dataVolume";
 import { physical, type Naming } from "../lib/naming";
 import { nameTag } from "../lib/tags";
 import { resourceProblem } from "./resourceErrors";
@@ -106,7 +106,7 @@ export class DataVolume extends pulumi.ComponentResource {
   private readonly tagValue: string;
 
   constructor(name: string, args: DataVolumeArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("berth:host:DataVolume", name, {}, opts);
+    super(DATA_VOLUME_COMPONENT, name, {}, opts);
     this.tagValue = physical(args.naming, "data");
 
     const volume = new aws.ebs.Volume(

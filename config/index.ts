@@ -18,6 +18,7 @@ import { validateDns } from "./validate/dns";
 import { validateHostLayer } from "./validate/hostLayer";
 import { validateNameLengths, validateRealNames } from "./validate/names";
 import { validateSecrets, validateTlsSecrets } from "./validate/secrets";
+import { validateVolumesAndJobs } from "./validate/volumesJobs";
 
 export { ConfigError, formatProblem, type ConfigProblem } from "./errors";
 export { CONFIG_NAMESPACE, type RawConfigInput } from "./input";
@@ -82,6 +83,7 @@ export function parseConfig(input: RawConfigInput): Config {
   validateHostLayer(raw, add);
   validateAppRuntime(raw, appSecrets, add);
   validateAlerts(raw, input.region ?? "", add);
+  validateVolumesAndJobs(raw, add);
   validateNameLengths(input, raw, add);
   if ((input.target ?? "cloud") === "cloud") validateRealNames(raw, add);
   validateTlsSecrets(raw, input, secrets, add);

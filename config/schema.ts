@@ -25,6 +25,16 @@ import { certificateNameProblem, domainNameProblem, isRelativeRecordName } from 
 import { DATA_VOLUME_MOUNT, EBS_VOLUME_TYPES } from "../lib/dataVolume";
 import { DEPLOY_PATTERNS } from "../lib/deployRules";
 import { appNameProblem, nginxSizeProblem } from "../lib/proxyRules";
+import {
+  containerPathProblem,
+  DEFAULT_JOB_TIMEOUT_SECONDS,
+  DEFAULT_VOLUME_MODE,
+  DEFAULT_VOLUME_OWNER,
+  modeProblem,
+  ownerProblem,
+  partNameProblem,
+} from "../lib/appVolumes";
+import { calendarProblem } from "../lib/calendar";
 
 declare module "zod" {
   interface GlobalMeta {
@@ -408,6 +418,40 @@ const HealthSchema = z.strictObject({
 /** `HOST_PATH:CONTAINER_PATH[:ro|:rw]` or `VOLUME_NAME:CONTAINER_PATH[:ro|:rw]`. */
 const VOLUME = /^(?:\/[A-Za-z0-9._/@+-]+|[A-Za-z0-9][A-Za-z0-9_.-]*):\/[A-Za-z0-9._/@+-]*(?::(?:ro|rw))?$/;
 
+/** A directory of the app on the host (lib/appVolumes.ts): `/srv/berth/volumes/<app>/<name>` mounted at `path`. */
+const AppVolumeSchema = z.strictObject({
+  name: ruled(partNameProblem).meta({ description: "the directory's name under `/srv/berth/volumes/<app>/`", "x-type": "`[a-z0-9][a-z0-9-]*`" }),
+  path: ruled(containerPathProblem).meta({ description: "where the part's containers see it", "x-type": "absolute container path, no `..`" }),
+  owner: ruled(ownerProblem)
+    .default(DEFAULT_VOLUME_OWNER)
+    .meta({ description: "owner of the directory when berth-deploy makes it: the user the image runs as", "x-type": '`"uid:gid"`' }),
+  mode: ruled(modeProblem).default(DEFAULT_VOLUME_MODE).meta({ description: "mode of the directory", "x-type": 'octal text like `"0750"`' }),
+});
+
+/** A scheduled job of an app part (lib/calendar.ts checks the schedule). */
+const JobSchema = z.strictObject({
+  name: ruled(partNameProblem).meta({
+    description: "the job's name: `berth-deploy job <app> <name>` and the units `berth-job-<app>_<name>.timer/.service`",
+    "x-type": "`[a-z0-9][a-z0-9-]*`",
+  }),
+  schedule: ruled(calendarProblem).meta({
+    description: "when the timer fires (`Persistent=true`: a run missed while the host was down runs at boot)",
+    "x-type": "systemd `OnCalendar` expression",
+  }),
+  command: z
+    .array(z.string().min(1).max(4096), { error: 'must be a list of arguments (argv), e.g. ["node", "scripts/report.js"], not one string' })
+    .min(1)
+    .max(64)
+    .meta({ description: "argv of the one-off container; the first word replaces the image's entrypoint", "x-type": "argv list" }),
+  timeoutSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(86400)
+    .default(DEFAULT_JOB_TIMEOUT_SECONDS)
+    .meta({ description: "seconds a run may take; then its container is killed and the run counts as failed" }),
+});
+
 /** An environment variable name an app part may be given (lib/deployRules.ts DEPLOY_PATTERNS.envName). */
 const envName = z.string().regex(new RegExp(DEPLOY_PATTERNS.envName), "must be an environment variable name: A-Z, 0-9 and _, not starting with a digit");
 
@@ -443,9 +487,22 @@ const UpstreamSchema = z.strictObject({
       "x-default": "none",
     }),
   volumes: z
-    .array(z.string().regex(VOLUME, "must be HOST_PATH:CONTAINER_PATH[:ro|:rw] or VOLUME_NAME:CONTAINER_PATH[:ro|:rw]"))
+    .array(
+      z.union([z.string().regex(VOLUME, "must be HOST_PATH:CONTAINER_PATH[:ro|:rw] or VOLUME_NAME:CONTAINER_PATH[:ro|:rw]"), AppVolumeSchema], {
+        error: "must be HOST_PATH:CONTAINER_PATH[:ro|:rw], VOLUME_NAME:CONTAINER_PATH[:ro|:rw] or { name, path, owner?, mode? }",
+      }),
+    )
     .default([])
-    .meta({ description: "`docker run -v`", "x-type": "list of `HOST_PATH:CONTAINER_PATH[:ro]` or `VOLUME:CONTAINER_PATH[:ro]`" }),
+    .meta({
+      description:
+        "`{ name, path }`: the host directory `/srv/berth/volumes/<app>/<name>` mounted at `path`, made by `berth-deploy` before the first container that mounts it, shared by both colors and never deleted; a string is passed to `docker run -v` as it is",
+      "x-type": "list of `{ name, path, owner?, mode? }` (below) or `HOST_PATH:CONTAINER_PATH[:ro]` / `VOLUME:CONTAINER_PATH[:ro]`",
+    }),
+  jobs: z.array(JobSchema).max(32).default([]).meta({
+    description:
+      "scheduled jobs: a systemd timer runs `berth-deploy job <app> <name>`, the live tag as a one-off container with the part's env, secrets, database and volumes; never two runs at once",
+    "x-type": "list of `{ name, schedule, command, timeoutSeconds? }` (below)",
+  }),
   // Names are checked in validateAppRuntime (config/validate/apps.ts): zod reports a bad record key without saying why.
   env: z.record(z.string(), z.string().max(32768)).default({}).meta({
     description: "clear values the part's containers get (`NAME: value`); `PORT`, `BERTH_*` and the database names are Berth's",
@@ -676,6 +733,8 @@ export function nestedConfigKeys(): Record<string, string[]> {
     "proxy.apps[]": Object.keys(AppSchema.shape),
     "proxy.apps[].frontend": Object.keys(UpstreamSchema.shape),
     "proxy.apps[].frontend.health": Object.keys(HealthSchema.shape),
+    "proxy.apps[].frontend.volumes[]": Object.keys(AppVolumeSchema.shape),
+    "proxy.apps[].frontend.jobs[]": Object.keys(JobSchema.shape),
     "registry.retention": Object.keys((unwrap(RegistrySchema.shape.retention) as z.ZodObject).shape),
     "host.dataVolume": Object.keys(DataVolumeSchema.shape),
     "host.dataVolume.snapshots": Object.keys(DataVolumeSnapshotsSchema.shape),
@@ -690,6 +749,8 @@ export function nestedSchemas(): Record<string, z.ZodObject> {
     "dns.zones[]": DnsZoneSchema,
     "proxy.apps[]": AppSchema,
     "proxy.apps[].frontend": UpstreamSchema,
+    "proxy.apps[].frontend.volumes[]": AppVolumeSchema,
+    "proxy.apps[].frontend.jobs[]": JobSchema,
   };
 }
 

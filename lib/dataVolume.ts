@@ -144,3 +144,6 @@ export function ebsDeviceLinks(volumeId: string, byIdDir = "/dev/disk/by-id"): s
 export function hasDataVolume(cfg: { readonly host: { readonly dataVolume?: unknown } }): boolean {
   return cfg.host.dataVolume !== undefined && cfg.host.dataVolume !== null;
 }
+
+/** The Pulumi type of the DataVolume component: the plan says app volumes live on it when one is there. */
+export const DATA_VOLUME_COMPONENT = "berth:host:DataVolume";

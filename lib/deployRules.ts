@@ -16,7 +16,7 @@ export const DEPLOY_PATTERNS = {
 } as const;
 
 /** The commands the deploy user (the CI key) may run: the SSH allow-list and the sudoers rule. */
-export const DEPLOY_USER_COMMANDS = ["deploy", "rollback", "restart", "status", "logs", "env", "maintenance"] as const;
+export const DEPLOY_USER_COMMANDS = ["deploy", "rollback", "restart", "status", "logs", "env", "maintenance", "job"] as const;
 
 /** Berth's own Docker network for app containers: a /16 whose addresses follow the color ports. */
 export const APPS_NETWORK = { name: "berth-apps", subnet: "172.29.0.0/16", bridge: "berth-apps" } as const;

@@ -431,6 +431,7 @@ export async function renderRehearsal(state: RehearsalState, projectDir?: string
         network: state.appsNetwork,
         logs: { driver: "local" }, // no CloudWatch here: Docker's local driver, which `docker logs` reads
         databaseFlavor: "mariadb", // the RDS stand-in: no dual passwords
+        dataVolumeMount: null, // no EBS volume here: /srv/berth under the rehearsal's root is a plain directory
       },
     }),
     ...(config.registry.enabled

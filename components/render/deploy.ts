@@ -7,14 +7,25 @@
 // components deliver as a secret file readable by root only. The shell lines that install it all
 // (deployToolingAfter) are composed from render/hostCommands.ts.
 import { APPS_NETWORK, colorAddress, DEPLOY_PATTERNS, DEPLOY_USER_COMMANDS, networkGateway } from "../../lib/deployRules";
-import { enableUnits, installConntrack, installSudoersChecked, makeDirectories, reloadSystemd, removeFromGroup, shellJoin } from "./hostCommands";
+import {
+  enableUnits,
+  installConntrack,
+  installSudoersChecked,
+  makeDirectories,
+  pruneJobUnits,
+  reloadSystemd,
+  removeFromGroup,
+  shellJoin,
+} from "./hostCommands";
 import { DATABASE_ENV_NAMES } from "../../lib/appRuntime";
 import { appEnvPaths } from "./appEnv";
 import { HOST_PATHS, reroot, type HostFile } from "./paths";
 import { appLogArgs, type AppLogTarget } from "./logs";
 import { appDatabaseUser } from "../../lib/appDatabase";
+import { DATA_VOLUME_MOUNT, hasDataVolume } from "../../lib/dataVolume";
 import { clientFor, DISCARD_PLACEHOLDERS, FINGERPRINT_PARAMS, renderDiscardOldPasswordSql, type SqlFlavor } from "./appDatabase";
-import type { AppSettings, HostUserSettings, RegistrySettings } from "./settings";
+import type { AppSettings, AppVolumeSettings, HostUserSettings, RegistrySettings } from "./settings";
+import { appVolumeDir, JOB_UNIT_GLOB, jobUnitName } from "../../lib/appVolumes";
 
 /** The settings the deploy tooling is rendered from (Config satisfies it: see wiring/args.ts). */
 export interface DeployConfig {
@@ -64,6 +75,12 @@ export interface DeployToolingOptions {
   readonly logs?: AppLogsOption;
   /** The apps' database server: RDS for MySQL 8 (dual passwords) or the rehearsal's MariaDB. @default "mysql8" */
   readonly databaseFlavor?: SqlFlavor;
+  /**
+   * Where the data volume must be mounted before the program makes app volume directories (null: no
+   * check, as in the rehearsal, whose /srv/berth is a plain directory). @default DATA_VOLUME_MOUNT when
+   * berth:host.dataVolume is set, else null
+   */
+  readonly dataVolumeMount?: string | null;
 }
 
 /** How the apps' containers log (DeployToolingOptions.logs). */
@@ -146,7 +163,13 @@ export function renderAppsFile(config: DeployConfig, options: DeployToolingOptio
             deadlineSeconds: p.health.deadlineSeconds,
           },
           envFile: p.envFile ?? null,
-          volumes: [...p.volumes],
+          // Strings go to `docker run -v` as they are; directories of the app are made by the program
+          // (owner, mode) before the first container that mounts them, and never deleted.
+          volumes: p.volumes.filter((v): v is string => typeof v === "string"),
+          appVolumes: p.volumes
+            .filter((v): v is AppVolumeSettings => typeof v !== "string")
+            .map((v) => ({ name: v.name, path: v.path, hostDir: appVolumeDir(app.name, v.name), owner: v.owner, mode: v.mode })),
+          jobs: p.jobs.map((j) => ({ name: j.name, schedule: j.schedule, command: [...j.command], timeoutSeconds: j.timeoutSeconds })),
           // The values are in the root-only env file (components/render/appEnv.ts); here only names.
           runtime: {
             envFile: appEnvPaths(app.name, role).envFile,
@@ -185,6 +208,7 @@ export function renderAppsFile(config: DeployConfig, options: DeployToolingOptio
     envDigestKey: HOST_PATHS.envDigestKey,
     databaseEnv: DATABASE_ENV_NAMES,
     databaseAdmin: config.proxy.apps.some((a) => a.database) ? databaseAdmin(options) : null,
+    dataVolumeMount: options.dataVolumeMount !== undefined ? options.dataVolumeMount : hasDataVolume(config) ? DATA_VOLUME_MOUNT : null,
     logFile: HOST_PATHS.deployLog,
     ...DEPLOY_DEFAULTS,
     apps,
@@ -266,6 +290,7 @@ export function renderSystemdUnits(config: DeployConfig, programPath: string): R
       "",
     ].join("\n"),
   };
+  Object.assign(units, renderJobUnits(config, programPath));
   if (config.registry.enabled) {
     units["berth-registry-retention.service"] = [
       "# Managed by Berth. Keeps the newest tags per repository (never a live or previous deploy's),",
@@ -289,6 +314,60 @@ export function renderSystemdUnits(config: DeployConfig, programPath: string): R
       `OnCalendar=${config.registry.retention.schedule}`,
       "Persistent=true",
       "RandomizedDelaySec=15min",
+      "",
+      "[Install]",
+      "WantedBy=timers.target",
+      "",
+    ].join("\n");
+  }
+  return units;
+}
+
+/** Every job of every app part, in config order: (app, job). */
+function allJobs(config: DeployConfig): Array<{ app: string; job: AppSettings["frontend"]["jobs"][number] }> {
+  return config.proxy.apps.flatMap((app) =>
+    [app.frontend, ...(app.backend ? [app.backend] : [])].flatMap((p) => p.jobs.map((job) => ({ app: app.name, job }))),
+  );
+}
+
+/** The timers of the apps' jobs (deployToolingAfter enables them). */
+export function jobTimers(config: DeployConfig): string[] {
+  return allJobs(config).map(({ app, job }) => `${jobUnitName(app, job.name)}.timer`);
+}
+
+/**
+ * Per job a timer (its schedule, Persistent=true: a run missed while the host was down runs at boot)
+ * and a oneshot service that runs `berth-deploy job <app> <name>`; the program runs the live tag as a
+ * one-off container under the job's lock and kills it at its timeout, so systemd's own start timeout
+ * is only a backstop for a stuck Docker.
+ */
+export function renderJobUnits(config: DeployConfig, programPath: string): Record<string, string> {
+  const units: Record<string, string> = {};
+  for (const { app, job } of allJobs(config)) {
+    const unit = jobUnitName(app, job.name);
+    units[`${unit}.service`] = [
+      `# Managed by Berth (berth:proxy.apps[] ${app}, job ${job.name}). Runs the app's live tag as a one-off`,
+      "# container; a run already under way makes this one a no-op that says so (exit 1, nothing runs twice).",
+      "[Unit]",
+      `Description=Berth job ${app}/${job.name}`,
+      "After=docker.service berth-switch.service",
+      "Requires=docker.service",
+      "",
+      "[Service]",
+      "Type=oneshot",
+      "Environment=BERTH_VIA=timer",
+      `ExecStart=${programPath} job ${app} ${job.name}`,
+      `TimeoutStartSec=${job.timeoutSeconds + 300}`,
+      "",
+    ].join("\n");
+    units[`${unit}.timer`] = [
+      `# Managed by Berth (berth:proxy.apps[] ${app}, job ${job.name}, schedule).`,
+      "[Unit]",
+      `Description=Berth job ${app}/${job.name} schedule`,
+      "",
+      "[Timer]",
+      `OnCalendar=${job.schedule}`,
+      "Persistent=true",
       "",
       "[Install]",
       "WantedBy=timers.target",
@@ -331,9 +410,12 @@ export function deployToolingAfter(config: DeployConfig): string[] {
     ...installSudoersChecked(HOST_PATHS.deploySudoersStaged, HOST_PATHS.sudoers),
     removeFromGroup(user, "docker"),
     installConntrack(),
+    // Jobs no longer declared lose their units (their volumes stay); the declared ones run on schedule.
+    pruneJobUnits(HOST_PATHS.systemdDir, JOB_UNIT_GLOB, jobTimers(config)),
     reloadSystemd(),
     enableUnits(["berth-switch.service"], { quiet: true }),
     shellJoin([HOST_PATHS.deployProgram, "restore"]),
     ...(config.registry.enabled ? [enableUnits(["berth-registry-retention.timer"], { now: true, quiet: true })] : []),
+    ...(jobTimers(config).length ? [enableUnits(jobTimers(config), { now: true, quiet: true })] : []),
   ];
 }

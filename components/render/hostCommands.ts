@@ -223,6 +223,20 @@ export function pruneFiles(dir: string, keep: readonly string[]): string {
 }
 
 /**
+ * Stops, disables and removes the timer and service files in `dir` matching `glob` (`*.timer` and
+ * `*.service`) whose timer is not in `keep`: the units of a job that is no longer declared.
+ */
+export function pruneJobUnits(dir: string, glob: string, keep: readonly string[]): string {
+  // An empty pattern list would be a syntax error: '' matches only an empty name, which no file has.
+  const kept = keep.length ? keep.map(shellQuote).join("|") : "''";
+  return [
+    `for t in ${shellQuote(dir)}/${glob}.timer; do [ -e "$t" ] || continue; u=$(basename "$t")`,
+    `case "$u" in ${kept}) continue;; esac`,
+    `systemctl disable --now "$u" >/dev/null 2>&1 || true; rm -f "$t" "\${t%.timer}.service"; done`,
+  ].join("; ");
+}
+
+/**
  * A quoted here-document feeding `body` to the command before it: `<<'DELIM'` turns off every
  * expansion, so the body arrives byte for byte. Throws when a line of `body` equals the delimiter
  * (it would end the document early); the callers' bodies escape newlines inside values, so none can.

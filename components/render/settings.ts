@@ -21,6 +21,30 @@ export interface HealthSettings {
   readonly deadlineSeconds: number;
 }
 
+/** A directory of the app on the host (berth:proxy.apps[].frontend.volumes[] as an object). */
+export interface AppVolumeSettings {
+  /** See `name`. */
+  readonly name: string;
+  /** See `path`. */
+  readonly path: string;
+  /** See `owner`. */
+  readonly owner: string;
+  /** See `mode`. */
+  readonly mode: string;
+}
+
+/** A scheduled job of an app part (berth:proxy.apps[].frontend.jobs[]). */
+export interface JobSettings {
+  /** See `name`. */
+  readonly name: string;
+  /** See `schedule`. */
+  readonly schedule: string;
+  /** See `command`. */
+  readonly command: readonly string[];
+  /** See `timeoutSeconds`. */
+  readonly timeoutSeconds: number;
+}
+
 /** One part of an app (berth:proxy.apps[].frontend or .backend): its ports, image repository and how it runs. */
 export interface UpstreamSettings {
   /** See `bluePort`. */
@@ -37,8 +61,10 @@ export interface UpstreamSettings {
   readonly health: HealthSettings;
   /** See `envFile`; unset = none. */
   readonly envFile?: string;
-  /** See `volumes`. */
-  readonly volumes: readonly string[];
+  /** See `volumes`: a string goes to `docker run -v` as it is, an object is a directory under /srv/berth/volumes/<app>/. */
+  readonly volumes: readonly (string | AppVolumeSettings)[];
+  /** See `jobs`. */
+  readonly jobs: readonly JobSettings[];
   /** See `env`. */
   readonly env: Readonly<Record<string, string>>;
   /** See `secrets`. */
@@ -141,4 +167,6 @@ export interface TlsSettings {
 export interface HostUserSettings {
   /** See `deployUser`. */
   readonly deployUser: string;
+  /** See `dataVolume`: set, app volume directories must be on it (mounted at /srv/berth). */
+  readonly dataVolume?: unknown;
 }

@@ -85,6 +85,7 @@ class FakeDocker:
         self.pid = 4000
         self.one_offs = []
         self.release_result = (0, "migrated\n")
+        self.job_results = {}  # one-off container name -> (exit code, output) or "timeout"
 
     @staticmethod
     def read_env_files(args):
@@ -118,9 +119,12 @@ class FakeDocker:
         if cmd == "pull":
             ref = args[-1]
             return R(0, ref + "\n") if ref in self.pullable else R(1, "", "Error response from daemon: manifest for %s not found: manifest unknown" % ref)
-        if cmd == "run" and "--rm" in args:  # a one-off (release step) container
+        if cmd == "run" and "--rm" in args:  # a one-off (release step or job) container
             self.one_offs.append(args)
-            code, out = self.release_result
+            result = self.job_results.get(args[args.index("--name") + 1], self.release_result)
+            if result == "timeout":  # what Runner raises when the client outlives its timeout
+                raise bd.Failed("docker --config run timed out after 5s")
+            code, out = result
             return R(code, out, "")
         if cmd == "run":
             name = args[args.index("--name") + 1]
@@ -303,6 +307,7 @@ class Harness:
         self.runner = FakeRunner()
         self.clock = FakeClock()
         self.out, self.err = [], []
+        self.chowns = []  # (path, uid, gid): the tests run without root
         for tag in ("v1", "v2", "v3", "v4", "bad", "crash"):
             for p in self.cfg.apps[0].parts:
                 self.runner.docker.pullable.add(bd.image_ref(self.cfg, p, tag))
@@ -335,8 +340,10 @@ class Harness:
             def flush(self):
                 pass
 
-        return bd.Host(self.root, self.cfg, runner=self.runner, clock=self.clock, probe=self.probe,
+        host = bd.Host(self.root, self.cfg, runner=self.runner, clock=self.clock, probe=self.probe,
                        out=Sink(self.out), err=Sink(self.err))
+        host.chown = lambda path, uid, gid, follow_symlinks=True: self.chowns.append((path, uid, gid))
+        return host
 
     def app(self):
         return self.cfg.apps[0]

@@ -44,7 +44,7 @@ class CommandTableTest(unittest.TestCase):
         self.cfg = bd.parse_config(golden_apps())
 
     def test_one_table_drives_usage_the_ssh_allow_list_and_the_sudoers_rule(self):
-        self.assertEqual(bd.USER_COMMANDS, ("deploy", "rollback", "restart", "status", "logs", "env", "maintenance"))
+        self.assertEqual(bd.USER_COMMANDS, ("deploy", "rollback", "restart", "status", "logs", "env", "maintenance", "job"))
         # The TypeScript side renders the same list into apps.json (and from it the sudoers rule).
         self.assertEqual(tuple(golden_apps()["userCommands"]), bd.USER_COMMANDS)
         for c in bd.COMMANDS:
@@ -52,9 +52,9 @@ class CommandTableTest(unittest.TestCase):
 
     def test_dispatch_knows_every_command_of_the_table(self):
         seen = []
-        sample = {"app": "web", "tag": "v1", "onoff": "on"}
+        sample = {"app": "web", "tag": "v1", "onoff": "on", "job": "nightly-cleanup"}
         handlers = ("cmd_deploy", "cmd_rollback", "cmd_restart", "cmd_status", "cmd_logs", "cmd_env", "cmd_maintenance",
-                    "restore", "retention", "teardown")
+                    "cmd_job", "restore", "retention", "teardown")
         originals = {fn: getattr(bd, fn) for fn in handlers}
         for fn in handlers:
             setattr(bd, fn, lambda *a, _fn=fn: seen.append(_fn))

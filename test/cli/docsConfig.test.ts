@@ -31,6 +31,8 @@ describe("npm run docs:config", () => {
       "dns.zones[]",
       "proxy.apps[]",
       "proxy.apps[].frontend",
+      "proxy.apps[].frontend.volumes[]",
+      "proxy.apps[].frontend.jobs[]",
       "secrets",
     ]);
   });

@@ -166,6 +166,24 @@ const CASES: Case[] = [
       expect(d.resources.map((r) => r.name).sort()).toEqual(["firewall-host-in-tcp-22-203-0-113-64-28", "firewall-host-in-tcp-2376-203-0-113-64-28"]);
     },
   },
+  {
+    name: "a removed app volume and job: a note that the volume's data stays on the host; the host and database stay",
+    stack: "dev",
+    edits: () => {
+      const proxy = section("dev", "proxy") as { apps: Array<Record<string, Record<string, unknown>>> };
+      const web = proxy.apps[0];
+      return { proxy: { ...proxy, apps: [{ ...web, backend: { ...web.backend, volumes: [], jobs: [] } }] } };
+    },
+    check: (d, text) => {
+      expect(d.removedVolumes).toEqual([expect.stringContaining("volume web/data is no longer declared")]);
+      expect(text).toContain(
+        "note: Volume web/data is no longer declared: its directory /srv/berth/volumes/web/data and the data in it stay on the host (berth-deploy never deletes a volume) until an admin removes it.",
+      );
+      expect(d.dangers).toEqual([]);
+      expect(d.resources.map((r) => `${r.action} ${r.name}`)).toEqual(["update services-deploy-files-apply"]);
+      expect(d.files.map((f) => f.path)).toContain("/etc/systemd/system/berth-job-web_nightly-cleanup.timer");
+    },
+  },
 ];
 
 describe.each(CASES.map((c) => [c.name, c] as const))("%s", (_n, c) => {

@@ -38,12 +38,17 @@ export function appContext(version: string, part: string, mode: "ok" | "unhealth
   const dir = scratchDir("app-context");
   fs.writeFileSync(path.join(dir, "server.js"), SERVER_JS);
   fs.writeFileSync(path.join(dir, "version.txt"), `${part} ${version} ${"x".repeat(4096)}\n`);
+  // The release step prod's shop declares (`release: [bin/migrate]`, relative to WORKDIR): a no-op here.
+  fs.mkdirSync(path.join(dir, "bin"));
+  fs.writeFileSync(path.join(dir, "bin", "migrate"), '#!/usr/bin/node\nconsole.log("migrate: nothing to migrate in the test app");\n', { mode: 0o755 });
   fs.writeFileSync(
     path.join(dir, "Dockerfile"),
     [
       `FROM ${NODE_BASE}`,
       "COPY server.js /app/server.js",
       "COPY version.txt /app/version.txt",
+      "COPY bin /app/bin",
+      "WORKDIR /app",
       `ENV APP_VERSION=${version} APP_PART=${part} APP_MODE=${mode}`,
       'CMD ["/app/server.js"]',
       "",

@@ -1,7 +1,8 @@
 // Everything the stacks hand to the host as text, checked by the real tools before a host ever
 // sees it: the user data against cloud-init's own schema, every shell script with shellcheck, the
 // deploy program with pyflakes under the host's python3, the sudoers rule with visudo, the
-// retention schedule with systemd's own calendar parser, the CI examples' script with shellcheck.
+// retention and job schedules with systemd's own calendar parser, every systemd unit with
+// `systemd-analyze verify`, the CI examples' script with shellcheck.
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -9,11 +10,12 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderDeployHook } from "../../components/render/certbot";
 import { renderAcmePreflight } from "../../components/render/bundle";
-import { renderSudoers } from "../../components/render/deploy";
+import { renderSudoers, renderSystemdUnits } from "../../components/render/deploy";
 import { DEPLOY_USER_COMMANDS } from "../../lib/deployRules";
 import { stackConfig, stackDeployFiles } from "../helpers/renderFixtures";
 import { one, ofType, plain, sharedRun, type RunResult } from "../helpers/stack";
 import { requireBinaries } from "../helpers/procs";
+import { CALENDAR_ACCEPTED, CALENDAR_REFUSED } from "../helpers/calendarExamples";
 
 const bin = requireBinaries("cloud-init", "shellcheck", "visudo", "python3", "pyflakes3", "systemd-analyze");
 const ROOT = path.resolve(__dirname, "../..");
@@ -110,6 +112,41 @@ describe("deploy tooling", () => {
     const r = check(bin["systemd-analyze"], ["calendar", stackConfig(stack).registry.retention.schedule]);
     expect(r.status, r.out).toBe(0);
     expect(r.out).toMatch(/Next elapse:/);
+  });
+
+  it.each(["dev", "prod"])("%s: systemd-analyze verify passes every rendered unit (switch, retention, each job's timer and service)", (stack) => {
+    // The units as rendered, with ExecStart pointing at an executable copy of the program (verify checks it exists).
+    const unitDir = path.join(dir, `${stack}-units`);
+    const program = path.join(unitDir, "berth-deploy");
+    fs.mkdirSync(unitDir, { recursive: true });
+    fs.copyFileSync(path.join(ROOT, "host/berth-deploy"), program);
+    fs.chmodSync(program, 0o755);
+    const units = renderSystemdUnits(stackConfig(stack), program);
+    expect(Object.keys(units).filter((u) => u.startsWith("berth-job-")).length).toBeGreaterThanOrEqual(2);
+    for (const [name, text] of Object.entries(units)) fs.writeFileSync(path.join(unitDir, name), text);
+    const r = check(bin["systemd-analyze"], ["verify", ...Object.keys(units).map((u) => path.join(unitDir, u))]);
+    // verify exits 0 on some parse errors (an unknown Type= is "ignored"): no output at all is the pass.
+    expect(r, r.out).toEqual({ status: 0, out: "" });
+    for (const job of stackConfig(stack).proxy.apps.flatMap((a) => [a.frontend, ...(a.backend ? [a.backend] : [])].flatMap((p) => p.jobs)))
+      expect(Object.values(units).join("\n")).toContain(`OnCalendar=${job.schedule}\nPersistent=true\n`);
+  });
+
+  it("systemd-analyze verify would catch a broken schedule (the check can fail)", () => {
+    const file = path.join(dir, "berth-job-x_y.timer");
+    fs.writeFileSync(file, "[Timer]\nOnCalendar=every day at 3\nPersistent=true\n");
+    expect(check(bin["systemd-analyze"], ["verify", file]).status).not.toBe(0);
+  });
+
+  it("systemd parses every job schedule the config check accepts, and refuses what it refuses where systemd would too", () => {
+    for (const expr of CALENDAR_ACCEPTED) {
+      const r = check(bin["systemd-analyze"], ["calendar", expr]);
+      expect(r.status, `${expr}: ${r.out}`).toBe(0);
+    }
+    // The config check is stricter than systemd (it refuses "03:00 Mon"): only free text is refused by both.
+    for (const expr of ["every day at 3", "*-*-* 24:00:00", "*-13-01 00:00"]) {
+      expect(CALENDAR_REFUSED).toContain(expr);
+      expect(check(bin["systemd-analyze"], ["calendar", expr]).status, expr).not.toBe(0);
+    }
   });
 
   it("the CI examples' script passes shellcheck", () => {

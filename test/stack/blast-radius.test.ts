@@ -107,6 +107,21 @@ describe("changing one host-layer setting", () => {
     expect(diff).toEqual(["services-deploy-files-apply"]);
   });
 
+  it("an app volume or a job added, changed or removed re-delivers the deploy tooling only (units, apps file)", async () => {
+    const proxy = section("prod", "proxy") as { apps: Array<Record<string, unknown>> };
+    const shop = proxy.apps[0];
+    const edits: Array<Record<string, unknown>> = [
+      { frontend: { ...(shop.frontend as object), volumes: [{ name: "cache", path: "/cache", owner: "33:33" }] } },
+      { backend: { ...(shop.backend as object), jobs: [{ name: "daily-report", schedule: "daily", command: ["node", "r.js"], timeoutSeconds: 60 }] } },
+      { backend: { ...(shop.backend as object), volumes: [], jobs: [] } },
+    ];
+    for (const edit of edits) {
+      const apps = [{ ...shop, ...edit }, ...proxy.apps.slice(1)];
+      const diff = changed(prod, await run(stackWith("prod", { proxy: { ...proxy, apps } })));
+      expect(diff, JSON.stringify(edit)).toEqual(["services-deploy-files-apply"]);
+    }
+  });
+
   it("registry retention re-delivers the deploy tooling (timer, apps file) only", async () => {
     const registry = { ...section("prod", "registry"), retention: { keep: 5, schedule: "daily" } };
     const diff = changed(prod, await run(stackWith("prod", { registry })));

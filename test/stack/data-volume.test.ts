@@ -148,7 +148,16 @@ describe("adding a data volume to a running host", () => {
     const instance = byName(withVolume, "host-instance");
     expect(changedKeys(byName(dev, "host-instance").inputs, instance.inputs)).toEqual(["userData"]);
     expect(instance.options.ignoreChanges).toContain("userData");
-    expect(changed(dev, withVolume)).toEqual(["data", "data-attachment", "data-volume", "host-instance", "services-data-volume", "services-data-volume-apply"]);
+    // The deploy files learn where the volume must be mounted before app volume directories are made.
+    expect(changed(dev, withVolume)).toEqual([
+      "data",
+      "data-attachment",
+      "data-volume",
+      "host-instance",
+      "services-data-volume",
+      "services-data-volume-apply",
+      "services-deploy-files-apply",
+    ]);
     // dev's default: no snapshots unless asked for.
     expect(ofType(withVolume, DLM)).toEqual([]);
     for (const n of ["host-eip", "database-instance", "network-vpc"]) expect(changed(dev, withVolume)).not.toContain(n);

@@ -4,6 +4,7 @@
 // reading quoted strings back (fast-check), and a guard that keeps command text and quoting helpers out of the other components.
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -19,6 +20,7 @@ import {
   installSudoersChecked,
   makeDirectories,
   makeDirectory,
+  pruneJobUnits,
   reloadNginx,
   reloadNginxIfActive,
   reloadSystemd,
@@ -63,6 +65,28 @@ describe("host commands (exact strings)", () => {
     expect(enableUnits(["berth-registry-retention.timer"], { now: true, quiet: true })).toBe(
       "systemctl enable --now berth-registry-retention.timer >/dev/null 2>&1",
     );
+  });
+
+  it("job units: the timers not kept are disabled and their files removed, the kept ones and other units stay", () => {
+    expect(pruneJobUnits("/etc/systemd/system", "berth-job-*_*", [])).toBe(
+      `for t in /etc/systemd/system/berth-job-*_*.timer; do [ -e "$t" ] || continue; u=$(basename "$t"); case "$u" in '') continue;; esac; systemctl disable --now "$u" >/dev/null 2>&1 || true; rm -f "$t" "\${t%.timer}.service"; done`,
+    );
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "berth-prune-"));
+    try {
+      for (const f of ["berth-job-web_a.timer", "berth-job-web_a.service", "berth-job-web_b.timer", "berth-job-web_b.service", "berth-switch.service"])
+        fs.writeFileSync(path.join(dir, f), "");
+      fs.mkdirSync(path.join(dir, "bin"));
+      fs.writeFileSync(path.join(dir, "bin", "systemctl"), `#!/bin/sh\necho "$@" >> ${dir}/systemctl.log\n`, { mode: 0o755 });
+      const r = spawnSync("bash", ["-c", pruneJobUnits(dir, "berth-job-*_*", ["berth-job-web_a.timer"])], {
+        encoding: "utf8",
+        env: { PATH: `${dir}/bin:/usr/bin:/bin` },
+      });
+      expect(r.status, r.stderr).toBe(0);
+      expect(fs.readdirSync(dir).sort()).toEqual(["berth-job-web_a.service", "berth-job-web_a.timer", "berth-switch.service", "bin", "systemctl.log"]);
+      expect(fs.readFileSync(path.join(dir, "systemctl.log"), "utf8")).toBe("disable --now berth-job-web_b.timer\n");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("nginx", () => {
