@@ -5,6 +5,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "./config";
+import { Alerts, MonitoringLogs } from "./components/alerts";
 import { AppLogs } from "./components/appLogs";
 import { AppRuntime } from "./components/appRuntime";
 import { DataVolume } from "./components/dataVolume";
@@ -12,12 +13,15 @@ import { Database } from "./components/database";
 import { createCloudflareProvider, Dns } from "./components/dns";
 import { Firewall } from "./components/firewall";
 import { Host } from "./components/host";
+import { HostMonitoring } from "./components/hostMonitoring";
 import { HostRole } from "./components/hostRole";
 import { HostServices, type ExtraHostLogin } from "./components/hostServices";
 import { Network } from "./components/network";
 import { RegistryStorage } from "./components/registryStorage";
 import { Tls } from "./components/tls";
 import {
+  alertsArgs,
+  alertsEnabled,
   appLogsArgs,
   appLogsEnabled,
   awsProviderArgs,
@@ -29,9 +33,11 @@ import {
   firewallArgs,
   hasDataVolume,
   hostArgs,
+  hostMonitoringArgs,
   hostRoleArgs,
   hostRoleEnabled,
   hostServicesArgs,
+  monitoringLogsArgs,
   networkArgs,
   realIpNames,
   registryLoginInput,
@@ -136,6 +142,12 @@ export interface BerthOutputs {
   auditLogGroups: pulumi.Output<string[]>;
   /** CloudWatch Logs group of each app's containers, by app name (`/<project>/<stack>/apps/<app>`); {} without apps. */
   appLogGroups: pulumi.Output<Record<string, string>>;
+  /** ARN of the SNS topic the alarms notify (the stack's own or berth:alerts.snsTopicArn); "" when berth:alerts is off. */
+  alertsTopicArn: pulumi.Output<string>;
+  /** Console address of the stack's CloudWatch dashboard; "" when berth:alerts is off. */
+  alertsDashboardUrl: string;
+  /** CloudWatch Logs group of the deploy log (`/<project>/<stack>/deploy`); "" when berth:alerts is off. */
+  deployLogGroup: pulumi.Output<string>;
   /** Id of the host's data volume ("vol-..."), mounted at /srv/berth and kept across host replacements; "" without berth:host.dataVolume. */
   hostDataVolumeId: pulumi.Output<string>;
 }
@@ -158,7 +170,9 @@ export function berth(options: BerthOptions = {}): BerthOutputs {
   const registryStorage = registryStorageEnabled(cfg) ? new RegistryStorage("registry-storage", registryStorageArgs(cfg), opts) : undefined;
   // The apps' CloudWatch Logs groups, and the host's one role: what the registry and Docker may do in AWS.
   const appLogs = appLogsEnabled(cfg) ? new AppLogs("app-logs", appLogsArgs(cfg), opts) : undefined;
-  const hostRole = hostRoleEnabled(cfg) ? new HostRole("host-iam", hostRoleArgs(cfg, { registryStorage, appLogs }), opts) : undefined;
+  // The deploy log's and the host check's groups (berth:alerts): the host role writes only there.
+  const monitoringLogs = alertsEnabled(cfg) ? new MonitoringLogs("monitoring-logs", monitoringLogsArgs(cfg), opts) : undefined;
+  const hostRole = hostRoleEnabled(cfg) ? new HostRole("host-iam", hostRoleArgs(cfg, { registryStorage, appLogs, monitoringLogs }), opts) : undefined;
   const firewall = new Firewall("firewall", firewallArgs(cfg, { network }), opts);
   // App data that outlives the host: a volume in the host subnet's AZ, depending on nothing of the
   // instance; only its attachment follows the instance.
@@ -185,6 +199,9 @@ export function berth(options: BerthOptions = {}): BerthOutputs {
   const database = new Database("database", databaseArgs(cfg, { network, firewall }), opts);
   // Each app's env files and secrets on the host (one secret delivery per app).
   if (cfg.proxy.apps.length > 0) new AppRuntime("apps", appRuntimeArgs(cfg, { services, database }), opts);
+  // Alarms, the dashboard, and on the host the CloudWatch agent and the host check.
+  const alerts = monitoringLogs ? new Alerts("alerts", alertsArgs(cfg, { host, database }), opts) : undefined;
+  if (monitoringLogs) new HostMonitoring("monitoring", hostMonitoringArgs(cfg, { services, logs: monitoringLogs }), opts);
 
   return {
     vpcId: network.vpcId,
@@ -226,6 +243,9 @@ export function berth(options: BerthOptions = {}): BerthOutputs {
     registryBucket: registryStorage ? registryStorage.bucketName : pulumi.output(""),
     auditLogGroups: pulumi.all([network.flowLogGroup, database.logGroups]).apply(([flow, db]) => auditLogGroups(flow, db)),
     appLogGroups: appLogs ? appLogs.groupNames : pulumi.output<Record<string, string>>({}),
+    alertsTopicArn: alerts ? alerts.topicArn : pulumi.output(""),
+    alertsDashboardUrl: alerts ? alerts.dashboardUrl : "",
+    deployLogGroup: monitoringLogs ? monitoringLogs.deployGroupName : pulumi.output(""),
     hostDataVolumeId: dataVolume ? dataVolume.volumeId : pulumi.output(""),
   };
 }

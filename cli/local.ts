@@ -9,6 +9,7 @@ import { shellJoin } from "../components/render/hostCommands";
 import { ConfigError } from "../config";
 import { StackFileError } from "../offline/stackFile";
 import { EXIT, parseCli, Refused, runAsProgram, usageError, type CliOption, type CliSpec } from "./entry";
+import { runHostCheck } from "./local/hostCheck";
 import { down, readState, runOverSsh, up } from "./local/rehearsal";
 
 /** A subcommand: its positional words and the options it takes besides --dir. */
@@ -27,6 +28,7 @@ const COMMANDS: readonly LocalCommand[] = [
   { name: "env", args: ["<app>"], options: [] },
   { name: "logs", args: ["<app>"], options: [] },
   { name: "maintenance", args: ["<app>", "on|off"], options: [] },
+  { name: "check", args: [], options: ["emf-port"] },
   // A declared job now: the rehearsal runs no systemd, so its timers only sit in <dir>/etc/systemd/system.
   { name: "job", args: ["<app>", "<name>"], options: [] },
   { name: "down", args: [], options: [] },
@@ -41,6 +43,12 @@ const OPTIONS: readonly CliOption[] = [
   { name: "docker-host", type: "string", value: "URL", help: "up: use this Docker Engine (unix:///path.sock) instead of a private dockerd" },
   { name: "stack-dir", type: "string", value: "DIR", help: "up: read Pulumi.yaml and Pulumi.<stack>.yaml from DIR (default: this checkout)" },
   { name: "json", type: "boolean", help: "status: print the deploy program's JSON" },
+  {
+    name: "emf-port",
+    type: "string",
+    value: "N",
+    help: "check: send the host check's metric lines to this UDP port on 127.0.0.1 (default: the agent's, 25888)",
+  },
 ];
 
 const placeholder = (name: string): string => {
@@ -85,6 +93,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       dockerHost: values["docker-host"] as string | undefined,
       stackDir: values["stack-dir"] as string | undefined,
       json: values.json === true,
+      emfPort: port(values, "emf-port"),
     });
   } catch (e) {
     // Refusals (a rehearsal already running, invalid config, an unknown stack) and failed steps print as one line.
@@ -103,6 +112,7 @@ interface CommandOptions {
   readonly dockerHost?: string;
   readonly stackDir?: string;
   readonly json: boolean;
+  readonly emfPort?: number;
 }
 
 async function runCommand(name: string, words: readonly string[], dir: string, o: CommandOptions): Promise<number> {
@@ -121,6 +131,13 @@ async function runCommand(name: string, words: readonly string[], dir: string, o
     console.log(JSON.stringify(endpoints, null, 2));
     console.error(`local: up; stop with: npm run local -- down --dir ${dir}`);
     return EXIT.ok;
+  }
+  if (name === "check") {
+    // The stack's host check, once, against this rehearsal: one line per figure on stdout.
+    const r = await runHostCheck(readState(dir), o.emfPort);
+    process.stdout.write(r.stdout);
+    process.stderr.write(r.stderr);
+    return r.code === 0 ? EXIT.ok : EXIT.failed;
   }
   if (name === "down") {
     const r = await down(dir);

@@ -457,6 +457,79 @@ export const REPLACE_RULES: Readonly<Record<string, ReplaceRule>> = {
     update: ["retentionInDays", "kmsKeyId", "skipDestroy", "deletionProtectionEnabled", ...TAGS],
     source: SRC.aws("internal/service/logs/group.go", "0073593e7d6993ba482409f4dc35438daaa79bb3"),
   },
+  // Alerts (berth:alerts).
+  "aws:cloudwatch/metricAlarm:MetricAlarm": {
+    // Only alarm_name (Pulumi: name) is ForceNew; every other argument goes through PutMetricAlarm in place.
+    replace: ["name"],
+    update: [
+      "alarmDescription",
+      "namespace",
+      "metricName",
+      "dimensions",
+      "statistic",
+      "period",
+      "evaluationPeriods",
+      "comparisonOperator",
+      "threshold",
+      "treatMissingData",
+      "alarmActions",
+      "okActions",
+      "insufficientDataActions",
+      "actionsEnabled",
+      "datapointsToAlarm",
+      "unit",
+      ...TAGS,
+    ],
+    source: SRC.aws("internal/service/cloudwatch/metric_alarm.go", "055611a654738da73e7b1e2b5d2b7672c6d4d531"),
+  },
+  "aws:sns/topic:Topic": {
+    replace: ["name", "namePrefix", "fifoTopic"],
+    update: ["kmsMasterKeyId", "displayName", "deliveryPolicy", "policy", "signatureVersion", "tracingConfig", ...TAGS],
+    source: SRC.aws("internal/service/sns/topic.go", "00a35305dc1b297a6fcdecdfbba33f1e63c3da39"),
+  },
+  "aws:sns/topicSubscription:TopicSubscription": {
+    replace: ["endpoint", "protocol", "topic"],
+    update: [
+      "deliveryPolicy",
+      "filterPolicy",
+      "filterPolicyScope",
+      "rawMessageDelivery",
+      "redrivePolicy",
+      "endpointAutoConfirms",
+      "confirmationTimeoutInMinutes",
+    ],
+    source: SRC.aws("internal/service/sns/topic_subscription.go", "04a2e6e5bc625ec85ea8c678219b483fc674877e"),
+  },
+  "aws:rds/eventSubscription:EventSubscription": {
+    // source_ids change by Add/RemoveSourceIdentifier, the rest by ModifyEventSubscription.
+    replace: ["name", "namePrefix"],
+    update: ["snsTopic", "sourceType", "sourceIds", "eventCategories", "enabled", ...TAGS],
+    source: SRC.aws("internal/service/rds/event_subscription.go", "03e17e1998974ee80e6bc456e06222d26cc87344"),
+  },
+  "aws:sns/topicPolicy:TopicPolicy": {
+    replace: ["arn"],
+    update: ["policy"],
+    source: SRC.aws("internal/service/sns/topic_policy.go", "00a35305dc1b297a6fcdecdfbba33f1e63c3da39"),
+  },
+  "aws:cloudwatch/dashboard:Dashboard": {
+    replace: ["dashboardName"],
+    update: ["dashboardBody"],
+    source: SRC.aws("internal/service/cloudwatch/dashboard.go", "0620f2a6a126dfcbc4aecbc9a117b0fbea1656ff"),
+  },
+  "aws:kms/key:Key": {
+    replace: ["customerMasterKeySpec", "keyUsage", "multiRegion", "customKeyStoreId", "xksKeyId"],
+    update: [
+      "description",
+      "policy",
+      "enableKeyRotation",
+      "rotationPeriodInDays",
+      "isEnabled",
+      "deletionWindowInDays",
+      "bypassPolicyLockoutSafetyCheck",
+      ...TAGS,
+    ],
+    source: SRC.aws("internal/service/kms/key.go", "00a35305dc1b297a6fcdecdfbba33f1e63c3da39"),
+  },
   "aws:ec2/flowLog:FlowLog": {
     // Every argument but tags is ForceNew (the update function handles tags only); an argument newer than
     // this commit (tagFieldSpecifications) falls under otherwise: "replace" until it is read.

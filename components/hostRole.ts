@@ -31,6 +31,33 @@ export function appLogsWritePolicy(groupArns: readonly string[]): string {
   });
 }
 
+/** What the CloudWatch agent does: write the deploy log and the host check's metric lines into groups that exist. */
+export const MONITORING_LOGS_ACTIONS = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"] as const;
+
+/**
+ * The monitoring policy: PutMetricData into the agent's namespace only (the `cloudwatch:namespace`
+ * condition key; PutMetricData has no resource ARN), and the agent's log actions on the deploy
+ * log's and the metric lines' groups only. Berth's own namespace needs no PutMetricData: CloudWatch
+ * Logs extracts those metrics from the lines (embedded metric format).
+ */
+export function monitoringPolicy(namespace: string, groupArns: readonly string[]): string {
+  if (groupArns.length === 0) throw new Error("logs: the monitoring policy needs its log groups");
+  const groups = groupArns.map((a) => a.replace(/:\*$/, ""));
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "AgentMetrics",
+        Effect: "Allow",
+        Action: "cloudwatch:PutMetricData",
+        Resource: "*",
+        Condition: { StringEquals: { "cloudwatch:namespace": namespace } },
+      },
+      { Sid: "AgentLogs", Effect: "Allow", Action: [...MONITORING_LOGS_ACTIONS], Resource: groups.flatMap((g) => [g, `${g}:log-stream:*`]) },
+    ],
+  });
+}
+
 /** EC2 may assume the role (the instance profile hands it to the host). */
 export const EC2_TRUST_POLICY = JSON.stringify({
   Version: "2012-10-17",
@@ -49,6 +76,13 @@ export interface HostRoleArgs {
   };
   /** ARNs of the apps' log groups (AppLogs.groupArns); empty = no logs permission. */
   readonly appLogGroupArns: readonly pulumi.Input<string>[];
+  /** The CloudWatch agent's namespace and log groups (berth:alerts); unset = no monitoring permission. */
+  readonly monitoring?: {
+    /** The namespace the agent publishes disk and memory into. */
+    readonly namespace: string;
+    /** ARNs of the deploy log's and the metric lines' groups (MonitoringLogs.groupArns). */
+    readonly logGroupArns: readonly pulumi.Input<string>[];
+  };
   /** Project and stack: the Name tags. */
   readonly naming: Naming;
 }
@@ -62,11 +96,17 @@ export class HostRole extends pulumi.ComponentResource {
   constructor(name: string, args: HostRoleArgs, opts?: pulumi.ComponentResourceOptions) {
     super("berth:host:HostRole", name, {}, opts);
     const reg = args.registryBucket;
-    if (!reg && args.appLogGroupArns.length === 0) throw new pulumi.ResourceError("HostRole needs a purpose: the registry bucket or app log groups", this);
+    const mon = args.monitoring;
+    if (!reg && args.appLogGroupArns.length === 0 && !mon)
+      throw new pulumi.ResourceError("HostRole needs a purpose: the registry bucket, app log groups or monitoring", this);
     /** The old child of RegistryStorage that a new child carries on, when there was one. */
     const formerly = (suffix: string): pulumi.CustomResourceOptions =>
       reg ? { parent: this, aliases: [{ name: `${reg.previousName}-${suffix}`, parent: reg.previousParent }] } : { parent: this };
-    const purposes = [...(reg ? ["the registry's S3 bucket"] : []), ...(args.appLogGroupArns.length ? ["the apps' CloudWatch Logs"] : [])];
+    const purposes = [
+      ...(reg ? ["the registry's S3 bucket"] : []),
+      ...(args.appLogGroupArns.length ? ["the apps' CloudWatch Logs"] : []),
+      ...(mon ? ["monitoring"] : []),
+    ];
 
     // Role and profile names are left to Pulumi's auto-naming (logical name + suffix): IAM's
     // 38-character name prefixes would otherwise limit the project and stack names further.
@@ -90,6 +130,13 @@ export class HostRole extends pulumi.ComponentResource {
       new aws.iam.RolePolicy(
         `${name}-app-logs`,
         { role: role.id, name: "app-logs", policy: pulumi.all([...args.appLogGroupArns]).apply(appLogsWritePolicy) },
+        { parent: this },
+      );
+    }
+    if (mon) {
+      new aws.iam.RolePolicy(
+        `${name}-monitoring`,
+        { role: role.id, name: "monitoring", policy: pulumi.all([...mon.logGroupArns]).apply((arns) => monitoringPolicy(mon.namespace, arns)) },
         { parent: this },
       );
     }

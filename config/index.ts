@@ -11,6 +11,7 @@ import { isConfigSecret } from "../sdk/internals";
 import { ConfigError, suggest, zodProblems, type ConfigProblem } from "./errors";
 import { CONFIG_NAMESPACE, isStandIn, type RawConfigInput } from "./input";
 import { APP_SECRETS_KEY, RawSchema, REGION, SECRET_KEYS, SECTIONS, type Config, type SecretKey } from "./schema";
+import { validateAlerts } from "./validate/alerts";
 import { parseAppSecrets, validateAppRuntime, type AppSecrets } from "./validate/apps";
 import { validateCloud, validateDataVolume } from "./validate/cloud";
 import { validateDns } from "./validate/dns";
@@ -81,6 +82,7 @@ export function parseConfig(input: RawConfigInput): Config {
   validateDns(raw, add);
   validateHostLayer(raw, add);
   validateAppRuntime(raw, appSecrets, add);
+  validateAlerts(raw, input.region ?? "", add);
   validateVolumesAndJobs(raw, add);
   validateNameLengths(input, raw, add);
   if ((input.target ?? "cloud") === "cloud") validateRealNames(raw, add);

@@ -599,6 +599,77 @@ const ProxySchema = z
   })
   .meta({ description: "nginx on the host: apps, extra hosts, HSTS" });
 
+/** A percentage threshold: 1-99 (0 and 100 can never or always fire). */
+const percent = (dflt: number, description: string) => z.number().int().min(1).max(99).default(dflt).meta({ description, "x-type": "percent, 1-99" });
+
+/** An SNS topic ARN (an existing topic the alarms notify). */
+export const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z]{2}(-gov)?-[a-z]+-\d:\d{12}:[A-Za-z0-9_-]{1,256}$/;
+
+const AlertsSchema = z
+  .strictObject({
+    enabled: z.boolean().default(false).meta({
+      description:
+        "CloudWatch alarms, a dashboard, the CloudWatch agent and Berth's host check on the host, and the deploy log in CloudWatch Logs (section Alerts)",
+    }),
+    email: z.array(z.string().email()).default([]).meta({
+      description: "addresses subscribed to the alarm topic; each must confirm AWS's e-mail, and an unconfirmed subscription cannot be deleted by the stack",
+      "x-type": "list of e-mail addresses",
+    }),
+    snsTopicArn: z.string().regex(SNS_TOPIC_ARN, "must be an SNS topic ARN like arn:aws:sns:ap-northeast-2:123456789012:ops-alerts").optional().meta({
+      description: "notify this existing topic (in the stack's region) instead of a topic of the stack's own",
+      "x-type": "SNS topic ARN",
+      "x-default": "a topic of the stack's own",
+    }),
+    diskUsedPercent: percent(85, "alarm when a watched disk is this full (`/`, and the data volume where there is one)"),
+    memoryUsedPercent: percent(90, "alarm when the host's memory is this used (5-minute average, 15 minutes)"),
+    cpuCreditBalance: z.number().int().min(1).max(5000).default(20).meta({ description: "burstable hosts (t2/t3/t4g): alarm below this many CPU credits" }),
+    databaseFreeStoragePercent: percent(10, "alarm when less than this share of the database's allocated storage is free"),
+    databaseFreeStorageGiB: z
+      .number()
+      .int()
+      .min(1)
+      .max(65536)
+      .default(2)
+      .meta({ description: "alarm when less than this many GiB of database storage are free" }),
+    databaseCpuPercent: percent(80, "alarm when the database's CPU averages this for 15 minutes"),
+    databaseFreeableMemoryMiB: z
+      .number()
+      .int()
+      .min(1)
+      .max(1048576)
+      .default(64)
+      .meta({ description: "alarm when the database's freeable memory is below this" }),
+    databaseConnectionsPercent: percent(80, "alarm when connections reach this share of the instance class's max_connections"),
+    databaseMaxConnections: z.number().int().min(1).max(100000).optional().meta({
+      description: "max_connections of the database, for a class whose memory Berth does not know or a changed parameter",
+      "x-default": "from the instance class's memory (RDS's default formula)",
+    }),
+    certificateDaysToExpiry: z
+      .number()
+      .int()
+      .min(1)
+      .max(365)
+      .default(14)
+      .meta({ description: "alarm when the served certificate expires in fewer days (or cannot be read)" }),
+    containerRestarts: z.number().int().min(1).max(1000).default(3).meta({ description: "alarm when containers restarted this often in 10 minutes" }),
+    deployFailures: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .default(1)
+      .meta({ description: "alarm when this many deploys, rollbacks or restarts failed in 10 minutes" }),
+    agentIntervalSeconds: z
+      .union([10, 30, 60, 120, 300].map((n) => z.literal(n)) as unknown as [z.ZodLiteral<number>, z.ZodLiteral<number>])
+      .default(60)
+      .meta({ description: "seconds between the CloudWatch agent's disk and memory samples" }),
+    deployLogRetentionDays: logRetentionDays.default(30).meta({
+      description: "days CloudWatch Logs keeps the deploy log (`/<project>/<stack>/deploy`) and the host check's metric lines",
+      "x-type": "one of CloudWatch's retentions (see `flowLogRetentionDays`)",
+    }),
+  })
+  .meta({ description: "alarms to e-mail or an SNS topic, a dashboard, host metrics and the deploy log in CloudWatch" });
+
 // Keys are checked in validateCloud (config/validate/cloud.ts): zod reports a bad record key without saying why.
 const TagsSchema = z
   .record(z.string(), ruled(tagValueProblem))
@@ -614,6 +685,7 @@ export const SECTIONS = {
   tls: TlsSchema.prefault({}),
   registry: RegistrySchema.prefault({}),
   proxy: ProxySchema.prefault({}),
+  alerts: AlertsSchema.prefault({}),
   tags: TagsSchema.default({}),
 } as const;
 
@@ -703,6 +775,7 @@ export interface Config {
   readonly tls: Raw["tls"];
   readonly registry: Raw["registry"];
   readonly proxy: Raw["proxy"];
+  readonly alerts: Raw["alerts"];
   readonly tags: Record<string, string>;
   /** Secret config values that were set (as secrets); absent when not configured. */
   readonly secrets: Partial<Record<SecretKey, string>>;

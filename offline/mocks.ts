@@ -247,6 +247,39 @@ const HANDLERS: Record<string, Handler> = {
     id: `${String(inputs.zoneId)}_${String(inputs.name)}_${String(inputs.type)}`,
     state: { fqdn: inputs.name },
   }),
+  // Alerts: the alarm topic, its key, subscriptions (pending until the address confirms), alarms, RDS events, the dashboard.
+  "aws:kms/key:Key": (name, _i, c) => {
+    const id = [
+      fakeHex(`${name}-key`, 8),
+      fakeHex(`${name}-key1`, 4),
+      fakeHex(`${name}-key2`, 4),
+      fakeHex(`${name}-key3`, 4),
+      fakeHex(`${name}-key4`, 12),
+    ].join("-");
+    return { id, state: { keyId: id, arn: c.arn("kms", `key/${id}`) } };
+  },
+  "aws:sns/topic:Topic": (name, inputs, c) => {
+    const topicName = text(inputs.name, `${name}-${fakeHex(`${name}-topic`, 7)}`);
+    const arn = c.arn("sns", topicName);
+    return { id: arn, state: { name: topicName, arn, owner: c.account } };
+  },
+  "aws:sns/topicPolicy:TopicPolicy": (_name, inputs, c) => ({ id: String(inputs.arn), state: { owner: c.account } }),
+  "aws:sns/topicSubscription:TopicSubscription": (name, inputs) => {
+    const arn = `${String(inputs.topic)}:${[fakeHex(name, 8), fakeHex(`${name}1`, 4), fakeHex(`${name}2`, 4), fakeHex(`${name}3`, 4), fakeHex(`${name}4`, 12)].join("-")}`;
+    return { id: arn, state: { arn, pendingConfirmation: true, confirmationWasAuthenticated: false } };
+  },
+  "aws:cloudwatch/metricAlarm:MetricAlarm": (name, inputs, c) => {
+    const alarmName = text(inputs.name, name);
+    return { id: alarmName, state: { arn: c.arn("cloudwatch", `alarm:${alarmName}`) } };
+  },
+  "aws:rds/eventSubscription:EventSubscription": (name, inputs, c) => {
+    const n = text(inputs.name, name);
+    return { id: n, state: { arn: c.arn("rds", `es:${n}`), customerAwsId: c.account } };
+  },
+  "aws:cloudwatch/dashboard:Dashboard": (name, inputs, c) => {
+    const n = text(inputs.dashboardName, name);
+    return { id: n, state: { dashboardArn: `arn:aws:cloudwatch::${c.account}:dashboard/${n}` } };
+  },
   // Host layer: what the Docker and command providers report after they ran.
   "docker:index/remoteImage:RemoteImage": (_name, inputs) => {
     const digest = fakeHex(`${String(inputs.name)}-digest`, 64);
@@ -354,6 +387,12 @@ const CALLS: Record<string, CallHandler> = {
     ],
     ipv6Cidrs: ["2400:cb00::/32", "2606:4700::/32", "2803:f800::/32", "2405:b500::/32", "2405:8100::/32", "2a06:98c0::/29", "2c0f:f248::/32"],
     jdcloudCidrs: [],
+  }),
+  "aws:index/getCallerIdentity:getCallerIdentity": (_i, c) => ({
+    id: c.account,
+    accountId: c.account,
+    arn: `arn:aws:iam::${c.account}:user/berth-offline-plan`,
+    userId: `AIDA${fakeHex("caller", 17).toUpperCase()}`,
   }),
   "aws:index/getAvailabilityZones:getAvailabilityZones": (_i, c) => {
     const letters = ["a", "b", "c", "d"];

@@ -69,6 +69,7 @@ export const T = {
   logGroup: "aws:cloudwatch/logGroup:LogGroup",
   rolePolicy: "aws:iam/rolePolicy:RolePolicy",
   iamPolicy: "aws:iam/policy:Policy",
+  alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
 } as const;
 
 type Props = Record<string, unknown>;
@@ -603,6 +604,40 @@ export const dataVolumeSnapshottedInProd: StackValidationPolicy = {
   },
 };
 
+export const alertsConfigured: StackValidationPolicy = {
+  name: "berth-alerts-configured",
+  description:
+    "Every CloudWatch alarm notifies someone (an alarm action), and a production stack has alarms (berth:alerts), among them EC2's recover action on the host's system status check.",
+  enforcementLevel: "mandatory",
+  configSchema: CONFIG_SCHEMA,
+  validateStack: (args: StackValidationArgs, report: ReportViolation) => {
+    const cfg = config(args);
+    const alarms = args.resources.filter((r) => r.type === T.alarm);
+    for (const a of alarms)
+      if (strings(a.props.alarmActions).length === 0)
+        report(`Alarm ${str(a.props.name, a.name)} has no alarm action: it would change state and tell nobody. Give it the stack's topic.`, a.urn);
+    for (const host of args.resources.filter((r) => r.type === T.instance && isProduction(r.urn, cfg))) {
+      const recovers = alarms.some(
+        (a) =>
+          a.props.metricName === "StatusCheckFailed_System" &&
+          ((a.propertyDependencies.dimensions ?? []).some((d) => d.urn === host.urn) ||
+            (host.props.id !== undefined && (a.props.dimensions as Props | undefined)?.InstanceId === host.props.id)) &&
+          strings(a.props.alarmActions).some((x) => /^arn:aws[a-z-]*:automate:[a-z0-9-]+:ec2:recover$/.test(x)),
+      );
+      if (alarms.length === 0)
+        report(
+          `Production stack has no alarms: set berth:alerts.enabled with berth:alerts.email (or snsTopicArn), so a full disk or a stopped service is noticed before users notice it.`,
+          host.urn,
+        );
+      else if (!recovers)
+        report(
+          `Host ${host.name} has no StatusCheckFailed_System alarm with EC2's recover action (arn:aws:automate:<region>:ec2:recover): a hardware fault would leave it down.`,
+          host.urn,
+        );
+    }
+  },
+};
+
 /** Every Berth policy, in the order the pack lists them. */
 export const policies: ReadonlyArray<ResourceValidationPolicy | StackValidationPolicy> = [
   noAdminPortsFromWorld,
@@ -619,4 +654,5 @@ export const policies: ReadonlyArray<ResourceValidationPolicy | StackValidationP
   noPlaintextSecrets,
   logGroupRetention,
   logsLeastPrivilege,
+  alertsConfigured,
 ];

@@ -17,16 +17,20 @@ import type { FirewallArgs } from "../components/firewall";
 import type { HostArgs } from "../components/host";
 import type { HostServices, HostServicesArgs, HostServicesSettings } from "../components/hostServices";
 import type { NetworkArgs } from "../components/network";
+import type { AlertsArgs, MonitoringLogsArgs } from "../components/alerts";
 import type { AppLogsArgs } from "../components/appLogs";
+import type { HostMonitoringArgs } from "../components/hostMonitoring";
 import type { HostRoleArgs } from "../components/hostRole";
 import type { RegistryStorageArgs } from "../components/registryStorage";
 import type { DeployConfig } from "../components/render/deploy";
 import type { HostLayerConfig } from "../components/render/hostFiles";
 import type { ServedCertificate, TlsArgs } from "../components/tls";
+import { rdsMaxConnections } from "../lib/alerts";
 import { servedNames } from "../lib/certificates";
 import { hasDataVolume } from "../lib/dataVolume";
 import { owningZone, planRecords, proxiedServedNames } from "../lib/dnsPlan";
 import { hostIngressRules } from "../lib/firewallRules";
+import { AGENT_NAMESPACE, watchedMounts, type CheckedService } from "../lib/hostMetrics";
 import type { Naming } from "../lib/naming";
 import { defaultTags } from "../lib/tags";
 import { hostConnection } from "./connection";
@@ -79,9 +83,103 @@ export function appLogsArgs(cfg: Config): AppLogsArgs {
   return { apps: cfg.proxy.apps.map((a) => a.name), retentionDays: cfg.proxy.appLogRetentionDays, naming: naming(cfg) };
 }
 
-/** The host needs AWS access (a role and instance profile): the registry's bucket, or the apps' logs. */
+/** The host needs AWS access (a role and instance profile): the registry's bucket, the apps' logs, or the CloudWatch agent. */
 export function hostRoleEnabled(cfg: Config): boolean {
-  return registryStorageEnabled(cfg) || appLogsEnabled(cfg);
+  return registryStorageEnabled(cfg) || appLogsEnabled(cfg) || alertsEnabled(cfg);
+}
+
+/** Alarms, the dashboard, the agent, the host check and the deploy log in CloudWatch: berth:alerts.enabled. */
+export function alertsEnabled(cfg: Config): boolean {
+  return cfg.alerts.enabled;
+}
+
+/** The deploy log's and the host check's groups, kept berth:alerts.deployLogRetentionDays. */
+export function monitoringLogsArgs(cfg: Config): MonitoringLogsArgs {
+  return { retentionDays: cfg.alerts.deployLogRetentionDays, naming: naming(cfg) };
+}
+
+/** The mounts the disk alarms and the agent watch: `/`, and `/srv/berth` with berth:host.dataVolume. */
+export function alertMounts(cfg: Config): ReturnType<typeof watchedMounts> {
+  return watchedMounts({ dataVolume: hasDataVolume(cfg) });
+}
+
+/** The services the host check probes: Docker always, nginx and the registry when they run. */
+export function checkedServices(cfg: Config): CheckedService[] {
+  return ["docker", ...(cfg.proxy.enabled ? (["nginx"] as const) : []), ...(cfg.registry.enabled ? (["registry"] as const) : [])];
+}
+
+/** The registry's /v2/ on the host's loopback: TLS in direct mode, plain HTTP behind nginx; undefined without a registry. */
+export function registryCheckUrl(cfg: Config): string | undefined {
+  if (!cfg.registry.enabled) return undefined;
+  return `${cfg.registry.expose === "direct" ? "https" : "http"}://127.0.0.1:${cfg.registry.port}/v2/`;
+}
+
+/** What the alarms are wired to: the host's instance id and the database's identifier. */
+export interface AlertsDeps {
+  /** The host. */
+  readonly host: {
+    /** EC2 instance id. */
+    readonly instanceId: pulumi.Input<string>;
+  };
+  /** The database. */
+  readonly database: {
+    /** RDS identifier. */
+    readonly identifier: pulumi.Input<string>;
+  };
+}
+
+/** The topic (own or existing), the e-mail subscriptions and every alarm's input from berth:alerts. */
+export function alertsArgs(cfg: Config, deps: AlertsDeps): AlertsArgs {
+  const a = cfg.alerts;
+  // validateAlerts refuses a class without a known max_connections unless it is given.
+  const maxConnections = a.databaseMaxConnections ?? rdsMaxConnections(cfg.database.instanceClass) ?? 1;
+  return {
+    region: cfg.region,
+    emails: a.email,
+    ...(a.snsTopicArn !== undefined ? { existingTopicArn: a.snsTopicArn } : {}),
+    alarms: {
+      instanceId: deps.host.instanceId,
+      instanceType: cfg.host.instanceType,
+      databaseId: deps.database.identifier,
+      databaseInstanceClass: cfg.database.instanceClass,
+      databaseAllocatedGiB: cfg.database.allocatedStorageGiB,
+      databaseMaxConnections: maxConnections,
+      stack: cfg.stack,
+      mounts: alertMounts(cfg),
+      services: checkedServices(cfg),
+      thresholds: a,
+    },
+    naming: naming(cfg),
+  };
+}
+
+/** What the agent's config and the host check are rendered from (the log groups' names aside). */
+export function hostMonitoringSettings(cfg: Config): HostMonitoringArgs["settings"] {
+  const registryUrl = registryCheckUrl(cfg);
+  return {
+    stack: cfg.stack,
+    mounts: alertMounts(cfg),
+    intervalSeconds: cfg.alerts.agentIntervalSeconds,
+    nginx: cfg.proxy.enabled,
+    ...(registryUrl !== undefined ? { registryUrl } : {}),
+  };
+}
+
+/** The agent and the host check on the host: what they watch, after cloud-init. */
+export function hostMonitoringArgs(
+  cfg: Config,
+  deps: {
+    readonly services: { readonly target: HostServices["target"]; readonly provisioned: pulumi.Resource };
+    readonly logs: { readonly deployGroupName: pulumi.Input<string>; readonly metricsGroupName: pulumi.Input<string> };
+  },
+): HostMonitoringArgs {
+  return {
+    target: deps.services.target,
+    settings: hostMonitoringSettings(cfg),
+    deployLogGroup: deps.logs.deployGroupName,
+    metricsLogGroup: deps.logs.metricsGroupName,
+    dependsOn: [deps.services.provisioned],
+  };
 }
 
 /** What the host role is wired to: the purposes it serves. */
@@ -98,6 +196,11 @@ export interface HostRoleDeps {
     /** Their ARNs. */
     readonly groupArns: readonly pulumi.Input<string>[];
   };
+  /** The deploy log's and the host check's groups; unset without alerts. */
+  readonly monitoringLogs?: {
+    /** Their ARNs. */
+    readonly groupArns: readonly pulumi.Input<string>[];
+  };
 }
 
 /** One role for the host: the registry bucket's policy (carried over from RegistryStorage) and the app-logs policy. */
@@ -106,6 +209,7 @@ export function hostRoleArgs(cfg: Config, deps: HostRoleDeps): HostRoleArgs {
   return {
     ...(reg ? { registryBucket: { arn: reg.bucketArn, previousParent: reg, previousName: reg.logicalName } } : {}),
     appLogGroupArns: deps.appLogs ? [...deps.appLogs.groupArns] : [],
+    ...(deps.monitoringLogs ? { monitoring: { namespace: AGENT_NAMESPACE, logGroupArns: [...deps.monitoringLogs.groupArns] } } : {}),
     naming: naming(cfg),
   };
 }

@@ -78,11 +78,14 @@ export function validateRealNames(raw: Raw, add: (p: ConfigProblem) => void): vo
   });
   const email = raw.tls.email;
   if (raw.tls.mode === "letsencrypt" && email !== undefined && isReservedName(email.split("@").pop() ?? "")) found.push(`berth:tls.email (${email})`);
+  raw.alerts.email.forEach((e, i) => {
+    if (isReservedName(e.split("@").pop() ?? "")) found.push(`berth:alerts.email[${i}] (${e})`);
+  });
   if (found.length > 0) {
     add({
       key: "(reserved example names)",
       value: found.length,
-      message: `these keys hold reserved example names, which Route53, Cloudflare and Let's Encrypt refuse (RFC 2606/6761 names: example.com/net/org, .example, .test, .invalid, .localhost). The offline plan accepts them; a real preview or update needs your own domain and e-mail. Set: ${found.join("; ")}`,
+      message: `these keys hold reserved example names, which Route53, Cloudflare and Let's Encrypt refuse (RFC 2606/6761 names: example.com/net/org, .example, .test, .invalid, .localhost). The offline plan accepts them; a real preview or update needs your own domain and e-mail addresses. Set: ${found.join("; ")}`,
     });
   }
 }

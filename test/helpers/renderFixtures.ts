@@ -10,6 +10,9 @@ import { proxiedServedNames } from "../../lib/dnsPlan";
 import type { HostFile } from "../../components/render/paths";
 import { hasDataVolume } from "../../lib/dataVolume";
 import { appLogGroupName } from "../../lib/naming";
+import { deployLogGroupName, hostMetricsLogGroupName } from "../../components/alerts";
+import { monitoringFiles } from "../../components/render/monitoring";
+import { hostMonitoringSettings } from "../../wiring/args";
 
 export const SHIPPED_STACKS = ["dev", "prod"] as const;
 
@@ -60,6 +63,13 @@ export function fileAt(files: readonly HostFile[], path: string): HostFile {
 /** A fixed deploy key and a stand-in for the program text (the program is host/berth-deploy itself). */
 export const FAKE_DEPLOY_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEZBS0UgREVQTE9ZIEtFWSBGT1IgR09MREVOIEZJTEVT";
 export const PROGRAM_STAND_IN = "#!/usr/bin/python3 -I\n# host/berth-deploy (not repeated in the golden files)\n";
+
+/** The CloudWatch agent's config and the host check of a stack with berth:alerts on (none otherwise), as wiring/args.ts hands them over. */
+export function stackMonitoringFiles(stack: string): HostFile[] {
+  const config = stackConfig(stack);
+  if (!config.alerts.enabled) return [];
+  return monitoringFiles({ ...hostMonitoringSettings(config), deployLogGroup: deployLogGroupName(config), metricsLogGroup: hostMetricsLogGroupName(config) });
+}
 
 /** The deploy tooling's public files for a stack (fixed key, program stand-in), apps logging to CloudWatch as on AWS. */
 export function stackDeployFiles(stack: string): HostFile[] {

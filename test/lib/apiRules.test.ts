@@ -360,7 +360,7 @@ describe("reserved example names", () => {
   it("stop a real preview or update early, with one message naming every key to set", () => {
     const msg = rejection({ ...input("prod"), target: "cloud" }).message;
     expect(msg.split("\n").filter((l) => l.startsWith("  - "))).toHaveLength(1);
-    expect(msg).toMatch(/\(reserved example names\) = 9: these keys hold reserved example names, which Route53, Cloudflare and Let's Encrypt refuse/);
+    expect(msg).toMatch(/\(reserved example names\) = 10: these keys hold reserved example names, which Route53, Cloudflare and Let's Encrypt refuse/);
     for (const key of [
       "berth:dns.zones[0].domain (example.com)",
       "berth:dns.zones[1].domain (example.net)",
@@ -369,6 +369,7 @@ describe("reserved example names", () => {
       "berth:proxy.apps[1].hostnames[1] (www.example.net)",
       "berth:proxy.extraHosts[0].hostname (jenkins.example.com)",
       "berth:tls.email (ops@example.com)",
+      "berth:alerts.email[0] (ops@example.com)",
     ])
       expect(msg).toContain(key);
   });

@@ -331,6 +331,28 @@ const ROWS: Row[] = [
     fires: /Log group \/berth\/prod\/extra keeps its lines forever/,
   },
   {
+    policy: P.alertsConfigured,
+    stack: "prod",
+    case: "an alarm without an action",
+    bad: (r) => patched(r, "alerts-db-cpu", { alarmActions: [] }),
+    fires: /Alarm berth-prod-alarm-db-cpu has no alarm action/,
+  },
+  {
+    policy: P.alertsConfigured,
+    stack: "prod",
+    case: "the system status alarm without EC2's recover action",
+    bad: (r) => patched(r, "alerts-host-system-status", { alarmActions: ["arn:aws:sns:ap-northeast-2:123456789012:berth-prod-alerts"] }),
+    fires: /has no StatusCheckFailed_System alarm with EC2's recover action/,
+  },
+  {
+    policy: P.alertsConfigured,
+    stack: "prod",
+    case: "prod without alerts",
+    bad: (r) => ({ ...r, resources: r.resources.filter((x) => x.type !== P.T.alarm) }),
+    fires: /Production stack has no alarms: set berth:alerts.enabled/,
+  },
+  { policy: P.alertsConfigured, stack: "dev", case: "dev without alerts", bad: (r) => r, fires: null },
+  {
     policy: P.logsLeastPrivilege,
     stack: "prod",
     case: "the host's app-logs policy on every log group",

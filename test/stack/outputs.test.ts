@@ -38,6 +38,9 @@ const PUBLIC = [
   "registryBucket",
   "auditLogGroups",
   "appLogGroups",
+  "alertsTopicArn",
+  "alertsDashboardUrl",
+  "deployLogGroup",
   "hostDataVolumeId",
 ];
 

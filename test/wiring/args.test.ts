@@ -8,6 +8,9 @@ import { realPrivateKey, realSelfSignedCert } from "../../offline/fakePki";
 import { toRawConfigInput } from "../../offline/stackFile";
 import type { ServedCertificate } from "../../components/tls";
 import {
+  alertMounts,
+  alertsArgs,
+  alertsEnabled,
   appLogsArgs,
   appLogsEnabled,
   awsProviderArgs,
@@ -15,16 +18,20 @@ import {
   dataVolumeArgs,
   dnsArgs,
   firewallArgs,
+  checkedServices,
   hasDataVolume,
   hostArgs,
+  hostMonitoringSettings,
   hostRoleArgs,
   hostRoleEnabled,
   hostServicesArgs,
   hostServicesSettings,
+  monitoringLogsArgs,
   naming,
   networkArgs,
   originHostnames,
   realIpNames,
+  registryCheckUrl,
   registryStorageArgs,
   registryStorageEnabled,
   tlsArgs,
@@ -420,6 +427,59 @@ describe("app logs and the host role", () => {
       registryBucket: { arn: "arn:aws:s3:::b", previousParent: storage, previousName: "registry-storage" },
       appLogGroupArns: [],
       naming: { project: "berth", stack: "prod" },
+    });
+  });
+});
+
+describe("alerts", () => {
+  it("are off in dev and on in prod; the host role serves them", () => {
+    expect([alertsEnabled(dev), alertsEnabled(prod)]).toEqual([false, true]);
+    expect(hostRoleEnabled(config("dev", { proxy: { enabled: false }, alerts: { enabled: true, email: ["a@corp.invalid"] } }))).toBe(true);
+    expect(monitoringLogsArgs(prod)).toEqual({ retentionDays: 30, naming: { project: "berth", stack: "prod" } });
+  });
+
+  it("prod: its topic's addresses, the class's max_connections, `/` and the data volume, and every service the host runs", () => {
+    const a = alertsArgs(prod, { host: { instanceId: "i-1" }, database: { identifier: "berth-prod-db" } });
+    expect(a).toMatchObject({ region: "ap-northeast-2", emails: ["ops@example.com"], naming: { project: "berth", stack: "prod" } });
+    expect(a.existingTopicArn).toBeUndefined();
+    expect(a.alarms).toMatchObject({
+      instanceId: "i-1",
+      instanceType: "m6i.xlarge",
+      databaseId: "berth-prod-db",
+      databaseInstanceClass: "db.m6g.large",
+      databaseAllocatedGiB: 50,
+      databaseMaxConnections: 682,
+      stack: "prod",
+      mounts: [
+        { path: "/", fstype: "ext4" },
+        { path: "/srv/berth", fstype: "ext4" },
+      ],
+      services: ["docker", "nginx", "registry"],
+    });
+    expect(alertMounts(dev)).toEqual([{ path: "/", fstype: "ext4" }]);
+  });
+
+  it("an existing topic and a given max_connections", () => {
+    const c = config("dev", { alerts: { enabled: true, snsTopicArn: "arn:aws:sns:ap-northeast-2:123456789012:ops", databaseMaxConnections: 40 } });
+    const a = alertsArgs(c, { host: { instanceId: "i-1" }, database: { identifier: "db" } });
+    expect(a.existingTopicArn).toBe("arn:aws:sns:ap-northeast-2:123456789012:ops");
+    expect(a.alarms.databaseMaxConnections).toBe(40);
+  });
+
+  it("probes the registry where it listens (TLS direct, plain behind nginx), nginx only with the proxy", () => {
+    expect(registryCheckUrl(dev)).toBe("https://127.0.0.1:5000/v2/");
+    expect(registryCheckUrl(prod)).toBe("http://127.0.0.1:5000/v2/");
+    expect(registryCheckUrl(config("dev", { registry: { enabled: false } }))).toBeUndefined();
+    expect(checkedServices(config("dev", { proxy: { enabled: false }, registry: { enabled: false } }))).toEqual(["docker"]);
+    expect(hostMonitoringSettings(prod)).toEqual({
+      stack: "prod",
+      mounts: [
+        { path: "/", fstype: "ext4" },
+        { path: "/srv/berth", fstype: "ext4" },
+      ],
+      intervalSeconds: 60,
+      nginx: true,
+      registryUrl: "http://127.0.0.1:5000/v2/",
     });
   });
 });

@@ -1,11 +1,12 @@
 // Golden files for every host file of both shipped stacks (the deploy tooling's and the data volume's
-// included, with stand-ins for the programs' own text), reviewed like code.
+// included, with stand-ins for the programs' own text; the CloudWatch agent's config and the host
+// check where berth:alerts is on), reviewed like code.
 // UPDATE_GOLDEN=1 npx vitest run test/components/render/golden rewrites them; review the diff before committing.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { HostFile } from "../../../../components/render/paths";
-import { SHIPPED_STACKS, stackDataVolumeFiles, stackDeployFiles, stackFiles } from "../../../helpers/renderFixtures";
+import { SHIPPED_STACKS, stackDataVolumeFiles, stackDeployFiles, stackFiles, stackMonitoringFiles } from "../../../helpers/renderFixtures";
 
 const GOLDEN = __dirname;
 const update = process.env.UPDATE_GOLDEN === "1";
@@ -36,7 +37,7 @@ function listFiles(dir: string): string[] {
 }
 
 describe.each(SHIPPED_STACKS)("golden host files: %s", (stack) => {
-  const files = [...stackFiles(stack), ...stackDeployFiles(stack), ...stackDataVolumeFiles(stack)];
+  const files = [...stackFiles(stack), ...stackDeployFiles(stack), ...stackDataVolumeFiles(stack), ...stackMonitoringFiles(stack)];
   const dir = path.join(GOLDEN, stack);
   const expected = new Map<string, string>([
     ["MANIFEST.tsv", manifest(files)],

@@ -1,0 +1,123 @@
+// The alarm specs: thresholds from config, what each watches, how missing data counts.
+import { describe, expect, it } from "vitest";
+import { alarmSpecs, dashboardBody, dashboardUrl, isBurstable, rdsClassMemoryGiB, rdsMaxConnections, type AlarmInput } from "../../lib/alerts";
+import { watchedMounts } from "../../lib/hostMetrics";
+
+const thresholds = {
+  diskUsedPercent: 85,
+  memoryUsedPercent: 90,
+  cpuCreditBalance: 20,
+  databaseFreeStoragePercent: 10,
+  databaseFreeStorageGiB: 2,
+  databaseCpuPercent: 80,
+  databaseFreeableMemoryMiB: 64,
+  databaseConnectionsPercent: 80,
+  certificateDaysToExpiry: 14,
+  containerRestarts: 3,
+  deployFailures: 1,
+};
+const input: AlarmInput<string> = {
+  instanceId: "i-0abc",
+  instanceType: "t3.xlarge",
+  databaseId: "berth-dev-db",
+  databaseInstanceClass: "db.t3.micro",
+  databaseAllocatedGiB: 20,
+  databaseMaxConnections: 85,
+  stack: "dev",
+  mounts: watchedMounts({ dataVolume: true }),
+  services: ["docker", "nginx", "registry"],
+  thresholds,
+};
+
+describe("rdsMaxConnections", () => {
+  it.each([
+    ["db.t3.micro", 1, 85],
+    ["db.t4g.small", 2, 170],
+    ["db.t3.medium", 4, 341],
+    ["db.m6g.large", 8, 682],
+    ["db.m6i.2xlarge", 32, 2730],
+    ["db.r6g.large", 16, 1365],
+    ["db.r7g.4xlarge", 128, 10922],
+  ])("%s: %i GiB, max_connections %i", (cls, gib, max) => {
+    expect(rdsClassMemoryGiB(cls)).toBe(gib);
+    expect(rdsMaxConnections(cls)).toBe(max);
+  });
+
+  it("knows no memory for families and sizes outside the table", () => {
+    expect(rdsMaxConnections("db.x2g.large")).toBeUndefined();
+    expect(rdsMaxConnections("db.m5.micro")).toBeUndefined();
+    expect(rdsMaxConnections("nonsense")).toBeUndefined();
+  });
+});
+
+describe("alarmSpecs", () => {
+  const specs = alarmSpecs(input);
+  const byRole = Object.fromEntries(specs.map((s) => [s.role, s]));
+
+  it("lists every alarm of the issue once", () => {
+    expect(specs.map((s) => s.role)).toEqual([
+      "host-system-status",
+      "host-instance-status",
+      "host-cpu-credits",
+      "host-disk-root",
+      "host-disk-srv-berth",
+      "host-memory",
+      "db-free-storage",
+      "db-free-storage-percent",
+      "db-cpu",
+      "db-memory",
+      "db-connections",
+      "docker-down",
+      "nginx-down",
+      "registry-down",
+      "tls-expiry",
+      "container-restarts",
+      "deploy-failures",
+    ]);
+  });
+
+  it("recovers the instance on the system status check only", () => {
+    expect(specs.filter((s) => s.recover).map((s) => s.role)).toEqual(["host-system-status"]);
+  });
+
+  it("turns thresholds into the metric's units", () => {
+    expect(byRole["db-free-storage"].threshold).toBe(2 * 1024 ** 3);
+    expect(byRole["db-free-storage-percent"].threshold).toBe(2 * 1024 ** 3); // 10 % of 20 GiB
+    expect(byRole["db-memory"].threshold).toBe(64 * 1024 * 1024);
+    expect(byRole["db-connections"].threshold).toBe(68); // 80 % of 85
+    expect(byRole["tls-expiry"]).toMatchObject({ threshold: 14, comparison: "LessThanThreshold", treatMissingData: "breaching" });
+  });
+
+  it("gives every alarm a description that says what to do, and a reason for its missing-data choice", () => {
+    for (const s of specs) {
+      expect(s.description.length, s.role).toBeGreaterThan(40);
+      expect(s.missingDataWhy.length, s.role).toBeGreaterThan(10);
+    }
+  });
+
+  it("watches CPU credits on burstable types only, and only the services that run", () => {
+    expect(isBurstable("t3.xlarge")).toBe(true);
+    expect(isBurstable("t4g.small")).toBe(true);
+    expect(isBurstable("m6i.xlarge")).toBe(false);
+    const roles = alarmSpecs({ ...input, instanceType: "m6i.xlarge", services: ["docker"], mounts: watchedMounts({ dataVolume: false }) }).map((s) => s.role);
+    expect(roles).not.toContain("host-cpu-credits");
+    expect(roles).not.toContain("nginx-down");
+    expect(roles).not.toContain("host-disk-srv-berth");
+  });
+});
+
+interface Dashboard {
+  widgets: Array<{ properties: { metrics: unknown[][]; annotations: { horizontal: Array<{ label: string; value: number }> } } }>;
+}
+
+describe("the dashboard", () => {
+  it("graphs each alarm's metric with its threshold, and has a console address", () => {
+    const body = JSON.parse(dashboardBody("ap-northeast-2", alarmSpecs(input))) as Dashboard;
+    expect(body.widgets).toHaveLength(alarmSpecs(input).length);
+    expect(body.widgets[3].properties.metrics[0]).toEqual(["CWAgent", "disk_used_percent", "InstanceId", "i-0abc", "path", "/", "fstype", "ext4"]);
+    expect(body.widgets[3].properties.annotations.horizontal[0]).toEqual({ label: "diskUsedPercent", value: 85 });
+    expect(dashboardUrl("ap-northeast-2", "berth-prod-dashboard")).toBe(
+      "https://ap-northeast-2.console.aws.amazon.com/cloudwatch/home?region=ap-northeast-2#dashboards/dashboard/berth-prod-dashboard",
+    );
+  });
+});
