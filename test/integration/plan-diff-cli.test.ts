@@ -36,7 +36,7 @@ beforeAll(() => {
   // The working tree: prod's database renamed (a replacement) and its HSTS age shortened.
   const file = path.join(repo, "Pulumi.prod.yaml");
   const doc = parse(fs.readFileSync(file, "utf8")) as { config: Record<string, Record<string, unknown>> };
-  doc.config["berth:database"].name = "shop";
+  doc.config["berth:database"].name = "store";
   doc.config["berth:proxy"].hstsMaxAgeSeconds = 600;
   fs.writeFileSync(file, stringify(doc));
   fs.copyFileSync(path.join(repo, "Pulumi.dev.yaml"), path.join(repo, "Pulumi.stage.yaml"));
@@ -55,7 +55,7 @@ describe("plan --diff", () => {
     expect(md).toMatch(/^main \([0-9a-f]{7}\) → working tree/m);
     expect(md).toContain("> **REPLACES THE DATABASE database-instance: dbName.");
     expect(md).toMatch(
-      /\| REPLACE \| `database-instance` \| `aws:rds\/instance:Instance` \| `dbName: "berth" -> "shop" {2}\[forces replacement: provider schema\]` \|/,
+      /\| REPLACE \| `database-instance` \| `aws:rds\/instance:Instance` \| `dbName: "berth" -> "store" {2}\[forces replacement: provider schema\]` \|/,
     );
     expect(md).toContain("| `berth:database` |");
     expect(md).toContain("```diff\n--- a/etc/nginx/berth/snippets/security-headers.conf");
