@@ -29,6 +29,8 @@ describe("npm run docs:config", () => {
       "dns.zones[]",
       "proxy.apps[]",
       "proxy.apps[].frontend",
+      "proxy.apps[] (ecs)",
+      "proxy.apps[].frontend (ecs)",
       "secrets",
     ]);
   });

@@ -9,7 +9,7 @@ import { proxiedServedNames } from "../../lib/dnsPlan";
 import type { HostFile } from "../../components/render/paths";
 import { appLogGroupName } from "../../lib/naming";
 
-export const SHIPPED_STACKS = ["dev", "prod"] as const;
+export const SHIPPED_STACKS = ["dev", "prod", "scale"] as const;
 
 export const FAKE_TLS = {
   certPem: "-----BEGIN CERTIFICATE-----\nRkFLRSBDRVJUSUZJQ0FURQ==\n-----END CERTIFICATE-----\n",
