@@ -9,7 +9,9 @@ import { AppLogs } from "./components/appLogs";
 import { AppRuntime } from "./components/appRuntime";
 import { Database } from "./components/database";
 import { createCloudflareProvider, Dns } from "./components/dns";
+import { EcsApps } from "./components/ecsApps";
 import { Firewall } from "./components/firewall";
+import { LoadBalancer } from "./components/loadBalancer";
 import { Host } from "./components/host";
 import { HostRole } from "./components/hostRole";
 import { HostServices, type ExtraHostLogin } from "./components/hostServices";
@@ -19,6 +21,9 @@ import { Tls } from "./components/tls";
 import {
   appLogsArgs,
   appLogsEnabled,
+  appRuntimeEnabled,
+  ecsAppsArgs,
+  loadBalancerArgs,
   awsProviderArgs,
   configOutputs,
   appRuntimeArgs,
@@ -37,8 +42,9 @@ import {
   sshCommandInput,
   tlsArgs,
 } from "./wiring/args";
+import { ciPolicy } from "./lib/ecsTasks";
 import { cloudflareIpRanges } from "./wiring/lookups";
-import { auditLogGroups, knownHostsLine, registryLoginCommand, registryUrl, sshCommand } from "./wiring/outputs";
+import { auditLogGroups, ecrLoginCommand, ecrRegistryHost, knownHostsLine, registryLoginCommand, registryUrl, sshCommand } from "./wiring/outputs";
 
 /**
  * Every stack output. Names are an interface: test/stack/outputs.test.ts pins them and
@@ -133,6 +139,19 @@ export interface BerthOutputs {
   auditLogGroups: pulumi.Output<string[]>;
   /** CloudWatch Logs group of each app's containers, by app name (`/<project>/<stack>/apps/<app>`); {} without apps. */
   appLogGroups: pulumi.Output<Record<string, string>>;
+  /** Only with an app on ECS (`runtime: ecs`): the ECS cluster's name, e.g. "berth-scale-apps". */
+  ecsClusterName?: pulumi.Output<string>;
+  /** Only with an app on ECS: the load balancer's DNS name, where the ECS apps' hostnames point. */
+  loadBalancerDnsName?: pulumi.Output<string>;
+  /** Only with an app on ECS: the ECR repository URL of each ECS app part, by `<app>-<part>`. */
+  ecrRepositoryUrls?: pulumi.Output<Record<string, string>>;
+  /**
+   * Only with an app on ECS: shell line that logs Docker in to the stack's ECR registry with the
+   * caller's AWS credentials, `aws ecr get-login-password --region <region> | docker login --username AWS --password-stdin <registry>`.
+   */
+  ecrLoginCommand?: pulumi.Output<string>;
+  /** Only with an app on ECS: the IAM policy document (JSON) for CI's role: push to these repositories and deploy these services only. */
+  ciDeployPolicy?: pulumi.Output<string>;
 }
 
 /** How the program runs: against the real cloud (`pulumi up`), or under the offline engine. */
@@ -170,8 +189,10 @@ export function berth(options: BerthOptions = {}): BerthOutputs {
   const services = new HostServices("services", hostServicesArgs(cfg, { host, tls, registryStorage, cloudflareRanges, dns, appLogs }), opts);
 
   const database = new Database("database", databaseArgs(cfg, { network, firewall }), opts);
-  // Each app's env files and secrets on the host (one secret delivery per app).
-  if (cfg.proxy.apps.length > 0) new AppRuntime("apps", appRuntimeArgs(cfg, { services, database }), opts);
+  // Each app's env files and secrets on the host (one secret delivery per app), and every app's database.
+  const appRuntime = appRuntimeEnabled(cfg) ? new AppRuntime("apps", appRuntimeArgs(cfg, { services, database }), opts) : undefined;
+  // Apps on ECS Fargate: nothing of it exists without one.
+  const ecs = cfg.cluster && appLogs ? ecsOutputs(cfg.region, network, dns, appLogs, appRuntime, firewall, cfg, dnsTlsOpts, opts) : {};
 
   return {
     vpcId: network.vpcId,
@@ -213,5 +234,49 @@ export function berth(options: BerthOptions = {}): BerthOutputs {
     registryBucket: registryStorage ? registryStorage.bucketName : pulumi.output(""),
     auditLogGroups: pulumi.all([network.flowLogGroup, database.logGroups]).apply(([flow, db]) => auditLogGroups(flow, db)),
     appLogGroups: appLogs ? appLogs.groupNames : pulumi.output<Record<string, string>>({}),
+    ...ecs,
+  };
+}
+
+type EcsOutputs = Pick<BerthOutputs, "ecsClusterName" | "loadBalancerDnsName" | "ecrRepositoryUrls" | "ecrLoginCommand" | "ciDeployPolicy">;
+
+/** The load balancer and the ECS apps, the database's admission of their tasks, and their outputs. */
+function ecsOutputs(
+  region: string,
+  network: Network,
+  dns: Dns,
+  appLogs: AppLogs,
+  appRuntime: AppRuntime | undefined,
+  firewall: Firewall,
+  cfg: ReturnType<typeof loadConfig>,
+  dnsOpts: pulumi.ComponentResourceOptions,
+  opts: pulumi.ComponentResourceOptions,
+): EcsOutputs {
+  const loadBalancer = new LoadBalancer("alb", loadBalancerArgs(cfg, { network, dns }), dnsOpts);
+  const databaseEnv = appRuntime?.databaseEnv ?? {};
+  const ecsApps = new EcsApps(
+    "ecs",
+    ecsAppsArgs(cfg, { network, loadBalancer, appLogs, databaseEnv }),
+    appRuntime?.databasesCreated ? { ...opts, dependsOn: [appRuntime.databasesCreated] } : opts,
+  );
+  firewall.admitDatabaseGroup("ecs-tasks", ecsApps.taskSecurityGroupId, "MySQL from the Berth ECS tasks");
+  const parts = Object.entries(ecsApps.parts);
+  const urls = pulumi.all(parts.map(([, p]) => p.repositoryUrl)).apply((u) => Object.fromEntries(parts.map(([k], i) => [k, u[i]])));
+  return {
+    ecsClusterName: ecsApps.clusterName,
+    loadBalancerDnsName: loadBalancer.dnsName,
+    ecrRepositoryUrls: urls,
+    ecrLoginCommand: parts[0][1].repositoryUrl.apply((url) => ecrLoginCommand({ region, registryHost: ecrRegistryHost(url) })),
+    ciDeployPolicy: pulumi
+      .all([
+        ecsApps.clusterArn,
+        pulumi.all(parts.map(([, p]) => p.repositoryArn)),
+        pulumi.all(parts.map(([, p]) => p.serviceArn)),
+        pulumi.all(parts.map(([, p]) => p.taskDefinitionArn)),
+        pulumi.all(parts.flatMap(([, p]) => p.roleArns)),
+      ])
+      .apply(([clusterArn, repositoryArns, serviceArns, taskDefinitionArns, roleArns]) =>
+        ciPolicy({ clusterArn, repositoryArns, serviceArns, taskDefinitionArns, roleArns }),
+      ),
   };
 }

@@ -7,7 +7,7 @@
 // read, and the mappers below hand them the validated Config's sections. ConfigSatisfiesSettings
 // makes any drift between the schema's types and those settings a type error.
 import type * as aws from "@pulumi/aws";
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import type { Config } from "../config";
 import type { AppRuntimeArgs } from "../components/appRuntime";
 import type { Database, DatabaseArgs } from "../components/database";
@@ -17,6 +17,8 @@ import type { HostArgs } from "../components/host";
 import type { HostServices, HostServicesArgs, HostServicesSettings } from "../components/hostServices";
 import type { NetworkArgs } from "../components/network";
 import type { AppLogsArgs } from "../components/appLogs";
+import type { EcsAppsArgs } from "../components/ecsApps";
+import type { LoadBalancerArgs } from "../components/loadBalancer";
 import type { HostRoleArgs } from "../components/hostRole";
 import type { RegistryStorageArgs } from "../components/registryStorage";
 import type { DeployConfig } from "../components/render/deploy";
@@ -67,14 +69,15 @@ export function registryStorageArgs(cfg: Config): RegistryStorageArgs {
   return { naming: naming(cfg) };
 }
 
-/** The apps' containers log to CloudWatch Logs: one group per app, so only when there are apps. */
+/** The apps' containers log to CloudWatch Logs: one group per app, so only when there are apps (of either runtime). */
 export function appLogsEnabled(cfg: Config): boolean {
-  return cfg.proxy.apps.length > 0;
+  return cfg.proxy.apps.length > 0 || cfg.cluster !== undefined;
 }
 
-/** One log group per app of berth:proxy.apps, kept berth:proxy.appLogRetentionDays. */
+/** One log group per app of berth:proxy.apps, kept berth:proxy.appLogRetentionDays: the host's apps first, then the ECS apps. */
 export function appLogsArgs(cfg: Config): AppLogsArgs {
-  return { apps: cfg.proxy.apps.map((a) => a.name), retentionDays: cfg.proxy.appLogRetentionDays, naming: naming(cfg) };
+  const apps = [...cfg.proxy.apps.map((a) => a.name), ...(cfg.cluster?.apps ?? []).map((a) => a.name)];
+  return { apps, retentionDays: cfg.proxy.appLogRetentionDays, naming: naming(cfg) };
 }
 
 /** The host needs AWS access (a role and instance profile): the registry's bucket, or the apps' logs. */
@@ -103,7 +106,8 @@ export function hostRoleArgs(cfg: Config, deps: HostRoleDeps): HostRoleArgs {
   const reg = deps.registryStorage;
   return {
     ...(reg ? { registryBucket: { arn: reg.bucketArn, previousParent: reg, previousName: reg.logicalName } } : {}),
-    appLogGroupArns: deps.appLogs ? [...deps.appLogs.groupArns] : [],
+    // The host's apps come first in AppLogs; the ECS apps' groups are their tasks' to write.
+    appLogGroupArns: deps.appLogs ? deps.appLogs.groupArns.slice(0, cfg.proxy.apps.length) : [],
     naming: naming(cfg),
   };
 }
@@ -260,6 +264,7 @@ export function appRuntimeArgs(cfg: Config, deps: { readonly services: HostServi
     target: deps.services.target,
     apps: cfg.proxy.apps,
     secrets: cfg.appSecrets,
+    ...(ecsDatabaseApps(cfg).length > 0 ? { otherDatabaseApps: ecsDatabaseApps(cfg) } : {}),
     database: {
       host: deps.database.address,
       port: deps.database.port,
@@ -291,7 +296,7 @@ export function hostServicesArgs(cfg: Config, deps: HostServicesDeps): HostServi
     registryPassword: cfg.secrets.registryPassword,
     ...(deps.registryStorage ? { registryBucket: { bucket: deps.registryStorage.bucketName, region: cfg.region } } : {}),
     ...(deps.cloudflareRanges ? { realIp: { names: realIpNames(cfg), ranges: deps.cloudflareRanges } } : {}),
-    ...(deps.appLogs ? { appLogs: { region: cfg.region, groups: deps.appLogs.groupNames } } : {}),
+    ...(deps.appLogs && cfg.proxy.apps.length > 0 ? { appLogs: { region: cfg.region, groups: hostAppGroups(cfg, deps.appLogs.groupNames) } } : {}),
     certbotDependsOn: [deps.dns],
   };
 }
@@ -358,4 +363,77 @@ export function sshCommandInput(cfg: Config): Omit<SshCommandInput, "ip"> {
 /** registryLoginCommand's input but the registry's host and login, which HostServices decides. */
 export function registryLoginInput(cfg: Config): Pick<RegistryLoginInput, "stack"> {
   return { stack: cfg.stack };
+}
+
+/** The host apps' log groups only (the ECS apps' groups are no business of the host). */
+function hostAppGroups(cfg: Config, groups: pulumi.Input<Record<string, string>>): pulumi.Input<Record<string, string>> {
+  if (cfg.cluster === undefined) return groups;
+  const host = new Set(cfg.proxy.apps.map((a) => a.name));
+  return pulumi.output(groups).apply((g) => Object.fromEntries(Object.entries(g).filter(([app]) => host.has(app))));
+}
+
+/** The ECS apps whose databases the host's creation step makes (it is the step that reaches RDS with the master login). */
+export function ecsDatabaseApps(cfg: Config): string[] {
+  return (cfg.cluster?.apps ?? []).filter((a) => a.database).map((a) => a.name);
+}
+
+/** The app runtime component runs when a host app needs its files, or any app a database. */
+export function appRuntimeEnabled(cfg: Config): boolean {
+  return cfg.proxy.apps.length > 0 || ecsDatabaseApps(cfg).length > 0;
+}
+
+/** What the load balancer is wired to. */
+export interface LoadBalancerDeps {
+  readonly network: { readonly vpcId: pulumi.Input<string>; readonly publicSubnetIds: readonly pulumi.Input<string>[] };
+  readonly dns: { readonly zoneIds: pulumi.Input<Record<string, string>> };
+}
+
+/** The load balancer: every ECS app's hostnames, each with the zone (of berth:dns) that holds its records. */
+export function loadBalancerArgs(cfg: Config, deps: LoadBalancerDeps): LoadBalancerArgs {
+  const names = (cfg.cluster?.apps ?? []).flatMap((a) =>
+    a.hostnames.map((hostname) => {
+      // Config validation made sure each name has a zone.
+      const zone = owningZone(cfg.dns.zones, hostname)!;
+      return { hostname, zone: zone.domain, provider: zone.provider };
+    }),
+  );
+  return {
+    vpcId: deps.network.vpcId,
+    vpcCidr: cfg.network.vpcCidr,
+    subnetIds: deps.network.publicSubnetIds,
+    names,
+    zoneIds: deps.dns.zoneIds,
+    idleTimeoutSeconds: cfg.cluster?.settings.idleTimeoutSeconds ?? 60,
+    naming: naming(cfg),
+  };
+}
+
+/** What the ECS apps are wired to. */
+export interface EcsAppsDeps extends Pick<LoadBalancerDeps, "network"> {
+  readonly loadBalancer: { readonly securityGroupId: pulumi.Input<string>; readonly httpsListenerArn: pulumi.Input<string> };
+  readonly appLogs: { readonly groupNames: pulumi.Input<Record<string, string>>; readonly groupArns: readonly pulumi.Input<string>[] };
+  /** DATABASE_URL and DB_* by app (AppRuntime's database step); {} without one. */
+  readonly databaseEnv: Readonly<Record<string, pulumi.Input<Record<string, string>>>>;
+}
+
+/** The ECS apps of berth:proxy.apps with berth:cluster, their secrets, log groups and database values. */
+export function ecsAppsArgs(cfg: Config, deps: EcsAppsDeps): EcsAppsArgs {
+  const apps = cfg.cluster?.apps ?? [];
+  const offset = cfg.proxy.apps.length;
+  const logGroups = Object.fromEntries(
+    apps.map((a, i) => [a.name, { name: pulumi.output(deps.appLogs.groupNames).apply((g) => g[a.name]), arn: deps.appLogs.groupArns[offset + i] }]),
+  );
+  return {
+    apps,
+    settings: cfg.cluster?.settings ?? { containerInsights: true, deregistrationDelaySeconds: 5, stopTimeoutSeconds: 30 },
+    secrets: Object.fromEntries(apps.map((a) => [a.name, cfg.appSecrets[a.name] ?? {}])),
+    databaseEnv: Object.fromEntries(apps.filter((a) => a.database && a.name in deps.databaseEnv).map((a) => [a.name, deps.databaseEnv[a.name]])),
+    logGroups,
+    vpcId: deps.network.vpcId,
+    subnetIds: deps.network.publicSubnetIds,
+    loadBalancer: deps.loadBalancer,
+    keepImages: cfg.registry.retention.keep,
+    region: cfg.region,
+    naming: naming(cfg),
+  };
 }
