@@ -22,6 +22,7 @@ import {
   appLogsArgs,
   appLogsEnabled,
   appRuntimeEnabled,
+  ciDeployPolicy,
   ecsAppsArgs,
   loadBalancerArgs,
   awsProviderArgs,
@@ -42,7 +43,6 @@ import {
   sshCommandInput,
   tlsArgs,
 } from "./wiring/args";
-import { ciPolicy } from "./lib/ecsTasks";
 import { cloudflareIpRanges } from "./wiring/lookups";
 import { auditLogGroups, ecrLoginCommand, ecrRegistryHost, knownHostsLine, registryLoginCommand, registryUrl, sshCommand } from "./wiring/outputs";
 
@@ -267,16 +267,6 @@ function ecsOutputs(
     loadBalancerDnsName: loadBalancer.dnsName,
     ecrRepositoryUrls: urls,
     ecrLoginCommand: parts[0][1].repositoryUrl.apply((url) => ecrLoginCommand({ region, registryHost: ecrRegistryHost(url) })),
-    ciDeployPolicy: pulumi
-      .all([
-        ecsApps.clusterArn,
-        pulumi.all(parts.map(([, p]) => p.repositoryArn)),
-        pulumi.all(parts.map(([, p]) => p.serviceArn)),
-        pulumi.all(parts.map(([, p]) => p.taskDefinitionArn)),
-        pulumi.all(parts.flatMap(([, p]) => p.roleArns)),
-      ])
-      .apply(([clusterArn, repositoryArns, serviceArns, taskDefinitionArns, roleArns]) =>
-        ciPolicy({ clusterArn, repositoryArns, serviceArns, taskDefinitionArns, roleArns }),
-      ),
+    ciDeployPolicy: ciDeployPolicy({ clusterArn: ecsApps.clusterArn, parts: ecsApps.parts }),
   };
 }

@@ -26,75 +26,124 @@ import { resourceProblem } from "./resourceErrors";
 
 /** The load balancer's health check of a part. */
 export interface EcsHealthSettings {
+  /** Path the load balancer probes; any 2xx or 3xx counts. */
   readonly path: string;
+  /** Seconds between two checks (5-300). */
   readonly intervalSeconds: number;
+  /** Seconds one check may take (below the interval). */
   readonly timeoutSeconds: number;
+  /** Healthy answers in a row before a task gets traffic. */
   readonly successes: number;
+  /** Failed answers in a row before a task is taken out. */
   readonly failures: number;
 }
 
 /** One part of an ECS app (berth:proxy.apps[].frontend|backend with runtime ecs). */
 export interface EcsPartSettings {
+  /** Port the app listens on in its container (PORT). */
   readonly containerPort: number;
+  /** Fargate CPU units of the task. */
   readonly cpu: number;
+  /** MiB of the task (a Fargate size with `cpu`). */
   readonly memory: number;
+  /** The load balancer's health check. */
   readonly health: EcsHealthSettings;
+  /** Clear values the container gets. */
   readonly env: Readonly<Record<string, string>>;
+  /** Names whose values come from berth:appSecrets (SSM SecureString parameters). */
   readonly secrets: readonly string[];
 }
 
 /** An ECS app as config validated it. */
 export interface EcsAppSettings {
+  /** The app's name (repositories, services, parameters). */
   readonly name: string;
+  /** Names the load balancer serves for it (at least one). */
   readonly hostnames: readonly string[];
+  /** Serves `/`. */
   readonly frontend: EcsPartSettings;
+  /** Serves `backendPath`; none without it. */
   readonly backend?: EcsPartSettings;
+  /** Path prefix of the back end, e.g. `/api`. */
   readonly backendPath: string;
+  /** Tasks per part the service keeps running. */
   readonly desiredCount: number;
+  /** Fewest tasks per part autoscaling may leave. */
   readonly minCount: number;
+  /** Most tasks per part autoscaling may start. */
   readonly maxCount: number;
 }
 
 /** berth:cluster. */
 export interface ClusterSettings {
+  /** ECS Container Insights on the cluster. */
   readonly containerInsights: boolean;
+  /** Seconds the load balancer drains a stopping task. */
   readonly deregistrationDelaySeconds: number;
+  /** Seconds between SIGTERM and SIGKILL. */
   readonly stopTimeoutSeconds: number;
 }
 
 export interface EcsAppsArgs {
+  /** The apps with `runtime: ecs`, in config order; at least one. */
   readonly apps: readonly EcsAppSettings[];
+  /** berth:cluster. */
   readonly settings: ClusterSettings;
   /** Per app: its secret values (berth:appSecrets.<app>). */
   readonly secrets: Readonly<Record<string, Readonly<Record<string, string>>>>;
   /** Per app with `database: true`: DATABASE_URL and DB_* (secret), from the database step. */
   readonly databaseEnv: Readonly<Record<string, pulumi.Input<Record<string, string>>>>;
   /** Per app: its log group's name and ARN (AppLogs). */
-  readonly logGroups: Readonly<Record<string, { readonly name: pulumi.Input<string>; readonly arn: pulumi.Input<string> }>>;
+  readonly logGroups: Readonly<
+    Record<
+      string,
+      {
+        /** The group's name. */
+        readonly name: pulumi.Input<string>;
+        /** Its ARN (without `:*`). */
+        readonly arn: pulumi.Input<string>;
+      }
+    >
+  >;
+  /** The stack's VPC. */
   readonly vpcId: pulumi.Input<string>;
   /** The public subnets the tasks run in (with a public IP: no NAT gateway to pay for). */
   readonly subnetIds: readonly pulumi.Input<string>[];
   /** The load balancer: its group (the only one the tasks admit) and its HTTPS listener. */
-  readonly loadBalancer: { readonly securityGroupId: pulumi.Input<string>; readonly httpsListenerArn: pulumi.Input<string> };
+  readonly loadBalancer: {
+    /** Its security group. */
+    readonly securityGroupId: pulumi.Input<string>;
+    /** Its HTTPS listener. */
+    readonly httpsListenerArn: pulumi.Input<string>;
+  };
   /** Images ECR keeps per repository (berth:registry.retention.keep). */
   readonly keepImages: number;
+  /** The stack's region (awslogs). */
   readonly region: string;
+  /** Project and stack: physical names and Name tags. */
   readonly naming: Naming;
 }
 
 /** What one part made, for outputs and CI. */
 export interface EcsPart {
+  /** `<account>.dkr.ecr.<region>.amazonaws.com/<stack>/<app>-<part>`. */
   readonly repositoryUrl: pulumi.Output<string>;
+  /** The repository's ARN. */
   readonly repositoryArn: pulumi.Output<string>;
+  /** The ECS service's ARN. */
   readonly serviceArn: pulumi.Output<string>;
+  /** The task definition revision the stack registered. */
   readonly taskDefinitionArn: pulumi.Output<string>;
+  /** The execution and task roles (CI passes them to ECS). */
   readonly roleArns: pulumi.Output<string>[];
 }
 
 const ROLES = ["frontend", "backend"] as const;
 
 export class EcsApps extends pulumi.ComponentResource {
+  /** The cluster's name, `<project>-<stack>-apps`. */
   public readonly clusterName: pulumi.Output<string>;
+  /** The cluster's ARN. */
   public readonly clusterArn: pulumi.Output<string>;
   /** The tasks' security group: what the database admits besides the host. */
   public readonly taskSecurityGroupId: pulumi.Output<string>;
@@ -380,10 +429,16 @@ export class EcsApps extends pulumi.ComponentResource {
 }
 
 interface PartInput {
+  /** The app. */
   readonly app: EcsAppSettings;
+  /** Which part. */
   readonly role: (typeof ROLES)[number];
+  /** Its settings. */
   readonly part: EcsPartSettings;
+  /** The stack's cluster. */
   readonly cluster: aws.ecs.Cluster;
+  /** The stack's key for parameters and images. */
   readonly key: aws.kms.Key;
+  /** The tasks' security group. */
   readonly taskSg: aws.ec2.SecurityGroup;
 }

@@ -20,13 +20,16 @@ export const ALB_TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-Res-2021-06";
 
 /** A served name and the zone that holds its records. */
 export interface ServedName {
+  /** The name, e.g. `shop.example.org`. */
   readonly hostname: string;
   /** The zone's domain (berth:dns.zones[].domain). */
   readonly zone: string;
+  /** Who serves the zone. */
   readonly provider: "route53" | "cloudflare";
 }
 
 export interface LoadBalancerArgs {
+  /** The stack's VPC. */
   readonly vpcId: pulumi.Input<string>;
   /** The VPC's CIDR: the load balancer sends only to the app tasks inside it. */
   readonly vpcCidr: string;
@@ -38,6 +41,7 @@ export interface LoadBalancerArgs {
   readonly zoneIds: pulumi.Input<Record<string, string>>;
   /** Seconds an idle connection stays open (below the apps' keep-alive timeout). */
   readonly idleTimeoutSeconds: number;
+  /** Project and stack: names and Name tags. */
   readonly naming: Naming;
 }
 
@@ -46,7 +50,9 @@ export class LoadBalancer extends pulumi.ComponentResource {
   public readonly securityGroupId: pulumi.Output<string>;
   /** The HTTPS listener, where the apps' rules go. */
   public readonly httpsListenerArn: pulumi.Output<string>;
+  /** The load balancer's ARN. */
   public readonly arn: pulumi.Output<string>;
+  /** Its DNS name, where the apps' records point. */
   public readonly dnsName: pulumi.Output<string>;
 
   constructor(name: string, args: LoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {

@@ -26,6 +26,7 @@ import type { HostLayerConfig } from "../components/render/hostFiles";
 import type { ServedCertificate, TlsArgs } from "../components/tls";
 import { servedNames } from "../lib/certificates";
 import { owningZone, planRecords, proxiedServedNames } from "../lib/dnsPlan";
+import { ciPolicy } from "../lib/ecsTasks";
 import { hostIngressRules } from "../lib/firewallRules";
 import type { Naming } from "../lib/naming";
 import { defaultTags } from "../lib/tags";
@@ -384,8 +385,18 @@ export function appRuntimeEnabled(cfg: Config): boolean {
 
 /** What the load balancer is wired to. */
 export interface LoadBalancerDeps {
-  readonly network: { readonly vpcId: pulumi.Input<string>; readonly publicSubnetIds: readonly pulumi.Input<string>[] };
-  readonly dns: { readonly zoneIds: pulumi.Input<Record<string, string>> };
+  /** The network: the VPC and its public subnets. */
+  readonly network: {
+    /** VPC id. */
+    readonly vpcId: pulumi.Input<string>;
+    /** The two public subnets. */
+    readonly publicSubnetIds: readonly pulumi.Input<string>[];
+  };
+  /** The zones the apps' records and validation records go in. */
+  readonly dns: {
+    /** Zone id by domain. */
+    readonly zoneIds: pulumi.Input<Record<string, string>>;
+  };
 }
 
 /** The load balancer: every ECS app's hostnames, each with the zone (of berth:dns) that holds its records. */
@@ -410,8 +421,20 @@ export function loadBalancerArgs(cfg: Config, deps: LoadBalancerDeps): LoadBalan
 
 /** What the ECS apps are wired to. */
 export interface EcsAppsDeps extends Pick<LoadBalancerDeps, "network"> {
-  readonly loadBalancer: { readonly securityGroupId: pulumi.Input<string>; readonly httpsListenerArn: pulumi.Input<string> };
-  readonly appLogs: { readonly groupNames: pulumi.Input<Record<string, string>>; readonly groupArns: readonly pulumi.Input<string>[] };
+  /** The load balancer. */
+  readonly loadBalancer: {
+    /** Its security group. */
+    readonly securityGroupId: pulumi.Input<string>;
+    /** Its HTTPS listener. */
+    readonly httpsListenerArn: pulumi.Input<string>;
+  };
+  /** The apps' log groups (host apps first, then the ECS apps). */
+  readonly appLogs: {
+    /** Group name by app. */
+    readonly groupNames: pulumi.Input<Record<string, string>>;
+    /** Group ARNs in AppLogs' order. */
+    readonly groupArns: readonly pulumi.Input<string>[];
+  };
   /** DATABASE_URL and DB_* by app (AppRuntime's database step); {} without one. */
   readonly databaseEnv: Readonly<Record<string, pulumi.Input<Record<string, string>>>>;
 }
@@ -436,4 +459,42 @@ export function ecsAppsArgs(cfg: Config, deps: EcsAppsDeps): EcsAppsArgs {
     region: cfg.region,
     naming: naming(cfg),
   };
+}
+
+/** What CI's policy is built from: the cluster and every ECS part's repository, service, task definition and roles. */
+export interface CiPolicyDeps {
+  /** The cluster's ARN. */
+  readonly clusterArn: pulumi.Input<string>;
+  /** The parts, by `<app>-<part>`. */
+  readonly parts: Readonly<
+    Record<
+      string,
+      {
+        /** Repository ARN. */
+        readonly repositoryArn: pulumi.Input<string>;
+        /** Service ARN. */
+        readonly serviceArn: pulumi.Input<string>;
+        /** Task definition ARN. */
+        readonly taskDefinitionArn: pulumi.Input<string>;
+        /** Execution and task role ARNs. */
+        readonly roleArns: readonly pulumi.Input<string>[];
+      }
+    >
+  >;
+}
+
+/** The IAM policy document for CI's role (lib/ecsTasks.ts ciPolicy) over the stack's ECS parts. */
+export function ciDeployPolicy(deps: CiPolicyDeps): pulumi.Output<string> {
+  const parts = Object.values(deps.parts);
+  return pulumi
+    .all([
+      deps.clusterArn,
+      pulumi.all(parts.map((p) => p.repositoryArn)),
+      pulumi.all(parts.map((p) => p.serviceArn)),
+      pulumi.all(parts.map((p) => p.taskDefinitionArn)),
+      pulumi.all(parts.flatMap((p) => [...p.roleArns])),
+    ])
+    .apply(([clusterArn, repositoryArns, serviceArns, taskDefinitionArns, roleArns]) =>
+      ciPolicy({ clusterArn, repositoryArns, serviceArns, taskDefinitionArns, roleArns }),
+    );
 }
