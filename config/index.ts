@@ -83,7 +83,7 @@ export function parseConfig(input: RawConfigInput): Config {
   validateDns(raw, add);
   validateHostLayer(raw, hostAdd);
   validateAppRuntime(parsed.data, appSecrets, add);
-  validateCluster(input.project, input.stack, parsed.data, split, add);
+  validateCluster(input.project, input.stack, parsed.data, split, add, (input.target ?? "cloud") === "cloud");
   validateNameLengths(input, raw, hostAdd);
   if ((input.target ?? "cloud") === "cloud") validateRealNames(raw, hostAdd);
   validateTlsSecrets(raw, input, secrets, add);

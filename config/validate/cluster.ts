@@ -3,6 +3,7 @@
 // APIs limit, listener rule priorities, and every hostname owned by exactly one runtime and served by
 // a zone of berth:dns that holds no record of its own for it). Errors name the key in
 // berth:proxy.apps as written, whatever runtime the apps around it use.
+import { isReservedName } from "../../lib/apiRules";
 import { owningZone, planRecords } from "../../lib/dnsPlan";
 import {
   albName,
@@ -61,10 +62,24 @@ export function withConfigIndexes(add: Add, hostIndex: readonly number[]): Add {
   return (p) => add({ ...p, key: fix(p.key), message: fix(p.message) });
 }
 
-/** Every rule of the ECS apps, against each other, the host's apps and berth:dns. */
-export function validateCluster(project: string, stack: string, parsed: ParsedRaw, split: SplitApps, add: Add): void {
+/**
+ * Every rule of the ECS apps, against each other, the host's apps and berth:dns. `cloud`: a real
+ * preview or update, where reserved example names (ACM and Route53 refuse them) are refused too.
+ */
+export function validateCluster(project: string, stack: string, parsed: ParsedRaw, split: SplitApps, add: Add, cloud = false): void {
   const apps = split.cluster?.apps ?? [];
   if (apps.length === 0) return;
+  if (cloud)
+    for (const app of apps)
+      app.hostnames.forEach((h, hi) => {
+        if (isReservedName(h))
+          add({
+            key: `berth:proxy.apps[${app.index}].hostnames[${hi}]`,
+            value: h,
+            message:
+              "is a reserved example name (RFC 2606/6761), which ACM and Route53 refuse; the offline plan accepts it, a real preview or update needs your own domain",
+          });
+      });
   const names = parsed.proxy.apps.map((a) => a.name);
   for (const app of apps) {
     const at = `berth:proxy.apps[${app.index}]`;

@@ -91,6 +91,12 @@ describe("ECS app rules", () => {
     expect(rejection(toRawConfigInput(file)).message).toContain('the ECR repository "Scale/shop-frontend"');
   });
 
+  it("refuses reserved example names for a real preview or update, and accepts them offline", () => {
+    const input = { ...toRawConfigInput(scaleWith([site, shop])), target: "cloud" as const };
+    expect(rejection(input).message).toMatch(/berth:proxy\.apps\[1\]\.hostnames\[0\] = "?shop\.example\.org"?: is a reserved example name/);
+    expect(parses([site, shop]).cluster?.apps).toHaveLength(1);
+  });
+
   it("checks secrets of ECS apps like those of host apps (declared and set)", () => {
     const withSecret = shopWith({}, { secrets: ["API_TOKEN"] });
     expect(problems([site, withSecret])).toContain("berth:appSecrets.shop.API_TOKEN");
