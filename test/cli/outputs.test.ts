@@ -72,7 +72,11 @@ describe("the schema", () => {
     // Optional are the outputs of apps on ECS only, and each says so.
     const optional = Object.keys(schema.properties).filter((n) => schema.properties[n].description.startsWith("Only with an app on ECS"));
     expect(optional.sort()).toEqual(["ciDeployPolicy", "ecrLoginCommand", "ecrRepositoryUrls", "ecsClusterName", "loadBalancerDnsName"]);
-    expect(schema.required.sort()).toEqual(Object.keys(schema.properties).filter((n) => !optional.includes(n)).sort());
+    expect(schema.required.sort()).toEqual(
+      Object.keys(schema.properties)
+        .filter((n) => !optional.includes(n))
+        .sort(),
+    );
   });
   it("lists the same outputs and secrecy as the README's outputs reference", () => {
     const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
