@@ -385,7 +385,6 @@ export class EcsApps extends pulumi.ComponentResource {
         deploymentMaximumPercent: 200,
         deploymentCircuitBreaker: { enable: true, rollback: true },
         healthCheckGracePeriodSeconds: Math.max(30, h.intervalSeconds * h.successes),
-        availabilityZoneRebalancing: "ENABLED",
         propagateTags: "SERVICE",
         tags: nameTag(physical(args.naming, `${p.app.name}-${p.role}`, 256)),
       },
