@@ -9,6 +9,7 @@ import { AppLogs } from "./components/appLogs";
 import { AppRuntime } from "./components/appRuntime";
 import { Database } from "./components/database";
 import { createCloudflareProvider, Dns } from "./components/dns";
+import { AlbAccessLogs } from "./components/albAccessLogs";
 import { EcsApps } from "./components/ecsApps";
 import { Firewall } from "./components/firewall";
 import { LoadBalancer } from "./components/loadBalancer";
@@ -21,6 +22,8 @@ import { Tls } from "./components/tls";
 import {
   appLogsArgs,
   appLogsEnabled,
+  albAccessLogsArgs,
+  albAccessLogsEnabled,
   appRuntimeEnabled,
   ciDeployPolicy,
   ecsAppsArgs,
@@ -252,7 +255,8 @@ function ecsOutputs(
   dnsOpts: pulumi.ComponentResourceOptions,
   opts: pulumi.ComponentResourceOptions,
 ): EcsOutputs {
-  const loadBalancer = new LoadBalancer("alb", loadBalancerArgs(cfg, { network, dns }), dnsOpts);
+  const accessLogs = albAccessLogsEnabled(cfg) ? new AlbAccessLogs("alb-logs", albAccessLogsArgs(cfg), opts) : undefined;
+  const loadBalancer = new LoadBalancer("alb", loadBalancerArgs(cfg, { network, dns, accessLogs }), dnsOpts);
   const databaseEnv = appRuntime?.databaseEnv ?? {};
   const ecsApps = new EcsApps(
     "ecs",

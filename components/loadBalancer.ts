@@ -41,6 +41,15 @@ export interface LoadBalancerArgs {
   readonly zoneIds: pulumi.Input<Record<string, string>>;
   /** Seconds an idle connection stays open (below the apps' keep-alive timeout). */
   readonly idleTimeoutSeconds: number;
+  /** Access logs: the bucket they go to and its policy (the load balancer waits for it); none when unset. */
+  readonly accessLogs?: {
+    /** Bucket name. */
+    readonly bucket: pulumi.Input<string>;
+    /** Key prefix ELB writes under. */
+    readonly prefix: string;
+    /** The bucket policy that lets ELB write. */
+    readonly policy: pulumi.Resource;
+  };
   /** Project and stack: names and Name tags. */
   readonly naming: Naming;
 }
@@ -103,9 +112,10 @@ export class LoadBalancer extends pulumi.ComponentResource {
         idleTimeout: args.idleTimeoutSeconds,
         dropInvalidHeaderFields: true,
         desyncMitigationMode: "strictest",
+        ...(args.accessLogs ? { accessLogs: { bucket: args.accessLogs.bucket, prefix: args.accessLogs.prefix, enabled: true } } : {}),
         tags: nameTag(physical(args.naming, "alb")),
       },
-      parent,
+      { parent: this, ...(args.accessLogs ? { dependsOn: [args.accessLogs.policy] } : {}) },
     );
     const certificateArn = this.certificate(name, args);
     const https = this.listeners(name, alb, certificateArn);

@@ -535,6 +535,10 @@ const ClusterSchema = z
     idleTimeoutSeconds: z.number().int().min(1).max(4000).default(60).meta({
       description: "load balancer idle timeout; the app's keep-alive timeout must be longer, or the load balancer reuses connections the app closed (502s)",
     }),
+    accessLogs: z.boolean().default(false).meta({
+      description: "the load balancer's access logs to a private bucket of the stack (recommended for production; S3 storage is billed)",
+    }),
+    accessLogRetentionDays: z.number().int().min(1).max(3650).default(90).meta({ description: "days S3 keeps an access log object" }),
     stopTimeoutSeconds: z
       .number()
       .int()

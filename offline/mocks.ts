@@ -412,6 +412,17 @@ const CALLS: Record<string, CallHandler> = {
     ipv6Cidrs: ["2400:cb00::/32", "2606:4700::/32", "2803:f800::/32", "2405:b500::/32", "2405:8100::/32", "2a06:98c0::/29", "2c0f:f248::/32"],
     jdcloudCidrs: [],
   }),
+  // The region's Elastic Load Balancing account, which writes access logs (ELB docs, "Enable access logs", regions before August 2022).
+  "aws:elb/getServiceAccount:getServiceAccount": (_i, c) => {
+    const accounts: Record<string, string> = {
+      "ap-northeast-2": "600734575887",
+      "ap-northeast-1": "582318560864",
+      "us-east-1": "127311923021",
+      "eu-west-1": "156460612806",
+    };
+    const id = accounts[c.region] ?? "127311923021";
+    return { id, arn: `arn:aws:iam::${id}:root` };
+  },
   "aws:index/getAvailabilityZones:getAvailabilityZones": (_i, c) => {
     const letters = ["a", "b", "c", "d"];
     return {

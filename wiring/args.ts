@@ -17,6 +17,7 @@ import type { HostArgs } from "../components/host";
 import type { HostServices, HostServicesArgs, HostServicesSettings } from "../components/hostServices";
 import type { NetworkArgs } from "../components/network";
 import type { AppLogsArgs } from "../components/appLogs";
+import { ALB_LOG_PREFIX, type AlbAccessLogsArgs } from "../components/albAccessLogs";
 import type { EcsAppsArgs } from "../components/ecsApps";
 import type { LoadBalancerArgs } from "../components/loadBalancer";
 import type { HostRoleArgs } from "../components/hostRole";
@@ -385,6 +386,13 @@ export function appRuntimeEnabled(cfg: Config): boolean {
 
 /** What the load balancer is wired to. */
 export interface LoadBalancerDeps {
+  /** The access logs' bucket (berth:cluster.accessLogs); unset without. */
+  readonly accessLogs?: {
+    /** Bucket name. */
+    readonly bucketName: pulumi.Input<string>;
+    /** Its policy. */
+    readonly policy: pulumi.Resource;
+  };
   /** The network: the VPC and its public subnets. */
   readonly network: {
     /** VPC id. */
@@ -415,8 +423,19 @@ export function loadBalancerArgs(cfg: Config, deps: LoadBalancerDeps): LoadBalan
     names,
     zoneIds: deps.dns.zoneIds,
     idleTimeoutSeconds: cfg.cluster?.settings.idleTimeoutSeconds ?? 60,
+    ...(deps.accessLogs ? { accessLogs: { bucket: deps.accessLogs.bucketName, prefix: ALB_LOG_PREFIX, policy: deps.accessLogs.policy } } : {}),
     naming: naming(cfg),
   };
+}
+
+/** The load balancer's access logs go to a bucket of the stack (berth:cluster.accessLogs). */
+export function albAccessLogsEnabled(cfg: Config): boolean {
+  return cfg.cluster?.settings.accessLogs === true;
+}
+
+/** The access logs' bucket: kept berth:cluster.accessLogRetentionDays. */
+export function albAccessLogsArgs(cfg: Config): AlbAccessLogsArgs {
+  return { retentionDays: cfg.cluster?.settings.accessLogRetentionDays ?? 90, naming: naming(cfg) };
 }
 
 /** What the ECS apps are wired to. */

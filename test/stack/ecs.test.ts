@@ -122,6 +122,24 @@ describe("scale: services and network", () => {
     expect(byName("alb-http").inputs.defaultActions).toEqual([{ type: "redirect", redirect: { port: "443", protocol: "HTTPS", statusCode: "HTTP_301" } }]);
   });
 
+  it("writes access logs to a private, TLS-only, expiring bucket that only the region's ELB account may put logs into", () => {
+    const bucket = byName("alb-logs-bucket");
+    expect(byName("alb-alb").inputs.accessLogs).toEqual({ bucket: bucket.state.bucket ?? bucket.id, prefix: "alb", enabled: true });
+    expect(byName("alb-logs-public-access").inputs).toMatchObject({
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    expect(byName("alb-logs-encryption").inputs.rules).toEqual([{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }]);
+    expect((byName("alb-logs-lifecycle").inputs.rules as Array<Record<string, unknown>>)[0]).toMatchObject({ expiration: { days: 90 } });
+    const policy = JSON.parse(String(byName("alb-logs-policy").inputs.policy)) as { Statement: Array<Record<string, unknown>> };
+    expect(policy.Statement[0]).toMatchObject({ Effect: "Allow", Principal: { AWS: "arn:aws:iam::600734575887:root" }, Action: "s3:PutObject" });
+    expect(String(policy.Statement[0].Resource)).toMatch(/\/alb\/AWSLogs\/\*$/);
+    expect(policy.Statement[1]).toMatchObject({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } });
+    expect(byName("alb-alb").options.dependencies).toContain(byName("alb-logs-policy").urn);
+  });
+
   it("routes the hostnames to the front end and /api to the back end, checks health from config, drains briefly", () => {
     const back = byName("ecs-shop-backend-rule").inputs;
     const front = byName("ecs-shop-frontend-rule").inputs;

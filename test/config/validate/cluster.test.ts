@@ -23,7 +23,14 @@ describe("runtime split", () => {
     expect(cfg.proxy.apps.map((a) => a.name)).toEqual(["site"]);
     expect(cfg.proxy.apps[0].runtime).toBe("host");
     expect(cfg.cluster?.apps.map((a) => [a.name, a.index, a.desiredCount, a.minCount, a.maxCount])).toEqual([["shop", 1, 2, 2, 6]]);
-    expect(cfg.cluster?.settings).toEqual({ containerInsights: true, deregistrationDelaySeconds: 5, idleTimeoutSeconds: 60, stopTimeoutSeconds: 30 });
+    expect(cfg.cluster?.settings).toEqual({
+      containerInsights: true,
+      deregistrationDelaySeconds: 5,
+      idleTimeoutSeconds: 60,
+      accessLogs: true,
+      accessLogRetentionDays: 90,
+      stopTimeoutSeconds: 30,
+    });
   });
 
   it("defaults min and max to desiredCount, and makes no cluster without an ECS app", () => {
