@@ -339,7 +339,7 @@ export class EcsApps extends pulumi.ComponentResource {
     const targetGroup = new aws.lb.TargetGroup(
       `${id}-tg`,
       {
-        name: targetGroupName(args.naming.project, args.naming.stack, p.app.name, p.role),
+        name: targetGroupName(args.naming.project, args.naming.stack, p.app.name, p.role, p.part.containerPort),
         port: p.part.containerPort,
         protocol: "HTTP",
         targetType: "ip",

@@ -76,9 +76,13 @@ export function albName(project: string, stack: string): string {
   return boundedName(`${project}-${stack}-alb`);
 }
 
-/** The target group of one app part: `<project>-<stack>-<app>-<part>`, shortened with a hash past 32. */
-export function targetGroupName(project: string, stack: string, app: string, part: string): string {
-  return boundedName(`${project}-${stack}-${app}-${part}`);
+/**
+ * The target group of one app part: `<project>-<stack>-<app>-<part>-<port>`, shortened with a hash past
+ * 32. The port is in the name because a new port replaces the target group, and the replacement is
+ * created before the old one is deleted: under the same fixed name ELB would refuse it.
+ */
+export function targetGroupName(project: string, stack: string, app: string, part: string, port: number): string {
+  return boundedName(`${project}-${stack}-${app}-${part}-${port}`);
 }
 
 /** Listener rule priorities are 1-50000 and unique per listener. Source: ELB API, CreateRule Priority. */

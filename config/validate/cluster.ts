@@ -127,8 +127,9 @@ function validateParts(project: string, stack: string, app: EcsAppConfig, at: st
 
 function validateAppNames(project: string, stack: string, app: EcsAppConfig, at: string, add: Add): void {
   for (const role of ["frontend", "backend"] as const) {
-    if (!app[role]) continue;
-    const tg = targetGroupName(project, stack, app.name, role);
+    const part = app[role];
+    if (!part) continue;
+    const tg = targetGroupName(project, stack, app.name, role, part.containerPort);
     const problem = elbNameProblem(tg);
     if (problem) add({ key: `${at}.name`, value: app.name, message: `the target group name "${tg}" ${problem}` });
   }

@@ -43,11 +43,14 @@ describe("Fargate task sizes", () => {
 describe("load balancer and target group names", () => {
   it("keeps short names and shortens long ones to 32 with a stable hash of the whole", () => {
     expect(albName("berth", "scale")).toBe("berth-scale-alb");
-    const long = targetGroupName("berth", "production-eu", "storefront-checkout", "frontend");
+    expect(targetGroupName("berth", "scale", "shop", "frontend", 3000)).toBe("berth-scale-shop-frontend-3000");
+    const long = targetGroupName("berth", "production-eu", "storefront-checkout", "frontend", 3000);
     expect(long).toHaveLength(32);
     expect(long).toMatch(/^berth-production-eu-sto-[0-9a-f]{8}$/);
-    expect(targetGroupName("berth", "production-eu", "storefront-checkout", "frontend")).toBe(long);
-    expect(targetGroupName("berth", "production-eu", "storefront-checkout", "backend")).not.toBe(long);
+    expect(targetGroupName("berth", "production-eu", "storefront-checkout", "frontend", 3000)).toBe(long);
+    expect(targetGroupName("berth", "production-eu", "storefront-checkout", "backend", 3000)).not.toBe(long);
+    // A new port is a new name, so the replacement target group can exist beside the old one.
+    expect(targetGroupName("berth", "production-eu", "storefront-checkout", "frontend", 3001)).not.toBe(long);
     expect(elbNameProblem(long)).toBeUndefined();
   });
 
