@@ -11,7 +11,10 @@ import { AppRuntime } from "./components/appRuntime";
 import { DataVolume } from "./components/dataVolume";
 import { Database } from "./components/database";
 import { createCloudflareProvider, Dns } from "./components/dns";
+import { AlbAccessLogs } from "./components/albAccessLogs";
+import { EcsApps } from "./components/ecsApps";
 import { Firewall } from "./components/firewall";
+import { LoadBalancer } from "./components/loadBalancer";
 import { Host } from "./components/host";
 import { HostMonitoring } from "./components/hostMonitoring";
 import { HostRole } from "./components/hostRole";
@@ -24,6 +27,12 @@ import {
   alertsEnabled,
   appLogsArgs,
   appLogsEnabled,
+  albAccessLogsArgs,
+  albAccessLogsEnabled,
+  appRuntimeEnabled,
+  ciDeployPolicy,
+  ecsAppsArgs,
+  loadBalancerArgs,
   awsProviderArgs,
   configOutputs,
   appRuntimeArgs,
@@ -47,7 +56,7 @@ import {
   tlsArgs,
 } from "./wiring/args";
 import { cloudflareIpRanges } from "./wiring/lookups";
-import { auditLogGroups, knownHostsLine, registryLoginCommand, registryUrl, sshCommand } from "./wiring/outputs";
+import { auditLogGroups, ecrLoginCommand, ecrRegistryHost, knownHostsLine, registryLoginCommand, registryUrl, sshCommand } from "./wiring/outputs";
 
 /**
  * Every stack output. Names are an interface: test/stack/outputs.test.ts pins them and
@@ -150,6 +159,19 @@ export interface BerthOutputs {
   deployLogGroup: pulumi.Output<string>;
   /** Id of the host's data volume ("vol-..."), mounted at /srv/berth and kept across host replacements; "" without berth:host.dataVolume. */
   hostDataVolumeId: pulumi.Output<string>;
+  /** Only with an app on ECS (`runtime: ecs`): the ECS cluster's name, e.g. "berth-scale-apps". */
+  ecsClusterName?: pulumi.Output<string>;
+  /** Only with an app on ECS: the load balancer's DNS name, where the ECS apps' hostnames point. */
+  loadBalancerDnsName?: pulumi.Output<string>;
+  /** Only with an app on ECS: the ECR repository URL of each ECS app part, by `<app>-<part>`. */
+  ecrRepositoryUrls?: pulumi.Output<Record<string, string>>;
+  /**
+   * Only with an app on ECS: shell line that logs Docker in to the stack's ECR registry with the
+   * caller's AWS credentials, `aws ecr get-login-password --region <region> | docker login --username AWS --password-stdin <registry>`.
+   */
+  ecrLoginCommand?: pulumi.Output<string>;
+  /** Only with an app on ECS: the IAM policy document (JSON) for CI's role: push to these repositories and deploy these services only. */
+  ciDeployPolicy?: pulumi.Output<string>;
 }
 
 /** How the program runs: against the real cloud (`pulumi up`), or under the offline engine. */
@@ -197,11 +219,13 @@ export function berth(options: BerthOptions = {}): BerthOutputs {
   );
 
   const database = new Database("database", databaseArgs(cfg, { network, firewall }), opts);
-  // Each app's env files and secrets on the host (one secret delivery per app).
-  if (cfg.proxy.apps.length > 0) new AppRuntime("apps", appRuntimeArgs(cfg, { services, database }), opts);
+  // Each app's env files and secrets on the host (one secret delivery per app), and every app's database.
+  const appRuntime = appRuntimeEnabled(cfg) ? new AppRuntime("apps", appRuntimeArgs(cfg, { services, database }), opts) : undefined;
   // Alarms, the dashboard, and on the host the CloudWatch agent and the host check.
   const alerts = monitoringLogs ? new Alerts("alerts", alertsArgs(cfg, { host, database }), opts) : undefined;
   if (monitoringLogs) new HostMonitoring("monitoring", hostMonitoringArgs(cfg, { services, logs: monitoringLogs }), opts);
+  // Apps on ECS Fargate: nothing of it exists without one.
+  const ecs = cfg.cluster && appLogs ? ecsOutputs(cfg.region, network, dns, appLogs, appRuntime, firewall, cfg, dnsTlsOpts, opts) : {};
 
   return {
     vpcId: network.vpcId,
@@ -247,5 +271,40 @@ export function berth(options: BerthOptions = {}): BerthOutputs {
     alertsDashboardUrl: alerts ? alerts.dashboardUrl : "",
     deployLogGroup: monitoringLogs ? monitoringLogs.deployGroupName : pulumi.output(""),
     hostDataVolumeId: dataVolume ? dataVolume.volumeId : pulumi.output(""),
+    ...ecs,
+  };
+}
+
+type EcsOutputs = Pick<BerthOutputs, "ecsClusterName" | "loadBalancerDnsName" | "ecrRepositoryUrls" | "ecrLoginCommand" | "ciDeployPolicy">;
+
+/** The load balancer and the ECS apps, the database's admission of their tasks, and their outputs. */
+function ecsOutputs(
+  region: string,
+  network: Network,
+  dns: Dns,
+  appLogs: AppLogs,
+  appRuntime: AppRuntime | undefined,
+  firewall: Firewall,
+  cfg: ReturnType<typeof loadConfig>,
+  dnsOpts: pulumi.ComponentResourceOptions,
+  opts: pulumi.ComponentResourceOptions,
+): EcsOutputs {
+  const accessLogs = albAccessLogsEnabled(cfg) ? new AlbAccessLogs("alb-logs", albAccessLogsArgs(cfg), opts) : undefined;
+  const loadBalancer = new LoadBalancer("alb", loadBalancerArgs(cfg, { network, dns, accessLogs }), dnsOpts);
+  const databaseEnv = appRuntime?.databaseEnv ?? {};
+  const ecsApps = new EcsApps(
+    "ecs",
+    ecsAppsArgs(cfg, { network, loadBalancer, appLogs, databaseEnv }),
+    appRuntime?.databasesCreated ? { ...opts, dependsOn: [appRuntime.databasesCreated] } : opts,
+  );
+  firewall.admitDatabaseGroup("ecs-tasks", ecsApps.taskSecurityGroupId, "MySQL from the Berth ECS tasks");
+  const parts = Object.entries(ecsApps.parts);
+  const urls = pulumi.all(parts.map(([, p]) => p.repositoryUrl)).apply((u) => Object.fromEntries(parts.map(([k], i) => [k, u[i]])));
+  return {
+    ecsClusterName: ecsApps.clusterName,
+    loadBalancerDnsName: loadBalancer.dnsName,
+    ecrRepositoryUrls: urls,
+    ecrLoginCommand: parts[0][1].repositoryUrl.apply((url) => ecrLoginCommand({ region, registryHost: ecrRegistryHost(url) })),
+    ciDeployPolicy: ciDeployPolicy({ clusterArn: ecsApps.clusterArn, parts: ecsApps.parts }),
   };
 }

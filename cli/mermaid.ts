@@ -36,6 +36,11 @@ const T = {
   container: "docker:index/container:Container",
   image: "docker:index/remoteImage:RemoteImage",
   command: "command:remote:Command",
+  alb: "aws:lb/loadBalancer:LoadBalancer",
+  rule: "aws:lb/listenerRule:ListenerRule",
+  tg: "aws:lb/targetGroup:TargetGroup",
+  service: "aws:ecs/service:Service",
+  taskDef: "aws:ecs/taskDefinition:TaskDefinition",
 };
 
 /** Text safe inside a quoted Mermaid label. */
@@ -91,6 +96,8 @@ export function renderMermaid(plan: PlanJsonLike): string {
 function securityGroupEdges(of: Of): { sources: Map<string, string>; sgEdges: Map<string, string[]> } {
   const hostSg = of(T.sg).find((s) => s.name.includes("host"));
   const dbSg = of(T.sg).find((s) => s.name.includes("database"));
+  const albSg = of(T.sg).find((s) => s.name === "alb-sg");
+  const tasksSg = of(T.sg).find((s) => s.name === "ecs-tasks-sg");
   const sources = new Map<string, string>();
   const source = (cidr: string): string => {
     if (WORLD.has(cidr)) {
@@ -105,7 +112,18 @@ function securityGroupEdges(of: Of): { sources: Map<string, string>; sgEdges: Ma
   for (const rule of of(T.ingress)) {
     const p = props(rule);
     const cidr = str(p.cidrIpv4 || p.cidrIpv6);
-    const target = rule.inputs && p.securityGroupId === dbSg?.id ? "db" : p.securityGroupId === hostSg?.id ? "eip" : undefined;
+    const target =
+      p.securityGroupId === dbSg?.id ? "db" : p.securityGroupId === hostSg?.id ? "eip" : albSg && p.securityGroupId === albSg.id ? "alb" : undefined;
+    // The ECS tasks' group as the database's client (components/ecsApps.ts).
+    if (target === "db" && !cidr && p.referencedSecurityGroupId) {
+      sgEdges.set("ecs_tasks db", [...(sgEdges.get("ecs_tasks db") ?? []), `${portText(p)} from the tasks' group`]);
+      continue;
+    }
+    // The tasks admit the load balancer's group only.
+    if (tasksSg && p.securityGroupId === tasksSg.id && p.referencedSecurityGroupId) {
+      sgEdges.set("alb ecs_tasks", [...(sgEdges.get("alb ecs_tasks") ?? []), `${portText(p)} from the load balancer's group`]);
+      continue;
+    }
     if (!target || !cidr) continue;
     const from = target === "db" ? "hostip" : source(cidr);
     const key = `${from} ${target}`;
@@ -117,7 +135,10 @@ function securityGroupEdges(of: Of): { sources: Map<string, string>; sgEdges: Ma
 /** DNS: one subgraph per zone (Route53 zones Berth created, Cloudflare zones it writes to). */
 function dnsLines(of: Of, edge: Edge): string[] {
   const lines: string[] = [];
-  const records = [...of(T.r53).map((r) => ({ r, provider: "Route53" })), ...of(T.cf).map((r) => ({ r, provider: "Cloudflare" }))];
+  // ACM's validation records (`_...`) are plumbing, not names anyone visits.
+  const records = [...of(T.r53).map((r) => ({ r, provider: "Route53" })), ...of(T.cf).map((r) => ({ r, provider: "Cloudflare" }))].filter(
+    (x) => !str(props(x.r).name).startsWith("_"),
+  );
   const zones = new Map<string, Array<{ r: Res; provider: string }>>();
   for (const x of records) {
     const name = str(props(x.r).name);
@@ -137,6 +158,12 @@ function dnsLines(of: Of, edge: Edge): string[] {
       for (const { r } of xs) {
         const p = props(r);
         const name = str(p.name);
+        const albDns = of(T.alb).map((a) => str(props(a).dnsName));
+        if (((p.aliases as unknown[] | undefined) ?? []).length > 0 || albDns.includes(str(p.content))) {
+          lines.push(`      ${recordId(name)}[${label(`${name}  ${str(p.type)}`)}]`);
+          edge(recordId(name), "alb", r.type === T.r53 ? "alias" : undefined);
+          continue;
+        }
         lines.push(`      ${recordId(name)}[${label(`${name}  ${str(p.type)}`)}]`);
         const targets = r.type === T.r53 ? ((p.records as string[] | undefined) ?? []) : [str(p.content)];
         const proxied = p.proxied === true ? "proxied by Cloudflare" : undefined;
@@ -174,6 +201,7 @@ function vpcLines(of: Of, edge: Edge): string[] {
     lines.push(`      db[(${label(`RDS MySQL ${str(p.engineVersion)} ${str(p.instanceClass)}\n${str(p.identifier)} :${str(p.port ?? 3306)}`)})]`);
     lines.push("    end");
   }
+  lines.push(...ecsLines(of, edge));
   lines.push("  end");
   return lines;
 }
@@ -195,6 +223,38 @@ function dataVolumeLines(of: Of, edge: Edge): string[] {
     lines.push(`      datasnap[${label(`daily snapshots at ${at} UTC, ${keep} kept (DLM)`)}]`);
     edge("datavol", "datasnap", undefined, true);
   }
+  return lines;
+}
+
+/** Apps on ECS: the load balancer in both public subnets, its rules to each service, the services' task size and count. */
+function ecsLines(of: Of, edge: Edge): string[] {
+  const alb = of(T.alb)[0];
+  if (!alb) return [];
+  const lines: string[] = [`    subgraph ecs[${label("both public subnets: load balancer and ECS Fargate tasks")}]`];
+  lines.push(`      alb[${label(`ALB ${str(props(alb).name)}\nHTTPS :443 · HTTP :80 redirects`)}]`);
+  const tgArn = (tg: Res): string => str(props(tg).arn ?? tg.id);
+  const services = of(T.service);
+  for (const svc of services) {
+    const p = props(svc);
+    const td = of(T.taskDef).find((t) => str(props(t).arn ?? t.id) === str(p.taskDefinition));
+    const size = td ? `${str(props(td).cpu)} CPU · ${str(props(td).memory)} MiB` : "";
+    lines.push(`      ${nid("svc", svc.name)}[${label(`ECS service ${str(p.name)}\n${size} × ${str(p.desiredCount)}`)}]`);
+    edge(nid("svc", svc.name), "ecs_tasks", undefined, true);
+  }
+  lines.push(`      ecs_tasks[${label("tasks' security group")}]`);
+  for (const rule of of(T.rule)) {
+    const p = props(rule);
+    const actions = (p.actions as Props[] | undefined) ?? [];
+    const conditions = (p.conditions as Props[] | undefined) ?? [];
+    const words = conditions.flatMap((c) => [
+      ...(((c.hostHeader as Props | undefined)?.values as string[] | undefined) ?? []),
+      ...(((c.pathPattern as Props | undefined)?.values as string[] | undefined) ?? []),
+    ]);
+    const tg = of(T.tg).find((t) => tgArn(t) === str(actions[0]?.targetGroupArn));
+    const svc = services.find((s) => ((props(s).loadBalancers as Props[] | undefined) ?? []).some((lb) => tg && str(lb.targetGroupArn) === tgArn(tg)));
+    if (svc) edge("alb", nid("svc", svc.name), `${words.join(" ")} (priority ${str(p.priority)})`);
+  }
+  lines.push("    end");
   return lines;
 }
 

@@ -553,6 +553,121 @@ export const REPLACE_RULES: Readonly<Record<string, ReplaceRule>> = {
     update: [...TAGS],
     source: SRC.awsMirror("internal/service/ec2/vpc_flow_log.go", "f528c1eed2fa772df0f9de7006407a71813d2b23"),
   },
+  // Apps on ECS (components/ecsApps.ts, components/loadBalancer.ts): the inputs Berth sets, read per resource.
+  "aws:ecr/repository:Repository": {
+    replace: ["name", "encryptionConfigurations"],
+    update: ["imageTagMutability", "imageScanningConfiguration", "forceDelete", ...TAGS],
+    source: SRC.aws("internal/service/ecr/repository.go", "0072eea2d6046230a1fb7717741c17fd2122175e"),
+  },
+  "aws:ecr/lifecyclePolicy:LifecyclePolicy": {
+    // No update function: both arguments are ForceNew.
+    replace: ["policy", "repository"],
+    update: [],
+    source: SRC.aws("internal/service/ecr/lifecycle_policy.go", "00a35305dc1b297a6fcdecdfbba33f1e63c3da39"),
+  },
+  "aws:kms/alias:Alias": {
+    replace: ["name", "namePrefix"],
+    update: ["targetKeyId"],
+    source: SRC.aws("internal/service/kms/alias.go", "01c08000ddb14181b5bd19201d8fca311dc570e4"),
+  },
+  "aws:ssm/parameter:Parameter": {
+    replace: ["name", "dataType"],
+    update: ["type", "value", "keyId", "description", "tier", "allowedPattern", "overwrite", "insecureValue", ...TAGS],
+    source: SRC.aws("internal/service/ssm/parameter.go", "0073593e7d6993ba482409f4dc35438daaa79bb3"),
+  },
+  "aws:ecs/cluster:Cluster": {
+    replace: ["name"],
+    update: ["settings", "configuration", "serviceConnectDefaults", ...TAGS],
+    source: SRC.aws("internal/service/ecs/cluster.go", "00a35305dc1b297a6fcdecdfbba33f1e63c3da39"),
+  },
+  "aws:ecs/taskDefinition:TaskDefinition": {
+    // Every argument but tags and skip_destroy is ForceNew: a change registers a new revision.
+    replace: [
+      "containerDefinitions",
+      "cpu",
+      "memory",
+      "family",
+      "executionRoleArn",
+      "taskRoleArn",
+      "networkMode",
+      "requiresCompatibilities",
+      "runtimePlatform",
+    ],
+    otherwise: "replace",
+    update: ["skipDestroy", ...TAGS],
+    source: SRC.aws("internal/service/ecs/task_definition.go", "04fc21d56d73cb67a9bbef2aedcffe8fbfd07286"),
+  },
+  "aws:ecs/service:Service": {
+    replace: ["name", "cluster", "launchType", "iamRole", "schedulingStrategy", "deploymentController.type"],
+    update: [
+      "taskDefinition",
+      "desiredCount",
+      "networkConfiguration",
+      "loadBalancers",
+      "deploymentMinimumHealthyPercent",
+      "deploymentMaximumPercent",
+      "deploymentCircuitBreaker",
+      "healthCheckGracePeriodSeconds",
+      "propagateTags",
+      "platformVersion",
+      "enableEcsManagedTags",
+      "enableExecuteCommand",
+      "waitForSteadyState",
+      ...TAGS,
+    ],
+    source: SRC.aws("internal/service/ecs/service.go", "00a919d1548eb437816d4838f320502ad34183ff"),
+  },
+  "aws:lb/loadBalancer:LoadBalancer": {
+    replace: ["name", "namePrefix", "internal", "loadBalancerType", "customerOwnedIpv4Pool"],
+    update: [
+      "securityGroups",
+      "subnets",
+      "idleTimeout",
+      "dropInvalidHeaderFields",
+      "desyncMitigationMode",
+      "enableDeletionProtection",
+      "accessLogs",
+      "enableHttp2",
+      ...TAGS,
+    ],
+    source: SRC.aws("internal/service/elbv2/load_balancer.go", "00edc94be7a89c4c485415cdec27094875f61bfc"),
+  },
+  "aws:lb/targetGroup:TargetGroup": {
+    replace: ["name", "namePrefix", "port", "protocol", "protocolVersion", "targetType", "vpcId", "ipAddressType"],
+    update: ["deregistrationDelay", "healthCheck", "slowStart", "stickiness", "loadBalancingAlgorithmType", ...TAGS],
+    source: SRC.aws("internal/service/elbv2/target_group.go", "013cfb4cddc9c44a28f34abad0c11768bcdb9b85"),
+  },
+  "aws:lb/listener:Listener": {
+    replace: ["loadBalancerArn"],
+    update: ["port", "protocol", "sslPolicy", "certificateArn", "defaultActions", "alpnPolicy", ...TAGS],
+    source: SRC.aws("internal/service/elbv2/listener.go", "01c08000ddb14181b5bd19201d8fca311dc570e4"),
+  },
+  "aws:lb/listenerRule:ListenerRule": {
+    replace: ["listenerArn"],
+    update: ["priority", "actions", "conditions", ...TAGS],
+    source: SRC.aws("internal/service/elbv2/listener_rule.go", "032c4f076a6cb8e54a85cb60f237cb80ab18b36b"),
+  },
+  "aws:acm/certificate:Certificate": {
+    replace: ["domainName", "subjectAlternativeNames", "validationMethod", "keyAlgorithm", "certificateAuthorityArn", "validationOptions"],
+    update: ["options", "earlyRenewalDuration", ...TAGS],
+    source: SRC.aws("internal/service/acm/certificate.go", "01661ea3cbe6b07ed725b03c587d24ceb464484a"),
+  },
+  "aws:acm/certificateValidation:CertificateValidation": {
+    // No update function: both arguments are ForceNew.
+    replace: ["certificateArn", "validationRecordFqdns"],
+    update: [],
+    source: SRC.aws("internal/service/acm/certificate_validation.go", "004eea7f9b6658d88d652e89e10c7520a10ad6b8"),
+  },
+  "aws:appautoscaling/target:Target": {
+    replace: ["resourceId", "scalableDimension", "serviceNamespace"],
+    update: ["minCapacity", "maxCapacity", "roleArn", ...TAGS],
+    source: SRC.aws("internal/service/appautoscaling/target.go", "0105d2191ae7e43ba37ba011b916843eddf361ed"),
+  },
+  "aws:appautoscaling/policy:Policy": {
+    replace: ["name", "resourceId", "scalableDimension", "serviceNamespace"],
+    update: ["policyType", "targetTrackingScalingPolicyConfiguration", "stepScalingPolicyConfiguration"],
+    source: SRC.aws("internal/service/appautoscaling/policy.go", "048320e88399c508ae6481be5d8ef6fd6f71a9f6"),
+  },
   "docker:index/container:Container": {
     replace: [],
     otherwise: "replace",

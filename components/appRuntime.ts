@@ -24,6 +24,8 @@ export interface AppRuntimeArgs {
   readonly secrets: Readonly<Record<string, Readonly<Record<string, string>>>>;
   /** The stack's database, for apps with `database: true`: where it is and its master login (secret). */
   readonly database?: AppDatabaseTarget;
+  /** Apps elsewhere (ECS) whose database and user the same step creates; their values are in `databaseEnv`. */
+  readonly otherDatabaseApps?: readonly string[];
   /** Must be in place first (cloud-init finished). */
   readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
@@ -45,6 +47,10 @@ export interface AppDatabaseTarget {
 export class AppRuntime extends pulumi.ComponentResource {
   /** The delivery of each app's runtime files, by app name (for dependsOn). */
   public readonly delivered: Readonly<Record<string, pulumi.Resource>>;
+  /** DATABASE_URL and DB_* (secret) of every app with a database, host and other apps alike, by app name. */
+  public readonly databaseEnv: Readonly<Record<string, pulumi.Output<Record<string, string>>>>;
+  /** The step that creates the apps' databases and users; undefined when no app has one. */
+  public readonly databasesCreated?: pulumi.Resource;
 
   constructor(name: string, args: AppRuntimeArgs, opts?: pulumi.ComponentResourceOptions) {
     super("berth:apps:AppRuntime", name, {}, opts);
@@ -71,6 +77,8 @@ export class AppRuntime extends pulumi.ComponentResource {
       delivered[app.name] = set.command;
     }
     this.delivered = delivered;
+    this.databaseEnv = Object.fromEntries(Object.entries(db?.env ?? {}).map(([app, env]) => [app, pulumi.secret(env)]));
+    this.databasesCreated = db?.created;
     this.registerOutputs({});
   }
 
@@ -80,7 +88,10 @@ export class AppRuntime extends pulumi.ComponentResource {
    * user with the master login, idempotently; the script and both passwords travel as secret stdin.
    */
   private databases(name: string, args: AppRuntimeArgs): { env: Record<string, pulumi.Output<Record<string, string>>>; created: pulumi.Resource } | undefined {
-    const apps = args.apps.filter((a) => a.database);
+    const apps: ReadonlyArray<{ readonly name: string }> = [
+      ...args.apps.filter((a) => a.database),
+      ...(args.otherDatabaseApps ?? []).map((app) => ({ name: app })),
+    ];
     if (apps.length === 0) return undefined;
     if (!args.database) throw resourceProblem(`apps ${apps.map((a) => a.name).join(", ")} ask for a database but the stack passed none`, this);
     const target = args.database;

@@ -122,4 +122,23 @@ export class Firewall extends pulumi.ComponentResource {
       { parent: this },
     );
   }
+
+  /**
+   * Admits MySQL from one security group: the ECS apps' tasks, whose addresses change with every
+   * task. Only that group, never a CIDR wider than the host's /32 (the policy pack checks both).
+   */
+  admitDatabaseGroup(role: string, securityGroupId: pulumi.Input<string>, description: string): aws.vpc.SecurityGroupIngressRule {
+    return new aws.vpc.SecurityGroupIngressRule(
+      `${this.baseName}-database-in-${role}`,
+      {
+        securityGroupId: this.databaseSg.id,
+        ipProtocol: "tcp",
+        fromPort: this.databasePort,
+        toPort: this.databasePort,
+        referencedSecurityGroupId: securityGroupId,
+        description: ec2Description(description, `database ingress rule ${role}`, this),
+      },
+      { parent: this },
+    );
+  }
 }

@@ -14,6 +14,7 @@ import { APP_SECRETS_KEY, RawSchema, REGION, SECRET_KEYS, SECTIONS, type Config,
 import { validateAlerts } from "./validate/alerts";
 import { parseAppSecrets, validateAppRuntime, type AppSecrets } from "./validate/apps";
 import { validateCloud, validateDataVolume } from "./validate/cloud";
+import { splitApps, validateCluster, withConfigIndexes } from "./validate/cluster";
 import { validateDns } from "./validate/dns";
 import { validateHostLayer } from "./validate/hostLayer";
 import { validateNameLengths, validateRealNames } from "./validate/names";
@@ -73,19 +74,23 @@ export function parseConfig(input: RawConfigInput): Config {
     problems.push(...zodProblems(parsed.error, sectionValues));
     throw new ConfigError(problems);
   }
-  const raw = parsed.data;
+  // The host's view holds the host apps only; its validators' keys are mapped back to berth:proxy.apps as written.
+  const split = splitApps(parsed.data);
+  const raw = split.raw;
+  const hostAdd = withConfigIndexes(add, split.hostIndex);
   // Offline, a secure value that could not be read is a stand-in: the provider's rules have nothing to check.
   const offline = (input.target ?? "cloud") === "offline";
   validateSecrets(offline ? Object.fromEntries(Object.entries(secrets).filter(([, v]) => !isStandIn(v))) : secrets, add);
   const network = validateCloud(raw, input.region ?? "", input.now, add);
   validateDataVolume(raw, add);
   validateDns(raw, add);
-  validateHostLayer(raw, add);
-  validateAppRuntime(raw, appSecrets, add);
+  validateHostLayer(raw, hostAdd);
+  validateAppRuntime(parsed.data, appSecrets, add);
   validateAlerts(raw, input.region ?? "", add);
-  validateVolumesAndJobs(raw, add);
-  validateNameLengths(input, raw, add);
-  if ((input.target ?? "cloud") === "cloud") validateRealNames(raw, add);
+  validateVolumesAndJobs(raw, hostAdd);
+  validateCluster(input.project, input.stack, parsed.data, split, add, (input.target ?? "cloud") === "cloud");
+  validateNameLengths(input, raw, hostAdd);
+  if ((input.target ?? "cloud") === "cloud") validateRealNames(raw, hostAdd);
   validateTlsSecrets(raw, input, secrets, add);
   if (input.cloudflareApiToken === "plain") {
     add({
@@ -101,6 +106,7 @@ export function parseConfig(input: RawConfigInput): Config {
     region: input.region!,
     ...raw,
     network,
+    ...(split.cluster ? { cluster: split.cluster } : {}),
     secrets,
     appSecrets,
   };

@@ -35,6 +35,7 @@ import {
   partNameProblem,
 } from "../lib/appVolumes";
 import { calendarProblem } from "../lib/calendar";
+import { FARGATE_SIZES } from "../lib/ecsRules";
 
 declare module "zod" {
   interface GlobalMeta {
@@ -538,6 +539,10 @@ const AppSchema = z.strictObject({
     description: "used in container, upstream and file names",
     "x-type": "lower-case letters, digits, `-` (31)",
   }),
+  runtime: z.literal("host").default("host").meta({
+    description: "`host`: blue/green containers on the EC2 host behind nginx; `ecs`: ECS Fargate behind the stack's load balancer (fields below)",
+    "x-type": "`host` or `ecs`",
+  }),
   hostnames: z.array(ruled(domainNameProblem)).default([]).meta({ description: "empty = the catch-all server reached by IP", "x-type": "list of names" }),
   frontend: UpstreamSchema.meta({ description: "serves `/`", "x-type": "part (below)" }),
   backend: UpstreamSchema.optional().meta({ description: "serves `backendPath`", "x-type": "part (below)", "x-default": "none" }),
@@ -560,6 +565,90 @@ const AppSchema = z.strictObject({
     .meta({ description: "Docker restart policy of the live color (it comes back after a reboot)" }),
 });
 
+// ---------------------------------------------------------------------------------------------
+// Apps on ECS Fargate (`runtime: ecs`): the same contract (env, secrets, database, release, health),
+// no blue/green ports (ECS and the load balancer move traffic), a task size and a task count.
+
+const FARGATE_CPUS = Object.keys(FARGATE_SIZES).map(Number);
+
+/** The load balancer's health check of a part's tasks (ELB's ranges: whole seconds, thresholds 2-10). */
+const EcsHealthSchema = z.strictObject({
+  path: HealthSchema.shape.path,
+  intervalSeconds: z.number().int().min(5).max(300).default(10).meta({ description: "seconds between two checks of a task" }),
+  timeoutSeconds: z.number().int().min(2).max(120).default(5).meta({ description: "seconds one check may take" }),
+  successes: z.number().int().min(2).max(10).default(2).meta({ description: "healthy answers in a row before a task gets traffic" }),
+  failures: z.number().int().min(2).max(10).default(3).meta({ description: "failed answers in a row before a task is taken out and replaced" }),
+});
+
+const EcsPartSchema = z.strictObject({
+  containerPort: port.default(80).meta({ description: "port the app listens on inside its container (the target group's port)" }),
+  cpu: z
+    .number()
+    .int()
+    .default(256)
+    .meta({ description: "Fargate CPU units of the part's task; with `memory` one of Fargate's sizes", "x-type": `one of ${FARGATE_CPUS.join(", ")}` }),
+  memory: z.number().int().default(512).meta({
+    description: "MiB of the part's task, allowed with its `cpu` (256: 512-2048; 512: 1024-4096; ...)",
+    "x-type": "MiB, a Fargate size with `cpu`",
+  }),
+  health: EcsHealthSchema.prefault({}).meta({
+    description: "the target group's health check; `timeoutSeconds` must be below `intervalSeconds`",
+    "x-type": "`{ path, intervalSeconds, timeoutSeconds, successes, failures }`",
+  }),
+  env: UpstreamSchema.shape.env,
+  secrets: UpstreamSchema.shape.secrets,
+  release: UpstreamSchema.shape.release,
+  releaseTimeoutSeconds: UpstreamSchema.shape.releaseTimeoutSeconds,
+});
+
+const EcsAppSchema = z.strictObject({
+  name: AppSchema.shape.name,
+  runtime: z.literal("ecs").meta({ description: "runs on ECS Fargate", "x-type": "`ecs`" }),
+  hostnames: z
+    .array(ruled(domainNameProblem))
+    .min(1)
+    .meta({ description: "names the load balancer serves (host-header rules); each in a zone of `berth:dns`", "x-type": "list of names (at least one)" }),
+  frontend: EcsPartSchema.meta({ description: "serves `/`", "x-type": "ecs part (below)" }),
+  backend: EcsPartSchema.optional().meta({ description: "serves `backendPath`", "x-type": "ecs part (below)", "x-default": "none" }),
+  backendPath: AppSchema.shape.backendPath,
+  database: AppSchema.shape.database,
+  desiredCount: z.number().int().min(0).max(1000).default(2).meta({ description: "tasks per part the service keeps running (two spread over the two AZs)" }),
+  minCount: z.number().int().min(0).max(1000).optional().meta({ description: "fewest tasks per part autoscaling may leave", "x-default": "`desiredCount`" }),
+  maxCount: z.number().int().min(1).max(1000).optional().meta({ description: "most tasks per part autoscaling may start", "x-default": "`desiredCount`" }),
+});
+
+/** An app of either runtime, told apart by `runtime` (absent = host). */
+const AnyAppSchema = z.discriminatedUnion("runtime", [AppSchema, EcsAppSchema], {
+  error: 'runtime must be "host" (the default) or "ecs"',
+});
+
+const ClusterSchema = z
+  .strictObject({
+    containerInsights: z.boolean().default(true).meta({ description: "ECS Container Insights (per-task CPU, memory, network metrics in CloudWatch, billed)" }),
+    deregistrationDelaySeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(3600)
+      .default(5)
+      .meta({ description: "seconds the load balancer keeps sending in-flight requests to a stopping task; keep it above the app's longest request" }),
+    idleTimeoutSeconds: z.number().int().min(1).max(4000).default(60).meta({
+      description: "load balancer idle timeout; the app's keep-alive timeout must be longer, or the load balancer reuses connections the app closed (502s)",
+    }),
+    accessLogs: z.boolean().default(false).meta({
+      description: "the load balancer's access logs to a private bucket of the stack (recommended for production; S3 storage is billed)",
+    }),
+    accessLogRetentionDays: z.number().int().min(1).max(3650).default(90).meta({ description: "days S3 keeps an access log object" }),
+    stopTimeoutSeconds: z
+      .number()
+      .int()
+      .min(2)
+      .max(120)
+      .default(30)
+      .meta({ description: "seconds between SIGTERM and SIGKILL when ECS stops a task; the app finishes in-flight requests on SIGTERM" }),
+  })
+  .meta({ description: "ECS Fargate behind a load balancer, for apps with `runtime: ecs` (nothing is made without one)" });
+
 const ExtraHostSchema = z.strictObject({
   hostname: ruled(domainNameProblem).meta({ description: "the served name" }),
   upstream: z
@@ -579,7 +668,10 @@ const ExtraHostSchema = z.strictObject({
 const ProxySchema = z
   .strictObject({
     enabled: z.boolean().default(false).meta({ description: "nginx on the host as the reverse proxy" }),
-    apps: z.array(AppSchema).default([]).meta({ description: "blue/green apps nginx serves", "x-type": "list of apps (below)" }),
+    apps: z.array(AnyAppSchema).default([]).meta({
+      description: "apps: blue/green on the host behind nginx, or on ECS Fargate (`runtime: ecs`)",
+      "x-type": "list of apps (below)",
+    }),
     extraHosts: z.array(ExtraHostSchema).default([]).meta({ description: "names nginx forwards to services on the host's loopback", "x-type": "list (below)" }),
     hstsMaxAgeSeconds: z.number().int().min(0).max(63072000).default(63072000).meta({
       description: "HSTS max-age; two years is what browsers' preload lists expect, 0 tells browsers to forget the policy",
@@ -686,6 +778,7 @@ export const SECTIONS = {
   registry: RegistrySchema.prefault({}),
   proxy: ProxySchema.prefault({}),
   alerts: AlertsSchema.prefault({}),
+  cluster: ClusterSchema.prefault({}),
   tags: TagsSchema.default({}),
 } as const;
 
@@ -735,6 +828,8 @@ export function nestedConfigKeys(): Record<string, string[]> {
     "proxy.apps[].frontend.health": Object.keys(HealthSchema.shape),
     "proxy.apps[].frontend.volumes[]": Object.keys(AppVolumeSchema.shape),
     "proxy.apps[].frontend.jobs[]": Object.keys(JobSchema.shape),
+    "proxy.apps[] (ecs)": Object.keys(EcsAppSchema.shape),
+    "proxy.apps[].frontend (ecs)": Object.keys(EcsPartSchema.shape),
     "registry.retention": Object.keys((unwrap(RegistrySchema.shape.retention) as z.ZodObject).shape),
     "host.dataVolume": Object.keys(DataVolumeSchema.shape),
     "host.dataVolume.snapshots": Object.keys(DataVolumeSnapshotsSchema.shape),
@@ -751,11 +846,41 @@ export function nestedSchemas(): Record<string, z.ZodObject> {
     "proxy.apps[].frontend": UpstreamSchema,
     "proxy.apps[].frontend.volumes[]": AppVolumeSchema,
     "proxy.apps[].frontend.jobs[]": JobSchema,
+    "proxy.apps[] (ecs)": EcsAppSchema,
+    "proxy.apps[].frontend (ecs)": EcsPartSchema,
   };
 }
 
-/** The parsed sections, defaults applied, before cross-field validation. */
-export type Raw = z.output<typeof RawSchema>;
+/** The parsed sections, defaults applied, before cross-field validation: apps of both runtimes. */
+export type ParsedRaw = z.output<typeof RawSchema>;
+/** An app of either runtime, as parsed. */
+export type AnyApp = ParsedRaw["proxy"]["apps"][number];
+/** An app on the host (`runtime: host`), as parsed. */
+export type HostApp = Extract<AnyApp, { runtime: "host" }>;
+/** An app on ECS Fargate (`runtime: ecs`), as parsed. */
+export type EcsApp = Extract<AnyApp, { runtime: "ecs" }>;
+/** One part of an ECS app. */
+export type EcsPart = EcsApp["frontend"];
+
+/**
+ * The host's view of the parsed sections: `proxy.apps` holds the host apps only, so nginx, the
+ * deploy program, the certificate and every host-layer rule leave ECS apps out without knowing of them.
+ */
+export type Raw = Omit<ParsedRaw, "proxy" | "cluster"> & { readonly proxy: Omit<ParsedRaw["proxy"], "apps"> & { readonly apps: HostApp[] } };
+
+/** An ECS app as validated: its place in berth:proxy.apps (for error keys) and its counts resolved. */
+export type EcsAppConfig = EcsApp & {
+  /** Index in berth:proxy.apps. */
+  readonly index: number;
+  readonly minCount: number;
+  readonly maxCount: number;
+};
+
+/** The ECS side of the stack: the cluster's settings and its apps; undefined when no app uses `runtime: ecs`. */
+export interface ClusterConfig {
+  readonly settings: ParsedRaw["cluster"];
+  readonly apps: readonly EcsAppConfig[];
+}
 
 /** Validated, defaults-resolved configuration. Components receive slices of this. */
 export interface Config {
@@ -776,6 +901,8 @@ export interface Config {
   readonly registry: Raw["registry"];
   readonly proxy: Raw["proxy"];
   readonly alerts: Raw["alerts"];
+  /** Apps with `runtime: ecs` and berth:cluster; undefined when there are none (nothing of ECS is made). */
+  readonly cluster?: ClusterConfig;
   readonly tags: Record<string, string>;
   /** Secret config values that were set (as secrets); absent when not configured. */
   readonly secrets: Partial<Record<SecretKey, string>>;

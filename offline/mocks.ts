@@ -69,6 +69,89 @@ function fakePem(kind: string, seed: string): string {
   return `-----BEGIN ${kind}-----\n${body}\n-----END ${kind}-----\n`;
 }
 
+/** The hosted zone id of Application Load Balancers per region (ELB docs, "Service endpoints"), for alias records. */
+const ALB_ZONE_IDS: Record<string, string> = { "ap-northeast-2": "ZWKZPGTI48KDX", "us-east-1": "Z35SXDOTRQ7X7K", "eu-west-1": "Z32O12XQLNTSW2" };
+
+/** Apps on ECS: what ECR, ECS, ELB, ACM, KMS, SSM and Application Auto Scaling assign. */
+const ECS_HANDLERS: Record<string, Handler> = {
+  "aws:ecr/repository:Repository": (name, inputs, c) => {
+    const repo = text(inputs.name, name);
+    return {
+      id: repo,
+      state: { arn: c.arn("ecr", `repository/${repo}`), registryId: c.account, repositoryUrl: `${c.account}.dkr.ecr.${c.region}.amazonaws.com/${repo}` },
+    };
+  },
+  "aws:ecr/lifecyclePolicy:LifecyclePolicy": (_name, inputs, c) => ({ id: String(inputs.repository), state: { registryId: c.account } }),
+  "aws:kms/key:Key": (name, _i, c) => {
+    const hex = fakeHex(`${name}-key`, 32);
+    const keyId = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+    return { id: keyId, state: { keyId, arn: c.arn("kms", `key/${keyId}`) } };
+  },
+  "aws:kms/alias:Alias": (name, inputs, c) => ({ id: text(inputs.name, name), state: { arn: c.arn("kms", text(inputs.name, name)) } }),
+  "aws:ssm/parameter:Parameter": (name, inputs, c) => {
+    const param = text(inputs.name, name);
+    return { id: param, state: { arn: c.arn("ssm", `parameter/${param.replace(/^\//, "")}`), version: 1, tier: "Standard" } };
+  },
+  "aws:ecs/cluster:Cluster": (name, inputs, c) => {
+    const cluster = text(inputs.name, name);
+    return { id: c.arn("ecs", `cluster/${cluster}`), state: { arn: c.arn("ecs", `cluster/${cluster}`), name: cluster } };
+  },
+  "aws:ecs/taskDefinition:TaskDefinition": (name, inputs, c) => {
+    const family = text(inputs.family, name);
+    return {
+      id: family,
+      state: { arn: c.arn("ecs", `task-definition/${family}:1`), arnWithoutRevision: c.arn("ecs", `task-definition/${family}`), revision: 1 },
+    };
+  },
+  "aws:ecs/service:Service": (name, inputs, c) => {
+    const service = text(inputs.name, name);
+    const cluster = text(inputs.cluster, "default").split("/").pop() ?? "default";
+    return { id: c.arn("ecs", `service/${cluster}/${service}`), state: { name: service } };
+  },
+  "aws:lb/loadBalancer:LoadBalancer": (name, inputs, c) => {
+    const lb = text(inputs.name, name);
+    const suffix = `app/${lb}/${fakeHex(`${name}-lb`, 16)}`;
+    return {
+      id: c.arn("elasticloadbalancing", `loadbalancer/${suffix}`),
+      state: {
+        arn: c.arn("elasticloadbalancing", `loadbalancer/${suffix}`),
+        arnSuffix: suffix,
+        dnsName: `${lb}-${parseInt(fakeHex(`${name}-dns`, 8), 16)}.${c.region}.elb.amazonaws.com`,
+        zoneId: ALB_ZONE_IDS[c.region] ?? "ZWKZPGTI48KDX",
+      },
+    };
+  },
+  "aws:lb/targetGroup:TargetGroup": (name, inputs, c) => {
+    const suffix = `targetgroup/${text(inputs.name, name)}/${fakeHex(`${name}-tg`, 16)}`;
+    return { id: c.arn("elasticloadbalancing", suffix), state: { arn: c.arn("elasticloadbalancing", suffix), arnSuffix: suffix } };
+  },
+  "aws:lb/listener:Listener": (name, _i, c) => {
+    const arn = c.arn("elasticloadbalancing", `listener/app/${fakeHex(`${name}-listener`, 16)}`);
+    return { id: arn, state: { arn } };
+  },
+  "aws:lb/listenerRule:ListenerRule": (name, _i, c) => {
+    const arn = c.arn("elasticloadbalancing", `listener-rule/app/${fakeHex(`${name}-rule`, 16)}`);
+    return { id: arn, state: { arn } };
+  },
+  "aws:acm/certificate:Certificate": (name, inputs, c) => {
+    const arn = c.arn("acm", `certificate/${fakeHex(`${name}-cert`, 32)}`);
+    const names = [String(inputs.domainName), ...((inputs.subjectAlternativeNames as string[] | undefined) ?? [])];
+    const domainValidationOptions = names.map((n) => ({
+      domainName: n,
+      resourceRecordName: `_${fakeHex(`${n}-validation`, 32)}.${n}.`,
+      resourceRecordType: "CNAME",
+      resourceRecordValue: `_${fakeHex(`${n}-value`, 32)}.acm-validations.aws.`,
+    }));
+    return { id: arn, state: { arn, domainValidationOptions, status: "ISSUED" } };
+  },
+  "aws:acm/certificateValidation:CertificateValidation": (_name, inputs) => ({ id: String(inputs.certificateArn), state: {} }),
+  "aws:appautoscaling/target:Target": (_name, inputs, c) => ({
+    id: String(inputs.resourceId),
+    state: { arn: c.arn("application-autoscaling", `scalable-target/${fakeHex(String(inputs.resourceId), 20)}`) },
+  }),
+  "aws:appautoscaling/policy:Policy": (name, _i, c) => ({ id: name, state: { arn: c.arn("autoscaling", `scalingPolicy:${fakeHex(name, 20)}:resource/ecs`) } }),
+};
+
 const HANDLERS: Record<string, Handler> = {
   "aws:ec2/vpc:Vpc": (name, _i, c) => {
     const id = `vpc-${fakeHex(name)}`;
@@ -245,19 +328,10 @@ const HANDLERS: Record<string, Handler> = {
   },
   "aws:route53/record:Record": (_name, inputs) => ({
     id: `${String(inputs.zoneId)}_${String(inputs.name)}_${String(inputs.type)}`,
-    state: { fqdn: inputs.name },
+    state: { fqdn: String(inputs.name).replace(/\.$/, "") },
   }),
-  // Alerts: the alarm topic, its key, subscriptions (pending until the address confirms), alarms, RDS events, the dashboard.
-  "aws:kms/key:Key": (name, _i, c) => {
-    const id = [
-      fakeHex(`${name}-key`, 8),
-      fakeHex(`${name}-key1`, 4),
-      fakeHex(`${name}-key2`, 4),
-      fakeHex(`${name}-key3`, 4),
-      fakeHex(`${name}-key4`, 12),
-    ].join("-");
-    return { id, state: { keyId: id, arn: c.arn("kms", `key/${id}`) } };
-  },
+  // Alerts: the alarm topic (its KMS key is answered with the ECS handlers' above), subscriptions (pending until
+  // the address confirms), alarms, RDS events, the dashboard.
   "aws:sns/topic:Topic": (name, inputs, c) => {
     const topicName = text(inputs.name, `${name}-${fakeHex(`${name}-topic`, 7)}`);
     const arn = c.arn("sns", topicName);
@@ -280,6 +354,7 @@ const HANDLERS: Record<string, Handler> = {
     const n = text(inputs.dashboardName, name);
     return { id: n, state: { dashboardArn: `arn:aws:cloudwatch::${c.account}:dashboard/${n}` } };
   },
+  ...ECS_HANDLERS,
   // Host layer: what the Docker and command providers report after they ran.
   "docker:index/remoteImage:RemoteImage": (_name, inputs) => {
     const digest = fakeHex(`${String(inputs.name)}-digest`, 64);
@@ -394,6 +469,17 @@ const CALLS: Record<string, CallHandler> = {
     arn: `arn:aws:iam::${c.account}:user/berth-offline-plan`,
     userId: `AIDA${fakeHex("caller", 17).toUpperCase()}`,
   }),
+  // The region's Elastic Load Balancing account, which writes access logs (ELB docs, "Enable access logs", regions before August 2022).
+  "aws:elb/getServiceAccount:getServiceAccount": (_i, c) => {
+    const accounts: Record<string, string> = {
+      "ap-northeast-2": "600734575887",
+      "ap-northeast-1": "582318560864",
+      "us-east-1": "127311923021",
+      "eu-west-1": "156460612806",
+    };
+    const id = accounts[c.region] ?? "127311923021";
+    return { id, arn: `arn:aws:iam::${id}:root` };
+  },
   "aws:index/getAvailabilityZones:getAvailabilityZones": (_i, c) => {
     const letters = ["a", "b", "c", "d"];
     return {

@@ -70,6 +70,8 @@ export const T = {
   rolePolicy: "aws:iam/rolePolicy:RolePolicy",
   iamPolicy: "aws:iam/policy:Policy",
   alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
+  ecsService: "aws:ecs/service:Service",
+  ssmParameter: "aws:ssm/parameter:Parameter",
 } as const;
 
 type Props = Record<string, unknown>;
@@ -511,6 +513,8 @@ export const noPlaintextSecrets: StackValidationPolicy = {
     }
     for (const r of resources) {
       const allowed = new Set(SECRET_FIELDS[r.type] ?? []);
+      // An SSM SecureString's value is a secret channel by design (KMS-encrypted; a secret in state); a String's is not.
+      if (r.type === T.ssmParameter && r.props.type === "SecureString") allowed.add("value");
       for (const [field, raw] of Object.entries(r.props)) {
         if (allowed.has(field)) continue;
         const value: unknown = r.type === T.instance && field === "userData" && typeof raw === "string" ? withoutHostKey(raw, resources) : raw;
@@ -533,13 +537,15 @@ export const noPlaintextSecrets: StackValidationPolicy = {
 
 export const databaseFromHostOnly: StackValidationPolicy = {
   name: "berth-database-from-host-only",
-  description: "The database's security groups admit only the host's private IP as a /32, and nothing else.",
+  description:
+    "The database's security groups admit only the host's private IP as a /32 and, with apps on ECS, the ECS tasks' own security group, and nothing else.",
   enforcementLevel: "mandatory",
   validateStack: (args: StackValidationArgs, report: ReportViolation) => {
     const hostIps = new Set(args.resources.filter((r) => r.type === T.instance).map((r) => `${String(r.props.privateIp)}/32`));
     const dependsOn = (r: PolicyResource, prop: string, target: PolicyResource): boolean =>
       (r.propertyDependencies[prop] ?? []).some((d) => d.urn === target.urn) ||
       (target.props.id !== undefined && strings(r.props[prop]).includes(String(target.props.id)));
+    const taskGroups = ecsTaskGroups(args.resources, dependsOn);
     for (const db of args.resources.filter((r) => r.type === T.database)) {
       const groups = args.resources.filter((r) => (r.type === T.securityGroup || r.type === T.defaultSecurityGroup) && dependsOn(db, "vpcSecurityGroupIds", r));
       if (groups.length === 0) report(`Database ${db.name} has no security group of this stack: its network access is not under review.`, db.urn);
@@ -551,8 +557,11 @@ export const databaseFromHostOnly: StackValidationPolicy = {
           );
         for (const rule of args.resources.filter((r) => (r.type === T.ingressRule || r.type === T.sgRule) && dependsOn(r, "securityGroupId", sg))) {
           for (const p of ingressPermissions(rule.type, rule.props)) {
-            if (p.otherSource)
-              report(`${rule.name} admits another security group or prefix list to the database; only the host's private IP /32 may connect.`, rule.urn);
+            if (p.otherSource && !admitsOnlyTaskGroup(rule, taskGroups))
+              report(
+                `${rule.name} admits another security group or prefix list to the database; only the host's private IP /32 and the ECS tasks' security group may connect.`,
+                rule.urn,
+              );
             for (const c of p.cidrs)
               if (!hostIps.has(c))
                 report(`${rule.name} admits ${c} to the database; only the host's private IP (${[...hostIps].join(", ") || "none"}) may connect.`, rule.urn);
@@ -637,6 +646,40 @@ export const alertsConfigured: StackValidationPolicy = {
     }
   },
 };
+
+type DependsOn = (r: PolicyResource, prop: string, target: PolicyResource) => boolean;
+
+/** The security groups ECS services of the stack run their tasks in (networkConfiguration.securityGroups). */
+function ecsTaskGroups(resources: readonly PolicyResource[], dependsOn: DependsOn): PolicyResource[] {
+  const services = resources.filter((r) => r.type === T.ecsService);
+  return resources.filter(
+    (g) =>
+      g.type === T.securityGroup &&
+      services.some((s) => {
+        const network = s.props.networkConfiguration as Props | undefined;
+        return (
+          (s.propertyDependencies.networkConfiguration ?? []).some((d) => d.urn === g.urn) ||
+          (g.props.id !== undefined && strings(network?.securityGroups).includes(String(g.props.id)))
+        );
+      }) &&
+      // Only groups that serve tasks and nothing else: no instance runs in them.
+      !resources.some((i) => i.type === T.instance && dependsOn(i, "vpcSecurityGroupIds", g)),
+  );
+}
+
+/** The rule's one source is a group ECS tasks run in (no prefix list, no other group, no self). */
+function admitsOnlyTaskGroup(rule: PolicyResource, taskGroups: readonly PolicyResource[]): boolean {
+  const p = rule.props;
+  if (strings(p.prefixListId).length + strings(p.sourceSecurityGroupId).length + strings(p.securityGroups).length > 0 || p.self === true) return false;
+  const referenced = strings(p.referencedSecurityGroupId);
+  if (referenced.length > 1) return false;
+  const ids = taskGroups.flatMap((g) => (g.props.id === undefined ? [] : [String(g.props.id)]));
+  // Ids known (an update): the referenced id must be a task group's.
+  if (referenced.length === 1 && taskGroups.length > 0 && ids.length === taskGroups.length) return ids.includes(referenced[0]);
+  // Otherwise (a first preview, or props without ids): the group the value comes from must be a task group.
+  const sources = rule.propertyDependencies.referencedSecurityGroupId ?? [];
+  return sources.length > 0 && sources.every((d) => taskGroups.some((g) => g.urn === d.urn));
+}
 
 /** Every Berth policy, in the order the pack lists them. */
 export const policies: ReadonlyArray<ResourceValidationPolicy | StackValidationPolicy> = [

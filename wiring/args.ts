@@ -7,7 +7,7 @@
 // read, and the mappers below hand them the validated Config's sections. ConfigSatisfiesSettings
 // makes any drift between the schema's types and those settings a type error.
 import type * as aws from "@pulumi/aws";
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import type { Config } from "../config";
 import type { AppRuntimeArgs } from "../components/appRuntime";
 import type { Database, DatabaseArgs } from "../components/database";
@@ -20,6 +20,9 @@ import type { NetworkArgs } from "../components/network";
 import type { AlertsArgs, MonitoringLogsArgs } from "../components/alerts";
 import type { AppLogsArgs } from "../components/appLogs";
 import type { HostMonitoringArgs } from "../components/hostMonitoring";
+import { ALB_LOG_PREFIX, type AlbAccessLogsArgs } from "../components/albAccessLogs";
+import type { EcsAppsArgs } from "../components/ecsApps";
+import type { LoadBalancerArgs } from "../components/loadBalancer";
 import type { HostRoleArgs } from "../components/hostRole";
 import type { RegistryStorageArgs } from "../components/registryStorage";
 import type { DeployConfig } from "../components/render/deploy";
@@ -29,6 +32,7 @@ import { rdsMaxConnections } from "../lib/alerts";
 import { servedNames } from "../lib/certificates";
 import { hasDataVolume } from "../lib/dataVolume";
 import { owningZone, planRecords, proxiedServedNames } from "../lib/dnsPlan";
+import { ciPolicy } from "../lib/ecsTasks";
 import { hostIngressRules } from "../lib/firewallRules";
 import { AGENT_NAMESPACE, watchedMounts, type CheckedService } from "../lib/hostMetrics";
 import type { Naming } from "../lib/naming";
@@ -73,14 +77,15 @@ export function registryStorageArgs(cfg: Config): RegistryStorageArgs {
   return { naming: naming(cfg) };
 }
 
-/** The apps' containers log to CloudWatch Logs: one group per app, so only when there are apps. */
+/** The apps' containers log to CloudWatch Logs: one group per app, so only when there are apps (of either runtime). */
 export function appLogsEnabled(cfg: Config): boolean {
-  return cfg.proxy.apps.length > 0;
+  return cfg.proxy.apps.length > 0 || cfg.cluster !== undefined;
 }
 
-/** One log group per app of berth:proxy.apps, kept berth:proxy.appLogRetentionDays. */
+/** One log group per app of berth:proxy.apps, kept berth:proxy.appLogRetentionDays: the host's apps first, then the ECS apps. */
 export function appLogsArgs(cfg: Config): AppLogsArgs {
-  return { apps: cfg.proxy.apps.map((a) => a.name), retentionDays: cfg.proxy.appLogRetentionDays, naming: naming(cfg) };
+  const apps = [...cfg.proxy.apps.map((a) => a.name), ...(cfg.cluster?.apps ?? []).map((a) => a.name)];
+  return { apps, retentionDays: cfg.proxy.appLogRetentionDays, naming: naming(cfg) };
 }
 
 /** The host needs AWS access (a role and instance profile): the registry's bucket, the apps' logs, or the CloudWatch agent. */
@@ -208,7 +213,8 @@ export function hostRoleArgs(cfg: Config, deps: HostRoleDeps): HostRoleArgs {
   const reg = deps.registryStorage;
   return {
     ...(reg ? { registryBucket: { arn: reg.bucketArn, previousParent: reg, previousName: reg.logicalName } } : {}),
-    appLogGroupArns: deps.appLogs ? [...deps.appLogs.groupArns] : [],
+    // The host's apps come first in AppLogs; the ECS apps' groups are their tasks' to write.
+    appLogGroupArns: deps.appLogs ? deps.appLogs.groupArns.slice(0, cfg.proxy.apps.length) : [],
     ...(deps.monitoringLogs ? { monitoring: { namespace: AGENT_NAMESPACE, logGroupArns: [...deps.monitoringLogs.groupArns] } } : {}),
     naming: naming(cfg),
   };
@@ -412,6 +418,7 @@ export function appRuntimeArgs(cfg: Config, deps: { readonly services: HostServi
     target: deps.services.target,
     apps: cfg.proxy.apps,
     secrets: cfg.appSecrets,
+    ...(ecsDatabaseApps(cfg).length > 0 ? { otherDatabaseApps: ecsDatabaseApps(cfg) } : {}),
     database: {
       host: deps.database.address,
       port: deps.database.port,
@@ -443,7 +450,7 @@ export function hostServicesArgs(cfg: Config, deps: HostServicesDeps): HostServi
     registryPassword: cfg.secrets.registryPassword,
     ...(deps.registryStorage ? { registryBucket: { bucket: deps.registryStorage.bucketName, region: cfg.region } } : {}),
     ...(deps.cloudflareRanges ? { realIp: { names: realIpNames(cfg), ranges: deps.cloudflareRanges } } : {}),
-    ...(deps.appLogs ? { appLogs: { region: cfg.region, groups: deps.appLogs.groupNames } } : {}),
+    ...(deps.appLogs && cfg.proxy.apps.length > 0 ? { appLogs: { region: cfg.region, groups: hostAppGroups(cfg, deps.appLogs.groupNames) } } : {}),
     ...(deps.dataVolume && deps.dataAttachment
       ? { dataVolume: { volumeId: deps.dataVolume.volumeId, sizeGiB: deps.dataVolume.sizeGiB, attachment: deps.dataAttachment } }
       : {}),
@@ -513,4 +520,155 @@ export function sshCommandInput(cfg: Config): Omit<SshCommandInput, "ip"> {
 /** registryLoginCommand's input but the registry's host and login, which HostServices decides. */
 export function registryLoginInput(cfg: Config): Pick<RegistryLoginInput, "stack"> {
   return { stack: cfg.stack };
+}
+
+/** The host apps' log groups only (the ECS apps' groups are no business of the host). */
+function hostAppGroups(cfg: Config, groups: pulumi.Input<Record<string, string>>): pulumi.Input<Record<string, string>> {
+  if (cfg.cluster === undefined) return groups;
+  const host = new Set(cfg.proxy.apps.map((a) => a.name));
+  return pulumi.output(groups).apply((g) => Object.fromEntries(Object.entries(g).filter(([app]) => host.has(app))));
+}
+
+/** The ECS apps whose databases the host's creation step makes (it is the step that reaches RDS with the master login). */
+export function ecsDatabaseApps(cfg: Config): string[] {
+  return (cfg.cluster?.apps ?? []).filter((a) => a.database).map((a) => a.name);
+}
+
+/** The app runtime component runs when a host app needs its files, or any app a database. */
+export function appRuntimeEnabled(cfg: Config): boolean {
+  return cfg.proxy.apps.length > 0 || ecsDatabaseApps(cfg).length > 0;
+}
+
+/** What the load balancer is wired to. */
+export interface LoadBalancerDeps {
+  /** The access logs' bucket (berth:cluster.accessLogs); unset without. */
+  readonly accessLogs?: {
+    /** Bucket name. */
+    readonly bucketName: pulumi.Input<string>;
+    /** Its policy. */
+    readonly policy: pulumi.Resource;
+  };
+  /** The network: the VPC and its public subnets. */
+  readonly network: {
+    /** VPC id. */
+    readonly vpcId: pulumi.Input<string>;
+    /** The two public subnets. */
+    readonly publicSubnetIds: readonly pulumi.Input<string>[];
+  };
+  /** The zones the apps' records and validation records go in. */
+  readonly dns: {
+    /** Zone id by domain. */
+    readonly zoneIds: pulumi.Input<Record<string, string>>;
+  };
+}
+
+/** The load balancer: every ECS app's hostnames, each with the zone (of berth:dns) that holds its records. */
+export function loadBalancerArgs(cfg: Config, deps: LoadBalancerDeps): LoadBalancerArgs {
+  const names = (cfg.cluster?.apps ?? []).flatMap((a) =>
+    a.hostnames.map((hostname) => {
+      // Config validation made sure each name has a zone.
+      const zone = owningZone(cfg.dns.zones, hostname)!;
+      return { hostname, zone: zone.domain, provider: zone.provider };
+    }),
+  );
+  return {
+    vpcId: deps.network.vpcId,
+    vpcCidr: cfg.network.vpcCidr,
+    subnetIds: deps.network.publicSubnetIds,
+    names,
+    zoneIds: deps.dns.zoneIds,
+    idleTimeoutSeconds: cfg.cluster?.settings.idleTimeoutSeconds ?? 60,
+    ...(deps.accessLogs ? { accessLogs: { bucket: deps.accessLogs.bucketName, prefix: ALB_LOG_PREFIX, policy: deps.accessLogs.policy } } : {}),
+    naming: naming(cfg),
+  };
+}
+
+/** The load balancer's access logs go to a bucket of the stack (berth:cluster.accessLogs). */
+export function albAccessLogsEnabled(cfg: Config): boolean {
+  return cfg.cluster?.settings.accessLogs === true;
+}
+
+/** The access logs' bucket: kept berth:cluster.accessLogRetentionDays. */
+export function albAccessLogsArgs(cfg: Config): AlbAccessLogsArgs {
+  return { retentionDays: cfg.cluster?.settings.accessLogRetentionDays ?? 90, naming: naming(cfg) };
+}
+
+/** What the ECS apps are wired to. */
+export interface EcsAppsDeps extends Pick<LoadBalancerDeps, "network"> {
+  /** The load balancer. */
+  readonly loadBalancer: {
+    /** Its security group. */
+    readonly securityGroupId: pulumi.Input<string>;
+    /** Its HTTPS listener. */
+    readonly httpsListenerArn: pulumi.Input<string>;
+  };
+  /** The apps' log groups (host apps first, then the ECS apps). */
+  readonly appLogs: {
+    /** Group name by app. */
+    readonly groupNames: pulumi.Input<Record<string, string>>;
+    /** Group ARNs in AppLogs' order. */
+    readonly groupArns: readonly pulumi.Input<string>[];
+  };
+  /** DATABASE_URL and DB_* by app (AppRuntime's database step); {} without one. */
+  readonly databaseEnv: Readonly<Record<string, pulumi.Input<Record<string, string>>>>;
+}
+
+/** The ECS apps of berth:proxy.apps with berth:cluster, their secrets, log groups and database values. */
+export function ecsAppsArgs(cfg: Config, deps: EcsAppsDeps): EcsAppsArgs {
+  const apps = cfg.cluster?.apps ?? [];
+  const offset = cfg.proxy.apps.length;
+  const logGroups = Object.fromEntries(
+    apps.map((a, i) => [a.name, { name: pulumi.output(deps.appLogs.groupNames).apply((g) => g[a.name]), arn: deps.appLogs.groupArns[offset + i] }]),
+  );
+  return {
+    apps,
+    settings: cfg.cluster?.settings ?? { containerInsights: true, deregistrationDelaySeconds: 5, stopTimeoutSeconds: 30 },
+    secrets: Object.fromEntries(apps.map((a) => [a.name, cfg.appSecrets[a.name] ?? {}])),
+    databaseEnv: Object.fromEntries(apps.filter((a) => a.database && a.name in deps.databaseEnv).map((a) => [a.name, deps.databaseEnv[a.name]])),
+    logGroups,
+    vpcId: deps.network.vpcId,
+    subnetIds: deps.network.publicSubnetIds,
+    loadBalancer: deps.loadBalancer,
+    keepImages: cfg.registry.retention.keep,
+    region: cfg.region,
+    naming: naming(cfg),
+  };
+}
+
+/** What CI's policy is built from: the cluster and every ECS part's repository, service, task definition and roles. */
+export interface CiPolicyDeps {
+  /** The cluster's ARN. */
+  readonly clusterArn: pulumi.Input<string>;
+  /** The parts, by `<app>-<part>`. */
+  readonly parts: Readonly<
+    Record<
+      string,
+      {
+        /** Repository ARN. */
+        readonly repositoryArn: pulumi.Input<string>;
+        /** Service ARN. */
+        readonly serviceArn: pulumi.Input<string>;
+        /** Task definition ARN. */
+        readonly taskDefinitionArn: pulumi.Input<string>;
+        /** Execution and task role ARNs. */
+        readonly roleArns: readonly pulumi.Input<string>[];
+      }
+    >
+  >;
+}
+
+/** The IAM policy document for CI's role (lib/ecsTasks.ts ciPolicy) over the stack's ECS parts. */
+export function ciDeployPolicy(deps: CiPolicyDeps): pulumi.Output<string> {
+  const parts = Object.values(deps.parts);
+  return pulumi
+    .all([
+      deps.clusterArn,
+      pulumi.all(parts.map((p) => p.repositoryArn)),
+      pulumi.all(parts.map((p) => p.serviceArn)),
+      pulumi.all(parts.map((p) => p.taskDefinitionArn)),
+      pulumi.all(parts.flatMap((p) => [...p.roleArns])),
+    ])
+    .apply(([clusterArn, repositoryArns, serviceArns, taskDefinitionArns, roleArns]) =>
+      ciPolicy({ clusterArn, repositoryArns, serviceArns, taskDefinitionArns, roleArns }),
+    );
 }

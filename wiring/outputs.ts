@@ -76,3 +76,13 @@ export function registryUrl(host: string): string {
 export function auditLogGroups(flowLogGroup: string | undefined, databaseLogGroups: readonly string[]): string[] {
   return [...(flowLogGroup ? [flowLogGroup] : []), ...databaseLogGroups];
 }
+
+/** The ECR registry host of a repository URL: `<account>.dkr.ecr.<region>.amazonaws.com`. */
+export function ecrRegistryHost(repositoryUrl: string): string {
+  return repositoryUrl.split("/")[0];
+}
+
+/** Shell line that logs Docker in to the stack's ECR registry with the caller's AWS credentials. */
+export function ecrLoginCommand(c: { readonly region: string; readonly registryHost: string }): string {
+  return `${shellJoin(["aws", "ecr", "get-login-password", "--region", c.region])} | ${shellJoin(["docker", "login", "--username", "AWS", "--password-stdin", c.registryHost])}`;
+}

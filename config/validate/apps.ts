@@ -5,7 +5,7 @@ import { appDatabasePasswordProblem, appDatabaseProblem, appDatabaseUser, MYSQL_
 import { DB_PASSWORD_SECRET, reservedEnvProblem } from "../../lib/appRuntime";
 import { DEPLOY_PATTERNS } from "../../lib/deployRules";
 import type { ConfigProblem } from "../errors";
-import type { Raw } from "../schema";
+import type { ParsedRaw } from "../schema";
 
 /** Values under berth:appSecrets: app -> NAME -> value. */
 export type AppSecrets = Readonly<Record<string, Readonly<Record<string, string>>>>;
@@ -16,8 +16,8 @@ export const ENV_NAME_MESSAGE = "must be an environment variable name: A-Z, 0-9 
 
 const setCommand = (app: string, name: string): string => `pulumi config set --secret --path 'berth:appSecrets.${app}.${name}' <value>`;
 
-/** Checks every app part's env and secrets against each other and against berth:appSecrets. */
-export function validateAppRuntime(raw: Raw, appSecrets: AppSecrets, add: (p: ConfigProblem) => void): void {
+/** Checks every app part's env and secrets (both runtimes) against each other and against berth:appSecrets. */
+export function validateAppRuntime(raw: Pick<ParsedRaw, "proxy" | "database">, appSecrets: AppSecrets, add: (p: ConfigProblem) => void): void {
   const apps = raw.proxy.apps;
   for (const [i, app] of apps.entries()) {
     const declared = new Set<string>();

@@ -33,6 +33,8 @@ describe("npm run docs:config", () => {
       "proxy.apps[].frontend",
       "proxy.apps[].frontend.volumes[]",
       "proxy.apps[].frontend.jobs[]",
+      "proxy.apps[] (ecs)",
+      "proxy.apps[].frontend (ecs)",
       "secrets",
     ]);
   });

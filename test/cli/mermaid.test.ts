@@ -66,7 +66,11 @@ describe.each(DIAGRAM_STACKS)("%s diagram", (stack) => {
       const cidr = String(r.cidrIpv4);
       const into = edges.filter((e) => e.label.includes(`tcp ${String(r.fromPort)}`));
       expect(into.length, `rule ${cidr} ${String(r.fromPort)}`).toBeGreaterThan(0);
-      if (cidr === "0.0.0.0/0") expect(into.some((e) => e.from === "internet" && e.to === "eip")).toBe(true);
+      // Apps on ECS: group-to-group rules (load balancer -> tasks, tasks -> database).
+      if (r.referencedSecurityGroupId !== undefined)
+        expect(into.some((e) => (e.from === "alb" && e.to === "ecs_tasks") || (e.from === "ecs_tasks" && e.to === "db"))).toBe(true);
+      else if (cidr === "0.0.0.0/0" && edges.some((e) => e.to === "alb") && into.some((e) => e.from === "internet" && e.to === "alb")) continue;
+      else if (cidr === "0.0.0.0/0") expect(into.some((e) => e.from === "internet" && e.to === "eip")).toBe(true);
       else if (String(r.fromPort) === "3306") expect(into.some((e) => e.from === "hostip" && e.to === "db" && e.label.endsWith(`from ${cidr}`))).toBe(true);
       else expect(into.some((e) => nodes.get(e.from) === `admin ${cidr}` && e.to === "eip")).toBe(true);
     }
@@ -77,7 +81,10 @@ describe.each(DIAGRAM_STACKS)("%s diagram", (stack) => {
   it("shows every DNS record, nginx site and upstream server from the plan", () => {
     const { nodes } = parse(diagrams[stack]);
     const labels = [...nodes.values()].join("\n");
-    for (const r of plans[stack].resources.filter((x) => x.type === "aws:route53/record:Record" || x.type === "cloudflare:index/dnsRecord:DnsRecord"))
+    // ACM's validation records (names starting with "_") are left out.
+    for (const r of plans[stack].resources.filter(
+      (x) => (x.type === "aws:route53/record:Record" || x.type === "cloudflare:index/dnsRecord:DnsRecord") && !String(props(x).name).startsWith("_"),
+    ))
       expect(labels).toContain(`${String(props(r).name)}  ${String(props(r).type)}`);
     for (const m of diagrams[stack].matchAll(/127\.0\.0\.1:(\d+)/g)) expect(Number(m[1])).toBeGreaterThan(0);
     const apps = plans[stack].resources.find((r) => r.name === "services-proxy-config-apply");
@@ -94,6 +101,17 @@ describe.each(DIAGRAM_STACKS)("%s diagram", (stack) => {
 });
 
 describe("diagram details", () => {
+  it("scale: the ECS app's name points at the load balancer, whose rules reach each service; the tasks reach the database", () => {
+    const scale = parse(diagrams.scale);
+    expect(scale.edges).toContainEqual({ from: "dns_shop_example_org", to: "alb", label: "alias" });
+    expect(scale.edges.filter((e) => e.from === "alb" && e.to.startsWith("svc_")).map((e) => e.label.split(" (")[0])).toEqual([
+      "shop.example.org",
+      "shop.example.org /api /api/*",
+    ]);
+    expect(scale.edges).toContainEqual({ from: "ecs_tasks", to: "db", label: "tcp 3306 MySQL from the tasks' group" });
+    expect(scale.edges).toContainEqual({ from: "internet", to: "alb", label: "tcp 80 HTTP, tcp 443 HTTPS" });
+  });
+
   it("dev: the registry is published on all addresses and reached on :5000; prod: only through nginx by its name", () => {
     const dev = parse(diagrams.dev),
       prod = parse(diagrams.prod);

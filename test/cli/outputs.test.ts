@@ -26,9 +26,10 @@ const runs: Record<string, RunResult> = {};
 beforeAll(async () => {
   runs.dev = await sharedRun("dev");
   runs.prod = await sharedRun("prod");
+  runs.scale = await sharedRun("scale");
 });
 
-describe.each(["dev", "prod"])("%s outputs against the contract", (stack) => {
+describe.each(["dev", "prod", "scale"])("%s outputs against the contract", (stack) => {
   it("validate", () => {
     expect(validate(plainOutputs(runs[stack].outputs))).toEqual([]);
   });
@@ -68,7 +69,14 @@ describe.each(["dev", "prod"])("%s outputs against the contract", (stack) => {
 describe("the schema", () => {
   it("says what every output is for", () => {
     for (const [name, p] of Object.entries(schema.properties)) expect(p.description.length, name).toBeGreaterThan(10);
-    expect(schema.required.sort()).toEqual(Object.keys(schema.properties).sort());
+    // Optional are the outputs of apps on ECS only, and each says so.
+    const optional = Object.keys(schema.properties).filter((n) => schema.properties[n].description.startsWith("Only with an app on ECS"));
+    expect(optional.sort()).toEqual(["ciDeployPolicy", "ecrLoginCommand", "ecrRepositoryUrls", "ecsClusterName", "loadBalancerDnsName"]);
+    expect(schema.required.sort()).toEqual(
+      Object.keys(schema.properties)
+        .filter((n) => !optional.includes(n))
+        .sort(),
+    );
   });
   it("lists the same outputs and secrecy as the README's outputs reference", () => {
     const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");

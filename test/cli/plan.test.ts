@@ -144,9 +144,9 @@ describe("npm run plan", () => {
   it("explains a missing stack and bad usage", async () => {
     const missing = await plan("staging");
     expect(missing.status).toBe(2);
-    expect(missing.stderr).toMatch(/no stack file Pulumi\.staging\.yaml; known stacks: dev, prod/);
+    expect(missing.stderr).toMatch(/no stack file Pulumi\.staging\.yaml; known stacks: dev, prod, scale/);
     // A user's mistake, not a Berth bug: the message alone, no stack frames.
-    expect(missing.stderr).toBe("plan: no stack file Pulumi.staging.yaml; known stacks: dev, prod\n");
+    expect(missing.stderr).toBe("plan: no stack file Pulumi.staging.yaml; known stacks: dev, prod, scale\n");
     expect((await plan("../etc")).stderr).toBe('plan: stack name "../etc" may hold only letters, digits, _, . and -\n');
     // Usage errors are refusals too (EXIT.refused, cli/entry.ts): the help, then the reason.
     expect((await plan()).status).toBe(2);

@@ -20,6 +20,7 @@ function leaves(v: unknown, path = ""): string[] {
 const VARIANTS: Array<[string, () => Promise<RunResult>]> = [
   ["dev", () => sharedRun("dev")],
   ["prod", () => sharedRun("prod")],
+  ["scale", () => sharedRun("scale")],
   // Every served name a proxied Cloudflare record, as Cloudflare's Origin CA requires (as in tls.test.ts).
   [
     "prod with cloudflare-origin TLS",
@@ -101,6 +102,11 @@ describe("replace rules", () => {
     ["command:remote:Command", "stdin", ["triggers[*]"], undefined],
     ["cloudflare:index/dnsRecord:DnsRecord", "proxied", [], undefined],
     ["aws:route53/record:Record", "name", [], "provider schema"],
+    ["aws:ecs/taskDefinition:TaskDefinition", "containerDefinitions", [], "provider schema"],
+    ["aws:ecs/service:Service", "taskDefinition", [], undefined],
+    ["aws:ecs/service:Service", "name", [], "provider schema"],
+    ["aws:lb/listenerRule:ListenerRule", "priority", [], undefined],
+    ["aws:acm/certificate:Certificate", "subjectAlternativeNames[0]", [], "provider schema"],
   ])("%s %s", (type, path, roc, reason) => {
     expect(replaceReason(type, path, roc)).toBe(reason);
   });

@@ -14,7 +14,7 @@ import { deployLogGroupName, hostMetricsLogGroupName } from "../../components/al
 import { monitoringFiles } from "../../components/render/monitoring";
 import { hostMonitoringSettings } from "../../wiring/args";
 
-export const SHIPPED_STACKS = ["dev", "prod"] as const;
+export const SHIPPED_STACKS = ["dev", "prod", "scale"] as const;
 
 export const FAKE_TLS = {
   certPem: "-----BEGIN CERTIFICATE-----\nRkFLRSBDRVJUSUZJQ0FURQ==\n-----END CERTIFICATE-----\n",

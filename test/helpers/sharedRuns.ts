@@ -1,4 +1,4 @@
-// One offline run per shipped stack (Pulumi.dev.yaml, Pulumi.prod.yaml), shared by every test file
+// One offline run per shipped stack (Pulumi.dev.yaml, Pulumi.prod.yaml, Pulumi.scale.yaml), shared by every test file
 // that reads it, instead of a fresh mock-engine run in each file.
 //
 // How it works: vitest's global setup (test/helpers/globalSetup.ts) makes an empty directory for
@@ -24,7 +24,7 @@ import { readStackFile } from "../../offline/stackFile";
 import { SHARED_RUN_DIR } from "./globalSetup";
 
 /** The stacks the repository ships, which tests may share. */
-export type ShippedStack = "dev" | "prod";
+export type ShippedStack = "dev" | "prod" | "scale";
 
 /** How long a file waits for another worker's run before it gives up. */
 const WAIT_MS = 120_000;

@@ -72,7 +72,7 @@ describe("npm run local: errors", () => {
     dirs.push(dir);
     const r = await run(tsx, [cli, "up", "nosuch", "--dir", path.join(dir, "x")]);
     expect(r.code).toBe(2); // refused (README: exit codes)
-    expect(r.stderr).toContain("no stack file Pulumi.nosuch.yaml; known stacks: dev, prod");
+    expect(r.stderr).toContain("no stack file Pulumi.nosuch.yaml; known stacks: dev, prod, scale");
   });
 
   it("says which port is in use", async () => {

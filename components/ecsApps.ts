@@ -1,0 +1,443 @@
+// EcsApps: the apps with `runtime: ecs`, on ECS Fargate behind the stack's load balancer.
+//
+// Per stack: an ECS cluster, a customer-managed KMS key for the apps' parameters, and one security
+// group for every task, which admits only the load balancer's group on the apps' ports (the
+// database's group admits this one: berth.ts). Per app part: an ECR repository
+// (`<stack>/<app>-<part>`, immutable tags, scan on push, KMS encryption, a lifecycle policy), SSM
+// SecureString parameters under `/<project>/<stack>/<app>/` for its secrets and database values, an
+// execution role that reaches exactly those (lib/ecsTasks.ts), a task role with no permissions, a
+// Fargate task definition (the same env/secrets/DATABASE_URL contract as the host; awslogs to the
+// app's log group), a target group, a listener rule whose priority comes from the app's name, a
+// service (rolling, minimum 100 %, circuit breaker with rollback) and, when maxCount > minCount,
+// target-tracking autoscaling on CPU.
+//
+// The stack owns the shape, the deploy owns the image: the service ignores changes to its task
+// definition after creation, so a deploy (a new revision with the new image, then UpdateService) is
+// never undone by a later `pulumi up`. A changed shape (env, size) registers a new revision here,
+// which the next deploy picks up as its base.
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { ec2TextProblem } from "../lib/apiRules";
+import { appRulePriorities, ecrRepositoryName, ssmParameterName, targetGroupName } from "../lib/ecsRules";
+import { containerDefinitions, ECS_TASKS_TRUST, ecrLifecyclePolicy, executionRolePolicy } from "../lib/ecsTasks";
+import { physical, type Naming } from "../lib/naming";
+import { nameTag } from "../lib/tags";
+import { resourceProblem } from "./resourceErrors";
+
+/** The load balancer's health check of a part. */
+export interface EcsHealthSettings {
+  /** Path the load balancer probes; any 2xx or 3xx counts. */
+  readonly path: string;
+  /** Seconds between two checks (5-300). */
+  readonly intervalSeconds: number;
+  /** Seconds one check may take (below the interval). */
+  readonly timeoutSeconds: number;
+  /** Healthy answers in a row before a task gets traffic. */
+  readonly successes: number;
+  /** Failed answers in a row before a task is taken out. */
+  readonly failures: number;
+}
+
+/** One part of an ECS app (berth:proxy.apps[].frontend|backend with runtime ecs). */
+export interface EcsPartSettings {
+  /** Port the app listens on in its container (PORT). */
+  readonly containerPort: number;
+  /** Fargate CPU units of the task. */
+  readonly cpu: number;
+  /** MiB of the task (a Fargate size with `cpu`). */
+  readonly memory: number;
+  /** The load balancer's health check. */
+  readonly health: EcsHealthSettings;
+  /** Clear values the container gets. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Names whose values come from berth:appSecrets (SSM SecureString parameters). */
+  readonly secrets: readonly string[];
+}
+
+/** An ECS app as config validated it. */
+export interface EcsAppSettings {
+  /** The app's name (repositories, services, parameters). */
+  readonly name: string;
+  /** Names the load balancer serves for it (at least one). */
+  readonly hostnames: readonly string[];
+  /** Serves `/`. */
+  readonly frontend: EcsPartSettings;
+  /** Serves `backendPath`; none without it. */
+  readonly backend?: EcsPartSettings;
+  /** Path prefix of the back end, e.g. `/api`. */
+  readonly backendPath: string;
+  /** Tasks per part the service keeps running. */
+  readonly desiredCount: number;
+  /** Fewest tasks per part autoscaling may leave. */
+  readonly minCount: number;
+  /** Most tasks per part autoscaling may start. */
+  readonly maxCount: number;
+}
+
+/** berth:cluster. */
+export interface ClusterSettings {
+  /** ECS Container Insights on the cluster. */
+  readonly containerInsights: boolean;
+  /** Seconds the load balancer drains a stopping task. */
+  readonly deregistrationDelaySeconds: number;
+  /** Seconds between SIGTERM and SIGKILL. */
+  readonly stopTimeoutSeconds: number;
+}
+
+export interface EcsAppsArgs {
+  /** The apps with `runtime: ecs`, in config order; at least one. */
+  readonly apps: readonly EcsAppSettings[];
+  /** berth:cluster. */
+  readonly settings: ClusterSettings;
+  /** Per app: its secret values (berth:appSecrets.<app>). */
+  readonly secrets: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** Per app with `database: true`: DATABASE_URL and DB_* (secret), from the database step. */
+  readonly databaseEnv: Readonly<Record<string, pulumi.Input<Record<string, string>>>>;
+  /** Per app: its log group's name and ARN (AppLogs). */
+  readonly logGroups: Readonly<
+    Record<
+      string,
+      {
+        /** The group's name. */
+        readonly name: pulumi.Input<string>;
+        /** Its ARN (without `:*`). */
+        readonly arn: pulumi.Input<string>;
+      }
+    >
+  >;
+  /** The stack's VPC. */
+  readonly vpcId: pulumi.Input<string>;
+  /** The public subnets the tasks run in (with a public IP: no NAT gateway to pay for). */
+  readonly subnetIds: readonly pulumi.Input<string>[];
+  /** The load balancer: its group (the only one the tasks admit) and its HTTPS listener. */
+  readonly loadBalancer: {
+    /** Its security group. */
+    readonly securityGroupId: pulumi.Input<string>;
+    /** Its HTTPS listener. */
+    readonly httpsListenerArn: pulumi.Input<string>;
+  };
+  /** Images ECR keeps per repository (berth:registry.retention.keep). */
+  readonly keepImages: number;
+  /** The stack's region (awslogs). */
+  readonly region: string;
+  /** Project and stack: physical names and Name tags. */
+  readonly naming: Naming;
+}
+
+/** What one part made, for outputs and CI. */
+export interface EcsPart {
+  /** `<account>.dkr.ecr.<region>.amazonaws.com/<stack>/<app>-<part>`. */
+  readonly repositoryUrl: pulumi.Output<string>;
+  /** The repository's ARN. */
+  readonly repositoryArn: pulumi.Output<string>;
+  /** The ECS service's ARN. */
+  readonly serviceArn: pulumi.Output<string>;
+  /** The task definition revision the stack registered. */
+  readonly taskDefinitionArn: pulumi.Output<string>;
+  /** The execution and task roles (CI passes them to ECS). */
+  readonly roleArns: pulumi.Output<string>[];
+}
+
+const ROLES = ["frontend", "backend"] as const;
+
+export class EcsApps extends pulumi.ComponentResource {
+  /** The cluster's name, `<project>-<stack>-apps`. */
+  public readonly clusterName: pulumi.Output<string>;
+  /** The cluster's ARN. */
+  public readonly clusterArn: pulumi.Output<string>;
+  /** The tasks' security group: what the database admits besides the host. */
+  public readonly taskSecurityGroupId: pulumi.Output<string>;
+  /** What each part made, by `<app>-<part>`. */
+  public readonly parts: Readonly<Record<string, EcsPart>>;
+
+  constructor(name: string, args: EcsAppsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("berth:cluster:EcsApps", name, {}, opts);
+    if (args.apps.length === 0) throw resourceProblem("EcsApps needs at least one app with runtime: ecs", this);
+    const parent = { parent: this };
+    const cluster = new aws.ecs.Cluster(
+      `${name}-cluster`,
+      {
+        name: physical(args.naming, "apps"),
+        settings: [{ name: "containerInsights", value: args.settings.containerInsights ? "enabled" : "disabled" }],
+        tags: nameTag(physical(args.naming, "apps")),
+      },
+      parent,
+    );
+    const key = new aws.kms.Key(
+      `${name}-key`,
+      {
+        description: `Berth ${args.naming.stack}: the ECS apps' parameters and images`,
+        enableKeyRotation: true,
+        deletionWindowInDays: 30,
+        tags: nameTag(physical(args.naming, "apps-key")),
+      },
+      parent,
+    );
+    new aws.kms.Alias(`${name}-key-alias`, { name: `alias/${physical(args.naming, "apps")}`, targetKeyId: key.keyId }, parent);
+    const taskSg = this.taskSecurityGroup(name, args);
+    const parts: Record<string, EcsPart> = {};
+    for (const app of args.apps)
+      for (const role of ROLES) {
+        const part = app[role];
+        if (part) parts[`${app.name}-${role}`] = this.part(name, args, { app, role, part, cluster, key, taskSg });
+      }
+    this.clusterName = cluster.name;
+    this.clusterArn = cluster.arn;
+    this.taskSecurityGroupId = taskSg.id;
+    this.parts = parts;
+    this.registerOutputs({ clusterName: this.clusterName });
+  }
+
+  /** One group for every task: the apps' ports from the load balancer's group only; out to anywhere (ECR, the database, APIs). */
+  private taskSecurityGroup(name: string, args: EcsAppsArgs): aws.ec2.SecurityGroup {
+    const sg = new aws.ec2.SecurityGroup(
+      `${name}-tasks-sg`,
+      {
+        vpcId: args.vpcId,
+        namePrefix: `${physical(args.naming, "tasks")}-`,
+        description: this.described("Berth ECS tasks: app ports from the load balancer only"),
+        tags: nameTag(physical(args.naming, "tasks")),
+      },
+      { parent: this },
+    );
+    const ports = [...new Set(args.apps.flatMap((a) => ROLES.flatMap((r) => (a[r] ? [a[r].containerPort] : []))))].sort((a, b) => a - b);
+    for (const port of ports)
+      new aws.vpc.SecurityGroupIngressRule(
+        `${name}-tasks-in-${port}`,
+        {
+          securityGroupId: sg.id,
+          ipProtocol: "tcp",
+          fromPort: port,
+          toPort: port,
+          referencedSecurityGroupId: args.loadBalancer.securityGroupId,
+          description: this.described(`App port ${port} from the load balancer`),
+        },
+        { parent: this },
+      );
+    new aws.vpc.SecurityGroupEgressRule(
+      `${name}-tasks-out-all`,
+      { securityGroupId: sg.id, ipProtocol: "-1", cidrIpv4: "0.0.0.0/0", description: this.described("All outbound (image pulls, the database, APIs)") },
+      { parent: this },
+    );
+    return sg;
+  }
+
+  private described(text: string): string {
+    const problem = ec2TextProblem(text);
+    if (problem) throw resourceProblem(`ECS tasks group description ${problem}`, this);
+    return text;
+  }
+
+  /** One app part: repository, parameters, roles, task definition, target group, rule, service, autoscaling. */
+  private part(name: string, args: EcsAppsArgs, p: PartInput): EcsPart {
+    const id = `${name}-${p.app.name}-${p.role}`;
+    const parent = { parent: this };
+    const repo = new aws.ecr.Repository(
+      `${id}-repo`,
+      {
+        name: ecrRepositoryName(args.naming.stack, p.app.name, p.role),
+        imageTagMutability: "IMMUTABLE",
+        imageScanningConfiguration: { scanOnPush: true },
+        encryptionConfigurations: [{ encryptionType: "KMS", kmsKey: p.key.arn }],
+        tags: nameTag(physical(args.naming, `${p.app.name}-${p.role}`)),
+      },
+      parent,
+    );
+    new aws.ecr.LifecyclePolicy(`${id}-repo-lifecycle`, { repository: repo.name, policy: ecrLifecyclePolicy(args.keepImages) }, parent);
+    const params = this.parameters(id, args, p);
+    const logGroup = args.logGroups[p.app.name];
+    if (!logGroup) throw resourceProblem(`app ${p.app.name} has no log group`, this);
+    const execution = new aws.iam.Role(
+      `${id}-execution`,
+      { assumeRolePolicy: ECS_TASKS_TRUST, tags: nameTag(physical(args.naming, `${p.app.name}-${p.role}-execution`, 256)) },
+      parent,
+    );
+    new aws.iam.RolePolicy(
+      `${id}-execution-policy`,
+      {
+        role: execution.id,
+        policy: pulumi
+          .all([repo.arn, pulumi.output(logGroup.arn), pulumi.all(Object.values(params)), p.key.arn])
+          .apply(([repositoryArn, logGroupArn, parameterArns, kmsKeyArn]) =>
+            executionRolePolicy({ repositoryArns: [repositoryArn], logGroupArn, parameterArns, kmsKeyArn }),
+          ),
+      },
+      parent,
+    );
+    // The app's own AWS permissions: none yet (a later key may grant some); the role exists so one can be added without a new task shape.
+    const task = new aws.iam.Role(
+      `${id}-task`,
+      { assumeRolePolicy: ECS_TASKS_TRUST, tags: nameTag(physical(args.naming, `${p.app.name}-${p.role}-task`, 256)) },
+      parent,
+    );
+    const taskDefinition = new aws.ecs.TaskDefinition(
+      `${id}-task-definition`,
+      {
+        family: physical(args.naming, `${p.app.name}-${p.role}`, 255),
+        requiresCompatibilities: ["FARGATE"],
+        networkMode: "awsvpc",
+        cpu: String(p.part.cpu),
+        memory: String(p.part.memory),
+        runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
+        executionRoleArn: execution.arn,
+        taskRoleArn: task.arn,
+        containerDefinitions: pulumi.all([repo.repositoryUrl, pulumi.output(logGroup.name), pulumi.all(params)]).apply(([url, group, secretArns]) =>
+          containerDefinitions({
+            name: p.role,
+            // Until the first deploy registers a revision with a pushed tag, the service runs this one.
+            image: `${url}:initial`,
+            containerPort: p.part.containerPort,
+            env: p.part.env,
+            secrets: secretArns,
+            logGroup: group,
+            region: args.region,
+            stopTimeoutSeconds: args.settings.stopTimeoutSeconds,
+          }),
+        ),
+        tags: nameTag(physical(args.naming, `${p.app.name}-${p.role}`, 256)),
+      },
+      parent,
+    );
+    const service = this.service(id, args, p, taskDefinition);
+    return {
+      repositoryUrl: repo.repositoryUrl,
+      repositoryArn: repo.arn,
+      serviceArn: service.id,
+      taskDefinitionArn: taskDefinition.arn,
+      roleArns: [execution.arn, task.arn],
+    };
+  }
+
+  /** SecureString parameters of a part: its declared secrets and its app's database values, by env name. */
+  private parameters(id: string, args: EcsAppsArgs, p: PartInput): Record<string, pulumi.Output<string>> {
+    const values: Record<string, pulumi.Output<string>> = {};
+    const given = args.secrets[p.app.name] ?? {};
+    for (const secret of p.part.secrets) {
+      const value = given[secret];
+      if (value === undefined) throw resourceProblem(`app ${p.app.name} declares the secret ${secret} but no value was passed`, this);
+      values[secret] = pulumi.secret(value);
+    }
+    const db = args.databaseEnv[p.app.name];
+    const names = db ? ["DATABASE_URL", "DB_HOST", "DB_PORT", "DB_NAME", "DB_USER", "DB_PASSWORD"] : [];
+    for (const envName of names) values[envName] = pulumi.secret(pulumi.output(db).apply((env) => env[envName]));
+    const arns: Record<string, pulumi.Output<string>> = {};
+    for (const [envName, value] of Object.entries(values)) {
+      const param = new aws.ssm.Parameter(
+        `${id}-param-${envName}`,
+        { name: ssmParameterName(args.naming.project, args.naming.stack, p.app.name, p.role, envName), type: "SecureString", keyId: p.key.arn, value },
+        { parent: this },
+      );
+      arns[envName] = param.arn;
+    }
+    return arns;
+  }
+
+  /** Target group, listener rule, service and (when the counts allow) autoscaling of one part. */
+  private service(id: string, args: EcsAppsArgs, p: PartInput, taskDefinition: aws.ecs.TaskDefinition): aws.ecs.Service {
+    const parent = { parent: this };
+    const h = p.part.health;
+    const targetGroup = new aws.lb.TargetGroup(
+      `${id}-tg`,
+      {
+        name: targetGroupName(args.naming.project, args.naming.stack, p.app.name, p.role, p.part.containerPort),
+        port: p.part.containerPort,
+        protocol: "HTTP",
+        targetType: "ip",
+        vpcId: args.vpcId,
+        deregistrationDelay: args.settings.deregistrationDelaySeconds,
+        healthCheck: {
+          path: h.path,
+          interval: h.intervalSeconds,
+          timeout: h.timeoutSeconds,
+          healthyThreshold: h.successes,
+          unhealthyThreshold: h.failures,
+          matcher: "200-399",
+        },
+      },
+      parent,
+    );
+    const priorities = appRulePriorities(p.app.name);
+    const conditions: aws.types.input.lb.ListenerRuleCondition[] = [{ hostHeader: { values: [...p.app.hostnames] } }];
+    if (p.role === "backend") conditions.push({ pathPattern: { values: [p.app.backendPath, `${p.app.backendPath}/*`] } });
+    const rule = new aws.lb.ListenerRule(
+      `${id}-rule`,
+      {
+        listenerArn: args.loadBalancer.httpsListenerArn,
+        priority: priorities[p.role],
+        actions: [{ type: "forward", targetGroupArn: targetGroup.arn }],
+        conditions,
+      },
+      parent,
+    );
+    const scales = p.app.maxCount > p.app.minCount;
+    const service = new aws.ecs.Service(
+      `${id}-service`,
+      {
+        name: `${p.app.name}-${p.role}`,
+        cluster: p.cluster.arn,
+        taskDefinition: taskDefinition.arn,
+        desiredCount: p.app.desiredCount,
+        launchType: "FARGATE",
+        networkConfiguration: { subnets: [...args.subnetIds], securityGroups: [p.taskSg.id], assignPublicIp: true },
+        loadBalancers: [{ targetGroupArn: targetGroup.arn, containerName: p.role, containerPort: p.part.containerPort }],
+        // Capacity never drops during a deploy; a deploy whose tasks never turn healthy rolls back by itself.
+        deploymentMinimumHealthyPercent: 100,
+        deploymentMaximumPercent: 200,
+        deploymentCircuitBreaker: { enable: true, rollback: true },
+        healthCheckGracePeriodSeconds: Math.max(30, h.intervalSeconds * h.successes),
+        propagateTags: "SERVICE",
+        tags: nameTag(physical(args.naming, `${p.app.name}-${p.role}`, 256)),
+      },
+      // The deploy owns the image (a new revision per deploy) and autoscaling owns the count.
+      { parent: this, dependsOn: [rule], ignoreChanges: scales ? ["taskDefinition", "desiredCount"] : ["taskDefinition"] },
+    );
+    if (scales) this.autoscaling(id, p, service);
+    return service;
+  }
+
+  /** Target tracking on the service's average CPU, between minCount and maxCount tasks. */
+  private autoscaling(id: string, p: PartInput, service: aws.ecs.Service): void {
+    const target = new aws.appautoscaling.Target(
+      `${id}-scaling`,
+      {
+        serviceNamespace: "ecs",
+        scalableDimension: "ecs:service:DesiredCount",
+        resourceId: pulumi.interpolate`service/${p.cluster.name}/${service.name}`,
+        minCapacity: p.app.minCount,
+        maxCapacity: p.app.maxCount,
+      },
+      { parent: this },
+    );
+    new aws.appautoscaling.Policy(
+      `${id}-scaling-cpu`,
+      {
+        policyType: "TargetTrackingScaling",
+        serviceNamespace: target.serviceNamespace,
+        scalableDimension: target.scalableDimension,
+        resourceId: target.resourceId,
+        targetTrackingScalingPolicyConfiguration: {
+          predefinedMetricSpecification: { predefinedMetricType: "ECSServiceAverageCPUUtilization" },
+          targetValue: 60,
+          scaleInCooldown: 120,
+          scaleOutCooldown: 60,
+        },
+      },
+      { parent: this },
+    );
+  }
+}
+
+interface PartInput {
+  /** The app. */
+  readonly app: EcsAppSettings;
+  /** Which part. */
+  readonly role: (typeof ROLES)[number];
+  /** Its settings. */
+  readonly part: EcsPartSettings;
+  /** The stack's cluster. */
+  readonly cluster: aws.ecs.Cluster;
+  /** The stack's key for parameters and images. */
+  readonly key: aws.kms.Key;
+  /** The tasks' security group. */
+  readonly taskSg: aws.ec2.SecurityGroup;
+}

@@ -1,0 +1,174 @@
+// Apps on ECS Fargate (`runtime: ecs`): the split of berth:proxy.apps into the host's apps and the
+// cluster's, and the cluster's rules (Fargate task sizes, task counts, names the ELB, ECR and SSM
+// APIs limit, listener rule priorities, and every hostname owned by exactly one runtime and served by
+// a zone of berth:dns that holds no record of its own for it). Errors name the key in
+// berth:proxy.apps as written, whatever runtime the apps around it use.
+import { isReservedName } from "../../lib/apiRules";
+import { owningZone, planRecords } from "../../lib/dnsPlan";
+import {
+  albName,
+  ecrRepositoryName,
+  ecrRepositoryNameProblem,
+  elbNameProblem,
+  fargateSizeProblem,
+  priorityCollisions,
+  RULE_CONDITION_VALUES_MAX,
+  ssmParameterName,
+  ssmParameterNameProblem,
+  targetGroupName,
+} from "../../lib/ecsRules";
+import type { ConfigProblem } from "../errors";
+import type { ClusterConfig, EcsApp, EcsAppConfig, HostApp, ParsedRaw, Raw } from "../schema";
+
+type Add = (p: ConfigProblem) => void;
+
+/** The parsed config split by runtime: the host's view, where each host app sat, and the cluster. */
+export interface SplitApps {
+  /** The sections with `proxy.apps` holding the host apps only. */
+  readonly raw: Raw;
+  /** For each host app (by its index in raw.proxy.apps), its index in berth:proxy.apps. */
+  readonly hostIndex: readonly number[];
+  /** The ECS apps and berth:cluster; undefined when no app uses `runtime: ecs`. */
+  readonly cluster?: ClusterConfig;
+}
+
+/** Splits berth:proxy.apps by runtime; ECS apps' counts default to `desiredCount`. */
+export function splitApps(parsed: ParsedRaw): SplitApps {
+  const hostApps: HostApp[] = [];
+  const hostIndex: number[] = [];
+  const ecsApps: EcsAppConfig[] = [];
+  parsed.proxy.apps.forEach((app, index) => {
+    if (app.runtime === "ecs") ecsApps.push(resolveCounts(app, index));
+    else {
+      hostApps.push(app);
+      hostIndex.push(index);
+    }
+  });
+  const { cluster, proxy, ...rest } = parsed;
+  const raw: Raw = { ...rest, proxy: { ...proxy, apps: hostApps } };
+  return { raw, hostIndex, ...(ecsApps.length > 0 ? { cluster: { settings: cluster, apps: ecsApps } } : {}) };
+}
+
+function resolveCounts(app: EcsApp, index: number): EcsAppConfig {
+  return { ...app, index, minCount: app.minCount ?? app.desiredCount, maxCount: app.maxCount ?? app.desiredCount };
+}
+
+/**
+ * `add` for validators that see the host's view: `berth:proxy.apps[i]` in their keys and messages
+ * becomes the index the app has in berth:proxy.apps as written.
+ */
+export function withConfigIndexes(add: Add, hostIndex: readonly number[]): Add {
+  const fix = (s: string): string => s.replace(/berth:proxy\.apps\[(\d+)\]/g, (_all, i: string) => `berth:proxy.apps[${hostIndex[Number(i)] ?? i}]`);
+  return (p) => add({ ...p, key: fix(p.key), message: fix(p.message) });
+}
+
+/**
+ * Every rule of the ECS apps, against each other, the host's apps and berth:dns. `cloud`: a real
+ * preview or update, where reserved example names (ACM and Route53 refuse them) are refused too.
+ */
+export function validateCluster(project: string, stack: string, parsed: ParsedRaw, split: SplitApps, add: Add, cloud = false): void {
+  const apps = split.cluster?.apps ?? [];
+  if (apps.length === 0) return;
+  if (cloud)
+    for (const app of apps)
+      app.hostnames.forEach((h, hi) => {
+        if (isReservedName(h))
+          add({
+            key: `berth:proxy.apps[${app.index}].hostnames[${hi}]`,
+            value: h,
+            message:
+              "is a reserved example name (RFC 2606/6761), which ACM and Route53 refuse; the offline plan accepts it, a real preview or update needs your own domain",
+          });
+      });
+  const names = parsed.proxy.apps.map((a) => a.name);
+  for (const app of apps) {
+    const at = `berth:proxy.apps[${app.index}]`;
+    if (names.indexOf(app.name) !== app.index) add({ key: `${at}.name`, value: app.name, message: "app names must be unique (across both runtimes)" });
+    validateCounts(app, at, add);
+    validateParts(project, stack, app, at, add);
+    validateAppNames(project, stack, app, at, add);
+  }
+  const alb = albName(project, stack);
+  const albProblem = elbNameProblem(alb);
+  if (albProblem) add({ key: "(stack name)", value: stack, message: `the load balancer name "${alb}" ${albProblem}` });
+  for (const [first, second] of priorityCollisions(apps.map((a) => a.name)))
+    add({
+      key: "berth:proxy.apps",
+      value: second,
+      message: `apps ${first} and ${second} hash to the same listener rule priority; rename one of them`,
+    });
+  validateHostnames(parsed, split.raw, apps, add);
+}
+
+function validateCounts(app: EcsAppConfig, at: string, add: Add): void {
+  if (app.minCount > app.desiredCount) add({ key: `${at}.minCount`, value: app.minCount, message: `must be at most desiredCount (${app.desiredCount})` });
+  if (app.maxCount < app.desiredCount) add({ key: `${at}.maxCount`, value: app.maxCount, message: `must be at least desiredCount (${app.desiredCount})` });
+}
+
+function validateParts(project: string, stack: string, app: EcsAppConfig, at: string, add: Add): void {
+  for (const role of ["frontend", "backend"] as const) {
+    const part = app[role];
+    if (!part) continue;
+    const where = `${at}.${role}`;
+    const sizeProblem = fargateSizeProblem(part.cpu, part.memory);
+    if (sizeProblem) add({ key: `${where}.memory`, value: { cpu: part.cpu, memory: part.memory }, message: sizeProblem });
+    if (part.health.timeoutSeconds >= part.health.intervalSeconds)
+      add({ key: `${where}.health.timeoutSeconds`, value: part.health.timeoutSeconds, message: "must be less than health.intervalSeconds (ELB's rule)" });
+    const repo = ecrRepositoryName(stack, app.name, role);
+    const repoProblem = ecrRepositoryNameProblem(repo);
+    if (repoProblem) add({ key: `${at}.name`, value: app.name, message: `the ECR repository "${repo}" ${repoProblem}` });
+    for (const name of [...Object.keys(part.env), ...part.secrets]) {
+      const param = ssmParameterName(project, stack, app.name, role, name);
+      const problem = ssmParameterNameProblem(param);
+      if (problem) add({ key: `${where}.secrets`, value: name, message: `the SSM parameter "${param}" ${problem}` });
+    }
+  }
+}
+
+function validateAppNames(project: string, stack: string, app: EcsAppConfig, at: string, add: Add): void {
+  for (const role of ["frontend", "backend"] as const) {
+    const part = app[role];
+    if (!part) continue;
+    const tg = targetGroupName(project, stack, app.name, role, part.containerPort);
+    const problem = elbNameProblem(tg);
+    if (problem) add({ key: `${at}.name`, value: app.name, message: `the target group name "${tg}" ${problem}` });
+  }
+  // One host-header rule per app part; the back end's rule also carries its two path patterns.
+  const conditionValues = app.hostnames.length + (app.backend ? 2 : 0);
+  if (conditionValues > RULE_CONDITION_VALUES_MAX)
+    add({
+      key: `${at}.hostnames`,
+      value: app.hostnames,
+      message: `a listener rule takes ${RULE_CONDITION_VALUES_MAX} condition values; this app needs ${conditionValues} (hostnames${app.backend ? " + 2 back-end paths" : ""}); use fewer hostnames`,
+    });
+}
+
+/** Each ECS hostname: in a zone of berth:dns, with no record there, served by no host app, extra host or the registry. */
+function validateHostnames(parsed: ParsedRaw, raw: Raw, apps: readonly EcsAppConfig[], add: Add): void {
+  const records = new Map(planRecords(parsed.dns.zones).map((r) => [r.fqdn, r]));
+  const hostClaims = new Map<string, string>();
+  raw.proxy.apps.forEach((a) => a.hostnames.forEach((h) => hostClaims.set(h, `host app ${a.name}`)));
+  parsed.proxy.extraHosts.forEach((h, i) => hostClaims.set(h.hostname, `berth:proxy.extraHosts[${i}]`));
+  if (parsed.registry.hostname) hostClaims.set(parsed.registry.hostname, "berth:registry.hostname");
+  const seen = new Map<string, string>();
+  for (const app of apps) {
+    app.hostnames.forEach((h, hi) => {
+      const key = `berth:proxy.apps[${app.index}].hostnames[${hi}]`;
+      const other = hostClaims.get(h) ?? seen.get(h);
+      if (other) add({ key, value: h, message: `${h} is already served by ${other}` });
+      seen.set(h, `ECS app ${app.name}`);
+      if (!owningZone(parsed.dns.zones, h))
+        add({
+          key,
+          value: h,
+          message: `is in no zone of berth:dns; an ECS app's names get their records (and certificate validation records) in one: add the zone`,
+        });
+      if (records.has(h))
+        add({
+          key,
+          value: h,
+          message: `berth:dns also has a record for ${h}; an ECS app's names point at the load balancer from the app itself: remove that record`,
+        });
+    });
+  }
+}

@@ -1,0 +1,117 @@
+// Apps on ECS Fargate in config (config/validate/cluster.ts and the ecs keys of config/schema.ts):
+// the split by runtime, and every bad input refused before any cloud call, naming the key as written.
+import { describe, expect, it } from "vitest";
+import { parseConfig } from "../../../config";
+import { toRawConfigInput } from "../../../offline/stackFile";
+import { rejection, section, stackWith } from "../../helpers/stack";
+
+type App = Record<string, unknown>;
+const scaleProxy = section("scale", "proxy") as { apps: App[] };
+const [site, shop] = scaleProxy.apps;
+
+/** The scale stack with its apps replaced (and other sections edited). */
+function scaleWith(apps: App[], edits: Record<string, unknown> = {}) {
+  return stackWith("scale", { proxy: { ...scaleProxy, apps }, ...edits });
+}
+const parses = (apps: App[], edits?: Record<string, unknown>) => parseConfig(toRawConfigInput(scaleWith(apps, edits)));
+const problems = (apps: App[], edits?: Record<string, unknown>): string => rejection(toRawConfigInput(scaleWith(apps, edits))).message;
+const shopWith = (fields: App, part: App = {}): App => ({ ...shop, ...fields, frontend: { ...(shop.frontend as App), ...part } });
+
+describe("runtime split", () => {
+  it("gives the host the host apps only, and the cluster the ECS apps with their index and counts", () => {
+    const cfg = parses(scaleProxy.apps);
+    expect(cfg.proxy.apps.map((a) => a.name)).toEqual(["site"]);
+    expect(cfg.proxy.apps[0].runtime).toBe("host");
+    expect(cfg.cluster?.apps.map((a) => [a.name, a.index, a.desiredCount, a.minCount, a.maxCount])).toEqual([["shop", 1, 2, 2, 6]]);
+    expect(cfg.cluster?.settings).toEqual({
+      containerInsights: true,
+      deregistrationDelaySeconds: 5,
+      idleTimeoutSeconds: 60,
+      accessLogs: true,
+      accessLogRetentionDays: 90,
+      stopTimeoutSeconds: 30,
+    });
+  });
+
+  it("defaults min and max to desiredCount, and makes no cluster without an ECS app", () => {
+    const cfg = parses([site, { name: "shop", runtime: "ecs", hostnames: ["shop.example.org"], frontend: {} }]);
+    const app = cfg.cluster!.apps[0];
+    expect([app.desiredCount, app.minCount, app.maxCount, app.frontend.cpu, app.frontend.memory, app.frontend.containerPort]).toEqual([2, 2, 2, 256, 512, 80]);
+    expect(parses([site]).cluster).toBeUndefined();
+    expect(parseConfig(toRawConfigInput(stackWith("dev"))).cluster).toBeUndefined();
+  });
+
+  it("names host apps' keys by their place in berth:proxy.apps as written", () => {
+    const badSite = { ...site, frontend: { livePort: 3000, bluePort: 3000, greenPort: 3002 } };
+    expect(problems([shop, badSite])).toContain("berth:proxy.apps[1].frontend");
+    expect(problems([shop, badSite])).not.toContain("berth:proxy.apps[0].frontend");
+  });
+});
+
+describe("ECS app rules", () => {
+  it.each<[string, App, App, string, string]>([
+    ["a Fargate size", {}, { cpu: 256, memory: 4096 }, "berth:proxy.apps[1].frontend.memory", "allowed with 256: 512, 1024, 2048 MiB"],
+    ["a CPU size", {}, { cpu: 300, memory: 512 }, "berth:proxy.apps[1].frontend.memory", "cpu 300 is not a Fargate size"],
+    ["min above desired", { minCount: 3 }, {}, "berth:proxy.apps[1].minCount", "must be at most desiredCount (2)"],
+    ["max below desired", { maxCount: 1 }, {}, "berth:proxy.apps[1].maxCount", "must be at least desiredCount (2)"],
+    ["ports of the host", {}, { bluePort: 4001 }, "berth:proxy.apps[1].frontend", "bluePort"],
+    ["host-only keys", { initialColor: "green" }, {}, "berth:proxy.apps[1]", "initialColor"],
+    ["a health interval ELB refuses", {}, { health: { intervalSeconds: 0.5 } }, "berth:proxy.apps[1].frontend.health.intervalSeconds = 0.5", "5"],
+    ["a host-only health key", {}, { health: { deadlineSeconds: 30 } }, "berth:proxy.apps[1].frontend.health", "deadlineSeconds"],
+    [
+      "a timeout not under the interval",
+      {},
+      { health: { intervalSeconds: 5, timeoutSeconds: 5 } },
+      "berth:proxy.apps[1].frontend.health.timeoutSeconds",
+      "less than",
+    ],
+    [
+      "too many hostnames for one rule",
+      { hostnames: ["a.example.org", "b.example.org", "c.example.org", "d.example.org"] },
+      {},
+      "berth:proxy.apps[1].hostnames",
+      "5 condition values",
+    ],
+    ["a name in no zone", { hostnames: ["shop.example.com"] }, {}, "berth:proxy.apps[1].hostnames[0]", "is in no zone of berth:dns"],
+    [
+      "a name berth:dns has a record for",
+      { hostnames: ["www.example.org"] },
+      {},
+      "berth:proxy.apps[1].hostnames[0]",
+      "berth:dns also has a record for www.example.org",
+    ],
+    ["no hostnames", { hostnames: [] }, {}, "berth:proxy.apps[1].hostnames", "at least"],
+    ["an unknown runtime", { runtime: "k8s" }, {}, "berth:proxy.apps[1].runtime", 'runtime must be "host" (the default) or "ecs"'],
+  ])("refuses %s", (_what, fields, part, key, why) => {
+    const message = problems([site, shopWith(fields, part)]);
+    expect(message).toContain(key);
+    expect(message).toContain(why);
+  });
+
+  it("refuses a name a host app serves, and a name used by both runtimes", () => {
+    expect(problems([site, shopWith({ hostnames: ["example.org"] })])).toMatch(/apps\[1\]\.hostnames\[0\].*example\.org is already served by host app site/s);
+    expect(problems([site, shopWith({ name: "site" })])).toContain("app names must be unique (across both runtimes)");
+  });
+
+  it("refuses a stack whose ECR repository name breaks ECR's rule", () => {
+    const file = { ...scaleWith([site, shop]), stack: "Scale" };
+    expect(rejection(toRawConfigInput(file)).message).toContain('the ECR repository "Scale/shop-frontend"');
+  });
+
+  it("refuses reserved example names for a real preview or update, and accepts them offline", () => {
+    const input = { ...toRawConfigInput(scaleWith([site, shop])), target: "cloud" as const };
+    expect(rejection(input).message).toMatch(/berth:proxy\.apps\[1\]\.hostnames\[0\] = "?shop\.example\.org"?: is a reserved example name/);
+    expect(parses([site, shop]).cluster?.apps).toHaveLength(1);
+  });
+
+  it("checks secrets of ECS apps like those of host apps (declared and set)", () => {
+    const withSecret = shopWith({}, { secrets: ["API_TOKEN"] });
+    expect(problems([site, withSecret])).toContain("berth:appSecrets.shop.API_TOKEN");
+    const cfg = parseConfig(
+      toRawConfigInput(
+        stackWith("scale", { proxy: { ...scaleProxy, apps: [site, withSecret] } }, { appSecrets: JSON.stringify({ shop: { API_TOKEN: "x" } }) }),
+      ),
+    );
+    expect(cfg.cluster?.apps[0].frontend.secrets).toEqual(["API_TOKEN"]);
+  });
+});

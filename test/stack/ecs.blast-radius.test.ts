@@ -1,0 +1,93 @@
+// Small blast radius for apps on ECS: adding an ECS app (anywhere in berth:proxy.apps) or removing one
+// never replaces or changes the host, the database, the load balancer or another app's service, rule,
+// target group or task definition; changing an app's shape is a new task definition revision that the
+// service does not take from `pulumi up` (the deploy owns the image).
+import { beforeAll, describe, expect, it } from "vitest";
+import { run, section, sharedRun, stackWith, type RunResult } from "../helpers/stack";
+
+type App = Record<string, unknown>;
+const proxy = section("scale", "proxy") as { apps: App[] };
+const blog: App = { name: "blog", runtime: "ecs", hostnames: ["blog.example.org"], frontend: { containerPort: 4000 } };
+
+/** Logical names whose inputs differ, and those only one run has. */
+function changed(a: RunResult, b: RunResult): { changed: string[]; added: string[]; removed: string[] } {
+  const before = new Map(a.resources.map((r) => [r.urn, JSON.stringify(r.inputs)]));
+  const after = new Map(b.resources.map((r) => [r.urn, JSON.stringify(r.inputs)]));
+  const name = (u: string): string => u.split("::").pop()!;
+  return {
+    changed: [...before.keys()]
+      .filter((u) => after.has(u) && after.get(u) !== before.get(u))
+      .map(name)
+      .sort(),
+    added: [...after.keys()]
+      .filter((u) => !before.has(u))
+      .map(name)
+      .sort(),
+    removed: [...before.keys()]
+      .filter((u) => !after.has(u))
+      .map(name)
+      .sort(),
+  };
+}
+
+let scale: RunResult;
+let withBlog: RunResult;
+beforeAll(async () => {
+  scale = await sharedRun("scale");
+  // Inserted in the middle: between the host app and the existing ECS app.
+  withBlog = await run(stackWith("scale", { proxy: { ...proxy, apps: [proxy.apps[0], blog, proxy.apps[1]] } }));
+});
+
+describe("adding or removing an ECS app", () => {
+  // A new name is a new ACM certificate (its names cannot change in place); the HTTPS listener then takes
+  // the new certificate's ARN in place (an update the fake cloud cannot show: it derives ARNs from names).
+  it("changes only the certificate's names and the CI policy; the rest is the new app's own", () => {
+    const d = changed(scale, withBlog);
+    expect(d.removed).toEqual([]);
+    expect(d.changed).toEqual(["alb-cert", "alb-cert-validation"]);
+    expect(
+      d.added.every((n) => n.includes("blog") || n === "ecs-tasks-in-4000"),
+      d.added.join(", "),
+    ).toBe(true);
+    expect(withBlog.outputs.ciDeployPolicy).not.toEqual(scale.outputs.ciDeployPolicy);
+  });
+
+  it("never touches the host, the database, the load balancer or another app's service, rule, target group or task definition", () => {
+    const d = changed(scale, withBlog);
+    const untouched = [
+      "host-instance",
+      "host-eip",
+      "database-instance",
+      "network-vpc",
+      "alb-alb",
+      "alb-http",
+      "ecs-cluster",
+      "ecs-tasks-sg",
+      ...["frontend", "backend"].flatMap((p) => ["service", "rule", "tg", "task-definition", "repo"].map((r) => `ecs-shop-${p}-${r}`)),
+    ];
+    for (const n of untouched) {
+      expect(
+        scale.resources.some((r) => r.name === n),
+        n,
+      ).toBe(true);
+      expect(d.changed, n).not.toContain(n);
+    }
+    // Removing it again is the same comparison the other way round.
+    expect(changed(withBlog, scale).removed.every((n) => n.includes("blog") || n === "ecs-tasks-in-4000")).toBe(true);
+  });
+
+  it("gives the host layer nothing new: nginx, the deploy program and the host's files stay as they were", () => {
+    const d = changed(scale, withBlog);
+    expect(d.changed.filter((n) => n.startsWith("services-") || n.startsWith("apps-") || n.startsWith("host-"))).toEqual([]);
+  });
+});
+
+describe("changing an ECS app's shape", () => {
+  it("is a new task definition revision; the service keeps the deploy's revision (taskDefinition is ignored after creation)", async () => {
+    const apps = proxy.apps.map((a) => (a.name === "shop" ? { ...a, backend: { ...(a.backend as App), env: { LOG_LEVEL: "debug" } } } : a));
+    const d = changed(scale, await run(stackWith("scale", { proxy: { ...proxy, apps } })));
+    expect(d.changed).toEqual(["ecs-shop-backend-task-definition"]);
+    const service = scale.resources.find((r) => r.name === "ecs-shop-backend-service")!;
+    expect(service.options.ignoreChanges).toContain("taskDefinition");
+  });
+});
