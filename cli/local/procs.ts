@@ -81,7 +81,14 @@ export function run(
         resolve({ code, stdout, stderr });
       },
     );
-    if (opts.input !== undefined) child.stdin?.end(opts.input);
+    if (opts.input !== undefined) {
+      // A program that exits without reading all of its input closes the pipe: EPIPE here is not an
+      // error of ours (the exit code says how the program ended), and unhandled it would crash the caller.
+      child.stdin?.on("error", (e: NodeJS.ErrnoException) => {
+        if (e.code !== "EPIPE") reject(e);
+      });
+      child.stdin?.end(opts.input);
+    }
   });
 }
 
