@@ -54,6 +54,7 @@ import {
   registryStorageEnabled,
   sshCommandInput,
   tlsArgs,
+  type AlertsDeps,
 } from "./wiring/args";
 import { cloudflareIpRanges } from "./wiring/lookups";
 import { auditLogGroups, ecrLoginCommand, ecrRegistryHost, knownHostsLine, registryLoginCommand, registryUrl, sshCommand } from "./wiring/outputs";
@@ -221,11 +222,12 @@ export function berth(options: BerthOptions = {}): BerthOutputs {
   const database = new Database("database", databaseArgs(cfg, { network, firewall }), opts);
   // Each app's env files and secrets on the host (one secret delivery per app), and every app's database.
   const appRuntime = appRuntimeEnabled(cfg) ? new AppRuntime("apps", appRuntimeArgs(cfg, { services, database }), opts) : undefined;
-  // Alarms, the dashboard, and on the host the CloudWatch agent and the host check.
-  const alerts = monitoringLogs ? new Alerts("alerts", alertsArgs(cfg, { host, database }), opts) : undefined;
-  if (monitoringLogs) new HostMonitoring("monitoring", hostMonitoringArgs(cfg, { services, logs: monitoringLogs }), opts);
   // Apps on ECS Fargate: nothing of it exists without one.
-  const ecs = cfg.cluster && appLogs ? ecsOutputs(cfg.region, network, dns, appLogs, appRuntime, firewall, cfg, dnsTlsOpts, opts) : {};
+  const ecsApps = cfg.cluster && appLogs ? ecsOutputs(cfg.region, network, dns, appLogs, appRuntime, firewall, cfg, dnsTlsOpts, opts) : undefined;
+  const ecs = ecsApps?.outputs ?? {};
+  // Alarms, the dashboard (the ECS apps' too), and on the host the CloudWatch agent and the host check.
+  const alerts = monitoringLogs ? new Alerts("alerts", alertsArgs(cfg, { host, database, ...(ecsApps ? { ecs: ecsApps.alarms } : {}) }), opts) : undefined;
+  if (monitoringLogs) new HostMonitoring("monitoring", hostMonitoringArgs(cfg, { services, logs: monitoringLogs }), opts);
 
   return {
     vpcId: network.vpcId,
@@ -277,7 +279,7 @@ export function berth(options: BerthOptions = {}): BerthOutputs {
 
 type EcsOutputs = Pick<BerthOutputs, "ecsClusterName" | "loadBalancerDnsName" | "ecrRepositoryUrls" | "ecrLoginCommand" | "ciDeployPolicy">;
 
-/** The load balancer and the ECS apps, the database's admission of their tasks, and their outputs. */
+/** The load balancer and the ECS apps, the database's admission of their tasks, their outputs and what their alarms watch. */
 function ecsOutputs(
   region: string,
   network: Network,
@@ -288,7 +290,7 @@ function ecsOutputs(
   cfg: ReturnType<typeof loadConfig>,
   dnsOpts: pulumi.ComponentResourceOptions,
   opts: pulumi.ComponentResourceOptions,
-): EcsOutputs {
+): { outputs: EcsOutputs; alarms: NonNullable<AlertsDeps["ecs"]> } {
   const accessLogs = albAccessLogsEnabled(cfg) ? new AlbAccessLogs("alb-logs", albAccessLogsArgs(cfg), opts) : undefined;
   const loadBalancer = new LoadBalancer("alb", loadBalancerArgs(cfg, { network, dns, accessLogs }), dnsOpts);
   const databaseEnv = appRuntime?.databaseEnv ?? {};
@@ -301,10 +303,13 @@ function ecsOutputs(
   const parts = Object.entries(ecsApps.parts);
   const urls = pulumi.all(parts.map(([, p]) => p.repositoryUrl)).apply((u) => Object.fromEntries(parts.map(([k], i) => [k, u[i]])));
   return {
-    ecsClusterName: ecsApps.clusterName,
-    loadBalancerDnsName: loadBalancer.dnsName,
-    ecrRepositoryUrls: urls,
-    ecrLoginCommand: parts[0][1].repositoryUrl.apply((url) => ecrLoginCommand({ region, registryHost: ecrRegistryHost(url) })),
-    ciDeployPolicy: ciDeployPolicy({ clusterArn: ecsApps.clusterArn, parts: ecsApps.parts }),
+    outputs: {
+      ecsClusterName: ecsApps.clusterName,
+      loadBalancerDnsName: loadBalancer.dnsName,
+      ecrRepositoryUrls: urls,
+      ecrLoginCommand: parts[0][1].repositoryUrl.apply((url) => ecrLoginCommand({ region, registryHost: ecrRegistryHost(url) })),
+      ciDeployPolicy: ciDeployPolicy({ clusterArn: ecsApps.clusterArn, parts: ecsApps.parts }),
+    },
+    alarms: { loadBalancerArnSuffix: loadBalancer.arnSuffix, clusterName: ecsApps.clusterName, parts: ecsApps.parts },
   };
 }

@@ -156,8 +156,10 @@ export class Alerts extends pulumi.ComponentResource {
       {
         dashboardName,
         dashboardBody: pulumi
-          .all([args.alarms.instanceId, args.alarms.databaseId])
-          .apply(([instanceId, databaseId]) => dashboardBody(args.region, alarmSpecs({ ...args.alarms, instanceId, databaseId }))),
+          .all([args.alarms.instanceId, args.alarms.databaseId, pulumi.output(args.alarms.ecs ?? null)])
+          .apply(([instanceId, databaseId, ecs]) =>
+            dashboardBody(args.region, alarmSpecs<string>({ ...args.alarms, instanceId, databaseId, ecs: ecs ?? undefined })),
+          ),
       },
       parent,
     );

@@ -136,6 +136,12 @@ export interface EcsPart {
   readonly taskDefinitionArn: pulumi.Output<string>;
   /** The execution and task roles (CI passes them to ECS). */
   readonly roleArns: pulumi.Output<string>[];
+  /** The service's name (the ServiceName dimension of Container Insights). */
+  readonly serviceName: pulumi.Output<string>;
+  /** The target group's ARN suffix (the TargetGroup dimension of the load balancer's metrics). */
+  readonly targetGroupArnSuffix: pulumi.Output<string>;
+  /** The fewest tasks the service runs (berth:proxy.apps[].minCount). */
+  readonly minCount: number;
 }
 
 const ROLES = ["frontend", "backend"] as const;
@@ -298,13 +304,16 @@ export class EcsApps extends pulumi.ComponentResource {
       },
       parent,
     );
-    const service = this.service(id, args, p, taskDefinition);
+    const { service, targetGroup } = this.service(id, args, p, taskDefinition);
     return {
       repositoryUrl: repo.repositoryUrl,
       repositoryArn: repo.arn,
       serviceArn: service.id,
       taskDefinitionArn: taskDefinition.arn,
       roleArns: [execution.arn, task.arn],
+      serviceName: service.name,
+      targetGroupArnSuffix: targetGroup.arnSuffix,
+      minCount: p.app.minCount,
     };
   }
 
@@ -333,7 +342,12 @@ export class EcsApps extends pulumi.ComponentResource {
   }
 
   /** Target group, listener rule, service and (when the counts allow) autoscaling of one part. */
-  private service(id: string, args: EcsAppsArgs, p: PartInput, taskDefinition: aws.ecs.TaskDefinition): aws.ecs.Service {
+  private service(
+    id: string,
+    args: EcsAppsArgs,
+    p: PartInput,
+    taskDefinition: aws.ecs.TaskDefinition,
+  ): { service: aws.ecs.Service; targetGroup: aws.lb.TargetGroup } {
     const parent = { parent: this };
     const h = p.part.health;
     const targetGroup = new aws.lb.TargetGroup(
@@ -392,7 +406,7 @@ export class EcsApps extends pulumi.ComponentResource {
       { parent: this, dependsOn: [rule], ignoreChanges: scales ? ["taskDefinition", "desiredCount"] : ["taskDefinition"] },
     );
     if (scales) this.autoscaling(id, p, service);
-    return service;
+    return { service, targetGroup };
   }
 
   /** Target tracking on the service's average CPU, between minCount and maxCount tasks. */

@@ -63,6 +63,8 @@ export class LoadBalancer extends pulumi.ComponentResource {
   public readonly arn: pulumi.Output<string>;
   /** Its DNS name, where the apps' records point. */
   public readonly dnsName: pulumi.Output<string>;
+  /** Its ARN suffix (`app/<name>/<id>`): the LoadBalancer dimension of its CloudWatch metrics. */
+  public readonly arnSuffix: pulumi.Output<string>;
 
   constructor(name: string, args: LoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("berth:cluster:LoadBalancer", name, {}, opts);
@@ -124,6 +126,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
     this.httpsListenerArn = https.arn;
     this.arn = alb.arn;
     this.dnsName = alb.dnsName;
+    this.arnSuffix = alb.arnSuffix;
     this.registerOutputs({ dnsName: this.dnsName });
   }
 

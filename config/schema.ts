@@ -751,6 +751,13 @@ const AlertsSchema = z
       .max(1000)
       .default(1)
       .meta({ description: "alarm when this many deploys, rollbacks or restarts failed in 10 minutes" }),
+    http5xxCount: z
+      .number()
+      .int()
+      .min(1)
+      .max(100000)
+      .default(10)
+      .meta({ description: "apps on ECS: alarm when the load balancer, or one app part's targets, answer this many 5xx in 5 minutes" }),
     agentIntervalSeconds: z
       .union([10, 30, 60, 120, 300].map((n) => z.literal(n)) as unknown as [z.ZodLiteral<number>, z.ZodLiteral<number>])
       .default(60)

@@ -29,6 +29,7 @@ export interface AlertThresholds {
   readonly certificateDaysToExpiry: number;
   readonly containerRestarts: number;
   readonly deployFailures: number;
+  readonly http5xxCount: number;
 }
 
 /**
@@ -76,6 +77,26 @@ export interface AlarmInput<T> {
   /** The services the host check probes (docker always; nginx and the registry when enabled). */
   readonly services: readonly CheckedService[];
   readonly thresholds: AlertThresholds;
+  /** Apps on ECS, when there are any: the load balancer and each app part's target group and service. */
+  readonly ecs?: EcsAlarmInput<T>;
+}
+
+/** What the ECS alarms watch (CloudWatch dimensions: the ARN suffixes of the load balancer and target groups). */
+export interface EcsAlarmInput<T> {
+  /** The load balancer's ARN suffix (`app/<name>/<id>`), its LoadBalancer dimension. */
+  readonly loadBalancer: T;
+  /** Container Insights is on for the cluster: only then is RunningTaskCount published. */
+  readonly containerInsights: boolean;
+  readonly parts: ReadonlyArray<{
+    /** `<app>-<part>`: the alarms' role names. */
+    readonly key: string;
+    /** The target group's ARN suffix (`targetgroup/<name>/<id>`). */
+    readonly targetGroup: T;
+    readonly cluster: T;
+    readonly service: T;
+    /** The fewest tasks the service should run (berth:proxy.apps[].minCount). */
+    readonly minCount: number;
+  }>;
 }
 
 /** Burstable families earn CPU credits (t2, t3, t3a, t4g): their balance is worth an alarm. */
@@ -330,9 +351,73 @@ function platformAlarms<T>(input: AlarmInput<T>): AlarmSpec<T>[] {
   ];
 }
 
+/** Apps on ECS: 5xx from the load balancer and from each part's targets, unhealthy targets, services below their minimum. */
+function ecsAlarms<T>(input: AlarmInput<T>): AlarmSpec<T>[] {
+  const ecs = input.ecs;
+  if (!ecs) return [];
+  const t = input.thresholds;
+  const alb = (metricName: string, extra: Readonly<Record<string, T>> = {}): MetricId<T> => ({
+    namespace: "AWS/ApplicationELB",
+    metricName,
+    dimensions: { LoadBalancer: ecs.loadBalancer, ...extra },
+  });
+  const fiveXx = { statistic: "Sum", period: 300, evaluationPeriods: 1, comparison: "GreaterThanOrEqualToThreshold", threshold: t.http5xxCount } as const;
+  const counted = "the load balancer publishes a count only when there is something to count: no data is no error";
+  return [
+    {
+      role: "alb-5xx",
+      metric: alb("HTTPCode_ELB_5XX_Count"),
+      ...fiveXx,
+      thresholdKey: "http5xxCount",
+      treatMissingData: "notBreaching",
+      missingDataWhy: counted,
+      description: `The load balancer itself answered ${t.http5xxCount} or more 5xx in 5 minutes (502/503/504: no healthy target, or targets closing connections). Check the ECS services' events and the target groups' health in the console; \`aws ecs describe-services\`.`,
+    },
+    ...ecs.parts.flatMap((p): AlarmSpec<T>[] => [
+      {
+        role: `${p.key}-5xx`,
+        metric: alb("HTTPCode_Target_5XX_Count", { TargetGroup: p.targetGroup }),
+        ...fiveXx,
+        thresholdKey: "http5xxCount",
+        treatMissingData: "notBreaching",
+        missingDataWhy: counted,
+        description: `${p.key} answered ${t.http5xxCount} or more 5xx in 5 minutes. Read its log group (appLogGroups output); if a deploy caused it, deploy the previous tag.`,
+      },
+      {
+        role: `${p.key}-unhealthy`,
+        metric: alb("UnHealthyHostCount", { TargetGroup: p.targetGroup }),
+        statistic: "Maximum",
+        period: 60,
+        evaluationPeriods: 3,
+        comparison: "GreaterThanOrEqualToThreshold",
+        threshold: 1,
+        treatMissingData: "missing",
+        missingDataWhy: "published every minute while the target group has targets; a pause in data says nothing new",
+        description: `${p.key} has had a target failing its health check for 3 minutes. The service replaces failing tasks; read the task's stopped reason and the app's logs.`,
+      },
+      ...(ecs.containerInsights
+        ? [
+            {
+              role: `${p.key}-running`,
+              metric: { namespace: "ECS/ContainerInsights", metricName: "RunningTaskCount", dimensions: { ClusterName: p.cluster, ServiceName: p.service } },
+              statistic: "Minimum",
+              period: 60,
+              evaluationPeriods: 3,
+              comparison: "LessThanThreshold",
+              threshold: p.minCount,
+              treatMissingData: "breaching",
+              missingDataWhy: "Container Insights reports every minute while the service runs: silence means it stopped reporting, which must not look fine",
+              description: `${p.key} has run fewer than its minimum of ${p.minCount} tasks for 3 minutes (tasks failing to start, or the circuit breaker rolled a deploy back). Read the service's events: \`aws ecs describe-services\`.`,
+            } satisfies AlarmSpec<T>,
+          ]
+        : []),
+    ]),
+  ];
+}
+
 /** Every alarm of a stack with alerts on, in a stable order. */
 export function alarmSpecs<T>(input: AlarmInput<T>): AlarmSpec<T>[] {
-  return [...hostAlarms(input), ...databaseAlarms(input), ...platformAlarms(input)];
+  return [...hostAlarms(input), ...databaseAlarms(input), ...platformAlarms(input), ...ecsAlarms(input)];
 }
 
 /** RDS event categories sent to the topic (RDS event subscriptions). */

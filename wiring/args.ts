@@ -131,6 +131,17 @@ export interface AlertsDeps {
     /** RDS identifier. */
     readonly identifier: pulumi.Input<string>;
   };
+  /** Apps on ECS, when there are any: the load balancer's and each part's metric dimensions. */
+  readonly ecs?: {
+    /** The load balancer's ARN suffix (its CloudWatch LoadBalancer dimension). */
+    readonly loadBalancerArnSuffix: pulumi.Input<string>;
+    /** The ECS cluster's name (Container Insights' ClusterName dimension). */
+    readonly clusterName: pulumi.Input<string>;
+    /** By `<app>-<part>`. */
+    readonly parts: Readonly<
+      Record<string, { readonly serviceName: pulumi.Input<string>; readonly targetGroupArnSuffix: pulumi.Input<string>; readonly minCount: number }>
+    >;
+  };
 }
 
 /** The topic (own or existing), the e-mail subscriptions and every alarm's input from berth:alerts. */
@@ -153,6 +164,21 @@ export function alertsArgs(cfg: Config, deps: AlertsDeps): AlertsArgs {
       mounts: alertMounts(cfg),
       services: checkedServices(cfg),
       thresholds: a,
+      ...(deps.ecs
+        ? {
+            ecs: {
+              loadBalancer: deps.ecs.loadBalancerArnSuffix,
+              containerInsights: cfg.cluster?.settings.containerInsights ?? false,
+              parts: Object.entries(deps.ecs.parts).map(([key, p]) => ({
+                key,
+                targetGroup: p.targetGroupArnSuffix,
+                cluster: deps.ecs!.clusterName,
+                service: p.serviceName,
+                minCount: p.minCount,
+              })),
+            },
+          }
+        : {}),
     },
     naming: naming(cfg),
   };

@@ -20,6 +20,7 @@ const thresholds = {
   certificateDaysToExpiry: 14,
   containerRestarts: 3,
   deployFailures: 1,
+  http5xxCount: 10,
 };
 const alarms: AlertsArgs["alarms"] = {
   instanceId: "i-0host",

@@ -142,6 +142,7 @@ const thresholds: AlertThresholds = {
   certificateDaysToExpiry: 14,
   containerRestarts: 3,
   deployFailures: 1,
+  http5xxCount: 10,
 };
 /** The alarms that read Berth's namespace, as the stack would make them for this check. */
 const berthAlarms = alarmSpecs({

@@ -83,6 +83,7 @@ const thresholds: AlertThresholds = {
   certificateDaysToExpiry: 14,
   containerRestarts: 3,
   deployFailures: 1,
+  http5xxCount: 10,
 };
 
 describe("npm run local -- check (dev)", () => {

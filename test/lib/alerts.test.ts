@@ -15,6 +15,7 @@ const thresholds = {
   certificateDaysToExpiry: 14,
   containerRestarts: 3,
   deployFailures: 1,
+  http5xxCount: 10,
 };
 const input: AlarmInput<string> = {
   instanceId: "i-0abc",
@@ -119,5 +120,62 @@ describe("the dashboard", () => {
     expect(dashboardUrl("ap-northeast-2", "berth-prod-dashboard")).toBe(
       "https://ap-northeast-2.console.aws.amazon.com/cloudwatch/home?region=ap-northeast-2#dashboards/dashboard/berth-prod-dashboard",
     );
+  });
+});
+
+describe("apps on ECS", () => {
+  const ecs = {
+    loadBalancer: "app/berth-scale/0123456789abcdef",
+    containerInsights: true,
+    parts: [
+      { key: "shop-frontend", targetGroup: "targetgroup/tg-f/aa", cluster: "berth-scale-apps", service: "shop-frontend", minCount: 2 },
+      { key: "shop-backend", targetGroup: "targetgroup/tg-b/bb", cluster: "berth-scale-apps", service: "shop-backend", minCount: 2 },
+    ],
+  };
+  const byRole = (specs: ReturnType<typeof alarmSpecs<string>>) => new Map(specs.map((s) => [s.role, s]));
+
+  it("adds nothing without ECS apps", () => {
+    expect(alarmSpecs(input).some((s) => s.metric.namespace === "AWS/ApplicationELB" || s.metric.namespace === "ECS/ContainerInsights")).toBe(false);
+  });
+
+  it("watches the load balancer's and each part's 5xx, unhealthy targets and services below their minimum", () => {
+    const specs = byRole(alarmSpecs({ ...input, ecs }));
+    expect(specs.get("alb-5xx")).toMatchObject({
+      metric: { namespace: "AWS/ApplicationELB", metricName: "HTTPCode_ELB_5XX_Count", dimensions: { LoadBalancer: ecs.loadBalancer } },
+      statistic: "Sum",
+      period: 300,
+      threshold: 10,
+      thresholdKey: "http5xxCount",
+      treatMissingData: "notBreaching",
+    });
+    expect(specs.get("shop-backend-5xx")?.metric).toEqual({
+      namespace: "AWS/ApplicationELB",
+      metricName: "HTTPCode_Target_5XX_Count",
+      dimensions: { LoadBalancer: ecs.loadBalancer, TargetGroup: "targetgroup/tg-b/bb" },
+    });
+    expect(specs.get("shop-frontend-unhealthy")).toMatchObject({
+      metric: { metricName: "UnHealthyHostCount", dimensions: { LoadBalancer: ecs.loadBalancer, TargetGroup: "targetgroup/tg-f/aa" } },
+      statistic: "Maximum",
+      comparison: "GreaterThanOrEqualToThreshold",
+      threshold: 1,
+      evaluationPeriods: 3,
+    });
+    expect(specs.get("shop-frontend-running")).toMatchObject({
+      metric: {
+        namespace: "ECS/ContainerInsights",
+        metricName: "RunningTaskCount",
+        dimensions: { ClusterName: "berth-scale-apps", ServiceName: "shop-frontend" },
+      },
+      statistic: "Minimum",
+      comparison: "LessThanThreshold",
+      threshold: 2,
+      treatMissingData: "breaching",
+    });
+  });
+
+  it("has no running-task alarm without Container Insights (nothing publishes RunningTaskCount)", () => {
+    const roles = alarmSpecs({ ...input, ecs: { ...ecs, containerInsights: false } }).map((s) => s.role);
+    expect(roles.filter((r) => r.endsWith("-running"))).toEqual([]);
+    expect(roles).toContain("shop-backend-unhealthy");
   });
 });

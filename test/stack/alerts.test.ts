@@ -231,3 +231,27 @@ describe("blast radius", () => {
     for (const k of REPLACE_RULES["aws:ec2/instance:Instance"].replace) expect(JSON.stringify(after[k]), k).toBe(JSON.stringify(before[k]));
   });
 });
+
+describe("scale (apps on ECS)", () => {
+  let scale: RunResult;
+  beforeAll(async () => {
+    scale = await sharedRun("scale");
+  });
+
+  it("reads the load balancer's and target groups' metrics by their ARN suffixes, and the services' task counts", () => {
+    const lb = one(scale, "aws:lb/loadBalancer:LoadBalancer", "alb-alb");
+    expect(alarm(scale, "alb-5xx").inputs).toMatchObject({ namespace: "AWS/ApplicationELB", dimensions: { LoadBalancer: lb.state.arnSuffix } });
+    const groups = ofType(scale, "aws:lb/targetGroup:TargetGroup");
+    expect(groups.length).toBe(2);
+    for (const part of ["shop-frontend", "shop-backend"]) {
+      const tg = groups.find((g) => g.name.includes(part))!;
+      expect(alarm(scale, `${part}-5xx`).inputs.dimensions).toEqual({ LoadBalancer: lb.state.arnSuffix, TargetGroup: tg.state.arnSuffix });
+      expect(alarm(scale, `${part}-unhealthy`).inputs.dimensions).toEqual({ LoadBalancer: lb.state.arnSuffix, TargetGroup: tg.state.arnSuffix });
+      const service = ofType(scale, "aws:ecs/service:Service").find((s) => s.inputs.name === part)!;
+      const running = alarm(scale, `${part}-running`).inputs;
+      expect(running).toMatchObject({ namespace: "ECS/ContainerInsights", metricName: "RunningTaskCount", comparisonOperator: "LessThanThreshold" });
+      expect(running.dimensions).toEqual({ ClusterName: one(scale, "aws:ecs/cluster:Cluster").state.name, ServiceName: service.state.name });
+      expect(running.threshold).toBe(2);
+    }
+  });
+});

@@ -41,10 +41,11 @@ beforeAll(async () => {
 describe("adding or removing an ECS app", () => {
   // A new name is a new ACM certificate (its names cannot change in place); the HTTPS listener then takes
   // the new certificate's ARN in place (an update the fake cloud cannot show: it derives ARNs from names).
-  it("changes only the certificate's names and the CI policy; the rest is the new app's own", () => {
+  // The dashboard (berth:alerts) graphs the new app's alarms too: an in-place update of its body.
+  it("changes only the certificate's names, the CI policy and the dashboard; the rest is the new app's own", () => {
     const d = changed(scale, withBlog);
     expect(d.removed).toEqual([]);
-    expect(d.changed).toEqual(["alb-cert", "alb-cert-validation"]);
+    expect(d.changed).toEqual(["alb-cert", "alb-cert-validation", "alerts-dashboard"]);
     expect(
       d.added.every((n) => n.includes("blog") || n === "ecs-tasks-in-4000"),
       d.added.join(", "),
