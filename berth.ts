@@ -24,6 +24,7 @@ import { RegistryStorage } from "./components/registryStorage";
 import { Tls } from "./components/tls";
 import {
   alertsArgs,
+  hostMonitoringEnabled,
   alertsEnabled,
   appLogsArgs,
   appLogsEnabled,
@@ -156,7 +157,7 @@ export interface BerthOutputs {
   alertsTopicArn: pulumi.Output<string>;
   /** Console address of the stack's CloudWatch dashboard; "" when berth:alerts is off. */
   alertsDashboardUrl: string;
-  /** CloudWatch Logs group of the deploy log (`/<project>/<stack>/deploy`); "" when berth:alerts is off. */
+  /** CloudWatch Logs group of the deploy log (`/<project>/<stack>/deploy`); "" when berth:alerts is off and the host runs no app. */
   deployLogGroup: pulumi.Output<string>;
   /** Id of the host's data volume ("vol-..."), mounted at /srv/berth and kept across host replacements; "" without berth:host.dataVolume. */
   hostDataVolumeId: pulumi.Output<string>;
@@ -194,7 +195,7 @@ export function berth(options: BerthOptions = {}): BerthOutputs {
   // The apps' CloudWatch Logs groups, and the host's one role: what the registry and Docker may do in AWS.
   const appLogs = appLogsEnabled(cfg) ? new AppLogs("app-logs", appLogsArgs(cfg), opts) : undefined;
   // The deploy log's and the host check's groups (berth:alerts): the host role writes only there.
-  const monitoringLogs = alertsEnabled(cfg) ? new MonitoringLogs("monitoring-logs", monitoringLogsArgs(cfg), opts) : undefined;
+  const monitoringLogs = hostMonitoringEnabled(cfg) ? new MonitoringLogs("monitoring-logs", monitoringLogsArgs(cfg), opts) : undefined;
   const hostRole = hostRoleEnabled(cfg) ? new HostRole("host-iam", hostRoleArgs(cfg, { registryStorage, appLogs, monitoringLogs }), opts) : undefined;
   const firewall = new Firewall("firewall", firewallArgs(cfg, { network }), opts);
   // App data that outlives the host: a volume in the host subnet's AZ, depending on nothing of the
@@ -226,7 +227,10 @@ export function berth(options: BerthOptions = {}): BerthOutputs {
   const ecsApps = cfg.cluster && appLogs ? ecsOutputs(cfg.region, network, dns, appLogs, appRuntime, firewall, cfg, dnsTlsOpts, opts) : undefined;
   const ecs = ecsApps?.outputs ?? {};
   // Alarms, the dashboard (the ECS apps' too), and on the host the CloudWatch agent and the host check.
-  const alerts = monitoringLogs ? new Alerts("alerts", alertsArgs(cfg, { host, database, ...(ecsApps ? { ecs: ecsApps.alarms } : {}) }), opts) : undefined;
+  const alerts =
+    monitoringLogs && alertsEnabled(cfg)
+      ? new Alerts("alerts", alertsArgs(cfg, { host, database, ...(ecsApps ? { ecs: ecsApps.alarms } : {}) }), opts)
+      : undefined;
   if (monitoringLogs) new HostMonitoring("monitoring", hostMonitoringArgs(cfg, { services, logs: monitoringLogs }), opts);
 
   return {

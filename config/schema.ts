@@ -701,7 +701,7 @@ const AlertsSchema = z
   .strictObject({
     enabled: z.boolean().default(false).meta({
       description:
-        "CloudWatch alarms, a dashboard, the CloudWatch agent and Berth's host check on the host, and the deploy log in CloudWatch Logs (section Alerts)",
+        "CloudWatch alarms and a dashboard; also the CloudWatch agent and Berth's host check on the host, and the deploy log in CloudWatch Logs, which a host with apps gets anyway (section Alerts)",
     }),
     email: z.array(z.string().email()).default([]).meta({
       description: "addresses subscribed to the alarm topic; each must confirm AWS's e-mail, and an unconfirmed subscription cannot be deleted by the stack",

@@ -93,9 +93,18 @@ export function hostRoleEnabled(cfg: Config): boolean {
   return registryStorageEnabled(cfg) || appLogsEnabled(cfg) || alertsEnabled(cfg);
 }
 
-/** Alarms, the dashboard, the agent, the host check and the deploy log in CloudWatch: berth:alerts.enabled. */
+/** Alarms and the dashboard: berth:alerts.enabled. */
 export function alertsEnabled(cfg: Config): boolean {
   return cfg.alerts.enabled;
+}
+
+/**
+ * The CloudWatch agent and the host check on the host, and the deploy log in CloudWatch Logs: with
+ * alerts, and whenever the host runs apps (their deploy log must be readable without a shell on the
+ * host, as their own logs are).
+ */
+export function hostMonitoringEnabled(cfg: Config): boolean {
+  return alertsEnabled(cfg) || cfg.proxy.apps.length > 0;
 }
 
 /** The deploy log's and the host check's groups, kept berth:alerts.deployLogRetentionDays. */

@@ -12,7 +12,7 @@ import { hasDataVolume } from "../../lib/dataVolume";
 import { appLogGroupName } from "../../lib/naming";
 import { deployLogGroupName, hostMetricsLogGroupName } from "../../components/alerts";
 import { monitoringFiles } from "../../components/render/monitoring";
-import { hostMonitoringSettings } from "../../wiring/args";
+import { hostMonitoringEnabled, hostMonitoringSettings } from "../../wiring/args";
 
 export const SHIPPED_STACKS = ["dev", "prod", "scale"] as const;
 
@@ -64,10 +64,10 @@ export function fileAt(files: readonly HostFile[], path: string): HostFile {
 export const FAKE_DEPLOY_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEZBS0UgREVQTE9ZIEtFWSBGT1IgR09MREVOIEZJTEVT";
 export const PROGRAM_STAND_IN = "#!/usr/bin/python3 -I\n# host/berth-deploy (not repeated in the golden files)\n";
 
-/** The CloudWatch agent's config and the host check of a stack with berth:alerts on (none otherwise), as wiring/args.ts hands them over. */
+/** The CloudWatch agent's config and the host check of a stack with berth:alerts on or apps on the host (none otherwise), as wiring/args.ts hands them over. */
 export function stackMonitoringFiles(stack: string): HostFile[] {
   const config = stackConfig(stack);
-  if (!config.alerts.enabled) return [];
+  if (!hostMonitoringEnabled(config)) return [];
   return monitoringFiles({ ...hostMonitoringSettings(config), deployLogGroup: deployLogGroupName(config), metricsLogGroup: hostMetricsLogGroupName(config) });
 }
 

@@ -183,13 +183,23 @@ describe("prod", () => {
 });
 
 describe("dev (alerts off by default)", () => {
-  it("has no alarm, topic, agent or deploy log group, and empty outputs", () => {
+  it("has no alarm, topic or dashboard, but ships its deploy log to CloudWatch Logs (it runs apps): the agent is there", () => {
     expect(ofType(dev, ALARM)).toEqual([]);
     expect(ofType(dev, "aws:sns/topic:Topic")).toEqual([]);
-    expect(dev.resources.find((r) => r.name === "monitoring-files-apply")).toBeUndefined();
+    expect(ofType(dev, "aws:cloudwatch/dashboard:Dashboard")).toEqual([]);
     expect(dev.outputs.alertsTopicArn).toBe("");
     expect(dev.outputs.alertsDashboardUrl).toBe("");
-    expect(dev.outputs.deployLogGroup).toBe("");
+    expect(dev.outputs.deployLogGroup).toBe("/berth/dev/deploy");
+    const agent = JSON.parse(delivered(dev, "/etc/berth/cloudwatch-agent.json")) as AgentConfig;
+    const files = agent.logs?.logs_collected?.files?.collect_list ?? [];
+    expect(files).toContainEqual(expect.objectContaining({ file_path: "/var/log/berth/deploy.log", log_group_name: "/berth/dev/deploy" }));
+  });
+
+  it("without apps and without alerts: no agent and no deploy log group", async () => {
+    const proxy = section("dev", "proxy");
+    const r = await run(stackWith("dev", { proxy: { ...proxy, apps: [] } }));
+    expect(r.resources.find((x) => x.name === "monitoring-files-apply")).toBeUndefined();
+    expect(r.outputs.deployLogGroup).toBe("");
   });
 
   it("with an existing topic: no topic or key of its own; alarms and subscriptions use the given one; CPU credits on its t3 host", async () => {
@@ -225,7 +235,9 @@ describe("blast radius", () => {
     const on = await run(stackWith("dev", { alerts: { enabled: true, email: ["ops@corp.invalid"] } }));
     const diff = changed(dev, on);
     for (const n of NEVER) expect(diff).not.toContain(n);
-    expect(diff).toContain("monitoring-files-apply");
+    // The agent and the deploy log were there already (dev runs apps): alerts add the alarms and the topic.
+    expect(diff).toContain("alerts-host-memory");
+    expect(diff).not.toContain("monitoring-files-apply");
     const before = one(dev, "aws:ec2/instance:Instance").inputs;
     const after = one(on, "aws:ec2/instance:Instance").inputs;
     for (const k of REPLACE_RULES["aws:ec2/instance:Instance"].replace) expect(JSON.stringify(after[k]), k).toBe(JSON.stringify(before[k]));

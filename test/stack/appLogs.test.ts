@@ -42,8 +42,8 @@ describe.each(["dev", "prod"] as const)("%s", (stack) => {
     const logsPolicies = ofType(r(), "aws:iam/rolePolicy:RolePolicy").filter((p) => String(p.inputs.policy).includes("logs:"));
     const role = ofType(r(), "aws:iam/role:Role").find((x) => String(x.inputs.assumeRolePolicy).includes("ec2.amazonaws.com"))!;
     const hostLogs = logsPolicies.filter((p) => p.inputs.role === role.id);
-    // prod also ships the deploy log (berth:alerts): that policy names its own groups (test/stack/alerts.test.ts).
-    expect(hostLogs.map((p) => p.inputs.name)).toEqual(stack === "prod" ? ["app-logs", "monitoring"] : ["app-logs"]);
+    // Both also ship the deploy log (the agent runs wherever the host runs apps): that policy names its own groups (test/stack/alerts.test.ts).
+    expect(hostLogs.map((p) => p.inputs.name)).toEqual(["app-logs", "monitoring"]);
     expect(JSON.parse(String(hostLogs[0].inputs.policy))).toEqual({
       Version: "2012-10-17",
       Statement: [

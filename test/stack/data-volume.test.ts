@@ -154,6 +154,8 @@ describe("adding a data volume to a running host", () => {
       "data-attachment",
       "data-volume",
       "host-instance",
+      // The agent watches the new disk too (its used-space metric, which the data volume's alarm reads).
+      "monitoring-files-apply",
       "services-data-volume",
       "services-data-volume-apply",
       "services-deploy-files-apply",
