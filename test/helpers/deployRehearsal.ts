@@ -2,7 +2,7 @@
 // sudo), with the images they deploy pushed to its registry, and the helpers they share: the deploy
 // key over SSH, the app through nginx, the deploy log, `status --json`, and load from 32 keep-alive
 // connections of GETs and 32 of POSTs. Registers its own beforeAll/afterAll, so a file that calls it
-// boots one rehearsal and tears it down; files that run side by side each have their own.
+// boots one rehearsal and tears it down.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, expect } from "vitest";

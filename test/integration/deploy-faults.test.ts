@@ -1,5 +1,5 @@
-// Faults, on the dev stack's rehearsal for real (as deploy.test.ts, on a rehearsal of its own so the
-// two files run side by side): a deploy SIGKILLed at each step, a Docker daemon restart, unwritable
+// Faults, on the dev stack's rehearsal for real (as deploy.test.ts, on a rehearsal of its own, so it
+// starts from a known state and runs alone): a deploy SIGKILLed at each step, a Docker daemon restart, unwritable
 // state, a failed pull or health check, deploys racing for the lock. Each under 32 keep-alive GET and
 // 32 POST connections; every failed request counts, and the rollback target must survive.
 import { spawn } from "node:child_process";

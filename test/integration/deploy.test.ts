@@ -1,8 +1,8 @@
 // The deploy program for real: the dev stack's rehearsal (real nginx, a real Docker Engine, the
 // registry as a container, real sshd and sudo) driven over SSH with the deploy key, under load from
 // 32 keep-alive connections of GETs and 32 of POSTs at once. Every failure counts. The fault tests
-// (killed, failed or disturbed deploys) are in deploy-faults.test.ts, on a rehearsal of their own, so
-// the two files run side by side.
+// (killed, failed or disturbed deploys) are in deploy-faults.test.ts, on a rehearsal of their own (each
+// file starts from a known state, and either can run alone).
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
