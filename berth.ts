@@ -194,7 +194,7 @@ export function berth(options: BerthOptions = {}): BerthOutputs {
   const registryStorage = registryStorageEnabled(cfg) ? new RegistryStorage("registry-storage", registryStorageArgs(cfg), opts) : undefined;
   // The apps' CloudWatch Logs groups, and the host's one role: what the registry and Docker may do in AWS.
   const appLogs = appLogsEnabled(cfg) ? new AppLogs("app-logs", appLogsArgs(cfg), opts) : undefined;
-  // The deploy log's and the host check's groups (berth:alerts): the host role writes only there.
+  // The deploy log's and the host check's groups (with apps on the host, or berth:alerts): the host role writes only there.
   const monitoringLogs = hostMonitoringEnabled(cfg) ? new MonitoringLogs("monitoring-logs", monitoringLogsArgs(cfg), opts) : undefined;
   const hostRole = hostRoleEnabled(cfg) ? new HostRole("host-iam", hostRoleArgs(cfg, { registryStorage, appLogs, monitoringLogs }), opts) : undefined;
   const firewall = new Firewall("firewall", firewallArgs(cfg, { network }), opts);
