@@ -6,22 +6,10 @@ import { Alerts, MonitoringLogs, recoverAction, topicKeyPolicy, topicPolicy, typ
 import { alarmSpecs } from "../../lib/alerts";
 import { watchedMounts } from "../../lib/hostMetrics";
 import { ACCOUNT, REGION, mockComponents, valueOf, type ComponentMocks } from "../helpers/componentMocks";
+import { ALERT_THRESHOLDS } from "../helpers/alerts";
 
 const naming = { project: "berth", stack: "test" };
-const thresholds = {
-  diskUsedPercent: 85,
-  memoryUsedPercent: 90,
-  cpuCreditBalance: 20,
-  databaseFreeStoragePercent: 10,
-  databaseFreeStorageGiB: 2,
-  databaseCpuPercent: 80,
-  databaseFreeableMemoryMiB: 64,
-  databaseConnectionsPercent: 80,
-  certificateDaysToExpiry: 14,
-  containerRestarts: 3,
-  deployFailures: 1,
-  http5xxCount: 10,
-};
+const thresholds = ALERT_THRESHOLDS;
 const alarms: AlertsArgs["alarms"] = {
   instanceId: "i-0host",
   instanceType: "t3.large",

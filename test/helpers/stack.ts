@@ -49,6 +49,16 @@ export function one(r: RunResult, type: string, name?: string): RecordedResource
 }
 
 /** The plain value of an input, unwrapping Pulumi's secret marker. */
+/** Logical names of the resources whose inputs differ between two runs (added and removed ones too), sorted. */
+export function changedNames(a: RunResult, b: RunResult): string[] {
+  const before = new Map(a.resources.map((r) => [r.urn, JSON.stringify(r.inputs)]));
+  const after = new Map(b.resources.map((r) => [r.urn, JSON.stringify(r.inputs)]));
+  return [...new Set([...before.keys(), ...after.keys()])]
+    .filter((u) => before.get(u) !== after.get(u))
+    .map((u) => u.split("::").pop()!)
+    .sort();
+}
+
 export function plain(v: unknown): unknown {
   return isSecretValue(v) ? v.value : v;
 }

@@ -14,9 +14,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dockerOk, ensureRegistryImage, startPrivateDockerd, stopPrivateDockerd, type PrivateDockerd } from "../../cli/local/docker";
 import { run } from "../../cli/local/procs";
 import { installAgent, renderHostCheck, renderHostCheckUnits, type MonitoringInput } from "../../components/render/monitoring";
-import { alarmSpecs, type AlertThresholds } from "../../lib/alerts";
+import { alarmSpecs } from "../../lib/alerts";
 import { BERTH_NAMESPACE, watchedMounts } from "../../lib/hostMetrics";
 import { requireBinaries, scratchDir } from "../helpers/procs";
+import { ALERT_THRESHOLDS } from "../helpers/alerts";
 
 const bin = requireBinaries("bash", "nginx", "docker-registry", "openssl", "curl", "shellcheck", "systemd-analyze", "dockerd", "docker");
 const STACK = "itest";
@@ -130,20 +131,7 @@ async function checkOnce(script: string): Promise<Line[]> {
 const find = (lines: Line[], metric: string, dims: Record<string, string> = {}): Line | undefined =>
   lines.find((l) => l.metric === metric && Object.entries(dims).every(([k, v]) => l.dimensions[k] === v));
 
-const thresholds: AlertThresholds = {
-  diskUsedPercent: 85,
-  memoryUsedPercent: 90,
-  cpuCreditBalance: 20,
-  databaseFreeStoragePercent: 10,
-  databaseFreeStorageGiB: 2,
-  databaseCpuPercent: 80,
-  databaseFreeableMemoryMiB: 64,
-  databaseConnectionsPercent: 80,
-  certificateDaysToExpiry: 14,
-  containerRestarts: 3,
-  deployFailures: 1,
-  http5xxCount: 10,
-};
+const thresholds = ALERT_THRESHOLDS;
 /** The alarms that read Berth's namespace, as the stack would make them for this check. */
 const berthAlarms = alarmSpecs({
   instanceId: "i-0",

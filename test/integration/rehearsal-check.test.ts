@@ -8,9 +8,10 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run, type RunResult } from "../../cli/local/procs";
 import { down, readState, stopNginx, stopRegistry, type RehearsalState } from "../../cli/local/rehearsal";
-import { alarmSpecs, type AlertThresholds } from "../../lib/alerts";
+import { alarmSpecs } from "../../lib/alerts";
 import { BERTH_NAMESPACE, watchedMounts } from "../../lib/hostMetrics";
 import { requireBinaries, scratchDir } from "../helpers/procs";
+import { ALERT_THRESHOLDS } from "../helpers/alerts";
 
 requireBinaries("bash", "nginx", "docker-registry", "dockerd", "docker", "sshd", "openssl", "curl");
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -71,20 +72,7 @@ async function check(): Promise<Line[]> {
 
 const up = (lines: Line[], service: string): number | undefined => lines.find((l) => l.metric === "ServiceUp" && l.dimensions.Service === service)?.value;
 
-const thresholds: AlertThresholds = {
-  diskUsedPercent: 85,
-  memoryUsedPercent: 90,
-  cpuCreditBalance: 20,
-  databaseFreeStoragePercent: 10,
-  databaseFreeStorageGiB: 2,
-  databaseCpuPercent: 80,
-  databaseFreeableMemoryMiB: 64,
-  databaseConnectionsPercent: 80,
-  certificateDaysToExpiry: 14,
-  containerRestarts: 3,
-  deployFailures: 1,
-  http5xxCount: 10,
-};
+const thresholds = ALERT_THRESHOLDS;
 
 describe("npm run local -- check (dev)", () => {
   it("reports Docker, nginx and the registry up, with lines that match the dev stack's alarms exactly", async () => {

@@ -2,21 +2,9 @@
 import { describe, expect, it } from "vitest";
 import { alarmSpecs, dashboardBody, dashboardUrl, isBurstable, rdsClassMemoryGiB, rdsMaxConnections, type AlarmInput } from "../../lib/alerts";
 import { watchedMounts } from "../../lib/hostMetrics";
+import { ALERT_THRESHOLDS } from "../helpers/alerts";
 
-const thresholds = {
-  diskUsedPercent: 85,
-  memoryUsedPercent: 90,
-  cpuCreditBalance: 20,
-  databaseFreeStoragePercent: 10,
-  databaseFreeStorageGiB: 2,
-  databaseCpuPercent: 80,
-  databaseFreeableMemoryMiB: 64,
-  databaseConnectionsPercent: 80,
-  certificateDaysToExpiry: 14,
-  containerRestarts: 3,
-  deployFailures: 1,
-  http5xxCount: 10,
-};
+const thresholds = ALERT_THRESHOLDS;
 const input: AlarmInput<string> = {
   instanceId: "i-0abc",
   instanceType: "t3.xlarge",

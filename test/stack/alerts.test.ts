@@ -6,7 +6,7 @@ import { REPLACE_RULES } from "../../cli/replaceRules";
 import type { AgentConfig } from "../../components/render/monitoring";
 import { bundleFiles } from "../../lib/hostBundle";
 import { AGENT_NAMESPACE, BERTH_NAMESPACE } from "../../lib/hostMetrics";
-import { ofType, one, run, section, sharedRun, stackWith, type RecordedResource, type RunResult } from "../helpers/stack";
+import { ofType, one, run, section, sharedRun, stackWith, type RecordedResource, type RunResult, changedNames } from "../helpers/stack";
 
 const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 const TOPIC_ARN = "arn:aws:sns:ap-northeast-2:123456789012:berth-prod-alerts";
@@ -28,14 +28,7 @@ const alarm = (r: RunResult, role: string): RecordedResource => one(r, ALARM, `a
 const delivered = (r: RunResult, path: string): string =>
   bundleFiles(String(one(r, "command:remote:Command", "monitoring-files-apply").inputs.stdin)).find((f) => f.path === path)!.content;
 
-function changed(a: RunResult, b: RunResult): string[] {
-  const before = new Map(a.resources.map((r) => [r.urn, JSON.stringify(r.inputs)]));
-  const after = new Map(b.resources.map((r) => [r.urn, JSON.stringify(r.inputs)]));
-  return [...new Set([...before.keys(), ...after.keys()])]
-    .filter((u) => before.get(u) !== after.get(u))
-    .map((u) => u.split("::").pop()!)
-    .sort();
-}
+const changed = changedNames;
 
 describe("prod", () => {
   it("has every alarm of the issue, named after the stack, on the stack's topic, with OK actions", () => {

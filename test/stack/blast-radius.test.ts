@@ -2,7 +2,7 @@
 // never the EC2 instance, its Elastic IP or the database.
 import { beforeAll, describe, expect, it } from "vitest";
 import { REPLACE_RULES } from "../../cli/replaceRules";
-import { run, section, sharedRun, stackWith, type RunResult } from "../helpers/stack";
+import { run, section, sharedRun, stackWith, type RunResult, changedNames } from "../helpers/stack";
 
 const NEVER = ["host-instance", "host-eip", "host-key-pair", "database-instance", "database-params", "database-subnets", "network-vpc"];
 /** The registry's data and the host role: untouched by anything on the host. */
@@ -35,15 +35,7 @@ function changedKeys(a: Record<string, unknown>, b: Record<string, unknown>): st
   return [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k])).sort();
 }
 
-function changed(a: RunResult, b: RunResult): string[] {
-  const before = new Map(a.resources.map((r) => [r.urn, JSON.stringify(r.inputs)]));
-  const after = new Map(b.resources.map((r) => [r.urn, JSON.stringify(r.inputs)]));
-  const urns = new Set([...before.keys(), ...after.keys()]);
-  return [...urns]
-    .filter((u) => before.get(u) !== after.get(u))
-    .map((u) => u.split("::").pop()!)
-    .sort();
-}
+const changed = changedNames;
 
 let prod: RunResult;
 let dev: RunResult;

@@ -5,7 +5,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { REPLACE_RULES, replaceReason } from "../../cli/replaceRules";
 import type { FakeCloud } from "../../offline/mocks";
-import { one, ofType, plain, run, section, sharedRun, stackWith, type RecordedResource, type RunResult } from "../helpers/stack";
+import { one, ofType, plain, run, section, sharedRun, stackWith, type RecordedResource, type RunResult, changedNames } from "../helpers/stack";
 import { runStack } from "../../offline/engine";
 
 const VOLUME = "aws:ebs/volume:Volume";
@@ -15,14 +15,7 @@ const DLM = "aws:dlm/lifecyclePolicy:LifecyclePolicy";
 const KEPT = ["data-volume", "data-snapshot-role", "data-snapshot-policy", "data-snapshots"];
 
 const byName = (r: RunResult, name: string): RecordedResource => r.resources.find((x) => x.name === name)!;
-function changed(a: RunResult, b: RunResult): string[] {
-  const before = new Map(a.resources.map((r) => [r.urn, JSON.stringify(r.inputs)]));
-  const after = new Map(b.resources.map((r) => [r.urn, JSON.stringify(r.inputs)]));
-  return [...new Set([...before.keys(), ...after.keys()])]
-    .filter((u) => before.get(u) !== after.get(u))
-    .map((u) => u.split("::").pop()!)
-    .sort();
-}
+const changed = changedNames;
 const changedKeys = (a: Record<string, unknown>, b: Record<string, unknown>): string[] =>
   [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k])).sort();
 
