@@ -6,10 +6,11 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, expect } from "vitest";
-import { down, readState, runOverSsh, up, type Endpoints, type RehearsalState } from "../../cli/local/rehearsal";
+import { down, readState, runOverSsh, type Endpoints, type RehearsalState } from "../../cli/local/rehearsal";
 import { Pusher } from "./apps";
 import { startLoad, type LoadResult } from "./load";
 import { curl, scratchDir } from "./procs";
+import { upOrTearDown } from "./rehearsal";
 
 /** What `status web --json` says. */
 export interface DeployStatus {
@@ -106,12 +107,7 @@ export function useDeployRehearsal(name: string, tags: readonly string[], initia
   };
 
   beforeAll(async () => {
-    try {
-      endpoints = await up({ stack: "dev", dir });
-    } catch (e) {
-      await down(dir).catch(() => undefined);
-      throw e;
-    }
+    endpoints = await upOrTearDown({ stack: "dev", dir });
     state = readState(dir);
     ca = fs.readFileSync(endpoints.caFile, "utf8");
     pusher = new Pusher(endpoints.dockerHost, endpoints.registry);

@@ -9,10 +9,11 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseDocument } from "yaml";
 import { dockerOk, ensureNodeImage } from "../../cli/local/docker";
-import { down, readState, runOverSsh, up, type Endpoints, type RehearsalState } from "../../cli/local/rehearsal";
+import { down, readState, runOverSsh, type Endpoints, type RehearsalState } from "../../cli/local/rehearsal";
 import { PROJECT_DIR } from "../../offline/stackFile";
 import { NODE_BASE } from "../helpers/apps";
 import { curl, requireBinaries, scratchDir } from "../helpers/procs";
+import { upOrTearDown } from "../helpers/rehearsal";
 
 requireBinaries("nginx", "dockerd", "docker", "sshd", "ssh", "iptables", "sudo", "python3", "nsenter");
 const dir = scratchDir("jobs");
@@ -74,12 +75,7 @@ beforeAll(async () => {
     [{ name: "report", schedule: "*-*-* 03:00:00", command: ["/usr/bin/node", "/app/job.js"], timeoutSeconds: 60 }],
   );
   fs.writeFileSync(path.join(project, "Pulumi.dev.yaml"), doc.toString());
-  try {
-    endpoints = await up({ stack: "dev", dir, projectDir: project });
-  } catch (e) {
-    await down(dir).catch(() => undefined);
-    throw e;
-  }
+  endpoints = await upOrTearDown({ stack: "dev", dir, projectDir: project });
   state = readState(dir);
   await dockerOk(endpoints.dockerHost, ["--config", configDir, "login", endpoints.registry, "-u", endpoints.username, "--password-stdin"], {
     input: fs.readFileSync(endpoints.passwordFile, "utf8").trim(),

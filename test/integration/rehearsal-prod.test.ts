@@ -25,6 +25,7 @@ import { appContext, NODE_BASE } from "../helpers/apps";
 import { ensureNodeImage } from "../../cli/local/docker";
 import { writeOciImage, type OciManifest } from "../helpers/oci";
 import { certDir, curl, requireBinaries, scratchDir, skopeo } from "../helpers/procs";
+import { upOrTearDown } from "../helpers/rehearsal";
 
 const bin = requireBinaries("nginx", "docker-registry", "dockerd", "docker", "sshd", "ssh", "skopeo", "openssl", "curl");
 const dir = scratchDir("rehearsal-prod");
@@ -36,12 +37,7 @@ let password: string;
 let certs: string;
 
 beforeAll(async () => {
-  try {
-    endpoints = await up({ stack: "prod", dir });
-  } catch (e) {
-    await down(dir).catch(() => undefined);
-    throw e;
-  }
+  endpoints = await upOrTearDown({ stack: "prod", dir });
   state = readState(dir);
   rendered = await renderRehearsal(state);
   password = fs.readFileSync(endpoints.passwordFile, "utf8").trim();

@@ -8,9 +8,10 @@ import * as http from "node:http";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, run } from "../../cli/local/procs";
-import { down, readState, up, type Endpoints, type RehearsalState } from "../../cli/local/rehearsal";
+import { down, readState, type Endpoints, type RehearsalState } from "../../cli/local/rehearsal";
 import { PROJECT_DIR } from "../../offline/stackFile";
 import { curl, requireBinaries, scratchDir } from "../helpers/procs";
+import { upOrTearDown } from "../helpers/rehearsal";
 
 const bin = requireBinaries("nginx", "docker-registry", "dockerd", "sshd", "openssl", "curl");
 const dir = scratchDir("rehearsal-proxy");
@@ -38,12 +39,7 @@ beforeAll(async () => {
   const prod = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.prod.yaml"), "utf8").replace("http://127.0.0.1:8088", `http://127.0.0.1:${jenkins}`);
   expect(prod).toContain(`http://127.0.0.1:${jenkins}`);
   fs.writeFileSync(path.join(project, "Pulumi.prod.yaml"), prod);
-  try {
-    endpoints = await up({ stack: "prod", dir, projectDir: project });
-  } catch (e) {
-    await down(dir).catch(() => undefined);
-    throw e;
-  }
+  endpoints = await upOrTearDown({ stack: "prod", dir, projectDir: project });
   state = readState(dir);
   // The rehearsal moved the app ports to free ones; nothing is deployed, so the switch sends each
   // live port to its blue port, where the echo servers listen (in place of containers).

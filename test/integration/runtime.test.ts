@@ -15,6 +15,7 @@ import { PROJECT_DIR, writeStackSecret } from "../../offline/stackFile";
 import { NODE_BASE } from "../helpers/apps";
 import { startLoad, type LoadResult } from "../helpers/load";
 import { curl, requireBinaries, scratchDir } from "../helpers/procs";
+import { upOrTearDown } from "../helpers/rehearsal";
 
 requireBinaries("nginx", "dockerd", "docker", "sshd", "ssh", "iptables", "sudo", "python3", "mariadbd", "mariadb", "nsenter", "ps");
 const PASSPHRASE = "rehearsal passphrase, not a real one";
@@ -114,12 +115,7 @@ beforeAll(async () => {
   fs.writeFileSync(stackFile, doc.toString());
   writeStackSecret(stackFile, "berth:appSecrets", ["web", "API_TOKEN"], TOKEN_1, PASSPHRASE);
   writeStackSecret(stackFile, "berth:appSecrets", ["web", "SIGNING_KEY"], SIGNING_KEY, PASSPHRASE);
-  try {
-    endpoints = await up({ stack: "dev", dir, projectDir: project });
-  } catch (e) {
-    await down(dir).catch(() => undefined);
-    throw e;
-  }
+  endpoints = await upOrTearDown({ stack: "dev", dir, projectDir: project });
   state = readState(dir);
   await dockerOk(endpoints.dockerHost, ["--config", configDir, "login", endpoints.registry, "-u", endpoints.username, "--password-stdin"], {
     input: fs.readFileSync(endpoints.passwordFile, "utf8").trim(),
