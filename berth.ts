@@ -229,7 +229,11 @@ export function berth(options: BerthOptions = {}): BerthOutputs {
   // Alarms, the dashboard (the ECS apps' too), and on the host the CloudWatch agent and the host check.
   const alerts =
     monitoringLogs && alertsEnabled(cfg)
-      ? new Alerts("alerts", alertsArgs(cfg, { host, database, ...(ecsApps ? { ecs: ecsApps.alarms } : {}) }), opts)
+      ? new Alerts(
+          "alerts",
+          alertsArgs(cfg, { host, database, ...(appLogs ? { appLogGroups: appLogs.groupNames } : {}), ...(ecsApps ? { ecs: ecsApps.alarms } : {}) }),
+          opts,
+        )
       : undefined;
   if (monitoringLogs) new HostMonitoring("monitoring", hostMonitoringArgs(cfg, { services, logs: monitoringLogs }), opts);
 

@@ -8,11 +8,21 @@
 // with a key of its own whose policy lets CloudWatch, EventBridge and RDS events use it (AWS's
 // managed SNS key admits no service principal, so alarms could not publish), a topic policy for the
 // same three, e-mail subscriptions; or an existing topic. Then one CloudWatch alarm per spec of
-// lib/alerts.ts (OK actions too; the system status check also recovers the instance), RDS event
-// subscriptions, and a dashboard of every alarm's metric.
+// lib/alerts.ts (OK actions too; the system status check also recovers the instance), a metric
+// filter on each app's log group counting its error lines, RDS event subscriptions, and a dashboard
+// of every alarm's metric.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { alarmSpecs, dashboardBody, dashboardUrl, RDS_EVENT_CATEGORIES, type AlarmInput, type AlarmSpec } from "../lib/alerts";
+import {
+  alarmSpecs,
+  appLogFilters,
+  dashboardBody,
+  dashboardUrl,
+  RDS_EVENT_CATEGORIES,
+  type AlarmInput,
+  type AlarmSpec,
+  type LogFilterSpec,
+} from "../lib/alerts";
 import { physical, type Naming } from "../lib/naming";
 import { nameTag } from "../lib/tags";
 import { withoutWildcard } from "./appLogs";
@@ -134,6 +144,7 @@ export class Alerts extends pulumi.ComponentResource {
       new aws.sns.TopicSubscription(`${name}-email-${i}`, { topic: this.topicArn, protocol: "email", endpoint: email }, parent);
     }
 
+    for (const f of appLogFilters(args.alarms)) this.logFilter(name, f);
     const specs = alarmSpecs(args.alarms);
     this.alarmNames = specs.map((s) => this.alarm(name, args, s).name);
 
@@ -156,9 +167,9 @@ export class Alerts extends pulumi.ComponentResource {
       {
         dashboardName,
         dashboardBody: pulumi
-          .all([args.alarms.instanceId, args.alarms.databaseId, pulumi.output(args.alarms.ecs ?? null)])
-          .apply(([instanceId, databaseId, ecs]) =>
-            dashboardBody(args.region, alarmSpecs<string>({ ...args.alarms, instanceId, databaseId, ecs: ecs ?? undefined })),
+          .all([args.alarms.instanceId, args.alarms.databaseId, pulumi.output(args.alarms.ecs ?? null), pulumi.output(args.alarms.appLogs ?? null)])
+          .apply(([instanceId, databaseId, ecs, appLogs]) =>
+            dashboardBody(args.region, alarmSpecs<string>({ ...args.alarms, instanceId, databaseId, ecs: ecs ?? undefined, appLogs: appLogs ?? undefined })),
           ),
       },
       parent,
@@ -189,6 +200,20 @@ export class Alerts extends pulumi.ComponentResource {
     );
     new aws.sns.TopicPolicy(`${name}-topic-policy`, { arn: topic.arn, policy: topic.arn.apply(topicPolicy) }, parent);
     return topic.arn;
+  }
+
+  /** A metric filter on an app's log group: each matching line adds 1 to the metric its alarm watches. */
+  private logFilter(name: string, f: LogFilterSpec<pulumi.Input<string>>): void {
+    new aws.cloudwatch.LogMetricFilter(
+      `${name}-${f.role}`,
+      {
+        name: f.role,
+        logGroupName: f.logGroup,
+        pattern: f.pattern,
+        metricTransformation: { namespace: f.metric.namespace, name: f.metric.metricName, value: "1", unit: "Count" },
+      },
+      { parent: this },
+    );
   }
 
   /** One alarm: the spec's metric and threshold, the topic on alarm and on OK (and EC2's recover where the spec asks). */

@@ -35,6 +35,7 @@ import {
   partNameProblem,
 } from "../lib/appVolumes";
 import { calendarProblem } from "../lib/calendar";
+import { DEFAULT_APP_LOG_ERROR_PATTERN, logFilterPatternProblem } from "../lib/alerts";
 import { FARGATE_SIZES } from "../lib/ecsRules";
 
 declare module "zod" {
@@ -758,6 +759,18 @@ const AlertsSchema = z
       .max(100000)
       .default(10)
       .meta({ description: "apps on ECS: alarm when the load balancer, or one app part's targets, answer this many 5xx in 5 minutes" }),
+    appLogErrors: z
+      .number()
+      .int()
+      .min(1)
+      .max(100000)
+      .default(10)
+      .meta({ description: "alarm when one app's log group receives this many lines matching `appLogErrorPattern` in 5 minutes (host and ECS apps)" }),
+    appLogErrorPattern: ruled(logFilterPatternProblem).default(DEFAULT_APP_LOG_ERROR_PATTERN).meta({
+      description:
+        "CloudWatch Logs filter pattern of an error line in the apps' logs (case-sensitive terms; `?` before each term means any of them); set it to your logger's error level word",
+      "x-type": "CloudWatch Logs filter pattern",
+    }),
     agentIntervalSeconds: z
       .union([10, 30, 60, 120, 300].map((n) => z.literal(n)) as unknown as [z.ZodLiteral<number>, z.ZodLiteral<number>])
       .default(60)

@@ -2,6 +2,7 @@
 // missing data counts. components/alerts.ts turns each spec into an aws.cloudwatch.MetricAlarm;
 // the README's Alerts table and the tests read the same list. Pure: no Pulumi, no I/O.
 import {
+  appLogErrorsMetric,
   BERTH_NAMESPACE,
   berthMetric,
   CERTIFICATE_DAYS_TO_EXPIRY,
@@ -30,6 +31,7 @@ export interface AlertThresholds {
   readonly containerRestarts: number;
   readonly deployFailures: number;
   readonly http5xxCount: number;
+  readonly appLogErrors: number;
 }
 
 /**
@@ -79,6 +81,80 @@ export interface AlarmInput<T> {
   readonly thresholds: AlertThresholds;
   /** Apps on ECS, when there are any: the load balancer and each app part's target group and service. */
   readonly ecs?: EcsAlarmInput<T>;
+  /** Apps with a log group (host and ECS), when there are any: whose error lines are counted. */
+  readonly appLogs?: AppLogInput<T>;
+}
+
+/** What the per-app error-line filters watch. */
+export interface AppLogInput<T> {
+  /** The CloudWatch Logs filter pattern of an error line (berth:alerts.appLogErrorPattern). */
+  readonly pattern: string;
+  /** Each app's name and its log group's name. */
+  readonly apps: ReadonlyArray<{ readonly app: string; readonly logGroup: T }>;
+}
+
+/** A CloudWatch Logs metric filter: lines of a group that match the pattern count 1 each in the metric. */
+export interface LogFilterSpec<T> {
+  /** The app whose lines are counted. */
+  readonly app: string;
+  /** The filter's name in its group, and the role of its alarm. */
+  readonly role: string;
+  readonly logGroup: T;
+  readonly pattern: string;
+  /** Where the count goes: the same id the alarm watches. */
+  readonly metric: MetricId<never>;
+}
+
+/**
+ * Error lines by default: the level words most loggers print in capitals, Python's traceback header
+ * and Go's panic. Terms are case-sensitive and `?` makes any one of them enough.
+ */
+export const DEFAULT_APP_LOG_ERROR_PATTERN = "?ERROR ?FATAL ?Traceback ?panic";
+
+/**
+ * What CloudWatch Logs would refuse in a filter pattern, checked before any call: empty, over
+ * 1,024 characters, an unclosed double quote, or more than two regular expressions (`%...%`). Not a
+ * full parser: a pattern that passes may still be refused by PutMetricFilter, which names it.
+ */
+export function logFilterPatternProblem(pattern: string): string | undefined {
+  if (pattern.trim() === "") return "must not be empty (a filter pattern such as ?ERROR ?FATAL)";
+  if (pattern.length > 1024) return `has ${pattern.length} characters; CloudWatch Logs allows 1024`;
+  if ((pattern.match(/(?<!\\)"/g) ?? []).length % 2 !== 0) return `has an unclosed double quote: ${pattern}`;
+  const regexes = (pattern.match(/%/g) ?? []).length;
+  if (regexes % 2 !== 0) return `has an unclosed %...% regular expression: ${pattern}`;
+  if (regexes / 2 > 2) return `has ${regexes / 2} regular expressions (%...%); CloudWatch Logs allows 2 in one pattern`;
+  return undefined;
+}
+
+/** One metric filter per app with a log group: its error lines, as the app's alarm counts them. */
+export function appLogFilters<T>(input: AlarmInput<T>): LogFilterSpec<T>[] {
+  const logs = input.appLogs;
+  if (!logs) return [];
+  return logs.apps.map(({ app, logGroup }) => ({
+    app,
+    role: `${app}-log-errors`,
+    logGroup,
+    pattern: logs.pattern,
+    metric: appLogErrorsMetric(input.stack, app),
+  }));
+}
+
+/** One alarm per app filter: that many error lines in 5 minutes. */
+function appLogAlarms<T>(input: AlarmInput<T>): AlarmSpec<T>[] {
+  const t = input.thresholds;
+  return appLogFilters(input).map((f) => ({
+    role: f.role,
+    metric: f.metric,
+    statistic: "Sum",
+    period: 300,
+    evaluationPeriods: 1,
+    comparison: "GreaterThanOrEqualToThreshold",
+    threshold: t.appLogErrors,
+    thresholdKey: "appLogErrors",
+    treatMissingData: "notBreaching",
+    missingDataWhy: "a metric filter publishes only when a line matches: no data is no error line",
+    description: `${f.app} wrote ${t.appLogErrors} or more error lines (berth:alerts.appLogErrorPattern) in 5 minutes. Read its log group (appLogGroups output; on the host also \`berth-deploy logs ${f.app}\`); if a deploy caused it, roll back (host) or deploy the previous tag (ECS).`,
+  }));
 }
 
 /** What the ECS alarms watch (CloudWatch dimensions: the ARN suffixes of the load balancer and target groups). */
@@ -417,7 +493,7 @@ function ecsAlarms<T>(input: AlarmInput<T>): AlarmSpec<T>[] {
 
 /** Every alarm of a stack with alerts on, in a stable order. */
 export function alarmSpecs<T>(input: AlarmInput<T>): AlarmSpec<T>[] {
-  return [...hostAlarms(input), ...databaseAlarms(input), ...platformAlarms(input), ...ecsAlarms(input)];
+  return [...hostAlarms(input), ...databaseAlarms(input), ...platformAlarms(input), ...ecsAlarms(input), ...appLogAlarms(input)];
 }
 
 /** RDS event categories sent to the topic (RDS event subscriptions). */

@@ -95,6 +95,16 @@ export function berthMetric<T>(metric: BerthMetric, values: Readonly<Record<stri
 }
 
 /**
+ * Error lines in one app's log group, counted by a CloudWatch Logs metric filter (lib/alerts.ts
+ * appLogFilters). A filter on unstructured lines cannot publish dimensions (only JSON and
+ * space-delimited patterns can), so the stack and the app travel in the metric's name:
+ * `AppLogErrors/<stack>/<app>` in the Berth namespace, without dimensions.
+ */
+export function appLogErrorsMetric(stack: string, app: string): MetricId<never> {
+  return { namespace: BERTH_NAMESPACE, metricName: `AppLogErrors/${stack}/${app}`, dimensions: {} };
+}
+
+/**
  * The UDP address the agent listens on for embedded-metric-format lines (its default port). The
  * agent's single `metrics.namespace` holds only CWAgent, so Berth's own namespace travels in each
  * line's `_aws.CloudWatchMetrics[].Namespace` instead of StatsD.

@@ -140,6 +140,8 @@ export interface AlertsDeps {
     /** RDS identifier. */
     readonly identifier: pulumi.Input<string>;
   };
+  /** The apps' log groups by app name (AppLogs), when there are apps: their error lines are counted. */
+  readonly appLogGroups?: pulumi.Output<Record<string, string>>;
   /** Apps on ECS, when there are any: the load balancer's and each part's metric dimensions. */
   readonly ecs?: {
     /** The load balancer's ARN suffix (its CloudWatch LoadBalancer dimension). */
@@ -188,8 +190,17 @@ export function alertsArgs(cfg: Config, deps: AlertsDeps): AlertsArgs {
             },
           }
         : {}),
+      ...(deps.appLogGroups ? { appLogs: appLogAlarmInput(cfg, deps.appLogGroups) } : {}),
     },
     naming: naming(cfg),
+  };
+}
+
+/** The apps whose error lines are counted: every app with a log group, in AppLogs' order. */
+function appLogAlarmInput(cfg: Config, groups: pulumi.Output<Record<string, string>>): NonNullable<AlertsArgs["alarms"]["appLogs"]> {
+  return {
+    pattern: cfg.alerts.appLogErrorPattern,
+    apps: appLogsArgs(cfg).apps.map((app) => ({ app, logGroup: groups.apply((g) => g[app]) })),
   };
 }
 

@@ -15,4 +15,5 @@ export const ALERT_THRESHOLDS: AlertThresholds = {
   containerRestarts: 3,
   deployFailures: 1,
   http5xxCount: 10,
+  appLogErrors: 10,
 };

@@ -1,6 +1,17 @@
 // The alarm specs: thresholds from config, what each watches, how missing data counts.
 import { describe, expect, it } from "vitest";
-import { alarmSpecs, dashboardBody, dashboardUrl, isBurstable, rdsClassMemoryGiB, rdsMaxConnections, type AlarmInput } from "../../lib/alerts";
+import {
+  alarmSpecs,
+  appLogFilters,
+  dashboardBody,
+  dashboardUrl,
+  DEFAULT_APP_LOG_ERROR_PATTERN,
+  isBurstable,
+  logFilterPatternProblem,
+  rdsClassMemoryGiB,
+  rdsMaxConnections,
+  type AlarmInput,
+} from "../../lib/alerts";
 import { watchedMounts } from "../../lib/hostMetrics";
 import { ALERT_THRESHOLDS } from "../helpers/alerts";
 
@@ -165,5 +176,49 @@ describe("apps on ECS", () => {
     const roles = alarmSpecs({ ...input, ecs: { ...ecs, containerInsights: false } }).map((s) => s.role);
     expect(roles.filter((r) => r.endsWith("-running"))).toEqual([]);
     expect(roles).toContain("shop-backend-unhealthy");
+  });
+});
+
+describe("apps' error lines", () => {
+  const withApps: AlarmInput<string> = {
+    ...input,
+    appLogs: {
+      pattern: DEFAULT_APP_LOG_ERROR_PATTERN,
+      apps: [
+        { app: "web", logGroup: "/berth/dev/apps/web" },
+        { app: "shop", logGroup: "/berth/dev/apps/shop" },
+      ],
+    },
+  };
+
+  it("counts each app's matching lines in a metric of its own, and alarms on the same metric", () => {
+    const filters = appLogFilters(withApps);
+    expect(filters.map((f) => [f.role, f.logGroup, f.pattern])).toEqual([
+      ["web-log-errors", "/berth/dev/apps/web", "?ERROR ?FATAL ?Traceback ?panic"],
+      ["shop-log-errors", "/berth/dev/apps/shop", "?ERROR ?FATAL ?Traceback ?panic"],
+    ]);
+    expect(filters[0].metric).toEqual({ namespace: "Berth", metricName: "AppLogErrors/dev/web", dimensions: {} });
+    const specs = alarmSpecs(withApps);
+    for (const f of filters) {
+      const alarm = specs.find((s) => s.role === f.role)!;
+      expect(alarm.metric).toEqual(f.metric);
+      expect(alarm).toMatchObject({ statistic: "Sum", period: 300, threshold: 10, thresholdKey: "appLogErrors", treatMissingData: "notBreaching" });
+      expect(alarm.description).toContain(`berth-deploy logs ${f.app}`);
+    }
+  });
+
+  it("has no filter and no alarm without apps", () => {
+    expect(appLogFilters(input)).toEqual([]);
+    expect(alarmSpecs(input).filter((s) => s.role.endsWith("-log-errors"))).toEqual([]);
+  });
+
+  it("refuses patterns CloudWatch Logs would refuse", () => {
+    expect(logFilterPatternProblem(DEFAULT_APP_LOG_ERROR_PATTERN)).toBeUndefined();
+    expect(logFilterPatternProblem('?"level=error" ?%[Ee]rror%')).toBeUndefined();
+    expect(logFilterPatternProblem("  ")).toMatch(/must not be empty/);
+    expect(logFilterPatternProblem("x".repeat(1025))).toMatch(/1025 characters; CloudWatch Logs allows 1024/);
+    expect(logFilterPatternProblem('?"level=error ?FATAL')).toMatch(/unclosed double quote/);
+    expect(logFilterPatternProblem("%a% %b% %c%")).toMatch(/3 regular expressions/);
+    expect(logFilterPatternProblem("%a")).toMatch(/unclosed %/);
   });
 });

@@ -51,6 +51,8 @@ describe("prod", () => {
         "tls-expiry",
         "container-restarts",
         "deploy-failures",
+        "shop-log-errors",
+        "landing-log-errors",
       ]
         .map((r) => `berth-prod-alarm-${r}`)
         .sort(),
@@ -61,6 +63,28 @@ describe("prod", () => {
       expect(["missing", "breaching", "notBreaching"]).toContain(a.inputs.treatMissingData);
       expect(String(a.inputs.alarmDescription).length).toBeLessThanOrEqual(1024);
     }
+  });
+
+  it("counts each app's error lines in its own log group, in the metric its alarm reads", () => {
+    const groups = ofType(prod, "aws:cloudwatch/logGroup:LogGroup").map((g) => String(g.inputs.name));
+    const filters = ofType(prod, "aws:cloudwatch/logMetricFilter:LogMetricFilter");
+    expect(filters.map((f) => String(f.inputs.logGroupName)).sort()).toEqual(groups.filter((g) => g.startsWith("/berth/prod/apps/")).sort());
+    for (const f of filters) {
+      const app = String(f.inputs.logGroupName).split("/").pop()!;
+      expect(f.inputs).toMatchObject({ name: `${app}-log-errors`, pattern: "?ERROR ?FATAL ?Traceback ?panic" });
+      const transform = f.inputs.metricTransformation as Record<string, unknown>;
+      expect(transform).toEqual({ namespace: BERTH_NAMESPACE, name: `AppLogErrors/prod/${app}`, value: "1", unit: "Count" });
+      expect(alarm(prod, `${app}-log-errors`).inputs).toMatchObject({
+        namespace: transform.namespace,
+        metricName: transform.name,
+        statistic: "Sum",
+        period: 300,
+        threshold: 10,
+        treatMissingData: "notBreaching",
+      });
+      expect(alarm(prod, `${app}-log-errors`).inputs.dimensions ?? {}).toEqual({});
+    }
+    expect(filters).toHaveLength(2);
   });
 
   it("recovers the instance on a failed system status check (EC2's recover action), and only there", () => {

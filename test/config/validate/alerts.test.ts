@@ -40,6 +40,13 @@ describe("berth:alerts validation: key, value and message", () => {
       },
     ],
     ["addresses while off", { email: ["ops@corp.invalid"] }, { key: "berth:alerts.email", message: /berth:alerts.enabled is false/ }],
+    ["an app error count of 0", { ...on, appLogErrors: 0 }, { key: "berth:alerts.appLogErrors", value: 0, message: /1/ }],
+    [
+      "an error pattern with an unclosed quote",
+      { ...on, appLogErrorPattern: '?"level=error' },
+      { key: "berth:alerts.appLogErrorPattern", value: '?"level=error', message: /unclosed double quote/ },
+    ],
+    ["an empty error pattern", { ...on, appLogErrorPattern: "" }, { key: "berth:alerts.appLogErrorPattern", value: "", message: /must not be empty/ }],
     ["an unknown key", { ...on, diskPercent: 80 }, { key: "berth:alerts.diskPercent", value: 80, message: /unknown key.*diskUsedPercent/ }],
   ])("%s", (_case, alerts, want) => {
     const found = problems(devWith(alerts)).find((p) => p.key === want.key);
@@ -70,6 +77,8 @@ describe("berth:alerts validation: key, value and message", () => {
       certificateDaysToExpiry: 14,
       containerRestarts: 3,
       deployFailures: 1,
+      appLogErrors: 10,
+      appLogErrorPattern: "?ERROR ?FATAL ?Traceback ?panic",
       agentIntervalSeconds: 60,
       deployLogRetentionDays: 30,
     });
