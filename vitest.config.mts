@@ -5,6 +5,7 @@
 // `npm run test:unit` is the fast layer alone.
 import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
+import LoadSpreadingSequencer from "./test/helpers/sequencer.mts";
 
 export default defineConfig({
   test: {
@@ -19,6 +20,8 @@ export default defineConfig({
     server: { deps: { inline: ["@actions/workflow-parser"] } },
     // One run per shipped stack per invocation, shared by the files that read it (test/helpers/sharedRuns.ts).
     globalSetup: ["test/helpers/globalSetup.ts"],
+    // Integration files two at a time, the load-heavy ones apart (test/helpers/sequencer.ts).
+    sequence: { sequencer: LoadSpreadingSequencer },
     projects: [
       {
         extends: true,
@@ -41,10 +44,11 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["test/integration/**/*.test.ts"],
-          // One file at a time: two side by side (each with its own rehearsal) ran green, but once a prod
-          // rehearsal's registry answered 502 through nginx from the moment a second rehearsal was booting,
-          // a cross-file interference not yet understood; until it is, files do not share the machine.
-          maxWorkers: 1,
+          // Two files at a time (each with its own rehearsal). Rehearsals side by side claim their ports
+          // machine-wide (cli/local/procs.ts PORT_CLAIMS_DIR): an app's live port is bound by nothing (the
+          // switch is a DNAT rule that captures every local connection to it), so without claims a second
+          // rehearsal could pick it for its registry and be answered by the first one's app.
+          maxWorkers: 2,
           // Its own group (after the unit files) when one vitest run takes both projects.
           sequence: { groupOrder: 1 },
         },

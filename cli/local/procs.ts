@@ -120,8 +120,92 @@ export function assertPortFree(port: number, what: string): Promise<void> {
   });
 }
 
-/** A port that is free on 127.0.0.1 right now (the kernel picks it). */
-export function freePort(): Promise<number> {
+/**
+ * Ports rehearsals have claimed, machine-wide: one file per port holding the claiming rehearsal's
+ * directory. A rehearsal uses ports nothing binds: an app's live port is served only by the deploy
+ * program's DNAT rule in the nat OUTPUT chain (which captures every local connection to that port,
+ * whoever listens there), and a stopped color's port is bound again at its next start. The kernel
+ * calls such ports free, so without claims a second rehearsal, or any test server, could take one.
+ */
+export const PORT_CLAIMS_DIR = "/run/berth-rehearsal-ports";
+
+/** The rehearsal directory that holds a claim on `port`; a claim whose directory is gone is dropped. */
+function claimOwner(port: number, claims: string): string | undefined {
+  const file = path.join(claims, String(port));
+  let owner: string;
+  try {
+    owner = fs.readFileSync(file, "utf8");
+  } catch {
+    return undefined;
+  }
+  if (owner !== "" && fs.existsSync(owner)) return owner;
+  fs.rmSync(file, { force: true });
+  return undefined;
+}
+
+/** A port that is free on 127.0.0.1 right now (the kernel picks it) and that no rehearsal has claimed. */
+export async function freePort(claims = PORT_CLAIMS_DIR, kernel: () => Promise<number> = kernelFreePort): Promise<number> {
+  for (let i = 0; i < 1000; i++) {
+    const port = await kernel();
+    if (claimOwner(port, claims) === undefined) return port;
+  }
+  throw new Error(`no unclaimed free port on 127.0.0.1 (claims in ${claims})`);
+}
+
+/**
+ * Claims `port` for the rehearsal in `owner` (its directory): true when it is now `owner`'s, false
+ * when another live rehearsal holds it. Atomic (O_EXCL), so two rehearsals never both get one port.
+ */
+export function claimPort(port: number, owner: string, claims = PORT_CLAIMS_DIR): boolean {
+  const dir = fs.realpathSync(owner);
+  fs.mkdirSync(claims, { recursive: true, mode: 0o755 });
+  for (let i = 0; i < 3; i++) {
+    try {
+      fs.writeFileSync(path.join(claims, String(port)), dir, { flag: "wx", mode: 0o644 });
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      const holder = claimOwner(port, claims);
+      if (holder !== undefined) return holder === dir;
+    }
+  }
+  return false;
+}
+
+/** A free port claimed for the rehearsal in `owner`. */
+export async function claimFreePort(owner: string, claims = PORT_CLAIMS_DIR): Promise<number> {
+  for (let i = 0; i < 1000; i++) {
+    const port = await freePort(claims);
+    if (claimPort(port, owner, claims)) return port;
+  }
+  throw new Error(`could not claim a free port on 127.0.0.1 (claims in ${claims})`);
+}
+
+/** Drops every claim of the rehearsal in `owner`. */
+export function releasePorts(owner: string, claims = PORT_CLAIMS_DIR): void {
+  let dir: string;
+  try {
+    dir = fs.realpathSync(owner);
+  } catch {
+    dir = path.resolve(owner);
+  }
+  let names: string[];
+  try {
+    names = fs.readdirSync(claims);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const file = path.join(claims, name);
+    try {
+      if (fs.readFileSync(file, "utf8") === dir) fs.rmSync(file, { force: true });
+    } catch {
+      // Another rehearsal released or replaced it meanwhile.
+    }
+  }
+}
+
+function kernelFreePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.once("error", reject);

@@ -35,7 +35,7 @@ import { HOST_PATHS, NGINX_OWNED_DIRS, reroot, type HostFile } from "../../compo
 import { readStackFile, toRawConfigInput, PROJECT_DIR } from "../../offline/stackFile";
 import { dockerCli, dockerOk, ensureRegistryImage, freeAppsSubnet, startPrivateDockerd, stopPrivateDockerd, type PrivateDockerd } from "./docker";
 import { applyNginxFiles, writeHostFiles, type NginxInvocation } from "./files";
-import { assertPortFree, freePort, pidAlive, readPidFile, requireBinary, run, stopProcess, waitFor } from "./procs";
+import { assertPortFree, claimFreePort, claimPort, pidAlive, readPidFile, releasePorts, requireBinary, run, stopProcess, waitFor } from "./procs";
 import { createDeployUser, ensureKeys, installSudoers, removeDeployAccess, sshArgs, startSshd, type SshAccess } from "./sshd";
 import { createAdminUser, startMariaDb, stopMariaDb, type MariaDbServer } from "./mariadb";
 import { ensureRehearsalTls } from "./tls";
@@ -479,12 +479,15 @@ export async function up(opts: UpOptions): Promise<Endpoints> {
     );
   if (runningRehearsal(opts)) return apply(opts, config, log);
   const dir = claimDir(opts);
-  const ports = await choosePorts(opts, config);
+  const ports = await choosePorts(opts, config, dir).catch((e: unknown) => {
+    releasePorts(dir);
+    throw e;
+  });
   const priv = path.join(dir, "rehearsal");
   fs.mkdirSync(priv, { recursive: true, mode: 0o700 });
   const keys = await ensureKeys(path.join(priv, "ssh"));
   let state = initialState(opts, config, dir, ports, keys);
-  if (config.proxy.apps.some((a) => a.database)) state = { ...state, database: { port: await freePort() } };
+  if (config.proxy.apps.some((a) => a.database)) state = { ...state, database: { port: await claimFreePort(dir) } };
   if (opts.projectDir) state = { ...state, projectDir: opts.projectDir };
   if (config.registry.enabled && config.registry.storage === "s3")
     log(`registry: the stack keeps images in S3; here they go to ${reroot(dir, config.registry.dataDir)}`);
@@ -518,7 +521,7 @@ function runningRehearsal(opts: UpOptions): boolean {
 async function apply(opts: UpOptions, config: Config, log: (line: string) => void): Promise<Endpoints> {
   let state = readState(fs.realpathSync(path.resolve(opts.dir)));
   log(`applying stack ${opts.stack} to the running rehearsal in ${state.dir} (nothing restarts)`);
-  if (config.proxy.apps.some((a) => a.database) && !state.database) state = { ...state, database: { port: await freePort() } };
+  if (config.proxy.apps.some((a) => a.database) && !state.database) state = { ...state, database: { port: await claimFreePort(state.dir) } };
   const rendered = await renderRehearsal(state, opts.projectDir ?? state.projectDir);
   writeDeployFiles(state, rendered.deployFiles);
   // As pulumi up's delivery does: the switch's chains follow the apps file (selectors, what serves, stay).
@@ -581,7 +584,12 @@ interface RehearsalPorts {
   readonly appPorts: Record<string, number>;
 }
 
-async function choosePorts(opts: UpOptions, config: Config): Promise<RehearsalPorts> {
+/**
+ * Every port is claimed for the rehearsal in `dir` (cli/local/procs.ts PORT_CLAIMS_DIR), given ones
+ * too, so rehearsals side by side never share one: an app's live port is bound by nothing (the
+ * switch is a DNAT rule), and a stopped color's port only at its next start.
+ */
+async function choosePorts(opts: UpOptions, config: Config, dir: string): Promise<RehearsalPorts> {
   const ports: Array<[number | undefined, string]> = [
     [opts.httpPort, "--http-port"],
     [opts.httpsPort, "--https-port"],
@@ -592,15 +600,17 @@ async function choosePorts(opts: UpOptions, config: Config): Promise<RehearsalPo
   if (new Set(given).size !== given.length)
     throw new Refused(`--http-port, --https-port, --registry-port and --ssh-port must differ (got ${given.join(", ")})`);
   for (const [p, what] of ports)
-    if (p !== undefined)
+    if (p !== undefined) {
       await assertPortFree(p, what).catch((e: unknown) => {
         throw new Refused(e instanceof Error ? e.message : String(e));
       });
+      if (!claimPort(p, dir)) throw new Refused(`port ${p} (${what}) belongs to another rehearsal on this machine; pick another or omit it for a free one`);
+    }
   const chosen: number[] = [];
   const pick = async (p?: number): Promise<number> => {
     if (p !== undefined) return p;
     for (;;) {
-      const f = await freePort();
+      const f = await claimFreePort(dir);
       if (!chosen.includes(f) && !given.includes(f)) {
         chosen.push(f);
         return f;
@@ -789,5 +799,7 @@ export async function down(dir: string): Promise<DownResult> {
     }
   }
   if (errors.length > 0) throw new Error(`down left something behind:\n${errors.join("\n")}`);
+  // Only once nothing of it is left: its ports (live ports included) are free for others again.
+  releasePorts(state.dir);
   return { nginx, registry, docker, sshd };
 }

@@ -7,11 +7,11 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { dockerCli } from "../../cli/local/docker";
-import { run } from "../../cli/local/procs";
+import { assertPortFree, claimPort, run } from "../../cli/local/procs";
 import { runProgram, startRegistry, stopRegistry } from "../../cli/local/rehearsal";
 import { DEPLOY_USER_COMMANDS } from "../../lib/deployRules";
 import { useDeployRehearsal } from "../helpers/deployRehearsal";
-import { curl, requireBinaries } from "../helpers/procs";
+import { curl, requireBinaries, scratchDir } from "../helpers/procs";
 
 requireBinaries("nginx", "dockerd", "docker", "sshd", "ssh", "iptables", "sudo", "visudo", "python3", "ss", "flock", "nsenter", "sysctl", "mount");
 const TAGS = Array.from({ length: 11 }, (_, i) => `v${i + 1}`);
@@ -29,6 +29,20 @@ describe("deploys over SSH", () => {
     const s = await status();
     expect(s.live).toMatchObject({ color: "green", tag: "v1" });
     expect(s.switch).toBe("green");
+  });
+
+  it("claims its apps' live ports: nothing binds them (the switch is a DNAT rule), yet no other rehearsal gets one", async () => {
+    const other = scratchDir("other-rehearsal");
+    try {
+      for (const part of ["frontend", "backend"]) {
+        const live = rig.state.appPorts[`web.${part}.livePort`];
+        // The kernel calls the port free: a server started there would get none of its own clients (DNAT).
+        await assertPortFree(live, "live port");
+        expect(claimPort(live, other), `web.${part}.livePort ${live}`).toBe(false);
+      }
+    } finally {
+      fs.rmSync(other, { recursive: true, force: true });
+    }
   });
 
   it("switches 10 times under 32+32 keep-alive connections with zero failed requests", async () => {

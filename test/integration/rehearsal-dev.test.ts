@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dockerCli } from "../../cli/local/docker";
-import { childPids, pidAlive, readPidFile, run, type RunResult } from "../../cli/local/procs";
+import { childPids, pidAlive, PORT_CLAIMS_DIR, readPidFile, run, type RunResult } from "../../cli/local/procs";
 import { down, loadStackConfig, readState, type Endpoints, type RehearsalState } from "../../cli/local/rehearsal";
 import { writeOciImage, type OciManifest } from "../helpers/oci";
 import { certDir, curl, requireBinaries, scratchDir, skopeo } from "../helpers/procs";
@@ -109,8 +109,15 @@ describe("npm run local -- down", () => {
     expect(sshdPid).toBeDefined();
     const workers = childPids(nginxPid!);
     expect(workers.length).toBeGreaterThan(0);
+    const claimed = (): string[] =>
+      fs.existsSync(PORT_CLAIMS_DIR) ? fs.readdirSync(PORT_CLAIMS_DIR).filter((p) => fs.readFileSync(path.join(PORT_CLAIMS_DIR, p), "utf8") === state.dir) : [];
+    // Every port of the rehearsal is claimed while it runs (its apps' live ports included), none after down.
+    expect(claimed().map(Number).sort()).toEqual(
+      [state.httpPort, state.httpsPort, state.registryPort, state.ssh.port, ...Object.values(state.appPorts)].sort(),
+    );
     const r = await cli("down", "--dir", dir);
     expect(r.code, r.stderr).toBe(0);
+    expect(claimed()).toEqual([]);
     expect(r.stdout).toContain("nginx: stopped; registry: stopped; docker: stopped; sshd: stopped");
     for (const p of [nginxPid!, dockerdPid!, sshdPid!, ...workers]) expect(pidAlive(p), `pid ${p}`).toBe(false);
     expect((await run("id", ["-u", state.ssh.user])).code).not.toBe(0);
