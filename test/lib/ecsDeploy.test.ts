@@ -102,7 +102,11 @@ describe("nextRevision", () => {
         "taskRoleArn",
       ].sort(),
     );
-    expect(r.input.containerDefinitions.map((c) => c.image)).toEqual([`${REPO}:v2`, `${REPO}:v2`, "public.ecr.aws/aws-observability/aws-otel-collector:v0.40.0"]);
+    expect(r.input.containerDefinitions.map((c) => c.image)).toEqual([
+      `${REPO}:v2`,
+      `${REPO}:v2`,
+      "public.ecr.aws/aws-observability/aws-otel-collector:v0.40.0",
+    ]);
     expect(r.input.containerDefinitions[1].environment).toEqual([{ name: "PORT", value: "8080" }]);
     expect(r.replaced).toEqual(["migrate-init", "backend"]);
     // The running definition itself is left as it was.
@@ -115,7 +119,11 @@ describe("nextRevision", () => {
   });
 
   it.each<[string, { family: string; containerDefinitions: Array<{ name: string; image: string }> }, string]>([
-    ["the target's container is missing", { family: "f", containerDefinitions: [{ name: "web", image: `${REPO}:v1` }] }, "task definition f has no container named backend"],
+    [
+      "the target's container is missing",
+      { family: "f", containerDefinitions: [{ name: "web", image: `${REPO}:v1` }] },
+      "task definition f has no container named backend",
+    ],
     [
       "no container runs the part's repository",
       { family: "f", containerDefinitions: [{ name: "backend", image: "nginx:1" }] },
@@ -129,7 +137,10 @@ describe("nextRevision", () => {
 describe("the release task", () => {
   const td = {
     containerDefinitions: [
-      { name: "backend", logConfiguration: { logDriver: "awslogs", options: { "awslogs-group": "/berth/scale/apps/shop", "awslogs-stream-prefix": "backend" } } },
+      {
+        name: "backend",
+        logConfiguration: { logDriver: "awslogs", options: { "awslogs-group": "/berth/scale/apps/shop", "awslogs-stream-prefix": "backend" } },
+      },
       { name: "sidecar", essential: false },
     ],
   };
@@ -144,7 +155,16 @@ describe("the release task", () => {
   });
 
   it.each<[string, Parameters<typeof releaseOutcome>[0], string | undefined]>([
-    ["exit 0", { containers: [{ name: "backend", exitCode: 0 }, { name: "sidecar", exitCode: 137 }] }, undefined],
+    [
+      "exit 0",
+      {
+        containers: [
+          { name: "backend", exitCode: 0 },
+          { name: "sidecar", exitCode: 137 },
+        ],
+      },
+      undefined,
+    ],
     [
       "exit 1",
       { stoppedReason: "Essential container in task exited", stopCode: "EssentialContainerExited", containers: [{ name: "backend", exitCode: 1 }] },
@@ -179,10 +199,17 @@ describe("readRollout", () => {
   });
 
   it.each<[string, Parameters<typeof readRollout>[0], ReturnType<typeof readRollout>]>([
-    ["completed", { status: "ACTIVE", deployments: [dep("ecs-svc/new", "PRIMARY", NEW, "COMPLETED", { runningCount: 2 })] }, { state: "completed", running: 2 }],
+    [
+      "completed",
+      { status: "ACTIVE", deployments: [dep("ecs-svc/new", "PRIMARY", NEW, "COMPLETED", { runningCount: 2 })] },
+      { state: "completed", running: 2 },
+    ],
     [
       "rolling",
-      { status: "ACTIVE", deployments: [dep("ecs-svc/new", "PRIMARY", NEW, "IN_PROGRESS", { failedTasks: 1 }), dep("ecs-svc/old", "ACTIVE", OLD, "COMPLETED")] },
+      {
+        status: "ACTIVE",
+        deployments: [dep("ecs-svc/new", "PRIMARY", NEW, "IN_PROGRESS", { failedTasks: 1 }), dep("ecs-svc/old", "ACTIVE", OLD, "COMPLETED")],
+      },
       { state: "in-progress", summary: "1 of 2 tasks of f:8 running, 1 failed to start (IN_PROGRESS)" },
     ],
     [
@@ -192,7 +219,10 @@ describe("readRollout", () => {
     ],
     [
       "the circuit breaker failing it while it is still primary",
-      { status: "ACTIVE", deployments: [dep("ecs-svc/new", "PRIMARY", NEW, "FAILED", { rolloutStateReason: "ECS deployment circuit breaker: tasks failed to start." })] },
+      {
+        status: "ACTIVE",
+        deployments: [dep("ecs-svc/new", "PRIMARY", NEW, "FAILED", { rolloutStateReason: "ECS deployment circuit breaker: tasks failed to start." })],
+      },
       { state: "rolled-back", serving: OLD, reason: "ECS deployment circuit breaker: tasks failed to start." },
     ],
     [
