@@ -5,8 +5,8 @@
 //   1. check, for every part: the tag exists in its repository (ECR DescribeImages), its service
 //      exists and is not mid-deployment, and the revision it runs can be rewritten for the tag.
 //      Nothing has changed when one of these refuses.
-//   2. register a new revision per part: the running one's fields with the part's repository's
-//      images set to <repository>:<tag>, its tags kept.
+//   2. register a new revision per part: the stack's revision (the shape: `pulumi up` owns it) with
+//      the part's repository's images set to <repository>:<tag>, its tags kept.
 //   3. run each part's release (if it has one) as a one-off Fargate task of the new revision, in the
 //      service's network, and wait until it stops (stopped at its releaseTimeoutSeconds): every
 //      essential container must exit 0, or the deploy stops before any service moves.
@@ -159,7 +159,11 @@ async function checkImage(part: EcsPartName, t: EcsDeployTarget, tag: string, io
   io.log(`${part}: image ${ref} found (${image.imageDigest ?? "no digest"}${pushed})`);
 }
 
-/** The part's service and the revision it runs; refused when the service is missing, mid-deployment, or runs another family. */
+/**
+ * The part's service and the revision it runs, and the next revision: the stack's revision (the
+ * shape) with the tag. Refused when the service is missing or mid-deployment, or the stack's revision
+ * is not what the stack made.
+ */
 async function checkService(part: EcsPartName, t: EcsDeployTarget, tag: string, io: DeployIo): Promise<Checked> {
   const service = await describeService(t, io);
   const primary = service.deployments?.find((d) => d.status === "PRIMARY");
@@ -173,18 +177,19 @@ async function checkService(part: EcsPartName, t: EcsDeployTarget, tag: string, 
     throw new Refused(
       `deploy: ${part}: service ${t.service} is in the middle of a deployment of ${revisionName(rolling.taskDefinition)}: wait until it ends (nothing was changed)\n`,
     );
-  const described = await call(`DescribeTaskDefinition ${revisionName(oldArn)}`, () =>
-    io.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: oldArn, include: ["TAGS"] })),
+  // The stack's revision, not the service's: a shape `pulumi up` changed since the last deploy moves with this one.
+  const described = await call(`DescribeTaskDefinition ${revisionName(t.taskDefinition)}`, () =>
+    io.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: t.taskDefinition, include: ["TAGS"] })),
   );
-  const current = described.taskDefinition;
-  if (!current || current.family !== t.family)
+  const shape = described.taskDefinition;
+  if (!shape || shape.family !== t.family)
     throw new Refused(
-      `deploy: ${part}: service ${t.service} runs ${revisionName(oldArn)}, not a revision of the stack's family ${t.family} (nothing was changed)\n`,
+      `deploy: ${part}: ${revisionName(t.taskDefinition)} is not a revision of the stack's family ${t.family}: the outputs do not match the stack (nothing was changed)\n`,
     );
-  const next = nextRevision(current, t, tag);
+  const next = nextRevision(shape, t, tag);
   if ("problem" in next) throw new Refused(`deploy: ${part}: ${next.problem} (nothing was changed)\n`);
   const tags: Tag[] = described.tags ?? [];
-  io.log(`${part}: service ${t.service} runs ${revisionName(oldArn)}`);
+  io.log(`${part}: service ${t.service} runs ${revisionName(oldArn)}; the stack's shape is ${revisionName(t.taskDefinition)}`);
   return {
     part,
     target: t,

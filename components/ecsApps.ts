@@ -14,8 +14,8 @@
 // The stack owns the shape, the deploy owns the image: the service ignores changes to its task
 // definition after creation, so a deploy (`npm run deploy`: a new revision with the new image, then
 // UpdateService) is never undone by a later `pulumi up`. A changed shape (env, size) registers a new
-// revision here, which the next deploy picks up as its base... once the service runs it: see the
-// README ("The stack owns the shape"). `deployTargets` tells the deploy what to move, per part.
+// revision here, which the next deploy copies with its image: `deployTargets` names it, and what
+// else the deploy moves, per part.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ec2TextProblem } from "../lib/apiRules";
@@ -326,12 +326,13 @@ export class EcsApps extends pulumi.ComponentResource {
     );
     const { service, targetGroup } = this.service(id, args, p, taskDefinition);
     const deployTarget = pulumi
-      .all([p.cluster.name, service.name, taskDefinition.family, repo.repositoryUrl, pulumi.all([...args.subnetIds]), p.taskSg.id])
-      .apply(([cluster, serviceName, family, repositoryUrl, subnets, sg]) => ({
+      .all([p.cluster.name, service.name, taskDefinition.family, taskDefinition.arn, repo.repositoryUrl, pulumi.all([...args.subnetIds]), p.taskSg.id])
+      .apply(([cluster, serviceName, family, taskDefinitionArn, repositoryUrl, subnets, sg]) => ({
         region: args.region,
         cluster,
         service: serviceName,
         family,
+        taskDefinition: taskDefinitionArn,
         container: p.role,
         repositoryUrl,
         release: [...(p.part.release ?? [])],

@@ -15,6 +15,12 @@ export interface EcsDeployTarget {
   readonly service: string;
   /** The task definition family, `<project>-<stack>-<app>-<part>`. */
   readonly family: string;
+  /**
+   * The revision the stack registered (its ARN): the shape every deploy copies. The service runs the
+   * deploys' revisions; a `pulumi up` that changes the shape registers a new one here, and the next
+   * deploy carries the change to the service.
+   */
+  readonly taskDefinition: string;
   /** The container the load balancer sends traffic to, and the one the release command runs in. */
   readonly container: string;
   /** The part's ECR repository, `<account>.dkr.ecr.<region>.amazonaws.com/<stack>/<app>-<part>`. */
@@ -118,24 +124,24 @@ export interface TaskDefinitionShape<C extends ContainerShape = ContainerShape> 
 export type NextRevision<T> = { readonly input: Omit<T, ReadOnlyField>; readonly replaced: string[] } | { readonly problem: string };
 
 /**
- * The revision a deploy registers: the running one's every field but the read-only ones, with every
- * container whose image is the part's repository (the app's container, and any other container of
- * the same image, e.g. an init step) set to `<repository>:<tag>`. Refused when no container uses the
- * repository, or the container the target names is missing: the task definition is not the one the
- * stack made.
+ * The revision a deploy registers: the stack's revision's every field but the read-only ones, with
+ * every container whose image is the part's repository (the app's container, and any other container
+ * of the same image, e.g. an init step) set to `<repository>:<tag>`. Refused when no container uses
+ * the repository, or the container the target names is missing: the task definition is not the one
+ * the stack made.
  */
 export function nextRevision<C extends ContainerShape, T extends TaskDefinitionShape<C>>(
-  current: T,
+  base: T,
   target: Pick<EcsDeployTarget, "repositoryUrl" | "container">,
   tag: string,
 ): NextRevision<T> {
-  const containers = current.containerDefinitions ?? [];
-  const name = current.family ?? "(no family)";
+  const containers = base.containerDefinitions ?? [];
+  const name = base.family ?? "(no family)";
   if (!containers.some((c) => c.name === target.container)) return { problem: `task definition ${name} has no container named ${target.container}` };
   const replaced = containers.filter((c) => usesRepository(c.image, target.repositoryUrl)).map((c) => c.name ?? "(unnamed)");
   if (replaced.length === 0) return { problem: `no container of task definition ${name} runs an image of ${target.repositoryUrl}` };
   const copied = Object.fromEntries(
-    Object.entries(current).filter(([k, v]) => v !== undefined && !(READ_ONLY_TASK_DEFINITION_FIELDS as readonly string[]).includes(k)),
+    Object.entries(base).filter(([k, v]) => v !== undefined && !(READ_ONLY_TASK_DEFINITION_FIELDS as readonly string[]).includes(k)),
   ) as Omit<T, ReadOnlyField>;
   const image = imageRef(target.repositoryUrl, tag);
   const containerDefinitions = containers.map((c) => (usesRepository(c.image, target.repositoryUrl) ? { ...c, image } : c));

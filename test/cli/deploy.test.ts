@@ -145,11 +145,13 @@ describe("the app, refused from the stack's outputs before any AWS call (exit 2)
 describe("a deploy through the command", () => {
   /** ECR has every tag; each service runs its stack revision and completes at once. */
   function stubs(): void {
-    const targets = (scale.ecsDeployTargets as Record<string, Record<string, { family: string; repositoryUrl: string; service: string }>>).shop;
+    const targets = (
+      scale.ecsDeployTargets as Record<string, Record<string, { family: string; taskDefinition: string; repositoryUrl: string; service: string }>>
+    ).shop;
     ecr.on(DescribeImagesCommand).resolves({ imageDetails: [{ imageDigest: "sha256:00" }] });
     for (const [part, t] of Object.entries(targets)) {
-      const old = `arn:aws:ecs:ap-northeast-2:123456789012:task-definition/${t.family}:1`;
-      const next = `arn:aws:ecs:ap-northeast-2:123456789012:task-definition/${t.family}:2`;
+      const old = `arn:aws:ecs:ap-northeast-2:123456789012:task-definition/${t.family}:5`;
+      const next = `arn:aws:ecs:ap-northeast-2:123456789012:task-definition/${t.family}:6`;
       ecs
         .on(DescribeServicesCommand, { services: [t.service] })
         .resolvesOnce({
@@ -162,7 +164,7 @@ describe("a deploy through the command", () => {
             { status: "ACTIVE", taskDefinition: next, deployments: [{ id: "new", status: "PRIMARY", taskDefinition: next, rolloutState: "COMPLETED" }] },
           ],
         });
-      ecs.on(DescribeTaskDefinitionCommand, { taskDefinition: old }).resolves({
+      ecs.on(DescribeTaskDefinitionCommand, { taskDefinition: t.taskDefinition }).resolves({
         taskDefinition: { family: t.family, containerDefinitions: [{ name: part, image: `${t.repositoryUrl}:initial`, essential: true }] },
       });
       ecs.on(RegisterTaskDefinitionCommand, { family: t.family }).resolves({ taskDefinition: { taskDefinitionArn: next } });
@@ -180,8 +182,8 @@ describe("a deploy through the command", () => {
     expect(r.code).toBe(EXIT.ok);
     expect(r.asked).toEqual(["file outputs.json", "clients ap-northeast-2"]);
     expect(r.stdout.split("\n")[0]).toBe("deploy: shop v2 to backend, then frontend (cluster berth-scale-apps)");
-    expect(r.stdout).toContain("backend: service shop-backend updated to berth-scale-shop-backend:2; waiting for its deployment (up to 60 s)\n");
-    expect(r.stdout.trimEnd().split("\n").at(-1)).toBe("deploy: shop v2 is live: backend berth-scale-shop-backend:2, frontend berth-scale-shop-frontend:2");
+    expect(r.stdout).toContain("backend: service shop-backend updated to berth-scale-shop-backend:6; waiting for its deployment (up to 60 s)\n");
+    expect(r.stdout.trimEnd().split("\n").at(-1)).toBe("deploy: shop v2 is live: backend berth-scale-shop-backend:6, frontend berth-scale-shop-frontend:6");
   });
 
   it("exits 2 for a tag ECR does not have, having changed nothing", async () => {

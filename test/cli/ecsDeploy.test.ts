@@ -36,11 +36,16 @@ const REGISTRY = `123456789012.dkr.ecr.${REGION}.amazonaws.com`;
 const TD = `arn:aws:ecs:${REGION}:123456789012:task-definition`;
 const CLUSTER = "berth-scale-apps";
 
+/** Revisions: the stack registered :1 of each (the shape); the backend runs :7 and gets :8, the frontend runs :4 and gets :5. */
+const STACK = { backend: `${TD}/berth-scale-shop-backend:1`, frontend: `${TD}/berth-scale-shop-frontend:1` };
+const OLD = { backend: `${TD}/berth-scale-shop-backend:7`, frontend: `${TD}/berth-scale-shop-frontend:4` };
+const NEW = { backend: `${TD}/berth-scale-shop-backend:8`, frontend: `${TD}/berth-scale-shop-frontend:5` };
 const target = (part: "frontend" | "backend", over: Partial<EcsDeployTarget> = {}): EcsDeployTarget => ({
   region: REGION,
   cluster: CLUSTER,
   service: `shop-${part}`,
   family: `berth-scale-shop-${part}`,
+  taskDefinition: STACK[part],
   container: part,
   repositoryUrl: `${REGISTRY}/scale/shop-${part}`,
   release: [],
@@ -53,9 +58,6 @@ const target = (part: "frontend" | "backend", over: Partial<EcsDeployTarget> = {
 const BACKEND = target("backend", { release: ["bin/migrate", "--up"], releaseTimeoutSeconds: 60 });
 const FRONTEND = target("frontend");
 
-/** Revisions: the backend runs :7 and gets :8, the frontend runs :4 and gets :5. */
-const OLD = { backend: `${TD}/berth-scale-shop-backend:7`, frontend: `${TD}/berth-scale-shop-frontend:4` };
-const NEW = { backend: `${TD}/berth-scale-shop-backend:8`, frontend: `${TD}/berth-scale-shop-frontend:5` };
 const RELEASE_TASK = `arn:aws:ecs:${REGION}:123456789012:task/${CLUSTER}/0123abcd`;
 
 const deployment = (id: string, status: string, taskDefinition: string, rolloutState: string, extra: Partial<Deployment> = {}): Deployment =>
@@ -72,10 +74,13 @@ const rolling = (part: "frontend" | "backend", running = 1) =>
   ]);
 const done = (part: "frontend" | "backend") => service(part, [deployment(`ecs-svc/${part}-new`, "PRIMARY", NEW[part], "COMPLETED")]);
 
-/** The task definition the service runs: the app's container, an init step of the same image, a sidecar, and the read-only fields. */
-const running = (part: "frontend" | "backend") => ({
-  taskDefinitionArn: OLD[part],
-  revision: part === "backend" ? 7 : 4,
+/**
+ * The stack's revision (what `pulumi up` registered, image tag `initial`): the app's container, an
+ * init step of the same image, a sidecar, and the read-only fields DescribeTaskDefinition adds.
+ */
+const stackRevision = (part: "frontend" | "backend") => ({
+  taskDefinitionArn: STACK[part],
+  revision: 1,
   status: "ACTIVE" as const,
   family: `berth-scale-shop-${part}`,
   requiresAttributes: [{ name: "com.amazonaws.ecs.capability.logging-driver.awslogs" }],
@@ -89,10 +94,11 @@ const running = (part: "frontend" | "backend") => ({
   executionRoleArn: `arn:aws:iam::123456789012:role/${part}-execution`,
   taskRoleArn: `arn:aws:iam::123456789012:role/${part}-task`,
   containerDefinitions: [
-    { name: "init", image: `${REGISTRY}/scale/shop-${part}:v1`, essential: false, command: ["true"] },
+    { name: "init", image: `${REGISTRY}/scale/shop-${part}:initial`, essential: false, command: ["true"] },
     {
       name: part,
-      image: `${REGISTRY}/scale/shop-${part}:v1`,
+      image: `${REGISTRY}/scale/shop-${part}:initial`,
+      environment: [{ name: "LOG_LEVEL", value: "info" }],
       essential: true,
       logConfiguration: { logDriver: "awslogs" as const, options: { "awslogs-group": "/berth/scale/apps/shop", "awslogs-stream-prefix": part } },
     },
@@ -167,7 +173,7 @@ function goodDeploy(): void {
     imageDetails: [{ imageDigest: `sha256:${"ab".repeat(32)}`, imageTags: [input.imageIds[0].imageTag], imagePushedAt: new Date("2026-12-01T10:00:00Z") }],
   }));
   for (const part of ["frontend", "backend"] as const) {
-    ecs.on(DescribeTaskDefinitionCommand, { taskDefinition: OLD[part] }).resolves({ taskDefinition: running(part), tags: TAGS });
+    ecs.on(DescribeTaskDefinitionCommand, { taskDefinition: STACK[part] }).resolves({ taskDefinition: stackRevision(part), tags: TAGS });
     ecs
       .on(DescribeServicesCommand, { services: [`shop-${part}`] })
       .resolvesOnce(steady(part))
@@ -221,9 +227,9 @@ const CHECKS = [
   "DescribeImages scale/shop-backend:v2",
   "DescribeImages scale/shop-frontend:v2",
   "DescribeServices shop-backend",
-  "DescribeTaskDefinition berth-scale-shop-backend:7",
+  "DescribeTaskDefinition berth-scale-shop-backend:1",
   "DescribeServices shop-frontend",
-  "DescribeTaskDefinition berth-scale-shop-frontend:4",
+  "DescribeTaskDefinition berth-scale-shop-frontend:1",
 ];
 const REGISTERS = ["RegisterTaskDefinition berth-scale-shop-backend", "RegisterTaskDefinition berth-scale-shop-frontend"];
 const RELEASE = ["RunTask berth-scale-shop-backend:8", "DescribeTasks", "DescribeTasks"];
@@ -244,8 +250,8 @@ describe("a good deploy", () => {
       "deploy: shop v2 to backend, then frontend (cluster berth-scale-apps)",
       `backend: image ${REGISTRY}/scale/shop-backend:v2 found (sha256:${"ab".repeat(32)}, pushed 2026-12-01T10:00:00.000Z)`,
       `frontend: image ${REGISTRY}/scale/shop-frontend:v2 found (sha256:${"ab".repeat(32)}, pushed 2026-12-01T10:00:00.000Z)`,
-      "backend: service shop-backend runs berth-scale-shop-backend:7",
-      "frontend: service shop-frontend runs berth-scale-shop-frontend:4",
+      "backend: service shop-backend runs berth-scale-shop-backend:7; the stack's shape is berth-scale-shop-backend:1",
+      "frontend: service shop-frontend runs berth-scale-shop-frontend:4; the stack's shape is berth-scale-shop-frontend:1",
       `backend: registered berth-scale-shop-backend:8 (${REGISTRY}/scale/shop-backend:v2 in init, backend)`,
       `frontend: registered berth-scale-shop-frontend:5 (${REGISTRY}/scale/shop-frontend:v2 in init, frontend)`,
       'backend: release ["bin/migrate","--up"] running as task 0123abcd (up to 60 s)',
@@ -264,11 +270,16 @@ describe("a good deploy", () => {
     expect(io.slept()).toBe(POLL_MS.release + 4 * POLL_MS.service);
   });
 
-  it("registers the running revision's fields and tags, every container of the part's image on the new tag, no read-only field", async () => {
+  it("registers the stack's revision's fields and tags (not the running revision's), every container of the part's image on the new tag, no read-only field", async () => {
     goodDeploy();
     await deployApp(request(), fakeIo());
+    // The shape is the stack's: a `pulumi up` since the last deploy (here LOG_LEVEL) moves with this one; the running :7 is never read.
+    expect(ecs.commandCalls(DescribeTaskDefinitionCommand).map((c) => c.args[0].input)).toEqual([
+      { taskDefinition: STACK.backend, include: ["TAGS"] },
+      { taskDefinition: STACK.frontend, include: ["TAGS"] },
+    ]);
     const input = ecs.commandCalls(RegisterTaskDefinitionCommand)[0].args[0].input;
-    const { taskDefinitionArn, revision, status, requiresAttributes, compatibilities, registeredAt, registeredBy, ...writable } = running("backend");
+    const { taskDefinitionArn, revision, status, requiresAttributes, compatibilities, registeredAt, registeredBy, ...writable } = stackRevision("backend");
     expect([taskDefinitionArn, revision, status, requiresAttributes, compatibilities, registeredAt, registeredBy].every((v) => v !== undefined)).toBe(true);
     expect(input).toEqual({
       ...writable,
@@ -308,7 +319,7 @@ describe("a good deploy", () => {
     expect(sequence()).toEqual([
       "DescribeImages scale/shop-frontend:v2",
       "DescribeServices shop-frontend",
-      "DescribeTaskDefinition berth-scale-shop-frontend:4",
+      "DescribeTaskDefinition berth-scale-shop-frontend:1",
       "RegisterTaskDefinition berth-scale-shop-frontend",
       ...MOVE("frontend"),
     ]);
@@ -357,10 +368,20 @@ describe("refused before anything changes (exit 2)", () => {
     expect(ecs.commandCalls(RegisterTaskDefinitionCommand)).toEqual([]);
   });
 
-  it("a service that runs a revision the part's repository is not in: nothing registered", async () => {
+  it("outputs that name a revision of another family: nothing registered", async () => {
     goodDeploy();
-    const other = { ...running("backend"), containerDefinitions: [{ name: "backend", image: "nginx:1.27" }] };
-    ecs.on(DescribeTaskDefinitionCommand, { taskDefinition: OLD.backend }).resolves({ taskDefinition: other });
+    ecs.on(DescribeTaskDefinitionCommand, { taskDefinition: STACK.backend }).resolves({ taskDefinition: { ...stackRevision("backend"), family: "other" } });
+    const e = await failure(request(), fakeIo());
+    expect(e.message).toBe(
+      "deploy: backend: berth-scale-shop-backend:1 is not a revision of the stack's family berth-scale-shop-backend: the outputs do not match the stack (nothing was changed)\n",
+    );
+    expect(ecs.commandCalls(RegisterTaskDefinitionCommand)).toEqual([]);
+  });
+
+  it("a stack revision the part's repository is not in: nothing registered", async () => {
+    goodDeploy();
+    const other = { ...stackRevision("backend"), containerDefinitions: [{ name: "backend", image: "nginx:1.27" }] };
+    ecs.on(DescribeTaskDefinitionCommand, { taskDefinition: STACK.backend }).resolves({ taskDefinition: other });
     const e = await failure(request(), fakeIo());
     expect(e.message).toBe(
       `deploy: backend: no container of task definition berth-scale-shop-backend runs an image of ${REGISTRY}/scale/shop-backend (nothing was changed)\n`,

@@ -88,7 +88,7 @@ describe("EcsApps", () => {
     ]);
   });
 
-  it("tells the deploy, per app and part, the cluster, service, family, container, repository, release and network of the service", async () => {
+  it("tells the deploy, per app and part, the cluster, service, family and the stack's revision, container, repository, release and network of the service", async () => {
     const full: EcsAppSettings = { ...web, backend: { ...part, containerPort: 8080, release: ["bin/migrate", "--up"], releaseTimeoutSeconds: 120 } };
     const apps = new EcsApps("ecs", args({ apps: [full] }), m.opts);
     const targets = await valueOf(apps.deployTargets);
@@ -101,6 +101,7 @@ describe("EcsApps", () => {
           ...common,
           service: "web-frontend",
           family: "berth-test-web-frontend",
+          taskDefinition: `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/berth-test-web-frontend:1`,
           container: "frontend",
           repositoryUrl: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/test/web-frontend`,
           release: [],
@@ -110,6 +111,7 @@ describe("EcsApps", () => {
           ...common,
           service: "web-backend",
           family: "berth-test-web-backend",
+          taskDefinition: `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/berth-test-web-backend:1`,
           container: "backend",
           repositoryUrl: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/test/web-backend`,
           release: ["bin/migrate", "--up"],

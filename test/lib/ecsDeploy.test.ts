@@ -21,6 +21,7 @@ const target = (over: Partial<EcsDeployTarget> = {}): EcsDeployTarget => ({
   cluster: "berth-scale-apps",
   service: "shop-backend",
   family: "berth-scale-shop-backend",
+  taskDefinition: "arn:aws:ecs:ap-northeast-2:123456789012:task-definition/berth-scale-shop-backend:1",
   container: "backend",
   repositoryUrl: REPO,
   release: [],
@@ -62,7 +63,7 @@ describe("parts and names", () => {
 });
 
 describe("nextRevision", () => {
-  const running = {
+  const stackRevision = {
     taskDefinitionArn: "arn:aws:ecs:r:1:task-definition/berth-scale-shop-backend:7",
     revision: 7,
     status: "ACTIVE",
@@ -87,7 +88,7 @@ describe("nextRevision", () => {
   };
 
   it("copies every writable field, drops the read-only ones, and points every container of the part's repository at the tag", () => {
-    const r = nextRevision(running, target(), "v2");
+    const r = nextRevision(stackRevision, target(), "v2");
     if ("problem" in r) throw new Error(r.problem);
     expect(Object.keys(r.input).sort()).toEqual(
       [
@@ -109,8 +110,8 @@ describe("nextRevision", () => {
     ]);
     expect(r.input.containerDefinitions[1].environment).toEqual([{ name: "PORT", value: "8080" }]);
     expect(r.replaced).toEqual(["migrate-init", "backend"]);
-    // The running definition itself is left as it was.
-    expect(running.containerDefinitions[1].image).toBe(`${REPO}:v1`);
+    // The stack's definition itself is left as it was.
+    expect(stackRevision.containerDefinitions[1].image).toBe(`${REPO}:v1`);
   });
 
   it("replaces the stack's first image (`initial`) the same way", () => {

@@ -186,7 +186,7 @@ describe("scale: services and network", () => {
 });
 
 describe("scale: what the deploy reads (ecsDeployTargets)", () => {
-  it("names, per part, the service, family, container and repository the stack made, the release, and the service's own network", () => {
+  it("names, per part, the service, family, revision (the shape), container and repository the stack made, the release, and the service's own network", () => {
     const targets = scale.outputs.ecsDeployTargets as Record<string, Record<string, Record<string, unknown>>>;
     expect(Object.keys(targets)).toEqual(["shop"]);
     expect(Object.keys(targets.shop).sort()).toEqual(["backend", "frontend"]);
@@ -199,6 +199,7 @@ describe("scale: what the deploy reads (ecsDeployTargets)", () => {
         cluster: scale.outputs.ecsClusterName,
         service: svc.inputs.name,
         family: byName(`ecs-shop-${part}-task-definition`).inputs.family,
+        taskDefinition: byName(`ecs-shop-${part}-task-definition`).state.arn,
         container: part,
         repositoryUrl: (scale.outputs.ecrRepositoryUrls as Record<string, string>)[`shop-${part}`],
         subnets: net.subnets,
