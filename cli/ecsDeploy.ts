@@ -188,7 +188,8 @@ async function checkService(part: EcsPartName, t: EcsDeployTarget, tag: string, 
     );
   const next = nextRevision(shape, t, tag);
   if ("problem" in next) throw new Refused(`deploy: ${part}: ${next.problem} (nothing was changed)\n`);
-  const tags: Tag[] = described.tags ?? [];
+  // Tags under `aws:` are AWS's own (CloudFormation's, say); RegisterTaskDefinition refuses them.
+  const tags: Tag[] = (described.tags ?? []).filter((x) => !x.key?.toLowerCase().startsWith("aws:"));
   io.log(`${part}: service ${t.service} runs ${revisionName(oldArn)}; the stack's shape is ${revisionName(t.taskDefinition)}`);
   return {
     part,

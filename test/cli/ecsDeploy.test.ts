@@ -173,7 +173,9 @@ function goodDeploy(): void {
     imageDetails: [{ imageDigest: `sha256:${"ab".repeat(32)}`, imageTags: [input.imageIds[0].imageTag], imagePushedAt: new Date("2026-12-01T10:00:00Z") }],
   }));
   for (const part of ["frontend", "backend"] as const) {
-    ecs.on(DescribeTaskDefinitionCommand, { taskDefinition: STACK[part] }).resolves({ taskDefinition: stackRevision(part), tags: TAGS });
+    ecs
+      .on(DescribeTaskDefinitionCommand, { taskDefinition: STACK[part] })
+      .resolves({ taskDefinition: stackRevision(part), tags: [...TAGS, { key: "aws:cloudformation:stack-name", value: "x" }] });
     ecs
       .on(DescribeServicesCommand, { services: [`shop-${part}`] })
       .resolvesOnce(steady(part))
@@ -288,7 +290,7 @@ describe("a good deploy", () => {
         { ...writable.containerDefinitions[1], image: `${REGISTRY}/scale/shop-backend:v2` },
         writable.containerDefinitions[2],
       ],
-      tags: TAGS,
+      tags: TAGS, // AWS's own `aws:` tags left out: RegisterTaskDefinition refuses them
     });
   });
 
