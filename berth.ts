@@ -286,7 +286,10 @@ export function berth(options: BerthOptions = {}): BerthOutputs {
   };
 }
 
-type EcsOutputs = Pick<BerthOutputs, "ecsClusterName" | "loadBalancerDnsName" | "ecrRepositoryUrls" | "ecrLoginCommand" | "ciDeployPolicy" | "ecsDeployTargets">;
+type EcsOutputs = Pick<
+  BerthOutputs,
+  "ecsClusterName" | "loadBalancerDnsName" | "ecrRepositoryUrls" | "ecrLoginCommand" | "ciDeployPolicy" | "ecsDeployTargets"
+>;
 
 /** The load balancer and the ECS apps, the database's admission of their tasks, their outputs and what their alarms watch. */
 function ecsOutputs(
