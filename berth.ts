@@ -174,6 +174,11 @@ export interface BerthOutputs {
   ecrLoginCommand?: pulumi.Output<string>;
   /** Only with an app on ECS: the IAM policy document (JSON) for CI's role: push to these repositories and deploy these services only. */
   ciDeployPolicy?: pulumi.Output<string>;
+  /**
+   * Only with an app on ECS: what `npm run deploy` needs, by app and part: cluster, service, task
+   * definition family, container, repository URL, release command and timeout, and the tasks' network.
+   */
+  ecsDeployTargets?: EcsApps["deployTargets"];
 }
 
 /** How the program runs: against the real cloud (`pulumi up`), or under the offline engine. */
@@ -285,7 +290,10 @@ export function berth(options: BerthOptions = {}): BerthOutputs {
   };
 }
 
-type EcsOutputs = Pick<BerthOutputs, "ecsClusterName" | "loadBalancerDnsName" | "ecrRepositoryUrls" | "ecrLoginCommand" | "ciDeployPolicy">;
+type EcsOutputs = Pick<
+  BerthOutputs,
+  "ecsClusterName" | "loadBalancerDnsName" | "ecrRepositoryUrls" | "ecrLoginCommand" | "ciDeployPolicy" | "ecsDeployTargets"
+>;
 
 /** The load balancer and the ECS apps, the database's admission of their tasks, their outputs and what their alarms watch. */
 function ecsOutputs(
@@ -317,6 +325,7 @@ function ecsOutputs(
       ecrRepositoryUrls: urls,
       ecrLoginCommand: parts[0][1].repositoryUrl.apply((url) => ecrLoginCommand({ region, registryHost: ecrRegistryHost(url) })),
       ciDeployPolicy: ciDeployPolicy({ clusterArn: ecsApps.clusterArn, parts: ecsApps.parts }),
+      ecsDeployTargets: ecsApps.deployTargets,
     },
     alarms: { loadBalancerArnSuffix: loadBalancer.arnSuffix, clusterName: ecsApps.clusterName, parts: ecsApps.parts },
   };

@@ -12,13 +12,15 @@
 // target-tracking autoscaling on CPU.
 //
 // The stack owns the shape, the deploy owns the image: the service ignores changes to its task
-// definition after creation, so a deploy (a new revision with the new image, then UpdateService) is
-// never undone by a later `pulumi up`. A changed shape (env, size) registers a new revision here,
-// which the next deploy picks up as its base.
+// definition after creation, so a deploy (`npm run deploy`: a new revision with the new image, then
+// UpdateService) is never undone by a later `pulumi up`. A changed shape (env, size) registers a new
+// revision here, which the next deploy copies with its image: `deployTargets` names it, and what
+// else the deploy moves, per part.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ec2TextProblem } from "../lib/apiRules";
 import { appRulePriorities, ecrRepositoryName, ssmParameterName, targetGroupName } from "../lib/ecsRules";
+import type { EcsAppDeployTargets, EcsDeployTarget, EcsPartName } from "../lib/ecsDeploy";
 import { containerDefinitions, ECS_TASKS_TRUST, ecrLifecyclePolicy, executionRolePolicy } from "../lib/ecsTasks";
 import { physical, type Naming } from "../lib/naming";
 import { nameTag } from "../lib/tags";
@@ -52,6 +54,10 @@ export interface EcsPartSettings {
   readonly env: Readonly<Record<string, string>>;
   /** Names whose values come from berth:appSecrets (SSM SecureString parameters). */
   readonly secrets: readonly string[];
+  /** Command (argv) the deploy runs once in a one-off task of the new revision before the service moves; none without it. */
+  readonly release?: readonly string[];
+  /** Seconds the release task may run before the deploy stops it and fails. */
+  readonly releaseTimeoutSeconds: number;
 }
 
 /** An ECS app as config validated it. */
@@ -142,9 +148,13 @@ export interface EcsPart {
   readonly targetGroupArnSuffix: pulumi.Output<string>;
   /** The fewest tasks the service runs (berth:proxy.apps[].minCount). */
   readonly minCount: number;
+  /** What `npm run deploy` needs for this part (cluster, service, family, container, repository, release, network). */
+  readonly deployTarget: pulumi.Output<EcsDeployTarget>;
 }
 
 const ROLES = ["frontend", "backend"] as const;
+/** Tasks (the services' and the release tasks) get a public IP: they run in the public subnets, with no NAT gateway to pay for. */
+const PUBLIC_IP = true;
 
 export class EcsApps extends pulumi.ComponentResource {
   /** The cluster's name, `<project>-<stack>-apps`. */
@@ -155,6 +165,8 @@ export class EcsApps extends pulumi.ComponentResource {
   public readonly taskSecurityGroupId: pulumi.Output<string>;
   /** What each part made, by `<app>-<part>`. */
   public readonly parts: Readonly<Record<string, EcsPart>>;
+  /** What `npm run deploy` needs, by app and part (the `ecsDeployTargets` output). */
+  public readonly deployTargets: pulumi.Output<Record<string, EcsAppDeployTargets>>;
 
   constructor(name: string, args: EcsAppsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("berth:cluster:EcsApps", name, {}, opts);
@@ -182,15 +194,23 @@ export class EcsApps extends pulumi.ComponentResource {
     new aws.kms.Alias(`${name}-key-alias`, { name: `alias/${physical(args.naming, "apps")}`, targetKeyId: key.keyId }, parent);
     const taskSg = this.taskSecurityGroup(name, args);
     const parts: Record<string, EcsPart> = {};
+    const targets: Array<pulumi.Output<[string, EcsPartName, EcsDeployTarget]>> = [];
     for (const app of args.apps)
       for (const role of ROLES) {
         const part = app[role];
-        if (part) parts[`${app.name}-${role}`] = this.part(name, args, { app, role, part, cluster, key, taskSg });
+        if (!part) continue;
+        parts[`${app.name}-${role}`] = this.part(name, args, { app, role, part, cluster, key, taskSg });
+        targets.push(parts[`${app.name}-${role}`].deployTarget.apply((t) => [app.name, role, t] as [string, EcsPartName, EcsDeployTarget]));
       }
     this.clusterName = cluster.name;
     this.clusterArn = cluster.arn;
     this.taskSecurityGroupId = taskSg.id;
     this.parts = parts;
+    this.deployTargets = pulumi.all(targets).apply((list) => {
+      const byApp: Record<string, Partial<Record<EcsPartName, EcsDeployTarget>>> = {};
+      for (const [app, role, target] of list) byApp[app] = { ...byApp[app], [role]: target };
+      return byApp;
+    });
     this.registerOutputs({ clusterName: this.clusterName });
   }
 
@@ -305,6 +325,22 @@ export class EcsApps extends pulumi.ComponentResource {
       parent,
     );
     const { service, targetGroup } = this.service(id, args, p, taskDefinition);
+    const deployTarget = pulumi
+      .all([p.cluster.name, service.name, taskDefinition.family, taskDefinition.arn, repo.repositoryUrl, pulumi.all([...args.subnetIds]), p.taskSg.id])
+      .apply(([cluster, serviceName, family, taskDefinitionArn, repositoryUrl, subnets, sg]) => ({
+        region: args.region,
+        cluster,
+        service: serviceName,
+        family,
+        taskDefinition: taskDefinitionArn,
+        container: p.role,
+        repositoryUrl,
+        release: [...(p.part.release ?? [])],
+        releaseTimeoutSeconds: p.part.releaseTimeoutSeconds,
+        subnets,
+        securityGroups: [sg],
+        assignPublicIp: PUBLIC_IP,
+      }));
     return {
       repositoryUrl: repo.repositoryUrl,
       repositoryArn: repo.arn,
@@ -314,6 +350,7 @@ export class EcsApps extends pulumi.ComponentResource {
       serviceName: service.name,
       targetGroupArnSuffix: targetGroup.arnSuffix,
       minCount: p.app.minCount,
+      deployTarget,
     };
   }
 
@@ -392,7 +429,7 @@ export class EcsApps extends pulumi.ComponentResource {
         taskDefinition: taskDefinition.arn,
         desiredCount: p.app.desiredCount,
         launchType: "FARGATE",
-        networkConfiguration: { subnets: [...args.subnetIds], securityGroups: [p.taskSg.id], assignPublicIp: true },
+        networkConfiguration: { subnets: [...args.subnetIds], securityGroups: [p.taskSg.id], assignPublicIp: PUBLIC_IP },
         loadBalancers: [{ targetGroupArn: targetGroup.arn, containerName: p.role, containerPort: p.part.containerPort }],
         // Capacity never drops during a deploy; a deploy whose tasks never turn healthy rolls back by itself.
         deploymentMinimumHealthyPercent: 100,

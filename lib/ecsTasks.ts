@@ -81,6 +81,7 @@ export interface Statement {
   readonly Effect: "Allow";
   readonly Action: string[];
   readonly Resource: string | string[];
+  readonly Condition?: Record<string, Record<string, string | string[]>>;
 }
 
 /** What one app's task execution role reaches: its repositories, its log group, its parameters and the key. */
@@ -141,9 +142,12 @@ export function clusterTasksArn(clusterArn: string): string {
 }
 
 /**
- * The CI role's policy (OIDC, as aws-actions/amazon-ecr-login expects): push to these repositories,
- * register task definitions and deploy these services only, run the release task in the cluster, and
- * pass the tasks' roles to ECS and nothing else.
+ * The CI role's policy (OIDC, as aws-actions/amazon-ecr-login expects): push to these repositories
+ * and look a tag up in them (the deploy refuses an unknown tag before it registers anything),
+ * register task definitions (with the tags the stack's revision carries: ECS authorizes tags given
+ * on create as ecs:TagResource, allowed here for that action on these families only) and deploy
+ * these services only, run the release task in the cluster, and pass the tasks' roles to ECS and
+ * nothing else.
  */
 export function ciPolicy(p: CiPolicyInput): string {
   const statements: Statement[] = [
@@ -161,8 +165,16 @@ export function ciPolicy(p: CiPolicyInput): string {
       ],
       Resource: [...p.repositoryArns],
     },
+    { Sid: "FindAppImages", Effect: "Allow", Action: ["ecr:DescribeImages"], Resource: [...p.repositoryArns] },
     // RegisterTaskDefinition and DescribeTaskDefinition take no resource-level permissions.
     { Sid: "TaskDefinitions", Effect: "Allow", Action: ["ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition"], Resource: "*" },
+    {
+      Sid: "TagNewRevisions",
+      Effect: "Allow",
+      Action: ["ecs:TagResource"],
+      Resource: [...new Set(p.taskDefinitionArns.map(familyArn))],
+      Condition: { StringEquals: { "ecs:CreateAction": "RegisterTaskDefinition" } },
+    },
     { Sid: "DeployServices", Effect: "Allow", Action: ["ecs:DescribeServices", "ecs:UpdateService"], Resource: [...p.serviceArns] },
     { Sid: "ReleaseTasks", Effect: "Allow", Action: ["ecs:RunTask"], Resource: [...new Set(p.taskDefinitionArns.map(familyArn))] },
     { Sid: "WatchReleaseTasks", Effect: "Allow", Action: ["ecs:DescribeTasks", "ecs:StopTask"], Resource: clusterTasksArn(p.clusterArn) },

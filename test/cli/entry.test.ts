@@ -10,6 +10,7 @@ import { LOCAL_CLI, main as localMain } from "../../cli/local";
 import { OUTPUTS_CLI } from "../../cli/outputs";
 import { PLAN_CLI } from "../../cli/plan";
 import { DIAGRAMS_CLI } from "../../cli/docsDiagrams";
+import { DEPLOY_CLI } from "../../cli/deploy";
 
 const ROOT = path.resolve(__dirname, "../..");
 const TSX = path.join(ROOT, "node_modules/.bin/tsx");
@@ -74,7 +75,7 @@ describe("every CLI", () => {
   const programs = files.filter((f) => fs.readFileSync(path.join(ROOT, "cli", f), "utf8").includes("require.main === module"));
 
   it("starts through runAsProgram and reads its arguments from its option table", () => {
-    expect(programs.sort()).toEqual(["docsConfig.ts", "docsDiagrams.ts", "local.ts", "outputs.ts", "plan.ts"]);
+    expect(programs.sort()).toEqual(["deploy.ts", "docsConfig.ts", "docsDiagrams.ts", "local.ts", "outputs.ts", "plan.ts"]);
     for (const f of programs) {
       const text = fs.readFileSync(path.join(ROOT, "cli", f), "utf8");
       expect(text, f).toContain("if (require.main === module) runAsProgram(main);");
@@ -87,7 +88,7 @@ describe("every CLI", () => {
     expect(readers).toEqual(["entry.ts"]);
   });
 
-  it.each([PLAN_CLI, OUTPUTS_CLI, LOCAL_CLI, DIAGRAMS_CLI])("lists every option of $name in its help", (spec) => {
+  it.each([PLAN_CLI, OUTPUTS_CLI, LOCAL_CLI, DIAGRAMS_CLI, DEPLOY_CLI])("lists every option of $name in its help", (spec) => {
     const text = usage(spec);
     for (const o of spec.options) expect(text).toContain(`--${o.name}${o.value ? ` ${o.value}` : ""}  `);
   });

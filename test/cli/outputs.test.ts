@@ -71,7 +71,7 @@ describe("the schema", () => {
     for (const [name, p] of Object.entries(schema.properties)) expect(p.description.length, name).toBeGreaterThan(10);
     // Optional are the outputs of apps on ECS only, and each says so.
     const optional = Object.keys(schema.properties).filter((n) => schema.properties[n].description.startsWith("Only with an app on ECS"));
-    expect(optional.sort()).toEqual(["ciDeployPolicy", "ecrLoginCommand", "ecrRepositoryUrls", "ecsClusterName", "loadBalancerDnsName"]);
+    expect(optional.sort()).toEqual(["ciDeployPolicy", "ecrLoginCommand", "ecrRepositoryUrls", "ecsClusterName", "ecsDeployTargets", "loadBalancerDnsName"]);
     expect(schema.required.sort()).toEqual(
       Object.keys(schema.properties)
         .filter((n) => !optional.includes(n))

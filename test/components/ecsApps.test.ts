@@ -5,7 +5,7 @@ import { ACCOUNT, REGION, failure, mockComponents, valueOf, type ComponentMocks 
 
 const naming = { project: "berth", stack: "test" };
 const health = { path: "/", intervalSeconds: 10, timeoutSeconds: 5, successes: 2, failures: 3 };
-const part = { containerPort: 3000, cpu: 256, memory: 512, health, env: {}, secrets: [] };
+const part = { containerPort: 3000, cpu: 256, memory: 512, health, env: {}, secrets: [], releaseTimeoutSeconds: 600 };
 const web: EcsAppSettings = { name: "web", hostnames: ["web.example.org"], frontend: part, backendPath: "/api", desiredCount: 1, minCount: 1, maxCount: 1 };
 
 function args(over: Partial<EcsAppsArgs> = {}): EcsAppsArgs {
@@ -86,6 +86,46 @@ describe("EcsApps", () => {
       [3000, "sg-alb"],
       [8080, "sg-alb"],
     ]);
+  });
+
+  it("tells the deploy, per app and part, the cluster, service, family and the stack's revision, container, repository, release and network of the service", async () => {
+    const full: EcsAppSettings = { ...web, backend: { ...part, containerPort: 8080, release: ["bin/migrate", "--up"], releaseTimeoutSeconds: 120 } };
+    const apps = new EcsApps("ecs", args({ apps: [full] }), m.opts);
+    const targets = await valueOf(apps.deployTargets);
+    await m.settle();
+    const sg = "ecs-tasks-sg-id"; // the mocks' id of ecs-tasks-sg
+    const common = { region: REGION, cluster: "berth-test-apps", subnets: ["subnet-a", "subnet-b"], securityGroups: [sg], assignPublicIp: true };
+    expect(targets).toEqual({
+      web: {
+        frontend: {
+          ...common,
+          service: "web-frontend",
+          family: "berth-test-web-frontend",
+          taskDefinition: `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/berth-test-web-frontend:1`,
+          container: "frontend",
+          repositoryUrl: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/test/web-frontend`,
+          release: [],
+          releaseTimeoutSeconds: 600,
+        },
+        backend: {
+          ...common,
+          service: "web-backend",
+          family: "berth-test-web-backend",
+          taskDefinition: `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/berth-test-web-backend:1`,
+          container: "backend",
+          repositoryUrl: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/test/web-backend`,
+          release: ["bin/migrate", "--up"],
+          releaseTimeoutSeconds: 120,
+        },
+      },
+    });
+    // The same network the service's tasks get, and the container its load balancer targets.
+    const services = m.ofType("aws:ecs/service:Service");
+    for (const svc of services) {
+      const role = String(svc.inputs.name).replace("web-", "") as "frontend" | "backend";
+      expect(svc.inputs.networkConfiguration).toEqual({ subnets: common.subnets, securityGroups: [sg], assignPublicIp: true });
+      expect((svc.inputs.loadBalancers as Array<{ containerName: string }>)[0].containerName).toBe(targets.web[role]!.container);
+    }
   });
 
   it("refuses no apps, a declared secret without a value, and an app without a log group", async () => {

@@ -55,16 +55,23 @@ describe("ecsTasks", () => {
         taskDefinitionArns: ["a:task-definition/f:1", "a:task-definition/f:2"],
         clusterArn: "a:cluster/c",
       }),
-    ) as { Statement: Array<{ Sid: string; Resource: unknown }> };
+    ) as { Statement: Array<{ Sid: string; Action: string[]; Resource: unknown; Condition?: unknown }> };
     const bySid = Object.fromEntries(doc.Statement.map((s) => [s.Sid, s.Resource]));
     expect(bySid).toEqual({
       EcrLogin: "*",
       PushAppImages: ["arn:r"],
+      FindAppImages: ["arn:r"],
       TaskDefinitions: "*",
+      TagNewRevisions: ["a:task-definition/f:*"],
       DeployServices: ["arn:s"],
       ReleaseTasks: ["a:task-definition/f:*"],
       WatchReleaseTasks: "a:task/c/*",
       PassTaskRoles: ["arn:e", "arn:t"],
     });
+    // The deploy looks a tag up before it registers anything; tags ride on new revisions only, never on existing resources.
+    expect(doc.Statement.find((s) => s.Sid === "FindAppImages")!.Action).toEqual(["ecr:DescribeImages"]);
+    const tagging = doc.Statement.find((s) => s.Sid === "TagNewRevisions")!;
+    expect(tagging.Action).toEqual(["ecs:TagResource"]);
+    expect(tagging.Condition).toEqual({ StringEquals: { "ecs:CreateAction": "RegisterTaskDefinition" } });
   });
 });

@@ -3,7 +3,8 @@
 // call the one script the prod rehearsal test runs for real (examples/ci/berth-deploy.sh) with every
 // variable the script requires, the host's known_hosts line included. The script itself runs here
 // with fake docker/ssh/sudo on PATH: it refuses to start without a known_hosts file for the host
-// (before any login), and pins the host key when it has one.
+// (before any login), and pins the host key when it has one. The ECS workflow (deploy-ecs.yml) passes
+// the same parsers, assumes a role through OIDC, and pushes before it runs `npm run deploy`.
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -15,13 +16,18 @@ import { parse } from "yaml";
 const ROOT = path.resolve(__dirname, "../..");
 const workflowFile = "examples/github-actions/deploy.yml";
 const workflow = fs.readFileSync(path.join(ROOT, workflowFile), "utf8");
+const ecsWorkflowFile = "examples/github-actions/deploy-ecs.yml";
+const ecsWorkflow = fs.readFileSync(path.join(ROOT, ecsWorkflowFile), "utf8");
 const jenkinsfile = fs.readFileSync(path.join(ROOT, "examples/Jenkinsfile"), "utf8");
 const script = fs.readFileSync(path.join(ROOT, "examples/ci/berth-deploy.sh"), "utf8");
 const required = /for v in ([A-Z_ ]+); do need/.exec(script)![1].trim().split(" ");
 
-describe("examples/github-actions/deploy.yml", () => {
+describe.each([
+  ["deploy.yml", workflow],
+  ["deploy-ecs.yml", ecsWorkflow],
+])("examples/github-actions/%s", (name, content) => {
   it("parses with GitHub's workflow parser, without errors", async () => {
-    const r = parseWorkflow({ name: "deploy.yml", content: workflow }, new NoOperationTraceWriter());
+    const r = parseWorkflow({ name, content }, new NoOperationTraceWriter());
     expect(r.context.errors.getErrors().map((e) => e.message)).toEqual([]);
     const template = await convertWorkflowTemplate(r.context, r.value!);
     expect(template.errors ?? []).toEqual([]);
@@ -36,12 +42,19 @@ describe("examples/github-actions/deploy.yml", () => {
     const labels = (parse(fs.readFileSync(path.join(ROOT, ".github/actionlint.yaml"), "utf8")) as { "self-hosted-runner": { labels: string[] } })[
       "self-hosted-runner"
     ].labels;
-    const findings = lint(workflow, ".github/workflows/deploy.yml").filter(
+    const findings = lint(content, `.github/workflows/${name}`).filter(
       (f) => !(f.kind === "runner-label" && labels.includes(/label "([^"]+)" is unknown/.exec(f.message)?.[1] ?? "")),
     );
     expect(findings.map((f) => `${f.line}: ${f.kind}: ${f.message}`)).toEqual([]);
   });
 
+  it("runs only npm scripts that exist", () => {
+    const scripts = (JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
+    for (const m of content.matchAll(/npm run(?: -s)? ([a-z:]+)/g)) expect(scripts[m[1]], `npm run ${m[1]}`).toBeDefined();
+  });
+});
+
+describe("examples/github-actions/deploy.yml", () => {
   it("masks the registry password and passes every variable the script requires", () => {
     expect(workflow).toContain("::add-mask::$pw");
     expect(workflow).toContain("bash infra/examples/ci/berth-deploy.sh");
@@ -52,6 +65,32 @@ describe("examples/github-actions/deploy.yml", () => {
     expect(workflow).toContain('out hostKnownHosts > "$RUNNER_TEMP/known_hosts"');
     expect(workflow).toContain('echo "BERTH_KNOWN_HOSTS_FILE=$RUNNER_TEMP/known_hosts"');
     expect(workflow).not.toContain("BERTH_SSH_TRUST_FIRST_KEY");
+  });
+});
+
+describe("examples/github-actions/deploy-ecs.yml", () => {
+  const jobs = (
+    parse(ecsWorkflow) as {
+      permissions: Record<string, string>;
+      jobs: { deploy: { steps: Array<{ uses?: string; run?: string; with?: Record<string, unknown> }> } };
+    }
+  ).jobs.deploy.steps;
+  const run = jobs.map((s) => s.run ?? "").join("\n");
+
+  it("gets AWS credentials through OIDC (a role, no stored keys)", () => {
+    expect((parse(ecsWorkflow) as { permissions: Record<string, string> }).permissions["id-token"]).toBe("write");
+    const aws = jobs.find((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@"));
+    expect(aws?.with?.["role-to-assume"]).toMatch(/^arn:aws:iam::\d{12}:role\//);
+    expect(ecsWorkflow).not.toMatch(/AWS_SECRET_ACCESS_KEY|aws-secret-access-key/);
+  });
+
+  it("logs in with the stack's ecrLoginCommand, pushes to its ecrRepositoryUrls, then runs the deploy command on the same tag", () => {
+    expect(run).toContain('bash -c "$(pulumi stack output ecrLoginCommand -s "$STACK")"');
+    expect(run).toContain('pulumi stack output ecrRepositoryUrls --json -s "$STACK"');
+    expect(run).toContain('docker push "$FRONTEND_REPOSITORY:$TAG"');
+    expect(run).toContain('npm run deploy -- "$STACK" "$APP" "$TAG"');
+    // Push before deploy: the deploy refuses a tag the repository does not have.
+    expect(run.indexOf("docker push")).toBeLessThan(run.indexOf("npm run deploy"));
   });
 });
 

@@ -185,6 +185,34 @@ describe("scale: services and network", () => {
   });
 });
 
+describe("scale: what the deploy reads (ecsDeployTargets)", () => {
+  it("names, per part, the service, family, revision (the shape), container and repository the stack made, the release, and the service's own network", () => {
+    const targets = scale.outputs.ecsDeployTargets as Record<string, Record<string, Record<string, unknown>>>;
+    expect(Object.keys(targets)).toEqual(["shop"]);
+    expect(Object.keys(targets.shop).sort()).toEqual(["backend", "frontend"]);
+    for (const part of ["frontend", "backend"]) {
+      const t = targets.shop[part];
+      const svc = byName(`ecs-shop-${part}-service`);
+      const net = svc.inputs.networkConfiguration as { subnets: string[]; securityGroups: string[]; assignPublicIp: boolean };
+      expect(t).toMatchObject({
+        region: "ap-northeast-2",
+        cluster: scale.outputs.ecsClusterName,
+        service: svc.inputs.name,
+        family: byName(`ecs-shop-${part}-task-definition`).inputs.family,
+        taskDefinition: byName(`ecs-shop-${part}-task-definition`).state.arn,
+        container: part,
+        repositoryUrl: (scale.outputs.ecrRepositoryUrls as Record<string, string>)[`shop-${part}`],
+        subnets: net.subnets,
+        securityGroups: net.securityGroups,
+        assignPublicIp: net.assignPublicIp,
+      });
+      expect((svc.inputs.loadBalancers as Array<{ containerName: string }>)[0].containerName).toBe(t.container);
+    }
+    expect(targets.shop.backend).toMatchObject({ release: ["bin/migrate"], releaseTimeoutSeconds: 600 });
+    expect(targets.shop.frontend).toMatchObject({ release: [], releaseTimeoutSeconds: 600 });
+  });
+});
+
 describe("scale: policy pack", () => {
   it("passes every Berth policy", async () => {
     const { violations } = await evaluatePolicies(policies, scale);

@@ -89,7 +89,7 @@ describe.each<ShippedStack>(["dev", "prod"])("%s outputs", (stack) => {
 describe("scale outputs", () => {
   it("add the ECS outputs to the documented names, none of them secret", async () => {
     const r = await sharedRun("scale");
-    const ecs = ["ecsClusterName", "loadBalancerDnsName", "ecrRepositoryUrls", "ecrLoginCommand", "ciDeployPolicy"];
+    const ecs = ["ecsClusterName", "loadBalancerDnsName", "ecrRepositoryUrls", "ecrLoginCommand", "ciDeployPolicy", "ecsDeployTargets"];
     expect(Object.keys(r.outputs).sort()).toEqual([...PUBLIC, ...SECRET, ...ecs].sort());
     for (const n of ecs) expect(isSecretValue(r.outputs[n]), n).toBe(false);
     expect(r.outputs.ecsClusterName).toBe("berth-scale-apps");
