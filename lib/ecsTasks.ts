@@ -138,9 +138,9 @@ export function containerDefinitions(c: ContainerInput): string {
   ]);
 }
 
-/** The task definition's `volumes`: the secrets volume when a part has multi-line secrets, else none. */
-export function taskVolumes(c: Pick<ContainerInput, "fileSecrets">): Array<{ readonly name: string }> {
-  return Object.keys(c.fileSecrets ?? {}).length > 0 ? [{ name: SECRETS_VOLUME }] : [];
+/** The task definition's `volumes`: the secrets volume when a part has multi-line secrets (by name), else none. */
+export function taskVolumes(fileSecretNames: readonly string[]): Array<{ readonly name: string }> {
+  return fileSecretNames.length > 0 ? [{ name: SECRETS_VOLUME }] : [];
 }
 
 /** An IAM policy document statement. */

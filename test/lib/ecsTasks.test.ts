@@ -118,7 +118,7 @@ describe("multi-line secrets as files (the host's /run/secrets contract)", () =>
       "readonlyRootFilesystem",
       "logConfiguration",
     ]);
-    expect(taskVolumes(base)).toEqual([]);
+    expect(taskVolumes([])).toEqual([]);
     expect(containerDefinitions({ ...base, fileSecrets: {} })).toBe(containerDefinitions(base));
   });
 
@@ -134,7 +134,7 @@ describe("multi-line secrets as files (the host's /run/secrets contract)", () =>
     expect(app.mountPoints).toEqual([{ sourceVolume: "berth-secrets", containerPath: "/run/secrets", readOnly: true }]);
     expect(app.dependsOn).toEqual([{ containerName: "backend-secrets", condition: "SUCCESS" }]);
     expect(app.essential).toBe(true);
-    expect(taskVolumes(withFiles)).toEqual([{ name: "berth-secrets" }]);
+    expect(taskVolumes(["SIGNING_KEY", "TLS_CERT"])).toEqual([{ name: "berth-secrets" }]);
   });
 
   it("has a non-essential init container of the same image write them, 0444 like the host's files, then exit", () => {
