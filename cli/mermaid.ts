@@ -1,7 +1,8 @@
 // `npm run plan -- <stack> --format mermaid`: the stack as a Mermaid flowchart, drawn from the
 // offline plan (the resources and host files the stack would really create): VPC and subnets,
 // the host with its Elastic IP, nginx's sites and routes to their upstreams, the registry, the
-// database, DNS names by zone, and security-group edges labelled with ports. Pure: plan in, text
+// database, DNS names by zone, apps on ECS with their jobs' schedules, and security-group edges
+// labelled with ports. Pure: plan in, text
 // out; README's diagrams come from here (`npm run docs:diagrams`).
 import { bundleFiles, isBundle } from "../lib/hostBundle";
 import { nginxRoutes, type NginxSite } from "../lib/nginxRead";
@@ -41,6 +42,7 @@ const T = {
   tg: "aws:lb/targetGroup:TargetGroup",
   service: "aws:ecs/service:Service",
   taskDef: "aws:ecs/taskDefinition:TaskDefinition",
+  schedule: "aws:scheduler/schedule:Schedule",
 };
 
 /** Text safe inside a quoted Mermaid label. */
@@ -85,6 +87,7 @@ export function renderMermaid(plan: PlanJsonLike): string {
   lines.push(...sources.values());
   lines.push(...dnsLines(of, edge));
   lines.push(...vpcLines(of, edge));
+  lines.push(...scheduleLines(of, edge));
   for (const [key, ports] of sgEdges) {
     const [from, to] = key.split(" ");
     edge(from, to, ports.join(", "));
@@ -255,6 +258,24 @@ function ecsLines(of: Of, edge: Edge): string[] {
     if (svc) edge("alb", nid("svc", svc.name), `${words.join(" ")} (priority ${str(p.priority)})`);
   }
   lines.push("    end");
+  return lines;
+}
+
+/** Jobs on ECS: each EventBridge Scheduler schedule (outside the VPC) and the service whose task family it runs. */
+function scheduleLines(of: Of, edge: Edge): string[] {
+  const schedules = of(T.schedule);
+  if (schedules.length === 0) return [];
+  const lines = [`  subgraph scheduler[${label("EventBridge Scheduler: jobs on ECS")}]`];
+  for (const s of schedules) {
+    const p = props(s);
+    const target = (p.target ?? {}) as Props;
+    const family = str(((target.ecsParameters ?? {}) as Props).taskDefinitionArn);
+    lines.push(`    ${nid("job", s.name)}[${label(`${str(p.name)}\n${str(p.scheduleExpression)} ${str(p.scheduleExpressionTimezone || "UTC")}`)}]`);
+    // The schedule names the family without a revision: the service running a revision of it is the part's.
+    const svc = of(T.service).find((x) => str(props(x).taskDefinition).startsWith(`${family}:`));
+    if (svc) edge(nid("job", s.name), nid("svc", svc.name), "RunTask: a one-off task of the latest revision", true);
+  }
+  lines.push("  end");
   return lines;
 }
 

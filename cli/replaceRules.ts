@@ -592,10 +592,23 @@ export const REPLACE_RULES: Readonly<Record<string, ReplaceRule>> = {
       "networkMode",
       "requiresCompatibilities",
       "runtimePlatform",
+      "volumes",
     ],
     otherwise: "replace",
     update: ["skipDestroy", ...TAGS],
     source: SRC.aws("internal/service/ecs/task_definition.go", "04fc21d56d73cb67a9bbef2aedcffe8fbfd07286"),
+  },
+  "aws:scheduler/scheduleGroup:ScheduleGroup": {
+    // Tags only are updated in place.
+    replace: ["name", "namePrefix"],
+    update: [...TAGS],
+    source: SRC.aws("internal/service/scheduler/schedule_group.go", "ccdfa898ead0b3742687d9a105740225179e0938"),
+  },
+  "aws:scheduler/schedule:Schedule": {
+    // UpdateSchedule rewrites the whole schedule: only its name and group make a new one.
+    replace: ["name", "namePrefix", "groupName"],
+    update: ["description", "endDate", "flexibleTimeWindow", "kmsKeyArn", "scheduleExpression", "scheduleExpressionTimezone", "startDate", "state", "target"],
+    source: SRC.aws("internal/service/scheduler/schedule.go", "ba2931406ac6b8627b6360a3b0194a255b070c8e"),
   },
   "aws:ecs/service:Service": {
     replace: ["name", "cluster", "launchType", "iamRole", "schedulingStrategy", "deploymentController.type"],

@@ -9,7 +9,11 @@
 // Fargate task definition (the same env/secrets/DATABASE_URL contract as the host; awslogs to the
 // app's log group), a target group, a listener rule whose priority comes from the app's name, a
 // service (rolling, minimum 100 %, circuit breaker with rollback) and, when maxCount > minCount,
-// target-tracking autoscaling on CPU.
+// target-tracking autoscaling on CPU. A part's multi-line secrets reach its task as files under
+// /run/secrets, written by an init container of the same image (lib/ecsTasks.ts). Per job: an
+// EventBridge Scheduler schedule (in one group per stack) that runs a one-off task of the part's latest
+// task definition revision with the job's command, and a role only Scheduler may assume that may run
+// exactly that family in this cluster and pass the part's two roles (lib/ecsJobs.ts).
 //
 // The stack owns the shape, the deploy owns the image: the service ignores changes to its task
 // definition after creation, so a deploy (`npm run deploy`: a new revision with the new image, then
@@ -19,9 +23,12 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ec2TextProblem } from "../lib/apiRules";
+import { secretIsFile } from "../lib/appRuntime";
+import { calendarToCron } from "../lib/calendarCron";
+import { accountOfArn, JOB_RETRY_POLICY, jobRolePolicy, jobScheduleName, jobTaskInput, latestRevisionArn, schedulerTrust } from "../lib/ecsJobs";
 import { appRulePriorities, ecrRepositoryName, ssmParameterName, targetGroupName } from "../lib/ecsRules";
 import type { EcsAppDeployTargets, EcsDeployTarget, EcsPartName } from "../lib/ecsDeploy";
-import { containerDefinitions, ECS_TASKS_TRUST, ecrLifecyclePolicy, executionRolePolicy } from "../lib/ecsTasks";
+import { containerDefinitions, ECS_TASKS_TRUST, ecrLifecyclePolicy, executionRolePolicy, taskVolumes } from "../lib/ecsTasks";
 import { physical, type Naming } from "../lib/naming";
 import { nameTag } from "../lib/tags";
 import { resourceProblem } from "./resourceErrors";
@@ -40,6 +47,16 @@ export interface EcsHealthSettings {
   readonly failures: number;
 }
 
+/** A scheduled job of a part (berth:proxy.apps[].frontend|backend.jobs[] with runtime ecs). */
+export interface EcsJobSettings {
+  /** Unique per app: the schedule `<app>-<name>`. */
+  readonly name: string;
+  /** systemd OnCalendar expression with an exact Scheduler cron form (config checked it). */
+  readonly schedule: string;
+  /** argv of the run: the part container's command. */
+  readonly command: readonly string[];
+}
+
 /** One part of an ECS app (berth:proxy.apps[].frontend|backend with runtime ecs). */
 export interface EcsPartSettings {
   /** Port the app listens on in its container (PORT). */
@@ -52,12 +69,14 @@ export interface EcsPartSettings {
   readonly health: EcsHealthSettings;
   /** Clear values the container gets. */
   readonly env: Readonly<Record<string, string>>;
-  /** Names whose values come from berth:appSecrets (SSM SecureString parameters). */
+  /** Names whose values come from berth:appSecrets (SSM SecureString parameters); a value with a line break becomes a file. */
   readonly secrets: readonly string[];
   /** Command (argv) the deploy runs once in a one-off task of the new revision before the service moves; none without it. */
   readonly release?: readonly string[];
   /** Seconds the release task may run before the deploy stops it and fails. */
   readonly releaseTimeoutSeconds: number;
+  /** Scheduled jobs; none when unset. */
+  readonly jobs?: readonly EcsJobSettings[];
 }
 
 /** An ECS app as config validated it. */
@@ -150,6 +169,8 @@ export interface EcsPart {
   readonly minCount: number;
   /** What `npm run deploy` needs for this part (cluster, service, family, container, repository, release, network). */
   readonly deployTarget: pulumi.Output<EcsDeployTarget>;
+  /** Its jobs' schedule ARNs, by job name. */
+  readonly scheduleArns: Readonly<Record<string, pulumi.Output<string>>>;
 }
 
 const ROLES = ["frontend", "backend"] as const;
@@ -193,13 +214,18 @@ export class EcsApps extends pulumi.ComponentResource {
     );
     new aws.kms.Alias(`${name}-key-alias`, { name: `alias/${physical(args.naming, "apps")}`, targetKeyId: key.keyId }, parent);
     const taskSg = this.taskSecurityGroup(name, args);
+    // One schedule group per stack, made with the first job: its schedules are the stack's and nobody else's.
+    const hasJobs = args.apps.some((a) => ROLES.some((r) => (a[r]?.jobs ?? []).length > 0));
+    const jobGroup = hasJobs
+      ? new aws.scheduler.ScheduleGroup(`${name}-jobs`, { name: physical(args.naming, "jobs", 64), tags: nameTag(physical(args.naming, "jobs")) }, parent)
+      : undefined;
     const parts: Record<string, EcsPart> = {};
     const targets: Array<pulumi.Output<[string, EcsPartName, EcsDeployTarget]>> = [];
     for (const app of args.apps)
       for (const role of ROLES) {
         const part = app[role];
         if (!part) continue;
-        parts[`${app.name}-${role}`] = this.part(name, args, { app, role, part, cluster, key, taskSg });
+        parts[`${app.name}-${role}`] = this.part(name, args, { app, role, part, cluster, key, taskSg, jobGroup });
         targets.push(parts[`${app.name}-${role}`].deployTarget.apply((t) => [app.name, role, t] as [string, EcsPartName, EcsDeployTarget]));
       }
     this.clusterName = cluster.name;
@@ -271,6 +297,9 @@ export class EcsApps extends pulumi.ComponentResource {
     );
     new aws.ecr.LifecyclePolicy(`${id}-repo-lifecycle`, { repository: repo.name, policy: ecrLifecyclePolicy(args.keepImages) }, parent);
     const params = this.parameters(id, args, p);
+    // The host's rule (lib/appRuntime.ts): a value with a line break is a file under /run/secrets.
+    const given = args.secrets[p.app.name] ?? {};
+    const fileNames = p.part.secrets.filter((n) => secretIsFile(given[n] ?? ""));
     const logGroup = args.logGroups[p.app.name];
     if (!logGroup) throw resourceProblem(`app ${p.app.name} has no log group`, this);
     const execution = new aws.iam.Role(
@@ -307,19 +336,22 @@ export class EcsApps extends pulumi.ComponentResource {
         runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
         executionRoleArn: execution.arn,
         taskRoleArn: task.arn,
-        containerDefinitions: pulumi.all([repo.repositoryUrl, pulumi.output(logGroup.name), pulumi.all(params)]).apply(([url, group, secretArns]) =>
+        containerDefinitions: pulumi.all([repo.repositoryUrl, pulumi.output(logGroup.name), pulumi.all(params)]).apply(([url, group, arns]) =>
           containerDefinitions({
             name: p.role,
             // Until the first deploy registers a revision with a pushed tag, the service runs this one.
             image: `${url}:initial`,
             containerPort: p.part.containerPort,
             env: p.part.env,
-            secrets: secretArns,
+            secrets: Object.fromEntries(Object.entries(arns).filter(([n]) => !fileNames.includes(n))),
+            fileSecrets: Object.fromEntries(Object.entries(arns).filter(([n]) => fileNames.includes(n))),
             logGroup: group,
             region: args.region,
             stopTimeoutSeconds: args.settings.stopTimeoutSeconds,
           }),
         ),
+        // Only with multi-line secrets, so a part without any keeps the very inputs it had.
+        ...(fileNames.length > 0 ? { volumes: taskVolumes(fileNames) } : {}),
         tags: nameTag(physical(args.naming, `${p.app.name}-${p.role}`, 256)),
       },
       parent,
@@ -341,6 +373,7 @@ export class EcsApps extends pulumi.ComponentResource {
         securityGroups: [sg],
         assignPublicIp: PUBLIC_IP,
       }));
+    const scheduleArns = this.jobs(id, args, p, { taskDefinition, roleArns: [execution.arn, task.arn] });
     return {
       repositoryUrl: repo.repositoryUrl,
       repositoryArn: repo.arn,
@@ -351,7 +384,75 @@ export class EcsApps extends pulumi.ComponentResource {
       targetGroupArnSuffix: targetGroup.arnSuffix,
       minCount: p.app.minCount,
       deployTarget,
+      scheduleArns,
     };
+  }
+
+  /**
+   * The part's jobs. Each runs the family's latest ACTIVE revision (its ARN without a revision), which
+   * is the one the last deploy registered with the deployed image, so a deploy never has to touch a
+   * schedule, and a new revision from `pulumi up` never changes one.
+   */
+  private jobs(
+    id: string,
+    args: EcsAppsArgs,
+    p: PartInput,
+    t: { readonly taskDefinition: aws.ecs.TaskDefinition; readonly roleArns: pulumi.Output<string>[] },
+  ): Record<string, pulumi.Output<string>> {
+    const out: Record<string, pulumi.Output<string>> = {};
+    for (const job of p.part.jobs ?? []) {
+      if (!p.jobGroup) throw resourceProblem("a job needs the stack's schedule group", this);
+      const cron = calendarToCron(job.schedule);
+      if (!cron.cron) throw resourceProblem(`job ${p.app.name}/${job.name}: schedule ${job.schedule} ${cron.problem}`, this);
+      const jobId = `${id}-job-${job.name}`;
+      const role = new aws.iam.Role(
+        `${jobId}-role`,
+        {
+          assumeRolePolicy: p.cluster.arn.apply((arn) => schedulerTrust(accountOfArn(arn))),
+          tags: nameTag(physical(args.naming, `${p.app.name}-${job.name}-job`, 256)),
+        },
+        { parent: this },
+      );
+      const policy = new aws.iam.RolePolicy(
+        `${jobId}-policy`,
+        {
+          role: role.id,
+          policy: pulumi
+            .all([t.taskDefinition.arn, p.cluster.arn, pulumi.all(t.roleArns)])
+            .apply(([taskDefinitionArn, clusterArn, roleArns]) => jobRolePolicy({ taskDefinitionArn, clusterArn, roleArns })),
+        },
+        { parent: this },
+      );
+      const schedule = new aws.scheduler.Schedule(
+        jobId,
+        {
+          name: jobScheduleName(p.app.name, job.name),
+          groupName: p.jobGroup.name,
+          description: `Berth job ${p.app.name}/${job.name} (${p.role}): ${job.schedule}`,
+          scheduleExpression: cron.cron.expression,
+          scheduleExpressionTimezone: cron.cron.timezone,
+          // Runs start at their minute, as the host's timer starts them.
+          flexibleTimeWindow: { mode: "OFF" },
+          state: "ENABLED",
+          target: {
+            arn: p.cluster.arn,
+            roleArn: role.arn,
+            input: jobTaskInput(p.role, job.command),
+            retryPolicy: { ...JOB_RETRY_POLICY },
+            ecsParameters: {
+              taskDefinitionArn: t.taskDefinition.arn.apply(latestRevisionArn),
+              launchType: "FARGATE",
+              taskCount: 1,
+              group: `job:${job.name}`,
+              networkConfiguration: { subnets: [...args.subnetIds], securityGroups: [p.taskSg.id], assignPublicIp: true },
+            },
+          },
+        },
+        { parent: this, dependsOn: [policy] },
+      );
+      out[job.name] = schedule.arn;
+    }
+    return out;
   }
 
   /** SecureString parameters of a part: its declared secrets and its app's database values, by env name. */
@@ -491,4 +592,6 @@ interface PartInput {
   readonly key: aws.kms.Key;
   /** The tasks' security group. */
   readonly taskSg: aws.ec2.SecurityGroup;
+  /** The stack's schedule group; only when some part has jobs. */
+  readonly jobGroup?: aws.scheduler.ScheduleGroup;
 }

@@ -59,25 +59,35 @@ export function suggest(word: string, options: readonly string[]): string {
   return best && best[1] <= Math.max(2, Math.floor(word.length / 3)) ? ` (did you mean "${best[0]}"?)` : "";
 }
 
-function knownKeysAt(path: readonly PropertyKey[]): string[] {
-  // Walk the schema shape along the path to list the keys allowed there.
+function knownKeysAt(path: readonly PropertyKey[], raw: unknown): string[] {
+  // Walk the schema shape along the path to list the keys allowed there; at a union of objects told
+  // apart by a key (an app's `runtime`), follow the option the value itself names.
   let schema: z.ZodType = RawSchema;
-  for (const seg of path) {
-    schema = unwrap(schema);
+  for (const [i, seg] of path.entries()) {
+    schema = option(unwrap(schema), valueAt(raw, path.slice(0, i)));
     if (schema instanceof z.ZodObject) schema = (schema.shape as Record<string, z.ZodType>)[String(seg)];
     else if (schema instanceof z.ZodArray) schema = schema.element as z.ZodType;
     else return [];
     if (!schema) return [];
   }
-  schema = unwrap(schema);
+  schema = option(unwrap(schema), valueAt(raw, path));
   return schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+}
+
+/** The option of a discriminated union that `value` selects (the first that takes its discriminator), or `schema` itself. */
+function option(schema: z.ZodType, value: unknown): z.ZodType {
+  if (!(schema instanceof z.ZodDiscriminatedUnion)) return schema;
+  const key = schema.def.discriminator;
+  const given = value && typeof value === "object" ? (value as Record<string, unknown>)[key] : undefined;
+  const options = schema.options as z.ZodType[];
+  return options.find((o) => o instanceof z.ZodObject && (o.shape as Record<string, z.ZodType>)[key]?.safeParse(given).success) ?? options[0];
 }
 
 export function zodProblems(error: z.ZodError, raw: unknown): ConfigProblem[] {
   const out: ConfigProblem[] = [];
   for (const issue of error.issues) {
     if (issue.code === "unrecognized_keys") {
-      const allowed = knownKeysAt(issue.path);
+      const allowed = knownKeysAt(issue.path, raw);
       for (const k of issue.keys) {
         const path = [...issue.path, k];
         out.push({

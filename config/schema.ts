@@ -581,6 +581,27 @@ const EcsHealthSchema = z.strictObject({
   failures: z.number().int().min(2).max(10).default(3).meta({ description: "failed answers in a row before a task is taken out and replaced" }),
 });
 
+/**
+ * A scheduled job of an ECS part: the host's job (name, schedule, command) run as an EventBridge
+ * Scheduler schedule of RunTask (lib/calendarCron.ts translates the schedule; config/validate/cluster.ts
+ * refuses one without an exact Scheduler form). No `timeoutSeconds`: ECS has no time limit for a task.
+ */
+const EcsJobSchema = z.strictObject({
+  name: ruled(partNameProblem).meta({
+    description: "the job's name, unique per app: the schedule `<app>-<name>` in the stack's schedule group `<project>-<stack>-jobs`",
+    "x-type": "`[a-z0-9][a-z0-9-]*`",
+  }),
+  schedule: ruled(calendarProblem).meta({
+    description:
+      "when Scheduler starts a run: the host's OnCalendar form, refused unless it has an exact Scheduler cron form (whole minutes; weekdays or a day of the month; UTC unless it names a zone)",
+    "x-type": "systemd `OnCalendar` expression",
+  }),
+  command: JobSchema.shape.command.meta({
+    description: "argv of the run: replaces the part container's command (CMD); an image ENTRYPOINT stays and gets it as arguments",
+    "x-type": "argv list",
+  }),
+});
+
 const EcsPartSchema = z.strictObject({
   containerPort: port.default(80).meta({ description: "port the app listens on inside its container (the target group's port)" }),
   cpu: z
@@ -600,6 +621,11 @@ const EcsPartSchema = z.strictObject({
   secrets: UpstreamSchema.shape.secrets,
   release: UpstreamSchema.shape.release,
   releaseTimeoutSeconds: UpstreamSchema.shape.releaseTimeoutSeconds,
+  jobs: z.array(EcsJobSchema).max(32).default([]).meta({
+    description:
+      "scheduled jobs: an EventBridge Scheduler schedule per job runs a one-off task of the part's latest task definition revision (the deployed image) with the job's command; Scheduler does not keep two runs apart (see Apps on ECS Fargate)",
+    "x-type": "list of `{ name, schedule, command }` (below)",
+  }),
 });
 
 const EcsAppSchema = z.strictObject({
@@ -850,6 +876,7 @@ export function nestedConfigKeys(): Record<string, string[]> {
     "proxy.apps[].frontend.jobs[]": Object.keys(JobSchema.shape),
     "proxy.apps[] (ecs)": Object.keys(EcsAppSchema.shape),
     "proxy.apps[].frontend (ecs)": Object.keys(EcsPartSchema.shape),
+    "proxy.apps[].frontend.jobs[] (ecs)": Object.keys(EcsJobSchema.shape),
     "registry.retention": Object.keys((unwrap(RegistrySchema.shape.retention) as z.ZodObject).shape),
     "host.dataVolume": Object.keys(DataVolumeSchema.shape),
     "host.dataVolume.snapshots": Object.keys(DataVolumeSnapshotsSchema.shape),
@@ -868,6 +895,7 @@ export function nestedSchemas(): Record<string, z.ZodObject> {
     "proxy.apps[].frontend.jobs[]": JobSchema,
     "proxy.apps[] (ecs)": EcsAppSchema,
     "proxy.apps[].frontend (ecs)": EcsPartSchema,
+    "proxy.apps[].frontend.jobs[] (ecs)": EcsJobSchema,
   };
 }
 

@@ -13,6 +13,15 @@ export const DB_PASSWORD_SECRET = APP_DB_ENV.password;
 /** Where a multi-line secret is mounted in the container (read-only). */
 export const SECRETS_MOUNT = "/run/secrets";
 
+/**
+ * Whether a secret's value reaches the container as the file `/run/secrets/<NAME>` (and `<NAME>_FILE`)
+ * rather than as an env value: it holds a line break, which an env file cannot carry. The one rule, for
+ * the host's env files and the ECS task definitions alike.
+ */
+export function secretIsFile(value: string): boolean {
+  return /[\r\n]/.test(value);
+}
+
 /** Why `name` cannot be declared by an app, or undefined when it can. */
 export function reservedEnvProblem(name: string): string | undefined {
   if (name === "PORT") return "is reserved: Berth sets PORT to the part's containerPort";
@@ -66,7 +75,7 @@ export function partEnv(input: PartEnvInput): PartEnv {
   }
   for (const [name, value] of Object.entries(input.secrets)) {
     if (value.includes("\0")) throw new Error(`secret ${name}: a value cannot hold a NUL byte`);
-    if (/[\r\n]/.test(value)) {
+    if (secretIsFile(value)) {
       files[name] = value;
       entries.push({ name: `${name}_FILE`, source: "secret-file", value: `${SECRETS_MOUNT}/${name}` });
     } else entries.push({ name, source: "secret", value });

@@ -1,7 +1,9 @@
-// What an ECS app part's task gets, as data: the ECR lifecycle policy, the container definition
-// (the app contract: PORT, clear env, secrets and the database by SSM parameter ARN, awslogs to the
-// app's log group) and the IAM policy documents of the task's execution role and of CI. Pure: the
-// Cluster components feed resolved ARNs in and put the JSON text on resources.
+// What an ECS app part's task gets, as data: the ECR lifecycle policy, the container definitions
+// (the app contract: PORT, clear env, secrets and the database by SSM parameter ARN, multi-line secrets
+// as read-only files under /run/secrets, awslogs to the app's log group) and the IAM policy documents
+// of the task's execution role and of CI. Pure: the Cluster components feed resolved ARNs in and put
+// the JSON text on resources.
+import { SECRETS_MOUNT } from "./appRuntime";
 
 /** The ECR lifecycle policy: expire untagged images after a day, keep the newest `keep` images. */
 export function ecrLifecyclePolicy(keep: number): string {
@@ -32,47 +34,113 @@ export interface ContainerInput {
   readonly containerPort: number;
   /** Clear values (berth: env); PORT is added. */
   readonly env: Readonly<Record<string, string>>;
-  /** NAME -> SSM parameter ARN, for the app's secrets and database values. */
+  /** NAME -> SSM parameter ARN, for the app's secrets and database values the container gets as env values. */
   readonly secrets: Readonly<Record<string, string>>;
+  /**
+   * NAME -> SSM parameter ARN, for the multi-line secrets (lib/appRuntime.ts secretIsFile): the app
+   * container gets `<NAME>_FILE` and the file, never the value. None when unset.
+   */
+  readonly fileSecrets?: Readonly<Record<string, string>>;
   readonly logGroup: string;
   readonly region: string;
   /** Seconds between SIGTERM and SIGKILL. */
   readonly stopTimeoutSeconds: number;
 }
 
+/** The task-scoped volume (a Fargate bind mount, gone with the task) that carries the multi-line secrets. */
+export const SECRETS_VOLUME = "berth-secrets";
+
+/** Mode of each secret file: the host's (components/render/appEnv.ts), readable by the app whatever user its image runs as. */
+export const SECRET_FILE_MODE = "0444";
+
+/** The init container of a part whose multi-line secrets become files: `<part>-secrets`. */
+export function secretsInitName(part: string): string {
+  return `${part}-secrets`;
+}
+
+/**
+ * The init container's shell script: each multi-line secret, from the env value ECS put in that
+ * container only, written byte for byte (printf '%s' adds and drops nothing) to /run/secrets/<NAME> and
+ * made read-only. Names are env names (A-Z, 0-9, _), so they need no quoting.
+ */
+export function secretsInitScript(names: readonly string[]): string {
+  return [
+    "set -eu",
+    ...[...names].sort().flatMap((n) => [`printf '%s' "$${n}" > ${SECRETS_MOUNT}/${n}`, `chmod ${SECRET_FILE_MODE} ${SECRETS_MOUNT}/${n}`]),
+  ].join("\n");
+}
+
+/** awslogs to the app's log group under `prefix` (one stream prefix per container). */
+function awslogs(c: ContainerInput, prefix: string): Record<string, unknown> {
+  return {
+    logDriver: "awslogs",
+    options: {
+      "awslogs-group": c.logGroup,
+      "awslogs-region": c.region,
+      "awslogs-stream-prefix": prefix,
+      // As on the host: an unreachable CloudWatch must never stall the app.
+      mode: "non-blocking",
+      "max-buffer-size": "25m",
+    },
+  };
+}
+
+const byName = (values: Readonly<Record<string, string>>, key: "value" | "valueFrom"): Array<Record<string, string>> =>
+  Object.keys(values)
+    .sort()
+    .map((name) => ({ name, [key]: values[name] }));
+
 /**
  * The task definition's `containerDefinitions` JSON. Env and secrets sorted by name, so the text
- * (and so the task definition) changes only when a value or a parameter changes.
+ * (and so the task definition) changes only when a value or a parameter changes. With multi-line
+ * secrets a second, non-essential container of the same image (so a deploy that swaps the part's image
+ * swaps both) writes them to the task's own volume first; the app container waits for it to exit 0,
+ * mounts the volume read-only at /run/secrets and gets `<NAME>_FILE`, never the values themselves.
+ * Without any, the text is what it always was.
  */
 export function containerDefinitions(c: ContainerInput): string {
+  const files = c.fileSecrets ?? {};
+  const fileNames = Object.keys(files).sort();
+  const clash = fileNames.find((n) => n in c.secrets || `${n}_FILE` in c.env || `${n}_FILE` in c.secrets);
+  if (clash) throw new Error(`secret ${clash} is given twice (as a file and as an env value)`);
   const env: Record<string, string> = { ...c.env, PORT: String(c.containerPort) };
+  for (const n of fileNames) env[`${n}_FILE`] = `${SECRETS_MOUNT}/${n}`;
+  const app: Record<string, unknown> = {
+    name: c.name,
+    image: c.image,
+    essential: true,
+    portMappings: [{ containerPort: c.containerPort, protocol: "tcp" }],
+    environment: byName(env, "value"),
+    secrets: byName(c.secrets, "valueFrom"),
+    stopTimeout: c.stopTimeoutSeconds,
+    readonlyRootFilesystem: false,
+    logConfiguration: awslogs(c, c.name),
+  };
+  if (fileNames.length === 0) return JSON.stringify([app]);
+  const init = secretsInitName(c.name);
+  app.mountPoints = [{ sourceVolume: SECRETS_VOLUME, containerPath: SECRETS_MOUNT, readOnly: true }];
+  app.dependsOn = [{ containerName: init, condition: "SUCCESS" }];
   return JSON.stringify([
+    app,
     {
-      name: c.name,
+      name: init,
       image: c.image,
-      essential: true,
-      portMappings: [{ containerPort: c.containerPort, protocol: "tcp" }],
-      environment: Object.keys(env)
-        .sort()
-        .map((name) => ({ name, value: env[name] })),
-      secrets: Object.keys(c.secrets)
-        .sort()
-        .map((name) => ({ name, valueFrom: c.secrets[name] })),
-      stopTimeout: c.stopTimeoutSeconds,
+      essential: false,
+      // The bind mount is root's (mode 0755) whatever user the image runs as; only root may write it.
+      user: "0",
+      entryPoint: ["/bin/sh", "-c"],
+      command: [secretsInitScript(fileNames)],
+      secrets: byName(files, "valueFrom"),
+      mountPoints: [{ sourceVolume: SECRETS_VOLUME, containerPath: SECRETS_MOUNT, readOnly: false }],
       readonlyRootFilesystem: false,
-      logConfiguration: {
-        logDriver: "awslogs",
-        options: {
-          "awslogs-group": c.logGroup,
-          "awslogs-region": c.region,
-          "awslogs-stream-prefix": c.name,
-          // As on the host: an unreachable CloudWatch must never stall the app.
-          mode: "non-blocking",
-          "max-buffer-size": "25m",
-        },
-      },
+      logConfiguration: awslogs(c, init),
     },
   ]);
+}
+
+/** The task definition's `volumes`: the secrets volume when a part has multi-line secrets (by name), else none. */
+export function taskVolumes(fileSecretNames: readonly string[]): Array<{ readonly name: string }> {
+  return fileSecretNames.length > 0 ? [{ name: SECRETS_VOLUME }] : [];
 }
 
 /** An IAM policy document statement. */

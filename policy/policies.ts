@@ -67,10 +67,12 @@ export const T = {
   command: "command:remote:Command",
   privateKey: "tls:index/privateKey:PrivateKey",
   logGroup: "aws:cloudwatch/logGroup:LogGroup",
+  role: "aws:iam/role:Role",
   rolePolicy: "aws:iam/rolePolicy:RolePolicy",
   iamPolicy: "aws:iam/policy:Policy",
   alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
   ecsService: "aws:ecs/service:Service",
+  taskDefinition: "aws:ecs/taskDefinition:TaskDefinition",
   ssmParameter: "aws:ssm/parameter:Parameter",
 } as const;
 
@@ -369,6 +371,70 @@ export const logsLeastPrivilege: StackValidationPolicy = {
             r.urn,
           );
       }
+    }
+  },
+};
+
+/** The Allow statements of a policy document with their conditions (as JSON text), for the rules that read them. */
+function conditionsOf(doc: unknown): string[] {
+  if (typeof doc !== "string") return [];
+  try {
+    const statements = (JSON.parse(doc) as { Statement?: unknown }).Statement;
+    return (Array.isArray(statements) ? statements : [statements])
+      .filter((x): x is Record<string, unknown> => !!x && typeof x === "object" && (x as Record<string, unknown>).Effect === "Allow")
+      .map((x) => JSON.stringify(x.Condition ?? {}));
+  } catch {
+    return [];
+  }
+}
+
+/** Whether an IAM action pattern (`*` and `?` wildcards, any case) covers `action`. */
+function actionCovers(pattern: string, action: string): boolean {
+  const re = new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+      .replace(/\*/g, ".*")
+      .replace(/\?/g, ".")}$`,
+    "i",
+  );
+  return re.test(action);
+}
+
+export const runTaskLeastPrivilege: StackValidationPolicy = {
+  name: "berth-run-task-least-privilege",
+  description:
+    "IAM policies of the stack grant ecs:RunTask and iam:PassRole by name (never ecs:*, iam:* or *), RunTask only on the stack's own task definition families and PassRole only on the stack's own roles and only to ECS tasks (iam:PassedToService), so a job's schedule can start its part's task and nothing else; a role EventBridge Scheduler may assume trusts it only for the stack's own account (aws:SourceAccount).",
+  enforcementLevel: "mandatory",
+  validateStack: (args: StackValidationArgs, report: ReportViolation) => {
+    const families = args.resources.filter((r) => r.type === T.taskDefinition).map((r) => String(r.props.arn ?? "").replace(/:\d+$/, ""));
+    const ownFamily = (arn: string): boolean =>
+      families.some((f) => f !== "" && (arn === f || (arn.startsWith(`${f}:`) && /^(\*|\d+)$/.test(arn.slice(f.length + 1)))));
+    const roles = new Set(args.resources.filter((r) => r.type === T.role).map((r) => String(r.props.arn ?? "")));
+    for (const r of args.resources.filter((x) => x.type === T.rolePolicy || x.type === T.iamPolicy)) {
+      const conditions = conditionsOf(r.props.policy);
+      allowStatements(r.props.policy).forEach((st, i) => {
+        const wide = st.actions.filter((a) => a.includes("*") && (actionCovers(a, "ecs:RunTask") || actionCovers(a, "iam:PassRole")));
+        if (wide.length > 0) report(`${r.name}: grants ${wide.join(", ")}, which covers ecs:RunTask or iam:PassRole; name the actions instead.`, r.urn);
+        if (st.actions.some((a) => a.toLowerCase() === "ecs:runtask")) {
+          const foreign = st.resources.filter((x) => !ownFamily(x));
+          if (foreign.length > 0)
+            report(`${r.name}: grants ecs:RunTask on ${foreign.join(", ")}; limit it to the stack's own task definition families.`, r.urn);
+        }
+        if (st.actions.some((a) => a.toLowerCase() === "iam:passrole")) {
+          const foreign = st.resources.filter((x) => !roles.has(x));
+          if (foreign.length > 0) report(`${r.name}: grants iam:PassRole on ${foreign.join(", ")}; limit it to the stack's own roles.`, r.urn);
+          if (!(conditions[i] ?? "").includes("iam:PassedToService"))
+            report(`${r.name}: grants iam:PassRole to any service; add an iam:PassedToService condition (ecs-tasks.amazonaws.com).`, r.urn);
+        }
+      });
+    }
+    for (const role of args.resources.filter((x) => x.type === T.role)) {
+      const trust = typeof role.props.assumeRolePolicy === "string" ? role.props.assumeRolePolicy : "";
+      if (trust.includes("scheduler.amazonaws.com") && !trust.includes("aws:SourceAccount"))
+        report(
+          `${role.name}: lets EventBridge Scheduler assume it for any account's schedule; add an aws:SourceAccount condition with the stack's account.`,
+          role.urn,
+        );
     }
   },
 };
@@ -697,5 +763,6 @@ export const policies: ReadonlyArray<ResourceValidationPolicy | StackValidationP
   noPlaintextSecrets,
   logGroupRetention,
   logsLeastPrivilege,
+  runTaskLeastPrivilege,
   alertsConfigured,
 ];

@@ -1,9 +1,11 @@
 // Apps on ECS Fargate (`runtime: ecs`): the split of berth:proxy.apps into the host's apps and the
 // cluster's, and the cluster's rules (Fargate task sizes, task counts, names the ELB, ECR and SSM
-// APIs limit, listener rule priorities, and every hostname owned by exactly one runtime and served by
-// a zone of berth:dns that holds no record of its own for it). Errors name the key in
+// APIs limit, listener rule priorities, jobs whose schedules have an exact Scheduler form, and every
+// hostname owned by exactly one runtime and served by a zone of berth:dns that holds no record of its own for it). Errors name the key in
 // berth:proxy.apps as written, whatever runtime the apps around it use.
 import { isReservedName } from "../../lib/apiRules";
+import { calendarToCron, ECS_SCHEDULE_RULE } from "../../lib/calendarCron";
+import { jobCommandProblem } from "../../lib/ecsJobs";
 import { owningZone, planRecords } from "../../lib/dnsPlan";
 import {
   albName,
@@ -87,6 +89,7 @@ export function validateCluster(project: string, stack: string, parsed: ParsedRa
     validateCounts(app, at, add);
     validateParts(project, stack, app, at, add);
     validateAppNames(project, stack, app, at, add);
+    validateJobs(app, at, add);
   }
   const alb = albName(project, stack);
   const albProblem = elbNameProblem(alb);
@@ -141,6 +144,24 @@ function validateAppNames(project: string, stack: string, app: EcsAppConfig, at:
       value: app.hostnames,
       message: `a listener rule takes ${RULE_CONDITION_VALUES_MAX} condition values; this app needs ${conditionValues} (hostnames${app.backend ? " + 2 back-end paths" : ""}); use fewer hostnames`,
     });
+}
+
+/** An ECS app's jobs: a name once per app (it names the schedule), a schedule Scheduler can keep exactly, a command RunTask takes. */
+function validateJobs(app: EcsAppConfig, at: string, add: Add): void {
+  const names = new Map<string, string>();
+  for (const role of ["frontend", "backend"] as const) {
+    app[role]?.jobs.forEach((job, ji) => {
+      const where = `${at}.${role}.jobs[${ji}]`;
+      const first = names.get(job.name);
+      if (first !== undefined) add({ key: `${where}.name`, value: job.name, message: `is also the name of ${first}: job names are unique per app` });
+      else names.set(job.name, where);
+      const cron = calendarToCron(job.schedule);
+      if (cron.problem)
+        add({ key: `${where}.schedule`, value: job.schedule, message: `has no exact EventBridge Scheduler form: ${cron.problem}; ${ECS_SCHEDULE_RULE}` });
+      const commandProblem = jobCommandProblem(role, job.command);
+      if (commandProblem) add({ key: `${where}.command`, value: job.command, message: commandProblem });
+    });
+  }
 }
 
 /** Each ECS hostname: in a zone of berth:dns, with no record there, served by no host app, extra host or the registry. */

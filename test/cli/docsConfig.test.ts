@@ -35,6 +35,7 @@ describe("npm run docs:config", () => {
       "proxy.apps[].frontend.jobs[]",
       "proxy.apps[] (ecs)",
       "proxy.apps[].frontend (ecs)",
+      "proxy.apps[].frontend.jobs[] (ecs)",
       "secrets",
     ]);
   });

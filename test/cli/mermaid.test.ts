@@ -112,6 +112,17 @@ describe("diagram details", () => {
     expect(scale.edges).toContainEqual({ from: "internet", to: "alb", label: "tcp 80 HTTP, tcp 443 HTTPS" });
   });
 
+  it("scale: the job's schedule sits outside the VPC and runs a one-off task of the back end's family; dev and prod have none", () => {
+    const scale = parse(diagrams.scale);
+    expect(scale.edges).toContainEqual({
+      from: "job_ecs_shop_backend_job_nightly_report",
+      to: "svc_ecs_shop_backend_service",
+      label: "RunTask: a one-off task of the latest revision",
+    });
+    expect(diagrams.scale).toContain('job_ecs_shop_backend_job_nightly_report["shop-nightly-report<br>cron(0 3 * * ? *) UTC"]');
+    expect(diagrams.dev + diagrams.prod).not.toContain("Scheduler");
+  });
+
   it("dev: the registry is published on all addresses and reached on :5000; prod: only through nginx by its name", () => {
     const dev = parse(diagrams.dev),
       prod = parse(diagrams.prod);

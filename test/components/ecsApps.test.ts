@@ -135,3 +135,117 @@ describe("EcsApps", () => {
     expect((await failure(() => new EcsApps("ecs3", args({ logGroups: {} }), m.opts))).message).toMatch(/app web has no log group/);
   });
 });
+
+describe("EcsApps: multi-line secrets", () => {
+  it("writes a multi-line secret to a file by an init container; a single-line one stays an env value", async () => {
+    const withSecrets: EcsAppSettings = { ...web, frontend: { ...part, secrets: ["API_TOKEN", "SIGNING_KEY"] } };
+    new EcsApps(
+      "ecs",
+      args({ apps: [withSecrets], secrets: { web: { API_TOKEN: "t0ken", SIGNING_KEY: "-----BEGIN KEY-----\nabc\n-----END KEY-----\n" } } }),
+      m.opts,
+    );
+    await m.settle();
+    const td = m.one("aws:ecs/taskDefinition:TaskDefinition").inputs;
+    expect(td.volumes).toEqual([{ name: "berth-secrets" }]);
+    const [app, init] = JSON.parse(String(td.containerDefinitions)) as Array<Record<string, unknown>>;
+    const arn = (n: string): string => `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/berth/test/web/frontend/${n}`;
+    expect(app.secrets).toEqual([{ name: "API_TOKEN", valueFrom: arn("API_TOKEN") }]);
+    expect(app.environment).toContainEqual({ name: "SIGNING_KEY_FILE", value: "/run/secrets/SIGNING_KEY" });
+    expect(app.dependsOn).toEqual([{ containerName: "frontend-secrets", condition: "SUCCESS" }]);
+    expect(init).toMatchObject({
+      name: "frontend-secrets",
+      image: app.image,
+      essential: false,
+      secrets: [{ name: "SIGNING_KEY", valueFrom: arn("SIGNING_KEY") }],
+    });
+    // Both values are SecureString parameters the execution role reads; the multi-line one reaches the init container only.
+    expect(m.ofType("aws:ssm/parameter:Parameter").map((x) => x.inputs.type)).toEqual(["SecureString", "SecureString"]);
+  });
+
+  it("gives a part with single-line secrets only no volume and no second container", async () => {
+    new EcsApps("ecs", args({ apps: [{ ...web, frontend: { ...part, secrets: ["API_TOKEN"] } }], secrets: { web: { API_TOKEN: "t0ken" } } }), m.opts);
+    await m.settle();
+    const td = m.one("aws:ecs/taskDefinition:TaskDefinition").inputs;
+    expect(td).not.toHaveProperty("volumes");
+    expect((JSON.parse(String(td.containerDefinitions)) as unknown[]).length).toBe(1);
+  });
+});
+
+describe("EcsApps: jobs", () => {
+  const report = { name: "report", schedule: "Mon..Fri 07:30", command: ["node", "report.js"] };
+  const withJobs: EcsAppSettings = {
+    ...web,
+    backend: { ...part, containerPort: 8080, jobs: [report, { ...report, name: "digest", schedule: "Sun *-*-* 04:00 Europe/Berlin" }] },
+  };
+
+  it("makes nothing of Scheduler without a job", async () => {
+    new EcsApps("ecs", args(), m.opts);
+    await m.settle();
+    expect(m.resources.filter((r) => r.type.startsWith("aws:scheduler/"))).toEqual([]);
+  });
+
+  it("runs each job as a Scheduler schedule of RunTask: the part's latest revision, its network, the job's command, on the minute", async () => {
+    const apps = new EcsApps("ecs", args({ apps: [withJobs] }), m.opts);
+    await m.settle();
+    expect(m.one("aws:scheduler/scheduleGroup:ScheduleGroup").inputs.name).toBe("berth-test-jobs");
+    const schedule = m.one("aws:scheduler/schedule:Schedule", "ecs-web-backend-job-report");
+    expect(schedule.inputs).toMatchObject({
+      name: "web-report",
+      groupName: "berth-test-jobs",
+      scheduleExpression: "cron(30 7 ? * MON-FRI *)",
+      scheduleExpressionTimezone: "UTC",
+      flexibleTimeWindow: { mode: "OFF" },
+      state: "ENABLED",
+    });
+    const target = schedule.inputs.target as Record<string, unknown>;
+    expect(target).toMatchObject({
+      arn: `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/berth-test-apps`,
+      retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 300 },
+      ecsParameters: {
+        // No revision: RunTask takes the family's latest ACTIVE revision, the one the last deploy registered.
+        taskDefinitionArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/berth-test-web-backend`,
+        launchType: "FARGATE",
+        taskCount: 1,
+        networkConfiguration: { subnets: ["subnet-a", "subnet-b"], assignPublicIp: true },
+      },
+    });
+    expect(JSON.parse(String(target.input))).toEqual({ containerOverrides: [{ name: "backend", command: ["node", "report.js"] }] });
+    expect(m.one("aws:scheduler/schedule:Schedule", "ecs-web-backend-job-digest").inputs).toMatchObject({
+      scheduleExpression: "cron(0 4 ? * SUN *)",
+      scheduleExpressionTimezone: "Europe/Berlin",
+    });
+    expect(Object.keys(apps.parts["web-backend"].scheduleArns)).toEqual(["report", "digest"]);
+    expect(apps.parts["web-frontend"].scheduleArns).toEqual({});
+  });
+
+  it("gives each job a role only the stack's account's Scheduler assumes, allowed RunTask of its family and its part's roles", async () => {
+    new EcsApps("ecs", args({ apps: [withJobs] }), m.opts);
+    await m.settle();
+    const role = m.one("aws:iam/role:Role", "ecs-web-backend-job-report-role");
+    const trust = JSON.parse(String(role.inputs.assumeRolePolicy)) as { Statement: Array<Record<string, unknown>> };
+    expect(trust.Statement).toEqual([
+      {
+        Effect: "Allow",
+        Principal: { Service: "scheduler.amazonaws.com" },
+        Action: "sts:AssumeRole",
+        Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT } },
+      },
+    ]);
+    const policy = JSON.parse(String(m.one("aws:iam/rolePolicy:RolePolicy", "ecs-web-backend-job-report-policy").inputs.policy)) as {
+      Statement: Array<{ Sid: string; Action: string[]; Resource: string[] }>;
+    };
+    const family = `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/berth-test-web-backend`;
+    expect(policy.Statement.map((st) => [st.Sid, st.Action, st.Resource])).toEqual([
+      ["RunJobTask", ["ecs:RunTask"], [family, `${family}:*`]],
+      ["PassTaskRoles", ["iam:PassRole"], ["execution", "task"].map((r) => `arn:aws:iam::${ACCOUNT}:role/ecs-web-backend-${r}-0001`)],
+    ]);
+    expect(m.one("aws:scheduler/schedule:Schedule", "ecs-web-backend-job-report").dependsOn).toEqual(["ecs-web-backend-job-report-policy"]);
+  });
+
+  it("refuses a schedule without a Scheduler form (config refuses it first, naming the key)", async () => {
+    const bad: EcsAppSettings = { ...web, frontend: { ...part, jobs: [{ ...report, schedule: "Mon *-*-01 00:00" }] } };
+    expect((await failure(() => new EcsApps("ecs", args({ apps: [bad] }), m.opts))).message).toMatch(
+      /job web\/report: schedule Mon \*-\*-01 00:00 it names weekdays/,
+    );
+  });
+});

@@ -372,6 +372,46 @@ const ROWS: Row[] = [
     },
     fires: /host-iam-app-logs: grants logs:\*; name the CloudWatch Logs actions/,
   },
+  {
+    policy: P.runTaskLeastPrivilege,
+    stack: "dev",
+    case: "RunTask of any task definition",
+    bad: (r) =>
+      patched(r, "host-iam-monitoring", {
+        policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["ecs:RunTask"], Resource: "*" }] }),
+      }),
+    fires: /host-iam-monitoring: grants ecs:RunTask on \*; limit it to the stack's own task definition families/,
+  },
+  {
+    policy: P.runTaskLeastPrivilege,
+    stack: "prod",
+    case: "ecs:* (which covers RunTask)",
+    bad: (r) => patched(r, "host-iam-monitoring", { policy: JSON.stringify({ Statement: { Effect: "Allow", Action: "ecs:*", Resource: "arn:aws:ecs:x" } }) }),
+    fires: /host-iam-monitoring: grants ecs:\*, which covers ecs:RunTask or iam:PassRole/,
+  },
+  {
+    policy: P.runTaskLeastPrivilege,
+    stack: "dev",
+    case: "PassRole of the host's own role to any service",
+    bad: (r) => {
+      const arn = String(r.resources.find((x) => x.name === "host-iam-role")!.state.arn);
+      return patched(r, "host-iam-monitoring", { policy: JSON.stringify({ Statement: [{ Effect: "Allow", Action: "iam:PassRole", Resource: arn }] }) });
+    },
+    fires: /host-iam-monitoring: grants iam:PassRole to any service; add an iam:PassedToService condition/,
+  },
+  {
+    policy: P.runTaskLeastPrivilege,
+    stack: "prod",
+    case: "a role Scheduler assumes for any account",
+    bad: (r) =>
+      patched(r, "host-iam-role", {
+        assumeRolePolicy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Principal: { Service: "scheduler.amazonaws.com" }, Action: "sts:AssumeRole" }],
+        }),
+      }),
+    fires: /host-iam-role: lets EventBridge Scheduler assume it for any account's schedule; add an aws:SourceAccount condition/,
+  },
 ];
 
 describe("each policy fires on a bad resource", () => {

@@ -1,4 +1,4 @@
-// Apps on ECS change nothing for stacks without one: dev and prod plan exactly as they did, with
+// Apps on ECS (and their jobs) change nothing for stacks without one: dev and prod plan exactly as they did, with
 // berth:cluster set to other values (the cluster code path switched on in config but given no app),
 // and with every app's runtime spelled out as `host`.
 import { describe, expect, it } from "vitest";
@@ -6,7 +6,7 @@ import { run, section, sharedRun, stackWith, type RunResult, type ShippedStack }
 
 /** Resource types only an ECS app brings. */
 // KMS keys are left out: the alerts topic has one of its own (berth:alerts), with or without ECS.
-const ECS_TYPES = /^aws:(ecs|lb|ecr|ssm|acm|appautoscaling)\//;
+const ECS_TYPES = /^aws:(ecs|lb|ecr|ssm|acm|appautoscaling|scheduler)\//;
 
 const plan = (r: RunResult) => ({
   resources: Object.fromEntries(r.resources.map((x) => [x.urn, { inputs: x.inputs, parent: x.parent }])),

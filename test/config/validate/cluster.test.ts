@@ -88,6 +88,12 @@ describe("ECS app rules", () => {
     expect(message).toContain(why);
   });
 
+  it("lists an ECS app's own keys when it holds one of a host app's", () => {
+    expect(problems([site, shopWith({ initialColor: "green" })])).toContain(
+      `berth:proxy.apps[1].initialColor = "green": unknown key; allowed here: name, runtime, hostnames, frontend, backend, backendPath, database, desiredCount, minCount, maxCount`,
+    );
+  });
+
   it("refuses a name a host app serves, and a name used by both runtimes", () => {
     expect(problems([site, shopWith({ hostnames: ["example.org"] })])).toMatch(/apps\[1\]\.hostnames\[0\].*example\.org is already served by host app site/s);
     expect(problems([site, shopWith({ name: "site" })])).toContain("app names must be unique (across both runtimes)");
@@ -113,5 +119,46 @@ describe("ECS app rules", () => {
       ),
     );
     expect(cfg.cluster?.apps[0].frontend.secrets).toEqual(["API_TOKEN"]);
+  });
+});
+
+describe("ECS jobs", () => {
+  const job = { name: "report", schedule: "Mon..Fri 07:30", command: ["node", "report.js"] };
+  const withJobs = (jobs: App[], backendJobs: App[] = []): App => ({
+    ...shopWith({}, { jobs }),
+    backend: { ...((shop.backend ?? {}) as App), jobs: backendJobs },
+  });
+
+  it("accepts a job like a host part's, with its schedule kept as written", () => {
+    const cfg = parses([site, withJobs([job])]);
+    expect(cfg.cluster?.apps[0].frontend.jobs).toEqual([job]);
+    expect(cfg.cluster?.apps[0].backend?.jobs).toEqual([]);
+  });
+
+  it.each<[string, App, string, string]>([
+    ["seconds", { schedule: "*-*-* 03:00:30" }, "jobs[0].schedule", "second other than :00"],
+    ["a weekday and a day", { schedule: "Mon *-*-01 00:00" }, "jobs[0].schedule", "weekdays and days of the month"],
+    ["a last-day form other than ~01", { schedule: "*-*~03 00:00" }, "jobs[0].schedule", "only ~01"],
+    ["what systemd itself refuses", { schedule: "*-*-* */15:00" }, "jobs[0].schedule", "systemd refuses */15"],
+    ["an unknown time zone", { schedule: "*-*-* 03:00 Mars/Olympus" }, "jobs[0].schedule", "not a time zone"],
+    ["a timeout (ECS has no time limit for a task)", { timeoutSeconds: 60 }, "jobs[0].timeoutSeconds", "unknown key; allowed here: name, schedule, command"],
+    ["a command as one string", { command: "node report.js" }, "jobs[0].command", "must be a list of arguments"],
+    ["a command RunTask cannot take", { command: ["node", "x".repeat(4000), "y".repeat(4000), "z".repeat(500)] }, "jobs[0].command", "ECS takes 8192"],
+  ])("refuses %s, naming the key and saying what is allowed", (_what, edit, key, why) => {
+    const message = problems([site, withJobs([{ ...job, ...edit }])]);
+    expect(message).toContain(`berth:proxy.apps[1].frontend.${key}`);
+    expect(message).toContain(why);
+  });
+
+  it("says what an ECS schedule may be", () => {
+    expect(problems([site, withJobs([{ ...job, schedule: "Mon *-*-01 00:00" }])])).toMatch(
+      /has no exact EventBridge Scheduler form: .*; on ECS a schedule must have/,
+    );
+  });
+
+  it("refuses one name twice in an app, across its parts", () => {
+    expect(problems([site, withJobs([job], [job])])).toMatch(
+      /berth:proxy\.apps\[1\]\.backend\.jobs\[0\]\.name.*is also the name of berth:proxy\.apps\[1\]\.frontend\.jobs\[0\]/s,
+    );
   });
 });
