@@ -30,6 +30,7 @@ describe("runtime split", () => {
       accessLogs: true,
       accessLogRetentionDays: 90,
       stopTimeoutSeconds: 30,
+      taskSubnets: "public",
     });
   });
 
