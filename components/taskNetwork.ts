@@ -52,6 +52,8 @@ export class TaskNetwork extends pulumi.ComponentResource {
     this.baseName = name;
     const parent = { parent: this };
     // Explicitly empty, like the database's: no internet route, whatever the VPC's main table gets later.
+    // The S3 gateway endpoint's prefix-list route on it is the endpoint's own: the provider leaves
+    // routes to `vpce-` gateways out of `routes` (vpc_route_table.go, flattenRoutes), so the two never fight.
     const routes = new aws.ec2.RouteTable(`${name}-rt`, { vpcId: args.vpcId, routes: [], tags: nameTag(physical(args.naming, "tasks-rt")) }, parent);
     const subnets = args.subnetCidrs.map((cidr, i) => {
       const subnet = new aws.ec2.Subnet(
