@@ -516,7 +516,7 @@ const CALLS: Record<string, CallHandler> = {
       id: serviceName,
       service,
       serviceName,
-      serviceType: String(inputs.serviceType ?? "Interface"),
+      serviceType: inputs.serviceType === "Gateway" ? "Gateway" : "Interface",
       serviceId: `vpce-svc-${fakeHex(serviceName)}`,
       owner: "amazon",
       acceptanceRequired: false,

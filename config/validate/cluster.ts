@@ -215,7 +215,7 @@ export function validateTaskSubnets(parsed: ParsedRaw, network: Config["network"
     });
     return undefined;
   }
-  const demand = taskSubnetDemand((parsed.proxy.apps.filter((a) => a.runtime === "ecs") as EcsApp[]).flatMap(partMaxCounts));
+  const demand = taskSubnetDemand(parsed.proxy.apps.filter((a): a is EcsApp => a.runtime === "ecs").flatMap(partMaxCounts));
   cidrs.forEach((text, i) => {
     const at = `${key}[${i}]`;
     const value = given ? text : `${text} (the default)`;
