@@ -193,7 +193,12 @@ const HANDLERS: Record<string, Handler> = {
           ? { prefixListId: `pl-${fakeHex(`${name}-pl`, 8)}` }
           : {
               networkInterfaceIds: ((inputs.subnetIds as string[] | undefined) ?? []).map((s) => `eni-${fakeHex(`${name}-${s}`)}`),
-              dnsEntries: [{ dnsName: `${id}-${fakeHex(name, 8)}.${service}.${c.region}.vpce.amazonaws.com`, hostedZoneId: `Z${fakeHex(`${name}-zone`, 13).toUpperCase()}` }],
+              dnsEntries: [
+                {
+                  dnsName: `${id}-${fakeHex(name, 8)}.${service}.${c.region}.vpce.amazonaws.com`,
+                  hostedZoneId: `Z${fakeHex(`${name}-zone`, 13).toUpperCase()}`,
+                },
+              ],
             }),
       },
     };

@@ -638,7 +638,13 @@ export function taskNetworkEnabled(cfg: Config): boolean {
 export function taskNetworkArgs(cfg: Config, deps: { network: { vpcId: pulumi.Input<string>; availabilityZones: pulumi.Input<string[]> } }): TaskNetworkArgs {
   const cidrs = cfg.cluster?.taskSubnetCidrs;
   if (!cidrs) throw new Error("taskNetworkArgs: berth:cluster.taskSubnets is not private (check taskNetworkEnabled first)");
-  return { vpcId: deps.network.vpcId, subnetCidrs: [cidrs[0], cidrs[1]], availabilityZones: deps.network.availabilityZones, region: cfg.region, naming: naming(cfg) };
+  return {
+    vpcId: deps.network.vpcId,
+    subnetCidrs: [cidrs[0], cidrs[1]],
+    availabilityZones: deps.network.availabilityZones,
+    region: cfg.region,
+    naming: naming(cfg),
+  };
 }
 
 /** What the ECS apps are wired to. */
@@ -684,7 +690,11 @@ export function ecsAppsArgs(cfg: Config, deps: EcsAppsDeps): EcsAppsArgs {
     vpcId: deps.network.vpcId,
     subnetIds: deps.taskNetwork ? deps.taskNetwork.subnetIds : deps.network.publicSubnetIds,
     assignPublicIp: deps.taskNetwork === undefined,
-    loadBalancer: { securityGroupId: deps.loadBalancer.securityGroupId, httpsListenerArn: deps.loadBalancer.httpsListenerArn, arnSuffix: deps.loadBalancer.arnSuffix },
+    loadBalancer: {
+      securityGroupId: deps.loadBalancer.securityGroupId,
+      httpsListenerArn: deps.loadBalancer.httpsListenerArn,
+      arnSuffix: deps.loadBalancer.arnSuffix,
+    },
     keepImages: cfg.registry.retention.keep,
     region: cfg.region,
     naming: naming(cfg),

@@ -195,7 +195,11 @@ export function validateTaskSubnets(parsed: ParsedRaw, network: Config["network"
   const key = "berth:cluster.taskSubnetCidrs";
   if (settings.taskSubnets === "public") {
     if (settings.taskSubnetCidrs)
-      add({ key, value: settings.taskSubnetCidrs, message: "is used only with berth:cluster.taskSubnets: private (allowed: public, private); set that, or remove this key" });
+      add({
+        key,
+        value: settings.taskSubnetCidrs,
+        message: "is used only with berth:cluster.taskSubnets: private (allowed: public, private); set that, or remove this key",
+      });
     return undefined;
   }
   const vpc = parseCidr(network.vpcCidr);
@@ -206,7 +210,12 @@ export function validateTaskSubnets(parsed: ParsedRaw, network: Config["network"
     ...network.databaseSubnetCidrs.map((c, i): [string, string] => [`berth:network.databaseSubnetCidrs[${i}]`, c]),
   ];
   const given = settings.taskSubnetCidrs as [string, string] | undefined;
-  const cidrs = given ?? defaultTaskSubnetCidrs(network.vpcCidr, others.map(([, c]) => c));
+  const cidrs =
+    given ??
+    defaultTaskSubnetCidrs(
+      network.vpcCidr,
+      others.map(([, c]) => c),
+    );
   if (!cidrs) {
     add({
       key,

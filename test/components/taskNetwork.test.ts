@@ -52,7 +52,7 @@ describe("TaskNetwork", () => {
       });
     const s3 = m.one("aws:ec2/vpcEndpoint:VpcEndpoint", "task-network-s3");
     expect(s3.inputs).toMatchObject({ vpcEndpointType: "Gateway", serviceName: `com.amazonaws.${REGION}.s3`, routeTableIds: ["task-network-rt-id"] });
-    expect(JSON.parse(String(s3.inputs.policy)).Statement).toEqual([
+    expect((JSON.parse(String(s3.inputs.policy)) as { Statement: unknown[] }).Statement).toEqual([
       { Sid: "EcrImageLayers", Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: `arn:aws:s3:::prod-${REGION}-starport-layer-bucket/*` },
     ]);
     // The endpoint service names come from EC2's own lookup, one per endpoint.
