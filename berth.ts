@@ -21,6 +21,7 @@ import { HostRole } from "./components/hostRole";
 import { HostServices, type ExtraHostLogin } from "./components/hostServices";
 import { Network } from "./components/network";
 import { RegistryStorage } from "./components/registryStorage";
+import { TaskNetwork } from "./components/taskNetwork";
 import { Tls } from "./components/tls";
 import {
   alertsArgs,
@@ -54,6 +55,8 @@ import {
   registryStorageArgs,
   registryStorageEnabled,
   sshCommandInput,
+  taskNetworkArgs,
+  taskNetworkEnabled,
   tlsArgs,
   type AlertsDeps,
 } from "./wiring/args";
@@ -310,12 +313,15 @@ function ecsOutputs(
   const accessLogs = albAccessLogsEnabled(cfg) ? new AlbAccessLogs("alb-logs", albAccessLogsArgs(cfg), opts) : undefined;
   const loadBalancer = new LoadBalancer("alb", loadBalancerArgs(cfg, { network, dns, accessLogs }), dnsOpts);
   const databaseEnv = appRuntime?.databaseEnv ?? {};
+  // berth:cluster.taskSubnets: private: subnets of the tasks' own behind VPC endpoints, no public IPs.
+  const taskNetwork = taskNetworkEnabled(cfg) ? new TaskNetwork("task-network", taskNetworkArgs(cfg, { network }), opts) : undefined;
   const ecsApps = new EcsApps(
     "ecs",
-    ecsAppsArgs(cfg, { network, loadBalancer, appLogs, databaseEnv }),
+    ecsAppsArgs(cfg, { network, loadBalancer, appLogs, databaseEnv, taskNetwork }),
     appRuntime?.databasesCreated ? { ...opts, dependsOn: [appRuntime.databasesCreated] } : opts,
   );
   firewall.admitDatabaseGroup("ecs-tasks", ecsApps.taskSecurityGroupId, "MySQL from the Berth ECS tasks");
+  taskNetwork?.admitClients("ecs-tasks", ecsApps.taskSecurityGroupId, "HTTPS to the VPC endpoints from the Berth ECS tasks");
   const parts = Object.entries(ecsApps.parts);
   const urls = pulumi.all(parts.map(([, p]) => p.repositoryUrl)).apply((u) => Object.fromEntries(parts.map(([k], i) => [k, u[i]])));
   return {

@@ -1,9 +1,9 @@
 // `npm run plan -- <stack> --format mermaid`: the stack as a Mermaid flowchart, drawn from the
 // offline plan (the resources and host files the stack would really create): VPC and subnets,
 // the host with its Elastic IP, nginx's sites and routes to their upstreams, the registry, the
-// database, DNS names by zone, apps on ECS with their jobs' schedules, and security-group edges
-// labelled with ports. Pure: plan in, text
-// out; README's diagrams come from here (`npm run docs:diagrams`).
+// database, DNS names by zone, apps on ECS (with their jobs' schedules, and their private subnets
+// and VPC endpoints when they have them), and security-group edges labelled with ports. Pure: plan
+// in, text out; README's diagrams come from here (`npm run docs:diagrams`).
 import { bundleFiles, isBundle } from "../lib/hostBundle";
 import { nginxRoutes, type NginxSite } from "../lib/nginxRead";
 
@@ -43,6 +43,7 @@ const T = {
   service: "aws:ecs/service:Service",
   taskDef: "aws:ecs/taskDefinition:TaskDefinition",
   schedule: "aws:scheduler/schedule:Schedule",
+  endpoint: "aws:ec2/vpcEndpoint:VpcEndpoint",
 };
 
 /** Text safe inside a quoted Mermaid label. */
@@ -101,6 +102,7 @@ function securityGroupEdges(of: Of): { sources: Map<string, string>; sgEdges: Ma
   const dbSg = of(T.sg).find((s) => s.name.includes("database"));
   const albSg = of(T.sg).find((s) => s.name === "alb-sg");
   const tasksSg = of(T.sg).find((s) => s.name === "ecs-tasks-sg");
+  const endpointsSg = of(T.sg).find((s) => s.name === "task-network-endpoints-sg");
   const sources = new Map<string, string>();
   const source = (cidr: string): string => {
     if (WORLD.has(cidr)) {
@@ -120,6 +122,11 @@ function securityGroupEdges(of: Of): { sources: Map<string, string>; sgEdges: Ma
     // The ECS tasks' group as the database's client (components/ecsApps.ts).
     if (target === "db" && !cidr && p.referencedSecurityGroupId) {
       sgEdges.set("ecs_tasks db", [...(sgEdges.get("ecs_tasks db") ?? []), `${portText(p)} from the tasks' group`]);
+      continue;
+    }
+    // The VPC endpoints of private task subnets admit the tasks' group only (components/taskNetwork.ts).
+    if (endpointsSg && p.securityGroupId === endpointsSg.id && p.referencedSecurityGroupId) {
+      sgEdges.set("ecs_tasks vpce", [...(sgEdges.get("ecs_tasks vpce") ?? []), `${portText(p)} from the tasks' group`]);
       continue;
     }
     // The tasks admit the load balancer's group only.
@@ -229,12 +236,32 @@ function dataVolumeLines(of: Of, edge: Edge): string[] {
   return lines;
 }
 
-/** Apps on ECS: the load balancer in both public subnets, its rules to each service, the services' task size and count. */
+/**
+ * Apps on ECS: the load balancer in both public subnets, its rules to each service, the services' task
+ * size and count; the tasks beside it, or in their private subnets with the VPC endpoints they reach.
+ */
 function ecsLines(of: Of, edge: Edge): string[] {
   const alb = of(T.alb)[0];
   if (!alb) return [];
-  const lines: string[] = [`    subgraph ecs[${label("both public subnets: load balancer and ECS Fargate tasks")}]`];
-  lines.push(`      alb[${label(`ALB ${str(props(alb).name)}\nHTTPS :443 · HTTP :80 redirects`)}]`);
+  const taskSubnets = of(T.subnet).filter((s) => (props(s).tags as Props | undefined)?.Tier === "tasks");
+  const albLine = `      alb[${label(`ALB ${str(props(alb).name)}\nHTTPS :443 · HTTP :80 redirects`)}]`;
+  if (taskSubnets.length === 0)
+    return [`    subgraph ecs[${label("both public subnets: load balancer and ECS Fargate tasks")}]`, albLine, ...serviceLines(of, edge), "    end"];
+  const where = taskSubnets.map((s) => `${str(props(s).cidrBlock)} · ${str(props(s).availabilityZone)}`).join(", ");
+  return [
+    `    subgraph ecs[${label("both public subnets: load balancer")}]`,
+    albLine,
+    "    end",
+    `    subgraph tasknet[${label(`task subnets ${where} · no route out, no public IP`)}]`,
+    ...serviceLines(of, edge),
+    ...endpointLines(of, edge),
+    "    end",
+  ];
+}
+
+/** Each ECS service with its task size and count, the tasks' group, and the load balancer's rules to the services. */
+function serviceLines(of: Of, edge: Edge): string[] {
+  const lines: string[] = [];
   const tgArn = (tg: Res): string => str(props(tg).arn ?? tg.id);
   const services = of(T.service);
   for (const svc of services) {
@@ -257,7 +284,27 @@ function ecsLines(of: Of, edge: Edge): string[] {
     const svc = services.find((s) => ((props(s).loadBalancers as Props[] | undefined) ?? []).some((lb) => tg && str(lb.targetGroupArn) === tgArn(tg)));
     if (svc) edge("alb", nid("svc", svc.name), `${words.join(" ")} (priority ${str(p.priority)})`);
   }
-  lines.push("    end");
+  return lines;
+}
+
+/** The private task subnets' way to AWS: interface endpoints (by service, private DNS) and the S3 gateway endpoint for image layers. */
+function endpointLines(of: Of, edge: Edge): string[] {
+  const short = (e: Res): string => str(props(e).serviceName).replace(/^(?:cn\.)?com\.amazonaws\.[a-z0-9-]+\./, "");
+  const endpoints = of(T.endpoint);
+  const interfaces = endpoints.filter((e) => props(e).vpcEndpointType === "Interface");
+  const gateways = endpoints.filter((e) => props(e).vpcEndpointType !== "Interface");
+  const lines: string[] = [];
+  if (interfaces.length > 0) {
+    const dns = interfaces.every((e) => props(e).privateDnsEnabled === true) ? ", private DNS" : "";
+    lines.push(`      vpce[${label(`interface endpoints${dns}\n${interfaces.map(short).join(", ")}`)}]`);
+  }
+  for (const g of gateways) {
+    const layersOnly = str(props(g).policy).includes("-starport-layer-bucket/");
+    lines.push(
+      `      ${nid("gw", short(g))}[${label(`${short(g) === "s3" ? "S3" : short(g)} gateway endpoint${layersOnly ? "\nECR's image layers only" : ""}`)}]`,
+    );
+    edge("ecs_tasks", nid("gw", short(g)), "route table", true);
+  }
   return lines;
 }
 

@@ -115,6 +115,37 @@ export const REPLACE_RULES: Readonly<Record<string, ReplaceRule>> = {
     update: ["routeTableId"],
     source: SRC.aws("internal/service/ec2/vpc_route_table_association.go", "0be71beb458ad8875e0acc5c91519c0ceeb214aa"),
   },
+  // Private task subnets (components/taskNetwork.ts): the S3 gateway endpoint and the interface endpoints.
+  "aws:ec2/vpcEndpoint:VpcEndpoint": {
+    replace: [
+      "vpcId",
+      "serviceName",
+      "vpcEndpointType",
+      "serviceRegion",
+      "resourceConfigurationArn",
+      "serviceNetworkArn",
+      "dnsOptions.privateDnsPreference",
+      "dnsOptions.privateDnsSpecifiedDomains",
+    ],
+    update: [
+      "policy",
+      "privateDnsEnabled",
+      "routeTableIds",
+      "securityGroupIds",
+      "subnetIds",
+      "subnetConfigurations",
+      "ipAddressType",
+      "dnsOptions",
+      "autoAccept",
+      ...TAGS,
+    ],
+    // CustomizeDiff: private_dns_enabled changes in place on Interface endpoints only; on any other type it forces a new endpoint.
+    custom: (before, after) =>
+      before.privateDnsEnabled !== after.privateDnsEnabled && (after.vpcEndpointType ?? "Gateway") !== "Interface"
+        ? "privateDnsEnabled of a non-Interface endpoint"
+        : undefined,
+    source: SRC.aws("internal/service/ec2/vpc_endpoint.go", "008db85aad5e56627b1eecab8830464a282552ed"),
+  },
   "aws:ec2/securityGroup:SecurityGroup": {
     replace: ["name", "namePrefix", "description", "vpcId"],
     update: ["ingress", "egress", "revokeRulesOnDelete", ...TAGS],

@@ -9,7 +9,7 @@
 // Fargate task definition (the same env/secrets/DATABASE_URL contract as the host; awslogs to the
 // app's log group), a target group, a listener rule whose priority comes from the app's name, a
 // service (rolling, minimum 100 %, circuit breaker with rollback) and, when maxCount > minCount,
-// target-tracking autoscaling on CPU. A part's multi-line secrets reach its task as files under
+// target-tracking autoscaling on the tasks' average CPU or the load balancer's requests per task. A part's multi-line secrets reach its task as files under
 // /run/secrets, written by an init container of the same image (lib/ecsTasks.ts). Per job: an
 // EventBridge Scheduler schedule (in one group per stack) that runs a one-off task of the part's latest
 // task definition revision with the job's command, and a role only Scheduler may assume that may run
@@ -25,9 +25,19 @@ import * as pulumi from "@pulumi/pulumi";
 import { ec2TextProblem } from "../lib/apiRules";
 import { secretIsFile } from "../lib/appRuntime";
 import { calendarToCron } from "../lib/calendarCron";
-import { accountOfArn, JOB_RETRY_POLICY, jobRolePolicy, jobScheduleName, jobTaskInput, latestRevisionArn, schedulerTrust } from "../lib/ecsJobs";
-import { appRulePriorities, ecrRepositoryName, ssmParameterName, targetGroupName } from "../lib/ecsRules";
 import type { EcsAppDeployTargets, EcsDeployTarget, EcsPartName } from "../lib/ecsDeploy";
+import { accountOfArn, JOB_RETRY_POLICY, jobRolePolicy, jobScheduleName, jobTaskInput, latestRevisionArn, schedulerTrust } from "../lib/ecsJobs";
+import {
+  appRulePriorities,
+  DEFAULT_SCALING,
+  ecrRepositoryName,
+  predefinedMetricType,
+  requestCountLabel,
+  requestCountLabelProblem,
+  ssmParameterName,
+  targetGroupName,
+  type ScalingTarget,
+} from "../lib/ecsRules";
 import { containerDefinitions, ECS_TASKS_TRUST, ecrLifecyclePolicy, executionRolePolicy, taskVolumes } from "../lib/ecsTasks";
 import { physical, type Naming } from "../lib/naming";
 import { nameTag } from "../lib/tags";
@@ -97,6 +107,11 @@ export interface EcsAppSettings {
   readonly minCount: number;
   /** Most tasks per part autoscaling may start. */
   readonly maxCount: number;
+  /**
+   * What target tracking follows when maxCount > minCount: average CPU percent, or requests per task
+   * and minute (needs `loadBalancer.arnSuffix`). Unset: 60 % average CPU (DEFAULT_SCALING).
+   */
+  readonly scaleOn?: ScalingTarget;
 }
 
 /** berth:cluster. */
@@ -132,14 +147,22 @@ export interface EcsAppsArgs {
   >;
   /** The stack's VPC. */
   readonly vpcId: pulumi.Input<string>;
-  /** The public subnets the tasks run in (with a public IP: no NAT gateway to pay for). */
+  /** The subnets the tasks run in: the public ones, or TaskNetwork's private ones (berth:cluster.taskSubnets). */
   readonly subnetIds: readonly pulumi.Input<string>[];
+  /**
+   * Whether each task gets a public IP: in public subnets its way to ECR, CloudWatch Logs and SSM
+   * (no NAT gateway to pay for); false in private subnets, which reach them through VPC endpoints.
+   * @default true
+   */
+  readonly assignPublicIp?: boolean;
   /** The load balancer: its group (the only one the tasks admit) and its HTTPS listener. */
   readonly loadBalancer: {
     /** Its security group. */
     readonly securityGroupId: pulumi.Input<string>;
     /** Its HTTPS listener. */
     readonly httpsListenerArn: pulumi.Input<string>;
+    /** Its ARN suffix, `app/<name>/<id>`: the request-count metric's label (required by `scaleOn.metric: requests`). */
+    readonly arnSuffix?: pulumi.Input<string>;
   };
   /** Images ECR keeps per repository (berth:registry.retention.keep). */
   readonly keepImages: number;
@@ -174,8 +197,13 @@ export interface EcsPart {
 }
 
 const ROLES = ["frontend", "backend"] as const;
-/** Tasks (the services' and the release tasks) get a public IP: they run in the public subnets, with no NAT gateway to pay for. */
-const PUBLIC_IP = true;
+/**
+ * Whether tasks (the services', the release tasks and the jobs') get a public IP: yes in the public
+ * subnets, with no NAT gateway to pay for; no in private task subnets (berth:cluster.taskSubnets).
+ */
+function publicIp(args: Pick<EcsAppsArgs, "assignPublicIp">): boolean {
+  return args.assignPublicIp ?? true;
+}
 
 export class EcsApps extends pulumi.ComponentResource {
   /** The cluster's name, `<project>-<stack>-apps`. */
@@ -371,7 +399,7 @@ export class EcsApps extends pulumi.ComponentResource {
         releaseTimeoutSeconds: p.part.releaseTimeoutSeconds,
         subnets,
         securityGroups: [sg],
-        assignPublicIp: PUBLIC_IP,
+        assignPublicIp: publicIp(args),
       }));
     const scheduleArns = this.jobs(id, args, p, { taskDefinition, roleArns: [execution.arn, task.arn] });
     return {
@@ -444,7 +472,7 @@ export class EcsApps extends pulumi.ComponentResource {
               launchType: "FARGATE",
               taskCount: 1,
               group: `job:${job.name}`,
-              networkConfiguration: { subnets: [...args.subnetIds], securityGroups: [p.taskSg.id], assignPublicIp: true },
+              networkConfiguration: { subnets: [...args.subnetIds], securityGroups: [p.taskSg.id], assignPublicIp: publicIp(args) },
             },
           },
         },
@@ -530,7 +558,7 @@ export class EcsApps extends pulumi.ComponentResource {
         taskDefinition: taskDefinition.arn,
         desiredCount: p.app.desiredCount,
         launchType: "FARGATE",
-        networkConfiguration: { subnets: [...args.subnetIds], securityGroups: [p.taskSg.id], assignPublicIp: PUBLIC_IP },
+        networkConfiguration: { subnets: [...args.subnetIds], securityGroups: [p.taskSg.id], assignPublicIp: publicIp(args) },
         loadBalancers: [{ targetGroupArn: targetGroup.arn, containerName: p.role, containerPort: p.part.containerPort }],
         // Capacity never drops during a deploy; a deploy whose tasks never turn healthy rolls back by itself.
         deploymentMinimumHealthyPercent: 100,
@@ -543,12 +571,12 @@ export class EcsApps extends pulumi.ComponentResource {
       // The deploy owns the image (a new revision per deploy) and autoscaling owns the count.
       { parent: this, dependsOn: [rule], ignoreChanges: scales ? ["taskDefinition", "desiredCount"] : ["taskDefinition"] },
     );
-    if (scales) this.autoscaling(id, p, service);
+    if (scales) this.autoscaling(id, args, p, service, targetGroup);
     return { service, targetGroup };
   }
 
-  /** Target tracking on the service's average CPU, between minCount and maxCount tasks. */
-  private autoscaling(id: string, p: PartInput, service: aws.ecs.Service): void {
+  /** Target tracking between minCount and maxCount tasks: on the service's average CPU, or on requests per task. */
+  private autoscaling(id: string, args: EcsAppsArgs, p: PartInput, service: aws.ecs.Service, targetGroup: aws.lb.TargetGroup): void {
     const target = new aws.appautoscaling.Target(
       `${id}-scaling`,
       {
@@ -560,22 +588,37 @@ export class EcsApps extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    const scaleOn = p.app.scaleOn ?? DEFAULT_SCALING;
     new aws.appautoscaling.Policy(
-      `${id}-scaling-cpu`,
+      `${id}-scaling-${scaleOn.metric}`,
       {
         policyType: "TargetTrackingScaling",
         serviceNamespace: target.serviceNamespace,
         scalableDimension: target.scalableDimension,
         resourceId: target.resourceId,
         targetTrackingScalingPolicyConfiguration: {
-          predefinedMetricSpecification: { predefinedMetricType: "ECSServiceAverageCPUUtilization" },
-          targetValue: 60,
+          predefinedMetricSpecification: {
+            predefinedMetricType: predefinedMetricType(scaleOn.metric),
+            ...(scaleOn.metric === "requests" ? { resourceLabel: this.requestCountLabel(args, p, targetGroup) } : {}),
+          },
+          targetValue: scaleOn.target,
           scaleInCooldown: 120,
           scaleOutCooldown: 60,
         },
       },
       { parent: this },
     );
+  }
+
+  /** ALBRequestCountPerTarget's label of a part's target group: `app/<lb-name>/<lb-id>/targetgroup/<tg-name>/<tg-id>`. */
+  private requestCountLabel(args: EcsAppsArgs, p: PartInput, targetGroup: aws.lb.TargetGroup): pulumi.Output<string> {
+    const lb = args.loadBalancer.arnSuffix;
+    if (lb === undefined) throw resourceProblem(`app ${p.app.name} scales on requests, but the load balancer's ARN suffix was not passed`, this);
+    return pulumi.all([lb, targetGroup.arnSuffix]).apply(([lbSuffix, tgSuffix]) => {
+      const problem = requestCountLabelProblem(lbSuffix, tgSuffix);
+      if (problem) throw resourceProblem(`app ${p.app.name}: ${problem}`, this);
+      return requestCountLabel(lbSuffix, tgSuffix);
+    });
   }
 }
 

@@ -14,7 +14,7 @@ import { APP_SECRETS_KEY, RawSchema, REGION, SECRET_KEYS, SECTIONS, type Config,
 import { validateAlerts } from "./validate/alerts";
 import { parseAppSecrets, validateAppRuntime, type AppSecrets } from "./validate/apps";
 import { validateCloud, validateDataVolume } from "./validate/cloud";
-import { splitApps, validateCluster, withConfigIndexes } from "./validate/cluster";
+import { splitApps, validateCluster, validateTaskSubnets, withConfigIndexes } from "./validate/cluster";
 import { validateDns } from "./validate/dns";
 import { validateHostLayer } from "./validate/hostLayer";
 import { validateNameLengths, validateRealNames } from "./validate/names";
@@ -89,6 +89,7 @@ export function parseConfig(input: RawConfigInput): Config {
   validateAlerts(raw, input.region ?? "", add);
   validateVolumesAndJobs(raw, hostAdd);
   validateCluster(input.project, input.stack, parsed.data, split, add, (input.target ?? "cloud") === "cloud");
+  const taskSubnetCidrs = validateTaskSubnets(parsed.data, network, add);
   validateNameLengths(input, raw, hostAdd);
   if ((input.target ?? "cloud") === "cloud") validateRealNames(raw, hostAdd);
   validateTlsSecrets(raw, input, secrets, add);
@@ -106,7 +107,7 @@ export function parseConfig(input: RawConfigInput): Config {
     region: input.region!,
     ...raw,
     network,
-    ...(split.cluster ? { cluster: split.cluster } : {}),
+    ...(split.cluster ? { cluster: { ...split.cluster, ...(taskSubnetCidrs ? { taskSubnetCidrs } : {}) } } : {}),
     secrets,
     appSecrets,
   };

@@ -36,7 +36,7 @@ import {
 } from "../lib/appVolumes";
 import { calendarProblem } from "../lib/calendar";
 import { DEFAULT_APP_LOG_ERROR_PATTERN, logFilterPatternProblem } from "../lib/alerts";
-import { FARGATE_SIZES } from "../lib/ecsRules";
+import { DEFAULT_SCALING, FARGATE_SIZES, SCALING_TARGET_RANGE, type ScalingTarget } from "../lib/ecsRules";
 
 declare module "zod" {
   interface GlobalMeta {
@@ -628,6 +628,22 @@ const EcsPartSchema = z.strictObject({
   }),
 });
 
+/** Target tracking of an ECS app's parts: the metric, and the value to keep it at (per metric its own range; requests has no default). */
+const ScaleOnSchema = z.discriminatedUnion(
+  "metric",
+  [
+    z.strictObject({
+      metric: z.literal("cpu"),
+      target: z.number().int().min(SCALING_TARGET_RANGE.cpu.min).max(SCALING_TARGET_RANGE.cpu.max).default(DEFAULT_SCALING.target),
+    }),
+    z.strictObject({
+      metric: z.literal("requests"),
+      target: z.number().int().min(SCALING_TARGET_RANGE.requests.min).max(SCALING_TARGET_RANGE.requests.max),
+    }),
+  ],
+  { error: 'metric must be "cpu" or "requests"' },
+);
+
 const EcsAppSchema = z.strictObject({
   name: AppSchema.shape.name,
   runtime: z.literal("ecs").meta({ description: "runs on ECS Fargate", "x-type": "`ecs`" }),
@@ -642,6 +658,12 @@ const EcsAppSchema = z.strictObject({
   desiredCount: z.number().int().min(0).max(1000).default(2).meta({ description: "tasks per part the service keeps running (two spread over the two AZs)" }),
   minCount: z.number().int().min(0).max(1000).optional().meta({ description: "fewest tasks per part autoscaling may leave", "x-default": "`desiredCount`" }),
   maxCount: z.number().int().min(1).max(1000).optional().meta({ description: "most tasks per part autoscaling may start", "x-default": "`desiredCount`" }),
+  scaleOn: ScaleOnSchema.optional().meta({
+    description:
+      "what target tracking follows when `maxCount` > `minCount`: `cpu`, the service's average CPU in percent; `requests`, the load balancer's requests per task and minute (ALBRequestCountPerTarget), for apps that wait on I/O more than they compute",
+    "x-type": `\`{ metric: cpu, target: ${SCALING_TARGET_RANGE.cpu.min}-${SCALING_TARGET_RANGE.cpu.max} }\` or \`{ metric: requests, target: ${SCALING_TARGET_RANGE.requests.min}-${SCALING_TARGET_RANGE.requests.max} }\``,
+    "x-default": `\`{ metric: ${DEFAULT_SCALING.metric}, target: ${DEFAULT_SCALING.target} }\``,
+  }),
 });
 
 /** An app of either runtime, told apart by `runtime` (absent = host). */
@@ -673,6 +695,16 @@ const ClusterSchema = z
       .max(120)
       .default(30)
       .meta({ description: "seconds between SIGTERM and SIGKILL when ECS stops a task; the app finishes in-flight requests on SIGTERM" }),
+    taskSubnets: z.enum(["public", "private"]).default("public").meta({
+      description:
+        "where the tasks run: `public`, in the two public subnets with a public IP each (no NAT gateway or endpoint to pay for); `private`, in two subnets of their own with no route out, reaching ECR, CloudWatch Logs and SSM through VPC endpoints (billed per hour and AZ), and nothing else: no internet",
+      "x-type": "`public` or `private`",
+    }),
+    taskSubnetCidrs: z.array(cidrString).length(2).optional().meta({
+      description: "the two task subnets of `taskSubnets: private`, one per AZ of berth:network",
+      "x-type": "two CIDRs inside the VPC",
+      "x-default": "the first two /(vpc+4) blocks no other subnet overlaps",
+    }),
   })
   .meta({ description: "ECS Fargate behind a load balancer, for apps with `runtime: ecs` (nothing is made without one)" });
 
@@ -916,18 +948,22 @@ export type EcsPart = EcsApp["frontend"];
  */
 export type Raw = Omit<ParsedRaw, "proxy" | "cluster"> & { readonly proxy: Omit<ParsedRaw["proxy"], "apps"> & { readonly apps: HostApp[] } };
 
-/** An ECS app as validated: its place in berth:proxy.apps (for error keys) and its counts resolved. */
-export type EcsAppConfig = EcsApp & {
+/** An ECS app as validated: its place in berth:proxy.apps (for error keys), its counts and scaling resolved. */
+export type EcsAppConfig = Omit<EcsApp, "scaleOn"> & {
   /** Index in berth:proxy.apps. */
   readonly index: number;
   readonly minCount: number;
   readonly maxCount: number;
+  /** What target tracking follows (berth:proxy.apps[].scaleOn, or 60 % CPU). */
+  readonly scaleOn: ScalingTarget;
 };
 
 /** The ECS side of the stack: the cluster's settings and its apps; undefined when no app uses `runtime: ecs`. */
 export interface ClusterConfig {
   readonly settings: ParsedRaw["cluster"];
   readonly apps: readonly EcsAppConfig[];
+  /** With `taskSubnets: private`: the task subnets' blocks, as given or chosen; absent with `public`. */
+  readonly taskSubnetCidrs?: readonly [string, string];
 }
 
 /** Validated, defaults-resolved configuration. Components receive slices of this. */

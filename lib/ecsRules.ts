@@ -165,3 +165,50 @@ export function ssmParameterPath(project: string, stack: string, app: string): s
 export function ssmParameterName(project: string, stack: string, app: string, part: string, name: string): string {
   return `${ssmParameterPath(project, stack, app)}${part}/${name}`;
 }
+
+/** What target tracking follows: the service's average CPU, or requests per task from the load balancer. */
+export type ScalingMetric = "cpu" | "requests";
+
+/** Target tracking of an ECS part: which metric, and the value it keeps the metric at. */
+export interface ScalingTarget {
+  /** `cpu`: average CPU of the service's tasks, percent; `requests`: requests per task per minute. */
+  readonly metric: ScalingMetric;
+  /** The value to keep: a percentage for `cpu`, a request count per task and minute for `requests`. */
+  readonly target: number;
+}
+
+/** Without berth:proxy.apps[].scaleOn: 60 % average CPU, what Berth did before requests could be chosen. */
+export const DEFAULT_SCALING: ScalingTarget = { metric: "cpu", target: 60 };
+
+/** Allowed targets per metric (whole numbers): CPU percent, requests per task and minute. */
+export const SCALING_TARGET_RANGE: Readonly<Record<ScalingMetric, { readonly min: number; readonly max: number }>> = {
+  cpu: { min: 1, max: 99 },
+  requests: { min: 1, max: 100000 },
+};
+
+/**
+ * Application Auto Scaling's predefined metric for a metric of Berth's: ECS's average CPU, or the
+ * load balancer's request count per target. Source: Application Auto Scaling API, PredefinedMetricSpecification.
+ */
+export function predefinedMetricType(metric: ScalingMetric): string {
+  return metric === "cpu" ? "ECSServiceAverageCPUUtilization" : "ALBRequestCountPerTarget";
+}
+
+const ALB_ARN_SUFFIX = /^app\/[A-Za-z0-9-]{1,32}\/[0-9a-f]+$/;
+const TG_ARN_SUFFIX = /^targetgroup\/[A-Za-z0-9-]{1,32}\/[0-9a-f]+$/;
+
+/**
+ * Why `app/<lb-name>/<lb-id>` and `targetgroup/<tg-name>/<tg-id>` cannot make an ALBRequestCountPerTarget
+ * resource label, or undefined. The label is the load balancer's ARN suffix and the target group's
+ * joined by `/`, 1-1023 characters. Source: Application Auto Scaling API, PredefinedMetricSpecification ResourceLabel.
+ */
+export function requestCountLabelProblem(loadBalancerArnSuffix: string, targetGroupArnSuffix: string): string | undefined {
+  if (!ALB_ARN_SUFFIX.test(loadBalancerArnSuffix)) return `the load balancer's ARN suffix "${loadBalancerArnSuffix}" is not app/<name>/<id>`;
+  if (!TG_ARN_SUFFIX.test(targetGroupArnSuffix)) return `the target group's ARN suffix "${targetGroupArnSuffix}" is not targetgroup/<name>/<id>`;
+  return undefined;
+}
+
+/** The resource label of ALBRequestCountPerTarget: `app/<lb-name>/<lb-id>/targetgroup/<tg-name>/<tg-id>`. */
+export function requestCountLabel(loadBalancerArnSuffix: string, targetGroupArnSuffix: string): string {
+  return `${loadBalancerArnSuffix}/${targetGroupArnSuffix}`;
+}

@@ -179,6 +179,30 @@ const HANDLERS: Record<string, Handler> = {
     return { id, state: { arn: c.arn("ec2", `route-table/${id}`) } };
   },
   "aws:ec2/routeTableAssociation:RouteTableAssociation": (name) => ({ id: `rtbassoc-${fakeHex(name)}` }),
+  "aws:ec2/vpcEndpoint:VpcEndpoint": (name, inputs, c) => {
+    const id = `vpce-${fakeHex(name)}`;
+    const service = text(inputs.serviceName, "").split(".").slice(3).join(".");
+    const gateway = text(inputs.vpcEndpointType, "Gateway") === "Gateway";
+    return {
+      id,
+      state: {
+        arn: c.arn("ec2", `vpc-endpoint/${id}`),
+        ownerId: c.account,
+        state: "available",
+        ...(gateway
+          ? { prefixListId: `pl-${fakeHex(`${name}-pl`, 8)}` }
+          : {
+              networkInterfaceIds: ((inputs.subnetIds as string[] | undefined) ?? []).map((s) => `eni-${fakeHex(`${name}-${s}`)}`),
+              dnsEntries: [
+                {
+                  dnsName: `${id}-${fakeHex(name, 8)}.${service}.${c.region}.vpce.amazonaws.com`,
+                  hostedZoneId: `Z${fakeHex(`${name}-zone`, 13).toUpperCase()}`,
+                },
+              ],
+            }),
+      },
+    };
+  },
   "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": (name, _i, c) => {
     const id = `sg-${fakeHex(name)}`;
     return { id, state: { arn: c.arn("ec2", `security-group/${id}`), name: "default" } };
@@ -487,6 +511,29 @@ const CALLS: Record<string, CallHandler> = {
       zoneIds: letters.map((_, i) => `${c.region.replace(/-/g, "").slice(0, 4)}-az${i + 1}`),
       id: c.region,
       state: "available",
+    };
+  },
+  // Private task subnets (components/taskNetwork.ts): the region's endpoint service names, in the usual form.
+  "aws:ec2/getVpcEndpointService:getVpcEndpointService": (inputs, c) => {
+    const service = String(inputs.service);
+    const serviceName = `com.amazonaws.${c.region}.${service}`;
+    return {
+      id: serviceName,
+      service,
+      serviceName,
+      serviceType: inputs.serviceType === "Gateway" ? "Gateway" : "Interface",
+      serviceId: `vpce-svc-${fakeHex(serviceName)}`,
+      owner: "amazon",
+      acceptanceRequired: false,
+      availabilityZones: ["a", "b", "c", "d"].map((l) => `${c.region}${l}`),
+      baseEndpointDnsNames: [`${service}.${c.region}.vpce.amazonaws.com`],
+      privateDnsName: inputs.serviceType === "Gateway" ? "" : `${service}.${c.region}.amazonaws.com`,
+      privateDnsNames: inputs.serviceType === "Gateway" ? [] : [`${service}.${c.region}.amazonaws.com`],
+      vpcEndpointPolicySupported: true,
+      supportedIpAddressTypes: ["ipv4"],
+      region: c.region,
+      serviceRegions: [c.region],
+      tags: {},
     };
   },
   // The data volume's shrink check: a fresh account holds no volume of the stack (tests add one with RunOptions.customize).

@@ -6,7 +6,7 @@ import { policies } from "./policies";
 
 new PolicyPack("berth", {
   description:
-    "Berth's guardrails: admin ports and the database never open to the world, encryption, IMDSv2, backups and deletion protection in prod, prod's data volume snapshotted, no public registry port, no proxied registry name, no plaintext secrets, a retention on every log group, logs and ECS jobs' roles scoped to the stack's own resources.",
+    "Berth's guardrails: admin ports and the database never open to the world, VPC endpoints for the ECS tasks only, encryption, IMDSv2, backups and deletion protection in prod, prod's data volume snapshotted, no public registry port, no proxied registry name, no plaintext secrets, a retention on every log group, logs and ECS jobs' roles scoped to the stack's own resources.",
   enforcementLevel: "mandatory",
   policies: [...policies],
 });

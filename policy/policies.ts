@@ -74,6 +74,7 @@ export const T = {
   ecsService: "aws:ecs/service:Service",
   taskDefinition: "aws:ecs/taskDefinition:TaskDefinition",
   ssmParameter: "aws:ssm/parameter:Parameter",
+  vpcEndpoint: "aws:ec2/vpcEndpoint:VpcEndpoint",
 } as const;
 
 type Props = Record<string, unknown>;
@@ -608,10 +609,7 @@ export const databaseFromHostOnly: StackValidationPolicy = {
   enforcementLevel: "mandatory",
   validateStack: (args: StackValidationArgs, report: ReportViolation) => {
     const hostIps = new Set(args.resources.filter((r) => r.type === T.instance).map((r) => `${String(r.props.privateIp)}/32`));
-    const dependsOn = (r: PolicyResource, prop: string, target: PolicyResource): boolean =>
-      (r.propertyDependencies[prop] ?? []).some((d) => d.urn === target.urn) ||
-      (target.props.id !== undefined && strings(r.props[prop]).includes(String(target.props.id)));
-    const taskGroups = ecsTaskGroups(args.resources, dependsOn);
+    const taskGroups = ecsTaskGroups(args.resources);
     for (const db of args.resources.filter((r) => r.type === T.database)) {
       const groups = args.resources.filter((r) => (r.type === T.securityGroup || r.type === T.defaultSecurityGroup) && dependsOn(db, "vpcSecurityGroupIds", r));
       if (groups.length === 0) report(`Database ${db.name} has no security group of this stack: its network access is not under review.`, db.urn);
@@ -715,8 +713,13 @@ export const alertsConfigured: StackValidationPolicy = {
 
 type DependsOn = (r: PolicyResource, prop: string, target: PolicyResource) => boolean;
 
+/** `r`'s property `prop` comes from `target` (recorded as a dependency, or holding its id once ids are known). */
+const dependsOn: DependsOn = (r, prop, target) =>
+  (r.propertyDependencies[prop] ?? []).some((d) => d.urn === target.urn) ||
+  (target.props.id !== undefined && strings(r.props[prop]).includes(String(target.props.id)));
+
 /** The security groups ECS services of the stack run their tasks in (networkConfiguration.securityGroups). */
-function ecsTaskGroups(resources: readonly PolicyResource[], dependsOn: DependsOn): PolicyResource[] {
+function ecsTaskGroups(resources: readonly PolicyResource[]): PolicyResource[] {
   const services = resources.filter((r) => r.type === T.ecsService);
   return resources.filter(
     (g) =>
@@ -747,10 +750,44 @@ function admitsOnlyTaskGroup(rule: PolicyResource, taskGroups: readonly PolicyRe
   return sources.length > 0 && sources.every((d) => taskGroups.some((g) => g.urn === d.urn));
 }
 
+export const vpcEndpointsFromTasksOnly: StackValidationPolicy = {
+  name: "berth-vpc-endpoints-from-tasks-only",
+  description:
+    "The security groups of interface VPC endpoints (private task subnets) admit HTTPS (tcp 443) only, and only from the ECS tasks' own security group: no CIDR, no other group or prefix list, no inline rule.",
+  enforcementLevel: "mandatory",
+  validateStack: (args: StackValidationArgs, report: ReportViolation) => {
+    const taskGroups = ecsTaskGroups(args.resources);
+    for (const endpoint of args.resources.filter((r) => r.type === T.vpcEndpoint && str(r.props.vpcEndpointType) === "Interface")) {
+      const groups = args.resources.filter((r) => r.type === T.securityGroup && dependsOn(endpoint, "securityGroupIds", r));
+      if (groups.length === 0)
+        report(`Interface endpoint ${endpoint.name} has no security group of this stack: who reaches it is not under review.`, endpoint.urn);
+      for (const sg of groups) {
+        for (const r of ingressPermissions(sg.type, sg.props))
+          report(
+            `Endpoint security group ${sg.name} has an inline ingress rule (${r.protocol} ${r.fromPort}); admit the tasks' group with a separate rule only.`,
+            sg.urn,
+          );
+        for (const rule of args.resources.filter((r) => (r.type === T.ingressRule || r.type === T.sgRule) && dependsOn(r, "securityGroupId", sg)))
+          for (const p of ingressPermissions(rule.type, rule.props)) {
+            if (p.protocol !== "tcp" || p.fromPort !== 443 || p.toPort !== 443)
+              report(`${rule.name} opens ${p.protocol} ${p.fromPort}-${p.toPort} on the VPC endpoints; they answer HTTPS (tcp 443) only.`, rule.urn);
+            for (const c of p.cidrs) report(`${rule.name} admits ${c} to the VPC endpoints; only the ECS tasks' security group may connect.`, rule.urn);
+            if (p.otherSource && !admitsOnlyTaskGroup(rule, taskGroups))
+              report(
+                `${rule.name} admits another security group or prefix list to the VPC endpoints; only the ECS tasks' security group may connect.`,
+                rule.urn,
+              );
+          }
+      }
+    }
+  },
+};
+
 /** Every Berth policy, in the order the pack lists them. */
 export const policies: ReadonlyArray<ResourceValidationPolicy | StackValidationPolicy> = [
   noAdminPortsFromWorld,
   databaseFromHostOnly,
+  vpcEndpointsFromTasksOnly,
   databaseEncryptedAndPrivate,
   databaseBackups,
   databaseDeletionProtection,

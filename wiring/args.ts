@@ -23,6 +23,7 @@ import type { HostMonitoringArgs } from "../components/hostMonitoring";
 import { ALB_LOG_PREFIX, type AlbAccessLogsArgs } from "../components/albAccessLogs";
 import type { EcsAppsArgs } from "../components/ecsApps";
 import type { LoadBalancerArgs } from "../components/loadBalancer";
+import type { TaskNetworkArgs } from "../components/taskNetwork";
 import type { HostRoleArgs } from "../components/hostRole";
 import type { RegistryStorageArgs } from "../components/registryStorage";
 import type { DeployConfig } from "../components/render/deploy";
@@ -639,6 +640,24 @@ export function albAccessLogsArgs(cfg: Config): AlbAccessLogsArgs {
   return { retentionDays: cfg.cluster?.settings.accessLogRetentionDays ?? 90, naming: naming(cfg) };
 }
 
+/** The ECS apps' tasks run in private subnets of their own, behind VPC endpoints (berth:cluster.taskSubnets: private). */
+export function taskNetworkEnabled(cfg: Config): boolean {
+  return cfg.cluster?.taskSubnetCidrs !== undefined;
+}
+
+/** The private task subnets: the blocks config gave or chose, in the network's two AZs. */
+export function taskNetworkArgs(cfg: Config, deps: { network: { vpcId: pulumi.Input<string>; availabilityZones: pulumi.Input<string[]> } }): TaskNetworkArgs {
+  const cidrs = cfg.cluster?.taskSubnetCidrs;
+  if (!cidrs) throw new Error("taskNetworkArgs: berth:cluster.taskSubnets is not private (check taskNetworkEnabled first)");
+  return {
+    vpcId: deps.network.vpcId,
+    subnetCidrs: [cidrs[0], cidrs[1]],
+    availabilityZones: deps.network.availabilityZones,
+    region: cfg.region,
+    naming: naming(cfg),
+  };
+}
+
 /** What the ECS apps are wired to. */
 export interface EcsAppsDeps extends Pick<LoadBalancerDeps, "network"> {
   /** The load balancer. */
@@ -647,6 +666,13 @@ export interface EcsAppsDeps extends Pick<LoadBalancerDeps, "network"> {
     readonly securityGroupId: pulumi.Input<string>;
     /** Its HTTPS listener. */
     readonly httpsListenerArn: pulumi.Input<string>;
+    /** Its ARN suffix (the request-count metric's label). */
+    readonly arnSuffix: pulumi.Input<string>;
+  };
+  /** The private task subnets (berth:cluster.taskSubnets: private); unset: the tasks run in the public subnets with a public IP. */
+  readonly taskNetwork?: {
+    /** The two task subnets. */
+    readonly subnetIds: readonly pulumi.Input<string>[];
   };
   /** The apps' log groups (host apps first, then the ECS apps). */
   readonly appLogs: {
@@ -673,8 +699,13 @@ export function ecsAppsArgs(cfg: Config, deps: EcsAppsDeps): EcsAppsArgs {
     databaseEnv: Object.fromEntries(apps.filter((a) => a.database && a.name in deps.databaseEnv).map((a) => [a.name, deps.databaseEnv[a.name]])),
     logGroups,
     vpcId: deps.network.vpcId,
-    subnetIds: deps.network.publicSubnetIds,
-    loadBalancer: deps.loadBalancer,
+    subnetIds: deps.taskNetwork ? deps.taskNetwork.subnetIds : deps.network.publicSubnetIds,
+    assignPublicIp: deps.taskNetwork === undefined,
+    loadBalancer: {
+      securityGroupId: deps.loadBalancer.securityGroupId,
+      httpsListenerArn: deps.loadBalancer.httpsListenerArn,
+      arnSuffix: deps.loadBalancer.arnSuffix,
+    },
     keepImages: cfg.registry.retention.keep,
     region: cfg.region,
     naming: naming(cfg),

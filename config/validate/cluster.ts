@@ -9,6 +9,7 @@ import { jobCommandProblem } from "../../lib/ecsJobs";
 import { owningZone, planRecords } from "../../lib/dnsPlan";
 import {
   albName,
+  DEFAULT_SCALING,
   ecrRepositoryName,
   ecrRepositoryNameProblem,
   elbNameProblem,
@@ -19,8 +20,10 @@ import {
   ssmParameterNameProblem,
   targetGroupName,
 } from "../../lib/ecsRules";
+import { contains, overlaps, parseCidr, type Cidr } from "../../lib/cidr";
+import { defaultTaskSubnetCidrs, subnetAddresses, taskSubnetDemand, TASK_INTERFACE_ENDPOINTS } from "../../lib/taskNetwork";
 import type { ConfigProblem } from "../errors";
-import type { ClusterConfig, EcsApp, EcsAppConfig, HostApp, ParsedRaw, Raw } from "../schema";
+import type { ClusterConfig, Config, EcsApp, EcsAppConfig, HostApp, ParsedRaw, Raw } from "../schema";
 
 type Add = (p: ConfigProblem) => void;
 
@@ -52,7 +55,8 @@ export function splitApps(parsed: ParsedRaw): SplitApps {
 }
 
 function resolveCounts(app: EcsApp, index: number): EcsAppConfig {
-  return { ...app, index, minCount: app.minCount ?? app.desiredCount, maxCount: app.maxCount ?? app.desiredCount };
+  const { scaleOn, ...rest } = app;
+  return { ...rest, index, minCount: app.minCount ?? app.desiredCount, maxCount: app.maxCount ?? app.desiredCount, scaleOn: scaleOn ?? DEFAULT_SCALING };
 }
 
 /**
@@ -87,6 +91,13 @@ export function validateCluster(project: string, stack: string, parsed: ParsedRa
     const at = `berth:proxy.apps[${app.index}]`;
     if (names.indexOf(app.name) !== app.index) add({ key: `${at}.name`, value: app.name, message: "app names must be unique (across both runtimes)" });
     validateCounts(app, at, add);
+    const scaleOn = parsed.proxy.apps[app.index].runtime === "ecs" ? (parsed.proxy.apps[app.index] as EcsApp).scaleOn : undefined;
+    if (scaleOn && app.maxCount <= app.minCount)
+      add({
+        key: `${at}.scaleOn`,
+        value: scaleOn,
+        message: `nothing scales: maxCount (${app.maxCount}) is not above minCount (${app.minCount}); raise maxCount, or remove scaleOn`,
+      });
     validateParts(project, stack, app, at, add);
     validateAppNames(project, stack, app, at, add);
     validateJobs(app, at, add);
@@ -192,4 +203,69 @@ function validateHostnames(parsed: ParsedRaw, raw: Raw, apps: readonly EcsAppCon
         });
     });
   }
+}
+
+/**
+ * berth:cluster.taskSubnets and taskSubnetCidrs against the network: with `private`, two blocks
+ * (given, or the first two free /(vpc+4) blocks) inside the VPC, at least /28, apart from the public
+ * and database subnets and from each other, each large enough for the ECS apps at their largest
+ * during a deploy plus the endpoints' interfaces. Returns those blocks, or undefined with `public`.
+ */
+export function validateTaskSubnets(parsed: ParsedRaw, network: Config["network"], add: Add): [string, string] | undefined {
+  const settings = parsed.cluster;
+  const key = "berth:cluster.taskSubnetCidrs";
+  if (settings.taskSubnets === "public") {
+    if (settings.taskSubnetCidrs)
+      add({
+        key,
+        value: settings.taskSubnetCidrs,
+        message: "is used only with berth:cluster.taskSubnets: private (allowed: public, private); set that, or remove this key",
+      });
+    return undefined;
+  }
+  const vpc = parseCidr(network.vpcCidr);
+  // A VPC validateCloud refuses has no blocks to check against; its own error says why.
+  if (!vpc || vpc.prefix < 16 || vpc.prefix > 24) return undefined;
+  const others: Array<[string, string]> = [
+    ...network.publicSubnetCidrs.map((c, i): [string, string] => [`berth:network.publicSubnetCidrs[${i}]`, c]),
+    ...network.databaseSubnetCidrs.map((c, i): [string, string] => [`berth:network.databaseSubnetCidrs[${i}]`, c]),
+  ];
+  const given = settings.taskSubnetCidrs as [string, string] | undefined;
+  const cidrs =
+    given ??
+    defaultTaskSubnetCidrs(
+      network.vpcCidr,
+      others.map(([, c]) => c),
+    );
+  if (!cidrs) {
+    add({
+      key,
+      value: undefined,
+      message: `the VPC ${network.vpcCidr} has no two /${Math.min(vpc.prefix + 4, 28)} blocks left beside the public and database subnets; give two free blocks`,
+    });
+    return undefined;
+  }
+  const demand = taskSubnetDemand(parsed.proxy.apps.filter((a): a is EcsApp => a.runtime === "ecs").flatMap(partMaxCounts));
+  cidrs.forEach((text, i) => {
+    const at = `${key}[${i}]`;
+    const value = given ? text : `${text} (the default)`;
+    const c = parseCidr(text) as Cidr;
+    if (!contains(vpc, c)) return add({ key: at, value, message: `must lie inside the VPC ${network.vpcCidr}` });
+    if (c.prefix > 28) return add({ key: at, value, message: "subnets must be /28 or larger (AWS minimum)" });
+    for (const [otherKey, other] of [...others, ...(i === 1 ? [[`${key}[0]`, cidrs[0]] as [string, string]] : [])])
+      if (overlaps(c, parseCidr(other) as Cidr)) add({ key: at, value, message: `overlaps ${otherKey} (${other}); every subnet needs its own block` });
+    if (subnetAddresses(c.prefix) < demand)
+      add({
+        key: at,
+        value,
+        message: `has ${subnetAddresses(c.prefix)} usable addresses; one AZ may need ${demand} (half of every ECS part at maxCount, doubled while a deploy starts new tasks, plus ${TASK_INTERFACE_ENDPOINTS.length} endpoint interfaces): give a larger block`,
+      });
+  });
+  return cidrs;
+}
+
+/** The most tasks each part of an ECS app may run (maxCount, else desiredCount), once per part. */
+function partMaxCounts(app: EcsApp): number[] {
+  const most = app.maxCount ?? app.desiredCount;
+  return [app.frontend, app.backend].filter((p) => p !== undefined).map(() => most);
 }

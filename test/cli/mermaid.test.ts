@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { DIAGRAM_STACKS, withDiagram } from "../../cli/docsDiagrams";
 import { renderMermaid } from "../../cli/mermaid";
 import { toPlanJson, type PlanJson } from "../../cli/plan";
-import { sharedRun } from "../helpers/stack";
+import { run, section, sharedRun, stackWith } from "../helpers/stack";
 
 const ROOT = path.resolve(__dirname, "../..");
 const plans: Record<string, PlanJson> = {};
@@ -121,6 +121,36 @@ describe("diagram details", () => {
     });
     expect(diagrams.scale).toContain('job_ecs_shop_backend_job_nightly_report["shop-nightly-report<br>cron(0 3 * * ? *) UTC"]');
     expect(diagrams.dev + diagrams.prod).not.toContain("Scheduler");
+  });
+
+  it("scale with private task subnets: the tasks in their own subnets with the endpoints they reach; the load balancer alone in the public ones", async () => {
+    const cluster = section("scale", "cluster");
+    const text = renderMermaid(toPlanJson(await run(stackWith("scale", { cluster: { ...cluster, taskSubnets: "private" } }))));
+    const d = parse(text);
+    const lines = text.split("\n");
+    const block = (id: string): string[] => {
+      const start = lines.findIndex((l) => new RegExp(`^\\s+subgraph ${id}\\[`).test(l));
+      const indent = /^\s*/.exec(lines[start])![0];
+      return lines.slice(start + 1, lines.indexOf(`${indent}end`, start));
+    };
+    expect(lines.find((l) => /subgraph ecs\[/.test(l))).toContain('"both public subnets: load balancer"');
+    expect(block("ecs").map((l) => l.trim().split("[")[0])).toEqual(["alb"]);
+    expect(lines.find((l) => /subgraph tasknet\[/.test(l))).toContain(
+      "task subnets 10.40.16.0/20 · ap-northeast-2a, 10.40.32.0/20 · ap-northeast-2c · no route out, no public IP",
+    );
+    expect(block("tasknet").map((l) => l.trim().split("[")[0])).toEqual([
+      "svc_ecs_shop_frontend_service",
+      "svc_ecs_shop_backend_service",
+      "ecs_tasks",
+      "vpce",
+      "gw_s3",
+    ]);
+    expect(d.nodes.get("vpce")).toBe("interface endpoints, private DNS<br>ecr.api, ecr.dkr, logs, ssm");
+    expect(d.nodes.get("gw_s3")).toBe("S3 gateway endpoint<br>ECR's image layers only");
+    expect(d.edges).toContainEqual({ from: "ecs_tasks", to: "vpce", label: "tcp 443 HTTPS from the tasks' group" });
+    expect(d.edges).toContainEqual({ from: "ecs_tasks", to: "gw_s3", label: "route table" });
+    expect(d.edges).toContainEqual({ from: "ecs_tasks", to: "db", label: "tcp 3306 MySQL from the tasks' group" });
+    expect(d.edges.filter((e) => e.from === "alb" && e.to.startsWith("svc_"))).toHaveLength(2);
   });
 
   it("dev: the registry is published on all addresses and reached on :5000; prod: only through nginx by its name", () => {

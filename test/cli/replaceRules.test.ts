@@ -21,6 +21,15 @@ const VARIANTS: Array<[string, () => Promise<RunResult>]> = [
   ["dev", () => sharedRun("dev")],
   ["prod", () => sharedRun("prod")],
   ["scale", () => sharedRun("scale")],
+  // Tasks in private subnets behind VPC endpoints, scaling on requests (not shipped: scale runs its tasks in the public subnets).
+  [
+    "scale with private task subnets and requests scaling",
+    () => {
+      const proxy = section("scale", "proxy") as { apps: Array<Record<string, unknown>> };
+      const apps = proxy.apps.map((a) => (a.runtime === "ecs" ? { ...a, scaleOn: { metric: "requests", target: 1000 } } : a));
+      return run(stackWith("scale", { cluster: { ...section("scale", "cluster"), taskSubnets: "private" }, proxy: { ...proxy, apps } }));
+    },
+  ],
   // Every served name a proxied Cloudflare record, as Cloudflare's Origin CA requires (as in tls.test.ts).
   [
     "prod with cloudflare-origin TLS",

@@ -26,6 +26,12 @@ function args(over: Partial<EcsAppsArgs> = {}): EcsAppsArgs {
 }
 
 const resources = {
+  "aws:lb/targetGroup:TargetGroup": (_n: string, i: Record<string, unknown>) => ({
+    state: {
+      arn: `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:targetgroup/${String(i.name)}/6d0b3d8c5e3a1f20`,
+      arnSuffix: `targetgroup/${String(i.name)}/6d0b3d8c5e3a1f20`,
+    },
+  }),
   "aws:ecr/repository:Repository": (_n: string, i: Record<string, unknown>) => ({
     state: {
       arn: `arn:aws:ecr:${REGION}:${ACCOUNT}:repository/${String(i.name)}`,
@@ -126,6 +132,56 @@ describe("EcsApps", () => {
       expect(svc.inputs.networkConfiguration).toEqual({ subnets: common.subnets, securityGroups: [sg], assignPublicIp: true });
       expect((svc.inputs.loadBalancers as Array<{ containerName: string }>)[0].containerName).toBe(targets.web[role]!.container);
     }
+  });
+
+  it("runs tasks without a public IP when told to (private subnets behind VPC endpoints)", async () => {
+    new EcsApps("ecs", args({ subnetIds: ["subnet-p1", "subnet-p2"], assignPublicIp: false }), m.opts);
+    await m.settle();
+    expect(m.one("aws:ecs/service:Service").inputs.networkConfiguration).toEqual({
+      subnets: ["subnet-p1", "subnet-p2"],
+      securityGroups: ["ecs-tasks-sg-id"],
+      assignPublicIp: false,
+    });
+  });
+
+  it("tracks requests per target with the label app/<lb-name>/<lb-id>/targetgroup/<tg-name>/<tg-id>", async () => {
+    const scaling: EcsAppSettings = { ...web, desiredCount: 2, minCount: 2, maxCount: 5, scaleOn: { metric: "requests", target: 750 } };
+    const lb = { securityGroupId: "sg-alb", httpsListenerArn: "arn:listener", arnSuffix: "app/berth-test-alb/50dc6c495c0c9188" };
+    new EcsApps("ecs", args({ apps: [scaling], loadBalancer: lb }), m.opts);
+    await m.settle();
+    const policy = m.one("aws:appautoscaling/policy:Policy");
+    expect(policy.name).toBe("ecs-web-frontend-scaling-requests");
+    expect(policy.inputs.targetTrackingScalingPolicyConfiguration).toEqual({
+      predefinedMetricSpecification: {
+        predefinedMetricType: "ALBRequestCountPerTarget",
+        resourceLabel: "app/berth-test-alb/50dc6c495c0c9188/targetgroup/berth-test-web-frontend-3000/6d0b3d8c5e3a1f20",
+      },
+      targetValue: 750,
+      scaleInCooldown: 120,
+      scaleOutCooldown: 60,
+    });
+  });
+
+  it("keeps 60 % CPU without scaleOn, under the policy's old name", async () => {
+    new EcsApps("ecs", args({ apps: [{ ...web, desiredCount: 2, minCount: 2, maxCount: 3 }] }), m.opts);
+    await m.settle();
+    const policy = m.one("aws:appautoscaling/policy:Policy");
+    expect(policy.name).toBe("ecs-web-frontend-scaling-cpu");
+    expect(policy.inputs.targetTrackingScalingPolicyConfiguration).toMatchObject({
+      predefinedMetricSpecification: { predefinedMetricType: "ECSServiceAverageCPUUtilization" },
+      targetValue: 60,
+    });
+  });
+
+  it("refuses requests scaling without the load balancer's ARN suffix, or with one that is no ALB's", async () => {
+    const scaling: EcsAppSettings = { ...web, desiredCount: 2, minCount: 2, maxCount: 5, scaleOn: { metric: "requests", target: 750 } };
+    expect((await failure(() => new EcsApps("ecs", args({ apps: [scaling] }), m.opts))).message).toMatch(
+      /scales on requests, but the load balancer's ARN suffix/,
+    );
+    const nlb = { securityGroupId: "sg-alb", httpsListenerArn: "arn:listener", arnSuffix: "net/berth-test-nlb/50dc6c495c0c9188" };
+    expect((await failure(() => new EcsApps("ecs2", args({ apps: [scaling], loadBalancer: nlb }), m.opts))).message).toMatch(
+      /app web: the load balancer's ARN suffix "net\/berth-test-nlb\/50dc6c495c0c9188" is not app\/<name>\/<id>/,
+    );
   });
 
   it("refuses no apps, a declared secret without a value, and an app without a log group", async () => {

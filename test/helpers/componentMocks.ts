@@ -111,6 +111,7 @@ const RESOURCES: Record<string, FakeState> = {
 const INVOKES: Record<string, (inputs: Record<string, unknown>) => Record<string, unknown>> = {
   "aws:index/getAvailabilityZones:getAvailabilityZones": () => ({ names: FAKE_ZONES, zoneIds: FAKE_ZONES.map((_z, i) => `use1-az${i + 1}`), id: REGION }),
   "aws:ec2/getAmi:getAmi": () => ({ id: "ami-0fake0newest", name: "ubuntu-fake", architecture: "x86_64" }),
+  "aws:ec2/getVpcEndpointService:getVpcEndpointService": (i) => ({ serviceName: `com.amazonaws.${REGION}.${String(i.service)}`, serviceType: i.serviceType }),
   "cloudflare:index/getZone:getZone": (i) => {
     const name = String((i.filter as { name?: string } | undefined)?.name);
     return { id: `cf-zone-${name}`, name, nameServers: [`ada.ns.cloudflare.com`, `bob.ns.cloudflare.com`] };

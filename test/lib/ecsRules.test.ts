@@ -4,13 +4,18 @@ import {
   albName,
   appRulePriorities,
   boundedName,
+  DEFAULT_SCALING,
   ecrRepositoryName,
   ecrRepositoryNameProblem,
   elbNameProblem,
   fargateMemoryFor,
   fargateSizeProblem,
+  predefinedMetricType,
   priorityCollisions,
+  requestCountLabel,
+  requestCountLabelProblem,
   RULE_PRIORITY_MAX,
+  SCALING_TARGET_RANGE,
   ssmParameterName,
   ssmParameterNameProblem,
   targetGroupName,
@@ -113,4 +118,42 @@ describe("SSM parameter names", () => {
     [`/${"a/".repeat(16)}x`, "more than 15 levels"],
     [`/${"a".repeat(1011)}`, "is 1012 characters"],
   ])("refuses %j", (n, why) => expect(ssmParameterNameProblem(n)).toContain(why));
+});
+
+describe("target tracking", () => {
+  it("keeps 60 % CPU as the default and maps each metric to Application Auto Scaling's predefined one", () => {
+    expect(DEFAULT_SCALING).toEqual({ metric: "cpu", target: 60 });
+    expect(predefinedMetricType("cpu")).toBe("ECSServiceAverageCPUUtilization");
+    expect(predefinedMetricType("requests")).toBe("ALBRequestCountPerTarget");
+    expect(SCALING_TARGET_RANGE).toEqual({ cpu: { min: 1, max: 99 }, requests: { min: 1, max: 100000 } });
+  });
+
+  // The format of Application Auto Scaling's PredefinedMetricSpecification ResourceLabel, with the API reference's own example.
+  it("labels requests per target app/<lb-name>/<lb-id>/targetgroup/<tg-name>/<tg-id>", () => {
+    const lb = "app/my-alb/778d41231b141a0f";
+    const tg = "targetgroup/my-alb-target-group/943f017f100becff";
+    expect(requestCountLabelProblem(lb, tg)).toBeUndefined();
+    expect(requestCountLabel(lb, tg)).toBe("app/my-alb/778d41231b141a0f/targetgroup/my-alb-target-group/943f017f100becff");
+    expect(
+      requestCountLabel(
+        `app/${albName("berth", "scale")}/0123456789abcdef`,
+        `targetgroup/${targetGroupName("berth", "scale", "shop", "backend", 8080)}/fedcba9876543210`,
+      ),
+    ).toBe("app/berth-scale-alb/0123456789abcdef/targetgroup/berth-scale-shop-backend-8080/fedcba9876543210");
+  });
+
+  it.each<[string, string, RegExp]>([
+    [
+      "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/my-alb/778d41231b141a0f",
+      "targetgroup/tg/943f017f100becff",
+      /load balancer's ARN suffix .* is not app\/<name>\/<id>/,
+    ],
+    ["net/my-nlb/778d41231b141a0f", "targetgroup/tg/943f017f100becff", /is not app\/<name>\/<id>/],
+    [
+      "app/my-alb/778d41231b141a0f",
+      "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/tg/943f017f100becff",
+      /target group's ARN suffix .* is not targetgroup/,
+    ],
+    ["app/my-alb/778d41231b141a0f", "targetgroup/tg", /is not targetgroup\/<name>\/<id>/],
+  ])("refuses %s with %s (a full ARN, another kind of load balancer, a missing id)", (lb, tg, why) => expect(requestCountLabelProblem(lb, tg)).toMatch(why));
 });

@@ -49,6 +49,32 @@ function userData(r: RunResult, edit: (text: string, key: (name: string) => { pr
   };
   return patched(r, "host-instance", { userData: edit(text, key) });
 }
+/**
+ * The run with an interface VPC endpoint in a security group of its own whose one ingress rule is
+ * `rule` (a stack without ECS apps: no group of ECS tasks exists that could be admitted).
+ */
+function endpointWith(r: RunResult, rule: Patch): RunResult {
+  const host = r.resources.find((x) => x.name === "firewall-host-sg")!;
+  const withSg = added(r, "firewall-host-sg", P.T.securityGroup, "bad-endpoints-sg", { vpcId: host.inputs.vpcId, description: "endpoints of the test" });
+  const sg = withSg.resources.find((x) => x.name === "bad-endpoints-sg")!;
+  const dependsOn = (prop: string) => ({ options: { ...sg.options, propertyDependencies: { [prop]: [sg.urn] } } });
+  const withEndpoint = added(
+    withSg,
+    "firewall-host-sg",
+    P.T.vpcEndpoint,
+    "bad-endpoint",
+    { vpcEndpointType: "Interface", securityGroupIds: [sg.id] },
+    dependsOn("securityGroupIds"),
+  );
+  return added(
+    withEndpoint,
+    "firewall-host-sg",
+    P.T.ingressRule,
+    "bad-endpoint-in",
+    { securityGroupId: sg.id, description: "rule of the test", ...rule },
+    dependsOn("securityGroupId"),
+  );
+}
 const PEM_KEY = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIBadKeyMaterialForTheTest\n-----END EC PRIVATE KEY-----\n";
 const BCRYPT = `$2y$10$${"a".repeat(53)}`;
 
@@ -104,6 +130,20 @@ const ROWS: Row[] = [
     case: "another security group as source",
     bad: (r) => patched(r, "firewall-database-in-host", { referencedSecurityGroupId: "sg-0123" }),
     fires: /admits another security group/,
+  },
+  {
+    policy: P.vpcEndpointsFromTasksOnly,
+    stack: "dev",
+    case: "endpoint rule for a CIDR",
+    bad: (r) => endpointWith(r, { ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv4: "10.20.0.0/16" }),
+    fires: /bad-endpoint-in admits 10\.20\.0\.0\/16 to the VPC endpoints; only the ECS tasks' security group/,
+  },
+  {
+    policy: P.vpcEndpointsFromTasksOnly,
+    stack: "prod",
+    case: "endpoint rule for another group",
+    bad: (r) => endpointWith(r, { ipProtocol: "tcp", fromPort: 443, toPort: 443, referencedSecurityGroupId: "sg-0123" }),
+    fires: /admits another security group or prefix list to the VPC endpoints/,
   },
   {
     policy: P.databaseEncryptedAndPrivate,

@@ -6,7 +6,7 @@ import { run, section, sharedRun, stackWith, type RunResult, type ShippedStack }
 
 /** Resource types only an ECS app brings. */
 // KMS keys are left out: the alerts topic has one of its own (berth:alerts), with or without ECS.
-const ECS_TYPES = /^aws:(ecs|lb|ecr|ssm|acm|appautoscaling|scheduler)\//;
+const ECS_TYPES = /^aws:(ecs|lb|ecr|ssm|acm|appautoscaling|scheduler)\/|^aws:ec2\/vpcEndpoint:|^berth:network:TaskNetwork$/;
 
 const plan = (r: RunResult) => ({
   resources: Object.fromEntries(r.resources.map((x) => [x.urn, { inputs: x.inputs, parent: x.parent }])),
@@ -24,7 +24,8 @@ describe.each<ShippedStack>(["dev", "prod"])("%s", (stack) => {
     const proxy = section(stack, "proxy") as { apps: Array<Record<string, unknown>> };
     const edited = await run(
       stackWith(stack, {
-        cluster: { containerInsights: false, deregistrationDelaySeconds: 30, idleTimeoutSeconds: 120, stopTimeoutSeconds: 60 },
+        // Private task subnets too: without an ECS app there are no tasks, so no task network either.
+        cluster: { containerInsights: false, deregistrationDelaySeconds: 30, idleTimeoutSeconds: 120, stopTimeoutSeconds: 60, taskSubnets: "private" },
         proxy: { ...proxy, apps: proxy.apps.map((a) => ({ ...a, runtime: "host" })) },
       }),
     );

@@ -17,6 +17,7 @@ import {
   databaseArgs,
   dataVolumeArgs,
   dnsArgs,
+  ecsAppsArgs,
   firewallArgs,
   checkedServices,
   hasDataVolume,
@@ -34,6 +35,8 @@ import {
   registryCheckUrl,
   registryStorageArgs,
   registryStorageEnabled,
+  taskNetworkArgs,
+  taskNetworkEnabled,
   tlsArgs,
 } from "../../wiring/args";
 import { section, stackWith } from "../helpers/stack";
@@ -481,5 +484,43 @@ describe("alerts", () => {
       nginx: true,
       registryUrl: "http://127.0.0.1:5000/v2/",
     });
+  });
+});
+
+describe("the ECS apps' subnets", () => {
+  const scale = config("scale");
+  const priv = config("scale", { cluster: { ...section("scale", "cluster"), taskSubnets: "private" } });
+  const deps = {
+    network: { ...network, availabilityZones: ["ap-northeast-2a", "ap-northeast-2c"] },
+    loadBalancer: { securityGroupId: "sg-alb", httpsListenerArn: "arn:listener", arnSuffix: "app/berth-scale-alb/0123456789abcdef" },
+    appLogs: { groupNames: { site: "/berth/scale/apps/site", shop: "/berth/scale/apps/shop" }, groupArns: ["arn:site", "arn:shop"] },
+    databaseEnv: {},
+  };
+
+  it("public (the default): the public subnets with a public IP per task, and no task network", () => {
+    expect(taskNetworkEnabled(scale)).toBe(false);
+    expect(() => taskNetworkArgs(scale, deps)).toThrow(/not private/);
+    expect(ecsAppsArgs(scale, deps)).toMatchObject({ subnetIds: ["subnet-a", "subnet-b"], assignPublicIp: true, loadBalancer: deps.loadBalancer });
+    expect(dev.cluster).toBeUndefined();
+    expect(taskNetworkEnabled(dev)).toBe(false);
+  });
+
+  it("private: the task network's two blocks in the network's AZs, and its subnets without public IPs", () => {
+    expect(taskNetworkEnabled(priv)).toBe(true);
+    expect(taskNetworkArgs(priv, deps)).toEqual({
+      vpcId: "vpc-1",
+      subnetCidrs: ["10.40.16.0/20", "10.40.32.0/20"],
+      availabilityZones: ["ap-northeast-2a", "ap-northeast-2c"],
+      region: "ap-northeast-2",
+      naming: { project: "berth", stack: "scale" },
+    });
+    expect(ecsAppsArgs(priv, { ...deps, taskNetwork: { subnetIds: ["subnet-t1", "subnet-t2"] } })).toMatchObject({
+      subnetIds: ["subnet-t1", "subnet-t2"],
+      assignPublicIp: false,
+    });
+  });
+
+  it("hands each app its scaling, 60 % CPU unless it says otherwise", () => {
+    expect(ecsAppsArgs(scale, deps).apps.map((a) => a.scaleOn)).toEqual([{ metric: "cpu", target: 60 }]);
   });
 });

@@ -30,6 +30,7 @@ describe("runtime split", () => {
       accessLogs: true,
       accessLogRetentionDays: 90,
       stopTimeoutSeconds: 30,
+      taskSubnets: "public",
     });
   });
 
@@ -159,6 +160,117 @@ describe("ECS jobs", () => {
   it("refuses one name twice in an app, across its parts", () => {
     expect(problems([site, withJobs([job], [job])])).toMatch(
       /berth:proxy\.apps\[1\]\.backend\.jobs\[0\]\.name.*is also the name of berth:proxy\.apps\[1\]\.frontend\.jobs\[0\]/s,
+    );
+  });
+});
+
+describe("scaleOn", () => {
+  it("defaults to 60 % CPU and takes requests per task with a target", () => {
+    expect(parses([site, shop]).cluster?.apps[0].scaleOn).toEqual({ metric: "cpu", target: 60 });
+    expect(parses([site, shopWith({ scaleOn: { metric: "cpu" } })]).cluster?.apps[0].scaleOn).toEqual({ metric: "cpu", target: 60 });
+    expect(parses([site, shopWith({ scaleOn: { metric: "requests", target: 800 } })]).cluster?.apps[0].scaleOn).toEqual({ metric: "requests", target: 800 });
+  });
+
+  it.each<[string, unknown, App, string, string]>([
+    ["requests without a target", { metric: "requests" }, {}, "berth:proxy.apps[1].scaleOn.target = (not set)", "is required"],
+    ["a CPU target over 99 %", { metric: "cpu", target: 150 }, {}, "berth:proxy.apps[1].scaleOn.target = 150", "must be <= 99"],
+    ["a request target of 0", { metric: "requests", target: 0 }, {}, "berth:proxy.apps[1].scaleOn.target = 0", "must be >= 1"],
+    ["another metric", { metric: "memory", target: 70 }, {}, 'berth:proxy.apps[1].scaleOn.metric = "memory"', 'metric must be "cpu" or "requests"'],
+    ["an unknown key", { metric: "cpu", target: 50, cooldown: 60 }, {}, "berth:proxy.apps[1].scaleOn.cooldown", "unknown key"],
+    [
+      "scaling with nothing to scale",
+      { metric: "requests", target: 500 },
+      { maxCount: 2 },
+      'berth:proxy.apps[1].scaleOn = {"metric":"requests","target":500}',
+      "nothing scales: maxCount (2) is not above minCount (2); raise maxCount, or remove scaleOn",
+    ],
+  ])("refuses %s", (_what, scaleOn, fields, key, why) => {
+    const message = problems([site, shopWith({ ...fields, scaleOn })]);
+    expect(message).toContain(key);
+    expect(message).toContain(why);
+  });
+});
+
+describe("taskSubnets", () => {
+  const cluster = section("scale", "cluster");
+  const clusterWith = (fields: App) => ({ cluster: { ...cluster, ...fields } });
+
+  it("keeps tasks in the public subnets by default, and picks two free /(vpc+4) blocks for private ones", () => {
+    expect(parses([site, shop]).cluster?.taskSubnetCidrs).toBeUndefined();
+    expect(parses([site, shop], clusterWith({ taskSubnets: "private" })).cluster?.taskSubnetCidrs).toEqual(["10.40.16.0/20", "10.40.32.0/20"]);
+    expect(parses([site, shop], clusterWith({ taskSubnets: "private", taskSubnetCidrs: ["10.40.20.0/24", "10.40.21.0/24"] })).cluster?.taskSubnetCidrs).toEqual(
+      ["10.40.20.0/24", "10.40.21.0/24"],
+    );
+  });
+
+  it.each<[string, App, string, string]>([
+    [
+      "blocks without private subnets",
+      { taskSubnetCidrs: ["10.40.20.0/24", "10.40.21.0/24"] },
+      "berth:cluster.taskSubnetCidrs",
+      "only with berth:cluster.taskSubnets: private",
+    ],
+    ["another placement", { taskSubnets: "nat" }, 'berth:cluster.taskSubnets = "nat"', '"public"|"private"'],
+    ["one block", { taskSubnets: "private", taskSubnetCidrs: ["10.40.20.0/24"] }, "berth:cluster.taskSubnetCidrs", "exactly 2"],
+    [
+      "a block outside the VPC",
+      { taskSubnets: "private", taskSubnetCidrs: ["10.40.20.0/24", "10.41.0.0/24"] },
+      "berth:cluster.taskSubnetCidrs[1]",
+      "inside the VPC 10.40.0.0/16",
+    ],
+    [
+      "a block over a public subnet",
+      { taskSubnets: "private", taskSubnetCidrs: ["10.40.0.0/23", "10.40.21.0/24"] },
+      "berth:cluster.taskSubnetCidrs[0]",
+      "overlaps berth:network.publicSubnetCidrs[0] (10.40.0.0/24)",
+    ],
+    [
+      "a block over the database's",
+      { taskSubnets: "private", taskSubnetCidrs: ["10.40.20.0/24", "10.40.11.0/24"] },
+      "berth:cluster.taskSubnetCidrs[1]",
+      "overlaps berth:network.databaseSubnetCidrs[1]",
+    ],
+    [
+      "the same block twice",
+      { taskSubnets: "private", taskSubnetCidrs: ["10.40.20.0/24", "10.40.20.0/25"] },
+      "berth:cluster.taskSubnetCidrs[1]",
+      "overlaps berth:cluster.taskSubnetCidrs[0]",
+    ],
+    ["a block under /28", { taskSubnets: "private", taskSubnetCidrs: ["10.40.20.0/29", "10.40.21.0/24"] }, "berth:cluster.taskSubnetCidrs[0]", "/28 or larger"],
+    // shop: two parts, at most 6 tasks each, 12 more while a deploy starts new ones: 12 per AZ, plus 4 endpoint interfaces.
+    [
+      "blocks too small for the tasks at their largest",
+      { taskSubnets: "private", taskSubnetCidrs: ["10.40.20.0/28", "10.40.21.0/28"] },
+      "berth:cluster.taskSubnetCidrs[0]",
+      "has 11 usable addresses; one AZ may need 16",
+    ],
+  ])("refuses %s", (_what, fields, key, why) => {
+    const message = problems([site, shop], clusterWith(fields));
+    expect(message).toContain(key);
+    expect(message).toContain(why);
+  });
+
+  it("says when the VPC has no two blocks left, and names the key to set", () => {
+    const network = {
+      ...section("scale", "network"),
+      vpcCidr: "10.40.0.0/24",
+      publicSubnetCidrs: ["10.40.0.0/25", "10.40.0.128/26"],
+      databaseSubnetCidrs: ["10.40.0.192/27", "10.40.0.224/28"],
+    };
+    expect(problems([site, shop], { network, ...clusterWith({ taskSubnets: "private" }) })).toContain(
+      "berth:cluster.taskSubnetCidrs = (not set): the VPC 10.40.0.0/24 has no two /28 blocks left beside the public and database subnets; give two free blocks",
+    );
+  });
+
+  it("marks a default block it refuses as the default", () => {
+    const network = {
+      ...section("scale", "network"),
+      vpcCidr: "10.40.0.0/24",
+      publicSubnetCidrs: ["10.40.0.0/28", "10.40.0.16/28"],
+      databaseSubnetCidrs: ["10.40.0.32/28", "10.40.0.48/28"],
+    };
+    expect(problems([site, shop], { network, ...clusterWith({ taskSubnets: "private" }) })).toContain(
+      'berth:cluster.taskSubnetCidrs[0] = "10.40.0.64/28 (the default)": has 11 usable addresses',
     );
   });
 });
