@@ -489,6 +489,13 @@ export const REPLACE_RULES: Readonly<Record<string, ReplaceRule>> = {
     source: SRC.aws("internal/service/logs/group.go", "0073593e7d6993ba482409f4dc35438daaa79bb3"),
   },
   // Alerts (berth:alerts).
+  "aws:cloudwatch/logMetricFilter:LogMetricFilter": {
+    // name and log_group_name are ForceNew; pattern and the transformation go through PutMetricFilter in place.
+    replace: ["name", "logGroupName"],
+    update: ["pattern", "metricTransformation", "applyOnTransformedLogs"],
+    source: SRC.aws("internal/service/logs/metric_filter.go", "0f14e6f61f915a586756281ad21fd57e25f57daf"),
+  },
+
   "aws:cloudwatch/metricAlarm:MetricAlarm": {
     // Only alarm_name (Pulumi: name) is ForceNew; every other argument goes through PutMetricAlarm in place.
     replace: ["name"],

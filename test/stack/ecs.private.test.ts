@@ -37,16 +37,18 @@ const names = (d: PlanDiff, action: string): string[] =>
     .sort();
 
 describe("switching the tasks from public to private subnets", () => {
-  it("adds the task network and updates the two services in place; nothing is replaced or removed", () => {
+  it("adds the task network and updates the two services and the job's schedule in place; nothing is replaced or removed", () => {
     const d = diff(scale, priv);
     expect(names(d, "replace")).toEqual([]);
     expect(names(d, "remove")).toEqual([]);
-    expect(names(d, "update")).toEqual(["ecs-shop-backend-service", "ecs-shop-frontend-service"]);
+    expect(names(d, "update")).toEqual(["ecs-shop-backend-job-nightly-report", "ecs-shop-backend-service", "ecs-shop-frontend-service"]);
     expect(
       names(d, "add").every((n) => n === "task-network" || n.startsWith("task-network-")),
       names(d, "add").join(", "),
     ).toBe(true);
-    for (const r of d.resources.filter((x) => x.action === "update")) expect(r.changes.every((c) => c.path.startsWith("networkConfiguration."))).toBe(true);
+    // The services' network, and the same network in the job's RunTask target.
+    for (const r of d.resources.filter((x) => x.action === "update"))
+      expect(r.changes.every((c) => c.path.startsWith("networkConfiguration.") || c.path.startsWith("target.ecsParameters.networkConfiguration."))).toBe(true);
     expect(d.dangers).toEqual([]);
   });
 
@@ -78,7 +80,7 @@ describe("switching the tasks from public to private subnets", () => {
     const d = diff(priv, scale);
     expect(names(d, "add")).toEqual([]);
     expect(names(d, "replace")).toEqual([]);
-    expect(names(d, "update")).toEqual(["ecs-shop-backend-service", "ecs-shop-frontend-service"]);
+    expect(names(d, "update")).toEqual(["ecs-shop-backend-job-nightly-report", "ecs-shop-backend-service", "ecs-shop-frontend-service"]);
     expect(names(d, "remove").every((n) => n === "task-network" || n.startsWith("task-network-"))).toBe(true);
   });
 });
