@@ -37,6 +37,12 @@ export interface DeployRig {
   readonly app: (p: string) => Promise<Awaited<ReturnType<typeof curl>>>;
   /** The version the web app answers a path with (expects 200). */
   readonly version: (p: string) => Promise<string>;
+  /**
+   * Waits, up to `ms`, until the web app answers `p` with 200 and `tag`: after a switch nginx's pooled
+   * connections to the color it left end on their own within about a second (keepalive_time 1s).
+   * Returns whether it did; the caller asserts with `version`.
+   */
+  readonly servesSoon: (tag: string, p?: string, ms?: number) => Promise<boolean>;
   /** The deploy log's records. */
   readonly logLines: () => Array<Record<string, unknown>>;
   readonly status: () => Promise<DeployStatus>;
@@ -89,6 +95,15 @@ export function useDeployRehearsal(name: string, tags: readonly string[], initia
       const r = await rig.app(p);
       expect(r.status, r.body).toBe(200);
       return (JSON.parse(r.body) as { version: string }).version;
+    },
+    servesSoon: async (tag, p = "/", ms = 3_000) => {
+      const deadline = Date.now() + ms;
+      for (;;) {
+        const r = await rig.app(p);
+        if (r.status === 200 && (JSON.parse(r.body) as { version?: string }).version === tag) return true;
+        if (Date.now() > deadline) return false;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
     },
     logLines: () =>
       fs

@@ -20,7 +20,7 @@ const rig = useDeployRehearsal(
   Array.from({ length: 10 }, (_, i) => `v${i + 1}`),
   ["v1", "v2"],
 );
-const { dir, ssh, version, logLines, status, load, summary } = rig;
+const { dir, ssh, version, servesSoon, logLines, status, load, summary } = rig;
 
 describe("faults: a killed, failed or disturbed deploy never costs a request or the rollback", () => {
   const stateDir = (): string => path.join(dir, "var/lib/berth/deploy");
@@ -100,8 +100,8 @@ describe("faults: a killed, failed or disturbed deploy never costs a request or 
         expect(seenAfterKill.switch).toBe(switched ? (before.live!.color === "blue" ? "green" : "blue") : before.live!.color);
         expect(seenAfterKill.live?.tag).toBe(switched ? tag : before.live!.tag);
         // New connections follow the switch at once; nginx's pooled connections to the old color (killed before
-        // its drain) end on their own within about a second (keepalive_time 1s), so allow them that.
-        await sleep(2_000);
+        // its drain) end on their own within about a second (keepalive_time 1s), so allow them up to 3 s.
+        await servesSoon(seenAfterKill.live!.tag);
         expect(await version("/")).toBe(seenAfterKill.live!.tag);
         // The rollback target survives: the previous live release when the switch moved, else the old one.
         expect(seenAfterKill.rollback).toEqual({ available: true, to: switched ? before.live!.tag : before.previous!.tag });
@@ -126,7 +126,7 @@ describe("faults: a killed, failed or disturbed deploy never costs a request or 
     const r = await runProgram(rig.state, ["restore"]);
     expect(r.code, r.stderr).toBe(0);
     expect((await status()).switch).toBe(newColor);
-    await sleep(2_000); // nginx's pooled connections to the old color end within about a second
+    await servesSoon("v8"); // nginx's pooled connections to the old color end within about a second
     expect(await version("/")).toBe("v8");
     const d = await ssh("deploy web v9");
     expect(d.code, d.stderr).toBe(0);
