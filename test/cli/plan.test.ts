@@ -1,17 +1,15 @@
-// The offline plan is an interface: `npm run plan -- <stack> [--json] [--out FILE]`. Most cases run
-// the CLI's main() in this process on the shared runs (test/helpers/sharedRuns.ts); the two that are
-// about processes (byte-identical output across processes through npm, an exit code) spawn it.
-import { spawnSync } from "node:child_process";
+// The offline plan is an interface: `npm run plan -- <stack> [--json] [--out FILE]`. These cases run
+// the CLI's main() in this process on the shared runs (test/helpers/sharedRuns.ts); the ones about
+// processes (byte-identical output across processes through npm, an exit code, passphrases from the
+// environment) start it for real in test/integration/plan-cli.test.ts.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { pkiFingerprint } from "../helpers/pkiFingerprint";
 import { planInProcess, type PlanCapture } from "../helpers/planCli";
 import { secretStrings, sharedRun, type ShippedStack } from "../helpers/stack";
 
 const ROOT = path.resolve(__dirname, "../..");
-const TSX = path.join(ROOT, "node_modules/.bin/tsx");
 
 /** Runs the CLI in this process; the shipped stacks come from the shared runs. */
 function plan(...args: string[]): Promise<PlanCapture> {
@@ -54,50 +52,6 @@ describe("npm run plan", () => {
       expect(secrets.size).toBeGreaterThan(3);
       const res = await plan(stack, "--json");
       for (const s of secrets) expect(res.stdout.includes(s), `a secret of ${stack} is printed`).toBe(false);
-    }
-  });
-
-  it("is byte-identical in two processes, keys and signatures included, and --out holds the plan alone", async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "berth-plan-"));
-    try {
-      // The way the README shows it: through npm, whose banner goes to stdout, not into the file.
-      // npm passes its log level to child npm runs (npm_config_loglevel): under `npm run -s` the banner
-      // would vanish, so the child gets npm's default level, as a user's shell has.
-      const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.toLowerCase() !== "npm_config_loglevel"));
-      const viaNpm = spawnSync("npm", ["run", "plan", "--", "prod", "--json", "--out", path.join(dir, "a.json")], { cwd: ROOT, encoding: "utf8", env });
-      expect(viaNpm.status, viaNpm.stderr).toBe(0);
-      expect(viaNpm.stdout).toContain("> berth@");
-      // The shared run comes from a test worker, not from the npm process.
-      const second = await plan("prod", "--json");
-      expect(second.status, second.stderr).toBe(0);
-      const first = fs.readFileSync(path.join(dir, "a.json"), "utf8");
-      expect(first.length).toBeGreaterThan(10_000);
-      expect(first === second.stdout, "two plans of one tree differ").toBe(true);
-      expect((first.match(/BEGIN CERTIFICATE/g) ?? []).length).toBeGreaterThan(3);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  });
-
-  it("derives every key and signature from the resource's name and inputs, in any process", () => {
-    // RSA keys and ECDSA signatures are random by nature; the fake PKI must not be. The same
-    // function runs in a fresh process and in this one.
-    const a = spawnSync(TSX, ["-e", 'process.stdout.write(require("./test/helpers/pkiFingerprint").pkiFingerprint())'], { cwd: ROOT, encoding: "utf8" });
-    const b = { stdout: pkiFingerprint() };
-    expect(a.status, a.stderr).toBe(0);
-    expect(a.stdout.split("\n")[0]).toMatch(/^[0-9a-f]{64}$/);
-    expect(b.stdout).toBe(a.stdout);
-    // Still a valid chain after the deterministic re-signing.
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "berth-pki-"));
-    try {
-      const pems = a.stdout.slice(a.stdout.indexOf("\n") + 1);
-      const split = pems.indexOf("-----BEGIN CERTIFICATE-----", 10);
-      fs.writeFileSync(path.join(dir, "server.crt"), pems.slice(0, split));
-      fs.writeFileSync(path.join(dir, "ca.crt"), pems.slice(split));
-      const verify = spawnSync("openssl", ["verify", "-CAfile", "ca.crt", "server.crt"], { cwd: dir, encoding: "utf8" });
-      expect(verify.stdout + verify.stderr).toContain("server.crt: OK");
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 
@@ -170,12 +124,5 @@ describe("npm run plan", () => {
     const r = await plan(...args);
     expect(r.status).toBe(status);
     expect(r.stderr).toMatch(stderr);
-  });
-
-  it("sets the process's exit code (a real process)", () => {
-    const res = spawnSync(TSX, ["cli/plan.ts", "dev", "--out"], { cwd: ROOT, encoding: "utf8" });
-    expect(res.status).toBe(2);
-    expect(res.stderr).toMatch(/^usage: npm run plan -- <stack>/);
-    expect(res.stdout).toBe("");
   });
 });

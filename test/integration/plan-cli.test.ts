@@ -1,0 +1,118 @@
+// The plan CLI as real processes (`npm run plan`, `tsx cli/plan.ts`): what only a process of its own
+// shows. Output byte-identical to a plan made in another process, keys and signatures included; the
+// fake PKI's keys the same in any process; the exit code; and passphrase secrets read from the
+// environment, with a wrong passphrase refused in one line. The in-process cases are in
+// test/cli/plan.test.ts and test/cli/plan.secrets.test.ts.
+import { spawnSync, type SpawnSyncReturns } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runStack } from "../../offline/engine";
+import { writeStackSecret, type Env } from "../../offline/stackFile";
+import { pkiFingerprint } from "../helpers/pkiFingerprint";
+import { planInProcess, type PlanCapture } from "../helpers/planCli";
+
+const ROOT = path.resolve(__dirname, "../..");
+const TSX = path.join(ROOT, "node_modules/.bin/tsx");
+
+/** The plan CLI in this process (a run of its own, not another process's). */
+function plan(...args: string[]): Promise<PlanCapture> {
+  return planInProcess(args, { run: (file) => runStack(file) });
+}
+
+describe("npm run plan", () => {
+  it("is byte-identical in two processes, keys and signatures included, and --out holds the plan alone", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "berth-plan-"));
+    try {
+      // The way the README shows it: through npm, whose banner goes to stdout, not into the file.
+      // npm passes its log level to child npm runs (npm_config_loglevel): under `npm run -s` the banner
+      // would vanish, so the child gets npm's default level, as a user's shell has.
+      const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.toLowerCase() !== "npm_config_loglevel"));
+      const viaNpm = spawnSync("npm", ["run", "plan", "--", "prod", "--json", "--out", path.join(dir, "a.json")], { cwd: ROOT, encoding: "utf8", env });
+      expect(viaNpm.status, viaNpm.stderr).toBe(0);
+      expect(viaNpm.stdout).toContain("> berth@");
+      // The second plan runs in this process, not in the npm one.
+      const second = await plan("prod", "--json");
+      expect(second.status, second.stderr).toBe(0);
+      const first = fs.readFileSync(path.join(dir, "a.json"), "utf8");
+      expect(first.length).toBeGreaterThan(10_000);
+      expect(first === second.stdout, "two plans of one tree differ").toBe(true);
+      expect((first.match(/BEGIN CERTIFICATE/g) ?? []).length).toBeGreaterThan(3);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("derives every key and signature from the resource's name and inputs, in any process", () => {
+    // RSA keys and ECDSA signatures are random by nature; the fake PKI must not be. The same
+    // function runs in a fresh process and in this one.
+    const a = spawnSync(TSX, ["-e", 'process.stdout.write(require("./test/helpers/pkiFingerprint").pkiFingerprint())'], { cwd: ROOT, encoding: "utf8" });
+    const b = { stdout: pkiFingerprint() };
+    expect(a.status, a.stderr).toBe(0);
+    expect(a.stdout.split("\n")[0]).toMatch(/^[0-9a-f]{64}$/);
+    expect(b.stdout).toBe(a.stdout);
+    // Still a valid chain after the deterministic re-signing.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "berth-pki-"));
+    try {
+      const pems = a.stdout.slice(a.stdout.indexOf("\n") + 1);
+      const split = pems.indexOf("-----BEGIN CERTIFICATE-----", 10);
+      fs.writeFileSync(path.join(dir, "server.crt"), pems.slice(0, split));
+      fs.writeFileSync(path.join(dir, "ca.crt"), pems.slice(split));
+      const verify = spawnSync("openssl", ["verify", "-CAfile", "ca.crt", "server.crt"], { cwd: dir, encoding: "utf8" });
+      expect(verify.stdout + verify.stderr).toContain("server.crt: OK");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("sets the process's exit code (a real process)", () => {
+    const res = spawnSync(TSX, ["cli/plan.ts", "dev", "--out"], { cwd: ROOT, encoding: "utf8" });
+    expect(res.status).toBe(2);
+    expect(res.stderr).toMatch(/^usage: npm run plan -- <stack>/);
+    expect(res.stdout).toBe("");
+  });
+});
+
+const PASSPHRASE = "plan secrets test passphrase";
+const VALUE = "Vault-registry-pw-93817";
+let dir: string;
+
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "berth-plan-secrets-"));
+  fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+  const file = path.join(dir, "Pulumi.vault.yaml");
+  fs.copyFileSync(path.join(ROOT, "Pulumi.dev.yaml"), file);
+  writeStackSecret(file, "berth:registryPassword", [], VALUE, PASSPHRASE);
+});
+afterAll(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** `npm run -s plan -- vault --stack-dir DIR` in its own process, with the passphrase variables given (others removed). */
+function npmPlan(extra: Env): SpawnSyncReturns<string> {
+  const env: Record<string, string | undefined> = { ...process.env, PULUMI_CONFIG_PASSPHRASE: undefined, PULUMI_CONFIG_PASSPHRASE_FILE: undefined, ...extra };
+  return spawnSync("npm", ["run", "-s", "plan", "--", "vault", "--stack-dir", dir], { cwd: ROOT, encoding: "utf8", env });
+}
+
+describe("npm run plan on a stack with passphrase secrets", () => {
+  it("plans with the real value when PULUMI_CONFIG_PASSPHRASE is set, and never prints it", () => {
+    expect(fs.readFileSync(path.join(dir, "Pulumi.vault.yaml"), "utf8")).not.toContain(VALUE);
+    const res = npmPlan({ PULUMI_CONFIG_PASSPHRASE: PASSPHRASE });
+    expect(res.status, res.stderr).toBe(0);
+    expect(res.stdout).toMatch(/^Plan for stack "vault" of project "berth"/);
+    expect(res.stdout).toMatch(/\n {2}registryPassword: \[secret\]\n/);
+    expect(res.stdout).not.toContain(VALUE);
+    expect(res.stdout).not.toContain("stand-in");
+    expect(res.stderr).toBe("");
+  });
+
+  it("refuses a wrong passphrase in one line naming the stack file, exit 2", () => {
+    const res = npmPlan({ PULUMI_CONFIG_PASSPHRASE: "not the passphrase" });
+    expect(res.status).toBe(2);
+    expect(res.stdout).toBe("");
+    expect(res.stderr).toBe(
+      `plan: ${path.join(dir, "Pulumi.vault.yaml")}: the passphrase from PULUMI_CONFIG_PASSPHRASE does not match the stack's encryptionsalt; set it to the passphrase the stack's secrets were encrypted with\n`,
+    );
+  });
+});
