@@ -2,9 +2,8 @@
 // (the Pulumi CLI by default, a file with --outputs) and checks against the contract, every refusal
 // before any AWS call (a bad tag or app name, an app on the host, an app the stack does not have),
 // and its exit codes, with the AWS clients stubbed (aws-sdk-client-mock). The outputs are the scale
-// stack's own, from the offline plan. Two real processes pin the start through runAsProgram and the
-// Pulumi CLI being run (a fake `pulumi` on PATH) or missing.
-import { spawnSync } from "node:child_process";
+// stack's own, from the offline plan. The real processes (the start through runAsProgram, the Pulumi CLI
+// run from PATH or missing) are in test/integration/cli-processes.test.ts.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -17,8 +16,6 @@ import { EXIT, usage } from "../../cli/entry";
 import { plainOutputs } from "../../cli/outputs";
 import { sharedRun } from "../helpers/stack";
 
-const ROOT = path.resolve(__dirname, "../..");
-const TSX = path.join(ROOT, "node_modules/.bin/tsx");
 
 const ecs = mockClient(ECSClient);
 const ecr = mockClient(ECRClient);
@@ -203,38 +200,5 @@ describe("a deploy through the command", () => {
     const r = await deploy(["scale", "shop", "v2"]);
     expect(r.code).toBe(EXIT.failed);
     expect(r.stderr).toBe("deploy: FAILED: RegisterTaskDefinition berth-scale-shop-backend failed: ThrottlingException: Rate exceeded\n");
-  });
-});
-
-describe("npm run deploy as a process", () => {
-  /** A PATH with node and, when given, a fake `pulumi` that records its arguments and prints `outputs`. */
-  function bin(name: string, outputs?: Record<string, unknown>): string {
-    const dir = path.join(tmp, name);
-    fs.mkdirSync(dir);
-    fs.symlinkSync(process.execPath, path.join(dir, "node"));
-    if (outputs) {
-      fs.writeFileSync(path.join(dir, "outputs.json"), JSON.stringify(outputs));
-      const script = `const fs = require("fs");\nfs.writeFileSync(${JSON.stringify(`${dir}/args`)}, process.argv.slice(2).join(" ") + "\\n");\nprocess.stdout.write(fs.readFileSync(${JSON.stringify(`${dir}/outputs.json`)}));\n`;
-      fs.writeFileSync(path.join(dir, "pulumi"), `#!/usr/bin/env node\n${script}`, { mode: 0o755 });
-    }
-    return dir;
-  }
-  const run = (argv: string[], pathDir: string) =>
-    spawnSync(TSX, ["cli/deploy.ts", ...argv], { cwd: ROOT, encoding: "utf8", env: { HOME: tmp, PATH: pathDir }, timeout: 60_000 });
-
-  it("runs `pulumi stack output --json --stack <stack>` for the outputs, and exits 2 for an app on the host", () => {
-    const dir = bin("with-pulumi", scale);
-    const r = run(["scale", "site", "v1"], dir);
-    expect(r.stderr).toContain("deploy: app site runs on the host (runtime: host), not on ECS");
-    expect(r.status).toBe(EXIT.refused);
-    expect(fs.readFileSync(path.join(dir, "args"), "utf8")).toBe("stack output --json --stack scale\n");
-  });
-
-  it("exits 2 naming the way out when the Pulumi CLI is not installed", () => {
-    const r = run(["scale", "shop", "v1"], bin("without-pulumi"));
-    expect(r.stderr).toContain(
-      "deploy: could not run `pulumi stack output --json --stack scale` (ENOENT): install the Pulumi CLI and log in, or pass --outputs FILE\n",
-    );
-    expect(r.status).toBe(EXIT.refused);
   });
 });

@@ -1,7 +1,6 @@
 // One way to write a CLI (cli/entry.ts): every CLI reads its arguments with util.parseArgs from one
 // option table, prints its help from that table, starts through runAsProgram, and exits with the
 // codes of EXIT, which the README's "Exit codes" table documents.
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -13,7 +12,6 @@ import { DIAGRAMS_CLI } from "../../cli/docsDiagrams";
 import { DEPLOY_CLI } from "../../cli/deploy";
 
 const ROOT = path.resolve(__dirname, "../..");
-const TSX = path.join(ROOT, "node_modules/.bin/tsx");
 
 const SPEC: CliSpec = {
   name: "demo",
@@ -106,10 +104,4 @@ describe("npm run local (the arguments)", () => {
     await expect(localMain(argv)).rejects.toThrow(new Refused(`${usage(LOCAL_CLI)}local: ${reason}\n`));
   });
 
-  it("exits 2 with the help on a usage error (a real process)", () => {
-    const r = spawnSync(TSX, ["cli/local.ts", "status", "web"], { cwd: ROOT, encoding: "utf8" });
-    expect(r.status).toBe(EXIT.refused);
-    expect(r.stderr).toBe(`${usage(LOCAL_CLI)}local: status needs --dir\n`);
-    expect(r.stdout).toBe("");
-  });
 });

@@ -3,7 +3,6 @@
 // that hands them to CI: formats, secret handling, the certificate expiry check.
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
@@ -165,23 +164,6 @@ describe("npm run outputs (the CLI)", () => {
     });
     return { status, stdout, stderr };
   };
-
-  it("reads `pulumi stack output --json --show-secrets` from stdin and writes $GITHUB_OUTPUT, masking secrets in the log (a real process)", () => {
-    const plain = plainOutputs(runs.prod.outputs);
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "berth-outputs-")), "github_output");
-    const r = spawnSync(path.join(ROOT, "node_modules/.bin/tsx"), ["cli/outputs.ts", "prod", "--stdin", "--format", "github", "--show-secrets"], {
-      cwd: ROOT,
-      input: JSON.stringify(plain),
-      encoding: "utf8",
-      env: { ...process.env, GITHUB_OUTPUT: file },
-    });
-    expect(r.status, r.stderr).toBe(0);
-    const written = fs.readFileSync(file, "utf8");
-    expect(written).toContain("registryHost=docker.example.com\n");
-    expect(written).toContain(`registryPassword=${String(plain.registryPassword)}\n`);
-    for (const line of r.stdout.trimEnd().split("\n")) expect(line).toMatch(/^::add-mask::/);
-    expect(r.stdout).toContain(`::add-mask::${String(plain.registryPassword)}\n`);
-  });
 
   it("never prints a secret without --show-secrets, and takes redacted input as it is", async () => {
     const plain = plainOutputs(runs.dev.outputs);

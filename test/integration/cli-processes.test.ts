@@ -1,17 +1,22 @@
-// The plan CLI as real processes (`npm run plan`, `tsx cli/plan.ts`): what only a process of its own
-// shows. Output byte-identical to a plan made in another process, keys and signatures included; the
-// fake PKI's keys the same in any process; the exit code; and passphrase secrets read from the
-// environment, with a wrong passphrase refused in one line. The in-process cases are in
-// test/cli/plan.test.ts and test/cli/plan.secrets.test.ts.
+// The CLIs as real processes: what only a process of its own shows. The plan (`npm run plan`, `tsx
+// cli/plan.ts`): output byte-identical to a plan made in another process, keys and signatures
+// included; the fake PKI's keys the same in any process; the exit code; passphrase secrets read from
+// the environment, a wrong passphrase refused in one line. The outputs CLI writing $GITHUB_OUTPUT and
+// masks; the local CLI's exit code on a usage error; the deploy CLI running the Pulumi CLI from PATH,
+// or saying how to do without it. The in-process cases are in test/cli/<cli>.test.ts.
 import { spawnSync, type SpawnSyncReturns } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EXIT, usage } from "../../cli/entry";
+import { LOCAL_CLI } from "../../cli/local";
+import { plainOutputs } from "../../cli/outputs";
 import { runStack } from "../../offline/engine";
 import { writeStackSecret, type Env } from "../../offline/stackFile";
 import { pkiFingerprint } from "../helpers/pkiFingerprint";
 import { planInProcess, type PlanCapture } from "../helpers/planCli";
+import { sharedRun } from "../helpers/stack";
 
 const ROOT = path.resolve(__dirname, "../..");
 const TSX = path.join(ROOT, "node_modules/.bin/tsx");
@@ -114,5 +119,76 @@ describe("npm run plan on a stack with passphrase secrets", () => {
     expect(res.stderr).toBe(
       `plan: ${path.join(dir, "Pulumi.vault.yaml")}: the passphrase from PULUMI_CONFIG_PASSPHRASE does not match the stack's encryptionsalt; set it to the passphrase the stack's secrets were encrypted with\n`,
     );
+  });
+});
+
+describe("npm run outputs", () => {
+  it("reads `pulumi stack output --json --show-secrets` from stdin and writes $GITHUB_OUTPUT, masking secrets in the log (a real process)", async () => {
+    const plain = plainOutputs((await sharedRun("prod")).outputs);
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "berth-outputs-")), "github_output");
+    const r = spawnSync(path.join(ROOT, "node_modules/.bin/tsx"), ["cli/outputs.ts", "prod", "--stdin", "--format", "github", "--show-secrets"], {
+      cwd: ROOT,
+      input: JSON.stringify(plain),
+      encoding: "utf8",
+      env: { ...process.env, GITHUB_OUTPUT: file },
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const written = fs.readFileSync(file, "utf8");
+    expect(written).toContain("registryHost=docker.example.com\n");
+    expect(written).toContain(`registryPassword=${String(plain.registryPassword)}\n`);
+    for (const line of r.stdout.trimEnd().split("\n")) expect(line).toMatch(/^::add-mask::/);
+    expect(r.stdout).toContain(`::add-mask::${String(plain.registryPassword)}\n`);
+  });
+
+});
+
+describe("npm run local", () => {
+  it("exits 2 with the help on a usage error (a real process)", () => {
+    const r = spawnSync(TSX, ["cli/local.ts", "status", "web"], { cwd: ROOT, encoding: "utf8" });
+    expect(r.status).toBe(EXIT.refused);
+    expect(r.stderr).toBe(`${usage(LOCAL_CLI)}local: status needs --dir\n`);
+    expect(r.stdout).toBe("");
+  });
+});
+
+describe("npm run deploy as a process", () => {
+  let scale: Record<string, unknown>;
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "berth-deploy-cli-"));
+  beforeAll(async () => {
+    scale = plainOutputs((await sharedRun("scale")).outputs);
+  });
+  afterAll(() => {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  /** A PATH with node and, when given, a fake `pulumi` that records its arguments and prints `outputs`. */
+  function bin(name: string, outputs?: Record<string, unknown>): string {
+    const dir = path.join(tmp, name);
+    fs.mkdirSync(dir);
+    fs.symlinkSync(process.execPath, path.join(dir, "node"));
+    if (outputs) {
+      fs.writeFileSync(path.join(dir, "outputs.json"), JSON.stringify(outputs));
+      const script = `const fs = require("fs");\nfs.writeFileSync(${JSON.stringify(`${dir}/args`)}, process.argv.slice(2).join(" ") + "\\n");\nprocess.stdout.write(fs.readFileSync(${JSON.stringify(`${dir}/outputs.json`)}));\n`;
+      fs.writeFileSync(path.join(dir, "pulumi"), `#!/usr/bin/env node\n${script}`, { mode: 0o755 });
+    }
+    return dir;
+  }
+  const run = (argv: string[], pathDir: string) =>
+    spawnSync(TSX, ["cli/deploy.ts", ...argv], { cwd: ROOT, encoding: "utf8", env: { HOME: tmp, PATH: pathDir }, timeout: 60_000 });
+
+  it("runs `pulumi stack output --json --stack <stack>` for the outputs, and exits 2 for an app on the host", () => {
+    const dir = bin("with-pulumi", scale);
+    const r = run(["scale", "site", "v1"], dir);
+    expect(r.stderr).toContain("deploy: app site runs on the host (runtime: host), not on ECS");
+    expect(r.status).toBe(EXIT.refused);
+    expect(fs.readFileSync(path.join(dir, "args"), "utf8")).toBe("stack output --json --stack scale\n");
+  });
+
+  it("exits 2 naming the way out when the Pulumi CLI is not installed", () => {
+    const r = run(["scale", "shop", "v1"], bin("without-pulumi"));
+    expect(r.stderr).toContain(
+      "deploy: could not run `pulumi stack output --json --stack scale` (ENOENT): install the Pulumi CLI and log in, or pass --outputs FILE\n",
+    );
+    expect(r.status).toBe(EXIT.refused);
   });
 });
