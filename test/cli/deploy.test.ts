@@ -4,9 +4,6 @@
 // and its exit codes, with the AWS clients stubbed (aws-sdk-client-mock). The outputs are the scale
 // stack's own, from the offline plan. The real processes (the start through runAsProgram, the Pulumi CLI
 // run from PATH or missing) are in test/integration/cli-processes.test.ts.
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import { DescribeImagesCommand, ECRClient, ImageNotFoundException } from "@aws-sdk/client-ecr";
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient, RegisterTaskDefinitionCommand, UpdateServiceCommand } from "@aws-sdk/client-ecs";
 import { mockClient } from "aws-sdk-client-mock";
@@ -26,7 +23,6 @@ beforeEach(() => {
 
 let scale: Record<string, unknown>;
 let dev: Record<string, unknown>;
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "berth-deploy-cli-"));
 beforeAll(async () => {
   scale = plainOutputs((await sharedRun("scale")).outputs);
   dev = plainOutputs((await sharedRun("dev")).outputs);
@@ -34,7 +30,6 @@ beforeAll(async () => {
 afterAll(() => {
   ecs.restore();
   ecr.restore();
-  fs.rmSync(tmp, { recursive: true, force: true });
 });
 
 interface Run {
