@@ -13,7 +13,6 @@ import { EXIT, usage } from "../../cli/entry";
 import { plainOutputs } from "../../cli/outputs";
 import { sharedRun } from "../helpers/stack";
 
-
 const ecs = mockClient(ECSClient);
 const ecr = mockClient(ECRClient);
 beforeEach(() => {
