@@ -171,9 +171,13 @@ export function deployOutputsProblems(values: Record<string, unknown>): string[]
 /** The app's targets; refused for outputs that break the contract, an app on the host, or an app the stack does not have. */
 function appTargets(args: DeployArgs, values: Record<string, unknown>): EcsAppDeployTargets {
   const problems = deployOutputsProblems(values);
+  // Outputs of a stack whose last `pulumi up` ran a Berth from before the shape family (issue #20).
+  const older = problems.some((p) => p.includes("required property 'shapeFamily'"))
+    ? "the stack's last `pulumi up` ran an older Berth, whose task definitions shared the deploys' family: run `pulumi up` again, then deploy\n"
+    : "";
   if (problems.length > 0)
     throw new Refused(
-      `deploy: the outputs of stack ${args.stack} break the contract in schema/outputs.schema.json:\n${problems.map((p) => `  ${p}\n`).join("")}`,
+      `deploy: the outputs of stack ${args.stack} break the contract in schema/outputs.schema.json:\n${problems.map((p) => `  ${p}\n`).join("")}${older}`,
     );
   const targets = (values.ecsDeployTargets ?? {}) as Record<string, EcsAppDeployTargets>;
   const appNames = Object.keys(values.appLogGroups ?? {});

@@ -5,8 +5,10 @@
 //   1. check, for every part: the tag exists in its repository (ECR DescribeImages), its service
 //      exists and is not mid-deployment, and the revision it runs can be rewritten for the tag.
 //      Nothing has changed when one of these refuses.
-//   2. register a new revision per part: the stack's revision (the shape: `pulumi up` owns it) with
-//      the part's repository's images set to <repository>:<tag>, its tags kept.
+//   2. register a new revision per part in the part's family: the stack's revision (the shape, in the
+//      family `<family>-shape`: `pulumi up` owns it) with the part's repository's images set to
+//      <repository>:<tag>, its tags kept. Only deploys register in the part's family, so its latest
+//      revision, which the part's jobs run, is always the last deploy's.
 //   3. run each part's release (if it has one) as a one-off Fargate task of the new revision, in the
 //      service's network, and wait until it stops (stopped at its releaseTimeoutSeconds): every
 //      essential container must exit 0, or the deploy stops before any service moves.
@@ -182,9 +184,9 @@ async function checkService(part: EcsPartName, t: EcsDeployTarget, tag: string, 
     io.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: t.taskDefinition, include: ["TAGS"] })),
   );
   const shape = described.taskDefinition;
-  if (!shape || shape.family !== t.family)
+  if (!shape || shape.family !== t.shapeFamily)
     throw new Refused(
-      `deploy: ${part}: ${revisionName(t.taskDefinition)} is not a revision of the stack's family ${t.family}: the outputs do not match the stack (nothing was changed)\n`,
+      `deploy: ${part}: ${revisionName(t.taskDefinition)} is not a revision of the stack's shape family ${t.shapeFamily}: the outputs do not match the stack (nothing was changed)\n`,
     );
   const next = nextRevision(shape, t, tag);
   if ("problem" in next) throw new Refused(`deploy: ${part}: ${next.problem} (nothing was changed)\n`);

@@ -4,6 +4,7 @@
 // database, DNS names by zone, apps on ECS (with their jobs' schedules, and their private subnets
 // and VPC endpoints when they have them), and security-group edges labelled with ports. Pure: plan
 // in, text out; README's diagrams come from here (`npm run docs:diagrams`).
+import { runnableFamily } from "../lib/ecsRules";
 import { bundleFiles, isBundle } from "../lib/hostBundle";
 import { nginxRoutes, type NginxSite } from "../lib/nginxRead";
 
@@ -318,8 +319,8 @@ function scheduleLines(of: Of, edge: Edge): string[] {
     const target = (p.target ?? {}) as Props;
     const family = str(((target.ecsParameters ?? {}) as Props).taskDefinitionArn);
     lines.push(`    ${nid("job", s.name)}[${label(`${str(p.name)}\n${str(p.scheduleExpression)} ${str(p.scheduleExpressionTimezone || "UTC")}`)}]`);
-    // The schedule names the family without a revision: the service running a revision of it is the part's.
-    const svc = of(T.service).find((x) => str(props(x).taskDefinition).startsWith(`${family}:`));
+    // The schedule names the part's family without a revision; the service was made with a revision of the part's shape family.
+    const svc = of(T.service).find((x) => runnableFamily(str(props(x).taskDefinition).replace(/:\d+$/, "")) === family);
     if (svc) edge(nid("job", s.name), nid("svc", svc.name), "RunTask: a one-off task of the latest revision", true);
   }
   lines.push("  end");

@@ -6,31 +6,36 @@
 // (`<stack>/<app>-<part>`, immutable tags, scan on push, KMS encryption, a lifecycle policy), SSM
 // SecureString parameters under `/<project>/<stack>/<app>/` for its secrets and database values, an
 // execution role that reaches exactly those (lib/ecsTasks.ts), a task role with no permissions, a
-// Fargate task definition (the same env/secrets/DATABASE_URL contract as the host; awslogs to the
-// app's log group), a target group, a listener rule whose priority comes from the app's name, a
-// service (rolling, minimum 100 %, circuit breaker with rollback) and, when maxCount > minCount,
-// target-tracking autoscaling on the tasks' average CPU or the load balancer's requests per task. A part's multi-line secrets reach its task as files under
-// /run/secrets, written by an init container of the same image (lib/ecsTasks.ts). Per job: an
-// EventBridge Scheduler schedule (in one group per stack) that runs a one-off task of the part's latest
-// task definition revision with the job's command, and a role only Scheduler may assume that may run
-// exactly that family in this cluster and pass the part's two roles (lib/ecsJobs.ts).
+// Fargate task definition of the part's shape (the same env/secrets/DATABASE_URL contract as the host;
+// awslogs to the app's log group) in the family `<project>-<stack>-<app>-<part>-shape`, a target group,
+// a listener rule whose priority comes from the app's name, a service (rolling, minimum 100 %, circuit
+// breaker with rollback) and, when maxCount > minCount, target-tracking autoscaling on the tasks'
+// average CPU or the load balancer's requests per task. A part's multi-line secrets reach its task as
+// files under /run/secrets, written by an init container of the same image (lib/ecsTasks.ts). Per job:
+// an EventBridge Scheduler schedule (in one group per stack) that runs a one-off task of the latest
+// revision of the part's family `<project>-<stack>-<app>-<part>` with the job's command, and a role
+// only Scheduler may assume that may run exactly that family in this cluster and pass the part's two
+// roles (lib/ecsJobs.ts).
 //
-// The stack owns the shape, the deploy owns the image: the service ignores changes to its task
-// definition after creation, so a deploy (`npm run deploy`: a new revision with the new image, then
-// UpdateService) is never undone by a later `pulumi up`. A changed shape (env, size) registers a new
-// revision here, which the next deploy copies with its image: `deployTargets` names it, and what
-// else the deploy moves, per part.
+// The stack owns the shape, the deploy owns the image, each in a family of its own (lib/ecsRules.ts
+// partFamilies). The service starts on the stack's shape revision and ignores changes to its task
+// definition after that, so a deploy (`npm run deploy`: the shape with the new image, registered in
+// the part's family, then UpdateService) is never undone by a later `pulumi up`. A changed shape (env,
+// size) registers a new revision in the shape family, which the next deploy copies with its image:
+// `deployTargets` names it, and what else the deploy moves, per part. Only deploys register in the
+// part's family, so its latest revision, which the jobs run, always has the deployed image.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ec2TextProblem } from "../lib/apiRules";
 import { secretIsFile } from "../lib/appRuntime";
 import { calendarToCron } from "../lib/calendarCron";
 import type { EcsAppDeployTargets, EcsDeployTarget, EcsPartName } from "../lib/ecsDeploy";
-import { accountOfArn, JOB_RETRY_POLICY, jobRolePolicy, jobScheduleName, jobTaskInput, latestRevisionArn, schedulerTrust } from "../lib/ecsJobs";
+import { accountOfArn, JOB_RETRY_POLICY, jobRolePolicy, jobScheduleName, jobTaskInput, schedulerTrust } from "../lib/ecsJobs";
 import {
   appRulePriorities,
   DEFAULT_SCALING,
   ecrRepositoryName,
+  partFamilies,
   predefinedMetricType,
   requestCountLabel,
   requestCountLabelProblem,
@@ -38,7 +43,7 @@ import {
   targetGroupName,
   type ScalingTarget,
 } from "../lib/ecsRules";
-import { containerDefinitions, ECS_TASKS_TRUST, ecrLifecyclePolicy, executionRolePolicy, taskVolumes } from "../lib/ecsTasks";
+import { containerDefinitions, ECS_TASKS_TRUST, ecrLifecyclePolicy, executionRolePolicy, taskFamilyArn, taskVolumes } from "../lib/ecsTasks";
 import { physical, type Naming } from "../lib/naming";
 import { nameTag } from "../lib/tags";
 import { resourceProblem } from "./resourceErrors";
@@ -180,8 +185,11 @@ export interface EcsPart {
   readonly repositoryArn: pulumi.Output<string>;
   /** The ECS service's ARN. */
   readonly serviceArn: pulumi.Output<string>;
-  /** The task definition revision the stack registered. */
-  readonly taskDefinitionArn: pulumi.Output<string>;
+  /**
+   * The part's family as an ARN without a revision, `arn:...:task-definition/<project>-<stack>-<app>-<part>`:
+   * where the deploys register, what the jobs run (CI's and the jobs' policies name it).
+   */
+  readonly familyArn: pulumi.Output<string>;
   /** The execution and task roles (CI passes them to ECS). */
   readonly roleArns: pulumi.Output<string>[];
   /** The service's name (the ServiceName dimension of Container Insights). */
@@ -353,10 +361,12 @@ export class EcsApps extends pulumi.ComponentResource {
       { assumeRolePolicy: ECS_TASKS_TRUST, tags: nameTag(physical(args.naming, `${p.app.name}-${p.role}-task`, 256)) },
       parent,
     );
+    const families = partFamilies(args.naming.project, args.naming.stack, p.app.name, p.role);
+    // The shape, in a family of its own: the deploys' revisions (and so the jobs) never see this one's `initial` image.
     const taskDefinition = new aws.ecs.TaskDefinition(
       `${id}-task-definition`,
       {
-        family: physical(args.naming, `${p.app.name}-${p.role}`, 255),
+        family: families.shapeFamily,
         requiresCompatibilities: ["FARGATE"],
         networkMode: "awsvpc",
         cpu: String(p.part.cpu),
@@ -387,11 +397,12 @@ export class EcsApps extends pulumi.ComponentResource {
     const { service, targetGroup } = this.service(id, args, p, taskDefinition);
     const deployTarget = pulumi
       .all([p.cluster.name, service.name, taskDefinition.family, taskDefinition.arn, repo.repositoryUrl, pulumi.all([...args.subnetIds]), p.taskSg.id])
-      .apply(([cluster, serviceName, family, taskDefinitionArn, repositoryUrl, subnets, sg]) => ({
+      .apply(([cluster, serviceName, shapeFamily, taskDefinitionArn, repositoryUrl, subnets, sg]) => ({
         region: args.region,
         cluster,
         service: serviceName,
-        family,
+        family: families.family,
+        shapeFamily,
         taskDefinition: taskDefinitionArn,
         container: p.role,
         repositoryUrl,
@@ -401,12 +412,14 @@ export class EcsApps extends pulumi.ComponentResource {
         securityGroups: [sg],
         assignPublicIp: publicIp(args),
       }));
-    const scheduleArns = this.jobs(id, args, p, { taskDefinition, roleArns: [execution.arn, task.arn] });
+    // From the cluster, not the task definition: a new shape revision changes neither the jobs nor CI's policy.
+    const familyArn = p.cluster.arn.apply((arn) => taskFamilyArn(arn, families.family));
+    const scheduleArns = this.jobs(id, args, p, { familyArn, roleArns: [execution.arn, task.arn] });
     return {
       repositoryUrl: repo.repositoryUrl,
       repositoryArn: repo.arn,
       serviceArn: service.id,
-      taskDefinitionArn: taskDefinition.arn,
+      familyArn,
       roleArns: [execution.arn, task.arn],
       serviceName: service.name,
       targetGroupArnSuffix: targetGroup.arnSuffix,
@@ -417,15 +430,17 @@ export class EcsApps extends pulumi.ComponentResource {
   }
 
   /**
-   * The part's jobs. Each runs the family's latest ACTIVE revision (its ARN without a revision), which
-   * is the one the last deploy registered with the deployed image, so a deploy never has to touch a
-   * schedule, and a new revision from `pulumi up` never changes one.
+   * The part's jobs. Each runs the part family's latest ACTIVE revision (its ARN without a revision).
+   * Only deploys register in that family (the stack's shape has its own), so that is always the last
+   * deploy's revision with the deployed image: a deploy never has to touch a schedule, a new shape
+   * from `pulumi up` never changes one, and no run gets the shape's `initial` image. Before the first
+   * deploy the family has no revision and a run fails to start.
    */
   private jobs(
     id: string,
     args: EcsAppsArgs,
     p: PartInput,
-    t: { readonly taskDefinition: aws.ecs.TaskDefinition; readonly roleArns: pulumi.Output<string>[] },
+    t: { readonly familyArn: pulumi.Output<string>; readonly roleArns: pulumi.Output<string>[] },
   ): Record<string, pulumi.Output<string>> {
     const out: Record<string, pulumi.Output<string>> = {};
     for (const job of p.part.jobs ?? []) {
@@ -446,8 +461,8 @@ export class EcsApps extends pulumi.ComponentResource {
         {
           role: role.id,
           policy: pulumi
-            .all([t.taskDefinition.arn, p.cluster.arn, pulumi.all(t.roleArns)])
-            .apply(([taskDefinitionArn, clusterArn, roleArns]) => jobRolePolicy({ taskDefinitionArn, clusterArn, roleArns })),
+            .all([t.familyArn, p.cluster.arn, pulumi.all(t.roleArns)])
+            .apply(([familyArn, clusterArn, roleArns]) => jobRolePolicy({ familyArn, clusterArn, roleArns })),
         },
         { parent: this },
       );
@@ -468,7 +483,7 @@ export class EcsApps extends pulumi.ComponentResource {
             input: jobTaskInput(p.role, job.command),
             retryPolicy: { ...JOB_RETRY_POLICY },
             ecsParameters: {
-              taskDefinitionArn: t.taskDefinition.arn.apply(latestRevisionArn),
+              taskDefinitionArn: t.familyArn,
               launchType: "FARGATE",
               taskCount: 1,
               group: `job:${job.name}`,

@@ -13,12 +13,18 @@ export interface EcsDeployTarget {
   readonly cluster: string;
   /** The part's service, `<app>-<part>`. */
   readonly service: string;
-  /** The task definition family, `<project>-<stack>-<app>-<part>`. */
-  readonly family: string;
   /**
-   * The revision the stack registered (its ARN): the shape every deploy copies. The service runs the
-   * deploys' revisions; a `pulumi up` that changes the shape registers a new one here, and the next
-   * deploy carries the change to the service.
+   * The part's task definition family, `<project>-<stack>-<app>-<part>`: every deploy registers its
+   * revision here, the service runs them, and the part's jobs run its latest ACTIVE revision, which
+   * is so always the last deploy's.
+   */
+  readonly family: string;
+  /** The family the stack registers the part's shape in, `<family>-shape` (lib/ecsRules.ts partFamilies). */
+  readonly shapeFamily: string;
+  /**
+   * The stack's current revision of `shapeFamily` (its ARN): the shape every deploy copies. A
+   * `pulumi up` that changes the shape registers a new one there, and the next deploy carries the
+   * change to the service and the jobs.
    */
   readonly taskDefinition: string;
   /** The container the load balancer sends traffic to, and the one the release command runs in. */
@@ -124,15 +130,15 @@ export interface TaskDefinitionShape<C extends ContainerShape = ContainerShape> 
 export type NextRevision<T> = { readonly input: Omit<T, ReadOnlyField>; readonly replaced: string[] } | { readonly problem: string };
 
 /**
- * The revision a deploy registers: the stack's revision's every field but the read-only ones, with
- * every container whose image is the part's repository (the app's container, and any other container
- * of the same image, e.g. an init step) set to `<repository>:<tag>`. Refused when no container uses
- * the repository, or the container the target names is missing: the task definition is not the one
- * the stack made.
+ * The revision a deploy registers: the stack's revision's every field but the read-only ones, in the
+ * part's family (not the shape's), with every container whose image is the part's repository (the
+ * app's container, and any other container of the same image, e.g. an init step) set to
+ * `<repository>:<tag>`. Refused when no container uses the repository, or the container the target
+ * names is missing: the task definition is not the one the stack made.
  */
 export function nextRevision<C extends ContainerShape, T extends TaskDefinitionShape<C>>(
   base: T,
-  target: Pick<EcsDeployTarget, "repositoryUrl" | "container">,
+  target: Pick<EcsDeployTarget, "family" | "repositoryUrl" | "container">,
   tag: string,
 ): NextRevision<T> {
   const containers = base.containerDefinitions ?? [];
@@ -145,7 +151,7 @@ export function nextRevision<C extends ContainerShape, T extends TaskDefinitionS
   ) as Omit<T, ReadOnlyField>;
   const image = imageRef(target.repositoryUrl, tag);
   const containerDefinitions = containers.map((c) => (usesRepository(c.image, target.repositoryUrl) ? { ...c, image } : c));
-  return { input: { ...copied, containerDefinitions }, replaced };
+  return { input: { ...copied, family: target.family, containerDefinitions }, replaced };
 }
 
 /** Names of the containers a task cannot do without (ECS's default: essential unless marked otherwise). */

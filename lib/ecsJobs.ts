@@ -64,15 +64,13 @@ export function schedulerTrust(account: string): string {
   });
 }
 
-/** `arn:...:task-definition/family:3` -> `arn:...:task-definition/family`: RunTask then runs the family's latest ACTIVE revision. */
-export function latestRevisionArn(taskDefinitionArn: string): string {
-  return taskDefinitionArn.replace(/:\d+$/, "");
-}
-
 /** What one job's role may do: its part's task family, in its cluster, with its part's roles. */
 export interface JobPolicyInput {
-  /** The part's task definition ARN (any revision). */
-  readonly taskDefinitionArn: string;
+  /**
+   * The part's family as an ARN without a revision (lib/ecsTasks.ts taskFamilyArn): the deploys'
+   * family, never the stack's `-shape` one.
+   */
+  readonly familyArn: string;
   readonly clusterArn: string;
   /** The part's execution and task roles, which RunTask passes to ECS. */
   readonly roleArns: readonly string[];
@@ -80,17 +78,16 @@ export interface JobPolicyInput {
 
 /**
  * The job role's policy: RunTask of the part's family only (its revisions, and the family ARN without
- * one, which RunTask resolves to the latest revision), only in the stack's cluster; and passing the
- * part's two roles to ECS tasks, nothing else.
+ * one, which RunTask resolves to the latest ACTIVE revision: the last deploy's), only in the stack's
+ * cluster; and passing the part's two roles to ECS tasks, nothing else.
  */
 export function jobRolePolicy(p: JobPolicyInput): string {
-  const family = latestRevisionArn(p.taskDefinitionArn);
   const statements: Array<Statement & { readonly Condition: Record<string, Record<string, string>> }> = [
     {
       Sid: "RunJobTask",
       Effect: "Allow",
       Action: ["ecs:RunTask"],
-      Resource: [family, `${family}:*`],
+      Resource: [p.familyArn, `${p.familyArn}:*`],
       Condition: { ArnEquals: { "ecs:cluster": p.clusterArn } },
     },
     {

@@ -3,6 +3,7 @@
 // reports them per key before any cloud call; the Cluster component builds its names with the same
 // functions, so the two never disagree. Pure: no Pulumi, no I/O.
 import { createHash } from "node:crypto";
+import { physicalName } from "./naming";
 
 /**
  * Fargate's task-level CPU units and the memory (MiB) each allows: a list, or a range with a step.
@@ -138,6 +139,39 @@ export function ecrRepositoryNameProblem(name: string): string | undefined {
 /** An ECS app part's repository: `<stack>/<app>-<part>`. */
 export function ecrRepositoryName(stack: string, app: string, part: string): string {
   return `${stack}/${app}-${part}`;
+}
+
+/** ECS task definition families: 1-255 letters, digits, hyphens and underscores. Source: ECS API, RegisterTaskDefinition family. */
+export const TASK_FAMILY_MAX = 255;
+
+/**
+ * What the family the stack registers a part's shape in ends with. The stack's revisions (image tag
+ * `initial`, a new one per shape change) live there; the deploys' revisions (the shape with the
+ * deployed image) in the part's own family, so that family's latest ACTIVE revision, which the jobs
+ * run, is always the last deploy's.
+ */
+export const SHAPE_FAMILY_SUFFIX = "-shape";
+
+/** An ECS app part's two task definition families: the deploys' `<project>-<stack>-<app>-<part>` and the stack's `...-shape`. */
+export interface PartFamilies {
+  /** Where each deploy registers its revision: what the service runs after the first deploy, and what the jobs run. */
+  readonly family: string;
+  /** Where the stack registers the shape each deploy copies; nothing runs it but a new service until its first deploy. */
+  readonly shapeFamily: string;
+}
+
+/** The two families of a part; throws (as physicalName does) when the longer one passes ECS's 255 characters. */
+export function partFamilies(project: string, stack: string, app: string, part: string): PartFamilies {
+  const shapeFamily = physicalName(project, stack, `${app}-${part}${SHAPE_FAMILY_SUFFIX}`, TASK_FAMILY_MAX);
+  return { family: shapeFamily.slice(0, -SHAPE_FAMILY_SUFFIX.length), shapeFamily };
+}
+
+/**
+ * The family whose revisions may run for a family (or a family's ARN without a revision): a shape
+ * family's part family (`...-shape` -> `...`); any other family is its own.
+ */
+export function runnableFamily(family: string): string {
+  return family.endsWith(SHAPE_FAMILY_SUFFIX) ? family.slice(0, -SHAPE_FAMILY_SUFFIX.length) : family;
 }
 
 /**

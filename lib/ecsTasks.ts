@@ -189,19 +189,29 @@ export const ECS_TASKS_TRUST = JSON.stringify({
   Statement: [{ Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" }],
 });
 
-/** What CI may touch: the stack's repositories, services, task definition families and the roles tasks run as. */
+/** What CI may touch: the stack's repositories, services, the parts' task definition families and the roles tasks run as. */
 export interface CiPolicyInput {
   readonly repositoryArns: readonly string[];
   readonly serviceArns: readonly string[];
   readonly roleArns: readonly string[];
-  /** Task definition ARNs (any revision): CI may run new revisions of these families only. */
-  readonly taskDefinitionArns: readonly string[];
+  /**
+   * The parts' families as ARNs without a revision (taskFamilyArn): the ones each deploy registers
+   * its revision in and runs the release of. Never the stack's `-shape` families, which CI only reads.
+   */
+  readonly familyArns: readonly string[];
   readonly clusterArn: string;
 }
 
-/** `arn:...:task-definition/family:3` -> `arn:...:task-definition/family:*` (every revision of the family). */
-export function familyArn(taskDefinitionArn: string): string {
-  return taskDefinitionArn.replace(/:\d+$/, ":*");
+/** `arn:...:cluster/name` and a family -> `arn:...:task-definition/<family>` (no revision), in the cluster's partition, region and account. */
+export function taskFamilyArn(clusterArn: string, family: string): string {
+  const m = /^(arn:[^:]+:ecs:[^:]+:\d{12}):cluster\/[^/]+$/.exec(clusterArn);
+  if (!m) throw new Error(`${clusterArn} is not an ECS cluster ARN`);
+  return `${m[1]}:task-definition/${family}`;
+}
+
+/** `arn:...:task-definition/family` -> `arn:...:task-definition/family:*` (every revision of the family). */
+export function everyRevision(familyArn: string): string {
+  return `${familyArn}:*`;
 }
 
 /** `arn:...:cluster/name` -> `arn:...:task/name/*` (the cluster's tasks). */
@@ -211,13 +221,14 @@ export function clusterTasksArn(clusterArn: string): string {
 
 /**
  * The CI role's policy (OIDC, as aws-actions/amazon-ecr-login expects): push to these repositories
- * and look a tag up in them (the deploy refuses an unknown tag before it registers anything),
- * register task definitions (with the tags the stack's revision carries: ECS authorizes tags given
- * on create as ecs:TagResource, allowed here for that action on these families only) and deploy
- * these services only, run the release task in the cluster, and pass the tasks' roles to ECS and
- * nothing else.
+ * and look a tag up in them (the deploy refuses an unknown tag before it registers anything), read
+ * the stack's shape revision and register the deploy's revision in the part's family (with the tags
+ * the shape carries: ECS authorizes tags given on create as ecs:TagResource, allowed here for that
+ * action on the parts' families only), deploy these services only, run the release task (a
+ * revision of those families) in the cluster, and pass the tasks' roles to ECS and nothing else.
  */
 export function ciPolicy(p: CiPolicyInput): string {
+  const families = [...new Set(p.familyArns)];
   const statements: Statement[] = [
     { Sid: "EcrLogin", Effect: "Allow", Action: ["ecr:GetAuthorizationToken"], Resource: "*" },
     {
@@ -240,11 +251,11 @@ export function ciPolicy(p: CiPolicyInput): string {
       Sid: "TagNewRevisions",
       Effect: "Allow",
       Action: ["ecs:TagResource"],
-      Resource: [...new Set(p.taskDefinitionArns.map(familyArn))],
+      Resource: families.map(everyRevision),
       Condition: { StringEquals: { "ecs:CreateAction": "RegisterTaskDefinition" } },
     },
     { Sid: "DeployServices", Effect: "Allow", Action: ["ecs:DescribeServices", "ecs:UpdateService"], Resource: [...p.serviceArns] },
-    { Sid: "ReleaseTasks", Effect: "Allow", Action: ["ecs:RunTask"], Resource: [...new Set(p.taskDefinitionArns.map(familyArn))] },
+    { Sid: "ReleaseTasks", Effect: "Allow", Action: ["ecs:RunTask"], Resource: families.map(everyRevision) },
     { Sid: "WatchReleaseTasks", Effect: "Allow", Action: ["ecs:DescribeTasks", "ecs:StopTask"], Resource: clusterTasksArn(p.clusterArn) },
     { Sid: "PassTaskRoles", Effect: "Allow", Action: ["iam:PassRole"], Resource: [...p.roleArns] },
   ];

@@ -16,6 +16,7 @@ import type {
   StackValidationArgs,
   StackValidationPolicy,
 } from "@pulumi/policy";
+import { runnableFamily } from "../lib/ecsRules";
 import { bundleFiles, isBundle } from "../lib/hostBundle";
 import { nginxRoutes } from "../lib/nginxRead";
 
@@ -404,10 +405,11 @@ function actionCovers(pattern: string, action: string): boolean {
 export const runTaskLeastPrivilege: StackValidationPolicy = {
   name: "berth-run-task-least-privilege",
   description:
-    "IAM policies of the stack grant ecs:RunTask and iam:PassRole by name (never ecs:*, iam:* or *), RunTask only on the stack's own task definition families and PassRole only on the stack's own roles and only to ECS tasks (iam:PassedToService), so a job's schedule can start its part's task and nothing else; a role EventBridge Scheduler may assume trusts it only for the stack's own account (aws:SourceAccount).",
+    "IAM policies of the stack grant ecs:RunTask and iam:PassRole by name (never ecs:*, iam:* or *), RunTask only on the stack's own task definition families (a part's family, where the deploys register; never the `-shape` family of the stack's own revisions, whose image is a placeholder) and PassRole only on the stack's own roles and only to ECS tasks (iam:PassedToService), so a job's schedule can start its part's task and nothing else; a role EventBridge Scheduler may assume trusts it only for the stack's own account (aws:SourceAccount).",
   enforcementLevel: "mandatory",
   validateStack: (args: StackValidationArgs, report: ReportViolation) => {
-    const families = args.resources.filter((r) => r.type === T.taskDefinition).map((r) => String(r.props.arn ?? "").replace(/:\d+$/, ""));
+    // The stack's task definitions are its parts' shapes; what may run is each one's part family (lib/ecsRules.ts).
+    const families = args.resources.filter((r) => r.type === T.taskDefinition).map((r) => runnableFamily(String(r.props.arn ?? "").replace(/:\d+$/, "")));
     const ownFamily = (arn: string): boolean =>
       families.some((f) => f !== "" && (arn === f || (arn.startsWith(`${f}:`) && /^(\*|\d+)$/.test(arn.slice(f.length + 1)))));
     const roles = new Set(args.resources.filter((r) => r.type === T.role).map((r) => String(r.props.arn ?? "")));

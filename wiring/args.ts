@@ -712,7 +712,7 @@ export function ecsAppsArgs(cfg: Config, deps: EcsAppsDeps): EcsAppsArgs {
   };
 }
 
-/** What CI's policy is built from: the cluster and every ECS part's repository, service, task definition and roles. */
+/** What CI's policy is built from: the cluster and every ECS part's repository, service, family and roles. */
 export interface CiPolicyDeps {
   /** The cluster's ARN. */
   readonly clusterArn: pulumi.Input<string>;
@@ -725,8 +725,8 @@ export interface CiPolicyDeps {
         readonly repositoryArn: pulumi.Input<string>;
         /** Service ARN. */
         readonly serviceArn: pulumi.Input<string>;
-        /** Task definition ARN. */
-        readonly taskDefinitionArn: pulumi.Input<string>;
+        /** The part's family as an ARN without a revision (the deploys', not the stack's `-shape` one). */
+        readonly familyArn: pulumi.Input<string>;
         /** Execution and task role ARNs. */
         readonly roleArns: readonly pulumi.Input<string>[];
       }
@@ -742,10 +742,8 @@ export function ciDeployPolicy(deps: CiPolicyDeps): pulumi.Output<string> {
       deps.clusterArn,
       pulumi.all(parts.map((p) => p.repositoryArn)),
       pulumi.all(parts.map((p) => p.serviceArn)),
-      pulumi.all(parts.map((p) => p.taskDefinitionArn)),
+      pulumi.all(parts.map((p) => p.familyArn)),
       pulumi.all(parts.flatMap((p) => [...p.roleArns])),
     ])
-    .apply(([clusterArn, repositoryArns, serviceArns, taskDefinitionArns, roleArns]) =>
-      ciPolicy({ clusterArn, repositoryArns, serviceArns, taskDefinitionArns, roleArns }),
-    );
+    .apply(([clusterArn, repositoryArns, serviceArns, familyArns, roleArns]) => ciPolicy({ clusterArn, repositoryArns, serviceArns, familyArns, roleArns }));
 }

@@ -126,6 +126,18 @@ describe("the app, refused from the stack's outputs before any AWS call (exit 2)
     nothingCalled();
   });
 
+  it("outputs of a stack whose last `pulumi up` ran a Berth from before the shape family: says to run it again", async () => {
+    const targets = scale.ecsDeployTargets as Record<string, Record<string, Record<string, unknown>>>;
+    const { shapeFamily: _gone, ...older } = targets.shop.frontend;
+    const r = await deploy(["scale", "shop", "v1"], { ...scale, ecsDeployTargets: { shop: { frontend: older } } });
+    expect(r.code).toBe(EXIT.refused);
+    expect(r.stderr).toBe(
+      "deploy: the outputs of stack scale break the contract in schema/outputs.schema.json:\n  /ecsDeployTargets/shop/frontend must have required property 'shapeFamily'\n" +
+        "the stack's last `pulumi up` ran an older Berth, whose task definitions shared the deploys' family: run `pulumi up` again, then deploy\n",
+    );
+    nothingCalled();
+  });
+
   it("accepts the scale stack's own outputs, and only checks the ones it reads", () => {
     expect(deployOutputsProblems(scale)).toEqual([]);
     expect(deployOutputsProblems({ ...scale, registryPassword: "[secret]", hostSshPrivateKey: "[secret]" })).toEqual([]);
@@ -137,7 +149,10 @@ describe("a deploy through the command", () => {
   /** ECR has every tag; each service runs its stack revision and completes at once. */
   function stubs(): void {
     const targets = (
-      scale.ecsDeployTargets as Record<string, Record<string, { family: string; taskDefinition: string; repositoryUrl: string; service: string }>>
+      scale.ecsDeployTargets as Record<
+        string,
+        Record<string, { family: string; shapeFamily: string; taskDefinition: string; repositoryUrl: string; service: string }>
+      >
     ).shop;
     ecr.on(DescribeImagesCommand).resolves({ imageDetails: [{ imageDigest: "sha256:00" }] });
     for (const [part, t] of Object.entries(targets)) {
@@ -156,7 +171,7 @@ describe("a deploy through the command", () => {
           ],
         });
       ecs.on(DescribeTaskDefinitionCommand, { taskDefinition: t.taskDefinition }).resolves({
-        taskDefinition: { family: t.family, containerDefinitions: [{ name: part, image: `${t.repositoryUrl}:initial`, essential: true }] },
+        taskDefinition: { family: t.shapeFamily, containerDefinitions: [{ name: part, image: `${t.repositoryUrl}:initial`, essential: true }] },
       });
       ecs.on(RegisterTaskDefinitionCommand, { family: t.family }).resolves({ taskDefinition: { taskDefinitionArn: next } });
       ecs.on(UpdateServiceCommand, { service: t.service }).resolves({ service: { deployments: [{ id: "new", status: "PRIMARY", taskDefinition: next }] } });

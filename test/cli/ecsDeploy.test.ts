@@ -36,8 +36,11 @@ const REGISTRY = `123456789012.dkr.ecr.${REGION}.amazonaws.com`;
 const TD = `arn:aws:ecs:${REGION}:123456789012:task-definition`;
 const CLUSTER = "berth-scale-apps";
 
-/** Revisions: the stack registered :1 of each (the shape); the backend runs :7 and gets :8, the frontend runs :4 and gets :5. */
-const STACK = { backend: `${TD}/berth-scale-shop-backend:1`, frontend: `${TD}/berth-scale-shop-frontend:1` };
+/**
+ * Revisions: the stack registered :1 of each shape family (`-shape`); in the part's own family, the deploys'
+ * one, the backend runs :7 and gets :8, the frontend runs :4 and gets :5.
+ */
+const STACK = { backend: `${TD}/berth-scale-shop-backend-shape:1`, frontend: `${TD}/berth-scale-shop-frontend-shape:1` };
 const OLD = { backend: `${TD}/berth-scale-shop-backend:7`, frontend: `${TD}/berth-scale-shop-frontend:4` };
 const NEW = { backend: `${TD}/berth-scale-shop-backend:8`, frontend: `${TD}/berth-scale-shop-frontend:5` };
 const target = (part: "frontend" | "backend", over: Partial<EcsDeployTarget> = {}): EcsDeployTarget => ({
@@ -45,6 +48,7 @@ const target = (part: "frontend" | "backend", over: Partial<EcsDeployTarget> = {
   cluster: CLUSTER,
   service: `shop-${part}`,
   family: `berth-scale-shop-${part}`,
+  shapeFamily: `berth-scale-shop-${part}-shape`,
   taskDefinition: STACK[part],
   container: part,
   repositoryUrl: `${REGISTRY}/scale/shop-${part}`,
@@ -82,7 +86,7 @@ const stackRevision = (part: "frontend" | "backend") => ({
   taskDefinitionArn: STACK[part],
   revision: 1,
   status: "ACTIVE" as const,
-  family: `berth-scale-shop-${part}`,
+  family: `berth-scale-shop-${part}-shape`,
   requiresAttributes: [{ name: "com.amazonaws.ecs.capability.logging-driver.awslogs" }],
   compatibilities: ["EC2" as const, "FARGATE" as const],
   registeredAt: new Date("2026-11-01T00:00:00Z"),
@@ -229,9 +233,9 @@ const CHECKS = [
   "DescribeImages scale/shop-backend:v2",
   "DescribeImages scale/shop-frontend:v2",
   "DescribeServices shop-backend",
-  "DescribeTaskDefinition berth-scale-shop-backend:1",
+  "DescribeTaskDefinition berth-scale-shop-backend-shape:1",
   "DescribeServices shop-frontend",
-  "DescribeTaskDefinition berth-scale-shop-frontend:1",
+  "DescribeTaskDefinition berth-scale-shop-frontend-shape:1",
 ];
 const REGISTERS = ["RegisterTaskDefinition berth-scale-shop-backend", "RegisterTaskDefinition berth-scale-shop-frontend"];
 const RELEASE = ["RunTask berth-scale-shop-backend:8", "DescribeTasks", "DescribeTasks"];
@@ -252,8 +256,8 @@ describe("a good deploy", () => {
       "deploy: shop v2 to backend, then frontend (cluster berth-scale-apps)",
       `backend: image ${REGISTRY}/scale/shop-backend:v2 found (sha256:${"ab".repeat(32)}, pushed 2026-12-01T10:00:00.000Z)`,
       `frontend: image ${REGISTRY}/scale/shop-frontend:v2 found (sha256:${"ab".repeat(32)}, pushed 2026-12-01T10:00:00.000Z)`,
-      "backend: service shop-backend runs berth-scale-shop-backend:7; the stack's shape is berth-scale-shop-backend:1",
-      "frontend: service shop-frontend runs berth-scale-shop-frontend:4; the stack's shape is berth-scale-shop-frontend:1",
+      "backend: service shop-backend runs berth-scale-shop-backend:7; the stack's shape is berth-scale-shop-backend-shape:1",
+      "frontend: service shop-frontend runs berth-scale-shop-frontend:4; the stack's shape is berth-scale-shop-frontend-shape:1",
       `backend: registered berth-scale-shop-backend:8 (${REGISTRY}/scale/shop-backend:v2 in init, backend)`,
       `frontend: registered berth-scale-shop-frontend:5 (${REGISTRY}/scale/shop-frontend:v2 in init, frontend)`,
       'backend: release ["bin/migrate","--up"] running as task 0123abcd (up to 60 s)',
@@ -272,7 +276,7 @@ describe("a good deploy", () => {
     expect(io.slept()).toBe(POLL_MS.release + 4 * POLL_MS.service);
   });
 
-  it("registers the stack's revision's fields and tags (not the running revision's), every container of the part's image on the new tag, no read-only field", async () => {
+  it("registers the stack's revision's fields and tags (not the running revision's) in the part's family (not the shape's), every container of the part's image on the new tag, no read-only field", async () => {
     goodDeploy();
     await deployApp(request(), fakeIo());
     // The shape is the stack's: a `pulumi up` since the last deploy (here LOG_LEVEL) moves with this one; the running :7 is never read.
@@ -283,8 +287,11 @@ describe("a good deploy", () => {
     const input = ecs.commandCalls(RegisterTaskDefinitionCommand)[0].args[0].input;
     const { taskDefinitionArn, revision, status, requiresAttributes, compatibilities, registeredAt, registeredBy, ...writable } = stackRevision("backend");
     expect([taskDefinitionArn, revision, status, requiresAttributes, compatibilities, registeredAt, registeredBy].every((v) => v !== undefined)).toBe(true);
+    expect(writable.family).toBe("berth-scale-shop-backend-shape");
+    // The part's family: its latest revision is what the part's jobs run, so only a deploy may register there.
     expect(input).toEqual({
       ...writable,
+      family: "berth-scale-shop-backend",
       containerDefinitions: [
         { ...writable.containerDefinitions[0], image: `${REGISTRY}/scale/shop-backend:v2` },
         { ...writable.containerDefinitions[1], image: `${REGISTRY}/scale/shop-backend:v2` },
@@ -321,20 +328,25 @@ describe("a good deploy", () => {
     expect(sequence()).toEqual([
       "DescribeImages scale/shop-frontend:v2",
       "DescribeServices shop-frontend",
-      "DescribeTaskDefinition berth-scale-shop-frontend:1",
+      "DescribeTaskDefinition berth-scale-shop-frontend-shape:1",
       "RegisterTaskDefinition berth-scale-shop-frontend",
       ...MOVE("frontend"),
     ]);
   });
 
-  it("deploys over a new service's only deployment (still trying the stack's `initial` tag) without waiting for it", async () => {
+  it("deploys over a new service's only deployment (the stack's shape revision, still trying the `initial` tag) without waiting for it", async () => {
     goodDeploy();
     ecs
       .on(DescribeServicesCommand, { services: ["shop-frontend"] })
-      .resolvesOnce(service("frontend", [deployment("ecs-svc/first", "PRIMARY", OLD.frontend, "IN_PROGRESS", { runningCount: 0, failedTasks: 3 })]))
+      .resolvesOnce(service("frontend", [deployment("ecs-svc/first", "PRIMARY", STACK.frontend, "IN_PROGRESS", { runningCount: 0, failedTasks: 3 })]))
       .resolves(done("frontend"));
-    await deployApp(request({ targets: { frontend: FRONTEND } }), fakeIo());
-    expect(ecs.commandCalls(UpdateServiceCommand)).toHaveLength(1);
+    const io = fakeIo();
+    await deployApp(request({ targets: { frontend: FRONTEND } }), io);
+    // From the shape family to the first revision of the part's own family.
+    expect(io.lines).toContain(
+      "frontend: service shop-frontend runs berth-scale-shop-frontend-shape:1; the stack's shape is berth-scale-shop-frontend-shape:1",
+    );
+    expect(ecs.commandCalls(UpdateServiceCommand).map((c) => c.args[0].input.taskDefinition)).toEqual([NEW.frontend]);
   });
 });
 
@@ -370,12 +382,16 @@ describe("refused before anything changes (exit 2)", () => {
     expect(ecs.commandCalls(RegisterTaskDefinitionCommand)).toEqual([]);
   });
 
-  it("outputs that name a revision of another family: nothing registered", async () => {
+  it.each([
+    ["another family", "other"],
+    // A deploy's own revision (the part's family) is never the shape: copying it would copy a deployed image's revision.
+    ["the part's own family, not the shape's", "berth-scale-shop-backend"],
+  ])("outputs that name a revision of %s: nothing registered", async (_what, family) => {
     goodDeploy();
-    ecs.on(DescribeTaskDefinitionCommand, { taskDefinition: STACK.backend }).resolves({ taskDefinition: { ...stackRevision("backend"), family: "other" } });
+    ecs.on(DescribeTaskDefinitionCommand, { taskDefinition: STACK.backend }).resolves({ taskDefinition: { ...stackRevision("backend"), family } });
     const e = await failure(request(), fakeIo());
     expect(e.message).toBe(
-      "deploy: backend: berth-scale-shop-backend:1 is not a revision of the stack's family berth-scale-shop-backend: the outputs do not match the stack (nothing was changed)\n",
+      "deploy: backend: berth-scale-shop-backend-shape:1 is not a revision of the stack's shape family berth-scale-shop-backend-shape: the outputs do not match the stack (nothing was changed)\n",
     );
     expect(ecs.commandCalls(RegisterTaskDefinitionCommand)).toEqual([]);
   });
@@ -386,7 +402,7 @@ describe("refused before anything changes (exit 2)", () => {
     ecs.on(DescribeTaskDefinitionCommand, { taskDefinition: STACK.backend }).resolves({ taskDefinition: other });
     const e = await failure(request(), fakeIo());
     expect(e.message).toBe(
-      `deploy: backend: no container of task definition berth-scale-shop-backend runs an image of ${REGISTRY}/scale/shop-backend (nothing was changed)\n`,
+      `deploy: backend: no container of task definition berth-scale-shop-backend-shape runs an image of ${REGISTRY}/scale/shop-backend (nothing was changed)\n`,
     );
     expect(ecs.commandCalls(RegisterTaskDefinitionCommand)).toEqual([]);
   });

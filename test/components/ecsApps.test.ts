@@ -94,7 +94,7 @@ describe("EcsApps", () => {
     ]);
   });
 
-  it("tells the deploy, per app and part, the cluster, service, family and the stack's revision, container, repository, release and network of the service", async () => {
+  it("tells the deploy, per app and part, the cluster, service, family, the stack's shape family and revision, container, repository, release and network of the service", async () => {
     const full: EcsAppSettings = { ...web, backend: { ...part, containerPort: 8080, release: ["bin/migrate", "--up"], releaseTimeoutSeconds: 120 } };
     const apps = new EcsApps("ecs", args({ apps: [full] }), m.opts);
     const targets = await valueOf(apps.deployTargets);
@@ -107,7 +107,8 @@ describe("EcsApps", () => {
           ...common,
           service: "web-frontend",
           family: "berth-test-web-frontend",
-          taskDefinition: `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/berth-test-web-frontend:1`,
+          shapeFamily: "berth-test-web-frontend-shape",
+          taskDefinition: `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/berth-test-web-frontend-shape:1`,
           container: "frontend",
           repositoryUrl: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/test/web-frontend`,
           release: [],
@@ -117,7 +118,8 @@ describe("EcsApps", () => {
           ...common,
           service: "web-backend",
           family: "berth-test-web-backend",
-          taskDefinition: `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/berth-test-web-backend:1`,
+          shapeFamily: "berth-test-web-backend-shape",
+          taskDefinition: `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/berth-test-web-backend-shape:1`,
           container: "backend",
           repositoryUrl: `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/test/web-backend`,
           release: ["bin/migrate", "--up"],
@@ -125,6 +127,15 @@ describe("EcsApps", () => {
         },
       },
     });
+    // The stack registers the shape in its own family, and the service starts on that revision.
+    expect(m.ofType("aws:ecs/taskDefinition:TaskDefinition").map((td) => td.inputs.family)).toEqual([
+      "berth-test-web-frontend-shape",
+      "berth-test-web-backend-shape",
+    ]);
+    expect(m.ofType("aws:ecs/service:Service").map((svc) => svc.inputs.taskDefinition)).toEqual([
+      targets.web.frontend!.taskDefinition,
+      targets.web.backend!.taskDefinition,
+    ]);
     // The same network the service's tasks get, and the container its load balancer targets.
     const services = m.ofType("aws:ecs/service:Service");
     for (const svc of services) {
@@ -240,7 +251,7 @@ describe("EcsApps: jobs", () => {
     expect(m.resources.filter((r) => r.type.startsWith("aws:scheduler/"))).toEqual([]);
   });
 
-  it("runs each job as a Scheduler schedule of RunTask: the part's latest revision, its network, the job's command, on the minute", async () => {
+  it("runs each job as a Scheduler schedule of RunTask: the part family's latest revision (never the shape family's), its network, the job's command, on the minute", async () => {
     const apps = new EcsApps("ecs", args({ apps: [withJobs] }), m.opts);
     await m.settle();
     expect(m.one("aws:scheduler/scheduleGroup:ScheduleGroup").inputs.name).toBe("berth-test-jobs");
@@ -258,7 +269,8 @@ describe("EcsApps: jobs", () => {
       arn: `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/berth-test-apps`,
       retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 300 },
       ecsParameters: {
-        // No revision: RunTask takes the family's latest ACTIVE revision, the one the last deploy registered.
+        // No revision: RunTask takes the family's latest ACTIVE revision. Only deploys register in this family
+        // (the stack's revision is in berth-test-web-backend-shape), so that is the last deploy's, never `initial`.
         taskDefinitionArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:task-definition/berth-test-web-backend`,
         launchType: "FARGATE",
         taskCount: 1,
@@ -266,6 +278,8 @@ describe("EcsApps: jobs", () => {
       },
     });
     expect(JSON.parse(String(target.input))).toEqual({ containerOverrides: [{ name: "backend", command: ["node", "report.js"] }] });
+    const shape = m.ofType("aws:ecs/taskDefinition:TaskDefinition").find((td) => String(td.inputs.family).includes("backend"))!;
+    expect(shape.inputs.family).toBe("berth-test-web-backend-shape");
     expect(m.one("aws:scheduler/schedule:Schedule", "ecs-web-backend-job-digest").inputs).toMatchObject({
       scheduleExpression: "cron(0 4 ? * SUN *)",
       scheduleExpressionTimezone: "Europe/Berlin",

@@ -21,7 +21,8 @@ const target = (over: Partial<EcsDeployTarget> = {}): EcsDeployTarget => ({
   cluster: "berth-scale-apps",
   service: "shop-backend",
   family: "berth-scale-shop-backend",
-  taskDefinition: "arn:aws:ecs:ap-northeast-2:123456789012:task-definition/berth-scale-shop-backend:1",
+  shapeFamily: "berth-scale-shop-backend-shape",
+  taskDefinition: "arn:aws:ecs:ap-northeast-2:123456789012:task-definition/berth-scale-shop-backend-shape:1",
   container: "backend",
   repositoryUrl: REPO,
   release: [],
@@ -64,7 +65,7 @@ describe("parts and names", () => {
 
 describe("nextRevision", () => {
   const stackRevision = {
-    taskDefinitionArn: "arn:aws:ecs:r:1:task-definition/berth-scale-shop-backend:7",
+    taskDefinitionArn: "arn:aws:ecs:r:1:task-definition/berth-scale-shop-backend-shape:7",
     revision: 7,
     status: "ACTIVE",
     requiresAttributes: [{ name: "ecs.capability.execution-role-awslogs" }],
@@ -72,7 +73,7 @@ describe("nextRevision", () => {
     registeredAt: new Date(0),
     registeredBy: "arn:aws:sts::1:assumed-role/pulumi",
     deregisteredAt: undefined,
-    family: "berth-scale-shop-backend",
+    family: "berth-scale-shop-backend-shape",
     cpu: "512",
     memory: "1024",
     networkMode: "awsvpc",
@@ -87,7 +88,7 @@ describe("nextRevision", () => {
     ],
   };
 
-  it("copies every writable field, drops the read-only ones, and points every container of the part's repository at the tag", () => {
+  it("copies every writable field into the part's family (not the shape's), drops the read-only ones, and points every container of the part's repository at the tag", () => {
     const r = nextRevision(stackRevision, target(), "v2");
     if ("problem" in r) throw new Error(r.problem);
     expect(Object.keys(r.input).sort()).toEqual(
@@ -109,6 +110,7 @@ describe("nextRevision", () => {
       "public.ecr.aws/aws-observability/aws-otel-collector:v0.40.0",
     ]);
     expect(r.input.containerDefinitions[1].environment).toEqual([{ name: "PORT", value: "8080" }]);
+    expect(r.input.family).toBe("berth-scale-shop-backend");
     expect(r.replaced).toEqual(["migrate-init", "backend"]);
     // The stack's definition itself is left as it was.
     expect(stackRevision.containerDefinitions[1].image).toBe(`${REPO}:v1`);

@@ -1,17 +1,8 @@
 // An ECS job's schedule pieces and IAM documents (lib/ecsJobs.ts): exact documents, one row per rule.
 import { describe, expect, it } from "vitest";
-import {
-  accountOfArn,
-  JOB_RETRY_POLICY,
-  jobCommandProblem,
-  jobRolePolicy,
-  jobScheduleName,
-  jobTaskInput,
-  latestRevisionArn,
-  schedulerTrust,
-} from "../../lib/ecsJobs";
+import { accountOfArn, JOB_RETRY_POLICY, jobCommandProblem, jobRolePolicy, jobScheduleName, jobTaskInput, schedulerTrust } from "../../lib/ecsJobs";
 
-const TD = "arn:aws:ecs:ap-northeast-2:123456789012:task-definition/berth-scale-shop-backend:7";
+const FAMILY = "arn:aws:ecs:ap-northeast-2:123456789012:task-definition/berth-scale-shop-backend";
 const CLUSTER = "arn:aws:ecs:ap-northeast-2:123456789012:cluster/berth-scale-apps";
 
 describe("ecsJobs", () => {
@@ -35,8 +26,7 @@ describe("ecsJobs", () => {
     expect(JOB_RETRY_POLICY).toEqual({ maximumRetryAttempts: 3, maximumEventAgeInSeconds: 300 });
   });
 
-  it("runs the family's latest revision: the ARN without its revision", () => {
-    expect(latestRevisionArn(TD)).toBe("arn:aws:ecs:ap-northeast-2:123456789012:task-definition/berth-scale-shop-backend");
+  it("reads the account of an ARN", () => {
     expect(accountOfArn(CLUSTER)).toBe("123456789012");
     expect(() => accountOfArn("arn:aws:ecs:r::cluster/x")).toThrow(/no account/);
   });
@@ -56,7 +46,7 @@ describe("ecsJobs", () => {
   });
 
   it("allows a job's role RunTask of its part's family in the stack's cluster and passing the part's two roles to ECS, nothing else", () => {
-    const doc = JSON.parse(jobRolePolicy({ taskDefinitionArn: TD, clusterArn: CLUSTER, roleArns: ["arn:role/exec", "arn:role/task"] })) as {
+    const doc = JSON.parse(jobRolePolicy({ familyArn: FAMILY, clusterArn: CLUSTER, roleArns: ["arn:role/exec", "arn:role/task"] })) as {
       Statement: Array<Record<string, unknown>>;
     };
     expect(doc.Statement).toEqual([
@@ -64,7 +54,8 @@ describe("ecsJobs", () => {
         Sid: "RunJobTask",
         Effect: "Allow",
         Action: ["ecs:RunTask"],
-        Resource: [latestRevisionArn(TD), `${latestRevisionArn(TD)}:*`],
+        // The family without a revision (RunTask then runs its latest ACTIVE one, the last deploy's) and each of its revisions.
+        Resource: [FAMILY, `${FAMILY}:*`],
         Condition: { ArnEquals: { "ecs:cluster": CLUSTER } },
       },
       {

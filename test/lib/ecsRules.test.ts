@@ -10,15 +10,18 @@ import {
   elbNameProblem,
   fargateMemoryFor,
   fargateSizeProblem,
+  partFamilies,
   predefinedMetricType,
   priorityCollisions,
   requestCountLabel,
   requestCountLabelProblem,
   RULE_PRIORITY_MAX,
+  runnableFamily,
   SCALING_TARGET_RANGE,
   ssmParameterName,
   ssmParameterNameProblem,
   targetGroupName,
+  TASK_FAMILY_MAX,
 } from "../../lib/ecsRules";
 
 describe("Fargate task sizes", () => {
@@ -106,6 +109,25 @@ describe("ECR repository names", () => {
     ["scale/shop-", "lower-case"],
     ["x".repeat(257), "is 257 characters"],
   ])("refuses %j", (n, why) => expect(ecrRepositoryNameProblem(n)).toContain(why));
+});
+
+describe("task definition families", () => {
+  it("gives a part the deploys' family <project>-<stack>-<app>-<part> and the stack's <family>-shape", () => {
+    expect(partFamilies("berth", "scale", "shop", "backend")).toEqual({ family: "berth-scale-shop-backend", shapeFamily: "berth-scale-shop-backend-shape" });
+  });
+
+  it("refuses a shape family past ECS's 255 characters, and takes one of exactly 255", () => {
+    const app = "a".repeat(TASK_FAMILY_MAX - "berth-scale--backend-shape".length);
+    expect(partFamilies("berth", "scale", app, "backend").shapeFamily).toHaveLength(TASK_FAMILY_MAX);
+    expect(() => partFamilies("berth", "scale", `${app}a`, "backend")).toThrow(/is 256 characters; the limit for this resource is 255/);
+  });
+
+  it("runs a shape family's part family; any other family is its own", () => {
+    expect(runnableFamily("berth-scale-shop-backend-shape")).toBe("berth-scale-shop-backend");
+    expect(runnableFamily("arn:aws:ecs:r:1:task-definition/berth-scale-shop-backend-shape")).toBe("arn:aws:ecs:r:1:task-definition/berth-scale-shop-backend");
+    expect(runnableFamily("berth-scale-shop-backend")).toBe("berth-scale-shop-backend");
+    expect(runnableFamily("shape")).toBe("shape");
+  });
 });
 
 describe("SSM parameter names", () => {

@@ -6,9 +6,10 @@ import {
   clusterTasksArn,
   containerDefinitions,
   ecrLifecyclePolicy,
+  everyRevision,
   executionRolePolicy,
-  familyArn,
   secretsInitScript,
+  taskFamilyArn,
   taskVolumes,
   type ContainerInput,
 } from "../../lib/ecsTasks";
@@ -72,15 +73,20 @@ describe("ecsTasks", () => {
     expect(doc.Statement.map((s) => s.Sid)).toEqual(["EcrLogin", "PullAppImages", "WriteAppLogs"]);
   });
 
-  it("scopes CI to the families' revisions and the cluster's tasks", () => {
-    expect(familyArn("arn:aws:ecs:r:1:task-definition/berth-x-web-frontend:12")).toBe("arn:aws:ecs:r:1:task-definition/berth-x-web-frontend:*");
+  it("scopes CI to the parts' families (never the shape families) and the cluster's tasks", () => {
+    expect(taskFamilyArn("arn:aws:ecs:r-1:123456789012:cluster/berth-x-apps", "berth-x-web-frontend")).toBe(
+      "arn:aws:ecs:r-1:123456789012:task-definition/berth-x-web-frontend",
+    );
+    expect(taskFamilyArn("arn:aws-cn:ecs:cn-north-1:123456789012:cluster/c", "f")).toBe("arn:aws-cn:ecs:cn-north-1:123456789012:task-definition/f");
+    expect(() => taskFamilyArn("arn:aws:ecs:r-1:123456789012:service/c/s", "f")).toThrow(/is not an ECS cluster ARN/);
+    expect(everyRevision("arn:aws:ecs:r:1:task-definition/berth-x-web-frontend")).toBe("arn:aws:ecs:r:1:task-definition/berth-x-web-frontend:*");
     expect(clusterTasksArn("arn:aws:ecs:r:1:cluster/berth-x-apps")).toBe("arn:aws:ecs:r:1:task/berth-x-apps/*");
     const doc = JSON.parse(
       ciPolicy({
         repositoryArns: ["arn:r"],
         serviceArns: ["arn:s"],
         roleArns: ["arn:e", "arn:t"],
-        taskDefinitionArns: ["a:task-definition/f:1", "a:task-definition/f:2"],
+        familyArns: ["a:task-definition/f", "a:task-definition/g", "a:task-definition/f"],
         clusterArn: "a:cluster/c",
       }),
     ) as { Statement: Array<{ Sid: string; Action: string[]; Resource: unknown; Condition?: unknown }> };
@@ -90,9 +96,9 @@ describe("ecsTasks", () => {
       PushAppImages: ["arn:r"],
       FindAppImages: ["arn:r"],
       TaskDefinitions: "*",
-      TagNewRevisions: ["a:task-definition/f:*"],
+      TagNewRevisions: ["a:task-definition/f:*", "a:task-definition/g:*"],
       DeployServices: ["arn:s"],
-      ReleaseTasks: ["a:task-definition/f:*"],
+      ReleaseTasks: ["a:task-definition/f:*", "a:task-definition/g:*"],
       WatchReleaseTasks: "a:task/c/*",
       PassTaskRoles: ["arn:e", "arn:t"],
     });

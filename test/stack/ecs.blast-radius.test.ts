@@ -1,8 +1,11 @@
 // Small blast radius for apps on ECS: adding an ECS app (anywhere in berth:proxy.apps) or removing one
 // never replaces or changes the host, the database, the load balancer or another app's service, rule,
 // target group or task definition; changing an app's shape is a new task definition revision that the
-// service does not take from `pulumi up` (the deploy owns the image).
+// service does not take from `pulumi up` (the deploy owns the image); and the stack's revisions, in
+// their own `-shape` families, reach nothing but the services' ignored taskDefinition, so moving them
+// there (issue #20) replaced the two task definitions and nothing else.
 import { beforeAll, describe, expect, it } from "vitest";
+import { replaceReason } from "../../cli/replaceRules";
 import { run, section, sharedRun, stackWith, type RunResult } from "../helpers/stack";
 
 type App = Record<string, unknown>;
@@ -90,5 +93,47 @@ describe("changing an ECS app's shape", () => {
     expect(d.changed).toEqual(["ecs-shop-backend-task-definition"]);
     const service = scale.resources.find((r) => r.name === "ecs-shop-backend-service")!;
     expect(service.options.ignoreChanges).toContain("taskDefinition");
+  });
+});
+
+describe("the stack's shape in a family of its own (issue #20)", () => {
+  const TD = "aws:ecs/taskDefinition:TaskDefinition";
+  const FAMILY = "arn:aws:ecs:ap-northeast-2:123456789012:task-definition/berth-scale-shop";
+
+  it("keeps the stack's revisions in the -shape families; family forces a new task definition, so the move replaced each once", () => {
+    expect(scale.resources.filter((r) => r.type === TD).map((r) => r.inputs.family)).toEqual([
+      "berth-scale-shop-frontend-shape",
+      "berth-scale-shop-backend-shape",
+    ]);
+    expect(replaceReason(TD, "family", [])).toBe("provider schema");
+  });
+
+  it("lets nothing but the services' taskDefinition, which they ignore after creation, take a value from (or wait for) a task definition", () => {
+    const tds = scale.resources.filter((r) => r.type === TD).map((r) => r.urn);
+    const readers = scale.resources.flatMap((r) =>
+      Object.entries(r.options.propertyDependencies)
+        .filter(([, from]) => from.some((u) => tds.includes(u)))
+        .map(([property]) => `${r.name}.${property}`),
+    );
+    expect(readers.sort()).toEqual(["ecs-shop-backend-service.taskDefinition", "ecs-shop-frontend-service.taskDefinition"]);
+    const dependents = scale.resources.filter((r) => r.options.dependencies.some((u) => tds.includes(u)));
+    expect(dependents.map((r) => r.name).sort()).toEqual(["ecs-shop-backend-service", "ecs-shop-frontend-service"]);
+    for (const svc of dependents) expect(svc.options.ignoreChanges, svc.name).toContain("taskDefinition");
+  });
+
+  it("names the part's family, as before the split, wherever something runs or deploys it: the job's schedule and role, CI's policy", () => {
+    // These were built from the task definition's ARN before; now from the cluster's. The same text, so no change.
+    const schedule = scale.resources.find((r) => r.name === "ecs-shop-backend-job-nightly-report")!;
+    expect(((schedule.inputs.target as App).ecsParameters as App).taskDefinitionArn).toBe(`${FAMILY}-backend`);
+    const job = JSON.parse(String(scale.resources.find((r) => r.name === "ecs-shop-backend-job-nightly-report-policy")!.inputs.policy)) as {
+      Statement: Array<{ Sid: string; Resource: unknown }>;
+    };
+    expect(job.Statement[0].Resource).toEqual([`${FAMILY}-backend`, `${FAMILY}-backend:*`]);
+    const ci = JSON.parse(String(scale.outputs.ciDeployPolicy)) as { Statement: Array<{ Sid: string; Resource: unknown }> };
+    const bySid = Object.fromEntries(ci.Statement.map((st) => [st.Sid, st.Resource]));
+    expect([bySid.TagNewRevisions, bySid.ReleaseTasks]).toEqual([
+      [`${FAMILY}-frontend:*`, `${FAMILY}-backend:*`],
+      [`${FAMILY}-frontend:*`, `${FAMILY}-backend:*`],
+    ]);
   });
 });

@@ -32,9 +32,12 @@ const UNTOUCHED = [
 ];
 
 describe("scale: the example job", () => {
-  it("is a Scheduler schedule of RunTask on the back end's family without a revision, at 03:00 UTC, on the minute", () => {
+  it("is a Scheduler schedule of RunTask on the back end's family without a revision (not the stack's -shape family), at 03:00 UTC, on the minute", () => {
     const td = one(scale, "aws:ecs/taskDefinition:TaskDefinition", "ecs-shop-backend-task-definition");
-    const family = String(td.state.arn).replace(/:\d+$/, "");
+    // The stack's revision is in the shape family; the schedule runs the deploys' family, whose latest revision is the last deploy's.
+    expect(td.state.arn).toBe("arn:aws:ecs:ap-northeast-2:123456789012:task-definition/berth-scale-shop-backend-shape:1");
+    const family = "arn:aws:ecs:ap-northeast-2:123456789012:task-definition/berth-scale-shop-backend";
+    expect((scale.outputs.ecsDeployTargets as Record<string, Record<string, { family: string }>>).shop.backend.family).toBe("berth-scale-shop-backend");
     const schedule = one(scale, "aws:scheduler/schedule:Schedule", "ecs-shop-backend-job-nightly-report");
     expect(schedule.inputs).toMatchObject({
       name: "shop-nightly-report",
@@ -48,7 +51,10 @@ describe("scale: the example job", () => {
         ecsParameters: { taskDefinitionArn: family, launchType: "FARGATE", taskCount: 1 },
       },
     });
-    expect(family).toMatch(/:task-definition\/berth-scale-shop-backend$/);
+    const policy = JSON.parse(String(one(scale, "aws:iam/rolePolicy:RolePolicy", "ecs-shop-backend-job-nightly-report-policy").inputs.policy)) as {
+      Statement: Array<{ Sid: string; Resource: string[] }>;
+    };
+    expect(policy.Statement.find((st) => st.Sid === "RunJobTask")!.Resource).toEqual([family, `${family}:*`]);
     const network = ((schedule.inputs.target as App).ecsParameters as App).networkConfiguration;
     expect(network).toEqual({
       subnets: (one(scale, "aws:ecs/service:Service", "ecs-shop-backend-service").inputs.networkConfiguration as App).subnets,
@@ -162,6 +168,13 @@ describe("scale: the job role's least privilege", () => {
       (d) => (d.Statement[0].Resource = ["arn:aws:ecs:ap-northeast-2:123456789012:task-definition/other"]),
       POLICY,
       /grants ecs:RunTask on .*task-definition\/other/,
+    ],
+    [
+      // The stack's own task definitions, whose image is the `initial` placeholder: nothing of Berth runs them.
+      "RunTask of the stack's -shape family",
+      (d) => (d.Statement[0].Resource = ["arn:aws:ecs:ap-northeast-2:123456789012:task-definition/berth-scale-shop-backend-shape:*"]),
+      POLICY,
+      /grants ecs:RunTask on .*task-definition\/berth-scale-shop-backend-shape:\*; limit it/,
     ],
     ["PassRole of any role", (d) => (d.Statement[1].Resource = "*"), POLICY, /grants iam:PassRole on \*/],
     ["PassRole to any service", (d) => delete d.Statement[1].Condition, POLICY, /add an iam:PassedToService condition/],

@@ -178,15 +178,19 @@ describe("scale: services and network", () => {
     const doc = JSON.parse(String(scale.outputs.ciDeployPolicy)) as { Statement: Array<{ Sid: string; Resource: string | string[] }> };
     const deploy = doc.Statement.find((s) => s.Sid === "DeployServices")!;
     expect(deploy.Resource).toEqual([byName("ecs-shop-frontend-service").id, byName("ecs-shop-backend-service").id]);
-    expect(doc.Statement.find((s) => s.Sid === "ReleaseTasks")!.Resource).toEqual([
+    // The parts' families, where the deploy registers (tagged) and runs the release; never the stack's -shape ones.
+    const families = [
       "arn:aws:ecs:ap-northeast-2:123456789012:task-definition/berth-scale-shop-frontend:*",
       "arn:aws:ecs:ap-northeast-2:123456789012:task-definition/berth-scale-shop-backend:*",
-    ]);
+    ];
+    expect(doc.Statement.find((s) => s.Sid === "ReleaseTasks")!.Resource).toEqual(families);
+    expect(doc.Statement.find((s) => s.Sid === "TagNewRevisions")!.Resource).toEqual(families);
+    expect(String(scale.outputs.ciDeployPolicy)).not.toContain("-shape");
   });
 });
 
 describe("scale: what the deploy reads (ecsDeployTargets)", () => {
-  it("names, per part, the service, family, revision (the shape), container and repository the stack made, the release, and the service's own network", () => {
+  it("names, per part, the service, the deploys' family, the stack's shape family and revision, container and repository, the release, and the service's own network", () => {
     const targets = scale.outputs.ecsDeployTargets as Record<string, Record<string, Record<string, unknown>>>;
     expect(Object.keys(targets)).toEqual(["shop"]);
     expect(Object.keys(targets.shop).sort()).toEqual(["backend", "frontend"]);
@@ -198,7 +202,8 @@ describe("scale: what the deploy reads (ecsDeployTargets)", () => {
         region: "ap-northeast-2",
         cluster: scale.outputs.ecsClusterName,
         service: svc.inputs.name,
-        family: byName(`ecs-shop-${part}-task-definition`).inputs.family,
+        family: `berth-scale-shop-${part}`,
+        shapeFamily: `berth-scale-shop-${part}-shape`,
         taskDefinition: byName(`ecs-shop-${part}-task-definition`).state.arn,
         container: part,
         repositoryUrl: (scale.outputs.ecrRepositoryUrls as Record<string, string>)[`shop-${part}`],
@@ -207,6 +212,10 @@ describe("scale: what the deploy reads (ecsDeployTargets)", () => {
         assignPublicIp: net.assignPublicIp,
       });
       expect((svc.inputs.loadBalancers as Array<{ containerName: string }>)[0].containerName).toBe(t.container);
+      // The stack's task definition is the shape, and the service starts on it (the first deploy moves it to the part's family).
+      expect(byName(`ecs-shop-${part}-task-definition`).inputs.family).toBe(t.shapeFamily);
+      expect(t.taskDefinition).toMatch(new RegExp(`:task-definition/${String(t.shapeFamily)}:\\d+$`));
+      expect(svc.inputs.taskDefinition).toBe(t.taskDefinition);
     }
     expect(targets.shop.backend).toMatchObject({ release: ["bin/migrate"], releaseTimeoutSeconds: 600 });
     expect(targets.shop.frontend).toMatchObject({ release: [], releaseTimeoutSeconds: 600 });
