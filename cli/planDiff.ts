@@ -285,7 +285,7 @@ function replacements(results: Map<string, Compared>): Set<string> {
       if (volatile.length === 0) continue;
       for (const [durn, d] of results) {
         if (durn === urn || !d.n.options.dependencies.includes(urn)) continue;
-        for (const leaf of leafStrings(d.n.inputs)) {
+        for (const leaf of readsFrom(d.n, urn)) {
           if (leaf.value === SECRET || !volatile.some((v) => leaf.value.includes(v))) continue;
           if (d.changes.some((c) => c.path === leaf.path) || ignoredBy(leaf.path, d.n.options.ignoreChanges)) continue;
           d.changes.push({ path: leaf.path, before: leaf.value, secret: false, becauseReplaced: src.n.name });
@@ -295,6 +295,18 @@ function replacements(results: Map<string, Compared>): Set<string> {
     }
   }
   return replaced;
+}
+
+/**
+ * The input leaves of `r` that may hold values of the resource `urn`: those of the properties the
+ * engine recorded as built from it (propertyDependencies), so a value that merely contains the
+ * replaced resource's id (a Name tag holding an ECS family, which is a task definition's id) is not
+ * taken for one; every leaf when the snapshot has no per-property record.
+ */
+function readsFrom(r: SnapshotResource, urn: string): Array<{ path: string; value: string }> {
+  const from = r.options.propertyDependencies;
+  if (Object.keys(from).length === 0) return leafStrings(r.inputs);
+  return Object.entries(r.inputs).flatMap(([property, value]) => ((from[property] ?? []).includes(urn) ? leafStrings(value, property) : []));
 }
 
 /** One entry per resource that is added, removed, replaced or updated, most disruptive first; the rest counted. */

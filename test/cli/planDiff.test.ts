@@ -204,6 +204,50 @@ describe.each(CASES.map((c) => [c.name, c] as const))("%s", (_n, c) => {
   });
 });
 
+describe("what a replacement reaches", () => {
+  const TD = "ecs-shop-backend-task-definition";
+  const ARN = "arn:aws:ecs:ap-northeast-2:123456789012:task-definition/berth-scale-shop-backend";
+  /** The scale plan, and the same plan with the back end's task definition in the part's family (as before issue #20). */
+  async function plans(): Promise<{ now: Snapshot; old: Snapshot }> {
+    const now = toSnapshot(await sharedRun("scale"), KEY);
+    const old: Snapshot = {
+      ...now,
+      resources: now.resources.map((r) =>
+        r.name === TD
+          ? {
+              ...r,
+              id: "berth-scale-shop-backend",
+              inputs: { ...r.inputs, family: "berth-scale-shop-backend" },
+              state: { ...r.state, arn: `${ARN}:1`, arnWithoutRevision: ARN },
+            }
+          : r,
+      ),
+    };
+    return { now, old };
+  }
+
+  it("only the properties built from the replaced resource: a service's Name tag holding its id (an ECS family) is not one", async () => {
+    const { now, old } = await plans();
+    const d = diffSnapshots(old, now);
+    expect(d.resources.map((r) => `${r.action} ${r.name}`)).toEqual([`replace ${TD}`]);
+    // The service's one property built from it, taskDefinition, is under ignoreChanges.
+    const svc = now.resources.find((r) => r.name === "ecs-shop-backend-service")!;
+    expect(svc.options.propertyDependencies.taskDefinition).toEqual([now.resources.find((r) => r.name === TD)!.urn]);
+    expect(svc.options.ignoreChanges).toContain("taskDefinition");
+  });
+
+  it("every input of a dependent when the snapshot has no per-property record", async () => {
+    const { now, old } = await plans();
+    const unrecorded: Snapshot = {
+      ...now,
+      resources: now.resources.map((r) => (r.name === "ecs-shop-backend-service" ? { ...r, options: { ...r.options, propertyDependencies: {} } } : r)),
+    };
+    const svc = diffSnapshots(old, unrecorded).resources.find((r) => r.name === "ecs-shop-backend-service");
+    expect(svc?.action).toBe("update");
+    expect(svc?.changes.map((c) => [c.path, c.becauseReplaced])).toContainEqual(["tags.Name", TD]);
+  });
+});
+
 describe("secret digests", () => {
   it("are keyed: equal values equal under one key, unrelated under another, never the value itself", () => {
     const v = { x: { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value: "hunter22" } };
