@@ -103,5 +103,4 @@ describe("npm run local (the arguments)", () => {
   ])("refuses %s before doing anything", async (_w, argv, reason) => {
     await expect(localMain(argv)).rejects.toThrow(new Refused(`${usage(LOCAL_CLI)}local: ${reason}\n`));
   });
-
 });

@@ -139,7 +139,6 @@ describe("npm run outputs", () => {
     for (const line of r.stdout.trimEnd().split("\n")) expect(line).toMatch(/^::add-mask::/);
     expect(r.stdout).toContain(`::add-mask::${String(plain.registryPassword)}\n`);
   });
-
 });
 
 describe("npm run local", () => {
