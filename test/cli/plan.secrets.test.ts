@@ -3,35 +3,21 @@
 // passphrase the real value is used and never printed; without one it runs on a marked stand-in and
 // says so once. The same through npm in a process of its own, and a wrong passphrase's exit code:
 // test/integration/plan-cli.test.ts.
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { planInProcess, type PlanCapture } from "../helpers/planCli";
+import { useVaultStack, VAULT_PASSPHRASE, VAULT_VALUE } from "../helpers/vaultStack";
 import { runStack, type RunResult } from "../../offline/engine";
 import { isSecretValue } from "../../offline/mocks";
-import { writeStackSecret, type Env } from "../../offline/stackFile";
+import type { Env } from "../../offline/stackFile";
 
-const ROOT = path.resolve(__dirname, "../..");
-const PASSPHRASE = "plan secrets test passphrase";
-const VALUE = "Vault-registry-pw-93817";
-let dir: string;
-
-beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "berth-plan-secrets-"));
-  fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
-  const file = path.join(dir, "Pulumi.vault.yaml");
-  fs.copyFileSync(path.join(ROOT, "Pulumi.dev.yaml"), file);
-  writeStackSecret(file, "berth:registryPassword", [], VALUE, PASSPHRASE);
-});
-afterAll(() => {
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+const vaultDir = useVaultStack();
+const PASSPHRASE = VAULT_PASSPHRASE;
+const VALUE = VAULT_VALUE;
 
 /** The plan CLI in this process, with `env` as its environment; keeps the run it made. */
 async function plan(env: Env, ...args: string[]): Promise<PlanCapture & { run?: RunResult }> {
   let run: RunResult | undefined;
-  const out = await planInProcess(["vault", "--stack-dir", dir, ...args], { run: async (file) => (run = await runStack(file)), env });
+  const out = await planInProcess(["vault", "--stack-dir", vaultDir(), ...args], { run: async (file) => (run = await runStack(file)), env });
   return { ...out, run };
 }
 

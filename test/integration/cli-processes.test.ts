@@ -13,9 +13,10 @@ import { EXIT, usage } from "../../cli/entry";
 import { LOCAL_CLI } from "../../cli/local";
 import { plainOutputs } from "../../cli/outputs";
 import { runStack } from "../../offline/engine";
-import { writeStackSecret, type Env } from "../../offline/stackFile";
+import type { Env } from "../../offline/stackFile";
 import { pkiFingerprint } from "../helpers/pkiFingerprint";
 import { planInProcess, type PlanCapture } from "../helpers/planCli";
+import { useVaultStack, VAULT_PASSPHRASE, VAULT_VALUE } from "../helpers/vaultStack";
 import { sharedRun } from "../helpers/stack";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -79,30 +80,19 @@ describe("npm run plan", () => {
   });
 });
 
-const PASSPHRASE = "plan secrets test passphrase";
-const VALUE = "Vault-registry-pw-93817";
-let dir: string;
-
-beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "berth-plan-secrets-"));
-  fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
-  const file = path.join(dir, "Pulumi.vault.yaml");
-  fs.copyFileSync(path.join(ROOT, "Pulumi.dev.yaml"), file);
-  writeStackSecret(file, "berth:registryPassword", [], VALUE, PASSPHRASE);
-});
-afterAll(() => {
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+const vaultDir = useVaultStack();
+const PASSPHRASE = VAULT_PASSPHRASE;
+const VALUE = VAULT_VALUE;
 
 /** `npm run -s plan -- vault --stack-dir DIR` in its own process, with the passphrase variables given (others removed). */
 function npmPlan(extra: Env): SpawnSyncReturns<string> {
   const env: Record<string, string | undefined> = { ...process.env, PULUMI_CONFIG_PASSPHRASE: undefined, PULUMI_CONFIG_PASSPHRASE_FILE: undefined, ...extra };
-  return spawnSync("npm", ["run", "-s", "plan", "--", "vault", "--stack-dir", dir], { cwd: ROOT, encoding: "utf8", env });
+  return spawnSync("npm", ["run", "-s", "plan", "--", "vault", "--stack-dir", vaultDir()], { cwd: ROOT, encoding: "utf8", env });
 }
 
 describe("npm run plan on a stack with passphrase secrets", () => {
   it("plans with the real value when PULUMI_CONFIG_PASSPHRASE is set, and never prints it", () => {
-    expect(fs.readFileSync(path.join(dir, "Pulumi.vault.yaml"), "utf8")).not.toContain(VALUE);
+    expect(fs.readFileSync(path.join(vaultDir(), "Pulumi.vault.yaml"), "utf8")).not.toContain(VALUE);
     const res = npmPlan({ PULUMI_CONFIG_PASSPHRASE: PASSPHRASE });
     expect(res.status, res.stderr).toBe(0);
     expect(res.stdout).toMatch(/^Plan for stack "vault" of project "berth"/);
@@ -117,7 +107,7 @@ describe("npm run plan on a stack with passphrase secrets", () => {
     expect(res.status).toBe(2);
     expect(res.stdout).toBe("");
     expect(res.stderr).toBe(
-      `plan: ${path.join(dir, "Pulumi.vault.yaml")}: the passphrase from PULUMI_CONFIG_PASSPHRASE does not match the stack's encryptionsalt; set it to the passphrase the stack's secrets were encrypted with\n`,
+      `plan: ${path.join(vaultDir(), "Pulumi.vault.yaml")}: the passphrase from PULUMI_CONFIG_PASSPHRASE does not match the stack's encryptionsalt; set it to the passphrase the stack's secrets were encrypted with\n`,
     );
   });
 });
