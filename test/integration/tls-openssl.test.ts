@@ -7,6 +7,7 @@ import { X509Certificate } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { freePort } from "../../cli/local/procs";
 import { validateProvidedTls } from "../../lib/certificates";
 import { ConfigError } from "../../config";
 import { fakeOriginCaCertPem } from "../../offline/fakePki";
@@ -76,7 +77,9 @@ describe("self-signed (dev): clients connect by IP", async () => {
   });
 
   it("completes a TLS handshake that a client verifies by IP with only ca.crt (what Docker and curl do)", async () => {
-    const port = 20000 + Math.floor(Math.random() * 20000);
+    // A free port no rehearsal has claimed: a random one could be a running rehearsal's live port, whose
+    // DNAT rule would hand this handshake to that rehearsal's app.
+    const port = await freePort();
     const server = spawn(openssl, ["s_server", "-accept", `127.0.0.1:${port}`, "-cert", "server.crt", "-key", "server.key", "-www", "-quiet"], {
       cwd: d,
       stdio: "ignore",
@@ -84,7 +87,8 @@ describe("self-signed (dev): clients connect by IP", async () => {
     procs.push(server);
     let out = "";
     let status: number | null = null;
-    for (let i = 0; i < 50; i++) {
+    // Up to 15 s for the server to listen: the machine may be busy with other files' load.
+    for (let i = 0; i < 150; i++) {
       await new Promise((res) => setTimeout(res, 100));
       const c = spawnSync(openssl, ["s_client", "-connect", `127.0.0.1:${port}`, "-CAfile", "ca.crt", "-verify_ip", ip, "-verify_return_error", "-brief"], {
         cwd: d,
