@@ -20,7 +20,7 @@ export default defineConfig({
     server: { deps: { inline: ["@actions/workflow-parser"] } },
     // One run per shipped stack per invocation, shared by the files that read it (test/helpers/sharedRuns.ts).
     globalSetup: ["test/helpers/globalSetup.ts"],
-    // Integration files two at a time, the load-heavy ones apart (test/helpers/sequencer.ts).
+    // Integration files two at a time, the load-heavy ones apart (test/helpers/sequencer.mts).
     sequence: { sequencer: LoadSpreadingSequencer },
     projects: [
       {
