@@ -14,6 +14,7 @@ import { DATA_VOLUME_COMPONENT, DATA_VOLUME_DEVICE_NAME, DATA_VOLUME_TAG, dataVo
 import { physical, type Naming } from "../lib/naming";
 import { nameTag } from "../lib/tags";
 import { resourceProblem } from "./resourceErrors";
+import { serviceTrustPolicy } from "../lib/iamTrust";
 
 /** The data volume step that runs on the host (installed as HOST_PATHS.dataVolumeProgram). */
 export const DATA_VOLUME_SCRIPT = path.resolve(__dirname, "../host/data-volume.sh");
@@ -49,16 +50,9 @@ export interface DataVolumeArgs {
 
 /** Data Lifecycle Manager may assume the role, only for this account's policies (confused deputy guard). */
 export function dlmTrustPolicy(partition: string, account: string, region: string): string {
-  return JSON.stringify({
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Effect: "Allow",
-        Principal: { Service: "dlm.amazonaws.com" },
-        Action: "sts:AssumeRole",
-        Condition: { StringEquals: { "aws:SourceAccount": account }, ArnLike: { "aws:SourceArn": `arn:${partition}:dlm:${region}:${account}:policy/*` } },
-      },
-    ],
+  return serviceTrustPolicy("dlm.amazonaws.com", {
+    StringEquals: { "aws:SourceAccount": account },
+    ArnLike: { "aws:SourceArn": `arn:${partition}:dlm:${region}:${account}:policy/*` },
   });
 }
 

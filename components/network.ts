@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { nameTag } from "../lib/tags";
 import { physical, type Naming } from "../lib/naming";
 import { resourceProblem } from "./resourceErrors";
+import { serviceTrustPolicy } from "../lib/iamTrust";
 
 export interface NetworkArgs {
   /** VPC block, e.g. 10.20.0.0/16. */
@@ -49,19 +50,9 @@ function arnParts(arn: string): { partition: string; region: string; account: st
  * and GovCloud regions the region check accepts (the service principal is the same in all three).
  */
 export function flowLogTrustPolicy(partition: string, account: string, region: string): string {
-  return JSON.stringify({
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Effect: "Allow",
-        Principal: { Service: "vpc-flow-logs.amazonaws.com" },
-        Action: "sts:AssumeRole",
-        Condition: {
-          StringEquals: { "aws:SourceAccount": account },
-          ArnLike: { "aws:SourceArn": `arn:${partition}:ec2:${region}:${account}:vpc-flow-log/*` },
-        },
-      },
-    ],
+  return serviceTrustPolicy("vpc-flow-logs.amazonaws.com", {
+    StringEquals: { "aws:SourceAccount": account },
+    ArnLike: { "aws:SourceArn": `arn:${partition}:ec2:${region}:${account}:vpc-flow-log/*` },
   });
 }
 

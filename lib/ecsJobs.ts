@@ -4,6 +4,7 @@
 // component read the same functions. Pure: no Pulumi, no I/O.
 import { boundedName } from "./ecsRules";
 import type { Statement } from "./ecsTasks";
+import { serviceTrustPolicy } from "./iamTrust";
 
 /** Scheduler's schedule and schedule group names: 1-64 of `[0-9a-zA-Z-_.]`. Source: Scheduler API, CreateSchedule Name. */
 export const SCHEDULE_NAME_MAX = 64;
@@ -51,17 +52,7 @@ export function accountOfArn(arn: string): string {
  * the stack's own account (aws:SourceAccount), so no other account's schedule can use the role.
  */
 export function schedulerTrust(account: string): string {
-  return JSON.stringify({
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Effect: "Allow",
-        Principal: { Service: "scheduler.amazonaws.com" },
-        Action: "sts:AssumeRole",
-        Condition: { StringEquals: { "aws:SourceAccount": account } },
-      },
-    ],
-  });
+  return serviceTrustPolicy("scheduler.amazonaws.com", { StringEquals: { "aws:SourceAccount": account } });
 }
 
 /** What one job's role may do: its part's task family, in its cluster, with its part's roles. */
