@@ -18,25 +18,10 @@ import { alarmSpecs } from "../../lib/alerts";
 import { BERTH_NAMESPACE, watchedMounts } from "../../lib/hostMetrics";
 import { requireBinaries, scratchDir } from "../helpers/procs";
 import { ALERT_THRESHOLDS } from "../helpers/alerts";
+import { readEmfLine, type Line } from "../helpers/emf";
 
 const bin = requireBinaries("bash", "nginx", "docker-registry", "openssl", "curl", "shellcheck", "systemd-analyze", "dockerd", "docker");
 const STACK = "itest";
-
-interface Line {
-  readonly namespace: string;
-  readonly metric: string;
-  readonly dimensions: Record<string, string>;
-  readonly value: number;
-}
-
-/** An embedded-metric-format line: the metric's definition under `_aws`, its value and dimensions at the top. */
-type EmfLine = Record<string, unknown> & {
-  _aws: {
-    Timestamp: number;
-    LogGroupName: string;
-    CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][]; Metrics: Array<{ Name: string; Unit: string }> }>;
-  };
-};
 
 const dir = scratchDir("host-check");
 let dockerd: PrivateDockerd | undefined;
@@ -115,17 +100,7 @@ async function checkOnce(script: string): Promise<Line[]> {
   expect(r.code, r.stderr).toBe(0);
   // Loopback UDP: the lines are there once the script has exited; give the event loop a turn.
   await new Promise((res) => setTimeout(res, 200));
-  return received.map((text) => {
-    const j = JSON.parse(text) as EmfLine;
-    const def = j._aws.CloudWatchMetrics[0];
-    const metric = def.Metrics[0].Name;
-    return {
-      namespace: def.Namespace,
-      metric,
-      dimensions: Object.fromEntries(def.Dimensions[0].map((d) => [d, String(j[d])])),
-      value: Number(j[metric]),
-    };
-  });
+  return received.map(readEmfLine);
 }
 
 const find = (lines: Line[], metric: string, dims: Record<string, string> = {}): Line | undefined =>

@@ -12,21 +12,12 @@ import { alarmSpecs } from "../../lib/alerts";
 import { BERTH_NAMESPACE, watchedMounts } from "../../lib/hostMetrics";
 import { requireBinaries, scratchDir } from "../helpers/procs";
 import { ALERT_THRESHOLDS } from "../helpers/alerts";
+import { readEmfLine, type Line } from "../helpers/emf";
 
 requireBinaries("bash", "nginx", "docker-registry", "dockerd", "docker", "sshd", "openssl", "curl");
 const ROOT = path.resolve(__dirname, "..", "..");
 const cli = (...args: string[]): Promise<RunResult> =>
   run(path.join(ROOT, "node_modules", ".bin", "tsx"), [path.join(ROOT, "cli", "local.ts"), ...args], { timeoutMs: 120_000 });
-
-interface Line {
-  readonly namespace: string;
-  readonly metric: string;
-  readonly dimensions: Record<string, string>;
-  readonly value: number;
-}
-type EmfLine = Record<string, unknown> & {
-  _aws: { CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][]; Metrics: Array<{ Name: string }> }> };
-};
 
 const dir = scratchDir("rehearsal-check");
 const received: string[] = [];
@@ -62,12 +53,7 @@ async function check(): Promise<Line[]> {
   await new Promise((res) => setTimeout(res, 200));
   // What it printed is what it sent.
   expect(r.stdout.split("\n").filter(Boolean)).toEqual(received);
-  return received.map((text) => {
-    const j = JSON.parse(text) as EmfLine;
-    const def = j._aws.CloudWatchMetrics[0];
-    const metric = def.Metrics[0].Name;
-    return { namespace: def.Namespace, metric, dimensions: Object.fromEntries(def.Dimensions[0].map((d) => [d, String(j[d])])), value: Number(j[metric]) };
-  });
+  return received.map(readEmfLine);
 }
 
 const up = (lines: Line[], service: string): number | undefined => lines.find((l) => l.metric === "ServiceUp" && l.dimensions.Service === service)?.value;
