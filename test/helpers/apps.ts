@@ -4,7 +4,7 @@
 // the hardest case for a switch (no graceful shutdown to hide a request sent to the old color).
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { dockerCli, dockerOk, ensureNodeImage } from "../../cli/local/docker";
+import { dockerOk, ensureNodeImage } from "../../cli/local/docker";
 import { scratchDir } from "./procs";
 
 /** Base image name for the test apps. */
@@ -57,6 +57,16 @@ export function appContext(version: string, part: string, mode: "ok" | "unhealth
   return dir;
 }
 
+/**
+ * Builds `ctx` as `ref`, pushes it with the login in `configDir`, and removes it from the engine again:
+ * a deploy must pull from the registry, not find the image already there.
+ */
+export async function buildPushDrop(dockerHost: string, configDir: string, ref: string, ctx: string): Promise<void> {
+  await dockerOk(dockerHost, ["build", "-q", "-t", ref, ctx]);
+  await dockerOk(dockerHost, ["--config", configDir, "push", ref]);
+  await dockerOk(dockerHost, ["rmi", ref]);
+}
+
 /** Pushes to a registry with a login kept in its own scratch DOCKER_CONFIG (never the machine's). */
 export class Pusher {
   readonly configDir = scratchDir("docker-config");
@@ -76,10 +86,7 @@ export class Pusher {
     const ctx = appContext(tag, part, mode);
     const ref = `${this.registry}/${repo}:${tag}`;
     try {
-      await dockerOk(this.dockerHost, ["build", "-q", "-t", ref, ctx]);
-      await dockerOk(this.dockerHost, ["--config", this.configDir, "push", ref]);
-      // The deploy must pull from the registry, not find the image already on the engine.
-      await dockerCli(this.dockerHost)(["rmi", ref]);
+      await buildPushDrop(this.dockerHost, this.configDir, ref, ctx);
     } finally {
       fs.rmSync(ctx, { recursive: true, force: true });
     }

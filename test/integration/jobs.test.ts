@@ -11,7 +11,7 @@ import { parseDocument } from "yaml";
 import { dockerOk, ensureNodeImage } from "../../cli/local/docker";
 import { down, readState, runOverSsh, type Endpoints, type RehearsalState } from "../../cli/local/rehearsal";
 import { PROJECT_DIR } from "../../offline/stackFile";
-import { NODE_BASE } from "../helpers/apps";
+import { buildPushDrop, NODE_BASE } from "../helpers/apps";
 import { curl, requireBinaries, scratchDir } from "../helpers/procs";
 import { upOrTearDown } from "../helpers/rehearsal";
 
@@ -56,10 +56,7 @@ async function buildAndPush(tag: string): Promise<void> {
       `FROM ${NODE_BASE}\nCOPY server.js job.js /app/\nENV APP_VERSION=${tag}\nUSER 1000:1000\nCMD ["/app/server.js"]\n`,
     );
     for (const repo of ["web-frontend", "web-backend"]) {
-      const ref = `${endpoints.registry}/${repo}:${tag}`;
-      await dockerOk(endpoints.dockerHost, ["build", "-q", "-t", ref, ctx]);
-      await dockerOk(endpoints.dockerHost, ["--config", configDir, "push", ref]);
-      await dockerOk(endpoints.dockerHost, ["rmi", ref]);
+      await buildPushDrop(endpoints.dockerHost, configDir, `${endpoints.registry}/${repo}:${tag}`, ctx);
     }
   } finally {
     fs.rmSync(ctx, { recursive: true, force: true });

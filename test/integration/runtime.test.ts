@@ -12,7 +12,7 @@ import { dockerOk, ensureNodeImage } from "../../cli/local/docker";
 import { run } from "../../cli/local/procs";
 import { down, readState, runOverSsh, up, type Endpoints, type RehearsalState } from "../../cli/local/rehearsal";
 import { PROJECT_DIR, writeStackSecret } from "../../offline/stackFile";
-import { NODE_BASE } from "../helpers/apps";
+import { buildPushDrop, NODE_BASE } from "../helpers/apps";
 import { startLoad, type LoadResult } from "../helpers/load";
 import { curl, requireBinaries, scratchDir } from "../helpers/procs";
 import { upOrTearDown } from "../helpers/rehearsal";
@@ -93,10 +93,7 @@ async function buildAndPush(tag: string, extraEnv = ""): Promise<void> {
         path.join(ctx, "Dockerfile"),
         `FROM ${NODE_BASE}\nCOPY node_modules /app/node_modules\nCOPY server.js release.js /app/\nENV APP_VERSION=${tag}${extraEnv}\nCMD ["/app/server.js"]\n`,
       );
-      const ref = `${endpoints.registry}/${repo}:${tag}`;
-      await dockerOk(endpoints.dockerHost, ["build", "-q", "-t", ref, ctx]);
-      await dockerOk(endpoints.dockerHost, ["--config", configDir, "push", ref]);
-      await dockerOk(endpoints.dockerHost, ["rmi", ref]);
+      await buildPushDrop(endpoints.dockerHost, configDir, `${endpoints.registry}/${repo}:${tag}`, ctx);
     } finally {
       fs.rmSync(ctx, { recursive: true, force: true });
     }
