@@ -5,6 +5,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { dockerOk, ensureNodeImage } from "../../cli/local/docker";
+import { ImageDeriver } from "./imageDeriver";
 import { scratchDir } from "./procs";
 
 /** Base image name for the test apps. */
@@ -33,11 +34,14 @@ server.listen(80);
 process.on("SIGTERM", () => process.exit(0));
 `;
 
+/** The file whose content makes each tag's layer unique. */
+const versionFile = (version: string, part: string): string => `${part} ${version} ${"x".repeat(4096)}\n`;
+
 /** A build context for one image: the app, a file whose content makes each tag's layer unique. */
 export function appContext(version: string, part: string, mode: "ok" | "unhealthy" | "crash" = "ok"): string {
   const dir = scratchDir("app-context");
   fs.writeFileSync(path.join(dir, "server.js"), SERVER_JS);
-  fs.writeFileSync(path.join(dir, "version.txt"), `${part} ${version} ${"x".repeat(4096)}\n`);
+  fs.writeFileSync(path.join(dir, "version.txt"), versionFile(version, part));
   // The release step prod's shop declares (`release: [bin/migrate]`, relative to WORKDIR): a no-op here.
   fs.mkdirSync(path.join(dir, "bin"));
   fs.writeFileSync(path.join(dir, "bin", "migrate"), '#!/usr/bin/node\nconsole.log("migrate: nothing to migrate in the test app");\n', { mode: 0o755 });
@@ -78,7 +82,35 @@ export class Pusher {
 
   async login(user: string, password: string): Promise<void> {
     await dockerOk(this.dockerHost, ["--config", this.configDir, "login", this.registry, "-u", user, "--password-stdin"], { input: password });
+    this.credentials = { user, password };
   }
+
+  private credentials: { user: string; password: string } | undefined;
+  /** Per repository, the tag built with Docker that the others derive from. */
+  private readonly templates = new Map<string, string>();
+
+  /**
+   * Pushes `<registry>/<repo>:<tag>` of the test app like buildAndPush, but only the repository's
+   * first image is built with Docker (and pushed with the docker CLI, as CI would); the others are
+   * derived from it through the registry's API (test/helpers/imageDeriver.ts): the same files, the
+   * same environment, one small layer of their own. `ca` is the registry's CA (PEM).
+   */
+  async push(ca: string, repo: string, tag: string, part: string, mode: "ok" | "unhealthy" | "crash" = "ok"): Promise<string> {
+    const template = this.templates.get(repo);
+    if (template === undefined) {
+      const ref = await this.buildAndPush(repo, tag, part, mode);
+      this.templates.set(repo, tag);
+      return ref;
+    }
+    if (!this.credentials) throw new Error("Pusher.push: log in first");
+    this.deriver ??= new ImageDeriver(this.registry, ca, this.credentials.user, this.credentials.password);
+    return this.deriver.derive({ repo, tag: template }, repo, tag, {
+      files: { "app/version.txt": versionFile(tag, part) },
+      env: { APP_VERSION: tag, APP_PART: part, APP_MODE: mode },
+    });
+  }
+
+  private deriver: ImageDeriver | undefined;
 
   /** Builds and pushes `<registry>/<repo>:<tag>`; returns the pushed reference. */
   async buildAndPush(repo: string, tag: string, part: string, mode: "ok" | "unhealthy" | "crash" = "ok"): Promise<string> {

@@ -5,10 +5,10 @@
 // boots one rehearsal and tears it down.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { afterAll, beforeAll, expect } from "vitest";
+import { afterAll, afterEach, beforeAll, expect } from "vitest";
 import { down, readState, runOverSsh, type Endpoints, type RehearsalState } from "../../cli/local/rehearsal";
 import { Pusher } from "./apps";
-import { startLoad, type LoadResult } from "./load";
+import { startLoad, type LoadResult, type RunningLoad } from "./load";
 import { curl, scratchDir } from "./procs";
 import { upOrTearDown } from "./rehearsal";
 
@@ -74,6 +74,8 @@ export function useDeployRehearsal(name: string, tags: readonly string[], initia
   let endpoints: Endpoints | undefined;
   let pusher: Pusher | undefined;
   let ca = "";
+  // Loads a test started and did not stop (it failed midway): stopped after it, never left for the next test.
+  const loads = new Set<RunningLoad>();
   const need = <T>(v: T | undefined, what: string): T => {
     if (v === undefined) throw new Error(`the deploy rehearsal has no ${what} (beforeAll failed)`);
     return v;
@@ -116,7 +118,17 @@ export function useDeployRehearsal(name: string, tags: readonly string[], initia
       expect(r.code, r.stderr).toBe(0);
       return JSON.parse(r.stdout) as DeployStatus;
     },
-    load: () => startLoad({ url: rig.endpoints.apps.web.url, ca, paths: ["/", "/api/items"] }, 32),
+    load: () => {
+      const running = startLoad({ url: rig.endpoints.apps.web.url, ca, paths: ["/", "/api/items"] }, 32);
+      loads.add(running);
+      return {
+        count: () => running.count(),
+        stop: () => {
+          loads.delete(running);
+          return running.stop();
+        },
+      };
+    },
     // With failures, what nginx said about them (upstream timeouts, resets) comes along for the diagnosis.
     summary: (r) => JSON.stringify({ ...r, samples: r.samples.slice(0, 5), ...(r.failed > 0 ? { nginx: nginxErrors(dir) } : {}) }),
   };
@@ -127,17 +139,23 @@ export function useDeployRehearsal(name: string, tags: readonly string[], initia
     ca = fs.readFileSync(endpoints.caFile, "utf8");
     pusher = new Pusher(endpoints.dockerHost, endpoints.registry);
     await pusher.login(endpoints.username, fs.readFileSync(endpoints.passwordFile, "utf8").trim());
-    // Front and back end of one tag build at once; tags in order (retention keeps the newest).
-    for (const tag of tags) {
-      await Promise.all([pusher.buildAndPush("web-frontend", tag, "frontend"), pusher.buildAndPush("web-backend", tag, "backend")]);
-    }
-    await Promise.all([pusher.buildAndPush("web-frontend", "unhealthy", "frontend"), pusher.buildAndPush("web-backend", "unhealthy", "backend", "unhealthy")]);
-    await Promise.all([pusher.buildAndPush("web-frontend", "crash", "frontend", "crash"), pusher.buildAndPush("web-backend", "crash", "backend")]);
+    // Front and back end of one tag at once; tags in order (retention keeps the newest). The first tag
+    // is built with Docker, the others derived from it through the registry's API (Pusher.push).
+    const p = pusher;
+    for (const tag of tags) await Promise.all([p.push(ca, "web-frontend", tag, "frontend"), p.push(ca, "web-backend", tag, "backend")]);
+    await Promise.all([p.push(ca, "web-frontend", "unhealthy", "frontend"), p.push(ca, "web-backend", "unhealthy", "backend", "unhealthy")]);
+    await Promise.all([p.push(ca, "web-frontend", "crash", "frontend", "crash"), p.push(ca, "web-backend", "crash", "backend")]);
     for (const tag of initial) {
       const r = await rig.ssh(`deploy web ${tag}`);
       if (r.code !== 0) throw new Error(`the initial deploy of ${tag} failed: ${r.stderr}`);
     }
   }, 600_000);
+
+  afterEach(async () => {
+    const left = [...loads];
+    loads.clear();
+    await Promise.all(left.map((l) => l.stop()));
+  });
 
   afterAll(async () => {
     try {

@@ -20,7 +20,8 @@ export interface OciManifest {
   readonly layers: readonly { readonly digest: string; readonly size: number }[];
 }
 
-function tarHeader(name: string, size: number): Buffer {
+/** A ustar header for a regular file (mode 0644, owner root, mtime 0). */
+export function tarHeader(name: string, size: number): Buffer {
   const h = Buffer.alloc(512, 0);
   const put = (s: string, off: number, len: number): void => {
     h.write(s.slice(0, len), off, "ascii");
