@@ -260,10 +260,11 @@ export async function startRegistry(state: RehearsalState): Promise<void> {
   }
   const ca = state.registryMode === "direct" ? fs.readFileSync(path.join(state.dir, "rehearsal", "tls", "ca.crt"), "utf8") : undefined;
   const url = `${state.registryMode === "direct" ? "https" : "http"}://127.0.0.1:${state.registryPort}/v2/`;
-  const up = await waitFor(async () => (await httpStatus(url, ca)) === 401, 20_000);
+  // Generous: two rehearsals booting side by side on two cores can take a while to start a container.
+  const up = await waitFor(async () => (await httpStatus(url, ca)) === 401, 60_000);
   if (!up) {
     const logs = await docker(["logs", "--tail", "20", state.registryContainer]);
-    throw new Error(`the registry container did not answer ${url} with 401 within 20 s:\n${logs.stdout}${logs.stderr}`);
+    throw new Error(`the registry container did not answer ${url} with 401 within 60 s:\n${logs.stdout}${logs.stderr}`);
   }
 }
 

@@ -6,6 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, afterEach, beforeAll, expect } from "vitest";
+import { UPSTREAM_KEEPALIVE } from "../../components/render/nginx";
 import { down, readState, runOverSsh, type Endpoints, type RehearsalState } from "../../cli/local/rehearsal";
 import { Pusher } from "./apps";
 import { startLoad, type LoadResult, type RunningLoad } from "./load";
@@ -38,11 +39,12 @@ export interface DeployRig {
   /** The version the web app answers a path with (expects 200). */
   readonly version: (p: string) => Promise<string>;
   /**
-   * Waits, up to `ms`, until the web app answers `p` with 200 and `tag`: after a switch nginx's pooled
-   * connections to the color it left end on their own within about a second (keepalive_time 1s).
-   * Returns whether it did; the caller asserts with `version`.
+   * What the web app answers `p` with, `n` times in a row, once nginx's pooled connections from before
+   * `since` (a switch) have ended on their own: each is closed after its first request past keepalive_time,
+   * or after keepalive_timeout idle (components/render/nginx.ts UPSTREAM_KEEPALIVE), so none is left
+   * their sum (plus half a second) later. Until then a request may still reach the color left behind.
    */
-  readonly servesSoon: (tag: string, p?: string, ms?: number) => Promise<boolean>;
+  readonly settledVersions: (since: number, p?: string, n?: number) => Promise<string[]>;
   /** The deploy log's records. */
   readonly logLines: () => Array<Record<string, unknown>>;
   readonly status: () => Promise<DeployStatus>;
@@ -98,14 +100,16 @@ export function useDeployRehearsal(name: string, tags: readonly string[], initia
       expect(r.status, r.body).toBe(200);
       return (JSON.parse(r.body) as { version: string }).version;
     },
-    servesSoon: async (tag, p = "/", ms = 3_000) => {
-      const deadline = Date.now() + ms;
-      for (;;) {
+    settledVersions: async (since, p = "/", n = 10) => {
+      const settleMs = (UPSTREAM_KEEPALIVE.timeSeconds + UPSTREAM_KEEPALIVE.timeoutSeconds) * 1000 + 500;
+      const wait = since + settleMs - Date.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      const seen: string[] = [];
+      for (let i = 0; i < n; i++) {
         const r = await rig.app(p);
-        if (r.status === 200 && (JSON.parse(r.body) as { version?: string }).version === tag) return true;
-        if (Date.now() > deadline) return false;
-        await new Promise((resolve) => setTimeout(resolve, 100));
+        seen.push(r.status === 200 ? (JSON.parse(r.body) as { version: string }).version : `HTTP ${r.status}`);
       }
+      return seen;
     },
     logLines: () =>
       fs

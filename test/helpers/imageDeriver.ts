@@ -102,7 +102,11 @@ export class ImageDeriver {
 
   /** The manifest and config of `repo:tag`. */
   async read(repo: string, tag: string): Promise<{ manifest: Manifest; config: ImageConfig }> {
-    const m = await this.expectStatus(`GET manifest ${repo}:${tag}`, this.request("GET", `/v2/${repo}/manifests/${tag}`, { accept: MANIFEST_TYPES.join(", ") }), 200);
+    const m = await this.expectStatus(
+      `GET manifest ${repo}:${tag}`,
+      this.request("GET", `/v2/${repo}/manifests/${tag}`, { accept: MANIFEST_TYPES.join(", ") }),
+      200,
+    );
     const manifest = JSON.parse(m.body.toString()) as Manifest;
     if (!MANIFEST_TYPES.includes(manifest.mediaType)) throw new Error(`${repo}:${tag} is a ${manifest.mediaType}, not a single image`);
     const c = await this.expectStatus(`GET config of ${repo}:${tag}`, this.request("GET", `/v2/${repo}/blobs/${manifest.config.digest}`), 200);
@@ -113,8 +117,11 @@ export class ImageDeriver {
   /** Makes blob `digest` of repository `from` available in `repo` without sending it (a mount). */
   private async mount(repo: string, digest: string, from: string): Promise<void> {
     if (this.present.has(`${repo} ${digest}`)) return;
-    const r = await this.request("POST", `/v2/${repo}/blobs/uploads/?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(from)}`, { "content-length": 0 });
-    if (r.status !== 201) throw new Error(`registry ${this.registry}: mount ${digest} from ${from} into ${repo}: HTTP ${r.status} ${r.body.toString().slice(0, 300)}`);
+    const r = await this.request("POST", `/v2/${repo}/blobs/uploads/?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(from)}`, {
+      "content-length": 0,
+    });
+    if (r.status !== 201)
+      throw new Error(`registry ${this.registry}: mount ${digest} from ${from} into ${repo}: HTTP ${r.status} ${r.body.toString().slice(0, 300)}`);
     this.present.add(`${repo} ${digest}`);
   }
 
@@ -159,7 +166,9 @@ export class ImageDeriver {
     };
     const configBlob = Buffer.from(JSON.stringify(config));
     const configDigest = await this.upload(repo, configBlob);
-    const gzipType = base.manifest.mediaType.includes("oci") ? "application/vnd.oci.image.layer.v1.tar+gzip" : "application/vnd.docker.image.rootfs.diff.tar.gzip";
+    const gzipType = base.manifest.mediaType.includes("oci")
+      ? "application/vnd.oci.image.layer.v1.tar+gzip"
+      : "application/vnd.docker.image.rootfs.diff.tar.gzip";
     const manifest: Manifest = {
       ...base.manifest,
       config: { ...base.manifest.config, digest: configDigest, size: configBlob.length },
