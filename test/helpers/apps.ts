@@ -87,7 +87,7 @@ export class Pusher {
 
   private credentials: { user: string; password: string } | undefined;
   /** Per repository, the tag built with Docker that the others derive from. */
-  private readonly templates = new Map<string, string>();
+  readonly templates = new Map<string, string>();
 
   /**
    * Pushes `<registry>/<repo>:<tag>` of the test app like buildAndPush, but only the repository's
@@ -126,6 +126,7 @@ export class Pusher {
   }
 
   dispose(): void {
+    this.deriver?.close();
     fs.rmSync(this.configDir, { recursive: true, force: true });
   }
 }

@@ -5,10 +5,12 @@
 // boots one rehearsal and tears it down.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { afterAll, afterEach, beforeAll, expect } from "vitest";
+import { afterAll, afterEach, beforeAll, expect, inject } from "vitest";
 import { UPSTREAM_KEEPALIVE } from "../../components/render/nginx";
+import { pidAlive } from "../../cli/local/procs";
 import { down, readState, runOverSsh, type Endpoints, type RehearsalState } from "../../cli/local/rehearsal";
 import { Pusher } from "./apps";
+import { SHARED_RUN_DIR, sharedRehearsalPath } from "./globalSetup";
 import { startLoad, type LoadResult, type RunningLoad } from "./load";
 import { curl, scratchDir } from "./procs";
 import { upOrTearDown } from "./rehearsal";
@@ -53,6 +55,17 @@ export interface DeployRig {
   readonly summary: (r: LoadResult) => string;
 }
 
+/** The deploy log's records (none before the first deploy). */
+function readLog(dir: string): Array<Record<string, unknown>> {
+  const file = path.join(dir, "var/log/berth/deploy.log");
+  if (!fs.existsSync(file)) return [];
+  return fs
+    .readFileSync(file, "utf8")
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
 /** The last lines of the rehearsal's nginx error log about upstreams (timeouts, resets, refusals). */
 function nginxErrors(dir: string): string[] {
   try {
@@ -66,12 +79,51 @@ function nginxErrors(dir: string): string[] {
   }
 }
 
+/** The directory under the run's shared directory (test/helpers/globalSetup.ts) where files share the rehearsal `share`. */
+function sharedRehearsalDir(share: string): string | undefined {
+  try {
+    return sharedRehearsalPath(inject(SHARED_RUN_DIR), share);
+  } catch {
+    return undefined; // no global setup: a rehearsal of the file's own
+  }
+}
+
+/** Waits until this process holds `lock` (a file naming the holder's pid; a dead holder's is taken over). */
+async function holdLock(lock: string, waitMs: number): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      fs.writeFileSync(lock, String(process.pid), { flag: "wx" });
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    }
+    const holder = Number(fs.readFileSync(lock, "utf8").trim());
+    if (Number.isInteger(holder) && holder > 0 && !pidAlive(holder)) fs.rmSync(lock, { force: true });
+    else if (Date.now() > deadline) throw new Error(`${lock} still held by pid ${holder} after ${waitMs / 1000} s`);
+    else await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+/** What a shared rehearsal's registry already holds: per repository the Docker-built tag, and every pushed ref. */
+interface PushedImages {
+  templates: Record<string, string>;
+  pushed: string[];
+}
+
 /**
  * Boots the rehearsal in beforeAll (pushing `tags` of web-frontend and web-backend, then the
  * `unhealthy` and `crash` images), then deploys the `initial` tags in order; tears it down in afterAll.
+ *
+ * With `share`, files share one rehearsal for the whole `vitest run` instead: the first boots it, the
+ * next find it running (pushing only the images it lacks), and the global setup takes it down at
+ * the end. They hold it in turn (a lock file: never two at once, whatever order the files run in),
+ * and each starts from its `initial` deploys and reads only the deploy log lines written after them.
  */
-export function useDeployRehearsal(name: string, tags: readonly string[], initial: readonly string[] = []): DeployRig {
-  const dir = scratchDir(name);
+export function useDeployRehearsal(name: string, tags: readonly string[], initial: readonly string[] = [], share?: string): DeployRig {
+  const shared = share === undefined ? undefined : sharedRehearsalDir(share);
+  const dir = shared ?? scratchDir(name);
+  let logStart = 0;
   let state: RehearsalState | undefined;
   let endpoints: Endpoints | undefined;
   let pusher: Pusher | undefined;
@@ -111,12 +163,7 @@ export function useDeployRehearsal(name: string, tags: readonly string[], initia
       }
       return seen;
     },
-    logLines: () =>
-      fs
-        .readFileSync(path.join(dir, "var/log/berth/deploy.log"), "utf8")
-        .trim()
-        .split("\n")
-        .map((l) => JSON.parse(l) as Record<string, unknown>),
+    logLines: () => readLog(dir).slice(logStart),
     status: async () => {
       const r = await rig.ssh("status web --json");
       expect(r.code, r.stderr).toBe(0);
@@ -137,23 +184,37 @@ export function useDeployRehearsal(name: string, tags: readonly string[], initia
     summary: (r) => JSON.stringify({ ...r, samples: r.samples.slice(0, 5), ...(r.failed > 0 ? { nginx: nginxErrors(dir) } : {}) }),
   };
 
+  // Beside the shared rehearsal: which file holds it, and which images its registry has.
+  const imagesFile = `${dir}.images.json`;
   beforeAll(async () => {
-    endpoints = await upOrTearDown({ stack: "dev", dir });
+    if (shared) await holdLock(`${dir}.lock`, 900_000);
+    const reuse = shared !== undefined && fs.existsSync(path.join(dir, "endpoints.json"));
+    endpoints = reuse ? (JSON.parse(fs.readFileSync(path.join(dir, "endpoints.json"), "utf8")) as Endpoints) : await upOrTearDown({ stack: "dev", dir });
     state = readState(dir);
     ca = fs.readFileSync(endpoints.caFile, "utf8");
     pusher = new Pusher(endpoints.dockerHost, endpoints.registry);
     await pusher.login(endpoints.username, fs.readFileSync(endpoints.passwordFile, "utf8").trim());
+    const images: PushedImages =
+      reuse && fs.existsSync(imagesFile) ? (JSON.parse(fs.readFileSync(imagesFile, "utf8")) as PushedImages) : { templates: {}, pushed: [] };
+    for (const [repo, tag] of Object.entries(images.templates)) pusher.templates.set(repo, tag);
     // Front and back end of one tag at once; tags in order (retention keeps the newest). The first tag
     // is built with Docker, the others derived from it through the registry's API (Pusher.push).
     const p = pusher;
-    for (const tag of tags) await Promise.all([p.push(ca, "web-frontend", tag, "frontend"), p.push(ca, "web-backend", tag, "backend")]);
-    await Promise.all([p.push(ca, "web-frontend", "unhealthy", "frontend"), p.push(ca, "web-backend", "unhealthy", "backend", "unhealthy")]);
-    await Promise.all([p.push(ca, "web-frontend", "crash", "frontend", "crash"), p.push(ca, "web-backend", "crash", "backend")]);
+    const push = async (repo: string, tag: string, part: string, mode?: "unhealthy" | "crash"): Promise<void> => {
+      if (images.pushed.includes(`${repo}:${tag}`)) return;
+      await p.push(ca, repo, tag, part, mode);
+      images.pushed.push(`${repo}:${tag}`);
+    };
+    for (const tag of tags) await Promise.all([push("web-frontend", tag, "frontend"), push("web-backend", tag, "backend")]);
+    await Promise.all([push("web-frontend", "unhealthy", "frontend"), push("web-backend", "unhealthy", "backend", "unhealthy")]);
+    await Promise.all([push("web-frontend", "crash", "frontend", "crash"), push("web-backend", "crash", "backend")]);
+    if (shared) fs.writeFileSync(imagesFile, JSON.stringify({ templates: Object.fromEntries(pusher.templates), pushed: images.pushed }));
     for (const tag of initial) {
       const r = await rig.ssh(`deploy web ${tag}`);
       if (r.code !== 0) throw new Error(`the initial deploy of ${tag} failed: ${r.stderr}`);
     }
-  }, 600_000);
+    logStart = readLog(dir).length;
+  }, 1_200_000);
 
   afterEach(async () => {
     const left = [...loads];
@@ -163,10 +224,12 @@ export function useDeployRehearsal(name: string, tags: readonly string[], initia
 
   afterAll(async () => {
     try {
-      if (state) await down(dir);
+      // A shared rehearsal stays for the next file; the global setup takes it down at the end of the run.
+      if (state && !shared) await down(dir);
     } finally {
       pusher?.dispose();
-      fs.rmSync(dir, { recursive: true, force: true });
+      if (shared) fs.rmSync(`${dir}.lock`, { force: true });
+      else fs.rmSync(dir, { recursive: true, force: true });
     }
   }, 120_000);
 

@@ -66,6 +66,10 @@ export class ImageDeriver {
   private readonly auth: string;
   /** `repo digest` pairs known to be in the registry. */
   private readonly present = new Set<string>();
+  /** Templates read so far, by `repo:tag`. */
+  private readonly templates = new Map<string, Promise<{ manifest: Manifest; config: ImageConfig }>>();
+  /** One TLS connection reused for the many small requests of a push. */
+  private readonly agent = new https.Agent({ keepAlive: true, maxSockets: 2 });
 
   constructor(
     /** host:port */
@@ -81,7 +85,15 @@ export class ImageDeriver {
     const u = new URL(target, `https://${this.registry}`);
     return new Promise((resolve, reject) => {
       const req = https.request(
-        { method, host: u.hostname, port: u.port, path: `${u.pathname}${u.search}`, ca: this.ca, headers: { authorization: this.auth, ...headers } },
+        {
+          method,
+          host: u.hostname,
+          port: u.port,
+          path: `${u.pathname}${u.search}`,
+          ca: this.ca,
+          agent: this.agent,
+          headers: { authorization: this.auth, ...headers },
+        },
         (res) => {
           const chunks: Buffer[] = [];
           res.on("data", (c: Buffer) => chunks.push(c));
@@ -98,6 +110,11 @@ export class ImageDeriver {
     const r = await a;
     if (!ok.includes(r.status)) throw new Error(`registry ${this.registry}: ${what}: HTTP ${r.status} ${r.body.toString().slice(0, 300)}`);
     return r;
+  }
+
+  /** Closes the kept-alive connections. */
+  close(): void {
+    this.agent.destroy();
   }
 
   /** The manifest and config of `repo:tag`. */
@@ -152,7 +169,9 @@ export class ImageDeriver {
     tag: string,
     change: { files: Readonly<Record<string, string>>; env: Readonly<Record<string, string>> },
   ): Promise<string> {
-    const base = await this.read(template.repo, template.tag);
+    const key = `${template.repo}:${template.tag}`;
+    if (!this.templates.has(key)) this.templates.set(key, this.read(template.repo, template.tag));
+    const base = await this.templates.get(key)!;
     for (const layer of base.manifest.layers) await this.mount(repo, layer.digest, template.repo);
     const tar = tarOf(change.files);
     const gz = zlib.gzipSync(tar);

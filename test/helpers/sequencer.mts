@@ -18,9 +18,9 @@ export const LOAD_HEAVY = ["test/integration/deploy-faults.test.ts", "test/integ
  */
 export const EXPECTED_SECONDS: Readonly<Record<string, number>> = {
   "test/integration/deploy-faults.test.ts": 170,
-  "test/integration/deploy.test.ts": 100,
+  "test/integration/deploy.test.ts": 75,
   "test/integration/deploy-ops.test.ts": 60,
-  "test/integration/runtime.test.ts": 60,
+  "test/integration/runtime.test.ts": 50,
   "test/integration/jobs.test.ts": 34,
   "test/integration/rehearsal-prod.test.ts": 31,
   "test/integration/rehearsal-dev.test.ts": 18,

@@ -1,5 +1,5 @@
-// Faults, on the dev stack's rehearsal for real (as deploy.test.ts, on a rehearsal of its own, so it
-// starts from a known state and runs alone): a deploy SIGKILLed at each step, a Docker daemon restart, unwritable
+// Faults, on the dev stack's rehearsal for real (the one deploy.test.ts uses after it; it starts from
+// its own initial deploys either way, and runs alone too): a deploy SIGKILLed at each step, a Docker daemon restart, unwritable
 // state, a failed pull or health check, deploys racing for the lock. Each under 32 keep-alive GET and
 // 32 POST connections; every failed request counts, and the rollback target must survive.
 import { spawn } from "node:child_process";
@@ -15,10 +15,12 @@ import { requireBinaries } from "../helpers/procs";
 
 requireBinaries("nginx", "dockerd", "docker", "sshd", "ssh", "iptables", "sudo", "visudo", "python3", "ss", "flock", "nsenter", "sysctl", "mount", "conntrack");
 // Something live and a rollback target before the first fault.
+// Shared with deploy.test.ts (one after the other, test/helpers/sequencer.mts): v1 and v2 are deployed first either way.
 const rig = useDeployRehearsal(
   "deploy-faults",
   Array.from({ length: 10 }, (_, i) => `v${i + 1}`),
   ["v1", "v2"],
+  "dev-load",
 );
 const { dir, ssh, version, settledVersions, logLines, status, load, summary } = rig;
 

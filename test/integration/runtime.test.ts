@@ -13,6 +13,7 @@ import { run } from "../../cli/local/procs";
 import { down, readState, runOverSsh, up, type Endpoints, type RehearsalState } from "../../cli/local/rehearsal";
 import { PROJECT_DIR, writeStackSecret } from "../../offline/stackFile";
 import { buildPushDrop, NODE_BASE } from "../helpers/apps";
+import { ImageDeriver } from "../helpers/imageDeriver";
 import { startLoad, type LoadResult } from "../helpers/load";
 import { curl, requireBinaries, scratchDir } from "../helpers/procs";
 import { upOrTearDown } from "../helpers/rehearsal";
@@ -81,7 +82,22 @@ function copyModule(name: string, into: string, seen = new Set<string>()): void 
   for (const dep of Object.keys(pkg.dependencies ?? {})) copyModule(dep, into, seen);
 }
 
-async function buildAndPush(tag: string, extraEnv = ""): Promise<void> {
+/** Pushes `tag` of both repositories: r1 built with Docker, the others derived from it (test/helpers/imageDeriver.ts). */
+async function push(tag: string, env: Record<string, string> = {}): Promise<void> {
+  if (tag === "r1") return buildAndPush(tag);
+  const deriver = new ImageDeriver(
+    endpoints.registry,
+    fs.readFileSync(endpoints.caFile, "utf8"),
+    endpoints.username,
+    fs.readFileSync(endpoints.passwordFile, "utf8").trim(),
+  );
+  for (const repo of ["web-frontend", "web-backend"]) {
+    await deriver.derive({ repo, tag: "r1" }, repo, tag, { files: { "app/tag.txt": `${tag}\n` }, env: { APP_VERSION: tag, ...env } });
+  }
+  deriver.close();
+}
+
+async function buildAndPush(tag: string): Promise<void> {
   await ensureNodeImage(endpoints.dockerHost, NODE_BASE);
   for (const repo of ["web-frontend", "web-backend"]) {
     const ctx = scratchDir("runtime-ctx");
@@ -91,7 +107,7 @@ async function buildAndPush(tag: string, extraEnv = ""): Promise<void> {
       copyModule("mysql2", ctx);
       fs.writeFileSync(
         path.join(ctx, "Dockerfile"),
-        `FROM ${NODE_BASE}\nCOPY node_modules /app/node_modules\nCOPY server.js release.js /app/\nENV APP_VERSION=${tag}${extraEnv}\nCMD ["/app/server.js"]\n`,
+        `FROM ${NODE_BASE}\nCOPY node_modules /app/node_modules\nCOPY server.js release.js /app/\nENV APP_VERSION=${tag}\nCMD ["/app/server.js"]\n`,
       );
       await buildPushDrop(endpoints.dockerHost, configDir, `${endpoints.registry}/${repo}:${tag}`, ctx);
     } finally {
@@ -117,9 +133,9 @@ beforeAll(async () => {
   await dockerOk(endpoints.dockerHost, ["--config", configDir, "login", endpoints.registry, "-u", endpoints.username, "--password-stdin"], {
     input: fs.readFileSync(endpoints.passwordFile, "utf8").trim(),
   });
-  await buildAndPush("r1");
-  await buildAndPush("r2");
-  await buildAndPush("rfail", " RELEASE_FAIL=1");
+  await push("r1");
+  await push("r2");
+  await push("rfail", { RELEASE_FAIL: "1" });
 }, 900_000);
 
 afterAll(async () => {
