@@ -17,19 +17,19 @@ export const LOAD_HEAVY = ["test/integration/deploy-faults.test.ts", "test/integ
  * wrong figure costs time, never a result. A file not listed counts DEFAULT_SECONDS.
  */
 export const EXPECTED_SECONDS: Readonly<Record<string, number>> = {
-  "test/integration/deploy-faults.test.ts": 170,
-  "test/integration/deploy.test.ts": 75,
-  "test/integration/deploy-ops.test.ts": 60,
-  "test/integration/runtime.test.ts": 50,
-  "test/integration/jobs.test.ts": 34,
-  "test/integration/rehearsal-prod.test.ts": 31,
-  "test/integration/rehearsal-dev.test.ts": 18,
-  "test/integration/cli-processes.test.ts": 17,
-  "test/integration/plan-diff-cli.test.ts": 13,
+  "test/integration/deploy-faults.test.ts": 178, // boots the rehearsal deploy.test.ts then reuses
+  "test/integration/deploy.test.ts": 80,
+  "test/integration/deploy-ops.test.ts": 62,
+  "test/integration/runtime.test.ts": 55,
+  "test/integration/rehearsal-prod.test.ts": 34,
+  "test/integration/jobs.test.ts": 32,
+  "test/integration/rehearsal-dev.test.ts": 25,
+  "test/integration/cli-processes.test.ts": 24,
+  "test/integration/plan-diff-cli.test.ts": 15,
   "test/integration/rehearsal-check.test.ts": 11,
-  "test/integration/configs.test.ts": 8,
-  "test/integration/install-deps.test.ts": 8,
   "test/integration/runtime-errors.test.ts": 7,
+  "test/integration/configs.test.ts": 6,
+  "test/integration/install-deps.test.ts": 6,
 };
 export const DEFAULT_SECONDS = 5;
 
