@@ -2,7 +2,7 @@
 // sudo), with the images they deploy pushed to its registry, and the helpers they share: the deploy
 // key over SSH, the app through nginx, the deploy log, `status --json`, and load from 32 keep-alive
 // connections of GETs and 32 of POSTs. Registers its own beforeAll/afterAll, so a file that calls it
-// boots one rehearsal and tears it down.
+// boots one rehearsal and tears it down, or takes its turn on one shared with other files (`share`).
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, afterEach, beforeAll, expect, inject } from "vitest";
@@ -79,7 +79,7 @@ function nginxErrors(dir: string): string[] {
   }
 }
 
-/** The directory under the run's shared directory (test/helpers/globalSetup.ts) where files share the rehearsal `share`. */
+/** Where files share the rehearsal `share` in this `vitest run` (beside its shared directory, test/helpers/globalSetup.ts). */
 function sharedRehearsalDir(share: string): string | undefined {
   try {
     return sharedRehearsalPath(inject(SHARED_RUN_DIR), share);

@@ -1,7 +1,8 @@
-// Faults, on the dev stack's rehearsal for real (the one deploy.test.ts uses after it; it starts from
-// its own initial deploys either way, and runs alone too): a deploy SIGKILLed at each step, a Docker daemon restart, unwritable
-// state, a failed pull or health check, deploys racing for the lock. Each under 32 keep-alive GET and
-// 32 POST connections; every failed request counts, and the rollback target must survive.
+// Faults, on the dev stack's rehearsal for real (the one deploy.test.ts takes over after it; this file
+// starts from its own initial deploys either way, and runs alone too): a deploy SIGKILLed at each
+// step, a Docker daemon restart, unwritable state, a failed pull or health check, deploys racing for
+// the lock. Each under 32 keep-alive GET and 32 POST connections; every failed request counts, and
+// the rollback target must survive.
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -14,8 +15,8 @@ import type { LoadResult } from "../helpers/load";
 import { requireBinaries } from "../helpers/procs";
 
 requireBinaries("nginx", "dockerd", "docker", "sshd", "ssh", "iptables", "sudo", "visudo", "python3", "ss", "flock", "nsenter", "sysctl", "mount", "conntrack");
-// Something live and a rollback target before the first fault.
-// Shared with deploy.test.ts (one after the other, test/helpers/sequencer.mts): v1 and v2 are deployed first either way.
+// Something live and a rollback target before the first fault: v1 and v2 are deployed first, on a
+// fresh rehearsal or on the one shared with deploy.test.ts (one file after the other, never together).
 const rig = useDeployRehearsal(
   "deploy-faults",
   Array.from({ length: 10 }, (_, i) => `v${i + 1}`),
@@ -260,18 +261,39 @@ describe("faults: a killed, failed or disturbed deploy never costs a request or 
     expect(r.code, r.stderr).toBe(0);
   }, 300_000);
 
-  it("three deploys sent half a second apart run in the order they arrived: the last one sent ends live", async () => {
+  it("three deploys sent one after another while the first runs go in the order they arrived: the last to arrive ends live", async () => {
+    // Arrival is when the program takes its ticket in the app's queue (a file naming the request): the next
+    // request is sent once the one before holds its ticket, so ssh's own timing on a busy machine cannot reorder them.
+    const queueDir = path.join(stateDir(), "queue", "web");
+    const holds = (file: string, tag: string): boolean => {
+      try {
+        return fs.readFileSync(file, "utf8").startsWith(`deploy web ${tag} by `);
+      } catch {
+        return false; // a ticket that just ended
+      }
+    };
+    // Holding a ticket now, or already past the queue (its "started" record).
+    const ticketed = (tag: string): boolean =>
+      (fs.existsSync(queueDir) && fs.readdirSync(queueDir).some((f) => /^\d{12}$/.test(f) && holds(path.join(queueDir, f), tag))) ||
+      logLines().some((l) => l.tag === tag && l.result === "started");
     const running = load();
     const sent = ["v3", "v4", "v5"];
-    const results = await Promise.all(sent.map((tag, i) => sleep(i * 500).then(() => ssh(`deploy web ${tag}`))));
+    const requests: Array<ReturnType<typeof ssh>> = [];
+    for (const tag of sent) {
+      requests.push(ssh(`deploy web ${tag}`));
+      const deadline = Date.now() + 60_000;
+      while (!ticketed(tag) && Date.now() < deadline) await sleep(20);
+      expect(ticketed(tag), `deploy web ${tag} took a ticket in ${queueDir}`).toBe(true);
+    }
+    const results = await Promise.all(requests);
     const result = await running.stop();
     for (const r of results) expect(r.code, r.stderr).toBe(0);
     expect(result.failed, summary(result)).toBe(0);
-    expect(await version("/")).toBe("v5");
     const done = logLines()
       .filter((l) => l.action === "deploy" && l.result === "ok")
       .slice(-3)
       .map((l) => l.tag);
     expect(done).toEqual(sent);
+    expect(await version("/")).toBe("v5");
   }, 300_000);
 });
