@@ -98,7 +98,7 @@ async function main(): Promise<void> {
       rm: async (...names) => {
         await dockerOk(s.dockerHost, ["rm", "-f", ...names]);
       },
-      load: () => startLoad({ url: endpoints.apps.web.url, ca, paths: ["/", "/api/items"] }, 32),
+      load: () => startLoad({ url: endpoints.apps.web.url, ca, paths: ["/", "/api/items"] }, 32, 60_000, 0), // full priority: a benchmark runs alone
     };
     const rows: Row[] = [await benchStopStart(bench), await benchReload(bench), await benchBerth(bench)];
     pusher.dispose();
