@@ -6,8 +6,10 @@
 // What a deploy then pulls is an ordinary image: the template's layers (which the engine already
 // knows from its own push) plus one gzip layer, with the config's diff_ids and history to match.
 import { createHash } from "node:crypto";
+import * as fs from "node:fs";
 import * as https from "node:https";
 import * as zlib from "node:zlib";
+import type { Endpoints } from "../../cli/local/rehearsal";
 import { tarHeader } from "./oci";
 
 interface Descriptor {
@@ -199,5 +201,26 @@ export class ImageDeriver {
       201,
     );
     return `${this.registry}/${repo}:${tag}`;
+  }
+}
+
+/** Derives `tag` from `from` in each of `repos` on a rehearsal's registry: `env` set, and a file naming the tag (app/tag.txt). */
+export async function deriveTag(
+  endpoints: Pick<Endpoints, "registry" | "caFile" | "username" | "passwordFile">,
+  repos: readonly string[],
+  from: string,
+  tag: string,
+  env: Readonly<Record<string, string>>,
+): Promise<void> {
+  const deriver = new ImageDeriver(
+    endpoints.registry,
+    fs.readFileSync(endpoints.caFile, "utf8"),
+    endpoints.username,
+    fs.readFileSync(endpoints.passwordFile, "utf8").trim(),
+  );
+  try {
+    for (const repo of repos) await deriver.derive({ repo, tag: from }, repo, tag, { files: { "app/tag.txt": `${tag}\n` }, env });
+  } finally {
+    deriver.close();
   }
 }

@@ -12,7 +12,7 @@ import { dockerOk, ensureNodeImage } from "../../cli/local/docker";
 import { down, readState, runOverSsh, type Endpoints, type RehearsalState } from "../../cli/local/rehearsal";
 import { PROJECT_DIR } from "../../offline/stackFile";
 import { buildPushDrop, NODE_BASE } from "../helpers/apps";
-import { ImageDeriver } from "../helpers/imageDeriver";
+import { deriveTag } from "../helpers/imageDeriver";
 import { curl, requireBinaries, scratchDir } from "../helpers/procs";
 import { upOrTearDown } from "../helpers/rehearsal";
 
@@ -80,16 +80,7 @@ beforeAll(async () => {
   });
   await buildAndPush("v1");
   // v2: v1 with its own version (test/helpers/imageDeriver.ts), no second Docker build.
-  const deriver = new ImageDeriver(
-    endpoints.registry,
-    fs.readFileSync(endpoints.caFile, "utf8"),
-    endpoints.username,
-    fs.readFileSync(endpoints.passwordFile, "utf8").trim(),
-  );
-  for (const repo of ["web-frontend", "web-backend"]) {
-    await deriver.derive({ repo, tag: "v1" }, repo, "v2", { files: { "app/tag.txt": "v2\n" }, env: { APP_VERSION: "v2" } });
-  }
-  deriver.close();
+  await deriveTag(endpoints, ["web-frontend", "web-backend"], "v1", "v2", { APP_VERSION: "v2" });
 }, 900_000);
 
 afterAll(async () => {

@@ -13,7 +13,7 @@ import { run } from "../../cli/local/procs";
 import { down, readState, runOverSsh, up, type Endpoints, type RehearsalState } from "../../cli/local/rehearsal";
 import { PROJECT_DIR, writeStackSecret } from "../../offline/stackFile";
 import { buildPushDrop, NODE_BASE } from "../helpers/apps";
-import { ImageDeriver } from "../helpers/imageDeriver";
+import { deriveTag } from "../helpers/imageDeriver";
 import { startLoad, type LoadResult } from "../helpers/load";
 import { curl, requireBinaries, scratchDir } from "../helpers/procs";
 import { upOrTearDown } from "../helpers/rehearsal";
@@ -85,16 +85,7 @@ function copyModule(name: string, into: string, seen = new Set<string>()): void 
 /** Pushes `tag` of both repositories: r1 built with Docker, the others derived from it (test/helpers/imageDeriver.ts). */
 async function push(tag: string, env: Record<string, string> = {}): Promise<void> {
   if (tag === "r1") return buildAndPush(tag);
-  const deriver = new ImageDeriver(
-    endpoints.registry,
-    fs.readFileSync(endpoints.caFile, "utf8"),
-    endpoints.username,
-    fs.readFileSync(endpoints.passwordFile, "utf8").trim(),
-  );
-  for (const repo of ["web-frontend", "web-backend"]) {
-    await deriver.derive({ repo, tag: "r1" }, repo, tag, { files: { "app/tag.txt": `${tag}\n` }, env: { APP_VERSION: tag, ...env } });
-  }
-  deriver.close();
+  await deriveTag(endpoints, ["web-frontend", "web-backend"], "r1", tag, { APP_VERSION: tag, ...env });
 }
 
 async function buildAndPush(tag: string): Promise<void> {
