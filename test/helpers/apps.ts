@@ -86,25 +86,31 @@ export class Pusher {
   }
 
   private credentials: { user: string; password: string } | undefined;
-  /** Per repository, the tag built with Docker that the others derive from. */
-  readonly templates = new Map<string, string>();
+  /** Per repository, the image its tags derive from. */
+  readonly templates = new Map<string, { repo: string; tag: string }>();
+  /** The one image built with Docker, which every repository's tags derive from. */
+  private built: Promise<{ repo: string; tag: string }> | undefined;
 
   /**
-   * Pushes `<registry>/<repo>:<tag>` of the test app like buildAndPush, but only the repository's
-   * first image is built with Docker (and pushed with the docker CLI, as CI would); the others are
-   * derived from it through the registry's API (test/helpers/imageDeriver.ts): the same files, the
-   * same environment, one small layer of their own. `ca` is the registry's CA (PEM).
+   * Pushes `<registry>/<repo>:<tag>` of the test app like buildAndPush, but only the first image of all
+   * is built with Docker (and pushed with the docker CLI, as CI would); every other one, in any
+   * repository, is derived from it through the registry's API (test/helpers/imageDeriver.ts): the same
+   * files, its own environment and version file in one small layer. `ca` is the registry's CA (PEM).
    */
   async push(ca: string, repo: string, tag: string, part: string, mode: "ok" | "unhealthy" | "crash" = "ok"): Promise<string> {
-    const template = this.templates.get(repo);
+    let template = this.templates.get(repo);
     if (template === undefined) {
-      const ref = await this.buildAndPush(repo, tag, part, mode);
-      this.templates.set(repo, tag);
-      return ref;
+      if (this.built === undefined) {
+        this.built = this.buildAndPush(repo, tag, part, mode).then(() => ({ repo, tag }));
+        this.templates.set(repo, await this.built);
+        return `${this.registry}/${repo}:${tag}`;
+      }
+      template = await this.built;
+      this.templates.set(repo, template);
     }
     if (!this.credentials) throw new Error("Pusher.push: log in first");
     this.deriver ??= new ImageDeriver(this.registry, ca, this.credentials.user, this.credentials.password);
-    return this.deriver.derive({ repo, tag: template }, repo, tag, {
+    return this.deriver.derive(template, repo, tag, {
       files: { "app/version.txt": versionFile(tag, part) },
       env: { APP_VERSION: tag, APP_PART: part, APP_MODE: mode },
     });

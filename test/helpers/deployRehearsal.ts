@@ -105,9 +105,9 @@ async function holdLock(lock: string, waitMs: number): Promise<void> {
   }
 }
 
-/** What a shared rehearsal's registry already holds: per repository the Docker-built tag, and every pushed ref. */
+/** What a shared rehearsal's registry already holds: per repository the image its tags derive from, and every pushed ref. */
 interface PushedImages {
-  templates: Record<string, string>;
+  templates: Record<string, { repo: string; tag: string }>;
   pushed: string[];
 }
 
@@ -196,8 +196,8 @@ export function useDeployRehearsal(name: string, tags: readonly string[], initia
     await pusher.login(endpoints.username, fs.readFileSync(endpoints.passwordFile, "utf8").trim());
     const images: PushedImages =
       reuse && fs.existsSync(imagesFile) ? (JSON.parse(fs.readFileSync(imagesFile, "utf8")) as PushedImages) : { templates: {}, pushed: [] };
-    for (const [repo, tag] of Object.entries(images.templates)) pusher.templates.set(repo, tag);
-    // Front and back end of one tag at once; tags in order (retention keeps the newest). The first tag
+    for (const [repo, template] of Object.entries(images.templates)) pusher.templates.set(repo, template);
+    // Front and back end of one tag at once; tags in order (retention keeps the newest). The first image
     // is built with Docker, the others derived from it through the registry's API (Pusher.push).
     const p = pusher;
     const push = async (repo: string, tag: string, part: string, mode?: "unhealthy" | "crash"): Promise<void> => {

@@ -76,11 +76,11 @@ describe("faults: a killed, failed or disturbed deploy never costs a request or 
   /** Runs `f` under load, then a normal deploy of `next` over SSH; every failed request counts. */
   const thenDeploy = async (f: () => Promise<void>, next: string): Promise<LoadResult> => {
     const result = await underLoad(async () => {
-      await sleep(500);
+      await sleep(200);
       await f();
       const r = await ssh(`deploy web ${next}`);
       expect(r.code, r.stderr).toBe(0);
-      await sleep(500);
+      await sleep(200);
     });
     expect(result.failed, summary(result)).toBe(0);
     expect(await version("/")).toBe(next);
@@ -200,14 +200,14 @@ describe("faults: a killed, failed or disturbed deploy never costs a request or 
   const rollbackAfter = async (failing: () => Promise<void>): Promise<LoadResult> => {
     const before = await status();
     const result = await underLoad(async () => {
-      await sleep(500);
+      await sleep(200);
       await failing();
       const s = await status();
       expect(s.live).toEqual(before.live);
       expect(s.rollback).toEqual({ available: true, to: before.previous!.tag });
       const r = await ssh("rollback web");
       expect(r.code, r.stderr).toBe(0);
-      await sleep(500);
+      await sleep(200);
     });
     expect(result.failed, summary(result)).toBe(0);
     expect(await version("/")).toBe(before.previous!.tag);
