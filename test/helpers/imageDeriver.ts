@@ -1,8 +1,8 @@
 // Test images without `docker build`: a new image derived from one the registry already holds (built
 // and pushed with the docker CLI, as CI would) by adding one small layer and changing the config's
 // environment, written straight through the registry's HTTP API (cross-repository blob mounts, a
-// monolithic blob upload, a manifest). Building a tag with Docker costs about 0.8 s of CPU on this
-// machine; a derived tag costs a few milliseconds, and the deploy tests push dozens.
+// monolithic blob upload, a manifest). On this machine, two at a time, an image built with Docker and
+// pushed with the docker CLI takes about 1.06 s, a derived one about 0.18 s; the deploy tests push dozens.
 // What a deploy then pulls is an ordinary image: the template's layers (which the engine already
 // knows from its own push) plus one gzip layer, with the config's diff_ids and history to match.
 import { createHash } from "node:crypto";
@@ -54,7 +54,7 @@ function tarOf(files: Readonly<Record<string, string>>): Buffer {
 }
 
 /** `env` (NAME=value lines) with `set` applied: existing names replaced in place, new ones appended. */
-export function withEnv(env: readonly string[], set: Readonly<Record<string, string>>): string[] {
+function withEnv(env: readonly string[], set: Readonly<Record<string, string>>): string[] {
   const out = env.map((line) => {
     const name = line.slice(0, line.indexOf("="));
     return name in set ? `${name}=${set[name]}` : line;

@@ -10,7 +10,7 @@ import * as os from "node:os";
 
 /**
  * Niceness of the generator while it runs. Integration files run two at a time on a 2-core machine: at
- * full priority the generator (one core of TLS by itself) starves the file beside it. Niced, it sends
+ * full priority the generator (close to one core of TLS by itself) starves the file beside it. Niced, it sends
  * as fast as the CPU the others leave allows: every connection keeps one request after another going, so
  * a switch still meets requests in flight; only the count per second drops when the machine is busy.
  * nginx, the apps and the deploy program run at normal priority either way.
