@@ -8,7 +8,7 @@ import { spawnSync, type SpawnSyncReturns } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { EXIT, usage } from "../../cli/entry";
 import { LOCAL_CLI } from "../../cli/local";
 import { plainOutputs } from "../../cli/outputs";
@@ -115,7 +115,9 @@ describe("npm run plan on a stack with passphrase secrets", () => {
 describe("npm run outputs", () => {
   it("reads `pulumi stack output --json --show-secrets` from stdin and writes $GITHUB_OUTPUT, masking secrets in the log (a real process)", async () => {
     const plain = plainOutputs((await sharedRun("prod")).outputs);
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "berth-outputs-")), "github_output");
+    const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "berth-outputs-"));
+    onTestFinished(() => fs.rmSync(outDir, { recursive: true, force: true })); // it holds the (fake) password
+    const file = path.join(outDir, "github_output");
     const r = spawnSync(path.join(ROOT, "node_modules/.bin/tsx"), ["cli/outputs.ts", "prod", "--stdin", "--format", "github", "--show-secrets"], {
       cwd: ROOT,
       input: JSON.stringify(plain),

@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { convertWorkflowTemplate, NoOperationTraceWriter, parseWorkflow } from "@actions/workflow-parser";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { commentMarker } from "../../cli/diffRender";
 
@@ -165,6 +165,7 @@ describe("what the workflows do", () => {
 
 describe("scripts/github-upsert.sh against a fake gh", () => {
   let dir: string;
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
   beforeAll(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "berth-gh-"));
     // A tiny stand-in for `gh api`: GET lists from state.json (as pages), POST/PATCH change it, every call logged.
