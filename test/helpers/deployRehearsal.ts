@@ -12,7 +12,7 @@ import { down, readState, runOverSsh, type Endpoints, type RehearsalState } from
 import { Pusher } from "./apps";
 import { SHARED_RUN_DIR, sharedRehearsalPath } from "./globalSetup";
 import { startLoad, type LoadResult, type RunningLoad } from "./load";
-import { curl, scratchDir } from "./procs";
+import { curl, scratchDir, takeLock } from "./procs";
 import { upOrTearDown } from "./rehearsal";
 
 /** What `status web --json` says. */
@@ -91,14 +91,13 @@ function sharedRehearsalDir(share: string): string | undefined {
 /** Waits until this process holds `lock` (a file naming the holder's pid; a dead holder's is taken over). */
 async function holdLock(lock: string, waitMs: number): Promise<void> {
   const deadline = Date.now() + waitMs;
-  for (;;) {
+  while (!takeLock(lock)) {
+    let holder: number;
     try {
-      fs.writeFileSync(lock, String(process.pid), { flag: "wx" });
-      return;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      holder = Number(fs.readFileSync(lock, "utf8").trim());
+    } catch {
+      continue; // released just now: try again
     }
-    const holder = Number(fs.readFileSync(lock, "utf8").trim());
     if (Number.isInteger(holder) && holder > 0 && !pidAlive(holder)) fs.rmSync(lock, { force: true });
     else if (Date.now() > deadline) throw new Error(`${lock} still held by pid ${holder} after ${waitMs / 1000} s`);
     else await new Promise((resolve) => setTimeout(resolve, 250));

@@ -15,6 +15,17 @@ export function scratchDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `berth-${prefix}-`));
 }
 
+/** Creates `lock` holding this process's pid: true when it did, false when it exists already (atomic: O_EXCL). */
+export function takeLock(lock: string): boolean {
+  try {
+    fs.writeFileSync(lock, String(process.pid), { flag: "wx" });
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw e;
+  }
+}
+
 /** curl with -sS; returns status, headers (lower-case names) and body. */
 export async function curl(args: readonly string[]): Promise<{ status: number; headers: Record<string, string[]>; body: string; result: RunResult }> {
   const result = await run(requireBinary("curl"), ["-sS", "-D", "-", "--max-time", "20", ...args]);

@@ -22,6 +22,7 @@ import { inject } from "vitest";
 import { runStack, type RunResult } from "../../offline/engine";
 import { readStackFile } from "../../offline/stackFile";
 import { SHARED_RUN_DIR } from "./globalSetup";
+import { takeLock } from "./procs";
 
 /** The stacks the repository ships, which tests may share. */
 export type ShippedStack = "dev" | "prod" | "scale";
@@ -61,16 +62,6 @@ function sharedDir(): string | undefined {
     return inject(SHARED_RUN_DIR);
   } catch {
     return undefined;
-  }
-}
-
-function takeLock(lock: string): boolean {
-  try {
-    fs.writeFileSync(lock, String(process.pid), { flag: "wx" });
-    return true;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "EEXIST") return false;
-    throw e;
   }
 }
 

@@ -35,15 +35,10 @@ describe("faults: a killed, failed or disturbed deploy never costs a request or 
     }
   };
   const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-  /** Runs `f` under load and returns the tally; the load stops even when `f` throws (never left running for the next test). */
+  /** Runs `f` under load and returns the tally (when `f` throws, the rig stops the load after the test). */
   const underLoad = async (f: () => Promise<void>): Promise<LoadResult> => {
     const running = load();
-    try {
-      await f();
-    } catch (e) {
-      await running.stop();
-      throw e;
-    }
+    await f();
     return running.stop();
   };
 
